@@ -1,0 +1,159 @@
+"""`guance-billing account`: create, list, show, use, update."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from guance_billing_cli.cli import prompts, render
+from guance_billing_cli.cli.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.state import client, get_state
+
+app = typer.Typer(help="Create and inspect billing accounts (support).", no_args_is_help=True)
+
+ACCOUNT_COLUMNS = ("id", "username", "company_name", "email", "phone", "realname_status")
+ACCOUNT_FIELDS = (
+    "id", "username", "company_name", "industry", "region", "description", "contact_name",
+    "email", "phone", "has_password", "realname_status", "arbitrary_settlement",
+    "created_at", "updated_at",
+)
+
+
+def show_account(account: object, *, as_json: bool, title: str = "Billing account") -> None:
+    render.emit(account, as_json=as_json, title=title, fields=ACCOUNT_FIELDS)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    username: Annotated[str | None, typer.Option(help="Login name, 3-32 of a-z 0-9 _ . - (immutable).")] = None,
+    company_name: Annotated[str | None, typer.Option(help="Company name (required).")] = None,
+    email: Annotated[str | None, typer.Option(help="Login email (unique).")] = None,
+    phone: Annotated[str | None, typer.Option(help="Login mobile phone, e.g. +8613800138000.")] = None,
+    industry: Annotated[str | None, typer.Option(help="Industry (see docs/account.md); default other.")] = None,
+    region: Annotated[str | None, typer.Option(help="Region, free text (max 64).")] = None,
+    description: Annotated[str | None, typer.Option(help="Description (max 500).")] = None,
+    contact_name: Annotated[str | None, typer.Option(help="Contact person (max 64).")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read an initial password from stdin.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a billing account.
+
+    Without --password-stdin the account has no password (set one with `password reset`).
+
+    Example:
+      guance-billing account create --username acme --company-name "Acme Ltd" \\
+          --email ops@acme.com --phone +8613800138000 --json
+    """
+    from guance_billing_cli.schemas.accounts import AccountCreate
+
+    interactive = get_state(ctx).interactive
+    password = prompts.read_stdin_lines(1, flag="--password-stdin")[0] if password_stdin else None
+    data = AccountCreate(
+        username=prompts.require(username, flag="--username", message="Username:", interactive=interactive),
+        company_name=prompts.require(
+            company_name, flag="--company-name", message="Company name:", interactive=interactive
+        ),
+        email=prompts.require(email, flag="--email", message="Login email:", interactive=interactive),
+        phone=prompts.require(phone, flag="--phone", message="Login phone:", interactive=interactive),
+        industry=industry,
+        region=region,
+        description=description,
+        contact_name=contact_name,
+        password=password,
+    )
+    account = client(ctx).create_account(data)
+    show_account(account, as_json=as_json)
+    if not as_json:
+        render.success(f"Created billing account {account.username} ({account.id}).")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None) -> None:
+    """List billing accounts.
+
+    Example:
+      guance-billing account list --output csv
+    """
+    fmt = render.output_format(as_json, output)
+    render.emit_rows(
+        client(ctx).list_accounts(), fmt=fmt, columns=ACCOUNT_COLUMNS, title="Billing accounts"
+    )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account id, username, email or phone.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one billing account, found by id, username, email or phone.
+
+    Example:
+      guance-billing account show ops@acme.com --json
+    """
+    show_account(client(ctx).get_account(account), as_json=as_json)
+
+
+@app.command("use")
+def use(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account id, username, email or phone.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Make ACCOUNT the default billing account of the current profile.
+
+    Example:
+      guance-billing account use acme
+    """
+    from guance_billing_cli.config import set_value
+
+    state = get_state(ctx)
+    found = client(ctx).get_account(account)
+    set_value(state.settings.profile, "account", found.id)
+    if as_json:
+        render.write_json({"profile": state.settings.profile, "account": found})
+    else:
+        render.success(
+            f"Profile {state.settings.profile!r} now uses account {found.username} ({found.id})."
+        )
+
+
+def _on_off(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered not in {"on", "off"}:
+        raise typer.BadParameter("must be on or off")
+    return lowered == "on"
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="Account id, username, email or phone.")],
+    arbitrary_settlement: Annotated[
+        str | None,
+        typer.Option(
+            "--arbitrary-settlement",
+            metavar="on|off",
+            help="Let workspaces settle through any provider, not only their site's (support).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change support-only settings of a billing account.
+
+    Example:
+      guance-billing account update acme --arbitrary-settlement on
+    """
+    from guance_billing_cli.schemas.accounts import AccountAdminUpdate
+
+    update_ = AccountAdminUpdate(arbitrary_settlement=_on_off(arbitrary_settlement))
+    updated = client(ctx).admin_update_account(account, update_)
+    show_account(updated, as_json=as_json)
+    if not as_json:
+        render.success(f"Updated billing account {updated.username}.")

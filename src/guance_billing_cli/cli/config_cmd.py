@@ -1,0 +1,104 @@
+"""`guance-billing config`: show, set, unset and locate the configuration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from guance_billing_cli.cli import render
+from guance_billing_cli.cli.options import JsonFlag
+from guance_billing_cli.cli.state import get_state
+
+app = typer.Typer(help="Show and change configuration (config.toml profiles).", no_args_is_help=True)
+
+
+def _redact(key: str, value: object) -> object:
+    if value and any(word in key for word in ("password", "token", "secret")):
+        return "***"
+    return value
+
+
+@app.command("show")
+def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Show the effective settings of the selected profile and where each comes from.
+
+    Example:
+      guance-billing --profile staging config show --json
+    """
+    from guance_billing_cli import paths
+    from guance_billing_cli.config import CONFIG_KEYS
+
+    settings = get_state(ctx).settings
+    data = {
+        "profile": settings.profile,
+        "config_file": str(paths.config_file()),
+        "store": settings.store_url,
+        "server": settings.server_url,
+        "account": settings.account,
+        "sources": settings.sources,
+        "settings": {
+            key: _redact(key, settings.get(key))
+            for key in CONFIG_KEYS
+            if key not in ("store", "server", "account") and settings.get(key) is not None
+        },
+    }
+    render.emit(data, as_json=as_json, title="Configuration")
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Setting name, e.g. store, account, smtp.host.")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Set a value in the selected profile (see docs/configuration.md for keys).
+
+    Example:
+      guance-billing config set store /srv/billing/billing.db
+    """
+    from guance_billing_cli.config import set_value
+
+    profile = get_state(ctx).settings.profile
+    path = set_value(profile, key, value)
+    if as_json:
+        render.write_json({"profile": profile, "key": key, "value": _redact(key, value), "path": str(path)})
+    else:
+        render.success(f"Set {key} in profile {profile!r} ({path}).")
+
+
+@app.command("unset")
+def unset(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Setting name.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove a value from the selected profile.
+
+    Example:
+      guance-billing config unset account
+    """
+    from guance_billing_cli.config import set_value
+
+    profile = get_state(ctx).settings.profile
+    path = set_value(profile, key, None)
+    if as_json:
+        render.write_json({"profile": profile, "key": key, "path": str(path)})
+    else:
+        render.success(f"Unset {key} in profile {profile!r}.")
+
+
+@app.command("path")
+def path(as_json: JsonFlag = False) -> None:
+    """Print the path of config.toml.
+
+    Example:
+      guance-billing config path
+    """
+    from guance_billing_cli import paths
+
+    if as_json:
+        render.write_json({"config_file": str(paths.config_file()), "data_dir": str(paths.data_dir())})
+    else:
+        typer.echo(str(paths.config_file()))

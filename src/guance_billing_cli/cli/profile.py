@@ -1,0 +1,52 @@
+"""`guance-billing profile`: show and update the account profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from guance_billing_cli.cli import render
+from guance_billing_cli.cli.account import show_account
+from guance_billing_cli.cli.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.state import account_ref, client
+
+app = typer.Typer(help="View and update the billing account's profile.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = False) -> None:
+    """Show the account profile.
+
+    Example:
+      guance-billing profile show --account acme --json
+    """
+    show_account(client(ctx).get_account(account_ref(ctx, account)), as_json=as_json, title="Profile")
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    company_name: Annotated[str | None, typer.Option(help="Company name.")] = None,
+    industry: Annotated[str | None, typer.Option(help="Industry (see docs/account.md).")] = None,
+    region: Annotated[str | None, typer.Option(help="Region, free text (max 64).")] = None,
+    description: Annotated[str | None, typer.Option(help="Description (max 500).")] = None,
+    contact_name: Annotated[str | None, typer.Option(help="Contact person (max 64).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Update profile fields; only the ones given change.
+
+    Example:
+      guance-billing profile update --industry finance --region "Hangzhou, CN"
+    """
+    from guance_billing_cli.schemas.accounts import ProfileUpdate
+
+    update_ = ProfileUpdate(
+        company_name=company_name, industry=industry, region=region,
+        description=description, contact_name=contact_name,
+    )
+    updated = client(ctx).update_profile(account_ref(ctx, account), update_)
+    show_account(updated, as_json=as_json, title="Profile")
+    if not as_json:
+        render.success("Profile updated.")

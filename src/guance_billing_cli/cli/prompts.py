@@ -1,0 +1,78 @@
+"""Every questionary call lives here. Prompts run only when ``interactive`` is true;
+otherwise a missing value fails at once (exit 2) naming the flag that supplies it.
+``unsafe_ask`` is used so Ctrl-C raises KeyboardInterrupt (exit 130) instead of
+returning ``None``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from guance_billing_cli.errors import InputRequired, InvalidInput
+
+
+def text(message: str, *, default: str = "", validate: Callable[[str], bool | str] | None = None) -> str:
+    import questionary
+
+    kwargs = {"validate": validate} if validate is not None else {}
+    return str(questionary.text(message, default=default, **kwargs).unsafe_ask())
+
+
+def secret(message: str) -> str:
+    import questionary
+
+    return str(questionary.password(message).unsafe_ask())
+
+
+def confirm(message: str, *, default: bool = False) -> bool:
+    import questionary
+
+    return bool(questionary.confirm(message, default=default).unsafe_ask())
+
+
+def select(message: str, choices: Sequence[str], *, default: str | None = None) -> str:
+    import questionary
+
+    return str(questionary.select(message, choices=list(choices), default=default).unsafe_ask())
+
+
+def require(
+    value: str | None,
+    *,
+    flag: str,
+    message: str,
+    interactive: bool,
+    choices: Sequence[str] | None = None,
+) -> str:
+    """``value`` if given, else ask at a terminal, else fail naming ``flag``."""
+    if value is not None:
+        return value
+    if not interactive:
+        raise InputRequired(f"missing {flag} (no terminal to ask)", field=flag.lstrip("-"))
+    if choices:
+        return select(message, choices)
+    return text(message)
+
+
+def confirm_or_require_yes(message: str, *, yes: bool, interactive: bool) -> None:
+    """Destructive actions: ``--yes``, or a confirmation at a terminal."""
+    if yes:
+        return
+    if not interactive:
+        raise InputRequired(f"{message} Pass --yes to confirm (no terminal to ask)", field="yes")
+    if not confirm(message, default=False):
+        raise KeyboardInterrupt
+
+
+def read_stdin_lines(count: int, *, flag: str) -> list[str]:
+    """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``)."""
+    lines: list[str] = []
+    for _ in range(count):
+        line = sys.stdin.readline()
+        if not line:
+            raise InputRequired(f"{flag}: expected {count} line(s) on stdin", field=flag.lstrip("-"))
+        lines.append(line.rstrip("\r\n"))
+    if any(not line for line in lines):
+        raise InvalidInput(f"{flag}: empty line on stdin", field=flag.lstrip("-"))
+    return lines

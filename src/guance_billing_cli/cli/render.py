@@ -1,0 +1,183 @@
+"""All output: rich tables for people; JSON, NDJSON and CSV for programs.
+
+Data goes to stdout, diagnostics to stderr. rich is imported only when a table or
+a styled message is printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from guance_billing_cli.errors import InvalidInput
+
+FORMATS = ("table", "json", "ndjson", "csv")
+
+
+def to_data(obj: Any) -> Any:
+    """Pydantic models (and lists of them) to plain JSON-able data."""
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, Mapping):
+        return {k: to_data(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_data(v) for v in obj]
+    return obj
+
+
+def output_format(as_json: bool, output: str | None) -> str:
+    if as_json:
+        return "json"
+    fmt = (output or "table").lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--output must be one of: {', '.join(FORMATS)}", field="output")
+    return fmt
+
+
+def _stdout_console() -> Any:
+    from rich.console import Console
+
+    return Console(soft_wrap=False, highlight=False)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_data(data), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def emit(
+    obj: Any,
+    *,
+    as_json: bool,
+    title: str | None = None,
+    fields: Sequence[str] | None = None,
+) -> None:
+    """One object: JSON, or a two-column table of its fields."""
+    data = to_data(obj)
+    if as_json:
+        write_json(data)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key in fields or list(data):
+        table.add_row(key, escape(_cell(data.get(key))))
+    _stdout_console().print(table)
+
+
+def emit_rows(
+    rows: Iterable[Any],
+    *,
+    fmt: str,
+    columns: Sequence[str],
+    title: str | None = None,
+) -> int:
+    """A list, streamed for json/ndjson/csv. Returns the number of rows."""
+    out = sys.stdout
+    count = 0
+    if fmt == "json":
+        out.write("[")
+        for row in rows:
+            out.write(("," if count else "") + "\n  " + json.dumps(to_data(row), ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+    elif fmt == "ndjson":
+        for row in rows:
+            out.write(json.dumps(to_data(row), ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            data = to_data(row)
+            writer.writerow([_cell(data.get(c)) for c in columns])
+            count += 1
+    else:
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            data = to_data(row)
+            table.add_row(*(escape(_cell(data.get(c))) for c in columns))
+            count += 1
+        if count:
+            _stdout_console().print(table)
+        else:
+            info("No results.")
+    out.flush()
+    return count
+
+
+def info(message: str) -> None:
+    """A diagnostic line on stderr."""
+    if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+        return
+    from rich.markup import escape
+
+    _stderr_console().print(escape(message))
+
+
+def success(message: str) -> None:
+    if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+        return
+    from rich.markup import escape
+
+    _stderr_console().print(f"[green]✓[/green] {escape(message)}")
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.flush()
+
+
+def error(body: Mapping[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        sys.stderr.write(json.dumps({"error": dict(body)}, ensure_ascii=False) + "\n")
+    else:
+        sys.stderr.write(f"error: {body['message']}\n")
+    sys.stderr.flush()
+
+
+def mask_email(value: str) -> str:
+    """``j***@acme.com``."""
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask_phone(value: str) -> str:
+    """``+86 138****5678`` for E.164 numbers."""
+    if value.startswith("+86") and len(value) == 14:
+        return f"+86 {value[3:6]}****{value[-4:]}"
+    if len(value) > 7:
+        return value[:-8] + "****" + value[-4:]
+    return "****"

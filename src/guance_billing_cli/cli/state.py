@@ -1,0 +1,92 @@
+"""Per-invocation state (``ctx.obj``): global flags, settings, the client."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from guance_billing_cli.errors import InputRequired
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
+    from guance_billing_cli.config import Settings
+
+
+@dataclass
+class AppState:
+    debug: bool = False
+    no_input: bool = False
+    store: str | None = None
+    server: str | None = None
+    profile: str | None = None
+    json_errors: bool = False
+    _settings: Settings | None = None
+    _client: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from guance_billing_cli.config import resolve_settings
+
+            self._settings = resolve_settings(
+                profile=self.profile, store=self.store, server=self.server
+            )
+        return self._settings
+
+    @property
+    def interactive(self) -> bool:
+        """Prompts only with a terminal on stdin, no --no-input and no CI."""
+        if self.no_input or os.environ.get("CI"):
+            return False
+        return sys.stdin.isatty()
+
+    def client(self) -> BillingClient:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def make_client(settings: Settings) -> BillingClient:
+    """The one place that picks the transport."""
+    if settings.server_url:
+        from guance_billing_cli.client.http import HttpClient  # type: ignore[import-not-found]
+
+        return HttpClient(settings.server_url, settings=settings)  # type: ignore[no-any-return]
+    from guance_billing_cli.client.local import LocalClient
+
+    return LocalClient(settings.store_url, settings=settings)
+
+
+def get_state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def client(ctx: typer.Context) -> BillingClient:
+    return get_state(ctx).client()
+
+
+def account_ref(ctx: typer.Context, flag: str | None) -> str:
+    """The billing account to act on: --account / env, else the profile's default."""
+    if flag:
+        return flag
+    account = get_state(ctx).settings.account
+    if account:
+        return account
+    raise InputRequired(
+        "no billing account selected: pass --account, set GUANCE_BILLING_ACCOUNT, "
+        "or run `guance-billing account use ACCOUNT`",
+        field="account",
+    )

@@ -1,0 +1,1 @@
+"""The thin client: one interface (``protocol.BillingClient``), two transports."""

@@ -1,0 +1,155 @@
+"""``config.toml``: named profiles holding store/server/account defaults and settings.
+
+Layout::
+
+    default_profile = "default"      # optional
+
+    [profiles.default]
+    store = "sqlite:////home/me/.local/share/guance-billing/billing.db"
+    account = "acme"
+
+    [profiles.default.smtp]
+    host = "smtp.example.com"
+
+Precedence for every value: command-line flag, then environment variable, then the
+selected profile, then the built-in default. ``resolve_settings`` is the one place
+that applies it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from guance_billing_cli import paths
+from guance_billing_cli.errors import InvalidInput
+
+DEFAULT_PROFILE = "default"
+
+# Every key `config set` accepts, with its environment variable (if any) and meaning.
+# Feature modules document their keys here so `config set` can refuse typos.
+CONFIG_KEYS: dict[str, tuple[str | None, str]] = {
+    "store": ("GUANCE_BILLING_STORE", "Local store URL (sqlite:///PATH or postgresql+psycopg://...)"),
+    "server": ("GUANCE_BILLING_SERVER", "Remote server URL; when set, commands go to the server"),
+    "account": ("GUANCE_BILLING_ACCOUNT", "Default billing account (id, username, email or phone)"),
+}
+
+
+@dataclass
+class Settings:
+    """The effective settings of one invocation."""
+
+    profile: str
+    store_url: str
+    server_url: str | None
+    account: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A dotted key (``smtp.host``): environment variable first, then the profile."""
+        env_name = CONFIG_KEYS.get(key, (None, ""))[0]
+        if env_name and os.environ.get(env_name):
+            return os.environ[env_name]
+        node: Any = self.values
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    path = path or paths.config_file()
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"config file {path} is not valid TOML: {exc}", field="config") from None
+
+
+def save_config(data: dict[str, Any], path: Path | None = None) -> Path:
+    import tomli_w
+
+    path = path or paths.config_file()
+    paths.ensure_private_dir(path.parent)
+    tmp = path.with_suffix(".toml.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        tomli_w.dump(data, fh)
+    os.replace(tmp, path)
+    return path
+
+
+def normalize_store_url(value: str) -> str:
+    """Accept a URL or a bare file path (taken as a SQLite file)."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def selected_profile(flag: str | None, data: dict[str, Any]) -> str:
+    return (
+        flag
+        or os.environ.get("GUANCE_BILLING_PROFILE")
+        or str(data.get("default_profile") or DEFAULT_PROFILE)
+    )
+
+
+def resolve_settings(
+    *, profile: str | None = None, store: str | None = None, server: str | None = None
+) -> Settings:
+    data = load_config()
+    name = selected_profile(profile, data)
+    values = dict(data.get("profiles", {}).get(name, {}))
+    sources: dict[str, str] = {}
+
+    def pick(key: str, flag: str | None) -> str | None:
+        env_name = CONFIG_KEYS[key][0]
+        if flag:
+            sources[key] = "flag"
+            return flag
+        if env_name and os.environ.get(env_name):
+            sources[key] = f"env {env_name}"
+            return os.environ[env_name]
+        if values.get(key):
+            sources[key] = f"profile {name}"
+            return str(values[key])
+        return None
+
+    store_value = pick("store", store)
+    if store_value is None:
+        sources["store"] = "default"
+        store_url = f"sqlite:///{paths.default_store_path()}"
+    else:
+        store_url = normalize_store_url(store_value)
+    return Settings(
+        profile=name,
+        store_url=store_url,
+        server_url=pick("server", server),
+        account=pick("account", None),
+        values=values,
+        sources=sources,
+    )
+
+
+def set_value(profile: str, key: str, value: str | None) -> Path:
+    """Set (or with ``None`` unset) a dotted key in a profile."""
+    if key not in CONFIG_KEYS:
+        known = ", ".join(sorted(CONFIG_KEYS))
+        raise InvalidInput(f"unknown config key {key!r}; known keys: {known}", field="key")
+    data = load_config()
+    node = data.setdefault("profiles", {}).setdefault(profile, {})
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    if value is None:
+        node.pop(leaf, None)
+    else:
+        node[leaf] = normalize_store_url(value) if key == "store" else value
+    return save_config(data)

@@ -1,0 +1,59 @@
+"""Where config, data and outbox live: ``GUANCE_BILLING_HOME`` or the platform's user dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "guance-billing"
+
+
+def home_override() -> Path | None:
+    value = os.environ.get("GUANCE_BILLING_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    home = home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    home = home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def default_store_path() -> Path:
+    return data_dir() / "billing.db"
+
+
+def outbox_dir() -> Path:
+    return data_dir() / "outbox"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) and make it 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def touch_private_file(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 if it does not exist (its dir 0700)."""
+    ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path

@@ -1,0 +1,188 @@
+"""Billing accounts: create, find, list, profile update, support-only update."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlmodel import col, or_, select
+
+from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
+from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas.accounts import (
+    AccountAdminUpdate,
+    AccountCreate,
+    AccountPublic,
+    ProfileUpdate,
+)
+from guance_billing_cli.services import audit, authz, validation
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import Account
+
+PROFILE_FIELDS = ("company_name", "industry", "region", "description", "contact_name")
+
+
+def to_public(account: Account) -> AccountPublic:
+    return AccountPublic(
+        id=account.id,
+        username=account.username,
+        company_name=account.company_name,
+        industry=account.industry,
+        region=account.region,
+        description=account.description,
+        contact_name=account.contact_name,
+        email=account.email,
+        phone=account.phone,
+        has_password=account.has_password,
+        realname_status=account.realname_status,
+        arbitrary_settlement=account.arbitrary_settlement,
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+
+
+def snapshot(account: Account) -> dict[str, Any]:
+    """Audit view of an account (no secrets)."""
+    data = to_public(account).model_dump(mode="json")
+    data.pop("created_at", None)
+    data.pop("updated_at", None)
+    return data
+
+
+def _clean_profile(fields: dict[str, str | None], *, creating: bool) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name == "industry":
+            clean[name] = validation.industry(value)
+        else:
+            clean[name] = validation.text(value, name, required=(name == "company_name"))
+    if creating and "company_name" not in clean:
+        raise InvalidInput("company_name is required", field="company_name")
+    return clean
+
+
+def ensure_unique(
+    ctx: ServiceContext,
+    *,
+    username: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    exclude_id: str | None = None,
+) -> None:
+    """Refuse (exit 6) a username, email or phone another account already uses."""
+    for field_name, value in (("username", username), ("email", email), ("phone", phone)):
+        if value is None:
+            continue
+        column = getattr(Account, field_name)
+        stmt = select(Account.id).where(column == value)
+        if exclude_id is not None:
+            stmt = stmt.where(Account.id != exclude_id)
+        if ctx.session.exec(stmt).first() is not None:
+            raise Conflict(f"{field_name} is already used by another account", field=field_name)
+
+
+def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:
+    authz.require_support(ctx.actor, "creating an account")
+    username = validation.username(data.username)
+    email = validation.email(data.email)
+    phone = validation.phone(data.phone)
+    profile = _clean_profile(
+        {name: getattr(data, name) for name in PROFILE_FIELDS}, creating=True
+    )
+    password_hash = None
+    if data.password is not None:
+        from guance_billing_cli.services import credentials
+
+        password_hash = credentials.hash_new_password(
+            data.password.get_secret_value(), username=username, email=email, phone=phone
+        )
+    ensure_unique(ctx, username=username, email=email, phone=phone)
+    now = ctx.now()
+    account = Account(
+        id=new_id("acc"),
+        username=username,
+        email=email,
+        phone=phone,
+        password_hash=password_hash,
+        created_at=now,
+        updated_at=now,
+        **profile,
+    )
+    ctx.session.add(account)
+    ctx.session.flush()
+    audit.record(
+        ctx, action="account.create", target=account.id, account_id=account.id,
+        after=snapshot(account),
+    )
+    return to_public(account)
+
+
+def find_account(ctx: ServiceContext, ref: str) -> Account:
+    """An account by id, username, email or phone; NotFound (exit 3) otherwise."""
+    ref = ref.strip()
+    candidates: list[Any] = [Account.id == ref, Account.username == ref.lower()]
+    if validation.looks_like_email(ref):
+        candidates.append(Account.email == ref.lower())
+    if validation.looks_like_phone(ref):
+        try:
+            candidates.append(Account.phone == validation.phone(ref))
+        except InvalidInput:
+            pass
+    account = ctx.session.exec(select(Account).where(or_(*candidates))).first()
+    if account is None:
+        raise NotFound(f"no billing account matches {ref!r}")
+    authz.require_account_access(ctx.actor, account.id)
+    return account
+
+
+def get_account(ctx: ServiceContext, *, ref: str) -> AccountPublic:
+    return to_public(find_account(ctx, ref))
+
+
+def list_accounts(ctx: ServiceContext) -> Iterator[AccountPublic]:
+    stmt = select(Account).order_by(col(Account.created_at), col(Account.id))
+    if ctx.actor.role != "support":
+        stmt = stmt.where(Account.id == ctx.actor.account_id)
+    for account in ctx.session.exec(stmt):
+        yield to_public(account)
+
+
+def update_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> AccountPublic:
+    changes = _clean_profile(update.changes(), creating=False)
+    if not changes:
+        raise InvalidInput(
+            "nothing to update: give at least one of --company-name, --industry, "
+            "--region, --description, --contact-name",
+            field="profile",
+        )
+    account = find_account(ctx, ref)
+    before = snapshot(account)
+    for name, value in changes.items():
+        setattr(account, name, value)
+    account.updated_at = ctx.now()
+    ctx.session.add(account)
+    old, new = audit.changed(before, snapshot(account))
+    audit.record(
+        ctx, action="profile.update", target=account.id, account_id=account.id,
+        before=old, after=new,
+    )
+    return to_public(account)
+
+
+def admin_update(ctx: ServiceContext, *, ref: str, update: AccountAdminUpdate) -> AccountPublic:
+    authz.require_support(ctx.actor, "account update")
+    if update.arbitrary_settlement is None:
+        raise InvalidInput("nothing to update: give --arbitrary-settlement on|off", field="update")
+    account = find_account(ctx, ref)
+    before = snapshot(account)
+    account.arbitrary_settlement = update.arbitrary_settlement
+    account.updated_at = ctx.now()
+    ctx.session.add(account)
+    old, new = audit.changed(before, snapshot(account))
+    audit.record(
+        ctx, action="account.update", target=account.id, account_id=account.id,
+        before=old, after=new,
+    )
+    return to_public(account)

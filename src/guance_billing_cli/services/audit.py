@@ -1,0 +1,116 @@
+"""The audit trail: every write records an event in the same transaction.
+
+Events are hash-chained: each row's ``hash`` covers its own fields and the
+previous row's hash, so an edited, removed or reordered row breaks the chain.
+Secrets are redacted before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import col, select
+
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import AuditEvent
+
+GENESIS = "0" * 64
+SECRET_KEYS = {"password", "password_hash", "code", "code_hash", "token", "token_hash", "secret"}
+CI_RUN_VARS = ("GUANCE_BILLING_CI_RUN", "GITHUB_RUN_ID", "CI_PIPELINE_ID", "BUILD_ID")
+
+
+def redact(values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in SECRET_KEYS:
+            out[key] = "[redacted]"
+        elif key == "id_number" and isinstance(value, str) and value:
+            out[key] = mask_id_number(value)
+        else:
+            out[key] = value
+    return out
+
+
+def mask_id_number(value: str) -> str:
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def _ci_run() -> str | None:
+    for name in CI_RUN_VARS:
+        if os.environ.get(name):
+            return os.environ[name][:128]
+    return None
+
+
+def event_hash(event: AuditEvent) -> str:
+    payload = json.dumps(
+        [
+            event.prev_hash,
+            event.at.isoformat(),
+            event.actor,
+            event.actor_role,
+            event.action,
+            event.target,
+            event.account_id,
+            event.before,
+            event.after,
+            event.request_id,
+            event.ci_run,
+        ],
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _dump(values: Mapping[str, Any] | None) -> str:
+    return json.dumps(redact(values or {}), sort_keys=True, default=str, ensure_ascii=False)
+
+
+def record(
+    ctx: ServiceContext,
+    *,
+    action: str,
+    target: str,
+    account_id: str | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain (call inside the write's transaction)."""
+    session = ctx.session
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_advisory_xact_lock(7452002)"))
+    last = session.exec(
+        select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+    ).first()
+    event = AuditEvent(
+        at=ctx.now(),
+        actor=ctx.actor.name,
+        actor_role=ctx.actor.role,
+        action=action,
+        target=target,
+        account_id=account_id,
+        before=_dump(before),
+        after=_dump(after),
+        request_id=ctx.request_id,
+        ci_run=_ci_run(),
+        prev_hash=last or GENESIS,
+        hash="",
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    return event
+
+
+def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields whose values differ, as (before, after)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

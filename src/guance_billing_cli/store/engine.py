@@ -1,0 +1,159 @@
+"""Opening a store: engine set-up, schema version check, automatic migration.
+
+SQLite (the default) runs in WAL mode with a busy timeout and foreign keys on;
+write transactions start with ``BEGIN IMMEDIATE`` (SQLAlchemy's pysqlite recipe:
+driver-level autocommit plus a ``begin`` event), because a deferred transaction
+that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT when another
+writer committed in between. The schema version is checked with one query of
+``alembic_version``; Alembic itself is imported only to migrate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from guance_billing_cli import paths
+from guance_billing_cli.errors import Unavailable
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+# Every migration, oldest first. A migration file appends its id here; a test
+# checks this matches Alembic's history.
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+HEAD = REVISIONS[-1]
+
+WRITE = {"sqlite_begin": "IMMEDIATE"}
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def _sqlite_path(url: str) -> str | None:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :].split("?", 1)[0]
+    return None if path in ("", ":memory:") else path
+
+
+def create_store_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url)
+        if path is not None:
+            from pathlib import Path
+
+            try:
+                paths.touch_private_file(Path(path))
+            except OSError as exc:
+                raise Unavailable(f"cannot create store file {path}: {exc.strerror}") from None
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def schema_version(engine: Engine) -> str | None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as exc:
+        if _is_missing_table(exc):
+            return None
+        raise Unavailable(
+            f"cannot open store {redact_url(str(engine.url))}: {_reason(exc)}"
+        ) from None
+
+
+def _is_missing_table(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or "does not exist" in text
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def check_schema(engine: Engine, *, migrate: bool) -> None:
+    """Refuse a store from a newer version; migrate (or ask to) one that is behind."""
+    version = schema_version(engine)
+    if version == HEAD:
+        return
+    if version is not None and version not in REVISIONS:
+        raise Unavailable(
+            f"store {redact_url(str(engine.url))} has schema {version}, which is newer than "
+            f"this guance-billing knows (up to {HEAD}); upgrade guance-billing. "
+            "The store was not changed."
+        )
+    if not migrate:
+        raise Unavailable(
+            f"store {redact_url(str(engine.url))} is at schema {version or 'none'}, "
+            f"expected {HEAD}; run `guance-billing server migrate --store URL`"
+        )
+    upgrade(engine)
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "guance_billing_cli.store:migrations")
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", str(engine.url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations in one write transaction (so racing processes serialize)."""
+    from alembic import command
+    from sqlalchemy.exc import DBAPIError
+
+    cfg = alembic_config(engine)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(**WRITE)
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    from sqlalchemy import text
+
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7452001)"))
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+    except DBAPIError as exc:
+        raise Unavailable(
+            f"cannot migrate store {redact_url(str(engine.url))}: {_reason(exc)}"
+        ) from None
+
+
+def open_store(url: str, *, migrate: bool = True) -> Engine:
+    engine = create_store_engine(url)
+    check_schema(engine, migrate=migrate)
+    return engine

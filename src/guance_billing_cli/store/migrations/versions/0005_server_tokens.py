@@ -1,0 +1,23 @@
+"""Server API tokens (issue 6).
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # reserved slot: filled by its issue
+
+
+def downgrade() -> None:
+    pass
