@@ -35,6 +35,13 @@ CONFIG_KEYS: dict[str, tuple[str | None, str]] = {
     "store": ("GUANCE_BILLING_STORE", "Local store URL (sqlite:///PATH or postgresql+psycopg://...)"),
     "server": ("GUANCE_BILLING_SERVER", "Remote server URL; when set, commands go to the server"),
     "account": ("GUANCE_BILLING_ACCOUNT", "Default billing account (id, username, email or phone)"),
+    # delivery of verification codes (docs/configuration.md#delivery)
+    "smtp.host": ("GUANCE_BILLING_SMTP_HOST", "SMTP server for code emails; unset: Maildir outbox"),
+    "smtp.port": ("GUANCE_BILLING_SMTP_PORT", "SMTP port (default 587 with STARTTLS, else 25)"),
+    "smtp.starttls": ("GUANCE_BILLING_SMTP_STARTTLS", "Use STARTTLS: true (default) or false"),
+    "smtp.user": ("GUANCE_BILLING_SMTP_USER", "SMTP login (password: env or keyring)"),
+    "smtp.from": ("GUANCE_BILLING_SMTP_FROM", "From address of code emails"),
+    "sms.webhook_url": ("GUANCE_BILLING_SMS_WEBHOOK_URL", "HTTP webhook for SMS; unset: JSONL outbox"),
 }
 
 

@@ -8,7 +8,7 @@ Messages must never contain secrets (codes, passwords, tokens).
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import Any, Self
 
 
 class ExitCode(IntEnum):
@@ -32,12 +32,21 @@ class BillingError(Exception):
     exit_code: ExitCode = ExitCode.INTERNAL
     code: str = "internal_error"
     http_status: int = 500
+    #: When true (see ``keep_changes``) the transaction commits before the error
+    #: propagates: a counted failure (wrong password, wrong code) must persist
+    #: although the operation is refused. Every transport honours it.
+    commit: bool = False
 
     def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.details = details
+
+    def keep_changes(self) -> Self:
+        """Commit what the service wrote so far, then raise: ``raise X(...).keep_changes()``."""
+        self.commit = True
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {

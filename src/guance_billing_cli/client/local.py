@@ -18,6 +18,13 @@ from guance_billing_cli.schemas.accounts import (
     AccountPublic,
     ProfileUpdate,
 )
+from guance_billing_cli.schemas.tokens import (
+    LoginRequest,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    WhoAmI,
+)
 from guance_billing_cli.services import accounts
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.store import engine as store_engine
@@ -63,12 +70,18 @@ class LocalClient:
         from sqlmodel import Session
 
         bind = self.engine.execution_options(**store_engine.WRITE) if write else self.engine
+        deferred: BillingError | None = None
         try:
             with Session(bind=bind, expire_on_commit=False) as session, session.begin():
-                yield ServiceContext(
-                    session=session, actor=self.actor, settings=self.settings,
-                    request_id=request_id,
-                )
+                try:
+                    yield ServiceContext(
+                        session=session, actor=self.actor, settings=self.settings,
+                        request_id=request_id,
+                    )
+                except BillingError as error:
+                    if not error.commit:
+                        raise
+                    deferred = error  # counted failure: commit it, then raise below
         except BillingError:
             raise
         except IntegrityError:
@@ -78,6 +91,8 @@ class LocalClient:
             raise Unavailable(
                 f"store {store_engine.redact_url(self.store_url)} unavailable: {reason}"
             ) from None
+        if deferred is not None:
+            raise deferred
 
     def close(self) -> None:
         if self._engine is not None:
@@ -104,3 +119,34 @@ class LocalClient:
     def admin_update_account(self, ref: str, update: AccountAdminUpdate) -> AccountPublic:
         with self.context(write=True) as ctx:
             return accounts.admin_update(ctx, ref=ref, update=update)
+
+    # -- server tokens and login (issue 6) ---------------------------------------
+    def login(self, data: LoginRequest) -> TokenCreated:
+        from guance_billing_cli.services import tokens
+
+        with self.context(write=True) as ctx:
+            return tokens.login(ctx, data=data)
+
+    def whoami(self) -> WhoAmI:
+        from guance_billing_cli.services import tokens
+
+        with self.context(write=False) as ctx:
+            return tokens.whoami(ctx)
+
+    def create_token(self, data: TokenCreate) -> TokenCreated:
+        from guance_billing_cli.services import tokens
+
+        with self.context(write=True) as ctx:
+            return tokens.create_token(ctx, data=data)
+
+    def list_tokens(self) -> Iterator[TokenPublic]:
+        from guance_billing_cli.services import tokens
+
+        with self.context(write=False) as ctx:
+            yield from tokens.list_tokens(ctx)
+
+    def revoke_token(self, ref: str) -> TokenPublic:
+        from guance_billing_cli.services import tokens
+
+        with self.context(write=True) as ctx:
+            return tokens.revoke_token(ctx, ref=ref)

@@ -132,6 +132,9 @@ def find_account(ctx: ServiceContext, ref: str) -> Account:
             pass
     account = ctx.session.exec(select(Account).where(or_(*candidates))).first()
     if account is None:
+        if ctx.actor.role != "support":
+            # an owner must not learn whether another account exists
+            authz.require_account_access(ctx.actor, "")
         raise NotFound(f"no billing account matches {ref!r}")
     authz.require_account_access(ctx.actor, account.id)
     return account

@@ -24,6 +24,7 @@ class Actor:
     role: str = "support"
     account_id: str | None = None
     scopes: frozenset[str] = frozenset()
+    token_id: str | None = None  # the server token this actor authenticated with
 
 
 @dataclass

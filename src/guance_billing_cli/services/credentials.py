@@ -1,13 +1,32 @@
-"""Passwords: policy and argon2id hashing. Hashes never leave ``services/``."""
+"""Passwords: policy, argon2id hashing, change with an attempt limit, and setting a
+new password after a verified reset. Hashes never leave ``services/``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
-from guance_billing_cli.errors import InvalidInput
+from guance_billing_cli.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    RateLimited,
+    RuleViolation,
+)
+
+if TYPE_CHECKING:
+    from guance_billing_cli.schemas.credentials import PasswordChange, PasswordChanged
+    from guance_billing_cli.services.context import ServiceContext
+    from guance_billing_cli.store.models import Account
 
 MIN_LENGTH, MAX_LENGTH = 8, 64
+# Wrong current passwords allowed per account within the window before `password
+# change` is refused (exit 8) until the oldest of them leaves the window.
+MAX_WRONG_ATTEMPTS = 5
+ATTEMPT_WINDOW = timedelta(minutes=15)
+WINDOW_MINUTES = int(ATTEMPT_WINDOW.total_seconds() // 60)
+NO_PASSWORD_HINT = "this account has no password yet; set one with `guance-billing password reset`"
 
 
 @cache
@@ -21,7 +40,9 @@ def _hasher():  # type: ignore[no-untyped-def]
 def common_passwords() -> frozenset[str]:
     text = resources.files("guance_billing_cli.data").joinpath("common_passwords.txt").read_text()
     return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
     )
 
 
@@ -46,9 +67,7 @@ def check_policy(password: str, *, username: str, email: str, phone: str) -> Non
         )
     lowered = password.lower()
     if lowered in {username.lower(), email.lower(), phone.lower(), phone.lstrip("+")}:
-        raise InvalidInput(
-            "password must not be the username, email or phone", field="password"
-        )
+        raise InvalidInput("password must not be the username, email or phone", field="password")
     if lowered in common_passwords():
         raise InvalidInput("password is too common; choose another", field="password")
 
@@ -65,3 +84,114 @@ def verify_password(password_hash: str, password: str) -> bool:
         return bool(_hasher().verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _wrong_attempts(ctx: ServiceContext, account_id: str) -> list[Any]:
+    """Times of the wrong attempts inside the window, newest first."""
+    from sqlmodel import col, select
+
+    from guance_billing_cli.store.models import PasswordAttempt
+
+    since = ctx.now() - ATTEMPT_WINDOW
+    stmt = (
+        select(PasswordAttempt.at)
+        .where(PasswordAttempt.account_id == account_id, col(PasswordAttempt.at) > since)
+        .order_by(col(PasswordAttempt.at).desc())
+    )
+    return list(ctx.session.exec(stmt))
+
+
+def _refuse_if_limited(ctx: ServiceContext, account_id: str, *, prefix: str = "") -> None:
+    wrong = _wrong_attempts(ctx, account_id)
+    if len(wrong) < MAX_WRONG_ATTEMPTS:
+        return
+    until = wrong[MAX_WRONG_ATTEMPTS - 1] + ATTEMPT_WINDOW
+    retry_after = max(1, int((until - ctx.now()).total_seconds() + 0.999))
+    raise RateLimited(
+        f"{prefix}too many wrong passwords ({MAX_WRONG_ATTEMPTS} within "
+        f"{WINDOW_MINUTES} minutes); try again after "
+        f"{until.strftime('%Y-%m-%d %H:%M:%S')} UTC or use `guance-billing password reset`",
+        retry_after=retry_after,
+        retry_at=until.isoformat(),
+    )
+
+
+def _clear_attempts(ctx: ServiceContext, account_id: str) -> None:
+    from sqlmodel import col, delete
+
+    from guance_billing_cli.store.models import PasswordAttempt
+
+    ctx.session.exec(delete(PasswordAttempt).where(col(PasswordAttempt.account_id) == account_id))
+
+
+def _set_hash(ctx: ServiceContext, account: Account, password: str, *, action: str) -> None:
+    from guance_billing_cli.services import audit
+
+    had_password = account.has_password
+    account.password_hash = hash_new_password(
+        password, username=account.username, email=account.email, phone=account.phone
+    )
+    account.updated_at = ctx.now()
+    ctx.session.add(account)
+    audit.record(
+        ctx,
+        action=action,
+        target=account.id,
+        account_id=account.id,
+        before={"has_password": had_password},
+        after={"has_password": True},
+    )
+
+
+def change_password(ctx: ServiceContext, *, ref: str, change: PasswordChange) -> PasswordChanged:
+    """Replace the password after checking the current one.
+
+    Refusals in order: no password yet (exit 6, pointing to reset), too many wrong
+    attempts (exit 8), wrong current password (exit 4, counted and committed),
+    new password against the policy (exit 2).
+    """
+    from guance_billing_cli.schemas.credentials import PasswordChanged
+    from guance_billing_cli.services import audit
+    from guance_billing_cli.services.accounts import find_account
+    from guance_billing_cli.store.models import PasswordAttempt
+
+    account = find_account(ctx, ref)
+    if account.password_hash is None:
+        raise RuleViolation(NO_PASSWORD_HINT, field="password")
+    _refuse_if_limited(ctx, account.id)
+    current = change.current_password.get_secret_value()
+    if not verify_password(account.password_hash, current):
+        # Counted in the store and committed although the call fails (keep_changes),
+        # so the limit holds across processes and server workers.
+        ctx.session.add(PasswordAttempt(account_id=account.id, at=ctx.now()))
+        ctx.session.flush()
+        left = max(0, MAX_WRONG_ATTEMPTS - len(_wrong_attempts(ctx, account.id)))
+        audit.record(
+            ctx,
+            action="password.change_refused",
+            target=account.id,
+            account_id=account.id,
+            after={"reason": "wrong current password", "attempts_left": left},
+        )
+        try:
+            _refuse_if_limited(ctx, account.id, prefix="current password is wrong; ")
+        except RateLimited as limited:
+            raise limited.keep_changes() from None
+        raise AuthenticationFailed(
+            f"current password is wrong; {left} attempt(s) left before a "
+            f"{WINDOW_MINUTES}-minute lock",
+            field="current_password",
+            attempts_left=left,
+        ).keep_changes()
+    new = change.new_password.get_secret_value()
+    if new == current:
+        raise InvalidInput("new password must differ from the current one", field="password")
+    _set_hash(ctx, account, new, action="password.change")
+    _clear_attempts(ctx, account.id)
+    return PasswordChanged(account_id=account.id, changed_at=ctx.now())
+
+
+def set_password_after_reset(ctx: ServiceContext, *, account: Account, password: str) -> None:
+    """Set (or first set) a password once a reset code was verified; clears the lock."""
+    _set_hash(ctx, account, password, action="password.reset")
+    _clear_attempts(ctx, account.id)

@@ -93,3 +93,37 @@ def looks_like_email(value: str) -> bool:
 def looks_like_phone(value: str) -> bool:
     stripped = value.replace(" ", "").replace("-", "")
     return stripped.startswith("+") or (stripped.isdigit() and len(stripped) >= 7)
+
+
+def _why(exc: Exception) -> str:
+    """python-stdnum's reason, as a clause ("the number has an invalid length")."""
+    message = str(getattr(exc, "message", "") or exc).strip().rstrip(".")
+    return message[:1].lower() + message[1:]
+
+
+def tax_id(value: str, field: str = "tax_id") -> str:
+    """An 18-character Unified Social Credit Code with a valid check character."""
+    from stdnum.cn import uscc
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return str(uscc.validate(value.strip()))
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"{field} is not a valid Unified Social Credit Code: {_why(exc)}", field=field
+        ) from None
+
+
+def resident_id(value: str, field: str = "id_number") -> str:
+    """An 18-character resident ID number with a valid check digit, birth date and region.
+
+    The message never repeats the number (it is personal data)."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return str(ric.validate(value.strip()))
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"{field} is not a valid resident ID number: {_why(exc)}", field=field
+        ) from None

@@ -6,8 +6,10 @@ Revises: 0002
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+
+from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0003"
 down_revision = "0002"
@@ -15,9 +17,86 @@ branch_labels = None
 depends_on = None
 
 
+def _account_fk() -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False)
+
+
 def upgrade() -> None:
-    pass  # reserved slot: filled by its issue
+    op.create_table(
+        "password_attempts",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        _account_fk(),
+        sa.Column("at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_password_attempts_account_id", "password_attempts", ["account_id"])
+
+    op.create_table(
+        "realname_submissions",
+        sa.Column("id", sa.String(32), primary_key=True),
+        _account_fk(),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("tax_id", sa.String(18), nullable=True),
+        sa.Column("id_number", sa.String(18), nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=True),
+        sa.Column("license_name", sa.String(255), nullable=True),
+        sa.Column("license_size", sa.Integer(), nullable=True),
+        sa.Column("license_sha256", sa.String(64), nullable=True),
+        sa.Column("license_path", sa.String(1024), nullable=True),
+        sa.Column("submitted_at", UTCDateTime(), nullable=False),
+        sa.Column("reviewed_at", UTCDateTime(), nullable=True),
+        sa.Column("reviewed_by", sa.String(128), nullable=True),
+        sa.UniqueConstraint("account_id", "revision"),
+    )
+    op.create_index("ix_realname_submissions_account_id", "realname_submissions", ["account_id"])
+
+    op.create_table(
+        "invoice_titles",
+        sa.Column("id", sa.String(32), primary_key=True),
+        _account_fk(),
+        sa.Column("type", sa.String(32), nullable=False),
+        sa.Column("title", sa.String(128), nullable=False),
+        sa.Column("tax_id", sa.String(18), nullable=True),
+        sa.Column("bank_name", sa.String(128), nullable=True),
+        sa.Column("bank_account", sa.String(40), nullable=True),
+        sa.Column("address", sa.String(256), nullable=True),
+        sa.Column("phone", sa.String(32), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_invoice_titles_account_id", "invoice_titles", ["account_id"])
+
+    op.create_table(
+        "invoice_addresses",
+        sa.Column("id", sa.String(32), primary_key=True),
+        _account_fk(),
+        sa.Column("recipient", sa.String(64), nullable=False),
+        sa.Column("phone", sa.String(20), nullable=False),
+        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("address", sa.String(256), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_invoice_addresses_account_id", "invoice_addresses", ["account_id"])
+
+    op.create_table(
+        "invoice_requests",
+        sa.Column("id", sa.String(32), primary_key=True),
+        _account_fk(),
+        sa.Column("title_id", sa.String(32), sa.ForeignKey("invoice_titles.id"), nullable=False),
+        sa.Column(
+            "address_id", sa.String(32), sa.ForeignKey("invoice_addresses.id"), nullable=False
+        ),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_invoice_requests_account_id", "invoice_requests", ["account_id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("invoice_requests")
+    op.drop_table("invoice_addresses")
+    op.drop_table("invoice_titles")
+    op.drop_table("realname_submissions")
+    op.drop_table("password_attempts")

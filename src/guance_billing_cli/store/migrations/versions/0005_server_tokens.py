@@ -1,4 +1,4 @@
-"""Server API tokens (issue 6).
+"""Server API tokens and failed logins (issue 6).
 
 Revision ID: 0005
 Revises: 0004
@@ -6,8 +6,10 @@ Revises: 0004
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+
+from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0005"
 down_revision = "0004"
@@ -16,8 +18,31 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass  # reserved slot: filled by its issue
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=True),
+        sa.Column("scopes", sa.String(255), nullable=False),
+        sa.Column("prefix", sa.String(16), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(128), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=True),
+        sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_api_tokens_token_hash", "api_tokens", ["token_hash"], unique=True)
+    op.create_index("ix_api_tokens_account_id", "api_tokens", ["account_id"])
+    op.create_table(
+        "login_failures",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_login_failures_account_id", "login_failures", ["account_id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("login_failures")
+    op.drop_table("api_tokens")

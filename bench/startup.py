@@ -1,0 +1,79 @@
+"""Start-up benchmark (DESIGN §6): run with `make bench` or `python bench/startup.py`.
+
+Medians of wall time over N runs, each command measured in the same run as its
+baseline so a noisy machine shifts both:
+
+- `guance-billing --version` and `--help` against `python -c "import typer"`
+  (target: <= 1.5x);
+- `guance-billing profile show --json` on a local store against
+  `python -c "import sqlmodel"` (target: <= 1.25x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PY = sys.executable
+BIN = Path(PY).parent / "guance-billing"
+
+
+def cli_cmd(*args: str) -> list[str]:
+    return [str(BIN), *args] if BIN.exists() else [PY, "-m", "guance_billing_cli", *args]
+
+
+def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
+    samples = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples[1:])  # first run warms the page cache
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="gb-bench-"))
+    env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "NO_COLOR": "1"}
+    env.pop("GUANCE_BILLING_SERVER", None)
+    subprocess.run(
+        cli_cmd("account", "create", "--username", "bench", "--company-name", "Bench Ltd",
+                "--email", "bench@example.com", "--phone", "+8613800138000"),
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    subprocess.run(cli_cmd("account", "use", "bench"), env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    rows = [
+        ("--version", cli_cmd("--version"), "import typer", 1.5),
+        ("--help", cli_cmd("--help"), "import typer", 1.5),
+        ("profile show --json", cli_cmd("profile", "show", "--json"), "import sqlmodel", 1.25),
+    ]
+    baselines: dict[str, float] = {}
+    failed = False
+    print(f"{'command':<24}{'median ms':>10}  {'baseline':<18}{'base ms':>8}{'ratio':>7}  target")
+    for name, cmd, base, target in rows:
+        # Interleave command and baseline so both see the same machine load.
+        cmd_ms = median_ms(cmd, env, args.runs)
+        baselines[base] = median_ms([PY, "-c", base], env, args.runs)
+        ratio = cmd_ms / baselines[base]
+        ok = ratio <= target
+        failed |= not ok
+        print(f"{name:<24}{cmd_ms:>10.1f}  {base:<18}{baselines[base]:>8.1f}{ratio:>7.2f}  "
+              f"<= {target} {'ok' if ok else 'MISSED'}")
+    shutil.rmtree(home, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

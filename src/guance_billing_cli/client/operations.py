@@ -1,0 +1,150 @@
+"""The HTTP surface of ``BillingClient``: one row per operation.
+
+Exposing an operation over HTTP is one line in ``ROUTES``: its HTTP method and
+path. Everything else is derived from the protocol method's signature, so the
+FastAPI routes (``server/app.py``) and the ``HttpClient`` calls
+(``client/http.py``) are generated from the same description and cannot drift:
+
+- parameters named in the path (``{ref}``) travel in the path;
+- for ``GET``, the others travel as query parameters (a pydantic model's fields
+  are flattened into the query);
+- otherwise they travel as a JSON body: a single pydantic model parameter *is*
+  the body, several parameters are embedded by name (``{"ref": ..., "data": {...}}``);
+- a method returning ``Iterator[X]`` streams: the response is NDJSON, one ``X``
+  a line (an error after the first row arrives as a last line ``{"_error": ...}``);
+- any other return annotation is the JSON response body.
+
+``scope`` names the token scope that may call an operation: a token limited to
+scopes (``--scope bindings``) reaches only operations carrying one of them —
+everything else is denied by default. ``auth=False`` marks the operations that
+need no token (login).
+
+No SQLAlchemy here: this module is on the remote path.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from guance_billing_cli.client.protocol import BillingClient
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    scope: str | None = None
+    auth: bool = True
+
+
+# name of the BillingClient method -> how it travels over HTTP. Keep grouped by issue.
+ROUTES: dict[str, Route] = {
+    # accounts and profile
+    "create_account": Route("POST", "/v1/accounts"),
+    "list_accounts": Route("GET", "/v1/accounts"),
+    "get_account": Route("GET", "/v1/accounts/{ref}"),
+    "admin_update_account": Route("PATCH", "/v1/accounts/{ref}"),
+    "update_profile": Route("PATCH", "/v1/accounts/{ref}/profile"),
+    # server tokens and login (issue 6)
+    "login": Route("POST", "/v1/auth/login", auth=False),
+    "whoami": Route("GET", "/v1/auth/whoami"),
+    "create_token": Route("POST", "/v1/tokens"),
+    "list_tokens": Route("GET", "/v1/tokens"),
+    "revoke_token": Route("DELETE", "/v1/tokens/{ref}"),
+}
+
+# Protocol members that are not operations.
+NOT_OPERATIONS = frozenset({"close"})
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    annotation: Any
+    where: Literal["path", "query", "body"]
+    default: Any = inspect.Parameter.empty
+
+    @property
+    def is_model(self) -> bool:
+        return inspect.isclass(self.annotation) and issubclass(self.annotation, BaseModel)
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    route: Route
+    params: tuple[Param, ...]
+    returns: Any  # the annotation of the result (the item type when streaming)
+    streams: bool
+    signature: inspect.Signature
+
+    @property
+    def method(self) -> str:
+        return self.route.method
+
+    @property
+    def path(self) -> str:
+        return self.route.path
+
+    @property
+    def body_is_model(self) -> bool:
+        """A single pydantic parameter is the whole body (not embedded by name)."""
+        body = [p for p in self.params if p.where == "body"]
+        return len(body) == 1 and body[0].is_model
+
+
+def protocol_methods() -> list[str]:
+    """Every operation the protocol declares."""
+    return sorted(
+        name
+        for name, member in vars(BillingClient).items()
+        if inspect.isfunction(member) and not name.startswith("_") and name not in NOT_OPERATIONS
+    )
+
+
+def _describe(name: str, route: Route) -> Operation:
+    func = getattr(BillingClient, name)
+    hints = typing.get_type_hints(func)
+    signature = inspect.signature(func)
+    in_path = set(re.findall(r"{(\w+)}", route.path))
+    params: list[Param] = []
+    for pname, p in signature.parameters.items():
+        if pname == "self":
+            continue
+        where: Literal["path", "query", "body"]
+        if pname in in_path:
+            where = "path"
+        elif route.method == "GET":
+            where = "query"
+        else:
+            where = "body"
+        params.append(Param(pname, hints[pname], where, p.default))
+    missing = in_path - {p.name for p in params}
+    if missing:
+        raise TypeError(f"route {route.path} of {name} names unknown parameters {missing}")
+    returns = hints.get("return", type(None))
+    streams = typing.get_origin(returns) in (Iterator, typing.Iterator)
+    if streams:
+        returns = typing.get_args(returns)[0]
+    return Operation(name, route, tuple(params), returns, streams, signature)
+
+
+@cache
+def operations() -> dict[str, Operation]:
+    return {name: _describe(name, route) for name, route in ROUTES.items()}
+
+
+def get(name: str) -> Operation | None:
+    return operations().get(name) if name in ROUTES else None

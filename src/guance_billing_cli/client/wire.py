@@ -1,0 +1,40 @@
+"""JSON on the wire, shared by ``HttpClient`` and the server.
+
+Unlike ``model_dump(mode="json")``, ``dump`` reveals ``SecretStr`` values: the
+transport must carry a password or a freshly created token; rendering for people
+never goes through here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, SecretStr, TypeAdapter
+from pydantic_core import to_jsonable_python
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, BaseModel):
+        return {name: _reveal(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_reveal(v) for v in value]
+    return value
+
+
+def dump(value: Any) -> Any:
+    """Plain JSON-able data, secrets in clear."""
+    return to_jsonable_python(_reveal(value))
+
+
+@cache
+def adapter(annotation: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(annotation)
+
+
+def load(annotation: Any, data: Any) -> Any:
+    return adapter(annotation).validate_python(data)

@@ -1,0 +1,101 @@
+"""Delivery of verification messages: email and SMS, each with two transports.
+
+The chooser (``send_email`` / ``send_sms``) picks the configured transport:
+
+- email: SMTP when ``smtp.host`` is set, else a Maildir at ``$GUANCE_BILLING_HOME/outbox/mail``;
+- SMS: an HTTP webhook when ``sms.webhook_url`` is set, else JSON lines at
+  ``$GUANCE_BILLING_HOME/outbox/sms.jsonl``.
+
+Every transport raises ``Unavailable`` (exit 10) when it cannot deliver; the
+message never repeats the text that was being delivered (it holds a code).
+Transports are imported only when a message is sent.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+KEYRING_SERVICE = "guance-billing"
+KEYRING_TIMEOUT = 3.0
+DEFAULT_SENDER = "Guance Billing <no-reply@guance-billing.localhost>"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def setting(settings: Any, key: str, default: Any = None) -> Any:
+    """A config value: environment variable, then the profile (``settings`` may be None)."""
+    if settings is not None:
+        return settings.get(key, default)
+    from guance_billing_cli.config import CONFIG_KEYS
+
+    env_name = CONFIG_KEYS.get(key, (None, ""))[0]
+    if env_name and os.environ.get(env_name):
+        return os.environ[env_name]
+    return default
+
+
+def flag(value: Any, *, key: str, default: bool) -> bool:
+    from guance_billing_cli.errors import InvalidInput
+
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidInput(f"config {key} must be true or false, not {value!r}", field=key)
+
+
+def secret(env_name: str, keyring_user: str) -> str | None:
+    """A delivery secret: the environment variable, else the OS keyring (3 s timeout)."""
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    found: list[str | None] = []
+
+    def lookup() -> None:
+        try:
+            import keyring
+
+            found.append(keyring.get_password(KEYRING_SERVICE, keyring_user))
+        except Exception:  # no usable backend: same as "not stored"
+            found.append(None)
+
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(KEYRING_TIMEOUT)
+    return found[0] if found else None
+
+
+def send_email(settings: Any, *, to: str, subject: str, body: str) -> str:
+    """Deliver one email; returns the transport used (``smtp`` or ``maildir``)."""
+    sender = str(setting(settings, "smtp.from") or DEFAULT_SENDER)
+    host = setting(settings, "smtp.host")
+    if host:
+        from guance_billing_cli.delivery import smtp
+
+        smtp.deliver(smtp.SmtpConfig.from_settings(settings), sender=sender, to=to,
+                     subject=subject, body=body)
+        return "smtp"
+    from guance_billing_cli.delivery import maildir
+
+    maildir.deliver(maildir.default_path(), sender=sender, to=to, subject=subject, body=body)
+    return "maildir"
+
+
+def send_sms(settings: Any, *, to: str, text: str) -> str:
+    """Deliver one SMS; returns the transport used (``webhook`` or ``file``)."""
+    url = setting(settings, "sms.webhook_url")
+    if url:
+        from guance_billing_cli.delivery import sms_webhook
+
+        sms_webhook.deliver(str(url), to=to, text=text, token=sms_webhook.bearer_token())
+        return "webhook"
+    from guance_billing_cli.delivery import sms_file
+
+    sms_file.deliver(sms_file.default_path(), to=to, text=text)
+    return "file"

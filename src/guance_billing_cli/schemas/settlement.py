@@ -1,0 +1,167 @@
+"""Cloud accounts, workspaces and settlement batches: request and response models.
+
+Also the domain's fixed vocabularies (sites, providers, settlement methods,
+workspace states), which the CLI, the services and the docs share.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROVIDERS: tuple[str, ...] = ("aws", "aliyun", "huawei")
+PROVIDER_NAMES: dict[str, str] = {
+    "aws": "AWS",
+    "aliyun": "Alibaba Cloud",
+    "huawei": "Huawei Cloud",
+}
+SETTLEMENTS: tuple[str, ...] = ("billing_center", *PROVIDERS)
+WORKSPACE_STATES: tuple[str, ...] = ("active", "countdown", "locked", "dissolved")
+CLOUD_STATUSES: tuple[str, ...] = ("subscribed", "unsubscribed")
+LOCK_COUNTDOWN_DAYS = 14
+
+
+class Site(BaseModel):
+    code: str
+    name: str
+    cloud: str
+    provider: str | None  # the settlement provider of the site's cloud; None: none supported
+
+
+# DESIGN §2. `id1` runs on Tencent Cloud, which has no settlement integration:
+# its workspaces settle through the billing center unless the account may settle
+# arbitrarily.
+SITES: dict[str, Site] = {
+    s.code: s
+    for s in (
+        Site(code="cn1", name="Hangzhou", cloud="Alibaba Cloud", provider="aliyun"),
+        Site(code="cn2", name="Ningxia", cloud="AWS China", provider="aws"),
+        Site(code="cn4", name="Guangzhou", cloud="Huawei Cloud", provider="huawei"),
+        Site(code="cn6", name="Hong Kong", cloud="Alibaba Cloud Intl", provider="aliyun"),
+        Site(code="us1", name="Oregon", cloud="AWS", provider="aws"),
+        Site(code="eu1", name="Frankfurt", cloud="AWS", provider="aws"),
+        Site(code="ap1", name="Singapore", cloud="AWS", provider="aws"),
+        Site(code="za1", name="South Africa", cloud="Huawei Cloud", provider="huawei"),
+        Site(code="id1", name="Jakarta", cloud="Tencent Cloud", provider=None),
+    )
+}
+
+
+# -- cloud accounts -------------------------------------------------------------
+class CloudAccountCreate(BaseModel):
+    provider: str
+    account_id: str  # the provider's account id (AWS account, Alibaba UID, Huawei account ID)
+    instance_id: str | None = None  # marketplace product instance (aliyun, huawei)
+
+
+class CloudAccountPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    provider: str
+    account_id: str
+    instance_id: str | None
+    status: str
+    billing_account_id: str
+    workspaces: int = 0  # workspaces currently settling through it
+    created_at: datetime
+    unsubscribed_at: datetime | None = None
+
+
+class AffectedWorkspace(BaseModel):
+    workspace_id: str
+    effect: Literal["fallback_billing_center", "countdown"]
+    locks_at: datetime | None = None
+
+
+class UnsubscribeResult(BaseModel):
+    cloud_account: CloudAccountPublic
+    changed: bool
+    affected: list[AffectedWorkspace]
+    notice_sent_to: str | None = None  # masked by the CLI for people
+
+
+# -- workspaces -----------------------------------------------------------------
+class WorkspaceCreate(BaseModel):
+    id: str
+    name: str
+    site: str
+
+
+class WorkspacePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    site: str
+    account_id: str
+    settlement: str
+    cloud_account_id: str | None
+    state: str
+    settlement_changed_at: datetime | None
+    countdown_started_at: datetime | None
+    locks_at: datetime | None
+    dissolved_at: datetime | None
+    created_at: datetime
+
+
+class WorkspaceFilter(BaseModel):
+    site: str | None = None
+    settlement: str | None = None
+    cloud_account: str | None = None
+    state: str | None = None
+    limit: int | None = Field(default=None, ge=1)
+    offset: int = Field(default=0, ge=0)
+
+
+class UnlockRequest(BaseModel):
+    """The remedy that unlocks: rebind to a subscribed cloud account, or billing center."""
+
+    rebind: str | None = None
+    billing_center: bool = False
+
+
+class WorkspaceChange(BaseModel):
+    """Result of a single-workspace change (move, unlock, dissolve)."""
+
+    workspace: WorkspacePublic
+    changed: bool
+
+
+# -- batches --------------------------------------------------------------------
+class BatchItem(BaseModel):
+    """One requested row: a workspace id, or the reason its input line was unusable."""
+
+    workspace_id: str | None = None
+    line: int | None = None
+    error: str | None = None
+    name: str | None = None  # `workspace add --from-file` rows
+    site: str | None = None
+
+
+BatchResultKind = Literal["bound", "unbound", "added", "unchanged", "refused"]
+
+
+class BatchRowResult(BaseModel):
+    workspace_id: str | None
+    result: BatchResultKind
+    reason: str | None = None
+    from_: str | None = Field(default=None, alias="from", serialization_alias="from")
+    to: str | None = None
+    line: int | None = None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class BatchResult(BaseModel):
+    operation: Literal["bind", "unbind", "add"]
+    cloud_account_id: str | None = None
+    dry_run: bool = False
+    results: list[BatchRowResult]
+    summary: dict[str, int]
+
+    @property
+    def refused(self) -> int:
+        return self.summary.get("refused", 0)

@@ -1,0 +1,57 @@
+"""Server API tokens and login: create, public view, login request, who-am-I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, SecretStr
+
+TOKEN_ROLES: tuple[str, ...] = ("owner", "support")
+# Scopes a token can be limited to. `bindings`: list workspaces and cloud
+# accounts, bind and unbind, nothing else (a CI token).
+TOKEN_SCOPES: tuple[str, ...] = ("bindings",)
+
+
+class TokenCreate(BaseModel):
+    name: str
+    role: str
+    account: str | None = None  # id, username, email or phone; required for owner
+    scopes: list[str] = []
+    expires_in_days: int | None = None
+
+
+class TokenPublic(BaseModel):
+    """A token as listed: never the secret, never its hash."""
+
+    id: str
+    name: str
+    role: str
+    account_id: str | None
+    scopes: list[str]
+    prefix: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    """The one response that carries the secret: shown once, stored only hashed."""
+
+    token: SecretStr
+
+
+class LoginRequest(BaseModel):
+    email: str | None = None
+    phone: str | None = None
+    password: SecretStr | None = None
+    token_name: str | None = None
+
+
+class WhoAmI(BaseModel):
+    actor: str
+    role: str
+    account_id: str | None
+    username: str | None
+    scopes: list[str]
+    token_id: str | None = None

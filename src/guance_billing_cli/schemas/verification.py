@@ -1,0 +1,59 @@
+"""Email / phone change requests: what the client sends and what it gets back.
+
+``sent_to`` is always masked (``j***@acme.com``, ``+86 138****5678``), in JSON
+too: the address a code went to is personal data and JSON output ends up in CI
+logs. The full addresses are available from ``account show``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, SecretStr
+
+CHANGE_KINDS: tuple[str, ...] = ("email", "phone")
+CHANGE_STATES: tuple[str, ...] = (
+    "awaiting_current_code",
+    "awaiting_new_code",
+    "completed",
+    "cancelled",
+    "failed",
+    "expired",
+)
+OPEN_STATES: tuple[str, ...] = ("awaiting_current_code", "awaiting_new_code")
+
+
+class ChangeStart(BaseModel):
+    """Start a change: a code goes to the account's current address."""
+
+    kind: str
+    new_address: str | None = None
+
+
+class CodeSubmit(BaseModel):
+    code: SecretStr
+
+
+class NewAddress(BaseModel):
+    new_address: str
+
+
+class ChangeRequestPublic(BaseModel):
+    request_id: str
+    kind: str
+    state: str
+    account_id: str
+    #: which address the outstanding code went to: ``current`` or ``new`` (None: no code out)
+    code_target: str | None
+    #: masked address of the outstanding code (None when no code is out)
+    sent_to: str | None
+    #: masked new address, once given
+    new_address: str | None
+    #: deadline of the current step (the code's expiry); None once finished
+    expires_at: datetime | None
+    attempts_left: int
+    sends_left: int
+    #: earliest time ``resend`` is accepted (None when no resend is possible)
+    resend_available_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

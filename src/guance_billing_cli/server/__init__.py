@@ -1,0 +1,1 @@
+"""The FastAPI server: one REST endpoint per ``BillingClient`` operation (``server/app.py``)."""

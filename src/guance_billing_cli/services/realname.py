@@ -1,0 +1,260 @@
+"""Real-name authentication: submit, review, show; the licence file store.
+
+States: ``unverified → pending → approved | rejected``. A rejected submission can
+be resubmitted; an approved one is replaced only with ``replace`` (back to
+pending). Every submission is kept as a row (``revision`` 1, 2, ...); the highest
+revision is current and ``Account.realname_status`` mirrors its status.
+The full resident ID number is stored but leaves this module only masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from guance_billing_cli import paths
+from guance_billing_cli.errors import InvalidInput, RuleViolation
+from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas.realname import (
+    MAX_LICENSE_BYTES,
+    REALNAME_TYPES,
+    LicenseInfo,
+    LicenseUpload,
+    RealnamePublic,
+    RealnameReview,
+    RealnameSubmit,
+)
+from guance_billing_cli.services import audit, authz, validation
+from guance_billing_cli.services.accounts import find_account
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import Account, RealnameSubmission
+
+NAME_MAX = 128
+REASON_MAX = 500
+# Accepted licence scans, recognised by content, not by file name.
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", ".png"),
+    (b"\xff\xd8\xff", ".jpg"),
+    (b"%PDF-", ".pdf"),
+)
+
+
+def mask_id_number(value: str | None) -> str | None:
+    return audit.mask_id_number(value) if value else value
+
+
+def current(ctx: ServiceContext, account_id: str) -> RealnameSubmission | None:
+    stmt = (
+        select(RealnameSubmission)
+        .where(RealnameSubmission.account_id == account_id)
+        .order_by(col(RealnameSubmission.revision).desc())
+        .limit(1)
+    )
+    return ctx.session.exec(stmt).first()
+
+
+def approved(ctx: ServiceContext, account_id: str) -> RealnameSubmission | None:
+    """The account's authentication if it is currently approved, else ``None``.
+
+    Other domains (invoices, moving workspaces between accounts) gate on this."""
+    sub = current(ctx, account_id)
+    return sub if sub is not None and sub.status == "approved" else None
+
+
+def to_public(account: Account, sub: RealnameSubmission | None) -> RealnamePublic:
+    if sub is None:
+        return RealnamePublic(account_id=account.id, status=account.realname_status)
+    license_info = None
+    if sub.license_sha256 is not None:
+        license_info = LicenseInfo(
+            name=sub.license_name or "", size=sub.license_size or 0, sha256=sub.license_sha256
+        )
+    return RealnamePublic(
+        account_id=account.id,
+        status=sub.status,
+        type=sub.type,
+        name=sub.name,
+        tax_id=sub.tax_id,
+        id_number=mask_id_number(sub.id_number),
+        reason=sub.reason,
+        license=license_info,
+        submitted_at=sub.submitted_at,
+        reviewed_at=sub.reviewed_at,
+    )
+
+
+def _snapshot(sub: RealnameSubmission | None) -> dict[str, Any]:
+    """Audit view (``audit.redact`` masks ``id_number`` as well)."""
+    if sub is None:
+        return {"status": "unverified"}
+    return {
+        "revision": sub.revision,
+        "status": sub.status,
+        "type": sub.type,
+        "name": sub.name,
+        "tax_id": sub.tax_id,
+        "id_number": mask_id_number(sub.id_number),
+        "reason": sub.reason,
+        "license_sha256": sub.license_sha256,
+    }
+
+
+def get_realname(ctx: ServiceContext, *, ref: str) -> RealnamePublic:
+    account = find_account(ctx, ref)
+    return to_public(account, current(ctx, account.id))
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidInput("name is required and must not be blank", field="name")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise InvalidInput("name must not contain control characters", field="name")
+    if len(value) > NAME_MAX:
+        raise InvalidInput(f"name must be at most {NAME_MAX} characters", field="name")
+    return value
+
+
+def license_extension(content: bytes) -> str:
+    """``.png``, ``.jpg`` or ``.pdf`` from the magic bytes; InvalidInput otherwise."""
+    if not content:
+        raise InvalidInput("licence file is empty", field="license")
+    if len(content) > MAX_LICENSE_BYTES:
+        raise InvalidInput(
+            f"licence file is larger than {MAX_LICENSE_BYTES // (1024 * 1024)} MB",
+            field="license",
+        )
+    for magic, ext in MAGIC:
+        if content.startswith(magic):
+            return ext
+    raise InvalidInput("licence file must be a PNG, JPEG or PDF (by content)", field="license")
+
+
+def _store_license(account_id: str, upload: LicenseUpload) -> tuple[str, int, str, str]:
+    """Copy the licence into the data home (dir 0700, file 0600): name, size, sha256, path."""
+    ext = license_extension(upload.content)
+    name = os.path.basename(upload.filename.replace("\\", "/")).strip() or f"license{ext}"
+    if len(name) > 255 or any(ord(ch) < 32 for ch in name):
+        raise InvalidInput("licence file name is not usable", field="license")
+    digest = hashlib.sha256(upload.content).hexdigest()
+    folder = paths.ensure_private_dir(paths.data_dir() / "licenses" / account_id)
+    target = folder / f"{digest}{ext}"
+    if not target.exists():
+        tmp = folder / f".{digest}.tmp"
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(upload.content)
+        os.replace(tmp, target)
+    os.chmod(target, 0o600)
+    return name, len(upload.content), digest, str(Path(target))
+
+
+def _clean_submission(data: RealnameSubmit) -> dict[str, Any]:
+    kind = data.type.strip().lower()
+    if kind not in REALNAME_TYPES:
+        raise InvalidInput(f"type must be one of: {', '.join(REALNAME_TYPES)}", field="type")
+    fields: dict[str, Any] = {"type": kind, "name": _name(data.name)}
+    if kind == "enterprise":
+        if data.id_number is not None:
+            raise InvalidInput("--id-number goes with --type individual", field="id_number")
+        if data.tax_id is None:
+            raise InvalidInput("--tax-id is required for --type enterprise", field="tax_id")
+        fields["tax_id"] = validation.tax_id(data.tax_id)
+    else:
+        if data.tax_id is not None:
+            raise InvalidInput("--tax-id goes with --type enterprise", field="tax_id")
+        if data.license is not None:
+            raise InvalidInput("--license goes with --type enterprise", field="license")
+        if data.id_number is None:
+            raise InvalidInput("--id-number is required for --type individual", field="id_number")
+        fields["id_number"] = validation.resident_id(data.id_number)
+    return fields
+
+
+def submit(ctx: ServiceContext, *, ref: str, data: RealnameSubmit) -> RealnamePublic:
+    fields = _clean_submission(data)
+    if data.license is not None:
+        license_extension(data.license.content)  # refuse a bad file before any rule
+    account = find_account(ctx, ref)
+    previous = current(ctx, account.id)
+    if previous is not None and previous.status == "pending":
+        raise RuleViolation(
+            "a real-name submission is already pending review; wait for "
+            "`guance-billing realname review`",
+            field="status",
+        )
+    if previous is not None and previous.status == "approved" and not data.replace:
+        raise RuleViolation(
+            "real-name authentication is already approved; pass --replace to submit a new "
+            "one (it returns to pending and invoices wait for its review)",
+            field="status",
+        )
+    sub = RealnameSubmission(
+        id=new_id("rn"),
+        account_id=account.id,
+        revision=(previous.revision + 1) if previous is not None else 1,
+        status="pending",
+        submitted_at=ctx.now(),
+        **fields,
+    )
+    if data.license is not None:
+        name, size, digest, path = _store_license(account.id, data.license)
+        sub.license_name, sub.license_size = name, size
+        sub.license_sha256, sub.license_path = digest, path
+    ctx.session.add(sub)
+    _sync_account(ctx, account, "pending")
+    audit.record(
+        ctx,
+        action="realname.submit",
+        target=account.id,
+        account_id=account.id,
+        before=_snapshot(previous),
+        after=_snapshot(sub),
+    )
+    return to_public(account, sub)
+
+
+def _sync_account(ctx: ServiceContext, account: Account, status: str) -> None:
+    account.realname_status = status
+    account.updated_at = ctx.now()
+    ctx.session.add(account)
+
+
+def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> RealnamePublic:
+    authz.require_support(ctx.actor, "reviewing real-name authentication")
+    reason = (decision.reason or "").strip() or None
+    if decision.decision == "reject":
+        if reason is None:
+            raise InvalidInput("--reason is required with --reject", field="reason")
+        if len(reason) > REASON_MAX:
+            raise InvalidInput(f"reason must be at most {REASON_MAX} characters", field="reason")
+    elif reason is not None:
+        raise InvalidInput("--reason goes with --reject only", field="reason")
+    account = find_account(ctx, ref)
+    sub = current(ctx, account.id)
+    if sub is None or sub.status != "pending":
+        status = sub.status if sub is not None else "unverified"
+        raise RuleViolation(
+            f"nothing to review: real-name status is {status}, not pending", field="status"
+        )
+    before = _snapshot(sub)
+    sub.status = "approved" if decision.decision == "approve" else "rejected"
+    sub.reason = reason
+    sub.reviewed_at = ctx.now()
+    sub.reviewed_by = ctx.actor.name
+    ctx.session.add(sub)
+    _sync_account(ctx, account, sub.status)
+    old, new = audit.changed(before, _snapshot(sub))
+    audit.record(
+        ctx,
+        action=f"realname.{decision.decision}",
+        target=account.id,
+        account_id=account.id,
+        before=old,
+        after=new,
+    )
+    return to_public(account, sub)

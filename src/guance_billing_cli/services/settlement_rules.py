@@ -1,0 +1,140 @@
+"""The settlement rules of DESIGN §2, as small pure functions (one place per rule).
+
+Batches (``services/binding.py``) and single-workspace operations
+(``services/workspaces.py``) both decide with these, so a rule cannot drift
+between the two paths.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from guance_billing_cli.errors import InvalidInput
+from guance_billing_cli.schemas.settlement import (
+    LOCK_COUNTDOWN_DAYS,
+    PROVIDER_NAMES,
+    SITES,
+)
+
+WORKSPACE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+COUNTDOWN = timedelta(days=LOCK_COUNTDOWN_DAYS)
+
+
+# -- formats ----------------------------------------------------------------------
+def workspace_id_problem(value: str) -> str | None:
+    """Why ``value`` is not a workspace id, or None when it is one."""
+    if WORKSPACE_ID_RE.fullmatch(value):
+        return None
+    return f"not a workspace id: {shorten(value)} (1-64 of A-Z a-z 0-9 _ . : -)"
+
+
+def workspace_id(value: str) -> str:
+    value = value.strip()
+    problem = workspace_id_problem(value)
+    if problem:
+        raise InvalidInput(problem, field="id")
+    return value
+
+
+def site_problem(value: str) -> str | None:
+    if value in SITES:
+        return None
+    return f"unknown site {shorten(value)}; sites: {', '.join(SITES)}"
+
+
+def site(value: str) -> str:
+    value = value.strip().lower()
+    problem = site_problem(value)
+    if problem:
+        raise InvalidInput(problem, field="site")
+    return value
+
+
+def name_problem(value: str) -> str | None:
+    if not value:
+        return "name must not be blank"
+    if len(value) > 128:
+        return "name must be at most 128 characters"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return "name must not contain control characters"
+    return None
+
+
+def workspace_name(value: str) -> str:
+    value = value.strip()
+    problem = name_problem(value)
+    if problem:
+        raise InvalidInput(problem, field="name")
+    return value
+
+
+def shorten(value: str, limit: int = 40) -> str:
+    """A safe, bounded rendering of user input for messages."""
+    text = value if len(value) <= limit else value[:limit] + "…"
+    return repr(text)
+
+
+# -- settlement ---------------------------------------------------------------------
+def describe(settlement: str, cloud_account_id: str | None) -> str:
+    """``billing_center`` or ``<provider>:<cloud account id>`` (the results' from/to)."""
+    if settlement == "billing_center" or cloud_account_id is None:
+        return settlement
+    return f"{settlement}:{cloud_account_id}"
+
+
+def site_allows(site_code: str, provider: str, *, arbitrary: bool) -> bool:
+    """Rule 2: the site's own provider only, unless the account may settle arbitrarily."""
+    return arbitrary or SITES[site_code].provider == provider
+
+
+def site_refusal(site_code: str, provider: str) -> str:
+    s = SITES[site_code]
+    own = s.provider
+    allowed = f"billing_center or {own}" if own else "billing_center only"
+    return (
+        f"site {site_code} ({s.name}, {s.cloud}) settles through {allowed}, not "
+        f"{PROVIDER_NAMES[provider]}; support can allow arbitrary settlement "
+        "(account update --arbitrary-settlement on)"
+    )
+
+
+def changed_this_month(changed_at: datetime | None, now: datetime) -> bool:
+    """Rule 1: the settlement method already changed in this calendar month (UTC)."""
+    return changed_at is not None and (changed_at.year, changed_at.month) == (now.year, now.month)
+
+
+def next_month(now: datetime) -> datetime:
+    return (now.replace(day=1) + timedelta(days=32)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def month_refusal(changed_at: datetime, now: datetime) -> str:
+    return (
+        f"settlement method already changed this month (on {changed_at.date().isoformat()}); "
+        f"the next change is possible from {next_month(now).date().isoformat()}"
+    )
+
+
+def subscribed_refusal(cloud_account_id: str, provider: str) -> str:
+    return (
+        f"settles through cloud account {cloud_account_id} ({provider}), which is still "
+        "subscribed; it can switch only after that cloud account is unsubscribed"
+    )
+
+
+# -- lock ---------------------------------------------------------------------------
+def state(
+    countdown_started_at: datetime | None, dissolved_at: datetime | None, now: datetime
+) -> str:
+    """``active``, ``countdown`` (14 days), ``locked`` or ``dissolved``: derived, never stored."""
+    if dissolved_at is not None:
+        return "dissolved"
+    if countdown_started_at is None:
+        return "active"
+    return "countdown" if now < countdown_started_at + COUNTDOWN else "locked"
+
+
+def locks_at(countdown_started_at: datetime | None) -> datetime | None:
+    return None if countdown_started_at is None else countdown_started_at + COUNTDOWN

@@ -1,0 +1,53 @@
+"""Invoice titles, mailing addresses and invoice requests.
+
+Amounts are stored as integer cents: exact on every backend (SQLite has no
+decimal type) and converted to ``Decimal`` with two places at the schema edge.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+from guance_billing_cli.store.types import UTCDateTime
+
+
+class InvoiceTitle(SQLModel, table=True):
+    __tablename__ = "invoice_titles"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
+    type: str = Field(max_length=32)
+    title: str = Field(max_length=128)
+    tax_id: str | None = Field(default=None, max_length=18)
+    bank_name: str | None = Field(default=None, max_length=128)
+    bank_account: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=256)
+    phone: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class InvoiceAddress(SQLModel, table=True):
+    __tablename__ = "invoice_addresses"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
+    recipient: str = Field(max_length=64)
+    phone: str = Field(max_length=20)
+    email: str = Field(max_length=254)
+    address: str = Field(max_length=256)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class InvoiceRequest(SQLModel, table=True):
+    __tablename__ = "invoice_requests"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
+    title_id: str = Field(foreign_key="invoice_titles.id", max_length=32)
+    address_id: str = Field(foreign_key="invoice_addresses.id", max_length=32)
+    amount_cents: int = Field(sa_type=BigInteger)
+    status: str = Field(max_length=16)  # pending (issuing is outside this tool)
+    created_at: datetime = Field(sa_type=UTCDateTime)

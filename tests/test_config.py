@@ -1,0 +1,75 @@
+"""config show | set | unset | path, profiles and precedence."""
+
+from __future__ import annotations
+
+import stat
+
+from conftest import CliFn
+
+
+def test_path_and_set_create_a_private_file(cli: CliFn, home) -> None:
+    result = cli("config", "path")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == str(home / "config.toml")
+    assert cli("config", "set", "account", "acme").exit_code == 0
+    mode = stat.S_IMODE((home / "config.toml").stat().st_mode)
+    assert mode == 0o600
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+def test_set_show_unset(cli: CliFn, home) -> None:
+    cli("config", "set", "store", str(home / "other.db"))
+    shown = cli("config", "show", "--json").json
+    assert shown["store"] == f"sqlite:///{home / 'other.db'}"
+    assert shown["sources"]["store"] == "profile default"
+    assert cli("config", "unset", "store").exit_code == 0
+    shown = cli("config", "show", "--json").json
+    assert shown["sources"]["store"] == "default"
+    assert shown["store"] == f"sqlite:///{home / 'billing.db'}"
+
+
+def test_unknown_key_is_refused(cli: CliFn, home) -> None:
+    result = cli("config", "set", "colour", "blue", "--json")
+    assert result.exit_code == 2
+    assert "unknown config key 'colour'" in result.error["message"]
+    assert not (home / "config.toml").exists()
+
+
+def test_precedence_flag_env_profile_default(cli: CliFn, home) -> None:
+    cli("config", "set", "store", "/tmp/from-profile.db")
+    assert cli("config", "show", "--json").json["store"] == "sqlite:////tmp/from-profile.db"
+    env = {"GUANCE_BILLING_STORE": "/tmp/from-env.db"}
+    shown = cli("config", "show", "--json", env=env).json
+    assert shown["store"] == "sqlite:////tmp/from-env.db"
+    assert shown["sources"]["store"] == "env GUANCE_BILLING_STORE"
+    shown = cli("--store", "/tmp/from-flag.db", "config", "show", "--json", env=env).json
+    assert shown["store"] == "sqlite:////tmp/from-flag.db"
+    assert shown["sources"]["store"] == "flag"
+
+
+def test_named_profiles_keep_their_own_accounts(cli: CliFn, make_account) -> None:
+    make_account("acme")
+    make_account("globex")
+    cli("account", "use", "acme")
+    cli("--profile", "other", "account", "use", "globex")
+    assert cli("profile", "show", "--json").json["username"] == "acme"
+    assert cli("--profile", "other", "profile", "show", "--json").json["username"] == "globex"
+    env = {"GUANCE_BILLING_PROFILE": "other"}
+    assert cli("profile", "show", "--json", env=env).json["username"] == "globex"
+
+
+def test_store_flag_selects_another_store(cli: CliFn, make_account, home) -> None:
+    make_account("acme")
+    other = home / "second.db"
+    result = cli("--store", str(other), "account", "list", "--json")
+    assert result.exit_code == 0
+    assert result.json == []
+    assert other.exists()
+
+
+def test_broken_config_file_is_a_clear_error(cli: CliFn, home) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text("this is = = not toml")
+    result = cli("account", "list")
+    assert result.exit_code == 2
+    assert "not valid TOML" in result.stderr
