@@ -47,7 +47,9 @@ def test_migrations_create_exactly_the_models_tables(home) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import guance_billing_cli.store.models  # noqa: F401
+    from guance_billing_cli.store.models import load_all
+
+    load_all()
 
     engine = store_engine.open_store(f"sqlite:///{home / 'm.db'}")
     with engine.connect() as conn:

@@ -11,7 +11,10 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli import __version__
-from guance_billing_cli.cli import account, config_cmd, profile
+from guance_billing_cli.cli import audit as audit_cmd, auth, server
+from guance_billing_cli.cli import account, config_cmd, invoice, password, profile, realname
+from guance_billing_cli.cli import email as email_cmd
+from guance_billing_cli.cli import phone as phone_cmd
 from guance_billing_cli.cli.boundary import BoundaryGroup
 from guance_billing_cli.cli.state import AppState
 
@@ -36,7 +39,15 @@ app = typer.Typer(
 
 app.add_typer(account.app, name="account")
 app.add_typer(profile.app, name="profile")
+app.add_typer(email_cmd.app, name="email")
+app.add_typer(phone_cmd.app, name="phone")
+app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(auth.app, name="auth")
+app.add_typer(server.app, name="server")
+app.add_typer(password.app, name="password")
+app.add_typer(realname.app, name="realname")
+app.add_typer(invoice.app, name="invoice")
 
 
 def _version(value: bool) -> None:
@@ -76,10 +87,20 @@ def root(
             "--profile", help="Config profile [env GUANCE_BILLING_PROFILE].", metavar="NAME"
         ),
     ] = None,
+    ca_bundle: Annotated[
+        str | None,
+        typer.Option(
+            "--ca-bundle",
+            help="PEM file of CAs to verify the server's TLS certificate [env GUANCE_BILLING_CA_BUNDLE].",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     ctx.obj = AppState(
         debug=debug, no_input=no_input, store=store, server=server, profile=profile_name
     )
+    if ca_bundle:
+        ctx.obj.extras["ca_bundle"] = ca_bundle
 
 
 def main() -> None:

@@ -37,6 +37,17 @@ def select(message: str, choices: Sequence[str], *, default: str | None = None) 
     return str(questionary.select(message, choices=list(choices), default=default).unsafe_ask())
 
 
+def verification_code(message: str) -> str:
+    """A 6-digit verification code, typed hidden; malformed input is refused at the prompt."""
+    import questionary
+
+    def valid(value: str) -> bool | str:
+        digits = "".join(value.split())
+        return (len(digits) == 6 and digits.isdigit()) or "a code is 6 digits"
+
+    return "".join(str(questionary.password(message, validate=valid).unsafe_ask()).split())
+
+
 def require(
     value: str | None,
     *,

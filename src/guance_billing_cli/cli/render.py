@@ -41,7 +41,9 @@ def output_format(as_json: bool, output: str | None) -> str:
 def _stdout_console() -> Any:
     from rich.console import Console
 
-    return Console(soft_wrap=False, highlight=False)
+    # Piped tables are never truncated: give them all the width they need.
+    width = None if sys.stdout.isatty() else 10_000
+    return Console(soft_wrap=False, highlight=False, width=width)
 
 
 def _stderr_console() -> Any:
@@ -169,15 +171,14 @@ def error(body: Mapping[str, Any], *, as_json: bool) -> None:
 
 
 def mask_email(value: str) -> str:
-    """``j***@acme.com``."""
-    local, _, domain = value.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
+    """``j***@acme.com`` (the rule lives in ``masking.py``, shared with services)."""
+    from guance_billing_cli.masking import mask_email as _mask
+
+    return _mask(value)
 
 
 def mask_phone(value: str) -> str:
-    """``+86 138****5678`` for E.164 numbers."""
-    if value.startswith("+86") and len(value) == 14:
-        return f"+86 {value[3:6]}****{value[-4:]}"
-    if len(value) > 7:
-        return value[:-8] + "****" + value[-4:]
-    return "****"
+    """``+86 138****5678`` for E.164 numbers (rule in ``masking.py``)."""
+    from guance_billing_cli.masking import mask_phone as _mask
+
+    return _mask(value)

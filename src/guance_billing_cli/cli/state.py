@@ -47,7 +47,7 @@ class AppState:
 
     def client(self) -> BillingClient:
         if self._client is None:
-            self._client = make_client(self.settings)
+            self._client = make_client(self.settings, ca_bundle=self.extras.get("ca_bundle"))
         return self._client  # type: ignore[no-any-return]
 
     def close(self) -> None:
@@ -56,12 +56,12 @@ class AppState:
             self._client = None
 
 
-def make_client(settings: Settings) -> BillingClient:
+def make_client(settings: Settings, *, ca_bundle: str | None = None) -> BillingClient:
     """The one place that picks the transport."""
     if settings.server_url:
-        from guance_billing_cli.client.http import HttpClient  # type: ignore[import-not-found]
+        from guance_billing_cli.client.http import HttpClient
 
-        return HttpClient(settings.server_url, settings=settings)  # type: ignore[no-any-return]
+        return HttpClient(settings.server_url, settings=settings, ca_bundle=ca_bundle)  # type: ignore[return-value]
     from guance_billing_cli.client.local import LocalClient
 
     return LocalClient(settings.store_url, settings=settings)

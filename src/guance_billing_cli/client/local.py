@@ -7,16 +7,45 @@ commit only if the service returns; any error rolls everything back.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from guance_billing_cli.errors import BillingError, Conflict, Unavailable
+from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
 from guance_billing_cli.schemas.accounts import (
     AccountAdminUpdate,
     AccountCreate,
     AccountPublic,
     ProfileUpdate,
+)
+from guance_billing_cli.schemas.credentials import PasswordChange, PasswordChanged
+from guance_billing_cli.schemas.invoices import (
+    InvoiceAddressCreate,
+    InvoiceAddressPublic,
+    InvoiceRequestCreate,
+    InvoiceRequestPublic,
+    InvoiceTitleCreate,
+    InvoiceTitlePublic,
+)
+from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
+from guance_billing_cli.schemas.settlement import (
+    BatchItem,
+    BatchResult,
+    CloudAccountCreate,
+    CloudAccountPublic,
+    UnlockRequest,
+    UnsubscribeResult,
+    WorkspaceChange,
+    WorkspaceCreate,
+    WorkspaceFilter,
+    WorkspacePublic,
+)
+from guance_billing_cli.schemas.verification import (
+    ChangeRequestPublic,
+    ChangeStart,
+    CodeSubmit,
+    NewAddress,
 )
 from guance_billing_cli.schemas.tokens import (
     LoginRequest,
@@ -133,6 +162,12 @@ class LocalClient:
         with self.context(write=False) as ctx:
             return tokens.whoami(ctx)
 
+    def logout(self) -> TokenPublic:
+        from guance_billing_cli.services import tokens
+
+        with self.context(write=True) as ctx:
+            return tokens.logout(ctx)
+
     def create_token(self, data: TokenCreate) -> TokenCreated:
         from guance_billing_cli.services import tokens
 
@@ -150,3 +185,256 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return tokens.revoke_token(ctx, ref=ref)
+
+    # -- passwords, real-name authentication, invoices (issue 4) -----------------
+    def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged:
+        from guance_billing_cli.services import credentials
+
+        with self.context(write=True) as ctx:
+            return credentials.change_password(ctx, ref=ref, change=data)
+
+    def get_realname(self, ref: str) -> RealnamePublic:
+        from guance_billing_cli.services import realname
+
+        with self.context(write=False) as ctx:
+            return realname.get_realname(ctx, ref=ref)
+
+    def submit_realname(self, ref: str, data: RealnameSubmit) -> RealnamePublic:
+        from guance_billing_cli.services import realname
+
+        with self.context(write=True) as ctx:
+            return realname.submit(ctx, ref=ref, data=data)
+
+    def review_realname(self, ref: str, data: RealnameReview) -> RealnamePublic:
+        from guance_billing_cli.services import realname
+
+        with self.context(write=True) as ctx:
+            return realname.review(ctx, ref=ref, decision=data)
+
+    def add_invoice_title(self, ref: str, data: InvoiceTitleCreate) -> InvoiceTitlePublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.add_title(ctx, ref=ref, data=data)
+
+    def list_invoice_titles(self, ref: str) -> Iterator[InvoiceTitlePublic]:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=False) as ctx:
+            yield from invoices.list_titles(ctx, ref=ref)
+
+    def add_invoice_address(self, ref: str, data: InvoiceAddressCreate) -> InvoiceAddressPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.add_address(ctx, ref=ref, data=data)
+
+    def list_invoice_addresses(self, ref: str) -> Iterator[InvoiceAddressPublic]:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=False) as ctx:
+            yield from invoices.list_addresses(ctx, ref=ref)
+
+    def request_invoice(self, ref: str, data: InvoiceRequestCreate) -> InvoiceRequestPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.request_invoice(ctx, ref=ref, data=data)
+
+    def list_invoices(self, ref: str) -> Iterator[InvoiceRequestPublic]:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=False) as ctx:
+            yield from invoices.list_requests(ctx, ref=ref)
+
+    # -- email / phone change (issue 3) -------------------------------------------
+    def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic:
+        from guance_billing_cli.services import verification
+
+        with self.context(write=True) as ctx:
+            return verification.start_change(
+                ctx, ref=ref, kind=data.kind, new_address=data.new_address
+            )
+
+    def verify_change(
+        self, request_id: str, data: CodeSubmit, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        from guance_billing_cli.services import verification
+
+        with self.context(write=True) as ctx:
+            return verification.verify_change(
+                ctx, request_id=request_id, kind=kind, code=data.code.get_secret_value(),
+                account=account,
+            )
+
+    def set_change_address(
+        self, request_id: str, data: NewAddress, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        from guance_billing_cli.services import verification
+
+        with self.context(write=True) as ctx:
+            return verification.set_new_address(
+                ctx, request_id=request_id, kind=kind, new_address=data.new_address,
+                account=account,
+            )
+
+    def resend_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        from guance_billing_cli.services import verification
+
+        with self.context(write=True) as ctx:
+            return verification.resend(ctx, request_id=request_id, kind=kind, account=account)
+
+    def get_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        from guance_billing_cli.services import verification
+
+        with self.context(write=False) as ctx:
+            return verification.get_change(
+                ctx, request_id=request_id, kind=kind, account=account
+            )
+
+    def cancel_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        from guance_billing_cli.services import verification
+
+        with self.context(write=True) as ctx:
+            return verification.cancel(ctx, request_id=request_id, kind=kind, account=account)
+
+    def latest_change(self, ref: str, *, kind: str) -> ChangeRequestPublic:
+        from guance_billing_cli.services import verification
+
+        with self.context(write=False) as ctx:
+            return verification.latest_change(ctx, ref=ref, kind=kind)
+
+    # -- cloud accounts, workspaces, settlement batches (issue 5) -----------------
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic:
+        from guance_billing_cli.services import cloud
+
+        with self.context(write=True) as ctx:
+            return cloud.add_cloud_account(ctx, account_ref=ref, data=data)
+
+    def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]:
+        from guance_billing_cli.services import cloud
+
+        with self.context(write=False) as ctx:
+            yield from cloud.list_cloud_accounts(ctx, account_ref=ref)
+
+    def get_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> CloudAccountPublic:
+        from guance_billing_cli.services import cloud
+
+        with self.context(write=False) as ctx:
+            return cloud.get_cloud_account(ctx, ref=cloud_id, account_ref=account)
+
+    def unsubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult:
+        from guance_billing_cli.services import cloud
+
+        with self.context(write=True) as ctx:
+            return cloud.unsubscribe(ctx, ref=cloud_id, account_ref=account)
+
+    def bind_workspaces(
+        self,
+        cloud_id: str,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        account: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult:
+        from guance_billing_cli.services import binding
+
+        with self.context(write=not dry_run) as ctx:
+            return binding.bind(
+                ctx, cloud_ref=cloud_id, items=items, dry_run=dry_run, account_ref=account,
+                progress=progress,
+            )
+
+    def unbind_workspaces(
+        self,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        account: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult:
+        from guance_billing_cli.services import binding
+
+        with self.context(write=not dry_run) as ctx:
+            return binding.unbind(
+                ctx, items=items, dry_run=dry_run, account_ref=account, progress=progress
+            )
+
+    def add_workspace(self, ref: str, data: WorkspaceCreate) -> WorkspaceChange:
+        from guance_billing_cli.services import workspaces
+
+        with self.context(write=True) as ctx:
+            return workspaces.add_workspace(ctx, account_ref=ref, data=data)
+
+    def add_workspaces(
+        self,
+        ref: str,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult:
+        from guance_billing_cli.services import workspaces
+
+        with self.context(write=not dry_run) as ctx:
+            return workspaces.add_batch(
+                ctx, account_ref=ref, items=items, dry_run=dry_run, progress=progress
+            )
+
+    def list_workspaces(self, ref: str, filters: WorkspaceFilter) -> Iterator[WorkspacePublic]:
+        from guance_billing_cli.services import workspaces
+
+        with self.context(write=False) as ctx:
+            yield from workspaces.list_workspaces(ctx, account_ref=ref, filters=filters)
+
+    def get_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspacePublic:
+        from guance_billing_cli.services import workspaces
+
+        with self.context(write=False) as ctx:
+            return workspaces.get_workspace(ctx, ref=ws_id, account_ref=account)
+
+    def move_workspace(
+        self, ws_id: str, to: str, *, account: str | None = None
+    ) -> WorkspaceChange:
+        from guance_billing_cli.services import workspaces
+
+        with self.context(write=True) as ctx:
+            return workspaces.move_workspace(ctx, ref=ws_id, to=to, account_ref=account)
+
+    def unlock_workspace(
+        self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
+    ) -> WorkspaceChange:
+        from guance_billing_cli.services import workspaces
+
+        with self.context(write=True) as ctx:
+            return workspaces.unlock_workspace(ctx, ref=ws_id, remedy=remedy, account_ref=account)
+
+    def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
+        from guance_billing_cli.services import workspaces
+
+        with self.context(write=True) as ctx:
+            return workspaces.dissolve_workspace(ctx, ref=ws_id, account_ref=account)
+
+    # -- audit trail --------------------------------------------------------------
+    def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
+        from guance_billing_cli.services import audit
+
+        with self.context(write=False) as ctx:
+            yield from audit.list_events(ctx, query=query)
+
+    def verify_audit(self) -> AuditVerification:
+        from guance_billing_cli.services import audit
+
+        with self.context(write=False) as ctx:
+            return audit.verify_chain(ctx)

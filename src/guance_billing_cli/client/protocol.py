@@ -6,14 +6,43 @@ the server. The CLI only ever sees this interface.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
+from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
 from guance_billing_cli.schemas.accounts import (
     AccountAdminUpdate,
     AccountCreate,
     AccountPublic,
     ProfileUpdate,
+)
+from guance_billing_cli.schemas.credentials import PasswordChange, PasswordChanged
+from guance_billing_cli.schemas.invoices import (
+    InvoiceAddressCreate,
+    InvoiceAddressPublic,
+    InvoiceRequestCreate,
+    InvoiceRequestPublic,
+    InvoiceTitleCreate,
+    InvoiceTitlePublic,
+)
+from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
+from guance_billing_cli.schemas.settlement import (
+    BatchItem,
+    BatchResult,
+    CloudAccountCreate,
+    CloudAccountPublic,
+    UnlockRequest,
+    UnsubscribeResult,
+    WorkspaceChange,
+    WorkspaceCreate,
+    WorkspaceFilter,
+    WorkspacePublic,
+)
+from guance_billing_cli.schemas.verification import (
+    ChangeRequestPublic,
+    ChangeStart,
+    CodeSubmit,
+    NewAddress,
 )
 from guance_billing_cli.schemas.tokens import (
     LoginRequest,
@@ -35,9 +64,93 @@ class BillingClient(Protocol):
     # -- server tokens and login (issue 6) ---------------------------------------
     def login(self, data: LoginRequest) -> TokenCreated: ...
     def whoami(self) -> WhoAmI: ...
+    def logout(self) -> TokenPublic: ...
     def create_token(self, data: TokenCreate) -> TokenCreated: ...
     def list_tokens(self) -> Iterator[TokenPublic]: ...
     def revoke_token(self, ref: str) -> TokenPublic: ...
+
+    # -- passwords, real-name authentication, invoices (issue 4) -----------------
+    def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged: ...
+    def get_realname(self, ref: str) -> RealnamePublic: ...
+    def submit_realname(self, ref: str, data: RealnameSubmit) -> RealnamePublic: ...
+    def review_realname(self, ref: str, data: RealnameReview) -> RealnamePublic: ...
+    def add_invoice_title(self, ref: str, data: InvoiceTitleCreate) -> InvoiceTitlePublic: ...
+    def list_invoice_titles(self, ref: str) -> Iterator[InvoiceTitlePublic]: ...
+    def add_invoice_address(
+        self, ref: str, data: InvoiceAddressCreate
+    ) -> InvoiceAddressPublic: ...
+    def list_invoice_addresses(self, ref: str) -> Iterator[InvoiceAddressPublic]: ...
+    def request_invoice(self, ref: str, data: InvoiceRequestCreate) -> InvoiceRequestPublic: ...
+    def list_invoices(self, ref: str) -> Iterator[InvoiceRequestPublic]: ...
+
+    # -- email / phone change (issue 3) -------------------------------------------
+    def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic: ...
+    def verify_change(
+        self, request_id: str, data: CodeSubmit, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic: ...
+    def set_change_address(
+        self, request_id: str, data: NewAddress, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic: ...
+    def resend_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic: ...
+    def get_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic: ...
+    def cancel_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic: ...
+    def latest_change(self, ref: str, *, kind: str) -> ChangeRequestPublic: ...
+
+    # -- cloud accounts, workspaces, settlement batches (issue 5) -----------------
+    # ``progress(done, total)`` is called while a batch runs (a terminal progress bar).
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic: ...
+    def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]: ...
+    def get_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> CloudAccountPublic: ...
+    def unsubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult: ...
+    def bind_workspaces(
+        self,
+        cloud_id: str,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        account: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult: ...
+    def unbind_workspaces(
+        self,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        account: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult: ...
+    def add_workspace(self, ref: str, data: WorkspaceCreate) -> WorkspaceChange: ...
+    def add_workspaces(
+        self,
+        ref: str,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult: ...
+    def list_workspaces(self, ref: str, filters: WorkspaceFilter) -> Iterator[WorkspacePublic]: ...
+    def get_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspacePublic: ...
+    def move_workspace(
+        self, ws_id: str, to: str, *, account: str | None = None
+    ) -> WorkspaceChange: ...
+    def unlock_workspace(
+        self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
+    ) -> WorkspaceChange: ...
+    def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange: ...
+
+    # -- audit trail --------------------------------------------------------------
+    def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
+    def verify_audit(self) -> AuditVerification: ...
 
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None: ...

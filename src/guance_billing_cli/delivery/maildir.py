@@ -30,9 +30,10 @@ def build_message(*, sender: str, to: str, subject: str, body: str) -> EmailMess
 def deliver(root: Path, *, sender: str, to: str, subject: str, body: str) -> Path:
     """Add one message under ``root/new`` (dirs 0700, file 0600); returns its path."""
     try:
-        paths.ensure_private_dir(root.parent)
-        paths.ensure_private_dir(root)
-        box = mailbox.Maildir(root, create=True)
+        # mailbox creates tmp/new/cur only along with a missing root: make all four here
+        for sub in ("tmp", "new", "cur"):
+            paths.ensure_private_dir(root / sub)
+        box = mailbox.Maildir(root, create=False)
         key = box.add(build_message(sender=sender, to=to, subject=subject, body=body))
         path = root / "new" / key
         os.chmod(path, 0o600)

@@ -76,8 +76,9 @@ class AffectedWorkspace(BaseModel):
     locks_at: datetime | None = None
 
 
-class UnsubscribeResult(BaseModel):
-    cloud_account: CloudAccountPublic
+class UnsubscribeResult(CloudAccountPublic):
+    """The cloud account after unsubscribing, and what happened to its workspaces."""
+
     changed: bool
     affected: list[AffectedWorkspace]
     notice_sent_to: str | None = None  # masked by the CLI for people

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlmodel import col, select
 
+from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+from guance_billing_cli.services import authz
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import AuditEvent
 
@@ -114,3 +116,64 @@ def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[s
     """Only the fields whose values differ, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def _public(event: AuditEvent) -> AuditEventPublic:
+    return AuditEventPublic(
+        id=event.id or 0,
+        at=event.at,
+        actor=event.actor,
+        actor_role=event.actor_role,
+        action=event.action,
+        target=event.target,
+        account_id=event.account_id,
+        before=json.loads(event.before),
+        after=json.loads(event.after),
+        request_id=event.request_id,
+        ci_run=event.ci_run,
+        hash=event.hash,
+    )
+
+
+def list_events(ctx: ServiceContext, *, query: AuditQuery) -> Iterator[AuditEventPublic]:
+    """Events oldest first; owners see only their own account's events."""
+    from guance_billing_cli.services.accounts import find_account
+
+    stmt = select(AuditEvent).order_by(col(AuditEvent.id))
+    account_id = find_account(ctx, query.account).id if query.account else None
+    if ctx.actor.role != "support":
+        account_id = ctx.actor.account_id
+    if account_id is not None:
+        stmt = stmt.where(AuditEvent.account_id == account_id)
+    if query.action:
+        pattern = query.action.replace("*", "%")
+        stmt = stmt.where(col(AuditEvent.action).like(pattern if "%" in pattern else pattern + "%"))
+    if query.since:
+        stmt = stmt.where(AuditEvent.at >= query.since)
+    if query.until:
+        stmt = stmt.where(AuditEvent.at < query.until)
+    for event in ctx.session.exec(stmt.execution_options(yield_per=1000)):
+        yield _public(event)
+
+
+def verify_chain(ctx: ServiceContext) -> AuditVerification:
+    """Walk the chain; report the first row that was edited, removed or reordered."""
+    authz.require_support(ctx.actor, "audit verify")
+    previous = GENESIS
+    checked = 0
+    stmt = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=1000)
+    for event in ctx.session.exec(stmt):
+        if event.prev_hash != previous:
+            return AuditVerification(
+                ok=False, checked=checked, first_bad_id=event.id,
+                problem="does not follow the previous event (an event before it was removed "
+                "or the events were reordered)",
+            )
+        if event_hash(event) != event.hash:
+            return AuditVerification(
+                ok=False, checked=checked, first_bad_id=event.id,
+                problem="its content does not match its hash (the event was edited)",
+            )
+        previous = event.hash
+        checked += 1
+    return AuditVerification(ok=True, checked=checked)

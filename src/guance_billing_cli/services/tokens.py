@@ -36,6 +36,13 @@ LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)
 
 
+def token_name(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 64 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise InvalidInput("token name must be 1-64 printable characters", field="name")
+    return value
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -91,7 +98,7 @@ def _issue(
 
 def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     authz.require_support(ctx.actor, "creating a token")
-    name = validation.text(data.name, "name", required=True)[:64]
+    name = token_name(data.name)
     if data.role not in TOKEN_ROLES:
         raise InvalidInput(f"role must be one of: {', '.join(TOKEN_ROLES)}", field="role")
     unknown = sorted(set(data.scopes) - set(TOKEN_SCOPES))
@@ -236,6 +243,22 @@ def issue_login_token(
         request_id=ctx.request_id,
     )
     return _issue(
-        owner_ctx, name=validation.text(name[:64], "name"), role="owner", account_id=account.id,
+        owner_ctx, name=token_name(name[:64]), role="owner", account_id=account.id,
         scopes=[], expires_in_days=LOGIN_TOKEN_DAYS, action="auth.login",
     )
+
+
+def logout(ctx: ServiceContext) -> TokenPublic:
+    """Revoke the token the caller authenticated with (``auth logout``)."""
+    token_id = ctx.actor.token_id
+    row = ctx.session.get(ApiToken, token_id) if token_id else None
+    if row is None:
+        raise InvalidInput("this session does not use a server token; nothing to revoke", field="token")
+    if row.revoked_at is None:
+        row.revoked_at = ctx.now()
+        ctx.session.add(row)
+        audit.record(
+            ctx, action="auth.logout", target=row.id, account_id=row.account_id,
+            after={"revoked_at": row.revoked_at.isoformat()},
+        )
+    return to_public(row)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import guance_billing_cli.store.models  # noqa: F401  (registers every table)
+from guance_billing_cli.store.models import load_all
 
+load_all()
 target_metadata = SQLModel.metadata
 config = context.config
 

@@ -1,29 +1,57 @@
-"""All tables. Importing this package registers every table on ``SQLModel.metadata``.
+"""All tables, one module per domain.
 
-One module per domain; add yours to the import list below.
+Table classes load lazily (PEP 562): ``from guance_billing_cli.store.models import
+Account`` imports only ``models/accounts.py``, which keeps a local read within
+its start-up budget. ``load_all()`` registers every table on ``SQLModel.metadata``
+(Alembic and ``create_all`` need that). Add new tables to ``TABLES``.
 """
 
-from guance_billing_cli.store.models.accounts import Account
-from guance_billing_cli.store.models.audit import AuditEvent
-from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
-from guance_billing_cli.store.models.credentials import PasswordAttempt
-from guance_billing_cli.store.models.invoices import InvoiceAddress, InvoiceRequest, InvoiceTitle
-from guance_billing_cli.store.models.realname import RealnameSubmission
-from guance_billing_cli.store.models.tokens import ApiToken, LoginFailure
-from guance_billing_cli.store.models.verification import ChangeRequest, StoreSecret
+from __future__ import annotations
 
-__all__ = [
-    "Account",
-    "ApiToken",
-    "AuditEvent",
-    "ChangeRequest",
-    "CloudAccount",
-    "InvoiceAddress",
-    "InvoiceRequest",
-    "InvoiceTitle",
-    "LoginFailure",
-    "PasswordAttempt",
-    "RealnameSubmission",
-    "StoreSecret",
-    "Workspace",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+TABLES: dict[str, str] = {
+    "Account": "accounts",
+    "AuditEvent": "audit",
+    "CloudAccount": "cloud",
+    "Workspace": "cloud",
+    "PasswordAttempt": "credentials",
+    "InvoiceAddress": "invoices",
+    "InvoiceRequest": "invoices",
+    "InvoiceTitle": "invoices",
+    "RealnameSubmission": "realname",
+    "ApiToken": "tokens",
+    "LoginFailure": "tokens",
+    "ChangeRequest": "verification",
+    "StoreSecret": "verification",
+}
+
+__all__ = sorted(TABLES)  # noqa: PLE0605
+
+if TYPE_CHECKING:
+    from guance_billing_cli.store.models.accounts import Account
+    from guance_billing_cli.store.models.audit import AuditEvent
+    from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
+    from guance_billing_cli.store.models.credentials import PasswordAttempt
+    from guance_billing_cli.store.models.invoices import (
+        InvoiceAddress,
+        InvoiceRequest,
+        InvoiceTitle,
+    )
+    from guance_billing_cli.store.models.realname import RealnameSubmission
+    from guance_billing_cli.store.models.tokens import ApiToken, LoginFailure
+    from guance_billing_cli.store.models.verification import ChangeRequest, StoreSecret
+
+
+def __getattr__(name: str) -> Any:
+    module = TABLES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+def load_all() -> None:
+    """Import every table module (registers all tables on SQLModel.metadata)."""
+    for module in sorted(set(TABLES.values())):
+        import_module(f"{__name__}.{module}")

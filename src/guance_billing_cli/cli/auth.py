@@ -1,0 +1,212 @@
+"""`guance-billing auth`: log in to a server, keep the token in the keyring, log out."""
+
+from __future__ import annotations
+
+import socket
+from typing import Annotated, Any
+
+import typer
+
+from guance_billing_cli.cli import prompts, render
+from guance_billing_cli.cli.options import JsonFlag
+from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.errors import InputRequired
+
+app = typer.Typer(help="Log in to a guance-billing server and manage the stored token.", no_args_is_help=True)
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Server URL (default: the global --server / GUANCE_BILLING_SERVER / profile).",
+        metavar="URL",
+    ),
+]
+
+
+def _server(ctx: typer.Context, flag: str | None) -> str:
+    from guance_billing_cli.client.token_store import normalize_server
+
+    url = flag or get_state(ctx).settings.server_url
+    if not url:
+        raise InputRequired(
+            "no server selected: pass --server URL or set GUANCE_BILLING_SERVER", field="server"
+        )
+    return normalize_server(url)
+
+
+def _http(ctx: typer.Context, server: str, token: str | None = None) -> Any:
+    from guance_billing_cli.client.http import HttpClient
+
+    state = get_state(ctx)
+    http = HttpClient(
+        server, settings=state.settings, token=token, ca_bundle=state.extras.get("ca_bundle")
+    )
+    state.extras.setdefault("closers", []).append(http.close)
+    return http
+
+
+@app.command("login")
+def login(
+    ctx: typer.Context,
+    server: ServerOption = None,
+    email: Annotated[str | None, typer.Option(help="Log in with the account's email.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Log in with the account's phone.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    with_code: Annotated[
+        bool, typer.Option("--with-code", help="Log in with a code sent to the address (not yet available).")
+    ] = False,
+    insecure_storage: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-storage",
+            help="Without a usable keyring, keep the token in a plaintext file (mode 0600).",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Log in to a server as the owner of one billing account.
+
+    The server answers with an owner token, kept in the OS keyring (service
+    guance-billing, user = server URL). The profile then points at the server.
+
+    Example:
+      printf '%s\\n' "$PASSWORD" | guance-billing auth login --server https://billing.example.com \\
+          --email ops@acme.com --password-stdin --json
+    """
+    from guance_billing_cli.client import token_store
+    from guance_billing_cli.config import set_value
+    from guance_billing_cli.errors import InvalidInput, Unavailable
+    from guance_billing_cli.schemas.tokens import LoginRequest
+
+    state = get_state(ctx)
+    url = _server(ctx, server)
+    if bool(email) == bool(phone):
+        if email or not state.interactive:
+            raise InputRequired("give exactly one of --email or --phone", field="email")
+        email = prompts.text("Login email:")
+    if with_code:
+        raise InvalidInput(
+            "--with-code is not available yet on this version; log in with the password",
+            field="with-code",
+        )
+    # Check where the token will go before asking the server for one.
+    problem = token_store.check_keyring()
+    if problem and not insecure_storage:
+        raise Unavailable(
+            f"cannot store a token: {problem}. Pass --insecure-storage to keep it in "
+            f"{token_store.credentials_file()} (mode 0600), or set GUANCE_BILLING_TOKEN",
+            reason=problem,
+        )
+    if password_stdin:
+        password = prompts.read_stdin_lines(1, flag="--password-stdin")[0]
+    elif state.interactive:
+        password = prompts.secret("Password:")
+    else:
+        raise InputRequired("missing --password-stdin (no terminal to ask)", field="password-stdin")
+    request = LoginRequest(
+        email=email, phone=phone, password=password, token_name=f"on {socket.gethostname()}"[:40]
+    )
+    created = _http(ctx, url).login(request)
+    storage = token_store.save(url, created.token.get_secret_value(), insecure_storage=insecure_storage)
+    profile = state.settings.profile
+    set_value(profile, "server", url)
+    set_value(profile, "account", created.account_id)
+    result = {
+        "server": url,
+        "account": created.account_id,
+        "role": created.role,
+        "storage": "keyring" if storage == "keyring" else "file",
+        "path": None if storage == "keyring" else storage,
+        "token_id": created.id,
+        "expires_at": created.expires_at,
+        "profile": profile,
+    }
+    if storage != "keyring":
+        render.warn(f"The token is stored in plaintext in {storage} (mode 0600).")
+    if as_json:
+        render.write_json(result)
+    else:
+        render.success(f"Logged in to {url} as the owner of {created.account_id}; token in {result['storage']}.")
+
+
+@app.command("logout")
+def logout(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = False) -> None:
+    """Revoke the token on the server and forget it locally (keyring and file).
+
+    Example:
+      guance-billing auth logout --server https://billing.example.com
+    """
+    from guance_billing_cli.client import token_store
+    from guance_billing_cli.errors import BillingError
+
+    url = _server(ctx, server)
+    found = token_store.lookup(url)
+    revoked = None
+    if found.token and found.source != "env":
+        try:
+            revoked = _http(ctx, url, token=found.token).logout().id
+        except BillingError as exc:  # an expired or unreachable token is still forgotten
+            render.warn(f"could not revoke the token on the server: {exc.message}")
+    removed = token_store.delete(url)
+    result = {"server": url, "revoked": revoked, "removed_from": removed}
+    if as_json:
+        render.write_json(result)
+    elif removed:
+        render.success(f"Logged out of {url}.")
+    else:
+        render.info(f"No stored token for {url}.")
+
+
+@app.command("status")
+def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = False) -> None:
+    """Show the server, account and role of the token in use, and where it is kept.
+
+    Exit 4 when there is no token or the server refuses it.
+
+    Example:
+      guance-billing auth status --json
+    """
+    from guance_billing_cli.client import token_store
+    from guance_billing_cli.errors import AuthenticationFailed
+
+    url = _server(ctx, server)
+    found = token_store.lookup(url)
+    if found.token is None:
+        raise AuthenticationFailed(
+            f"not logged in to {url}: run `guance-billing auth login --server {url}`",
+            server=url, storage=None, keyring_error=found.keyring_error,
+        )
+    me = _http(ctx, url, token=found.token).whoami()
+    result = {
+        "server": url,
+        "account": me.account_id,
+        "username": me.username,
+        "role": me.role,
+        "scopes": me.scopes,
+        "token_id": me.token_id,
+        "storage": found.source,
+        "keyring_error": found.keyring_error,
+    }
+    render.emit(result, as_json=as_json, title="Authentication")
+
+
+@app.command("token")
+def token(ctx: typer.Context, server: ServerOption = None) -> None:
+    """Print the token in use for the server (for scripts: `export GUANCE_BILLING_TOKEN=...`).
+
+    Example:
+      guance-billing auth token --server https://billing.example.com
+    """
+    from guance_billing_cli.client import token_store
+    from guance_billing_cli.errors import AuthenticationFailed
+
+    url = _server(ctx, server)
+    found = token_store.lookup(url)
+    if found.token is None:
+        raise AuthenticationFailed(
+            f"not logged in to {url}", server=url, keyring_error=found.keyring_error
+        )
+    typer.echo(found.token)

@@ -1,0 +1,315 @@
+"""`email` and `phone` command groups, built from one implementation.
+
+``build_app("email")`` and ``build_app("phone")`` differ only in names and the
+flag that supplies the new address. At a terminal, ``change`` drives the whole
+flow with prompts; without one each step is one command.
+"""
+
+# No ``from __future__ import annotations`` here: the option types are built per
+# kind inside ``build_app`` and Typer must see real objects, not strings.
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from guance_billing_cli.cli import prompts, render
+from guance_billing_cli.cli.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.errors import (
+    InputRequired,
+    InvalidInput,
+    RateLimited,
+    RuleViolation,
+    VerificationFailed,
+)
+
+OPEN_STATES = ("awaiting_current_code", "awaiting_new_code")
+REQUEST_FIELDS = (
+    "request_id", "kind", "state", "sent_to", "new_address", "expires_at",
+    "attempts_left", "sends_left", "resend_available_at",
+)
+AGAIN, RESEND, CANCEL = "Enter the code again", "Send a new code", "Cancel the change"
+
+
+@dataclass(frozen=True)
+class Flow:
+    kind: str  # email | phone
+    label: str  # login email / login phone
+    flag: str  # --new-email / --new-phone
+    example: str  # an example new address
+
+    @property
+    def cmd(self) -> str:
+        return f"guance-billing {self.kind}"
+
+
+FLOWS = {
+    "email": Flow("email", "login email", "--new-email", "new@acme.com"),
+    "phone": Flow("phone", "login phone", "--new-phone", "+8613912345678"),
+}
+
+
+def _time(value: datetime | None) -> str:
+    return value.strftime("%H:%M:%S UTC") if value else "-"
+
+
+def show(req: Any, flow: Flow, *, as_json: bool) -> None:
+    """The request (JSON, or a table plus what to do next on stderr)."""
+    if as_json:
+        render.write_json(req)
+        return
+    render.emit(req, as_json=False, title=f"{flow.kind.title()} change request",
+                fields=REQUEST_FIELDS)
+    rid = req.request_id
+    if req.state == "awaiting_current_code":
+        render.info(
+            f"A code was sent to {req.sent_to} (the current {flow.label}); it expires at "
+            f"{_time(req.expires_at)}.\nNext: {flow.cmd} verify {rid} --code-stdin"
+        )
+    elif req.state == "awaiting_new_code" and req.code_target == "new":
+        render.info(
+            f"A code was sent to {req.sent_to} (the new {flow.label}); it expires at "
+            f"{_time(req.expires_at)}.\nNext: {flow.cmd} verify {rid} --code-stdin"
+        )
+    elif req.state == "awaiting_new_code":
+        render.info(
+            f"The current {flow.label} is confirmed. Next, before {_time(req.expires_at)}: "
+            f"{flow.cmd} verify {rid} {flow.flag} ADDRESS"
+        )
+    elif req.state == "completed":
+        render.success(
+            f"The {flow.label} is now {req.new_address}; the account logs in with it and "
+            "the old one no longer works."
+        )
+    elif req.state == "cancelled":
+        render.success(f"Change request {rid} is cancelled; nothing was changed.")
+
+
+# -- the guided flow (a terminal) ------------------------------------------------
+
+
+def _confirm_step(ctx: typer.Context, flow: Flow, req: Any, which: str) -> Any:
+    """Ask for the code until it is right; offer a resend or cancel after a wrong one."""
+    from guance_billing_cli.schemas.verification import CodeSubmit
+
+    cl = client(ctx)
+    render.info(
+        f"A verification code was sent to {req.sent_to} (the {which} {flow.label}). "
+        f"It expires at {_time(req.expires_at)}."
+    )
+    while True:
+        code = prompts.verification_code(f"Code sent to {req.sent_to}:")
+        try:
+            return cl.verify_change(req.request_id, CodeSubmit(code=code), kind=flow.kind)
+        except VerificationFailed as exc:
+            if exc.details.get("state") not in OPEN_STATES:
+                raise  # failed or expired: the request is over
+            render.warn(exc.message)
+        choice = prompts.select("What next?", [AGAIN, RESEND, CANCEL], default=AGAIN)
+        if choice == RESEND:
+            try:
+                req = cl.resend_change(req.request_id, kind=flow.kind)
+                render.info(
+                    f"A new code was sent to {req.sent_to}; the previous one no longer works. "
+                    f"It expires at {_time(req.expires_at)}."
+                )
+            except RateLimited as exc:
+                render.warn(exc.message)
+        elif choice == CANCEL:
+            cl.cancel_change(req.request_id, kind=flow.kind)
+            render.info(f"Change request {req.request_id} cancelled; nothing was changed.")
+            raise typer.Exit(0)
+
+
+def _ask_new_address(ctx: typer.Context, flow: Flow, req: Any) -> Any:
+    """Ask for the new address until the service accepts it (it then sends the code)."""
+    from guance_billing_cli.schemas.verification import NewAddress
+
+    render.success(f"The current {flow.label} is confirmed.")
+    while True:
+        value = prompts.text(f"New {flow.label}:")
+        try:
+            return client(ctx).set_change_address(
+                req.request_id, NewAddress(new_address=value), kind=flow.kind
+            )
+        except (InvalidInput, RuleViolation) as exc:  # malformed, same, or taken: ask again
+            render.warn(exc.message)
+
+
+def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
+    try:
+        req = _confirm_step(ctx, flow, req, "current")
+        if req.code_target != "new":
+            req = _ask_new_address(ctx, flow, req)
+        req = _confirm_step(ctx, flow, req, "new")
+    except KeyboardInterrupt:
+        render.info(
+            f"Request {req.request_id} stays open until it expires; continue with "
+            f"`{flow.cmd} verify {req.request_id}` or stop it with "
+            f"`{flow.cmd} cancel {req.request_id}`."
+        )
+        raise
+    render.success(
+        f"Done: the {flow.label} is now {req.new_address}. The account logs in with it; "
+        "the old one no longer works."
+    )
+
+
+# -- the command group ----------------------------------------------------------
+
+
+def build_app(kind: str) -> typer.Typer:
+    flow = FLOWS[kind]
+    noun = flow.label
+    app = typer.Typer(
+        help=f"Change the {noun} after confirming codes sent to the current and the new one.",
+        no_args_is_help=True,
+    )
+    NewAddressOption = Annotated[
+        str | None,
+        typer.Option(flow.flag, help=f"The new {noun} (checked before a code is sent to it).",
+                     metavar="ADDRESS" if kind == "email" else "PHONE"),
+    ]
+    RequestArg = Annotated[str, typer.Argument(help="Change request id (chg_...).",
+                                               metavar="REQUEST_ID")]
+    CodeOption = Annotated[
+        str | None, typer.Option("--code", help="The 6-digit code (see also --code-stdin).")
+    ]
+    CodeStdin = Annotated[
+        bool, typer.Option("--code-stdin", help="Read the code from the first line of stdin.")
+    ]
+
+    @app.command("change", help=f"""Start changing the {noun}: a code goes to the current one.
+
+At a terminal (and without --json) this drives the whole flow with prompts.
+Without one, it prints the request id and state; continue with `verify`.
+Starting a change cancels the account's open {kind} change request.
+
+\b
+Example:
+  {flow.cmd} change --account acme {flow.flag} {flow.example} --json
+""")
+    def change(
+        ctx: typer.Context,
+        account: AccountOption = None,
+        new_address: NewAddressOption = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        from guance_billing_cli.schemas.verification import ChangeStart
+
+        state = get_state(ctx)
+        is_guided = state.interactive and not as_json
+        if new_address is None and not is_guided:
+            raise InputRequired(f"missing {flow.flag} (no terminal to ask)",
+                                field=flow.flag.lstrip("-").replace("-", "_"))
+        req = client(ctx).start_change(
+            account_ref(ctx, account), ChangeStart(kind=kind, new_address=new_address)
+        )
+        if is_guided:
+            guided(ctx, flow, req)
+        else:
+            show(req, flow, as_json=as_json)
+
+    @app.command("verify", help=f"""Confirm the code of the current step.
+
+The code for the current {noun} moves the request to awaiting_new_code and sends a
+code to the new one; the code for the new {noun} completes the change. With
+{flow.flag} (and no code) give the new {noun} if the request has none yet.
+
+\b
+Example:
+  echo 123456 | {flow.cmd} verify chg_0123456789ab --code-stdin --json
+""")
+    def verify(
+        ctx: typer.Context,
+        request_id: RequestArg,
+        code: CodeOption = None,
+        code_stdin: CodeStdin = False,
+        new_address: NewAddressOption = None,
+        account: AccountOption = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        from guance_billing_cli.schemas.verification import CodeSubmit, NewAddress
+
+        if code is not None and code_stdin:
+            raise InvalidInput("give either --code or --code-stdin, not both", field="code")
+        if code_stdin:
+            code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
+        cl = client(ctx)
+        if code is None and new_address is not None:
+            req = cl.set_change_address(
+                request_id, NewAddress(new_address=new_address), kind=kind, account=account
+            )
+        else:
+            if code is None:
+                if not get_state(ctx).interactive:
+                    raise InputRequired("missing --code or --code-stdin (no terminal to ask)",
+                                        field="code")
+                code = prompts.verification_code("Verification code:")
+            req = cl.verify_change(request_id, CodeSubmit(code=code), kind=kind, account=account)
+            if new_address is not None and req.state == "awaiting_new_code" and (
+                req.code_target != "new"
+            ):
+                req = cl.set_change_address(
+                    request_id, NewAddress(new_address=new_address), kind=kind, account=account
+                )
+        show(req, flow, as_json=as_json)
+
+    @app.command("resend", help=f"""Send a new code for the current step (the old one stops working).
+
+At most one code a minute and 5 codes per address in a request (exit 8).
+
+\b
+Example:
+  {flow.cmd} resend chg_0123456789ab --json
+""")
+    def resend(
+        ctx: typer.Context,
+        request_id: RequestArg,
+        account: AccountOption = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        show(client(ctx).resend_change(request_id, kind=kind, account=account), flow,
+             as_json=as_json)
+
+    @app.command("status", help=f"""Show a change request (default: the account's latest).
+
+\b
+Example:
+  {flow.cmd} status chg_0123456789ab --json
+""")
+    def status(
+        ctx: typer.Context,
+        request_id: Annotated[
+            str | None,
+            typer.Argument(help="Change request id; default: the account's latest.",
+                           metavar="[REQUEST_ID]"),
+        ] = None,
+        account: AccountOption = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        cl = client(ctx)
+        if request_id is None:
+            req = cl.latest_change(account_ref(ctx, account), kind=kind)
+        else:
+            req = cl.get_change(request_id, kind=kind, account=account)
+        show(req, flow, as_json=as_json)
+
+    @app.command("cancel", help=f"""Cancel an open change request; nothing changes.
+
+\b
+Example:
+  {flow.cmd} cancel chg_0123456789ab
+""")
+    def cancel(
+        ctx: typer.Context,
+        request_id: RequestArg,
+        account: AccountOption = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        show(client(ctx).cancel_change(request_id, kind=kind, account=account), flow,
+             as_json=as_json)
+
+    return app

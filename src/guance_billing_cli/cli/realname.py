@@ -1,0 +1,165 @@
+"""`guance-billing realname`: show, submit and review real-name authentication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from guance_billing_cli.cli import prompts, render
+from guance_billing_cli.cli.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.errors import InputRequired, InvalidInput
+
+app = typer.Typer(
+    help="Real-name (enterprise or individual) authentication of the billing account.",
+    no_args_is_help=True,
+)
+
+FIELDS = (
+    "account_id", "status", "type", "name", "tax_id", "id_number", "reason", "license",
+    "submitted_at", "reviewed_at",
+)  # fmt: skip
+TYPES = ("enterprise", "individual")
+MAX_LICENSE_BYTES = 10 * 1024 * 1024  # also enforced by the service
+
+
+def show_realname(result: Any, *, as_json: bool) -> None:
+    render.emit(result, as_json=as_json, title="Real-name authentication", fields=FIELDS)
+
+
+def read_license(path: Path) -> Any:
+    """The licence file as an upload; the service checks its content (PNG, JPEG, PDF)."""
+    from guance_billing_cli.schemas.realname import LicenseUpload
+
+    if not path.is_file():
+        raise InvalidInput(f"--license: {path} is not a readable file", field="license")
+    if path.stat().st_size > MAX_LICENSE_BYTES:
+        raise InvalidInput("--license: the file is larger than 10 MB", field="license")
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(
+            f"--license: cannot read {path}: {exc.strerror}", field="license"
+        ) from None
+    return LicenseUpload(filename=path.name, content=content)
+
+
+@app.command("show")
+def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = False) -> None:
+    """Show the authentication status (the resident ID number is always masked).
+
+    \b
+    Example:
+      guance-billing realname show --account acme --json
+    """
+    show_realname(client(ctx).get_realname(account_ref(ctx, account)), as_json=as_json)
+
+
+@app.command("submit")
+def submit(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="enterprise or individual.", metavar="TYPE")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Business-licence name, or the person's name.")
+    ] = None,
+    tax_id: Annotated[
+        str | None, typer.Option(help="Unified Social Credit Code, 18 characters (enterprise).")
+    ] = None,
+    id_number: Annotated[
+        str | None, typer.Option(help="Resident ID number, 18 characters (individual).")
+    ] = None,
+    license_file: Annotated[
+        Path | None,
+        typer.Option("--license", help="Business licence scan: PNG, JPEG or PDF, at most 10 MB."),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace an approved authentication (back to pending)."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Submit real-name authentication for review (status becomes pending).
+
+    Enterprise: --name (as on the business licence) and --tax-id (Unified Social Credit
+    Code, check character verified), optionally --license. Individual: --name and
+    --id-number (check digit verified). A rejected submission may be resubmitted; an
+    approved one is replaced only with --replace.
+
+    \b
+    Example:
+      guance-billing realname submit --type enterprise --name "Acme Ltd" \\
+          --tax-id 91110000600037341L --license licence.pdf --json
+    """
+    from guance_billing_cli.schemas.realname import RealnameSubmit
+
+    interactive = get_state(ctx).interactive
+    kind = prompts.require(
+        type_, flag="--type", message="Authentication type:", interactive=interactive,
+        choices=TYPES,
+    )  # fmt: skip
+    kind = kind.strip().lower()
+    name = prompts.require(name, flag="--name", message="Name:", interactive=interactive)
+    if kind == "enterprise" and id_number is None:
+        tax_id = prompts.require(
+            tax_id, flag="--tax-id", message="Unified Social Credit Code:", interactive=interactive
+        )
+    elif kind == "individual" and tax_id is None:
+        id_number = prompts.require(
+            id_number, flag="--id-number", message="Resident ID number:", interactive=interactive
+        )
+    data = RealnameSubmit(
+        type=kind,
+        name=name,
+        tax_id=tax_id,
+        id_number=id_number,
+        license=read_license(license_file) if license_file is not None else None,
+        replace=replace,
+    )
+    result = client(ctx).submit_realname(account_ref(ctx, account), data)
+    show_realname(result, as_json=as_json)
+    if not as_json:
+        render.success("Submitted for review; status is now pending.")
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Approve the pending submission.")
+    ] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject it (needs --reason).")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why it is rejected.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Approve or reject the pending submission (a support action).
+
+    \b
+    Example:
+      guance-billing realname review --account acme --reject --reason "licence unreadable"
+    """
+    from guance_billing_cli.schemas.realname import RealnameReview
+
+    interactive = get_state(ctx).interactive
+    if approve and reject:
+        raise InvalidInput("give either --approve or --reject, not both", field="approve")
+    if not (approve or reject):
+        if not interactive:
+            raise InputRequired(
+                "missing --approve or --reject (no terminal to ask)", field="approve"
+            )
+        reject = prompts.select("Decision:", ["approve", "reject"]) == "reject"
+    if reject:
+        reason = prompts.require(
+            reason, flag="--reason", message="Reason for the rejection:", interactive=interactive
+        )
+    decision = RealnameReview(decision="reject" if reject else "approve", reason=reason)
+    result = client(ctx).review_realname(account_ref(ctx, account), decision)
+    show_realname(result, as_json=as_json)
+    if not as_json:
+        render.success(f"Real-name authentication {result.status}.")

@@ -1,0 +1,171 @@
+"""`guance-billing server`: run the HTTP server, migrate its store, manage API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from guance_billing_cli.cli import prompts, render
+from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.state import client, get_state
+
+app = typer.Typer(help="Run the HTTP server, migrate its store, manage API tokens.", no_args_is_help=True)
+token_app = typer.Typer(help="Create, list and revoke API tokens (support).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+TOKEN_COLUMNS = ("id", "name", "role", "account_id", "scopes", "prefix", "expires_at", "revoked_at")
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store URL or SQLite path (default: the global --store / GUANCE_BILLING_STORE / profile).",
+        metavar="URL",
+    ),
+]
+
+
+def _store_url(ctx: typer.Context, store: str | None) -> str:
+    from guance_billing_cli.config import normalize_store_url
+
+    return normalize_store_url(store) if store else get_state(ctx).settings.store_url
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (uvicorn).", min=1)] = 1,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Migrate a store that is behind before serving. Default: yes for SQLite, "
+            "no for PostgreSQL (run `server migrate` deliberately).",
+        ),
+    ] = None,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log each request.")] = True,
+) -> None:
+    """Serve the store over HTTP (FastAPI under uvicorn) until interrupted.
+
+    Every CLI operation is one REST endpoint; OpenAPI at /openapi.json. Clients
+    authenticate with a bearer token (`server token create`, `auth login`).
+
+    Example:
+      guance-billing server run --store postgresql+psycopg://billing@db/billing \\
+          --host 0.0.0.0 --port 8000 --workers 4
+    """
+    from guance_billing_cli.server import admin
+
+    admin.serve(
+        _store_url(ctx, store), host=host, port=port, workers=workers, migrate=migrate,
+        access_log=access_log,
+    )
+
+
+@app.command("migrate")
+def migrate(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = False) -> None:
+    """Apply pending schema migrations to the store (SQLite or PostgreSQL).
+
+    A store written by a newer guance-billing is refused (exit 10) and left untouched.
+
+    Example:
+      guance-billing server migrate --store postgresql+psycopg://billing@db/billing
+    """
+    from guance_billing_cli.server import admin
+
+    result = admin.migrate(_store_url(ctx, store))
+    if as_json:
+        render.write_json(result)
+    elif result["changed"]:
+        render.success(f"Migrated {result['store']} from {result['from'] or 'empty'} to {result['to']}.")
+    else:
+        render.info(f"{result['store']} is up to date (schema {result['to']}).")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="owner (one account) or support (every account).", metavar="owner|support")
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option("--account", help="The account an owner token reaches.")
+    ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="Limit the token, e.g. bindings (repeatable)."),
+    ] = None,
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", help="Expire after N days (default: never).", min=1)
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API token. The token is printed once; only its hash is stored.
+
+    Runs on the store (`--store`), or on a server with a support token (`--server`).
+
+    Example:
+      guance-billing server token create --name ci-bind --role owner --account acme \\
+          --scope bindings --json
+    """
+    from guance_billing_cli.schemas.tokens import TokenCreate
+
+    interactive = get_state(ctx).interactive
+    data = TokenCreate(
+        name=prompts.require(name, flag="--name", message="Token name:", interactive=interactive),
+        role=prompts.require(
+            role, flag="--role", message="Role:", interactive=interactive, choices=("owner", "support")
+        ),
+        account=account,
+        scopes=list(scope or []),
+        expires_in_days=expires_days,
+    )
+    created = client(ctx).create_token(data)
+    secret = created.token.get_secret_value()
+    if as_json:
+        body = render.to_data(created)
+        body.update(token=secret, scope=" ".join(created.scopes) or None)
+        render.write_json(body)
+        return
+    render.emit(
+        {**render.to_data(created), "token": secret}, as_json=False, title="API token",
+        fields=("token", "id", "name", "role", "account_id", "scopes", "expires_at"),
+    )
+    render.warn("Copy the token now: it is shown only this once.")
+
+
+@token_app.command("list")
+def token_list(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None) -> None:
+    """List API tokens (never the secrets).
+
+    Example:
+      guance-billing server token list --output csv
+    """
+    fmt = render.output_format(as_json, output)
+    render.emit_rows(client(ctx).list_tokens(), fmt=fmt, columns=TOKEN_COLUMNS, title="API tokens")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    token: Annotated[str, typer.Argument(help="Token id (tok_...) or name.")],
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke an API token: it stops working at once, on every worker.
+
+    Example:
+      guance-billing server token revoke tok_3f9c2a1b7d04 --yes
+    """
+    prompts.confirm_or_require_yes(
+        f"Revoke token {token}?", yes=yes, interactive=get_state(ctx).interactive
+    )
+    revoked = client(ctx).revoke_token(token)
+    render.emit(revoked, as_json=as_json, title="API token", fields=TOKEN_COLUMNS)
+    if not as_json:
+        render.success(f"Token {revoked.name} ({revoked.id}) is revoked.")

@@ -1,0 +1,37 @@
+"""Audit trail schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class AuditEventPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_role: str
+    action: str
+    target: str
+    account_id: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    request_id: str | None
+    ci_run: str | None
+    hash: str
+
+
+class AuditQuery(BaseModel):
+    account: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AuditVerification(BaseModel):
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    problem: str | None = None

@@ -1,0 +1,294 @@
+"""Cloud accounts: register, list, show, unsubscribe (rule 4 of DESIGN §2).
+
+Provider account id formats are this tool's rules (docs/cloud.md): AWS 12
+digits (dashes allowed on input), Alibaba Cloud main-account UID 16 digits,
+Huawei Cloud account ID 32 hexadecimal characters. Alibaba and Huawei accounts
+also carry the marketplace product instance id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select, update
+from sqlmodel import col
+
+from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
+from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas.settlement import (
+    PROVIDER_NAMES,
+    PROVIDERS,
+    AffectedWorkspace,
+    CloudAccountCreate,
+    CloudAccountPublic,
+    UnsubscribeResult,
+)
+from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import settlement_rules as rules
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import Account, CloudAccount, Workspace
+
+W = cast(Table, Workspace.__table__)
+
+ACCOUNT_ID_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "aws": (re.compile(r"\d{12}"), "an AWS account id is 12 digits"),
+    "aliyun": (re.compile(r"\d{16}"), "an Alibaba Cloud account UID is 16 digits"),
+    "huawei": (
+        re.compile(r"[0-9a-f]{32}"),
+        "a Huawei Cloud account ID is 32 hexadecimal characters",
+    ),
+}
+INSTANCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+
+
+# -- validation -------------------------------------------------------------------------
+def provider(value: str) -> str:
+    value = value.strip().lower()
+    if value not in PROVIDERS:
+        raise InvalidInput(f"--provider must be one of: {', '.join(PROVIDERS)}", field="provider")
+    return value
+
+
+def provider_account_id(provider_name: str, value: str) -> str:
+    value = value.strip()
+    if provider_name == "aws":
+        value = value.replace("-", "")
+    elif provider_name == "huawei":
+        value = value.lower()
+    pattern, rule = ACCOUNT_ID_RULES[provider_name]
+    if not pattern.fullmatch(value):
+        raise InvalidInput(f"--account-id is malformed: {rule}", field="account_id")
+    return value
+
+
+def instance_id(provider_name: str, value: str | None) -> str | None:
+    if provider_name == "aws":
+        if value:
+            raise InvalidInput(
+                "--instance-id applies to aliyun and huawei only (AWS has no product instance)",
+                field="instance_id",
+            )
+        return None
+    if not value or not value.strip():
+        raise InvalidInput(
+            f"--instance-id is required for {provider_name}: the marketplace product instance id",
+            field="instance_id",
+        )
+    value = value.strip()
+    if not INSTANCE_ID_RE.fullmatch(value):
+        raise InvalidInput(
+            "--instance-id is malformed: 1-128 of A-Z a-z 0-9 _ . : -", field="instance_id"
+        )
+    return value
+
+
+# -- lookups ---------------------------------------------------------------------------
+def _counts(ctx: ServiceContext, ids: list[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    stmt = (
+        select(W.c.cloud_account_id, func.count())
+        .where(W.c.cloud_account_id.in_(ids), W.c.dissolved_at.is_(None))
+        .group_by(W.c.cloud_account_id)
+    )
+    return {cid: n for cid, n in ctx.session.connection().execute(stmt)}
+
+
+def to_public(cloud: CloudAccount, workspaces: int = 0) -> CloudAccountPublic:
+    return CloudAccountPublic(
+        id=cloud.id,
+        provider=cloud.provider,
+        account_id=cloud.provider_account_id,
+        instance_id=cloud.instance_id,
+        status=cloud.status,
+        billing_account_id=cloud.account_id,
+        workspaces=workspaces,
+        created_at=cloud.created_at,
+        unsubscribed_at=cloud.unsubscribed_at,
+    )
+
+
+def find_cloud(ctx: ServiceContext, ref: str, *, account_ref: str | None = None) -> CloudAccount:
+    """A cloud account by id; a given ``--account`` must own it (else exit 3)."""
+    cloud = ctx.session.get(CloudAccount, ref.strip())
+    if cloud is None or not (
+        ctx.actor.role == "support" or ctx.actor.account_id == cloud.account_id
+    ):
+        raise NotFound(f"no cloud account {ref.strip()!r}")
+    if account_ref is not None:
+        account = accounts.find_account(ctx, account_ref)
+        if account.id != cloud.account_id:
+            raise NotFound(f"no cloud account {cloud.id!r} in billing account {account.username}")
+    return cloud
+
+
+def snapshot(cloud: CloudAccount) -> dict[str, Any]:
+    return {
+        "provider": cloud.provider,
+        "account_id": cloud.provider_account_id,
+        "instance_id": cloud.instance_id,
+        "status": cloud.status,
+    }
+
+
+# -- operations -------------------------------------------------------------------------
+def add_cloud_account(
+    ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate
+) -> CloudAccountPublic:
+    authz.require_scope(ctx.actor, "cloud")
+    name = provider(data.provider)
+    external_id = provider_account_id(name, data.account_id)
+    instance = instance_id(name, data.instance_id)
+    account = accounts.find_account(ctx, account_ref)
+    existing = ctx.session.scalars(
+        select(CloudAccount).where(
+            col(CloudAccount.provider) == name,
+            col(CloudAccount.provider_account_id) == external_id,
+        )
+    ).first()
+    if existing is not None:
+        where = (
+            f" as {existing.id} ({existing.status})"
+            if existing.account_id == account.id
+            else " to another billing account"
+        )
+        raise Conflict(
+            f"{PROVIDER_NAMES[name]} account {external_id} is already registered{where}",
+            field="account_id",
+        )
+    now = ctx.now()
+    cloud = CloudAccount(
+        id=new_id("cld"),
+        account_id=account.id,
+        provider=name,
+        provider_account_id=external_id,
+        instance_id=instance,
+        status="subscribed",
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(cloud)
+    ctx.session.flush()
+    audit.record(
+        ctx, action="cloud.add", target=cloud.id, account_id=account.id, after=snapshot(cloud)
+    )
+    return to_public(cloud)
+
+
+def list_cloud_accounts(ctx: ServiceContext, *, account_ref: str) -> Iterator[CloudAccountPublic]:
+    account = accounts.find_account(ctx, account_ref)
+    clouds = list(
+        ctx.session.scalars(
+            select(CloudAccount)
+            .where(col(CloudAccount.account_id) == account.id)
+            .order_by(col(CloudAccount.created_at), col(CloudAccount.id))
+        )
+    )
+    counts = _counts(ctx, [c.id for c in clouds])
+    for cloud in clouds:
+        yield to_public(cloud, counts.get(cloud.id, 0))
+
+
+def get_cloud_account(
+    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+) -> CloudAccountPublic:
+    cloud = find_cloud(ctx, ref, account_ref=account_ref)
+    return to_public(cloud, _counts(ctx, [cloud.id]).get(cloud.id, 0))
+
+
+def unsubscribe(
+    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+) -> UnsubscribeResult:
+    """Rule 4: Alibaba → workspaces fall back to billing center and the account is emailed;
+    AWS and Huawei → workspaces enter the 14-day lock countdown. Again: unchanged."""
+    authz.require_scope(ctx.actor, "cloud")
+    cloud = find_cloud(ctx, ref, account_ref=account_ref)
+    if cloud.status == "unsubscribed":
+        return UnsubscribeResult(
+            **get_cloud_account(ctx, ref=cloud.id).model_dump(), changed=False, affected=[]
+        )
+    now = ctx.now()
+    conn = ctx.session.connection()
+    bound = W.c.cloud_account_id == cloud.id
+    alive = W.c.dissolved_at.is_(None)
+    ids = [row.id for row in conn.execute(select(W.c.id).where(bound, alive).order_by(W.c.id))]
+    before = snapshot(cloud)
+    cloud.status = "unsubscribed"
+    cloud.unsubscribed_at = now
+    cloud.updated_at = now
+    ctx.session.add(cloud)
+    ctx.session.flush()
+    affected: list[AffectedWorkspace]
+    notice_to: str | None = None
+    if cloud.provider == "aliyun":
+        # A forced fallback: it does not use up the workspace's change of the month.
+        conn.execute(
+            update(W)
+            .where(bound, alive)
+            .values(
+                settlement="billing_center",
+                cloud_account_id=None,
+                countdown_started_at=None,
+                updated_at=now,
+            )
+        )
+        affected = [
+            AffectedWorkspace(workspace_id=i, effect="fallback_billing_center") for i in ids
+        ]
+        account = ctx.session.get(Account, cloud.account_id)
+        assert account is not None
+        notice_to = account.email
+    else:
+        conn.execute(
+            update(W)
+            .where(bound, alive, W.c.countdown_started_at.is_(None))
+            .values(countdown_started_at=now, updated_at=now)
+        )
+        locks = rules.locks_at(now)
+        affected = [
+            AffectedWorkspace(workspace_id=i, effect="countdown", locks_at=locks) for i in ids
+        ]
+    audit.record(
+        ctx,
+        action="cloud.unsubscribe",
+        target=cloud.id,
+        account_id=cloud.account_id,
+        before=before,
+        after={
+            **snapshot(cloud),
+            "affected": ids,
+            "effect": "fallback_billing_center" if cloud.provider == "aliyun" else "countdown",
+        },
+    )
+    if notice_to is not None:
+        from guance_billing_cli import delivery
+
+        # Delivered last, inside the transaction: if it fails, nothing is unsubscribed.
+        delivery.send_email(
+            ctx.settings,
+            to=notice_to,
+            subject=f"Alibaba Cloud account {cloud.provider_account_id} unsubscribed",
+            body=_fallback_notice(cloud, ids),
+        )
+    return UnsubscribeResult(
+        **to_public(cloud, 0).model_dump(), changed=True, affected=affected, notice_sent_to=notice_to
+    )
+
+
+def _fallback_notice(cloud: CloudAccount, ids: list[str]) -> str:
+    lines = [
+        "Hello,",
+        "",
+        f"The Alibaba Cloud account {cloud.provider_account_id} (product instance "
+        f"{cloud.instance_id}, {cloud.id}) was unsubscribed and no longer settles your Guance "
+        "workspaces.",
+        "",
+        f"{len(ids)} workspace(s) now settle through the Guance Billing Center instead:",
+        *(f"  - {i}" for i in ids[:200]),
+    ]
+    if len(ids) > 200:
+        lines.append(f"  ... and {len(ids) - 200} more (see `guance-billing workspace list`)")
+    lines += ["", "No action is needed unless you want to bind them to another cloud account.", ""]
+    return "\n".join(lines)

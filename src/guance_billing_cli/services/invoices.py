@@ -1,0 +1,324 @@
+"""Invoices: titles, mailing addresses and invoice requests, gated on real-name.
+
+Rules: a title must equal the approved real-name authentication (its name, and
+for an enterprise its tax id); ``vat_special`` needs the bank and registration
+details; a request needs an approved authentication at the moment it is made and
+a title that still matches it. Amounts are ``Decimal`` with two places, stored as
+integer cents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import col, select
+
+from guance_billing_cli.errors import InvalidInput, NotFound, RuleViolation
+from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas.invoices import (
+    INVOICE_TYPES,
+    InvoiceAddressCreate,
+    InvoiceAddressPublic,
+    InvoiceRequestCreate,
+    InvoiceRequestPublic,
+    InvoiceTitleCreate,
+    InvoiceTitlePublic,
+)
+from guance_billing_cli.services import audit, realname, validation
+from guance_billing_cli.services.accounts import find_account
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import (
+    Account,
+    InvoiceAddress,
+    InvoiceRequest,
+    InvoiceTitle,
+    RealnameSubmission,
+)
+
+MAX_AMOUNT = Decimal("9999999999.99")
+CENTS = Decimal("0.01")
+SPECIAL_FIELDS = (
+    ("bank_name", "--bank-name"),
+    ("bank_account", "--bank-account"),
+    ("address", "--address"),
+    ("phone", "--phone"),
+)
+LIMITS = {
+    "title": 128,
+    "bank_name": 128,
+    "address": 256,
+    "recipient": 64,
+}
+BANK_ACCOUNT_RE = re.compile(r"^[0-9][0-9 -]{4,38}[0-9]$")
+LANDLINE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
+# What to do next, by real-name status, for the refusal message.
+REALNAME_FIX = {
+    "unverified": "submit it with `guance-billing realname submit`, then have it approved",
+    "pending": "the submission is pending; approve it with `guance-billing realname review "
+    "--approve` (support)",
+    "rejected": "the submission was rejected; correct it and resubmit with "
+    "`guance-billing realname submit`",
+    "approved": "",
+}
+
+
+# -- validation -----------------------------------------------------------------
+def _text(value: str | None, field: str, *, required: bool) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InvalidInput(f"{field} is required and must not be blank", field=field)
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise InvalidInput(f"{field} must not contain control characters", field=field)
+    if len(value) > LIMITS[field]:
+        raise InvalidInput(f"{field} must be at most {LIMITS[field]} characters", field=field)
+    return value
+
+
+def _required(value: str | None, field: str) -> str:
+    text = _text(value, field, required=True)
+    assert text is not None  # _text raised for a blank required value
+    return text
+
+
+def parse_amount(value: str | Decimal) -> Decimal:
+    """A positive amount with at most two decimal places, returned with exactly two."""
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput("amount must be a number such as 100.00", field="amount") from None
+    if not amount.is_finite():
+        raise InvalidInput("amount must be a number such as 100.00", field="amount")
+    if amount <= 0:
+        raise InvalidInput("amount must be greater than 0", field="amount")
+    if amount != amount.quantize(CENTS):
+        raise InvalidInput("amount must have at most 2 decimal places", field="amount")
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(f"amount must be at most {MAX_AMOUNT}", field="amount")
+    return amount.quantize(CENTS)
+
+
+def _title_fields(data: InvoiceTitleCreate) -> dict[str, Any]:
+    kind = data.type.strip().lower()
+    if kind not in INVOICE_TYPES:
+        raise InvalidInput(f"type must be one of: {', '.join(INVOICE_TYPES)}", field="type")
+    fields: dict[str, Any] = {
+        "type": kind,
+        "title": _required(data.title, "title"),
+        "tax_id": validation.tax_id(data.tax_id) if data.tax_id else None,
+        "bank_name": _text(data.bank_name, "bank_name", required=False),
+        "bank_account": None,
+        "address": _text(data.address, "address", required=False),
+        "phone": None,
+    }
+    if data.bank_account and data.bank_account.strip():
+        account_no = data.bank_account.strip()
+        if not BANK_ACCOUNT_RE.fullmatch(account_no):
+            raise InvalidInput(
+                "bank_account must be 6-40 digits (spaces and '-' allowed)", field="bank_account"
+            )
+        fields["bank_account"] = account_no
+    if data.phone and data.phone.strip():
+        phone = data.phone.strip()
+        if not LANDLINE_RE.fullmatch(phone):
+            raise InvalidInput(
+                "phone must be a telephone number such as 0571-88886666", field="phone"
+            )
+        fields["phone"] = phone
+    if kind == "vat_special":
+        missing = [flag for name, flag in SPECIAL_FIELDS if not fields[name]]
+        if missing:
+            raise InvalidInput(
+                f"a vat_special title needs {', '.join(missing)}",
+                field=missing[0].lstrip("-").replace("-", "_"),
+            )
+    return fields
+
+
+# -- the real-name gate -----------------------------------------------------------
+def _require_realname(ctx: ServiceContext, account: Account, what: str) -> RealnameSubmission:
+    auth = realname.approved(ctx, account.id)
+    if auth is None:
+        raise RuleViolation(
+            f"{what} needs an approved real-name authentication (status: "
+            f"{account.realname_status}); {REALNAME_FIX.get(account.realname_status, '')}",
+            field="realname_status",
+            realname_status=account.realname_status,
+        )
+    return auth
+
+
+def _check_title_matches(
+    auth: RealnameSubmission, *, kind: str, title: str, tax_id: str | None
+) -> None:
+    if title != auth.name:
+        raise RuleViolation(
+            f"the invoice title must equal the authenticated name {auth.name!r}",
+            field="title",
+        )
+    if auth.type == "enterprise":
+        if tax_id != auth.tax_id:
+            raise RuleViolation(
+                f"the title's tax id must equal the authenticated tax id {auth.tax_id}",
+                field="tax_id",
+            )
+    else:
+        if tax_id is not None:
+            raise RuleViolation(
+                "an individual authentication has no tax id; omit --tax-id", field="tax_id"
+            )
+        if kind == "vat_special":
+            raise RuleViolation(
+                "a vat_special invoice needs an enterprise authentication", field="type"
+            )
+
+
+# -- titles -----------------------------------------------------------------------
+def _title_public(row: InvoiceTitle) -> InvoiceTitlePublic:
+    return InvoiceTitlePublic.model_validate(row, from_attributes=True)
+
+
+def add_title(ctx: ServiceContext, *, ref: str, data: InvoiceTitleCreate) -> InvoiceTitlePublic:
+    fields = _title_fields(data)
+    account = find_account(ctx, ref)
+    auth = _require_realname(ctx, account, "an invoice title")
+    _check_title_matches(auth, kind=fields["type"], title=fields["title"], tax_id=fields["tax_id"])
+    row = InvoiceTitle(id=new_id("ttl"), account_id=account.id, created_at=ctx.now(), **fields)
+    ctx.session.add(row)
+    audit.record(
+        ctx,
+        action="invoice.title_add",
+        target=row.id,
+        account_id=account.id,
+        after=fields,
+    )
+    return _title_public(row)
+
+
+def list_titles(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceTitlePublic]:
+    account = find_account(ctx, ref)
+    stmt = (
+        select(InvoiceTitle)
+        .where(InvoiceTitle.account_id == account.id)
+        .order_by(col(InvoiceTitle.created_at), col(InvoiceTitle.id))
+    )
+    for row in ctx.session.exec(stmt):
+        yield _title_public(row)
+
+
+# -- addresses ----------------------------------------------------------------------
+def _address_public(row: InvoiceAddress) -> InvoiceAddressPublic:
+    return InvoiceAddressPublic.model_validate(row, from_attributes=True)
+
+
+def add_address(
+    ctx: ServiceContext, *, ref: str, data: InvoiceAddressCreate
+) -> InvoiceAddressPublic:
+    fields = {
+        "recipient": _required(data.recipient, "recipient"),
+        "phone": validation.phone(data.phone),
+        "email": validation.email(data.email),
+        "address": _required(data.address, "address"),
+    }
+    account = find_account(ctx, ref)
+    row = InvoiceAddress(id=new_id("adr"), account_id=account.id, created_at=ctx.now(), **fields)
+    ctx.session.add(row)
+    audit.record(
+        ctx,
+        action="invoice.address_add",
+        target=row.id,
+        account_id=account.id,
+        after=fields,
+    )
+    return _address_public(row)
+
+
+def list_addresses(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceAddressPublic]:
+    account = find_account(ctx, ref)
+    stmt = (
+        select(InvoiceAddress)
+        .where(InvoiceAddress.account_id == account.id)
+        .order_by(col(InvoiceAddress.created_at), col(InvoiceAddress.id))
+    )
+    for row in ctx.session.exec(stmt):
+        yield _address_public(row)
+
+
+# -- requests -----------------------------------------------------------------------
+def _request_public(row: InvoiceRequest, title: InvoiceTitle) -> InvoiceRequestPublic:
+    return InvoiceRequestPublic(
+        id=row.id,
+        account_id=row.account_id,
+        status=row.status,
+        amount=(Decimal(row.amount_cents) / 100).quantize(CENTS),
+        type=title.type,
+        title_id=title.id,
+        title=title.title,
+        address_id=row.address_id,
+        created_at=row.created_at,
+    )
+
+
+def _owned(ctx: ServiceContext, model: Any, object_id: str, account: Account, what: str) -> Any:
+    row = ctx.session.get(model, object_id.strip())
+    if row is None or row.account_id != account.id:
+        # Another account's object is reported as missing: ids do not leak across accounts.
+        raise NotFound(f"no {what} {object_id!r} on account {account.username}", field=what)
+    return row
+
+
+def request_invoice(
+    ctx: ServiceContext, *, ref: str, data: InvoiceRequestCreate
+) -> InvoiceRequestPublic:
+    amount = parse_amount(data.amount)
+    account = find_account(ctx, ref)
+    auth = _require_realname(ctx, account, "requesting an invoice")
+    title: InvoiceTitle = _owned(ctx, InvoiceTitle, data.title_id, account, "title_id")
+    address: InvoiceAddress = _owned(ctx, InvoiceAddress, data.address_id, account, "address_id")
+    try:
+        _check_title_matches(auth, kind=title.type, title=title.title, tax_id=title.tax_id)
+    except RuleViolation as exc:
+        raise RuleViolation(
+            f"title {title.id} no longer matches the approved authentication ({exc.message}); "
+            "add a matching title with `guance-billing invoice title add`",
+            field="title_id",
+        ) from None
+    row = InvoiceRequest(
+        id=new_id("inv"),
+        account_id=account.id,
+        title_id=title.id,
+        address_id=address.id,
+        amount_cents=int(amount * 100),
+        status="pending",
+        created_at=ctx.now(),
+    )
+    ctx.session.add(row)
+    audit.record(
+        ctx,
+        action="invoice.request",
+        target=row.id,
+        account_id=account.id,
+        after={
+            "title_id": title.id,
+            "address_id": address.id,
+            "amount": str(amount),
+            "status": row.status,
+        },
+    )
+    return _request_public(row, title)
+
+
+def list_requests(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceRequestPublic]:
+    account = find_account(ctx, ref)
+    stmt = (
+        select(InvoiceRequest, InvoiceTitle)
+        .join(InvoiceTitle, col(InvoiceRequest.title_id) == col(InvoiceTitle.id))
+        .where(InvoiceRequest.account_id == account.id)
+        .order_by(col(InvoiceRequest.created_at), col(InvoiceRequest.id))
+    )
+    for row, title in ctx.session.exec(stmt):
+        yield _request_public(row, title)

@@ -1,0 +1,458 @@
+"""Workspaces: add (one or a batch), list (streamed), show, move, unlock, dissolve.
+
+Batches and lists use SQLAlchemy Core on the ``workspaces`` table: lookups are
+set-based (``id IN (...)`` in chunks), inserts are one executemany, and lists
+stream with ``yield_per`` so memory stays flat however many rows there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, insert, select
+
+from guance_billing_cli.errors import InputRequired, InvalidInput, NotFound, RuleViolation
+from guance_billing_cli.schemas.settlement import (
+    SETTLEMENTS,
+    WORKSPACE_STATES,
+    BatchItem,
+    BatchResult,
+    BatchRowResult,
+    UnlockRequest,
+    WorkspaceChange,
+    WorkspaceCreate,
+    WorkspaceFilter,
+    WorkspacePublic,
+)
+from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import settlement_rules as rules
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import Account, Workspace
+
+W = cast(Table, Workspace.__table__)
+CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
+Progress = Callable[[int, int], None]
+
+COLUMNS = (
+    W.c.id,
+    W.c.name,
+    W.c.site,
+    W.c.account_id,
+    W.c.settlement,
+    W.c.cloud_account_id,
+    W.c.settlement_changed_at,
+    W.c.countdown_started_at,
+    W.c.dissolved_at,
+    W.c.created_at,
+)
+
+
+def chunks(values: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def to_public(row: Any, now: datetime) -> WorkspacePublic:
+    """A workspace row (ORM object or Core row) as the public schema."""
+    return WorkspacePublic(
+        id=row.id,
+        name=row.name,
+        site=row.site,
+        account_id=row.account_id,
+        settlement=row.settlement,
+        cloud_account_id=row.cloud_account_id,
+        state=rules.state(row.countdown_started_at, row.dissolved_at, now),
+        settlement_changed_at=row.settlement_changed_at,
+        countdown_started_at=row.countdown_started_at,
+        locks_at=rules.locks_at(row.countdown_started_at) if row.dissolved_at is None else None,
+        dissolved_at=row.dissolved_at,
+        created_at=row.created_at,
+    )
+
+
+def visible(ctx: ServiceContext, account_id: str) -> bool:
+    """Support sees every account; an owner only its own (others look absent)."""
+    return ctx.actor.role == "support" or ctx.actor.account_id == account_id
+
+
+def find_workspace(ctx: ServiceContext, ref: str, *, account_ref: str | None = None) -> Workspace:
+    """A workspace by id. A given ``--account`` must be the workspace's (else exit 3)."""
+    workspace = ctx.session.get(Workspace, ref.strip())
+    if workspace is None or not visible(ctx, workspace.account_id):
+        raise NotFound(f"no workspace {ref.strip()!r}")
+    if account_ref is not None:
+        account = accounts.find_account(ctx, account_ref)
+        if account.id != workspace.account_id:
+            raise NotFound(f"no workspace {workspace.id!r} in billing account {account.username}")
+    return workspace
+
+
+def snapshot(workspace: Workspace) -> dict[str, Any]:
+    return {
+        "account_id": workspace.account_id,
+        "settlement": workspace.settlement,
+        "cloud_account_id": workspace.cloud_account_id,
+        "countdown_started_at": workspace.countdown_started_at,
+        "dissolved_at": workspace.dissolved_at,
+    }
+
+
+# -- add --------------------------------------------------------------------------------
+def add_workspace(
+    ctx: ServiceContext, *, account_ref: str, data: WorkspaceCreate
+) -> WorkspaceChange:
+    """Add one workspace; the same workspace again is ``changed: false``."""
+    authz.require_scope(ctx.actor, "workspaces")
+    account = accounts.find_account(ctx, account_ref)
+    ws_id = rules.workspace_id(data.id)
+    name = rules.workspace_name(data.name)
+    site = rules.site(data.site)
+    existing = ctx.session.get(Workspace, ws_id)
+    if existing is not None:
+        if existing.account_id == account.id and (existing.name, existing.site) == (name, site):
+            return WorkspaceChange(workspace=to_public(existing, ctx.now()), changed=False)
+        raise RuleViolation(_taken(existing, account.id, name, site), field="id")
+    now = ctx.now()
+    workspace = Workspace(
+        id=ws_id, account_id=account.id, name=name, site=site, created_at=now, updated_at=now
+    )
+    ctx.session.add(workspace)
+    ctx.session.flush()
+    audit.record(
+        ctx,
+        action="workspace.add",
+        target=ws_id,
+        account_id=account.id,
+        after={"name": name, "site": site, "settlement": "billing_center"},
+    )
+    return WorkspaceChange(workspace=to_public(workspace, now), changed=True)
+
+
+def _taken(existing: Any, account_id: str, name: str, site: str) -> str:
+    if existing.account_id != account_id:
+        return f"workspace id {existing.id} is already taken (ids are unique across accounts)"
+    return (
+        f"workspace {existing.id} already exists with name {existing.name!r} and site "
+        f"{existing.site} (asked: {name!r}, {site})"
+    )
+
+
+def add_batch(
+    ctx: ServiceContext,
+    *,
+    account_ref: str,
+    items: Sequence[BatchItem],
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Add many workspaces in one transaction: ``added | unchanged | refused`` per row."""
+    authz.require_scope(ctx.actor, "workspaces")
+    account = accounts.find_account(ctx, account_ref)
+    now = ctx.now()
+    wanted: list[str] = []
+    for item in items:
+        if item.error is None and item.workspace_id:
+            wanted.append(item.workspace_id.strip())
+    existing = {row.id: row for row in fetch(ctx, wanted, progress=progress, total=len(items))}
+    results: list[BatchRowResult] = []
+    first_line: dict[str, int | None] = {}
+    new_rows: list[dict[str, Any]] = []
+    for item in items:
+        ws_id = (item.workspace_id or "").strip()
+        result = _classify_add(item, ws_id, account.id, existing, first_line)
+        if result is None:
+            name = (item.name or "").strip()
+            site = (item.site or "").strip().lower()
+            first_line[ws_id] = item.line
+            new_rows.append(
+                {
+                    "id": ws_id,
+                    "account_id": account.id,
+                    "name": name,
+                    "site": site,
+                    "settlement": "billing_center",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            result = BatchRowResult(
+                workspace_id=ws_id, result="added", to="billing_center", line=item.line
+            )
+        results.append(result)
+    if new_rows and not dry_run:
+        ctx.session.connection().execute(insert(W), new_rows)
+        audit.record(
+            ctx,
+            action="workspace.add",
+            target=account.id,
+            account_id=account.id,
+            after={"workspaces": [row["id"] for row in new_rows], "count": len(new_rows)},
+        )
+    if progress:
+        progress(len(items), len(items))
+    return BatchResult(
+        operation="add",
+        dry_run=dry_run,
+        results=results,
+        summary=summarize(results, ("added", "unchanged", "refused")),
+    )
+
+
+def _classify_add(
+    item: BatchItem,
+    ws_id: str,
+    account_id: str,
+    existing: dict[str, Any],
+    first_line: dict[str, int | None],
+) -> BatchRowResult | None:
+    """A final result for the row, or None when the row is to be added."""
+
+    def refused(reason: str) -> BatchRowResult:
+        return BatchRowResult(
+            workspace_id=ws_id or None, result="refused", reason=reason, line=item.line
+        )
+
+    if item.error is not None:
+        return refused(item.error)
+    name = (item.name or "").strip()
+    site = (item.site or "").strip().lower()
+    problem = (
+        rules.workspace_id_problem(ws_id) or rules.name_problem(name) or rules.site_problem(site)
+    )
+    if problem:
+        return refused(problem)
+    if ws_id in first_line:
+        where = f" on line {first_line[ws_id]}" if first_line[ws_id] else ""
+        return BatchRowResult(
+            workspace_id=ws_id,
+            result="unchanged",
+            reason=f"listed again (first{where})",
+            line=item.line,
+        )
+    row = existing.get(ws_id)
+    if row is None:
+        return None
+    first_line[ws_id] = item.line
+    if row.account_id == account_id and (row.name, row.site) == (name, site):
+        return BatchRowResult(
+            workspace_id=ws_id,
+            result="unchanged",
+            reason="already added",
+            line=item.line,
+            to=rules.describe(row.settlement, row.cloud_account_id),
+        )
+    return refused(_taken(row, account_id, name, site))
+
+
+def summarize(results: Iterable[BatchRowResult], kinds: Sequence[str]) -> dict[str, int]:
+    summary = dict.fromkeys(kinds, 0)
+    for result in results:
+        summary[result.result] = summary.get(result.result, 0) + 1
+    return summary
+
+
+def fetch(
+    ctx: ServiceContext,
+    ids: Sequence[str],
+    *,
+    with_cloud: bool = False,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> Iterator[Any]:
+    """The rows for ``ids`` (missing ids are simply absent), a chunk per query.
+
+    ``with_cloud`` adds ``cloud_status`` and ``cloud_provider`` of the bound cloud account.
+    """
+    from guance_billing_cli.store.models import CloudAccount
+
+    C = cast(Table, CloudAccount.__table__)
+    unique = list(dict.fromkeys(ids))
+    conn = ctx.session.connection()
+    done = 0
+    for chunk in chunks(unique):
+        if with_cloud:
+            stmt = (
+                select(
+                    *COLUMNS, C.c.status.label("cloud_status"), C.c.provider.label("cloud_provider")
+                )
+                .select_from(W.outerjoin(C, C.c.id == W.c.cloud_account_id))
+                .where(W.c.id.in_(chunk))
+            )
+        else:
+            stmt = select(*COLUMNS).where(W.c.id.in_(chunk))
+        yield from conn.execute(stmt)
+        done += len(chunk)
+        if progress:
+            progress(min(done, total), total)
+
+
+# -- list and show ----------------------------------------------------------------------
+def list_workspaces(
+    ctx: ServiceContext, *, account_ref: str, filters: WorkspaceFilter
+) -> Iterator[WorkspacePublic]:
+    """One account's workspaces in id order, streamed from the store."""
+    account = accounts.find_account(ctx, account_ref)
+    now = ctx.now()
+    stmt = select(*COLUMNS).where(W.c.account_id == account.id)
+    if filters.site:
+        stmt = stmt.where(W.c.site == rules.site(filters.site))
+    if filters.settlement:
+        settlement = filters.settlement.strip().lower()
+        if settlement not in SETTLEMENTS:
+            raise InvalidInput(
+                f"--settlement must be one of: {', '.join(SETTLEMENTS)}", field="settlement"
+            )
+        stmt = stmt.where(W.c.settlement == settlement)
+    if filters.cloud_account:
+        stmt = stmt.where(W.c.cloud_account_id == filters.cloud_account.strip())
+    if filters.state:
+        stmt = stmt.where(_state_condition(filters.state.strip().lower(), now))
+    stmt = stmt.order_by(W.c.id).offset(filters.offset)
+    if filters.limit is not None:
+        stmt = stmt.limit(filters.limit)
+    rows = ctx.session.connection().execute(stmt.execution_options(yield_per=1000))
+    for row in rows:
+        yield to_public(row, now)
+
+
+def _state_condition(state: str, now: datetime) -> Any:
+    """The derived state as SQL (mirrors ``settlement_rules.state``)."""
+    boundary = now - rules.COUNTDOWN
+    alive = W.c.dissolved_at.is_(None)
+    if state == "active":
+        return and_(alive, W.c.countdown_started_at.is_(None))
+    if state == "countdown":
+        return and_(alive, W.c.countdown_started_at > boundary)
+    if state == "locked":
+        return and_(alive, W.c.countdown_started_at <= boundary)
+    if state == "dissolved":
+        return W.c.dissolved_at.is_not(None)
+    raise InvalidInput(f"--state must be one of: {', '.join(WORKSPACE_STATES)}", field="state")
+
+
+def get_workspace(
+    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+) -> WorkspacePublic:
+    return to_public(find_workspace(ctx, ref, account_ref=account_ref), ctx.now())
+
+
+# -- move, unlock, dissolve ---------------------------------------------------------------
+def _enterprise_auth(ctx: ServiceContext, account: Account) -> tuple[str, str] | None:
+    """(name, tax id) of the account's approved enterprise authentication, if any."""
+    from guance_billing_cli.services import realname
+
+    sub = realname.approved(ctx, account.id)
+    if sub is None or sub.type != "enterprise" or not sub.tax_id:
+        return None
+    return sub.name.strip(), sub.tax_id.strip().upper()
+
+
+def move_workspace(
+    ctx: ServiceContext, *, ref: str, to: str, account_ref: str | None = None
+) -> WorkspaceChange:
+    """Move a workspace to another billing account with the same enterprise authentication."""
+    authz.require_scope(ctx.actor, "workspaces")
+    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    source = ctx.session.get(Account, workspace.account_id)
+    target = accounts.find_account(ctx, to)
+    assert source is not None
+    if target.id == source.id:
+        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
+    if workspace.dissolved_at is not None:
+        raise RuleViolation(f"workspace {workspace.id} is dissolved")
+    if workspace.cloud_account_id is not None:
+        raise RuleViolation(
+            f"workspace {workspace.id} settles through cloud account "
+            f"{workspace.cloud_account_id} of billing account {source.username}; it must settle "
+            "through the billing center before it can move"
+        )
+    auth_source = _enterprise_auth(ctx, source)
+    auth_target = _enterprise_auth(ctx, target)
+    for acct, auth in ((source, auth_source), (target, auth_target)):
+        if auth is None:
+            raise RuleViolation(
+                f"billing account {acct.username} has no approved enterprise real-name "
+                "authentication; moving a workspace needs it on both accounts",
+                account=acct.id,
+            )
+    if auth_source != auth_target:
+        raise RuleViolation(
+            "the two billing accounts carry different enterprise authentications (name or "
+            "taxpayer id differ); a workspace moves only between accounts of the same enterprise"
+        )
+    workspace.account_id = target.id
+    workspace.updated_at = ctx.now()
+    ctx.session.add(workspace)
+    audit.record(
+        ctx,
+        action="workspace.move",
+        target=workspace.id,
+        account_id=source.id,
+        before={"account_id": source.id},
+        after={"account_id": target.id},
+    )
+    return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)
+
+
+def unlock_workspace(
+    ctx: ServiceContext, *, ref: str, remedy: UnlockRequest, account_ref: str | None = None
+) -> WorkspaceChange:
+    """Lift the countdown or lock through a documented remedy (rebind or billing center)."""
+    from guance_billing_cli.services import binding
+
+    authz.require_scope(ctx.actor, "workspaces")
+    if bool(remedy.rebind) == remedy.billing_center:
+        raise InputRequired(
+            "choose one remedy: --rebind CLOUD (a subscribed cloud account) or --billing-center",
+            field="remedy",
+        )
+    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    current = rules.state(workspace.countdown_started_at, workspace.dissolved_at, ctx.now())
+    if current == "dissolved":
+        raise RuleViolation(f"workspace {workspace.id} is dissolved; dissolving is irreversible")
+    if current == "active":
+        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
+    item = [BatchItem(workspace_id=workspace.id)]
+    if remedy.rebind:
+        batch = binding.bind(ctx, cloud_ref=remedy.rebind, items=item)
+    else:
+        batch = binding.unbind(ctx, items=item)
+    outcome = batch.results[0]
+    if outcome.result == "refused":
+        raise RuleViolation(f"cannot unlock {workspace.id}: {outcome.reason}")
+    ctx.session.expire(workspace)
+    fresh = ctx.session.get(Workspace, workspace.id)
+    assert fresh is not None
+    return WorkspaceChange(workspace=to_public(fresh, ctx.now()), changed=True)
+
+
+def dissolve_workspace(
+    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+) -> WorkspaceChange:
+    """Dissolve a workspace (irreversible). Dissolving it again changes nothing."""
+    authz.require_scope(ctx.actor, "workspaces")
+    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    if workspace.dissolved_at is not None:
+        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
+    before = snapshot(workspace)
+    workspace.dissolved_at = ctx.now()
+    workspace.updated_at = ctx.now()
+    ctx.session.add(workspace)
+    audit.record(
+        ctx,
+        action="workspace.dissolve",
+        target=workspace.id,
+        account_id=workspace.account_id,
+        before=before,
+        after=snapshot(workspace),
+    )
+    return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)
+
+
+def refresh(ctx: ServiceContext, ids: Sequence[str]) -> None:
+    """Drop cached ORM copies after Core updates, so later reads see the store."""
+    for obj in list(ctx.session.identity_map.values()):
+        if isinstance(obj, Workspace) and obj.id in ids:
+            ctx.session.expire(obj)
