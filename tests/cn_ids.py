@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
@@ -14,8 +15,7 @@ RIC_REGIONS = ("110101", "110105", "310101")
 # Characters a corruption may put in: digits, letters both cases, separators, symbols,
 # and a few non-ASCII look-alikes.
 REPLACEMENTS = (
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz -_./*#+"
-    "\u0660\uff11\u00c9\u4e2d"
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz -_./*#+\u0660\uff11\u00c9\u4e2d"
 )
 
 
@@ -37,10 +37,13 @@ def valid_ric(draw: st.DrawFn) -> str:
 
 
 def corruptions(number: str) -> list[str]:
-    """Every single-character substitution that changes the number (case-insensitively)."""
+    """Every single-character substitution that changes the number.
+
+    Case and Unicode compatibility forms do not count (``x`` for ``X``, a full-width
+    ``１`` for ``1``): python-stdnum normalizes those to the same number."""
     out = []
     for i, original in enumerate(number):
         for ch in REPLACEMENTS:
-            if ch.upper() != original.upper():
+            if unicodedata.normalize("NFKC", ch).upper() != original.upper():
                 out.append(number[:i] + ch + number[i + 1 :])
     return out

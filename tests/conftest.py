@@ -76,11 +76,19 @@ CliFn = Callable[..., Run]
 
 
 @pytest.fixture
-def cli() -> CliFn:
-    """Run the CLI in-process: ``cli("account", "list", "--json", input="...")``."""
+def cli(transport: str, request: pytest.FixtureRequest) -> CliFn:
+    """Run the CLI in-process: ``cli("account", "list", "--json", input="...")``.
+
+    With ``transport == "remote"`` every command goes through ``HttpClient`` to the
+    real FastAPI app (in-process ASGI) serving the same store file with a support
+    token, so the same assertions hold for both transports (see ``transport``).
+    """
     runner = CliRunner()
+    remote = request.getfixturevalue("remote_server") if transport == "remote" else None
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+        if remote is not None:
+            remote.refresh()
         result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
         return Run(result.exit_code, result.stdout, result.stderr)
 
@@ -117,3 +125,136 @@ def store_dump(home: Path) -> str:
         return ""
     with sqlite3.connect(path) as conn:
         return "\n".join(conn.iterdump())
+
+
+# -- one behaviour suite, two transports (issue 6) ----------------------------------
+#
+# Tests using the `cli` fixture run against LocalClient ("local") and/or against
+# HttpClient on the real FastAPI app ("remote"). Choose with `--transport` or
+# GUANCE_BILLING_TEST_TRANSPORT: local | remote | both | default. "default" runs
+# the modules in REMOTE_BY_DEFAULT (and tests marked `both_transports`) both ways,
+# the rest locally. Mark a test `local_only` when it is about the local store itself.
+
+REMOTE_BY_DEFAULT = {
+    "test_accounts",
+    "test_profile",
+    "test_smoke",
+    "test_server_api",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--transport",
+        choices=("default", "local", "remote", "both"),
+        default=os.environ.get("GUANCE_BILLING_TEST_TRANSPORT", "default"),
+        help="transport(s) for CLI behaviour tests",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_transports: run through LocalClient and HttpClient")
+    config.addinivalue_line("markers", "local_only: about the local store; never run remotely")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "transport" not in metafunc.fixturenames:
+        return
+    mode = metafunc.config.getoption("--transport")
+    definition = metafunc.definition
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if definition.get_closest_marker("local_only"):
+        params = ["local"]
+    elif mode == "both" or (
+        mode == "default"
+        and (module in REMOTE_BY_DEFAULT or definition.get_closest_marker("both_transports"))
+    ):
+        params = ["local", "remote"]
+    elif mode == "remote":
+        params = ["remote"]
+    else:
+        params = ["local"]
+    metafunc.parametrize("transport", params, indirect=True)
+
+
+@pytest.fixture
+def transport(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "local")
+
+
+class SyncASGITransport:
+    """A synchronous httpx transport into an ASGI app, on an anyio portal thread.
+
+    (Starlette's TestClient does the same but is deprecated with httpx.)
+    """
+
+    def __init__(self, asgi_app: Any) -> None:
+        import anyio.from_thread
+        import httpx
+
+        self._portal_cm = anyio.from_thread.start_blocking_portal()
+        self._portal = self._portal_cm.__enter__()
+        self._inner = httpx.ASGITransport(app=asgi_app, raise_app_exceptions=False)
+
+    def handle_request(self, request: Any) -> Any:
+        import httpx
+
+        body = request.read()
+
+        async def send() -> tuple[int, Any, bytes]:
+            forwarded = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body
+            )
+            response = await self._inner.handle_async_request(forwarded)
+            content = await response.aread()
+            return response.status_code, response.headers, content
+
+        status, headers, content = self._portal.call(send)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    def close(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        self._portal_cm.__exit__(None, None, None)
+
+
+@dataclass
+class RemoteServer:
+    url: str
+    token: str
+    store_url: str
+    app: Any
+    transport: SyncASGITransport
+
+    def refresh(self) -> None:
+        """Settings as a freshly started server would read them (tests change config)."""
+        from guance_billing_cli.config import resolve_settings
+
+        self.app.state.backend.settings = resolve_settings(store=self.store_url)
+
+
+@pytest.fixture
+def remote_server(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RemoteServer]:
+    """The FastAPI app on the test's store, reached by HttpClient with a support token."""
+    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.schemas.tokens import TokenCreate
+    from guance_billing_cli.server.app import create_app
+
+    store_url = f"sqlite:///{home / 'billing.db'}"
+    local = LocalClient(store_url)
+    try:
+        created = local.create_token(TokenCreate(name="test-support", role="support"))
+    finally:
+        local.close()
+    asgi_app = create_app(store_url)
+    transport = SyncASGITransport(asgi_app)
+    url = "http://billing.test"
+    monkeypatch.setattr(HttpClient, "transport_factory", lambda _base: transport)
+    monkeypatch.setenv("GUANCE_BILLING_SERVER", url)
+    token = created.token.get_secret_value()
+    monkeypatch.setenv("GUANCE_BILLING_TOKEN", token)
+    yield RemoteServer(url, token, store_url, asgi_app, transport)
+    transport.shutdown()
+    asgi_app.state.backend.dispose()

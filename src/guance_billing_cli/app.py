@@ -11,10 +11,22 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli import __version__
-from guance_billing_cli.cli import audit as audit_cmd, auth, server
-from guance_billing_cli.cli import account, config_cmd, invoice, password, profile, realname
+from guance_billing_cli.cli import (
+    account,
+    auth,
+    config_cmd,
+    invoice,
+    password,
+    profile,
+    realname,
+    server,
+)
+from guance_billing_cli.cli import audit as audit_cmd
+from guance_billing_cli.cli import cloud as cloud_cmd
+from guance_billing_cli.cli import doctor as doctor_cmd
 from guance_billing_cli.cli import email as email_cmd
 from guance_billing_cli.cli import phone as phone_cmd
+from guance_billing_cli.cli import workspace as workspace_cmd
 from guance_billing_cli.cli.boundary import BoundaryGroup
 from guance_billing_cli.cli.state import AppState
 
@@ -43,11 +55,14 @@ app.add_typer(email_cmd.app, name="email")
 app.add_typer(phone_cmd.app, name="phone")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(config_cmd.app, name="config")
+app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(auth.app, name="auth")
 app.add_typer(server.app, name="server")
 app.add_typer(password.app, name="password")
 app.add_typer(realname.app, name="realname")
 app.add_typer(invoice.app, name="invoice")
+app.add_typer(cloud_cmd.app, name="cloud")
+app.add_typer(workspace_cmd.app, name="workspace")
 
 
 def _version(value: bool) -> None:
@@ -91,7 +106,8 @@ def root(
         str | None,
         typer.Option(
             "--ca-bundle",
-            help="PEM file of CAs to verify the server's TLS certificate [env GUANCE_BILLING_CA_BUNDLE].",
+            help="PEM file of CAs to verify the server's TLS certificate "
+            "[env GUANCE_BILLING_CA_BUNDLE].",
             metavar="FILE",
         ),
     ] = None,

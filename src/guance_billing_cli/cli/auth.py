@@ -42,7 +42,6 @@ def _http(ctx: typer.Context, server: str, token: str | None = None) -> Any:
     http = HttpClient(
         server, settings=state.settings, token=token, ca_bundle=state.extras.get("ca_bundle")
     )
-    state.extras.setdefault("closers", []).append(http.close)
     return http
 
 

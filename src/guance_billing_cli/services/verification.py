@@ -175,7 +175,7 @@ def _deliver(ctx: ServiceContext, req: ChangeRequest, *, to: str, code: str) -> 
         body = (
             "Your Guance Billing verification code is:\n\n"
             f"    {code}\n\n"
-            f"Purpose: {purpose}\n(step {step} of 2).\n\n"
+            f"Purpose (step {step} of 2):\n{purpose}.\n\n"
             f"It expires at {expires} and works once.\n"
             "A newer code replaces this one.\n\n"
             "If you did not ask for this change, ignore this message\n"

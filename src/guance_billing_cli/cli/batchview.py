@@ -1,0 +1,66 @@
+"""Showing a batch: per-row results, the summary, the exit code, the progress bar.
+
+Exit codes (DESIGN §3): 0 when no row was refused, 9 when some were, 6 when all
+were. The results are printed first, then the error (so ``--json`` still gets the
+whole ``results`` document on stdout).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from guance_billing_cli.cli import render
+from guance_billing_cli.errors import BatchPartlyFailed, RuleViolation
+
+RESULT_COLUMNS = ("line", "workspace_id", "result", "from", "to", "reason")
+TABLE_ROWS = 50  # beyond this the table shows refused rows only
+PROGRESS_THRESHOLD = 500  # rows; smaller batches finish before a bar would help
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr for large batches at a terminal; else nothing."""
+    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, all_: int) -> None:
+            bar.update(task, completed=done, total=all_)
+
+        yield update
+
+
+def show(result: Any, *, fmt: str, verb: str) -> None:
+    """Print ``result`` (a BatchResult) and raise the batch's exit code if rows were refused."""
+    data = render.to_data(result)
+    rows = data["results"]
+    if fmt == "json":
+        render.write_json(data)
+    elif fmt in ("ndjson", "csv"):
+        render.emit_rows(rows, fmt=fmt, columns=RESULT_COLUMNS)
+    else:
+        shown = rows if len(rows) <= TABLE_ROWS else [r for r in rows if r["result"] == "refused"]
+        if shown:
+            render.emit_rows(shown[:TABLE_ROWS], fmt="table", columns=RESULT_COLUMNS)
+        if len(shown) > TABLE_ROWS:
+            render.info(f"... {len(shown) - TABLE_ROWS} more; use --json or --output csv for all rows")
+    summary = data["summary"]
+    parts = ", ".join(f"{k} {v}" for k, v in summary.items() if v or k in (verb, "refused"))
+    prefix = "Dry run (nothing written): " if data.get("dry_run") else ""
+    total = len(rows)
+    refused = summary.get("refused", 0)
+    if not refused:
+        render.success(f"{prefix}{total} row(s): {parts}.")
+        return
+    if refused == total:
+        raise RuleViolation(f"{prefix}all {total} row(s) refused", summary=summary)
+    raise BatchPartlyFailed(f"{prefix}{refused} of {total} row(s) refused: {parts}", summary=summary)

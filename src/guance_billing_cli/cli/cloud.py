@@ -1,0 +1,235 @@
+"""`guance-billing cloud`: cloud accounts and the workspaces that settle through them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from guance_billing_cli.cli import batchfile, batchview, prompts, render
+from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.state import account_ref, client, get_state
+
+app = typer.Typer(
+    help="Cloud accounts (AWS, Alibaba Cloud, Huawei Cloud) and settlement binding.",
+    no_args_is_help=True,
+)
+
+PROVIDERS = ("aws", "aliyun", "huawei")
+CLOUD_COLUMNS = ("id", "provider", "account_id", "instance_id", "status", "workspaces")
+CLOUD_FIELDS = (
+    "id", "provider", "account_id", "instance_id", "status", "billing_account_id",
+    "workspaces", "created_at", "unsubscribed_at",
+)
+
+WorkspaceIds = Annotated[
+    list[str] | None, typer.Argument(help="Workspace ids.", metavar="[WS]...", show_default=False)
+]
+FromFile = Annotated[
+    str | None,
+    typer.Option(
+        "--from-file",
+        metavar="FILE|-",
+        help="Read workspace ids from FILE or stdin: one a line, CSV with workspace_id, or NDJSON.",
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
+]
+
+
+def _items(ids: list[str] | None, source: str | None) -> list[Any]:
+    from guance_billing_cli.errors import InputRequired
+    from guance_billing_cli.schemas.settlement import BatchItem
+
+    if not ids and source is None:
+        raise InputRequired("give workspace ids or --from-file FILE|-", field="from_file")
+    rows = batchfile.collect(ids or [], source, columns=("workspace_id",), plain_ids=True)
+    return [BatchItem(**row.as_dict()) for row in rows]  # type: ignore[arg-type]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    provider: Annotated[
+        str | None, typer.Option(help="Cloud provider: aws, aliyun or huawei.")
+    ] = None,
+    account_id: Annotated[
+        str | None,
+        typer.Option(
+            "--account-id",
+            help="The provider's account id: AWS 12 digits, Alibaba UID 16 digits, "
+            "Huawei 32 hex characters.",
+        ),
+    ] = None,
+    instance_id: Annotated[
+        str | None,
+        typer.Option("--instance-id", help="Marketplace product instance id (aliyun, huawei)."),
+    ] = None,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Register a cloud account that can settle the billing account's workspaces.
+
+    Example:
+      guance-billing cloud add --provider aws --account-id 123456789012 --json
+      guance-billing cloud add --provider aliyun --account-id 1234567890123456 \\
+          --instance-id cmgj0012345
+    """
+    from guance_billing_cli.schemas.settlement import CloudAccountCreate
+
+    interactive = get_state(ctx).interactive
+    ref = account_ref(ctx, account)
+    provider = prompts.require(
+        provider, flag="--provider", message="Cloud provider:", interactive=interactive,
+        choices=PROVIDERS,
+    )
+    account_id = prompts.require(
+        account_id, flag="--account-id", message="Provider account id:", interactive=interactive
+    )
+    if instance_id is None and provider.strip().lower() in ("aliyun", "huawei"):
+        instance_id = prompts.require(
+            None, flag="--instance-id", message="Marketplace product instance id:",
+            interactive=interactive,
+        )
+    created = client(ctx).add_cloud_account(
+        ref, CloudAccountCreate(provider=provider, account_id=account_id, instance_id=instance_id)
+    )
+    render.emit(created, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
+    if not as_json:
+        render.success(f"Registered {created.provider} account {created.account_id} as {created.id}.")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """List the billing account's cloud accounts with how many workspaces each settles.
+
+    Example:
+      guance-billing cloud list --output csv
+    """
+    fmt = render.output_format(as_json, output)
+    rows = client(ctx).list_cloud_accounts(account_ref(ctx, account))
+    render.emit_rows(rows, fmt=fmt, columns=CLOUD_COLUMNS, title="Cloud accounts")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).")],
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one cloud account.
+
+    Example:
+      guance-billing cloud show cld_3f9c2a1b7d04 --json
+    """
+    found = client(ctx).get_cloud_account(cloud, account=account)
+    render.emit(found, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
+
+
+@app.command("unsubscribe")
+def unsubscribe(
+    ctx: typer.Context,
+    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).")],
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Unsubscribe a cloud account: it stops settling its workspaces.
+
+    Alibaba Cloud: its workspaces fall back to billing-center settlement and the
+    billing account's email gets a notice. AWS and Huawei Cloud: its workspaces
+    enter the 14-day lock countdown (unlock by rebinding or switching to the
+    billing center). Unsubscribing again changes nothing.
+
+    Example:
+      guance-billing cloud unsubscribe cld_3f9c2a1b7d04 --yes --json
+    """
+    prompts.confirm_or_require_yes(
+        f"Unsubscribe cloud account {cloud}? Its workspaces stop settling through it.",
+        yes=yes, interactive=get_state(ctx).interactive,
+    )
+    result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
+    if as_json:
+        render.write_json(result)
+        return
+    render.emit(result, as_json=False, title="Cloud account", fields=CLOUD_FIELDS)
+    if not result.changed:
+        render.info(f"{result.id} was already unsubscribed; nothing changed.")
+        return
+    if result.affected:
+        render.emit_rows(
+            result.affected, fmt="table", columns=("workspace_id", "effect", "locks_at"),
+            title="Affected workspaces",
+        )
+    else:
+        render.info("No workspace settled through it.")
+    if result.notice_sent_to:
+        render.info(f"Notice emailed to {render.mask_email(result.notice_sent_to)}.")
+    render.success(f"Unsubscribed {result.id}.")
+
+
+@app.command("bind")
+def bind(
+    ctx: typer.Context,
+    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).")],
+    workspaces: WorkspaceIds = None,
+    from_file: FromFile = None,
+    dry_run: DryRun = False,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """Make workspaces settle through a cloud account (one transaction per batch).
+
+    Each workspace gets a result: bound, unchanged (already bound to it) or
+    refused with a reason. Exit 0 when nothing was refused, 9 when some rows
+    were, 6 when all were. Rerunning a batch is safe.
+
+    Example:
+      guance-billing cloud bind cld_3f9c2a1b7d04 wksp_a wksp_b
+      guance-billing cloud bind cld_3f9c2a1b7d04 --from-file workspaces.csv --json
+      cut -d, -f1 ids.csv | guance-billing cloud bind cld_3f9c2a1b7d04 --from-file - --dry-run
+    """
+    fmt = render.output_format(as_json, output)
+    items = _items(workspaces, from_file)
+    with batchview.progress(len(items), "Binding") as on_progress:
+        result = client(ctx).bind_workspaces(
+            cloud, items, dry_run=dry_run, account=account, progress=on_progress
+        )
+    batchview.show(result, fmt=fmt, verb="bound")
+
+
+@app.command("unbind")
+def unbind(
+    ctx: typer.Context,
+    workspaces: WorkspaceIds = None,
+    from_file: FromFile = None,
+    dry_run: DryRun = False,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """Switch workspaces back to billing-center settlement (one transaction per batch).
+
+    Refused while the workspace's cloud account is still subscribed (rule 3) or
+    when its settlement method already changed this month (rule 1). Results,
+    exit codes and --dry-run as for `cloud bind`.
+
+    Example:
+      guance-billing cloud unbind wksp_a wksp_b --json
+      guance-billing cloud unbind --from-file locked.txt --dry-run
+    """
+    fmt = render.output_format(as_json, output)
+    items = _items(workspaces, from_file)
+    with batchview.progress(len(items), "Unbinding") as on_progress:
+        result = client(ctx).unbind_workspaces(
+            items, dry_run=dry_run, account=account, progress=on_progress
+        )
+    batchview.show(result, fmt=fmt, verb="unbound")

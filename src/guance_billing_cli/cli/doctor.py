@@ -1,0 +1,34 @@
+"""`guance-billing doctor`: is everything the tool depends on in order?"""
+
+from __future__ import annotations
+
+import typer
+
+from guance_billing_cli.cli import render
+from guance_billing_cli.cli.options import JsonFlag
+from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.errors import ExitCode
+
+
+def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Check store, file permissions, keyring, delivery and server; exit 10 if unhealthy.
+
+    Each problem comes with a fix. Nothing is changed.
+
+    Example:
+      guance-billing doctor --json
+    """
+    from guance_billing_cli.doctor import run_checks
+
+    findings = run_checks(get_state(ctx).settings)
+    healthy = all(f.ok for f in findings)
+    if as_json:
+        render.write_json({"healthy": healthy, "findings": [f.to_dict() for f in findings]})
+    else:
+        for f in findings:
+            mark = "ok  " if f.ok else "FAIL"
+            line = f"{mark} {f.check}: {f.detail}"
+            typer.echo(line + (f"\n     fix: {f.fix}" if not f.ok and f.fix else ""))
+        typer.echo("healthy" if healthy else "problems found", err=True)
+    if not healthy:
+        raise typer.Exit(int(ExitCode.UNAVAILABLE))

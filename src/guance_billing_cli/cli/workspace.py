@@ -1,0 +1,242 @@
+"""`guance-billing workspace`: add, list, show, move, unlock, dissolve."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from guance_billing_cli.cli import batchfile, batchview, prompts, render
+from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.state import account_ref, client, get_state
+
+app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
+
+SITES = ("cn1", "cn2", "cn4", "cn6", "us1", "eu1", "ap1", "za1", "id1")
+WORKSPACE_COLUMNS = ("id", "name", "site", "settlement", "cloud_account_id", "state")
+WORKSPACE_FIELDS = (
+    "id", "name", "site", "account_id", "settlement", "cloud_account_id", "state",
+    "settlement_changed_at", "countdown_started_at", "locks_at", "dissolved_at", "created_at",
+)
+PAGE_SIZE = 50
+
+WorkspaceArg = Annotated[str, typer.Argument(help="Workspace id.", metavar="WS")]
+
+
+def _show_change(change: Any, *, as_json: bool, done: str, same: str) -> None:
+    if as_json:
+        render.write_json({**render.to_data(change.workspace), "changed": change.changed})
+        return
+    render.emit(change.workspace, as_json=False, title="Workspace", fields=WORKSPACE_FIELDS)
+    if change.changed:
+        render.success(done)
+    else:
+        render.info(same)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    ws_id: Annotated[str | None, typer.Option("--id", help="Workspace id (unique).")] = None,
+    name: Annotated[str | None, typer.Option(help="Workspace name.")] = None,
+    site: Annotated[
+        str | None, typer.Option(help=f"Site: {', '.join(SITES)}.")
+    ] = None,
+    from_file: Annotated[
+        str | None,
+        typer.Option(
+            "--from-file", metavar="FILE|-",
+            help="Add many: CSV with id,name,site columns or NDJSON objects with those keys.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --from-file: report, write nothing.")
+    ] = False,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """Bind a workspace to the billing account; it settles through the billing center.
+
+    With --from-file, each row gets a result (added, unchanged, refused with its
+    line number) in one transaction; exit 0, 9 (some refused) or 6 (all refused).
+
+    Example:
+      guance-billing workspace add --id wksp_prod --name Production --site cn1
+      guance-billing workspace add --from-file workspaces.csv --json
+    """
+    ref = account_ref(ctx, account)
+    if from_file is not None:
+        from guance_billing_cli.schemas.settlement import BatchItem
+
+        if ws_id or name or site:
+            raise typer.BadParameter("give either --from-file or --id/--name/--site")
+        rows = batchfile.collect([], from_file, columns=("id", "name", "site"), plain_ids=False)
+        items = [BatchItem(**row.as_dict()) for row in rows]  # type: ignore[arg-type]
+        with batchview.progress(len(items), "Adding") as on_progress:
+            result = client(ctx).add_workspaces(
+                ref, items, dry_run=dry_run, progress=on_progress
+            )
+        batchview.show(result, fmt=render.output_format(as_json, output), verb="added")
+        return
+    from guance_billing_cli.schemas.settlement import WorkspaceCreate
+
+    interactive = get_state(ctx).interactive
+    data = WorkspaceCreate(
+        id=prompts.require(ws_id, flag="--id", message="Workspace id:", interactive=interactive),
+        name=prompts.require(name, flag="--name", message="Workspace name:", interactive=interactive),
+        site=prompts.require(
+            site, flag="--site", message="Site:", interactive=interactive, choices=SITES
+        ),
+    )
+    change = client(ctx).add_workspace(ref, data)
+    _show_change(
+        change, as_json=as_json, done=f"Added workspace {data.id}.",
+        same=f"Workspace {change.workspace.id} already exists; unchanged.",
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    site: Annotated[str | None, typer.Option(help="Only this site.")] = None,
+    settlement: Annotated[
+        str | None, typer.Option(help="Only this settlement: billing_center, aws, aliyun, huawei.")
+    ] = None,
+    cloud_account: Annotated[
+        str | None, typer.Option("--cloud-account", help="Only workspaces bound to this cloud account.")
+    ] = None,
+    state: Annotated[
+        str | None, typer.Option(help="Only this state: active, countdown, locked, dissolved.")
+    ] = None,
+    page: Annotated[
+        int, typer.Option(min=1, help=f"Table view: page number ({PAGE_SIZE} rows a page).")
+    ] = 1,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many rows (json/ndjson/csv: all by default).")
+    ] = None,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """List the billing account's workspaces (streamed for json, ndjson and csv).
+
+    Example:
+      guance-billing workspace list --site cn1 --state countdown
+      guance-billing workspace list --settlement aws --output ndjson > aws.ndjson
+    """
+    from guance_billing_cli.schemas.settlement import WorkspaceFilter
+
+    fmt = render.output_format(as_json, output)
+    size = limit or (PAGE_SIZE if fmt == "table" else None)
+    offset = (page - 1) * size if size else 0
+    filters = WorkspaceFilter(
+        site=site, settlement=settlement, cloud_account=cloud_account, state=state,
+        limit=size + 1 if fmt == "table" and size else size, offset=offset,
+    )
+    rows = client(ctx).list_workspaces(account_ref(ctx, account), filters)
+    if fmt != "table":
+        render.emit_rows(rows, fmt=fmt, columns=WORKSPACE_COLUMNS)
+        return
+    batch = list(rows)
+    more = size is not None and len(batch) > size
+    render.emit_rows(batch[:size], fmt="table", columns=WORKSPACE_COLUMNS, title="Workspaces")
+    if more:
+        render.info(f"Page {page}; more with --page {page + 1} (or --output ndjson for all).")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context, workspace: WorkspaceArg, account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one workspace, its settlement and lock state.
+
+    Example:
+      guance-billing workspace show wksp_prod --json
+    """
+    found = client(ctx).get_workspace(workspace, account=account)
+    render.emit(found, as_json=as_json, title="Workspace", fields=WORKSPACE_FIELDS)
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    workspace: WorkspaceArg,
+    to: Annotated[str | None, typer.Option("--to", help="The billing account to move to.")] = None,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Move a workspace to another billing account ("change account").
+
+    Both accounts must carry the same approved enterprise real-name
+    authentication, and the workspace must settle through the billing center.
+
+    Example:
+      guance-billing workspace move wksp_prod --to acme-east
+    """
+    target = prompts.require(
+        to, flag="--to", message="Move to billing account:", interactive=get_state(ctx).interactive
+    )
+    change = client(ctx).move_workspace(workspace, target, account=account)
+    _show_change(
+        change, as_json=as_json, done=f"Moved workspace {workspace} to {target}.",
+        same=f"Workspace {workspace} already belongs to {target}; unchanged.",
+    )
+
+
+@app.command("unlock")
+def unlock(
+    ctx: typer.Context,
+    workspace: WorkspaceArg,
+    rebind: Annotated[
+        str | None,
+        typer.Option("--rebind", metavar="CLOUD", help="Remedy: bind to this subscribed cloud account."),
+    ] = None,
+    billing_center: Annotated[
+        bool, typer.Option("--billing-center", help="Remedy: settle through the billing center.")
+    ] = False,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Lift a workspace's lock countdown (or lock) through one of the remedies.
+
+    The settlement rules still apply to the remedy (site/provider, once a month).
+    An active workspace is left unchanged.
+
+    Example:
+      guance-billing workspace unlock wksp_prod --rebind cld_3f9c2a1b7d04
+      guance-billing workspace unlock wksp_prod --billing-center --json
+    """
+    from guance_billing_cli.schemas.settlement import UnlockRequest
+
+    remedy = UnlockRequest(rebind=rebind, billing_center=billing_center)
+    change = client(ctx).unlock_workspace(workspace, remedy, account=account)
+    _show_change(
+        change, as_json=as_json, done=f"Unlocked workspace {workspace}.",
+        same=f"Workspace {workspace} is not in countdown or locked; unchanged.",
+    )
+
+
+@app.command("dissolve")
+def dissolve(
+    ctx: typer.Context,
+    workspace: WorkspaceArg,
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
+
+    Example:
+      guance-billing workspace dissolve wksp_old --yes
+    """
+    prompts.confirm_or_require_yes(
+        f"Dissolve workspace {workspace}? This cannot be undone.",
+        yes=yes, interactive=get_state(ctx).interactive,
+    )
+    change = client(ctx).dissolve_workspace(workspace, account=account)
+    _show_change(
+        change, as_json=as_json, done=f"Dissolved workspace {workspace}.",
+        same=f"Workspace {workspace} was already dissolved; unchanged.",
+    )

@@ -1,0 +1,86 @@
+"""Test helpers for the verification tests: read codes back from the real outbox
+(Maildir through ``mailbox``, SMS JSON lines) and move the services' clock."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+import guance_billing_cli.clock
+
+CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
+def _order(key: str) -> tuple[int, int, int]:
+    # Maildir keys look like "1795850024.M945163P9407Q1.host": seconds, microseconds, counter
+    sec, rest = key.split(".", 1)
+    match = re.match(r"M(\d+)P\d+Q(\d+)", rest)
+    return (int(sec), int(match.group(1)), int(match.group(2))) if match else (int(sec), 0, 0)
+
+
+def mails(home: Path, to: str | None = None) -> list[Message]:
+    root = home / "outbox" / "mail"
+    if not (root / "new").is_dir():
+        return []
+    box = mailbox.Maildir(root, create=False)
+    messages = [box[key] for key in sorted(box.keys(), key=_order)]
+    return [m for m in messages if to is None or m["To"] == to]
+
+
+def body(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode()
+
+
+def only_code(text: str) -> str:
+    """The one standalone 6-digit number of a message (fails if there is not exactly one)."""
+    found = CODE_RE.findall(text)
+    assert len(found) == 1, f"expected one standalone 6-digit code, found {found!r}"
+    return str(found[0])
+
+
+def mail_code(home: Path, to: str) -> str:
+    """The code of the latest email to ``to``."""
+    messages = mails(home, to)
+    assert messages, f"no email to {to}"
+    return only_code(body(messages[-1]))
+
+
+def sms_lines(home: Path, to: str | None = None) -> list[dict[str, str]]:
+    path = home / "outbox" / "sms.jsonl"
+    if not path.exists():
+        return []
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [line for line in lines if to is None or line["to"] == to]
+
+
+def sms_code(home: Path, to: str) -> str:
+    lines = sms_lines(home, to)
+    assert lines, f"no SMS to {to}"
+    return only_code(lines[-1]["text"])
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    """The services' clock, frozen at a fixed instant until moved with ``advance``."""
+    fake = Clock(datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC))
+    monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: fake.now)
+    yield fake

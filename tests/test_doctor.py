@@ -1,0 +1,88 @@
+"""doctor: healthy set-up exits 0; each kind of problem exits 10 with a fix."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+
+from conftest import CliFn
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _failed(result) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [f for f in result.json["findings"] if not f["ok"]]
+
+
+def test_healthy_local_setup(cli: CliFn, make_account) -> None:
+    make_account("acme")
+    result = cli("doctor", "--json")
+    assert result.exit_code == 0, result.stdout
+    assert result.json["healthy"] is True
+    checks = {f["check"] for f in result.json["findings"]}
+    assert {"store", "permissions", "keyring", "email delivery", "sms delivery"} <= checks
+
+
+def test_loose_store_permissions_are_reported_with_a_fix(cli: CliFn, make_account, home) -> None:
+    make_account("acme")
+    (home / "billing.db").chmod(0o644)
+    result = cli("doctor", "--json")
+    assert result.exit_code == 10
+    [bad] = _failed(result)
+    assert bad["check"] == "permissions"
+    assert bad["fix"] == f"chmod 600 {home / 'billing.db'}"
+    human = cli("doctor")
+    assert "FAIL permissions" in human.stdout and "fix: chmod 600" in human.stdout
+
+
+def test_newer_store_is_reported_and_untouched(cli: CliFn, make_account, home) -> None:
+    make_account("acme")
+    with sqlite3.connect(home / "billing.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    result = cli("doctor", "--json")
+    assert result.exit_code == 10
+    assert _failed(result)[0]["check"] == "store"
+    with sqlite3.connect(home / "billing.db") as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9999"
+
+
+def test_unreachable_smtp_and_webhook(cli: CliFn, make_account) -> None:
+    make_account("acme")
+    port = _free_port()
+    cli("config", "set", "smtp.host", "127.0.0.1")
+    cli("config", "set", "smtp.port", str(port))
+    cli("config", "set", "sms.webhook_url", f"http://127.0.0.1:{port}/sms")
+    result = cli("doctor", "--json")
+    assert result.exit_code == 10
+    assert {f["check"] for f in _failed(result)} == {"email delivery", "sms delivery"}
+
+
+def test_reachable_smtp_server(cli: CliFn, make_account) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    make_account("acme")
+    controller = Controller(Sink(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        cli("config", "set", "smtp.host", "127.0.0.1")
+        cli("config", "set", "smtp.port", str(controller.port))
+        result = cli("doctor", "--json")
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.stdout
+    email = [f for f in result.json["findings"] if f["check"] == "email delivery"][0]
+    assert email["ok"] and "answers" in email["detail"]
+
+
+def test_unreachable_server(cli: CliFn) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = cli("--server", url, "doctor", "--json", env={"GUANCE_BILLING_TOKEN": "x"})
+    assert result.exit_code == 10
+    [bad] = _failed(result)
+    assert bad["check"] == "server" and "unreachable" in bad["detail"]
