@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
@@ -84,7 +85,11 @@ def cli(transport: str, request: pytest.FixtureRequest) -> CliFn:
     token, so the same assertions hold for both transports (see ``transport``).
     """
     runner = CliRunner()
-    remote = request.getfixturevalue("remote_server") if transport == "remote" else None
+    remote = (
+        request.getfixturevalue("remote_server")
+        if transport == "remote" or "remote_server" in request.fixturenames
+        else None
+    )
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
         if remote is not None:
@@ -139,7 +144,6 @@ REMOTE_BY_DEFAULT = {
     "test_accounts",
     "test_profile",
     "test_smoke",
-    "test_server_api",
 }
 
 
@@ -182,7 +186,7 @@ def transport(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", "local")
 
 
-class SyncASGITransport:
+class SyncASGITransport(httpx.BaseTransport):
     """A synchronous httpx transport into an ASGI app, on an anyio portal thread.
 
     (Starlette's TestClient does the same but is deprecated with httpx.)
@@ -212,7 +216,7 @@ class SyncASGITransport:
         status, headers, content = self._portal.call(send)
         return httpx.Response(status, headers=headers, content=content, request=request)
 
-    def close(self) -> None:
+    def close(self) -> None:  # shared by every client of the test; see shutdown
         pass
 
     def shutdown(self) -> None:

@@ -120,7 +120,7 @@ def login(
         "storage": "keyring" if storage == "keyring" else "file",
         "path": None if storage == "keyring" else storage,
         "token_id": created.id,
-        "expires_at": created.expires_at,
+        "expires_at": created.expires_at.isoformat() if created.expires_at else None,
         "profile": profile,
     }
     if storage != "keyring":

@@ -7,6 +7,7 @@ whole ``results`` document on stdout).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -44,7 +45,7 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
     data = render.to_data(result)
     rows = data["results"]
     if fmt == "json":
-        render.write_json(data)
+        _write_json(data)
     elif fmt in ("ndjson", "csv"):
         render.emit_rows(rows, fmt=fmt, columns=RESULT_COLUMNS)
     else:
@@ -64,3 +65,22 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
     if refused == total:
         raise RuleViolation(f"{prefix}all {total} row(s) refused", summary=summary)
     raise BatchPartlyFailed(f"{prefix}{refused} of {total} row(s) refused: {parts}", summary=summary)
+
+
+def _write_json(data: dict[str, Any]) -> None:
+    """The batch document, one result per line.
+
+    ``json.dumps(indent=...)`` falls back to the pure-Python encoder, which costs
+    more than the whole bind for 10,000 rows; each row here goes through the C one.
+    """
+    out = sys.stdout
+    out.write("{\n")
+    for key, value in data.items():
+        if key not in ("results", "summary"):
+            out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+    out.write('  "results": [')
+    for index, row in enumerate(data["results"]):
+        out.write(("," if index else "") + "\n    " + json.dumps(row, ensure_ascii=False))
+    out.write("\n  ],\n" if data["results"] else "],\n")
+    out.write(f'  "summary": {json.dumps(data["summary"])}\n}}\n')
+    out.flush()

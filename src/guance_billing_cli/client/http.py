@@ -149,7 +149,7 @@ class HttpClient:
                     query.update({k: v for k, v in data.items() if v is not None})
                 else:
                     query[p.name] = data
-            else:
+            elif p.where == "body":
                 body[p.name] = wire.dump(value)
         parts: dict[str, Any] = {"url": path}
         if query:

@@ -15,9 +15,10 @@ FastAPI routes (``server/app.py``) and the ``HttpClient`` calls
 - any other return annotation is the JSON response body.
 
 ``scope`` names the token scope that may call an operation: a token limited to
-scopes (``--scope bindings``) reaches only operations carrying one of them —
-everything else is denied by default. ``auth=False`` marks the operations that
-need no token (login).
+scopes (``--scope bindings``) reaches only operations carrying one of them (or
+``ANY``) — everything else is denied by default. ``auth=False`` marks the
+operations that need no token (login). A callback parameter (``progress``) stays
+on the caller's side: the server runs the batch and the client reports the end.
 
 No SQLAlchemy here: this module is on the remote path.
 """
@@ -46,6 +47,9 @@ class Route:
 
 
 # name of the BillingClient method -> how it travels over HTTP. Keep grouped by issue.
+# Scope ANY: every token may call it, scoped or not (who am I, log out).
+ANY = "*"
+BINDINGS = "bindings"
 ROUTES: dict[str, Route] = {
     # accounts and profile
     "create_account": Route("POST", "/v1/accounts"),
@@ -53,8 +57,23 @@ ROUTES: dict[str, Route] = {
     "get_account": Route("GET", "/v1/accounts/{ref}"),
     "admin_update_account": Route("PATCH", "/v1/accounts/{ref}"),
     "update_profile": Route("PATCH", "/v1/accounts/{ref}/profile"),
+    # email / phone change (issue 3)
+    "start_change": Route("POST", "/v1/accounts/{ref}/changes"),
+    "latest_change": Route("GET", "/v1/accounts/{ref}/changes/latest"),
+    "get_change": Route("GET", "/v1/changes/{request_id}"),
+    "verify_change": Route("POST", "/v1/changes/{request_id}/verify"),
+    "set_change_address": Route("POST", "/v1/changes/{request_id}/new-address"),
+    "resend_change": Route("POST", "/v1/changes/{request_id}/resend"),
+    "cancel_change": Route("POST", "/v1/changes/{request_id}/cancel"),
+    # server tokens and login (issue 6)
+    "login": Route("POST", "/v1/auth/login", auth=False),
+    "whoami": Route("GET", "/v1/auth/whoami", scope=ANY),
+    "logout": Route("POST", "/v1/auth/logout", scope=ANY),
+    "create_token": Route("POST", "/v1/tokens"),
+    "list_tokens": Route("GET", "/v1/tokens"),
+    "revoke_token": Route("DELETE", "/v1/tokens/{ref}"),
     # passwords, real-name authentication, invoices (issue 4)
-    "change_password": Route("POST", "/v1/accounts/{ref}/password/change"),
+    "change_password": Route("POST", "/v1/accounts/{ref}/password"),
     "get_realname": Route("GET", "/v1/accounts/{ref}/realname"),
     "submit_realname": Route("POST", "/v1/accounts/{ref}/realname"),
     "review_realname": Route("POST", "/v1/accounts/{ref}/realname/review"),
@@ -64,13 +83,31 @@ ROUTES: dict[str, Route] = {
     "list_invoice_addresses": Route("GET", "/v1/accounts/{ref}/invoice-addresses"),
     "request_invoice": Route("POST", "/v1/accounts/{ref}/invoices"),
     "list_invoices": Route("GET", "/v1/accounts/{ref}/invoices"),
-    # server tokens and login (issue 6)
-    "login": Route("POST", "/v1/auth/login", auth=False),
-    "whoami": Route("GET", "/v1/auth/whoami"),
-    "logout": Route("POST", "/v1/auth/logout"),
-    "create_token": Route("POST", "/v1/tokens"),
-    "list_tokens": Route("GET", "/v1/tokens"),
-    "revoke_token": Route("DELETE", "/v1/tokens/{ref}"),
+    # email / phone change (issue 3)
+    "start_change": Route("POST", "/v1/accounts/{ref}/changes"),
+    "latest_change": Route("GET", "/v1/accounts/{ref}/changes/latest"),
+    "get_change": Route("GET", "/v1/changes/{request_id}"),
+    "verify_change": Route("POST", "/v1/changes/{request_id}/verify"),
+    "set_change_address": Route("POST", "/v1/changes/{request_id}/address"),
+    "resend_change": Route("POST", "/v1/changes/{request_id}/resend"),
+    "cancel_change": Route("POST", "/v1/changes/{request_id}/cancel"),
+    # cloud accounts, workspaces, settlement batches (issue 5)
+    "add_cloud_account": Route("POST", "/v1/accounts/{ref}/cloud-accounts"),
+    "list_cloud_accounts": Route("GET", "/v1/accounts/{ref}/cloud-accounts", scope=BINDINGS),
+    "get_cloud_account": Route("GET", "/v1/cloud-accounts/{cloud_id}"),
+    "unsubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/unsubscribe"),
+    "bind_workspaces": Route("POST", "/v1/cloud-accounts/{cloud_id}/bind", scope=BINDINGS),
+    "unbind_workspaces": Route("POST", "/v1/workspaces/unbind", scope=BINDINGS),
+    "add_workspace": Route("POST", "/v1/accounts/{ref}/workspaces"),
+    "add_workspaces": Route("POST", "/v1/accounts/{ref}/workspaces/batch"),
+    "list_workspaces": Route("GET", "/v1/accounts/{ref}/workspaces", scope=BINDINGS),
+    "get_workspace": Route("GET", "/v1/workspaces/{ws_id}"),
+    "move_workspace": Route("POST", "/v1/workspaces/{ws_id}/move"),
+    "unlock_workspace": Route("POST", "/v1/workspaces/{ws_id}/unlock"),
+    "dissolve_workspace": Route("POST", "/v1/workspaces/{ws_id}/dissolve"),
+    # audit trail
+    "list_audit_events": Route("GET", "/v1/audit/events"),
+    "verify_audit": Route("GET", "/v1/audit/verify"),
 }
 
 # Protocol members that are not operations.
@@ -81,7 +118,7 @@ NOT_OPERATIONS = frozenset({"close"})
 class Param:
     name: str
     annotation: Any
-    where: Literal["path", "query", "body"]
+    where: Literal["path", "query", "body", "local"]
     default: Any = inspect.Parameter.empty
 
     @property
@@ -126,6 +163,14 @@ def protocol_methods() -> list[str]:
     )
 
 
+def _is_callable(annotation: Any) -> bool:
+    import collections.abc
+
+    if typing.get_origin(annotation) is collections.abc.Callable:
+        return True
+    return any(_is_callable(arg) for arg in typing.get_args(annotation))
+
+
 def _describe(name: str, route: Route) -> Operation:
     func = getattr(BillingClient, name)
     hints = typing.get_type_hints(func)
@@ -135,8 +180,10 @@ def _describe(name: str, route: Route) -> Operation:
     for pname, p in signature.parameters.items():
         if pname == "self":
             continue
-        where: Literal["path", "query", "body"]
-        if pname in in_path:
+        where: Literal["path", "query", "body", "local"]
+        if _is_callable(hints[pname]):
+            where = "local"  # a callback (progress) stays on the caller's side
+        elif pname in in_path:
             where = "path"
         elif route.method == "GET":
             where = "query"

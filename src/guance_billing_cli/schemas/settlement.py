@@ -166,3 +166,18 @@ class BatchResult(BaseModel):
     @property
     def refused(self) -> int:
         return self.summary.get("refused", 0)
+
+
+def row_result(
+    *,
+    workspace_id: str | None,
+    result: str,
+    reason: str | None = None,
+    from_: str | None = None,
+    to: str | None = None,
+    line: int | None = None,
+) -> BatchRowResult:
+    """A row result built without validation: batches make thousands of them."""
+    return BatchRowResult.model_construct(
+        workspace_id=workspace_id, result=result, reason=reason, from_=from_, to=to, line=line
+    )

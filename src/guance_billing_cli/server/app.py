@@ -151,6 +151,8 @@ def _signature(op: Operation, bearer: HTTPBearer) -> inspect.Signature:
         ),
     ]
     for p in op.params:
+        if p.where == "local":
+            continue
         default = p.default
         if p.where == "path":
             marker: Any = Path()

@@ -7,6 +7,7 @@ account is decided by the services (``services.authz``), as for a local store.
 
 from __future__ import annotations
 
+from guance_billing_cli.client.operations import ANY as ANY_SCOPE
 from guance_billing_cli.client.operations import Operation
 from guance_billing_cli.errors import AuthenticationFailed
 from guance_billing_cli.services import authz
@@ -36,4 +37,6 @@ def require_token(token: str | None) -> str:
 
 def check_scope(actor: Actor, op: Operation) -> None:
     """Default deny for scoped tokens: only operations tagged with one of their scopes."""
+    if op.route.scope == ANY_SCOPE:
+        return
     authz.require_scope(actor, op.route.scope or f"operation:{op.name}")

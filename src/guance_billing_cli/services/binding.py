@@ -17,7 +17,12 @@ from typing import Any
 
 from sqlalchemy import Table, update
 
-from guance_billing_cli.schemas.settlement import BatchItem, BatchResult, BatchRowResult
+from guance_billing_cli.schemas.settlement import (
+    BatchItem,
+    BatchResult,
+    BatchRowResult,
+    row_result,
+)
 from guance_billing_cli.services import accounts, audit, authz, cloud, workspaces
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
@@ -53,7 +58,7 @@ class _Rows:
             return (
                 ws_id,
                 row,
-                BatchRowResult(
+                row_result(
                     workspace_id=ws_id or None,
                     result="refused",
                     reason=reason,
@@ -70,16 +75,13 @@ class _Rows:
         row = self.found.get(ws_id)
         if ws_id in self.first_line:
             where = self.first_line[ws_id]
-            current = rules.describe(row.settlement, row.cloud_account_id) if row else None
             return (
                 ws_id,
                 row,
-                BatchRowResult(
+                row_result(
                     workspace_id=ws_id,
                     result="unchanged",
                     reason=f"listed again (first on line {where})" if where else "listed again",
-                    from_=current,
-                    to=current,
                     line=item.line,
                 ),
             )
@@ -180,7 +182,7 @@ def _decide_bind(
     current = rules.describe(row.settlement, row.cloud_account_id)
 
     def result(kind: str, reason: str | None = None) -> BatchRowResult:
-        return BatchRowResult(
+        return row_result(
             workspace_id=row.id,
             result=kind,  # type: ignore[arg-type]
             reason=reason,
@@ -255,7 +257,7 @@ def _decide_unbind(row: Any, now: datetime) -> BatchRowResult:
     current = rules.describe(row.settlement, row.cloud_account_id)
 
     def result(kind: str, reason: str | None = None) -> BatchRowResult:
-        return BatchRowResult(
+        return row_result(
             workspace_id=row.id,
             result=kind,  # type: ignore[arg-type]
             reason=reason,

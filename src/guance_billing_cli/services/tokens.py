@@ -36,7 +36,7 @@ LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)
 
 
-def token_name(value: str) -> str:
+def clean_token_name(value: str) -> str:
     value = value.strip()
     if not value or len(value) > 64 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise InvalidInput("token name must be 1-64 printable characters", field="name")
@@ -98,7 +98,7 @@ def _issue(
 
 def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     authz.require_support(ctx.actor, "creating a token")
-    name = token_name(data.name)
+    name = clean_token_name(data.name)
     if data.role not in TOKEN_ROLES:
         raise InvalidInput(f"role must be one of: {', '.join(TOKEN_ROLES)}", field="role")
     unknown = sorted(set(data.scopes) - set(TOKEN_SCOPES))
@@ -243,7 +243,7 @@ def issue_login_token(
         request_id=ctx.request_id,
     )
     return _issue(
-        owner_ctx, name=token_name(name[:64]), role="owner", account_id=account.id,
+        owner_ctx, name=clean_token_name(name[:64]), role="owner", account_id=account.id,
         scopes=[], expires_in_days=LOGIN_TOKEN_DAYS, action="auth.login",
     )
 

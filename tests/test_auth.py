@@ -1,0 +1,189 @@
+"""auth login | logout | status | token: tokens in the keyring, lookup order, refusals."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import threading
+
+import keyring
+import pytest
+from conftest import CliFn, RemoteServer
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from guance_billing_cli.client import token_store
+
+PASSWORD = "Str0ng-Passw0rd!"
+URL = "http://billing.test"
+
+
+@pytest.fixture
+def server(remote_server: RemoteServer, cli: CliFn, monkeypatch: pytest.MonkeyPatch) -> RemoteServer:
+    """A server with account acme (password set); the CLI holds no token yet."""
+    created = cli("account", "create", "--username", "acme", "--company-name", "Acme Ltd",
+                  "--email", "ops@acme.com", "--phone", "+8613800138000", "--password-stdin",
+                  "--json", input=PASSWORD + "\n")
+    assert created.exit_code == 0, created.stderr
+    monkeypatch.delenv("GUANCE_BILLING_TOKEN")
+    monkeypatch.delenv("GUANCE_BILLING_SERVER")
+    return remote_server
+
+
+def login(cli: CliFn, *extra: str, password: str = PASSWORD, who: tuple[str, ...] = ("--email", "ops@acme.com")):
+    return cli("auth", "login", "--server", URL, *who, "--password-stdin", *extra, "--json",
+               input=password + "\n")
+
+
+def token_rows(home) -> list[tuple]:
+    with sqlite3.connect(home / "billing.db") as conn:
+        return conn.execute("SELECT name, role, revoked_at, token_hash FROM api_tokens").fetchall()
+
+
+def test_login_stores_an_owner_token_in_the_keyring(server, cli: CliFn, home) -> None:
+    result = login(cli)
+    assert result.exit_code == 0, result.stderr
+    body = result.json
+    assert body["server"] == URL
+    assert body["role"] == "owner"
+    assert body["storage"] == "keyring"
+    stored = keyring.get_password("guance-billing", URL)
+    assert stored and stored.startswith("gbt_")
+    assert stored not in result.stdout  # the secret is not printed
+    assert stored not in "\n".join(str(r) for r in token_rows(home))  # stored hashed only
+    # the profile now points at the server and the account
+    status = cli("auth", "status", "--json")
+    assert status.exit_code == 0, status.stderr
+    assert status.json["account"] == body["account"]
+    assert status.json["username"] == "acme"
+    assert status.json["role"] == "owner"
+    assert status.json["storage"] == "keyring"
+    shown = cli("profile", "show", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.json["username"] == "acme"
+
+
+def test_login_with_phone(server, cli: CliFn) -> None:
+    result = login(cli, who=("--phone", "+86 138 0013 8000"))
+    assert result.exit_code == 0, result.stderr
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(server, cli: CliFn) -> None:
+    wrong = login(cli, password="Wr0ng-Passw0rd!")
+    unknown = login(cli, who=("--email", "nobody@acme.com"))
+    assert wrong.exit_code == unknown.exit_code == 4
+    assert wrong.error["message"] == unknown.error["message"]
+    assert keyring.get_password("guance-billing", URL) is None
+
+
+def test_failed_logins_are_counted_in_the_store(server, cli: CliFn, home) -> None:
+    for _ in range(5):
+        assert login(cli, password="Wr0ng-Passw0rd!").exit_code == 4
+    with sqlite3.connect(home / "billing.db") as conn:
+        assert conn.execute("SELECT count(*) FROM login_failures").fetchone()[0] == 5
+    limited = login(cli)
+    assert limited.exit_code == 8
+    assert limited.error["code"] == "rate_limited"
+
+
+def test_login_without_password_input_fails_naming_the_flag(server, cli: CliFn) -> None:
+    result = cli("auth", "login", "--server", URL, "--email", "ops@acme.com", "--json")
+    assert result.exit_code == 2
+    assert "--password-stdin" in result.error["message"]
+
+
+def test_no_keyring_refuses_before_asking_the_server(server, cli: CliFn, home) -> None:
+    keyring.set_keyring(fail.Keyring())
+    before = token_rows(home)
+    result = login(cli)
+    assert result.exit_code == 10
+    assert "no OS keyring backend" in result.error["message"]
+    assert "--insecure-storage" in result.error["message"]
+    assert token_rows(home) == before
+    assert not token_store.credentials_file().exists()
+
+
+def test_insecure_storage_writes_a_private_file_and_warns(server, cli: CliFn) -> None:
+    keyring.set_keyring(fail.Keyring())
+    result = login(cli, "--insecure-storage")
+    assert result.exit_code == 0, result.stderr
+    assert result.json["storage"] == "file"
+    assert "plaintext" in result.stderr
+    path = token_store.credentials_file()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    status = cli("auth", "status", "--json")
+    assert status.exit_code == 0, status.stderr
+    assert status.json["storage"] == "file"
+    assert "no OS keyring backend" in status.json["keyring_error"]
+
+
+def test_ci_skips_the_keyring(server, cli: CliFn, monkeypatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    result = login(cli)
+    assert result.exit_code == 10
+    assert "CI is set" in result.error["message"]
+    assert keyring.get_password("guance-billing", URL) is None
+
+
+class HangingKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.release.wait(10)
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.release.wait(10)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.release.wait(10)
+
+
+def test_a_hanging_keyring_times_out(server, cli: CliFn, monkeypatch) -> None:
+    backend = HangingKeyring()
+    keyring.set_keyring(backend)
+    monkeypatch.setattr(token_store, "KEYRING_TIMEOUT", 0.05)
+    try:
+        result = login(cli)
+        assert result.exit_code == 10
+        assert "did not answer within 0.05 s" in result.error["message"]
+    finally:
+        backend.release.set()
+
+
+def test_token_lookup_order_env_then_keyring_then_file(server, cli: CliFn, monkeypatch) -> None:
+    token_store._write_file({URL: "from-file"})
+    assert token_store.lookup(URL).source == "file"
+    keyring.set_password("guance-billing", URL, "from-keyring")
+    assert (token_store.lookup(URL).token, token_store.lookup(URL).source) == ("from-keyring", "keyring")
+    monkeypatch.setenv("GUANCE_BILLING_TOKEN", "from-env")
+    assert (token_store.lookup(URL).token, token_store.lookup(URL).source) == ("from-env", "env")
+    printed = cli("auth", "token", "--server", URL)
+    assert printed.exit_code == 0
+    assert printed.stdout.strip() == "from-env"
+
+
+def test_logout_revokes_and_forgets(server, cli: CliFn, home) -> None:
+    assert login(cli).exit_code == 0
+    token = keyring.get_password("guance-billing", URL)
+    result = cli("auth", "logout", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json["removed_from"] == ["keyring"]
+    assert result.json["revoked"]
+    assert keyring.get_password("guance-billing", URL) is None
+    assert any(r[2] is not None for r in token_rows(home))
+    reused = cli("profile", "show", "--json", env={"GUANCE_BILLING_TOKEN": token})
+    assert reused.exit_code == 4
+    status = cli("auth", "status", "--json")
+    assert status.exit_code == 4
+
+
+def test_auth_status_without_a_server_names_the_flag(cli: CliFn) -> None:
+    result = cli("auth", "status", "--json")
+    assert result.exit_code == 2
+    assert "--server" in result.error["message"]
