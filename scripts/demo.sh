@@ -24,4 +24,36 @@ guance-billing profile show --json | head -5
 
 # --- more sections are added by later features below ---------------------------
 
+# --- email change: codes read back from the Maildir outbox ------------------------
+# the latest code sent to $1, read as any mail reader would (mailbox.Maildir)
+mail_code() {
+    python3 -c 'import mailbox,re,sys; b=mailbox.Maildir(sys.argv[1],create=False); m=max((m for m in b if m["To"]==sys.argv[2]), key=lambda m: m.get_date()); print(re.search(r"(?<!\d)\d{6}(?!\d)", m.get_payload(decode=True).decode()).group())' \
+        "$GUANCE_BILLING_HOME/outbox/mail" "$1"
+}
+gb --no-input email change --new-email admin@acme.example.com
+REQ="$(guance-billing email status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["request_id"])')"
+echo; echo "\$ mail_code ops@acme.example.com | guance-billing email verify $REQ --code-stdin"
+mail_code ops@acme.example.com | guance-billing email verify "$REQ" --code-stdin
+echo; echo "\$ mail_code admin@acme.example.com | guance-billing email verify $REQ --code-stdin --json"
+mail_code admin@acme.example.com | guance-billing email verify "$REQ" --code-stdin --json
+gb account show admin@acme.example.com
+echo; echo "\$ guance-billing account show ops@acme.example.com"
+if ! guance-billing account show ops@acme.example.com; then
+    echo "(exit 3: the old address no longer finds the account)"
+fi
+
+# --- phone change: codes read back from the SMS outbox (JSON lines) ----------------
+sms_code() {
+    python3 -c 'import json,re,sys; l=[json.loads(x) for x in open(sys.argv[1]) if json.loads(x)["to"]==sys.argv[2]]; print(re.search(r"(?<!\d)\d{6}(?!\d)", l[-1]["text"]).group())' \
+        "$GUANCE_BILLING_HOME/outbox/sms.jsonl" "$1"
+}
+echo; echo "\$ guance-billing phone change --new-phone +8613812345678 --json  # request_id:"
+REQ="$(guance-billing phone change --new-phone +8613812345678 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["request_id"])')"
+echo "$REQ"
+echo; echo "\$ sms_code +8613800138000 | guance-billing phone verify $REQ --code-stdin --json  # state:"
+sms_code +8613800138000 | guance-billing phone verify "$REQ" --code-stdin --json | grep '"state"'
+echo; echo "\$ sms_code +8613812345678 | guance-billing phone verify $REQ --code-stdin --json  # state:"
+sms_code +8613812345678 | guance-billing phone verify "$REQ" --code-stdin --json | grep '"state"'
+gb phone status "$REQ"
+
 echo; echo "Demo finished."

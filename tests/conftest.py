@@ -7,6 +7,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,8 @@ def make_account(cli: CliFn) -> Callable[..., dict[str, Any]]:
 
 def store_dump(home: Path) -> str:
     """The store's content as SQL text, to prove a refusal changed nothing."""
+    if _PG_STORE["url"]:  # the test's server runs on PostgreSQL (transport remote-pg)
+        return pg_dump(_PG_STORE["url"])
     path = home / "billing.db"
     if not path.exists():
         return ""
@@ -169,6 +172,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
     if definition.get_closest_marker("local_only"):
         params = ["local"]
+    elif PG_URL and mode in ("default", "both") and module in PG_MODULES:
+        # with a PostgreSQL server available, these also run with the server on it
+        both = module in REMOTE_BY_DEFAULT or mode == "both"
+        params = ["local", "remote", "remote-pg"] if both else ["local", "remote-pg"]
     elif mode == "both" or (
         mode == "default"
         and (module in REMOTE_BY_DEFAULT or definition.get_closest_marker("both_transports"))
@@ -239,26 +246,104 @@ class RemoteServer:
 
 
 @pytest.fixture
-def remote_server(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RemoteServer]:
+def remote_server(
+    home: Path, monkeypatch: pytest.MonkeyPatch, transport: str, request: pytest.FixtureRequest
+) -> Iterator[RemoteServer]:
     """The FastAPI app on the test's store, reached by HttpClient with a support token."""
     from guance_billing_cli.client.http import HttpClient
     from guance_billing_cli.client.local import LocalClient
     from guance_billing_cli.schemas.tokens import TokenCreate
     from guance_billing_cli.server.app import create_app
 
-    store_url = f"sqlite:///{home / 'billing.db'}"
+    if transport == "remote-pg":
+        store_url = request.getfixturevalue("pg_store")
+        _PG_STORE["url"] = store_url
+    else:
+        store_url = f"sqlite:///{home / 'billing.db'}"
     local = LocalClient(store_url)
     try:
         created = local.create_token(TokenCreate(name="test-support", role="support"))
     finally:
         local.close()
     asgi_app = create_app(store_url)
-    transport = SyncASGITransport(asgi_app)
+    asgi = SyncASGITransport(asgi_app)
     url = "http://billing.test"
-    monkeypatch.setattr(HttpClient, "transport_factory", lambda _base: transport)
+    monkeypatch.setattr(HttpClient, "transport_factory", lambda _base: asgi)
     monkeypatch.setenv("GUANCE_BILLING_SERVER", url)
     token = created.token.get_secret_value()
     monkeypatch.setenv("GUANCE_BILLING_TOKEN", token)
-    yield RemoteServer(url, token, store_url, asgi_app, transport)
-    transport.shutdown()
+    yield RemoteServer(url, token, store_url, asgi_app, asgi)
+    asgi.shutdown()
     asgi_app.state.backend.dispose()
+    _PG_STORE["url"] = None
+
+
+# -- PostgreSQL (issue 6): GUANCE_BILLING_TEST_PG_URL from scripts/pg-test-server.sh ----
+
+PG_URL = os.environ.get("GUANCE_BILLING_TEST_PG_URL")
+# Modules whose remote tests also run with the server on PostgreSQL when PG_URL is set.
+PG_MODULES = {"test_accounts", "test_profile", "test_smoke", "test_server_api", "test_auth"}
+_PG_STORE: dict[str, str | None] = {"url": None}
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture
+def pg_store() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (skipped without a server)."""
+    if not PG_URL:
+        pytest.skip("needs GUANCE_BILLING_TEST_PG_URL (scripts/pg-test-server.sh start)")
+    import secrets
+
+    import psycopg
+
+    name = f"gbt_{secrets.token_hex(6)}"
+    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_dump(url: str) -> str:
+    """Every row of every table, in a stable order (the PostgreSQL ``store_dump``)."""
+    import psycopg
+
+    lines: list[str] = []
+    with psycopg.connect(_pg_dsn(url)) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' ORDER BY table_name"
+            )
+        ]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
+                lines.append(f"{table}: {row!r}")
+    return "\n".join(lines)
+
+
+# -- a movable clock for the services (issue 3) --------------------------------------
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """``clock.now()`` frozen at a fixed instant until moved with ``advance(seconds=...)``."""
+    import guance_billing_cli.clock
+
+    fake = Clock(datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC))
+    monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: fake.now)
+    return fake

@@ -1,20 +1,13 @@
 """Test helpers for the verification tests: read codes back from the real outbox
-(Maildir through ``mailbox``, SMS JSON lines) and move the services' clock."""
+(Maildir through ``mailbox``, SMS JSON lines)."""
 
 from __future__ import annotations
 
 import json
 import mailbox
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
-
-import pytest
-
-import guance_billing_cli.clock
 
 CODE_RE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
@@ -67,20 +60,3 @@ def sms_code(home: Path, to: str) -> str:
     lines = sms_lines(home, to)
     assert lines, f"no SMS to {to}"
     return only_code(lines[-1]["text"])
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    """The services' clock, frozen at a fixed instant until moved with ``advance``."""
-    fake = Clock(datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC))
-    monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: fake.now)
-    yield fake

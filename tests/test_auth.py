@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 import threading
 
 import keyring
 import pytest
-from conftest import CliFn, RemoteServer
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from conftest import CliFn, RemoteServer
 from guance_billing_cli.client import token_store
 
 PASSWORD = "Str0ng-Passw0rd!"
@@ -20,25 +19,60 @@ URL = "http://billing.test"
 
 
 @pytest.fixture
-def server(remote_server: RemoteServer, cli: CliFn, monkeypatch: pytest.MonkeyPatch) -> RemoteServer:
+def server(
+    remote_server: RemoteServer, cli: CliFn, monkeypatch: pytest.MonkeyPatch
+) -> RemoteServer:
     """A server with account acme (password set); the CLI holds no token yet."""
-    created = cli("account", "create", "--username", "acme", "--company-name", "Acme Ltd",
-                  "--email", "ops@acme.com", "--phone", "+8613800138000", "--password-stdin",
-                  "--json", input=PASSWORD + "\n")
+    created = cli(
+        "account",
+        "create",
+        "--username",
+        "acme",
+        "--company-name",
+        "Acme Ltd",
+        "--email",
+        "ops@acme.com",
+        "--phone",
+        "+8613800138000",
+        "--password-stdin",
+        "--json",
+        input=PASSWORD + "\n",
+    )
     assert created.exit_code == 0, created.stderr
     monkeypatch.delenv("GUANCE_BILLING_TOKEN")
     monkeypatch.delenv("GUANCE_BILLING_SERVER")
     return remote_server
 
 
-def login(cli: CliFn, *extra: str, password: str = PASSWORD, who: tuple[str, ...] = ("--email", "ops@acme.com")):
-    return cli("auth", "login", "--server", URL, *who, "--password-stdin", *extra, "--json",
-               input=password + "\n")
+def login(
+    cli: CliFn,
+    *extra: str,
+    password: str = PASSWORD,
+    who: tuple[str, ...] = ("--email", "ops@acme.com"),
+):
+    return cli(
+        "auth",
+        "login",
+        "--server",
+        URL,
+        *who,
+        "--password-stdin",
+        *extra,
+        "--json",
+        input=password + "\n",
+    )
 
 
-def token_rows(home) -> list[tuple]:
-    with sqlite3.connect(home / "billing.db") as conn:
-        return conn.execute("SELECT name, role, revoked_at, token_hash FROM api_tokens").fetchall()
+def query(server: RemoteServer, sql: str) -> list[tuple]:
+    """Rows straight from the server's store (SQLite or PostgreSQL)."""
+    from sqlalchemy import text
+
+    with server.app.state.backend.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql))]
+
+
+def token_rows(server: RemoteServer) -> list[tuple]:
+    return query(server, "SELECT name, role, revoked_at, token_hash FROM api_tokens ORDER BY id")
 
 
 def test_login_stores_an_owner_token_in_the_keyring(server, cli: CliFn, home) -> None:
@@ -51,7 +85,7 @@ def test_login_stores_an_owner_token_in_the_keyring(server, cli: CliFn, home) ->
     stored = keyring.get_password("guance-billing", URL)
     assert stored and stored.startswith("gbt_")
     assert stored not in result.stdout  # the secret is not printed
-    assert stored not in "\n".join(str(r) for r in token_rows(home))  # stored hashed only
+    assert stored not in "\n".join(str(r) for r in token_rows(server))  # stored hashed only
     # the profile now points at the server and the account
     status = cli("auth", "status", "--json")
     assert status.exit_code == 0, status.stderr
@@ -80,8 +114,7 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(server, cli: Cli
 def test_failed_logins_are_counted_in_the_store(server, cli: CliFn, home) -> None:
     for _ in range(5):
         assert login(cli, password="Wr0ng-Passw0rd!").exit_code == 4
-    with sqlite3.connect(home / "billing.db") as conn:
-        assert conn.execute("SELECT count(*) FROM login_failures").fetchone()[0] == 5
+    assert query(server, "SELECT count(*) FROM login_failures") == [(5,)]
     limited = login(cli)
     assert limited.exit_code == 8
     assert limited.error["code"] == "rate_limited"
@@ -95,12 +128,12 @@ def test_login_without_password_input_fails_naming_the_flag(server, cli: CliFn) 
 
 def test_no_keyring_refuses_before_asking_the_server(server, cli: CliFn, home) -> None:
     keyring.set_keyring(fail.Keyring())
-    before = token_rows(home)
+    before = token_rows(server)
     result = login(cli)
     assert result.exit_code == 10
     assert "no OS keyring backend" in result.error["message"]
     assert "--insecure-storage" in result.error["message"]
-    assert token_rows(home) == before
+    assert token_rows(server) == before
     assert not token_store.credentials_file().exists()
 
 
@@ -160,7 +193,10 @@ def test_token_lookup_order_env_then_keyring_then_file(server, cli: CliFn, monke
     token_store._write_file({URL: "from-file"})
     assert token_store.lookup(URL).source == "file"
     keyring.set_password("guance-billing", URL, "from-keyring")
-    assert (token_store.lookup(URL).token, token_store.lookup(URL).source) == ("from-keyring", "keyring")
+    assert (token_store.lookup(URL).token, token_store.lookup(URL).source) == (
+        "from-keyring",
+        "keyring",
+    )
     monkeypatch.setenv("GUANCE_BILLING_TOKEN", "from-env")
     assert (token_store.lookup(URL).token, token_store.lookup(URL).source) == ("from-env", "env")
     printed = cli("auth", "token", "--server", URL)
@@ -176,7 +212,7 @@ def test_logout_revokes_and_forgets(server, cli: CliFn, home) -> None:
     assert result.json["removed_from"] == ["keyring"]
     assert result.json["revoked"]
     assert keyring.get_password("guance-billing", URL) is None
-    assert any(r[2] is not None for r in token_rows(home))
+    assert any(r[2] is not None for r in token_rows(server))
     reused = cli("profile", "show", "--json", env={"GUANCE_BILLING_TOKEN": token})
     assert reused.exit_code == 4
     status = cli("auth", "status", "--json")

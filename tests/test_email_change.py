@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliFn, Run
-from outbox_helpers import Clock, body, clock, mail_code, mails, only_code  # noqa: F401
+
+from conftest import CliFn, Clock, Run
+from outbox_helpers import body, mail_code, mails, only_code
 
 pytestmark = pytest.mark.both_transports
 
@@ -33,7 +34,7 @@ def test_scripted_email_change_end_to_end(cli: CliFn, acme: dict[str, Any], home
     started = cli("email", "change", "--account", "acme", "--new-email", NEW, "--json")
     assert started.exit_code == 0, started.stderr
     req = started.json
-    assert FIELDS <= set(req)
+    assert set(req) >= FIELDS
     assert req["kind"] == "email"
     assert req["state"] == "awaiting_current_code"
     assert req["sent_to"] == "o***@acme.com"  # masked in JSON too (docs/email.md)
@@ -89,7 +90,9 @@ def test_every_output_of_a_full_flow_is_free_of_the_codes(
         outputs.append(result)
         return result
 
-    rid = run("email", "change", "--account", "acme", "--new-email", NEW, "--json").json["request_id"]
+    rid = run("email", "change", "--account", "acme", "--new-email", NEW, "--json").json[
+        "request_id"
+    ]
     run("email", "change", "--account", "acme", "--new-email", NEW)  # rate limited, human
     run("email", "resend", rid, "--json")  # rate limited, JSON
     clock.advance(seconds=61)

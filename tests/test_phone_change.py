@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import CliFn
 from outbox_helpers import only_code, sms_code, sms_lines
 
@@ -59,9 +60,7 @@ def test_sms_outbox_is_private(cli: CliFn, acme: dict[str, Any], home: Path) -> 
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
 
 
-def test_phone_rules_same_taken_malformed(
-    cli: CliFn, make_account: Any, home: Path
-) -> None:
+def test_phone_rules_same_taken_malformed(cli: CliFn, make_account: Any, home: Path) -> None:
     make_account("acme", phone=OLD)
     make_account("globex", phone=NEW)
     same = cli("phone", "change", "--account", "acme", "--new-phone", "138-0013-8000", "--json")

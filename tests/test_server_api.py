@@ -5,8 +5,8 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from conftest import CliFn, RemoteServer, store_dump
 
+from conftest import CliFn, RemoteServer, store_dump
 from guance_billing_cli.client import operations
 from guance_billing_cli.client.protocol import BillingClient
 from guance_billing_cli.errors import ERRORS_BY_CODE, error_from_dict
@@ -67,14 +67,22 @@ def test_openapi_is_served(remote_server: RemoteServer, cli: CliFn) -> None:
         assert "no endpoint GET /v1/nothing" in missing.json()["error"]["message"]
 
 
-def test_a_remote_error_carries_status_body_and_exit_code(remote_server: RemoteServer, cli: CliFn) -> None:
+def test_a_remote_error_carries_status_body_and_exit_code(
+    remote_server: RemoteServer, cli: CliFn
+) -> None:
     import httpx
 
     with httpx.Client(transport=remote_server.transport, base_url=remote_server.url) as http:
-        r = http.get("/v1/accounts/nobody", headers={"Authorization": f"Bearer {remote_server.token}"})
+        r = http.get(
+            "/v1/accounts/nobody", headers={"Authorization": f"Bearer {remote_server.token}"}
+        )
     assert r.status_code == 404
     assert r.json() == {
-        "error": {"code": "not_found", "message": "no billing account matches 'nobody'", "exit_code": 3}
+        "error": {
+            "code": "not_found",
+            "message": "no billing account matches 'nobody'",
+            "exit_code": 3,
+        }
     }
     result = cli("account", "show", "nobody", "--json")
     assert result.exit_code == 3
@@ -86,7 +94,8 @@ def test_malformed_request_body_is_a_usage_error(remote_server: RemoteServer, cl
 
     with httpx.Client(transport=remote_server.transport, base_url=remote_server.url) as http:
         r = http.post(
-            "/v1/accounts", json={"username": "acme"},
+            "/v1/accounts",
+            json={"username": "acme"},
             headers={"Authorization": f"Bearer {remote_server.token}"},
         )
     assert r.status_code == 422
@@ -111,12 +120,16 @@ def test_wrong_token_is_exit_4(remote_server: RemoteServer, cli: CliFn) -> None:
     assert "invalid, expired or revoked" in result.error["message"]
 
 
-def test_revoked_token_stops_working_at_once(remote_server: RemoteServer, cli: CliFn, make_account) -> None:
+def test_revoked_token_stops_working_at_once(
+    remote_server: RemoteServer, cli: CliFn, make_account
+) -> None:
     make_account("acme")
     created = cli("server", "token", "create", "--name", "ops", "--role", "support", "--json")
     assert created.exit_code == 0, created.stderr
     token = created.json["token"]
-    assert cli("account", "show", "acme", "--json", env={"GUANCE_BILLING_TOKEN": token}).exit_code == 0
+    assert (
+        cli("account", "show", "acme", "--json", env={"GUANCE_BILLING_TOKEN": token}).exit_code == 0
+    )
     revoked = cli("server", "token", "revoke", created.json["id"], "--yes", "--json")
     assert revoked.exit_code == 0, revoked.stderr
     assert revoked.json["revoked_at"] is not None
@@ -129,8 +142,18 @@ def test_expired_token_is_refused(remote_server: RemoteServer, cli: CliFn, monke
 
     import guance_billing_cli.clock as clock
 
-    created = cli("server", "token", "create", "--name", "short", "--role", "support",
-                  "--expires-days", "1", "--json")
+    created = cli(
+        "server",
+        "token",
+        "create",
+        "--name",
+        "short",
+        "--role",
+        "support",
+        "--expires-days",
+        "1",
+        "--json",
+    )
     assert created.exit_code == 0, created.stderr
     env = {"GUANCE_BILLING_TOKEN": created.json["token"]}
     assert cli("account", "list", "--json", env=env).exit_code == 0
@@ -145,8 +168,18 @@ def test_expired_token_is_refused(remote_server: RemoteServer, cli: CliFn, monke
 @pytest.fixture
 def owner_token(remote_server: RemoteServer, cli: CliFn, make_account):
     def make(account: str, *scopes: str) -> str:
-        args = ["server", "token", "create", "--name", f"{account}-owner", "--role", "owner",
-                "--account", account, "--json"]
+        args = [
+            "server",
+            "token",
+            "create",
+            "--name",
+            f"{account}-owner",
+            "--role",
+            "owner",
+            "--account",
+            account,
+            "--json",
+        ]
         for scope in scopes:
             args += ["--scope", scope]
         result = cli(*args)
@@ -179,8 +212,20 @@ def test_owner_reaches_only_its_own_account(cli: CliFn, make_account, owner_toke
 def test_owner_cannot_do_support_actions(cli: CliFn, make_account, owner_token) -> None:
     make_account("acme")
     env = {"GUANCE_BILLING_TOKEN": owner_token("acme")}
-    created = cli("account", "create", "--username", "evil", "--company-name", "E",
-                  "--email", "e@evil.com", "--phone", "+8613900000001", "--json", env=env)
+    created = cli(
+        "account",
+        "create",
+        "--username",
+        "evil",
+        "--company-name",
+        "E",
+        "--email",
+        "e@evil.com",
+        "--phone",
+        "+8613900000001",
+        "--json",
+        env=env,
+    )
     assert created.exit_code == 5
     flag = cli("account", "update", "acme", "--arbitrary-settlement", "on", "--json", env=env)
     assert flag.exit_code == 5
@@ -204,8 +249,18 @@ def test_token_create_validates(cli: CliFn, make_account, remote_server: RemoteS
     no_account = cli("server", "token", "create", "--name", "x", "--role", "owner", "--json")
     assert no_account.exit_code == 2
     assert no_account.error["field"] == "account"
-    bad_scope = cli("server", "token", "create", "--name", "x", "--role", "support",
-                    "--scope", "everything", "--json")
+    bad_scope = cli(
+        "server",
+        "token",
+        "create",
+        "--name",
+        "x",
+        "--role",
+        "support",
+        "--scope",
+        "everything",
+        "--json",
+    )
     assert bad_scope.exit_code == 2
     assert "known scopes: bindings" in bad_scope.error["message"]
     bad_role = cli("server", "token", "create", "--name", "x", "--role", "admin", "--json")

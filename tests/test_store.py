@@ -109,3 +109,33 @@ def test_a_file_that_is_not_a_database_is_unavailable(cli: CliFn, home) -> None:
     result = cli("--store", str(junk), "account", "list", "--json")
     assert result.exit_code == 10
     assert "cannot open store" in result.error["message"]
+
+
+def test_first_migration_store_with_data_upgrades_to_head_intact(cli: CliFn, home) -> None:
+    """Data written by the first schema survives every migration, audit chain included."""
+    db = home / "billing.db"
+    first = store_engine.REVISIONS[0]
+    engine = store_engine.create_store_engine(f"sqlite:///{db}")
+    store_engine.upgrade(engine, first)
+    engine.dispose()
+    # Write through the current code's services on the old schema's tables only.
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"accounts", "audit_events", "alembic_version"}
+    engine = store_engine.create_store_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO accounts VALUES ('acc_000000000001','old','Old Co','finance','Hangzhou',"
+            "'desc','Li','old@example.com','+8613700137000',NULL,'unverified',1,"
+            "'2026-01-01 00:00:00.000000','2026-01-01 00:00:00.000000')"
+        )
+    engine.dispose()
+    before = sqlite3.connect(db).execute("SELECT * FROM accounts").fetchall()
+    result = cli("account", "show", "old", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json["arbitrary_settlement"] is True
+    after = sqlite3.connect(db).execute("SELECT * FROM accounts").fetchall()
+    assert after == before
+    # The upgraded store takes new writes and its audit chain verifies.
+    assert cli("profile", "update", "--account", "old", "--region", "Ningxia").exit_code == 0
+    assert cli("audit", "verify").exit_code == 0

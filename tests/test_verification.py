@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliFn, store_dump
-from outbox_helpers import Clock, clock, mail_code, mails  # noqa: F401  (fixture)
+
+from conftest import CliFn, Clock, store_dump
+from outbox_helpers import mail_code, mails
 
 # every rule must hold through the server too (HttpClient → FastAPI → services)
 pytestmark = pytest.mark.both_transports
@@ -277,17 +278,13 @@ def test_unknown_request_exits_3(cli: CliFn, acme: dict[str, Any]) -> None:
         assert result.error["code"] == "not_found"
 
 
-def test_request_id_that_looks_like_a_code_is_not_echoed(
-    cli: CliFn, acme: dict[str, Any]
-) -> None:
+def test_request_id_that_looks_like_a_code_is_not_echoed(cli: CliFn, acme: dict[str, Any]) -> None:
     result = cli("email", "status", "482913")
     assert result.exit_code == 3
     assert "482913" not in result.stderr + result.stdout
 
 
-def test_request_of_the_other_kind_or_account_exits_3(
-    cli: CliFn, make_account: Any
-) -> None:
+def test_request_of_the_other_kind_or_account_exits_3(cli: CliFn, make_account: Any) -> None:
     make_account("acme", email=OLD)
     make_account("globex")
     rid = start(cli)["request_id"]
@@ -336,7 +333,10 @@ def test_two_processes_resending_at_once_send_exactly_one_code(
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "guance_billing_cli", "email", "resend", rid, "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]

@@ -12,7 +12,9 @@ from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
 from guance_billing_cli.errors import InputRequired
 
-app = typer.Typer(help="Log in to a guance-billing server and manage the stored token.", no_args_is_help=True)
+app = typer.Typer(
+    help="Log in to a guance-billing server and manage the stored token.", no_args_is_help=True
+)
 
 ServerOption = Annotated[
     str | None,
@@ -55,7 +57,10 @@ def login(
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
     with_code: Annotated[
-        bool, typer.Option("--with-code", help="Log in with a code sent to the address (not yet available).")
+        bool,
+        typer.Option(
+            "--with-code", help="Log in with a code sent to the address (not yet available)."
+        ),
     ] = False,
     insecure_storage: Annotated[
         bool,
@@ -75,6 +80,8 @@ def login(
       printf '%s\\n' "$PASSWORD" | guance-billing auth login --server https://billing.example.com \\
           --email ops@acme.com --password-stdin --json
     """
+    from pydantic import SecretStr
+
     from guance_billing_cli.client import token_store
     from guance_billing_cli.config import set_value
     from guance_billing_cli.errors import InvalidInput, Unavailable
@@ -106,10 +113,15 @@ def login(
     else:
         raise InputRequired("missing --password-stdin (no terminal to ask)", field="password-stdin")
     request = LoginRequest(
-        email=email, phone=phone, password=password, token_name=f"on {socket.gethostname()}"[:40]
+        email=email,
+        phone=phone,
+        password=SecretStr(password),
+        token_name=f"on {socket.gethostname()}"[:40],
     )
     created = _http(ctx, url).login(request)
-    storage = token_store.save(url, created.token.get_secret_value(), insecure_storage=insecure_storage)
+    storage = token_store.save(
+        url, created.token.get_secret_value(), insecure_storage=insecure_storage
+    )
     profile = state.settings.profile
     set_value(profile, "server", url)
     set_value(profile, "account", created.account_id)
@@ -128,7 +140,10 @@ def login(
     if as_json:
         render.write_json(result)
     else:
-        render.success(f"Logged in to {url} as the owner of {created.account_id}; token in {result['storage']}.")
+        render.success(
+            f"Logged in to {url} as the owner of {created.account_id}; "
+            f"token in {result['storage']}."
+        )
 
 
 @app.command("logout")
@@ -176,7 +191,9 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
     if found.token is None:
         raise AuthenticationFailed(
             f"not logged in to {url}: run `guance-billing auth login --server {url}`",
-            server=url, storage=None, keyring_error=found.keyring_error,
+            server=url,
+            storage=None,
+            keyring_error=found.keyring_error,
         )
     me = _http(ctx, url, token=found.token).whoami()
     result = {

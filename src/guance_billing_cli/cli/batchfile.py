@@ -21,24 +21,19 @@ import csv
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from guance_billing_cli.errors import InvalidInput
 
 MAX_LINE = 4096  # characters; longer lines are refused rows, not parsed
 
 
-@dataclass
-class Row:
-    line: int | None
-    workspace_id: str | None = None
-    error: str | None = None
-    name: str | None = None
-    site: str | None = None
+Row = dict[str, Any]  # line, and workspace_id (+ name, site) or error: a BatchItem's fields
 
-    def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+def row(line: int | None, **fields: str | None) -> Row:
+    return {"line": line, **fields}
 
 
 def read_source(source: str) -> bytes:
@@ -49,7 +44,9 @@ def read_source(source: str) -> bytes:
         return Path(source).read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise InvalidInput(f"cannot read --from-file {source}: {reason}", field="from_file") from None
+        raise InvalidInput(
+            f"cannot read --from-file {source}: {reason}", field="from_file"
+        ) from None
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, str | None, str | None]]:
@@ -83,7 +80,6 @@ def _meaningful(text: str) -> bool:
 
 def parse(data: bytes, *, columns: Sequence[str], plain_ids: bool) -> list[Row]:
     """Rows of a batch file. ``columns``: the keys each record needs, the id first."""
-    key = columns[0]
     rows: list[Row] = []
     mode: str | None = None
     header: list[str] = []
@@ -91,7 +87,7 @@ def parse(data: bytes, *, columns: Sequence[str], plain_ids: bool) -> list[Row]:
         if error is None and text is not None and len(text) > MAX_LINE:
             error = f"line is longer than {MAX_LINE} characters"
         if error is not None:
-            rows.append(Row(line=number, error=error))
+            rows.append(row(number, error=error))
             continue
         assert text is not None
         if not _meaningful(text):
@@ -106,7 +102,7 @@ def parse(data: bytes, *, columns: Sequence[str], plain_ids: bool) -> list[Row]:
         elif mode == "csv":
             rows.append(_from_csv(number, text, header, columns))
         else:
-            rows.append(Row(line=number, workspace_id=text))
+            rows.append(row(number, workspace_id=text))
     return rows
 
 
@@ -141,22 +137,25 @@ def _csv_fields(text: str) -> list[str] | None:
 
 
 def _row(number: int, values: dict[str, str], columns: Sequence[str]) -> Row:
-    row = Row(line=number, workspace_id=values.get(columns[0]))
     if "name" in columns:
-        row.name = values.get("name")
-        row.site = values.get("site")
-    return row
+        return row(
+            number,
+            workspace_id=values.get(columns[0]),
+            name=values.get("name"),
+            site=values.get("site"),
+        )
+    return row(number, workspace_id=values.get(columns[0]))
 
 
 def _from_csv(number: int, text: str, header: list[str], columns: Sequence[str]) -> Row:
     fields = _csv_fields(text)
     if fields is None:
-        return Row(line=number, error="line is not valid CSV")
+        return row(number, error="line is not valid CSV")
     if len(fields) != len(header):
-        return Row(line=number, error=f"expected {len(header)} CSV fields, found {len(fields)}")
+        return row(number, error=f"expected {len(header)} CSV fields, found {len(fields)}")
     values = {name: value.strip() for name, value in zip(header, fields, strict=True)}
     if not values.get(columns[0]):
-        return Row(line=number, error=f"empty {columns[0]}")
+        return row(number, error=f"empty {columns[0]}")
     return _row(number, values, columns)
 
 
@@ -164,21 +163,23 @@ def _from_json(number: int, text: str, columns: Sequence[str]) -> Row:
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
-        return Row(line=number, error="line is not a valid JSON object")
+        return row(number, error="line is not a valid JSON object")
     if not isinstance(obj, dict):
-        return Row(line=number, error="line is not a JSON object")
+        return row(number, error="line is not a JSON object")
     values: dict[str, str] = {}
     for column in columns:
         value = obj.get(column)
         if not isinstance(value, str) or not value.strip():
-            return Row(line=number, error=f"missing or non-string {column!r}")
+            return row(number, error=f"missing or non-string {column!r}")
         values[column] = value.strip()
     return _row(number, values, columns)
 
 
-def collect(ids: Sequence[str], source: str | None, *, columns: Sequence[str], plain_ids: bool) -> list[Row]:
+def collect(
+    ids: Sequence[str], source: str | None, *, columns: Sequence[str], plain_ids: bool
+) -> list[Row]:
     """Workspace ids from arguments (no line number) followed by the file's rows."""
-    rows = [Row(line=None, workspace_id=i) for i in ids]
+    rows = [row(None, workspace_id=i) for i in ids]
     if source is not None:
         rows += parse(read_source(source), columns=columns, plain_ids=plain_ids)
     return rows

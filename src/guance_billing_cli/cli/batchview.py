@@ -22,10 +22,15 @@ TABLE_ROWS = 50  # beyond this the table shows refused rows only
 PROGRESS_THRESHOLD = 500  # rows; smaller batches finish before a bar would help
 
 
+def on_terminal() -> bool:
+    """A person is watching stderr (not piped, not CI)."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
 @contextmanager
 def progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr for large batches at a terminal; else nothing."""
-    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty() or os.environ.get("CI"):
+    if total < PROGRESS_THRESHOLD or not on_terminal():
         yield None
         return
     from rich.console import Console
@@ -53,7 +58,9 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
         if shown:
             render.emit_rows(shown[:TABLE_ROWS], fmt="table", columns=RESULT_COLUMNS)
         if len(shown) > TABLE_ROWS:
-            render.info(f"... {len(shown) - TABLE_ROWS} more; use --json or --output csv for all rows")
+            render.info(
+                f"... {len(shown) - TABLE_ROWS} more; use --json or --output csv for all rows"
+            )
     summary = data["summary"]
     parts = ", ".join(f"{k} {v}" for k, v in summary.items() if v or k in (verb, "refused"))
     prefix = "Dry run (nothing written): " if data.get("dry_run") else ""
@@ -64,7 +71,9 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
         return
     if refused == total:
         raise RuleViolation(f"{prefix}all {total} row(s) refused", summary=summary)
-    raise BatchPartlyFailed(f"{prefix}{refused} of {total} row(s) refused: {parts}", summary=summary)
+    raise BatchPartlyFailed(
+        f"{prefix}{refused} of {total} row(s) refused: {parts}", summary=summary
+    )
 
 
 def _write_json(data: dict[str, Any]) -> None:

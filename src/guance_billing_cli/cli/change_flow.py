@@ -27,8 +27,15 @@ from guance_billing_cli.errors import (
 
 OPEN_STATES = ("awaiting_current_code", "awaiting_new_code")
 REQUEST_FIELDS = (
-    "request_id", "kind", "state", "sent_to", "new_address", "expires_at",
-    "attempts_left", "sends_left", "resend_available_at",
+    "request_id",
+    "kind",
+    "state",
+    "sent_to",
+    "new_address",
+    "expires_at",
+    "attempts_left",
+    "sends_left",
+    "resend_available_at",
 )
 AGAIN, RESEND, CANCEL = "Enter the code again", "Send a new code", "Cancel the change"
 
@@ -60,8 +67,9 @@ def show(req: Any, flow: Flow, *, as_json: bool) -> None:
     if as_json:
         render.write_json(req)
         return
-    render.emit(req, as_json=False, title=f"{flow.kind.title()} change request",
-                fields=REQUEST_FIELDS)
+    render.emit(
+        req, as_json=False, title=f"{flow.kind.title()} change request", fields=REQUEST_FIELDS
+    )
     rid = req.request_id
     if req.state == "awaiting_current_code":
         render.info(
@@ -92,6 +100,8 @@ def show(req: Any, flow: Flow, *, as_json: bool) -> None:
 
 def _confirm_step(ctx: typer.Context, flow: Flow, req: Any, which: str) -> Any:
     """Ask for the code until it is right; offer a resend or cancel after a wrong one."""
+    from pydantic import SecretStr
+
     from guance_billing_cli.schemas.verification import CodeSubmit
 
     cl = client(ctx)
@@ -102,7 +112,9 @@ def _confirm_step(ctx: typer.Context, flow: Flow, req: Any, which: str) -> Any:
     while True:
         code = prompts.verification_code(f"Code sent to {req.sent_to}:")
         try:
-            return cl.verify_change(req.request_id, CodeSubmit(code=code), kind=flow.kind)
+            return cl.verify_change(
+                req.request_id, CodeSubmit(code=SecretStr(code)), kind=flow.kind
+            )
         except VerificationFailed as exc:
             if exc.details.get("state") not in OPEN_STATES:
                 raise  # failed or expired: the request is over
@@ -169,11 +181,15 @@ def build_app(kind: str) -> typer.Typer:
     )
     NewAddressOption = Annotated[
         str | None,
-        typer.Option(flow.flag, help=f"The new {noun} (checked before a code is sent to it).",
-                     metavar="ADDRESS" if kind == "email" else "PHONE"),
+        typer.Option(
+            flow.flag,
+            help=f"The new {noun} (checked before a code is sent to it).",
+            metavar="ADDRESS" if kind == "email" else "PHONE",
+        ),
     ]
-    RequestArg = Annotated[str, typer.Argument(help="Change request id (chg_...).",
-                                               metavar="REQUEST_ID")]
+    RequestArg = Annotated[
+        str, typer.Argument(help="Change request id (chg_...).", metavar="REQUEST_ID")
+    ]
     CodeOption = Annotated[
         str | None, typer.Option("--code", help="The 6-digit code (see also --code-stdin).")
     ]
@@ -181,16 +197,23 @@ def build_app(kind: str) -> typer.Typer:
         bool, typer.Option("--code-stdin", help="Read the code from the first line of stdin.")
     ]
 
-    @app.command("change", help=f"""Start changing the {noun}: a code goes to the current one.
+    @app.command(
+        "change",
+        help=f"""Start changing the {noun}: a code goes to the current one.
 
 At a terminal (and without --json) this drives the whole flow with prompts.
 Without one, it prints the request id and state; continue with `verify`.
 Starting a change cancels the account's open {kind} change request.
 
+Exit codes: 2 missing or malformed {flow.flag}, 3 unknown account, 6 same as the
+current {noun} or used by another account, 8 a code went out less than 60 s ago,
+10 the code could not be delivered (nothing changed).
+
 \b
 Example:
   {flow.cmd} change --account acme {flow.flag} {flow.example} --json
-""")
+""",
+    )
     def change(
         ctx: typer.Context,
         account: AccountOption = None,
@@ -202,8 +225,10 @@ Example:
         state = get_state(ctx)
         is_guided = state.interactive and not as_json
         if new_address is None and not is_guided:
-            raise InputRequired(f"missing {flow.flag} (no terminal to ask)",
-                                field=flow.flag.lstrip("-").replace("-", "_"))
+            raise InputRequired(
+                f"missing {flow.flag} (no terminal to ask)",
+                field=flow.flag.lstrip("-").replace("-", "_"),
+            )
         req = client(ctx).start_change(
             account_ref(ctx, account), ChangeStart(kind=kind, new_address=new_address)
         )
@@ -212,16 +237,23 @@ Example:
         else:
             show(req, flow, as_json=as_json)
 
-    @app.command("verify", help=f"""Confirm the code of the current step.
+    @app.command(
+        "verify",
+        help=f"""Confirm the code of the current step.
 
 The code for the current {noun} moves the request to awaiting_new_code and sends a
 code to the new one; the code for the new {noun} completes the change. With
 {flow.flag} (and no code) give the new {noun} if the request has none yet.
 
+Exit codes: 3 unknown request, 6 the new {noun} was taken meanwhile, 7 wrong,
+malformed or expired code, or a finished request (the JSON error carries
+attempts_left and state), 10 the next code could not be delivered.
+
 \b
 Example:
   echo 123456 | {flow.cmd} verify chg_0123456789ab --code-stdin --json
-""")
+""",
+    )
     def verify(
         ctx: typer.Context,
         request_id: RequestArg,
@@ -231,6 +263,8 @@ Example:
         account: AccountOption = None,
         as_json: JsonFlag = False,
     ) -> None:
+        from pydantic import SecretStr
+
         from guance_billing_cli.schemas.verification import CodeSubmit, NewAddress
 
         if code is not None and code_stdin:
@@ -245,47 +279,61 @@ Example:
         else:
             if code is None:
                 if not get_state(ctx).interactive:
-                    raise InputRequired("missing --code or --code-stdin (no terminal to ask)",
-                                        field="code")
+                    raise InputRequired(
+                        "missing --code or --code-stdin (no terminal to ask)", field="code"
+                    )
                 code = prompts.verification_code("Verification code:")
-            req = cl.verify_change(request_id, CodeSubmit(code=code), kind=kind, account=account)
-            if new_address is not None and req.state == "awaiting_new_code" and (
-                req.code_target != "new"
+            req = cl.verify_change(
+                request_id, CodeSubmit(code=SecretStr(code)), kind=kind, account=account
+            )
+            if (
+                new_address is not None
+                and req.state == "awaiting_new_code"
+                and (req.code_target != "new")
             ):
                 req = cl.set_change_address(
                     request_id, NewAddress(new_address=new_address), kind=kind, account=account
                 )
         show(req, flow, as_json=as_json)
 
-    @app.command("resend", help=f"""Send a new code for the current step (the old one stops working).
+    @app.command(
+        "resend",
+        help=f"""Send a new code for the current step; the old one stops working.
 
 At most one code a minute and 5 codes per address in a request (exit 8).
+Exit codes: 3 unknown request, 7 finished request, 10 delivery failed.
 
 \b
 Example:
   {flow.cmd} resend chg_0123456789ab --json
-""")
+""",
+    )
     def resend(
         ctx: typer.Context,
         request_id: RequestArg,
         account: AccountOption = None,
         as_json: JsonFlag = False,
     ) -> None:
-        show(client(ctx).resend_change(request_id, kind=kind, account=account), flow,
-             as_json=as_json)
+        show(
+            client(ctx).resend_change(request_id, kind=kind, account=account), flow, as_json=as_json
+        )
 
-    @app.command("status", help=f"""Show a change request (default: the account's latest).
+    @app.command(
+        "status",
+        help=f"""Show a change request (default: the account's latest).
 
 \b
 Example:
   {flow.cmd} status chg_0123456789ab --json
-""")
+""",
+    )
     def status(
         ctx: typer.Context,
         request_id: Annotated[
             str | None,
-            typer.Argument(help="Change request id; default: the account's latest.",
-                           metavar="[REQUEST_ID]"),
+            typer.Argument(
+                help="Change request id; default: the account's latest.", metavar="[REQUEST_ID]"
+            ),
         ] = None,
         account: AccountOption = None,
         as_json: JsonFlag = False,
@@ -297,19 +345,26 @@ Example:
             req = cl.get_change(request_id, kind=kind, account=account)
         show(req, flow, as_json=as_json)
 
-    @app.command("cancel", help=f"""Cancel an open change request; nothing changes.
+    @app.command(
+        "cancel",
+        help=f"""Cancel an open change request; nothing changes.
+
+Exit codes: 0 also if already cancelled, 3 unknown request, 7 completed, failed
+or expired.
 
 \b
 Example:
   {flow.cmd} cancel chg_0123456789ab
-""")
+""",
+    )
     def cancel(
         ctx: typer.Context,
         request_id: RequestArg,
         account: AccountOption = None,
         as_json: JsonFlag = False,
     ) -> None:
-        show(client(ctx).cancel_change(request_id, kind=kind, account=account), flow,
-             as_json=as_json)
+        show(
+            client(ctx).cancel_change(request_id, kind=kind, account=account), flow, as_json=as_json
+        )
 
     return app

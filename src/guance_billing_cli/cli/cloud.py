@@ -18,8 +18,15 @@ app = typer.Typer(
 PROVIDERS = ("aws", "aliyun", "huawei")
 CLOUD_COLUMNS = ("id", "provider", "account_id", "instance_id", "status", "workspaces")
 CLOUD_FIELDS = (
-    "id", "provider", "account_id", "instance_id", "status", "billing_account_id",
-    "workspaces", "created_at", "unsubscribed_at",
+    "id",
+    "provider",
+    "account_id",
+    "instance_id",
+    "status",
+    "billing_account_id",
+    "workspaces",
+    "created_at",
+    "unsubscribed_at",
 )
 
 WorkspaceIds = Annotated[
@@ -33,19 +40,17 @@ FromFile = Annotated[
         help="Read workspace ids from FILE or stdin: one a line, CSV with workspace_id, or NDJSON.",
     ),
 ]
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
-]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")]
 
 
 def _items(ids: list[str] | None, source: str | None) -> list[Any]:
     from guance_billing_cli.errors import InputRequired
-    from guance_billing_cli.schemas.settlement import BatchItem
+    from guance_billing_cli.schemas.settlement import batch_items
 
     if not ids and source is None:
         raise InputRequired("give workspace ids or --from-file FILE|-", field="from_file")
     rows = batchfile.collect(ids or [], source, columns=("workspace_id",), plain_ids=True)
-    return [BatchItem(**row.as_dict()) for row in rows]  # type: ignore[arg-type]
+    return batch_items(rows)
 
 
 @app.command("add")
@@ -81,15 +86,21 @@ def add(
     interactive = get_state(ctx).interactive
     ref = account_ref(ctx, account)
     provider = prompts.require(
-        provider, flag="--provider", message="Cloud provider:", interactive=interactive,
+        provider,
+        flag="--provider",
+        message="Cloud provider:",
+        interactive=interactive,
         choices=PROVIDERS,
     )
     account_id = prompts.require(
         account_id, flag="--account-id", message="Provider account id:", interactive=interactive
     )
-    if instance_id is None and provider.strip().lower() in ("aliyun", "huawei"):
+    # Without a terminal the service says why the instance id is needed.
+    if interactive and instance_id is None and provider.strip().lower() in ("aliyun", "huawei"):
         instance_id = prompts.require(
-            None, flag="--instance-id", message="Marketplace product instance id:",
+            None,
+            flag="--instance-id",
+            message="Marketplace product instance id:",
             interactive=interactive,
         )
     created = client(ctx).add_cloud_account(
@@ -97,7 +108,9 @@ def add(
     )
     render.emit(created, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
     if not as_json:
-        render.success(f"Registered {created.provider} account {created.account_id} as {created.id}.")
+        render.success(
+            f"Registered {created.provider} account {created.account_id} as {created.id}."
+        )
 
 
 @app.command("list")
@@ -153,7 +166,8 @@ def unsubscribe(
     """
     prompts.confirm_or_require_yes(
         f"Unsubscribe cloud account {cloud}? Its workspaces stop settling through it.",
-        yes=yes, interactive=get_state(ctx).interactive,
+        yes=yes,
+        interactive=get_state(ctx).interactive,
     )
     result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
     if as_json:
@@ -165,7 +179,9 @@ def unsubscribe(
         return
     if result.affected:
         render.emit_rows(
-            result.affected, fmt="table", columns=("workspace_id", "effect", "locks_at"),
+            result.affected,
+            fmt="table",
+            columns=("workspace_id", "effect", "locks_at"),
             title="Affected workspaces",
         )
     else:

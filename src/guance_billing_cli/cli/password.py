@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
-from guance_billing_cli.errors import InputRequired, InvalidInput
+from guance_billing_cli.errors import InputRequired, InvalidInput, VerificationFailed
 
 app = typer.Typer(help="Change or reset the account's login password.", no_args_is_help=True)
 
@@ -53,6 +53,8 @@ def change(
     Example:
       printf '%s\\n%s\\n' "$OLD" "$NEW" | guance-billing password change --password-stdin --json
     """
+    from pydantic import SecretStr
+
     from guance_billing_cli.schemas.credentials import PasswordChange
 
     ref = account_ref(ctx, account)
@@ -70,8 +72,155 @@ def change(
             "missing --password-stdin (no terminal to ask for the passwords)",
             field="password-stdin",
         )
-    result = api.change_password(ref, PasswordChange(current_password=current, new_password=new))
+    result = api.change_password(
+        ref, PasswordChange(current_password=SecretStr(current), new_password=SecretStr(new))
+    )
     if as_json:
         render.write_json(result)
     else:
         render.success(f"Password changed at {result.changed_at:%Y-%m-%d %H:%M:%S} UTC.")
+
+
+RESET_FIELDS = (
+    "request_id", "kind", "state", "via", "sent_to", "expires_at", "attempts_left",
+    "sends_left", "resend_available_at",
+)  # fmt: skip
+
+
+def _show_reset(result: Any, *, as_json: bool) -> None:
+    if as_json:
+        render.write_json(result)
+        return
+    render.emit(result, as_json=False, title="Password reset", fields=RESET_FIELDS)
+
+
+def _finish_interactively(api: Any, result: Any) -> Any:
+    """Ask for the code and the new password until the reset completes (or cannot)."""
+    from pydantic import SecretStr
+
+    from guance_billing_cli.schemas.credentials import PasswordResetComplete
+
+    code = prompts.verification_code(f"Code sent to {result.sent_to}:")
+    new = ask_new_password()
+    while True:
+        try:
+            return api.complete_password_reset(
+                result.request_id,
+                PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
+            )
+        except VerificationFailed as exc:
+            if exc.details.get("state") != "awaiting_code":
+                raise  # failed or expired: the request is over
+            render.warn(exc.message)
+            code = prompts.verification_code("Code:")
+        except InvalidInput as exc:
+            if exc.field != "password":
+                raise
+            render.warn(exc.message)
+            new = ask_new_password()
+
+
+@app.command("reset")
+def reset(
+    ctx: typer.Context,
+    request_id: Annotated[
+        str | None,
+        typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
+    ] = None,
+    account: AccountOption = None,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            help="Send the code to the login email (default) or phone.", metavar="email|phone"
+        ),
+    ] = None,
+    code: Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")] = None,
+    code_stdin: Annotated[
+        bool, typer.Option("--code-stdin", help="Read the code from stdin (first line).")
+    ] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the new password from stdin (after the code)."),
+    ] = False,
+    resend: Annotated[
+        bool, typer.Option("--resend", help="Send a new code for REQ (the old one stops working).")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reset (or first set) the password with a verification code.
+
+    Without REQ: a code goes to the account's login email (or phone with --via phone)
+    and the request id is printed. At a terminal the command then asks for the code
+    and the new password (twice). Without a terminal finish in a second step: REQ with
+    --code or --code-stdin, and --password-stdin (stdin: the code first if
+    --code-stdin, then the new password). The code is valid 10 minutes; 5 wrong codes
+    end the request. Completing it also lifts a `password change` lock.
+
+    \b
+    Example:
+      guance-billing password reset --account acme --via email --json
+      printf '%s\\n%s\\n' "$CODE" "$NEW" | \\
+          guance-billing password reset pwr_0123456789ab --code-stdin --password-stdin
+    """
+    from pydantic import SecretStr
+
+    from guance_billing_cli.schemas.credentials import PasswordResetComplete, PasswordResetStart
+
+    api = client(ctx)
+    interactive = get_state(ctx).interactive
+    if request_id is None:
+        if code is not None or code_stdin or resend:
+            raise InvalidInput(
+                "--code, --code-stdin and --resend need the request id (REQ) of a started reset",
+                field="request_id",
+            )
+        started = api.start_password_reset(
+            account_ref(ctx, account), PasswordResetStart(via=via or "email")
+        )
+        if interactive and not as_json:
+            render.info(f"A code was sent to {started.sent_to}.")
+            done = _finish_interactively(api, started)
+            render.success("Password set. Log in with the new password.")
+            _show_reset(done, as_json=False)
+            return
+        _show_reset(started, as_json=as_json)
+        if not as_json:
+            render.info(
+                f"A code was sent to {started.sent_to}. Next: guance-billing password reset "
+                f"{started.request_id} --code-stdin --password-stdin"
+            )
+        return
+    if via is not None:
+        raise InvalidInput("--via applies when starting a reset (without REQ)", field="via")
+    if resend:
+        _show_reset(api.resend_password_reset(request_id, account=account), as_json=as_json)
+        if not as_json:
+            render.info("A new code was sent; the previous one no longer works.")
+        return
+    if code is not None and code_stdin:
+        raise InvalidInput("give --code or --code-stdin, not both", field="code")
+    count = int(code_stdin) + int(password_stdin)
+    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
+    if code_stdin:
+        code = lines.pop(0)
+    elif code is None:
+        if not interactive:
+            raise InputRequired("missing --code or --code-stdin (no terminal to ask)", field="code")
+        code = prompts.verification_code("Code:")
+    if password_stdin:
+        new = lines.pop(0)
+    elif interactive:
+        new = ask_new_password()
+    else:
+        raise InputRequired(
+            "missing --password-stdin for the new password (no terminal to ask)",
+            field="password-stdin",
+        )
+    done = api.complete_password_reset(
+        request_id,
+        PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
+        account=account,
+    )
+    _show_reset(done, as_json=as_json)
+    if not as_json:
+        render.success("Password set. Log in with the new password.")

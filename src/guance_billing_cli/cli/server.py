@@ -10,7 +10,9 @@ from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import client, get_state
 
-app = typer.Typer(help="Run the HTTP server, migrate its store, manage API tokens.", no_args_is_help=True)
+app = typer.Typer(
+    help="Run the HTTP server, migrate its store, manage API tokens.", no_args_is_help=True
+)
 token_app = typer.Typer(help="Create, list and revoke API tokens (support).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
@@ -20,7 +22,8 @@ StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
-        help="Store URL or SQLite path (default: the global --store / GUANCE_BILLING_STORE / profile).",
+        help="Store URL or SQLite path "
+        "(default: the global --store / GUANCE_BILLING_STORE / profile).",
         metavar="URL",
     ),
 ]
@@ -47,7 +50,9 @@ def run(
             "no for PostgreSQL (run `server migrate` deliberately).",
         ),
     ] = None,
-    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log each request.")] = True,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log each request.")
+    ] = True,
 ) -> None:
     """Serve the store over HTTP (FastAPI under uvicorn) until interrupted.
 
@@ -61,7 +66,11 @@ def run(
     from guance_billing_cli.server import admin
 
     admin.serve(
-        _store_url(ctx, store), host=host, port=port, workers=workers, migrate=migrate,
+        _store_url(ctx, store),
+        host=host,
+        port=port,
+        workers=workers,
+        migrate=migrate,
         access_log=access_log,
     )
 
@@ -81,7 +90,9 @@ def migrate(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = F
     if as_json:
         render.write_json(result)
     elif result["changed"]:
-        render.success(f"Migrated {result['store']} from {result['from'] or 'empty'} to {result['to']}.")
+        render.success(
+            f"Migrated {result['store']} from {result['from'] or 'empty'} to {result['to']}."
+        )
     else:
         render.info(f"{result['store']} is up to date (schema {result['to']}).")
 
@@ -91,7 +102,10 @@ def token_create(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
     role: Annotated[
-        str | None, typer.Option(help="owner (one account) or support (every account).", metavar="owner|support")
+        str | None,
+        typer.Option(
+            help="owner (one account) or support (every account).", metavar="owner|support"
+        ),
     ] = None,
     account: Annotated[
         str | None, typer.Option("--account", help="The account an owner token reaches.")
@@ -101,7 +115,8 @@ def token_create(
         typer.Option("--scope", help="Limit the token, e.g. bindings (repeatable)."),
     ] = None,
     expires_days: Annotated[
-        int | None, typer.Option("--expires-days", help="Expire after N days (default: never).", min=1)
+        int | None,
+        typer.Option("--expires-days", help="Expire after N days (default: never).", min=1),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -119,7 +134,11 @@ def token_create(
     data = TokenCreate(
         name=prompts.require(name, flag="--name", message="Token name:", interactive=interactive),
         role=prompts.require(
-            role, flag="--role", message="Role:", interactive=interactive, choices=("owner", "support")
+            role,
+            flag="--role",
+            message="Role:",
+            interactive=interactive,
+            choices=("owner", "support"),
         ),
         account=account,
         scopes=list(scope or []),
@@ -133,7 +152,9 @@ def token_create(
         render.write_json(body)
         return
     render.emit(
-        {**render.to_data(created), "token": secret}, as_json=False, title="API token",
+        {**render.to_data(created), "token": secret},
+        as_json=False,
+        title="API token",
         fields=("token", "id", "name", "role", "account_id", "scopes", "expires_at"),
     )
     render.warn("Copy the token now: it is shown only this once.")

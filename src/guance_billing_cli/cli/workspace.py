@@ -15,8 +15,18 @@ app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_
 SITES = ("cn1", "cn2", "cn4", "cn6", "us1", "eu1", "ap1", "za1", "id1")
 WORKSPACE_COLUMNS = ("id", "name", "site", "settlement", "cloud_account_id", "state")
 WORKSPACE_FIELDS = (
-    "id", "name", "site", "account_id", "settlement", "cloud_account_id", "state",
-    "settlement_changed_at", "countdown_started_at", "locks_at", "dissolved_at", "created_at",
+    "id",
+    "name",
+    "site",
+    "account_id",
+    "settlement",
+    "cloud_account_id",
+    "state",
+    "settlement_changed_at",
+    "countdown_started_at",
+    "locks_at",
+    "dissolved_at",
+    "created_at",
 )
 PAGE_SIZE = 50
 
@@ -39,13 +49,12 @@ def add(
     ctx: typer.Context,
     ws_id: Annotated[str | None, typer.Option("--id", help="Workspace id (unique).")] = None,
     name: Annotated[str | None, typer.Option(help="Workspace name.")] = None,
-    site: Annotated[
-        str | None, typer.Option(help=f"Site: {', '.join(SITES)}.")
-    ] = None,
+    site: Annotated[str | None, typer.Option(help=f"Site: {', '.join(SITES)}.")] = None,
     from_file: Annotated[
         str | None,
         typer.Option(
-            "--from-file", metavar="FILE|-",
+            "--from-file",
+            metavar="FILE|-",
             help="Add many: CSV with id,name,site columns or NDJSON objects with those keys.",
         ),
     ] = None,
@@ -67,16 +76,14 @@ def add(
     """
     ref = account_ref(ctx, account)
     if from_file is not None:
-        from guance_billing_cli.schemas.settlement import BatchItem
+        from guance_billing_cli.schemas.settlement import batch_items
 
         if ws_id or name or site:
             raise typer.BadParameter("give either --from-file or --id/--name/--site")
         rows = batchfile.collect([], from_file, columns=("id", "name", "site"), plain_ids=False)
-        items = [BatchItem(**row.as_dict()) for row in rows]  # type: ignore[arg-type]
+        items = batch_items(rows)
         with batchview.progress(len(items), "Adding") as on_progress:
-            result = client(ctx).add_workspaces(
-                ref, items, dry_run=dry_run, progress=on_progress
-            )
+            result = client(ctx).add_workspaces(ref, items, dry_run=dry_run, progress=on_progress)
         batchview.show(result, fmt=render.output_format(as_json, output), verb="added")
         return
     from guance_billing_cli.schemas.settlement import WorkspaceCreate
@@ -84,14 +91,18 @@ def add(
     interactive = get_state(ctx).interactive
     data = WorkspaceCreate(
         id=prompts.require(ws_id, flag="--id", message="Workspace id:", interactive=interactive),
-        name=prompts.require(name, flag="--name", message="Workspace name:", interactive=interactive),
+        name=prompts.require(
+            name, flag="--name", message="Workspace name:", interactive=interactive
+        ),
         site=prompts.require(
             site, flag="--site", message="Site:", interactive=interactive, choices=SITES
         ),
     )
     change = client(ctx).add_workspace(ref, data)
     _show_change(
-        change, as_json=as_json, done=f"Added workspace {data.id}.",
+        change,
+        as_json=as_json,
+        done=f"Added workspace {data.id}.",
         same=f"Workspace {change.workspace.id} already exists; unchanged.",
     )
 
@@ -104,7 +115,8 @@ def list_(
         str | None, typer.Option(help="Only this settlement: billing_center, aws, aliyun, huawei.")
     ] = None,
     cloud_account: Annotated[
-        str | None, typer.Option("--cloud-account", help="Only workspaces bound to this cloud account.")
+        str | None,
+        typer.Option("--cloud-account", help="Only workspaces bound to this cloud account."),
     ] = None,
     state: Annotated[
         str | None, typer.Option(help="Only this state: active, countdown, locked, dissolved.")
@@ -113,7 +125,8 @@ def list_(
         int, typer.Option(min=1, help=f"Table view: page number ({PAGE_SIZE} rows a page).")
     ] = 1,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="At most this many rows (json/ndjson/csv: all by default).")
+        int | None,
+        typer.Option(min=1, help="At most this many rows (json/ndjson/csv: all by default)."),
     ] = None,
     account: AccountOption = None,
     as_json: JsonFlag = False,
@@ -131,8 +144,12 @@ def list_(
     size = limit or (PAGE_SIZE if fmt == "table" else None)
     offset = (page - 1) * size if size else 0
     filters = WorkspaceFilter(
-        site=site, settlement=settlement, cloud_account=cloud_account, state=state,
-        limit=size + 1 if fmt == "table" and size else size, offset=offset,
+        site=site,
+        settlement=settlement,
+        cloud_account=cloud_account,
+        state=state,
+        limit=size + 1 if fmt == "table" and size else size,
+        offset=offset,
     )
     rows = client(ctx).list_workspaces(account_ref(ctx, account), filters)
     if fmt != "table":
@@ -147,7 +164,9 @@ def list_(
 
 @app.command("show")
 def show(
-    ctx: typer.Context, workspace: WorkspaceArg, account: AccountOption = None,
+    ctx: typer.Context,
+    workspace: WorkspaceArg,
+    account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Show one workspace, its settlement and lock state.
@@ -180,7 +199,9 @@ def move(
     )
     change = client(ctx).move_workspace(workspace, target, account=account)
     _show_change(
-        change, as_json=as_json, done=f"Moved workspace {workspace} to {target}.",
+        change,
+        as_json=as_json,
+        done=f"Moved workspace {workspace} to {target}.",
         same=f"Workspace {workspace} already belongs to {target}; unchanged.",
     )
 
@@ -191,7 +212,9 @@ def unlock(
     workspace: WorkspaceArg,
     rebind: Annotated[
         str | None,
-        typer.Option("--rebind", metavar="CLOUD", help="Remedy: bind to this subscribed cloud account."),
+        typer.Option(
+            "--rebind", metavar="CLOUD", help="Remedy: bind to this subscribed cloud account."
+        ),
     ] = None,
     billing_center: Annotated[
         bool, typer.Option("--billing-center", help="Remedy: settle through the billing center.")
@@ -213,7 +236,9 @@ def unlock(
     remedy = UnlockRequest(rebind=rebind, billing_center=billing_center)
     change = client(ctx).unlock_workspace(workspace, remedy, account=account)
     _show_change(
-        change, as_json=as_json, done=f"Unlocked workspace {workspace}.",
+        change,
+        as_json=as_json,
+        done=f"Unlocked workspace {workspace}.",
         same=f"Workspace {workspace} is not in countdown or locked; unchanged.",
     )
 
@@ -233,10 +258,13 @@ def dissolve(
     """
     prompts.confirm_or_require_yes(
         f"Dissolve workspace {workspace}? This cannot be undone.",
-        yes=yes, interactive=get_state(ctx).interactive,
+        yes=yes,
+        interactive=get_state(ctx).interactive,
     )
     change = client(ctx).dissolve_workspace(workspace, account=account)
     _show_change(
-        change, as_json=as_json, done=f"Dissolved workspace {workspace}.",
+        change,
+        as_json=as_json,
+        done=f"Dissolved workspace {workspace}.",
         same=f"Workspace {workspace} was already dissolved; unchanged.",
     )

@@ -12,14 +12,20 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from guance_billing_cli.errors import BillingError, Conflict, Unavailable
-from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
 from guance_billing_cli.schemas.accounts import (
     AccountAdminUpdate,
     AccountCreate,
     AccountPublic,
     ProfileUpdate,
 )
-from guance_billing_cli.schemas.credentials import PasswordChange, PasswordChanged
+from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+from guance_billing_cli.schemas.credentials import (
+    PasswordChange,
+    PasswordChanged,
+    PasswordResetComplete,
+    PasswordResetPublic,
+    PasswordResetStart,
+)
 from guance_billing_cli.schemas.invoices import (
     InvoiceAddressCreate,
     InvoiceAddressPublic,
@@ -41,18 +47,18 @@ from guance_billing_cli.schemas.settlement import (
     WorkspaceFilter,
     WorkspacePublic,
 )
-from guance_billing_cli.schemas.verification import (
-    ChangeRequestPublic,
-    ChangeStart,
-    CodeSubmit,
-    NewAddress,
-)
 from guance_billing_cli.schemas.tokens import (
     LoginRequest,
     TokenCreate,
     TokenCreated,
     TokenPublic,
     WhoAmI,
+)
+from guance_billing_cli.schemas.verification import (
+    ChangeRequestPublic,
+    ChangeStart,
+    CodeSubmit,
+    NewAddress,
 )
 from guance_billing_cli.services import accounts
 from guance_billing_cli.services.context import Actor, ServiceContext
@@ -192,6 +198,38 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return credentials.change_password(ctx, ref=ref, change=data)
+
+    def start_password_reset(self, ref: str, data: PasswordResetStart) -> PasswordResetPublic:
+        from guance_billing_cli.services import password_reset
+
+        with self.context(write=True) as ctx:
+            return password_reset.start_reset(ctx, ref=ref, via=data.via)
+
+    def complete_password_reset(
+        self, request_id: str, data: PasswordResetComplete, *, account: str | None = None
+    ) -> PasswordResetPublic:
+        from guance_billing_cli.services import password_reset
+
+        with self.context(write=True) as ctx:
+            return password_reset.complete_reset(
+                ctx, request_id=request_id, data=data, account=account
+            )
+
+    def resend_password_reset(
+        self, request_id: str, *, account: str | None = None
+    ) -> PasswordResetPublic:
+        from guance_billing_cli.services import password_reset
+
+        with self.context(write=True) as ctx:
+            return password_reset.resend_reset(ctx, request_id=request_id, account=account)
+
+    def get_password_reset(
+        self, request_id: str, *, account: str | None = None
+    ) -> PasswordResetPublic:
+        from guance_billing_cli.services import password_reset
+
+        with self.context(write=False) as ctx:
+            return password_reset.get_reset(ctx, request_id=request_id, account=account)
 
     def get_realname(self, ref: str) -> RealnamePublic:
         from guance_billing_cli.services import realname

@@ -74,6 +74,10 @@ ROUTES: dict[str, Route] = {
     "revoke_token": Route("DELETE", "/v1/tokens/{ref}"),
     # passwords, real-name authentication, invoices (issue 4)
     "change_password": Route("POST", "/v1/accounts/{ref}/password"),
+    "start_password_reset": Route("POST", "/v1/accounts/{ref}/password-resets"),
+    "complete_password_reset": Route("POST", "/v1/password-resets/{request_id}/complete"),
+    "resend_password_reset": Route("POST", "/v1/password-resets/{request_id}/resend"),
+    "get_password_reset": Route("GET", "/v1/password-resets/{request_id}"),
     "get_realname": Route("GET", "/v1/accounts/{ref}/realname"),
     "submit_realname": Route("POST", "/v1/accounts/{ref}/realname"),
     "review_realname": Route("POST", "/v1/accounts/{ref}/realname/review"),
@@ -83,14 +87,6 @@ ROUTES: dict[str, Route] = {
     "list_invoice_addresses": Route("GET", "/v1/accounts/{ref}/invoice-addresses"),
     "request_invoice": Route("POST", "/v1/accounts/{ref}/invoices"),
     "list_invoices": Route("GET", "/v1/accounts/{ref}/invoices"),
-    # email / phone change (issue 3)
-    "start_change": Route("POST", "/v1/accounts/{ref}/changes"),
-    "latest_change": Route("GET", "/v1/accounts/{ref}/changes/latest"),
-    "get_change": Route("GET", "/v1/changes/{request_id}"),
-    "verify_change": Route("POST", "/v1/changes/{request_id}/verify"),
-    "set_change_address": Route("POST", "/v1/changes/{request_id}/address"),
-    "resend_change": Route("POST", "/v1/changes/{request_id}/resend"),
-    "cancel_change": Route("POST", "/v1/changes/{request_id}/cancel"),
     # cloud accounts, workspaces, settlement batches (issue 5)
     "add_cloud_account": Route("POST", "/v1/accounts/{ref}/cloud-accounts"),
     "list_cloud_accounts": Route("GET", "/v1/accounts/{ref}/cloud-accounts", scope=BINDINGS),
@@ -201,9 +197,15 @@ def _describe(name: str, route: Route) -> Operation:
 
 
 @cache
+def _describe_cached(name: str) -> Operation:
+    return _describe(name, ROUTES[name])
+
+
 def operations() -> dict[str, Operation]:
-    return {name: _describe(name, route) for name, route in ROUTES.items()}
+    """Every exposed operation (the server builds its routes from this)."""
+    return {name: _describe_cached(name) for name in ROUTES}
 
 
 def get(name: str) -> Operation | None:
-    return operations().get(name) if name in ROUTES else None
+    """One operation, described on first use (a CLI call needs only its own)."""
+    return _describe_cached(name) if name in ROUTES else None

@@ -9,14 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
 from guance_billing_cli.schemas.accounts import (
     AccountAdminUpdate,
     AccountCreate,
     AccountPublic,
     ProfileUpdate,
 )
-from guance_billing_cli.schemas.credentials import PasswordChange, PasswordChanged
+from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+from guance_billing_cli.schemas.credentials import (
+    PasswordChange,
+    PasswordChanged,
+    PasswordResetComplete,
+    PasswordResetPublic,
+    PasswordResetStart,
+)
 from guance_billing_cli.schemas.invoices import (
     InvoiceAddressCreate,
     InvoiceAddressPublic,
@@ -38,18 +44,18 @@ from guance_billing_cli.schemas.settlement import (
     WorkspaceFilter,
     WorkspacePublic,
 )
-from guance_billing_cli.schemas.verification import (
-    ChangeRequestPublic,
-    ChangeStart,
-    CodeSubmit,
-    NewAddress,
-)
 from guance_billing_cli.schemas.tokens import (
     LoginRequest,
     TokenCreate,
     TokenCreated,
     TokenPublic,
     WhoAmI,
+)
+from guance_billing_cli.schemas.verification import (
+    ChangeRequestPublic,
+    ChangeStart,
+    CodeSubmit,
+    NewAddress,
 )
 
 
@@ -71,6 +77,16 @@ class BillingClient(Protocol):
 
     # -- passwords, real-name authentication, invoices (issue 4) -----------------
     def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged: ...
+    def start_password_reset(self, ref: str, data: PasswordResetStart) -> PasswordResetPublic: ...
+    def complete_password_reset(
+        self, request_id: str, data: PasswordResetComplete, *, account: str | None = None
+    ) -> PasswordResetPublic: ...
+    def resend_password_reset(
+        self, request_id: str, *, account: str | None = None
+    ) -> PasswordResetPublic: ...
+    def get_password_reset(
+        self, request_id: str, *, account: str | None = None
+    ) -> PasswordResetPublic: ...
     def get_realname(self, ref: str) -> RealnamePublic: ...
     def submit_realname(self, ref: str, data: RealnameSubmit) -> RealnamePublic: ...
     def review_realname(self, ref: str, data: RealnameReview) -> RealnamePublic: ...

@@ -56,7 +56,9 @@ def keyring_problem() -> str | None:
     if isinstance(backend, fail.Keyring) or (
         isinstance(backend, chainer.ChainerBackend) and not backend.backends
     ):
-        return "no OS keyring backend is available (no Secret Service, Keychain or Credential Locker)"
+        return (
+            "no OS keyring backend is available (no Secret Service, Keychain or Credential Locker)"
+        )
     return None
 
 

@@ -78,8 +78,13 @@ def send_email(settings: Any, *, to: str, subject: str, body: str) -> str:
     if host:
         from guance_billing_cli.delivery import smtp
 
-        smtp.deliver(smtp.SmtpConfig.from_settings(settings), sender=sender, to=to,
-                     subject=subject, body=body)
+        smtp.deliver(
+            smtp.SmtpConfig.from_settings(settings),
+            sender=sender,
+            to=to,
+            subject=subject,
+            body=body,
+        )
         return "smtp"
     from guance_billing_cli.delivery import maildir
 

@@ -34,12 +34,16 @@ def deliver(url: str, *, to: str, text: str, token: str | None) -> None:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         response = httpx.post(
-            url, json={"to": to, "text": text}, headers=headers, timeout=TIMEOUT,
+            url,
+            json={"to": to, "text": text},
+            headers=headers,
+            timeout=TIMEOUT,
             follow_redirects=False,
         )
     except httpx.HTTPError as exc:
         raise Unavailable(f"SMS webhook {_display(url)} failed: {type(exc).__name__}") from None
     if not 200 <= response.status_code < 300:
         raise Unavailable(
-            f"SMS webhook {_display(url)} answered HTTP {response.status_code}; the SMS was not sent"
+            f"SMS webhook {_display(url)} answered HTTP {response.status_code}; "
+            "the SMS was not sent"
         )

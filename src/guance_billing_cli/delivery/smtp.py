@@ -34,8 +34,9 @@ class SmtpConfig:
         try:
             port = int(raw_port) if raw_port not in (None, "") else (587 if starttls else 25)
         except ValueError:
-            raise InvalidInput(f"config smtp.port must be a number, not {raw_port!r}",
-                               field="smtp.port") from None
+            raise InvalidInput(
+                f"config smtp.port must be a number, not {raw_port!r}", field="smtp.port"
+            ) from None
         user = setting(settings, "smtp.user") or None
         return cls(host=host, port=port, starttls=starttls, user=str(user) if user else None)
 

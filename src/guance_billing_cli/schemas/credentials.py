@@ -15,3 +15,36 @@ class PasswordChange(BaseModel):
 class PasswordChanged(BaseModel):
     account_id: str
     changed_at: datetime
+
+
+RESET_CHANNELS: tuple[str, ...] = ("email", "phone")
+RESET_STATES: tuple[str, ...] = ("awaiting_code", "completed", "cancelled", "failed", "expired")
+
+
+class PasswordResetStart(BaseModel):
+    """Send a reset code to the account's login email (default) or phone."""
+
+    via: str = "email"
+
+
+class PasswordResetComplete(BaseModel):
+    code: SecretStr
+    new_password: SecretStr
+
+
+class PasswordResetPublic(BaseModel):
+    """A password reset request. ``sent_to`` is masked, in JSON too."""
+
+    request_id: str
+    kind: str = "password_reset"
+    state: str
+    account_id: str
+    via: str
+    sent_to: str
+    #: the code's expiry while the request is open; None once finished
+    expires_at: datetime | None
+    attempts_left: int
+    sends_left: int
+    resend_available_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

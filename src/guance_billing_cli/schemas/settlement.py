@@ -7,7 +7,7 @@ workspace states), which the CLI, the services and the docs share.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -168,6 +168,9 @@ class BatchResult(BaseModel):
         return self.summary.get("refused", 0)
 
 
+RowResult = dict[str, Any]
+
+
 def row_result(
     *,
     workspace_id: str | None,
@@ -176,8 +179,46 @@ def row_result(
     from_: str | None = None,
     to: str | None = None,
     line: int | None = None,
-) -> BatchRowResult:
-    """A row result built without validation: batches make thousands of them."""
-    return BatchRowResult.model_construct(
-        workspace_id=workspace_id, result=result, reason=reason, from_=from_, to=to, line=line
+) -> RowResult:
+    """One row's result as a plain dict (a ``BatchRowResult`` once the batch is built).
+
+    Batches make thousands of these; pydantic validates the whole list at once in
+    ``batch_result``, much faster than a model per row.
+    """
+    return {
+        "workspace_id": workspace_id,
+        "result": result,
+        "reason": reason,
+        "from": from_,
+        "to": to,
+        "line": line,
+    }
+
+
+def batch_result(
+    operation: str,
+    results: list[RowResult],
+    kinds: tuple[str, ...],
+    *,
+    dry_run: bool,
+    cloud_account_id: str | None = None,
+) -> BatchResult:
+    summary = dict.fromkeys(kinds, 0)
+    for row in results:
+        summary[row["result"]] = summary.get(row["result"], 0) + 1
+    return BatchResult.model_validate(
+        {
+            "operation": operation,
+            "cloud_account_id": cloud_account_id,
+            "dry_run": dry_run,
+            "results": results,
+            "summary": summary,
+        }
     )
+
+
+def batch_items(rows: list[dict[str, Any]]) -> list[BatchItem]:
+    """Validate a whole parsed batch file at once (pydantic-core, not a model per call)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[BatchItem]).validate_python(rows)

@@ -63,7 +63,9 @@ class RequestClient(LocalClient):
 class Backend:
     """The store behind the app: one engine shared by every request."""
 
-    def __init__(self, store_url: str, *, settings: Any = None, migrate: bool | None = None) -> None:
+    def __init__(
+        self, store_url: str, *, settings: Any = None, migrate: bool | None = None
+    ) -> None:
         if migrate is None:
             migrate = store_url.startswith("sqlite")
         self.store_url = store_url
@@ -120,7 +122,9 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
 _EMPTY = object()
 
 
-def _run(backend: Backend, op: Operation, actor: Actor, request_id: str, kwargs: dict[str, Any]) -> Any:
+def _run(
+    backend: Backend, op: Operation, actor: Actor, request_id: str, kwargs: dict[str, Any]
+) -> Any:
     auth.check_scope(actor, op)
     client = RequestClient(backend, actor, request_id)
     result = getattr(client, op.name)(**kwargs)
@@ -163,8 +167,10 @@ def _signature(op: Operation, bearer: HTTPBearer) -> inspect.Signature:
             marker = Body() if op.body_is_model else Body(embed=True)
         params.append(
             inspect.Parameter(
-                p.name, inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[p.annotation, marker], default=default,
+                p.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[p.annotation, marker],
+                default=default,
             )
         )
     return inspect.Signature(params)
@@ -192,8 +198,14 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
     else:
         extra["response_model"] = op.returns
     app.add_api_route(
-        op.path, endpoint, methods=[op.method], name=op.name, operation_id=op.name,
-        summary=op.name.replace("_", " "), description=doc, **extra,
+        op.path,
+        endpoint,
+        methods=[op.method],
+        name=op.name,
+        operation_id=op.name,
+        summary=op.name.replace("_", " "),
+        description=doc,
+        **extra,
     )
 
 
@@ -210,7 +222,9 @@ def create_app(store_url: str, *, settings: Any = None, migrate: bool | None = N
         description="Guance Billing Center administration API (one endpoint per CLI operation).",
     )
     app.state.backend = backend
-    bearer = HTTPBearer(auto_error=False, description="A token from `server token create` or `auth login`.")
+    bearer = HTTPBearer(
+        auto_error=False, description="A token from `server token create` or `auth login`."
+    )
 
     @app.exception_handler(BillingError)
     async def _billing_error(_request: Request, exc: BillingError) -> JSONResponse:

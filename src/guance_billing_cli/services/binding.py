@@ -20,7 +20,8 @@ from sqlalchemy import Table, update
 from guance_billing_cli.schemas.settlement import (
     BatchItem,
     BatchResult,
-    BatchRowResult,
+    RowResult,
+    batch_result,
     row_result,
 )
 from guance_billing_cli.services import accounts, audit, authz, cloud, workspaces
@@ -49,11 +50,11 @@ class _Rows:
 
     def precheck(
         self, item: BatchItem, account_id: str | None
-    ) -> tuple[str, Any, BatchRowResult | None]:
+    ) -> tuple[str, Any, RowResult | None]:
         """(id, row, final result or None when the rules still have to decide)."""
         ws_id = (item.workspace_id or "").strip()
 
-        def refused(reason: str, row: Any = None) -> tuple[str, Any, BatchRowResult]:
+        def refused(reason: str, row: Any = None) -> tuple[str, Any, RowResult]:
             current = rules.describe(row.settlement, row.cloud_account_id) if row else None
             return (
                 ws_id,
@@ -98,14 +99,14 @@ class _Rows:
 
 
 def _finish(
-    operation: str, results: list[BatchRowResult], *, dry_run: bool, cloud_id: str | None = None
+    operation: str, results: list[RowResult], *, dry_run: bool, cloud_id: str | None = None
 ) -> BatchResult:
-    return BatchResult(
-        operation=operation,  # type: ignore[arg-type]
-        cloud_account_id=cloud_id,
+    return batch_result(
+        operation,
+        results,
+        ("bound", "unbound", "unchanged", "refused"),
         dry_run=dry_run,
-        results=results,
-        summary=workspaces.summarize(results, ("bound", "unbound", "unchanged", "refused")),
+        cloud_account_id=cloud_id,
     )
 
 
@@ -133,20 +134,21 @@ def bind(
     provider = target_cloud.provider
     target = rules.describe(provider, target_cloud.id)
     now = ctx.now()
+    # Plain locals: ORM attribute access inside a 10,000-row loop adds up.
+    cloud_id, cloud_status, cloud_owner = target_cloud.id, target_cloud.status, owner.id
+    arbitrary = owner.arbitrary_settlement
     rows = _Rows(ctx, items, progress)
-    results: list[BatchRowResult] = []
+    results: list[RowResult] = []
     switch_method: list[str] = []  # settlement method changes: counts as the month's change
     same_method: list[str] = []  # another cloud account of the same provider
     before: dict[str, str] = {}
     for item in items:
-        ws_id, row, result = rows.precheck(item, target_cloud.account_id)
+        ws_id, row, result = rows.precheck(item, cloud_owner)
         if result is None:
-            result = _decide_bind(
-                row, target_cloud.id, provider, target, owner, target_cloud.status, now
-            )
-            result.line = item.line
-            if result.result == "bound":
-                before[ws_id] = str(result.from_)
+            result = _decide_bind(row, cloud_id, provider, target, arbitrary, cloud_status, now)
+            result["line"] = item.line
+            if result["result"] == "bound":
+                before[ws_id] = str(result["from"])
                 (switch_method if row.settlement != provider else same_method).append(ws_id)
         results.append(result)
     if not dry_run and before:
@@ -175,13 +177,13 @@ def _decide_bind(
     cloud_id: str,
     provider: str,
     target: str,
-    owner: Account,
+    arbitrary: bool,
     status: str,
     now: datetime,
-) -> BatchRowResult:
+) -> RowResult:
     current = rules.describe(row.settlement, row.cloud_account_id)
 
-    def result(kind: str, reason: str | None = None) -> BatchRowResult:
+    def result(kind: str, reason: str | None = None) -> RowResult:
         return row_result(
             workspace_id=row.id,
             result=kind,  # type: ignore[arg-type]
@@ -190,11 +192,11 @@ def _decide_bind(
             to=target,
         )
 
-    if row.cloud_account_id == cloud_id and row.settlement == provider:
-        return result("unchanged", "already bound to this cloud account")
     if status != "subscribed":
         return result("refused", f"cloud account {cloud_id} is unsubscribed")
-    if not rules.site_allows(row.site, provider, arbitrary=owner.arbitrary_settlement):
+    if row.cloud_account_id == cloud_id and row.settlement == provider:
+        return result("unchanged", "already bound to this cloud account")
+    if not rules.site_allows(row.site, provider, arbitrary=arbitrary):
         return result("refused", rules.site_refusal(row.site, provider))
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
         return result("refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider))
@@ -216,15 +218,15 @@ def unbind(
     account_id = accounts.find_account(ctx, account_ref).id if account_ref else None
     now = ctx.now()
     rows = _Rows(ctx, items, progress)
-    results: list[BatchRowResult] = []
+    results: list[RowResult] = []
     before: dict[str, dict[str, str]] = {}
     for item in items:
         ws_id, row, result = rows.precheck(item, account_id)
         if result is None:
             result = _decide_unbind(row, now)
-            result.line = item.line
-            if result.result == "unbound":
-                before.setdefault(row.account_id, {})[ws_id] = str(result.from_)
+            result["line"] = item.line
+            if result["result"] == "unbound":
+                before.setdefault(row.account_id, {})[ws_id] = str(result["from"])
         results.append(result)
     if not dry_run and before:
         changed = [ws for group in before.values() for ws in group]
@@ -253,10 +255,10 @@ def unbind(
     return _finish("unbind", results, dry_run=dry_run)
 
 
-def _decide_unbind(row: Any, now: datetime) -> BatchRowResult:
+def _decide_unbind(row: Any, now: datetime) -> RowResult:
     current = rules.describe(row.settlement, row.cloud_account_id)
 
-    def result(kind: str, reason: str | None = None) -> BatchRowResult:
+    def result(kind: str, reason: str | None = None) -> RowResult:
         return row_result(
             workspace_id=row.id,
             result=kind,  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, CloudAccount, Workspace
 
-W = cast(Table, Workspace.__table__)
+W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
 
 ACCOUNT_ID_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "aws": (re.compile(r"\d{12}"), "an AWS account id is 12 digits"),
@@ -239,7 +239,7 @@ def unsubscribe(
         ]
         account = ctx.session.get(Account, cloud.account_id)
         assert account is not None
-        notice_to = account.email
+        notice_to = account.email if ids else None
     else:
         conn.execute(
             update(W)
@@ -273,7 +273,10 @@ def unsubscribe(
             body=_fallback_notice(cloud, ids),
         )
     return UnsubscribeResult(
-        **to_public(cloud, 0).model_dump(), changed=True, affected=affected, notice_sent_to=notice_to
+        **to_public(cloud, 0).model_dump(),
+        changed=True,
+        affected=affected,
+        notice_sent_to=notice_to,
     )
 
 

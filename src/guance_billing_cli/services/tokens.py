@@ -120,14 +120,21 @@ def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
             field="account",
         )
     return _issue(
-        ctx, name=name, role=data.role, account_id=account_id, scopes=data.scopes,
-        expires_in_days=data.expires_in_days, action="token.create",
+        ctx,
+        name=name,
+        role=data.role,
+        account_id=account_id,
+        scopes=data.scopes,
+        expires_in_days=data.expires_in_days,
+        action="token.create",
     )
 
 
 def list_tokens(ctx: ServiceContext) -> Iterator[TokenPublic]:
     authz.require_support(ctx.actor, "listing tokens")
-    for row in ctx.session.exec(select(ApiToken).order_by(col(ApiToken.created_at), col(ApiToken.id))):
+    for row in ctx.session.exec(
+        select(ApiToken).order_by(col(ApiToken.created_at), col(ApiToken.id))
+    ):
         yield to_public(row)
 
 
@@ -146,7 +153,10 @@ def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
         row.revoked_at = ctx.now()
         ctx.session.add(row)
         audit.record(
-            ctx, action="token.revoke", target=row.id, account_id=row.account_id,
+            ctx,
+            action="token.revoke",
+            target=row.id,
+            account_id=row.account_id,
             after={"revoked_at": row.revoked_at.isoformat()},
         )
     return to_public(row)
@@ -155,8 +165,10 @@ def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
 def authenticate(ctx: ServiceContext, *, token: str) -> Actor:
     """The actor a bearer token stands for; AuthenticationFailed (exit 4) otherwise."""
     row = ctx.session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or (
-        row.expires_at is not None and row.expires_at <= ctx.now()
+    if (
+        row is None
+        or row.revoked_at is not None
+        or (row.expires_at is not None and row.expires_at <= ctx.now())
     ):
         raise AuthenticationFailed("the token is invalid, expired or revoked; log in again")
     return Actor(
@@ -243,8 +255,13 @@ def issue_login_token(
         request_id=ctx.request_id,
     )
     return _issue(
-        owner_ctx, name=clean_token_name(name[:64]), role="owner", account_id=account.id,
-        scopes=[], expires_in_days=LOGIN_TOKEN_DAYS, action="auth.login",
+        owner_ctx,
+        name=clean_token_name(name[:64]),
+        role="owner",
+        account_id=account.id,
+        scopes=[],
+        expires_in_days=LOGIN_TOKEN_DAYS,
+        action="auth.login",
     )
 
 
@@ -253,12 +270,17 @@ def logout(ctx: ServiceContext) -> TokenPublic:
     token_id = ctx.actor.token_id
     row = ctx.session.get(ApiToken, token_id) if token_id else None
     if row is None:
-        raise InvalidInput("this session does not use a server token; nothing to revoke", field="token")
+        raise InvalidInput(
+            "this session does not use a server token; nothing to revoke", field="token"
+        )
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
         ctx.session.add(row)
         audit.record(
-            ctx, action="auth.logout", target=row.id, account_id=row.account_id,
+            ctx,
+            action="auth.logout",
+            target=row.id,
+            account_id=row.account_id,
             after={"revoked_at": row.revoked_at.isoformat()},
         )
     return to_public(row)

@@ -253,16 +253,22 @@ def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> Non
         before = {"state": req.state}
         _finish(ctx, req, "expired", now)
         audit.record(
-            ctx, action=f"{kind.name}.change.expire", target=req.id, account_id=req.account_id,
-            before=before, after={"state": "expired"},
+            ctx,
+            action=f"{kind.name}.change.expire",
+            target=req.id,
+            account_id=req.account_id,
+            before=before,
+            after={"state": "expired"},
         )
         raise VerificationFailed(
             f"the code expired; {kind.name} change request {req.id} is expired: {restart}",
-            state="expired", request_id=req.id,
+            state="expired",
+            request_id=req.id,
         ).keep_changes()
     raise VerificationFailed(
         f"{kind.name} change request {req.id} is {state}: {restart}",
-        state=state, request_id=req.id,
+        state=state,
+        request_id=req.id,
     )
 
 
@@ -296,6 +302,8 @@ def start_change(
     """
     spec = kind_of(kind)
     account = accounts.find_account(ctx, ref)
+    # Serialize concurrent starts for one account (SQLite already does: BEGIN IMMEDIATE).
+    ctx.session.exec(select(Account.id).where(Account.id == account.id).with_for_update()).one()
     new = spec.validate(new_address) if new_address is not None else None
     if new is not None:
         _check_new_address(ctx, spec, account, new)
@@ -322,8 +330,12 @@ def start_change(
         before = {"state": old.state}
         _finish(ctx, old, "expired" if effective_state(old, now) == "expired" else "cancelled", now)
         audit.record(
-            ctx, action=f"{spec.name}.change.cancel", target=old.id, account_id=account.id,
-            before=before, after={"state": old.state, "reason": "superseded"},
+            ctx,
+            action=f"{spec.name}.change.cancel",
+            target=old.id,
+            account_id=account.id,
+            before=before,
+            after={"state": old.state, "reason": "superseded"},
         )
     req = ChangeRequest(
         id=new_id("chg"),
@@ -338,7 +350,10 @@ def start_change(
     ctx.session.add(req)
     _send_code(ctx, req, target="current")
     audit.record(
-        ctx, action=f"{spec.name}.change.start", target=req.id, account_id=account.id,
+        ctx,
+        action=f"{spec.name}.change.start",
+        target=req.id,
+        account_id=account.id,
         after=_audit_view(req, now),
     )
     return to_public(req, now)
@@ -364,7 +379,8 @@ def verify_change(
     if not CODE_RE.fullmatch(value):
         raise VerificationFailed(
             f"malformed code: a code is 6 digits; {left} attempt(s) left",
-            attempts_left=left, state=req.state,
+            attempts_left=left,
+            state=req.state,
         )
     candidate = code_hash(_hmac_key(ctx), request_id=req.id, target=req.code_target, code=value)
     if not hmac.compare_digest(candidate, req.code_hash):
@@ -382,8 +398,12 @@ def verify_change(
             ctx.session.add(req)
             message = f"wrong code; {left} attempt(s) left"
         audit.record(
-            ctx, action=f"{spec.name}.change.wrong_code", target=req.id,
-            account_id=req.account_id, before=before, after=_audit_view(req, now),
+            ctx,
+            action=f"{spec.name}.change.wrong_code",
+            target=req.id,
+            account_id=req.account_id,
+            before=before,
+            after=_audit_view(req, now),
         )
         raise VerificationFailed(message, attempts_left=left, state=req.state).keep_changes()
 
@@ -401,8 +421,12 @@ def verify_change(
             req.expires_at = now + CODE_TTL  # the window to give the new address
             ctx.session.add(req)
         audit.record(
-            ctx, action=f"{spec.name}.change.confirm_current", target=req.id,
-            account_id=req.account_id, before=before, after=_audit_view(req, now),
+            ctx,
+            action=f"{spec.name}.change.confirm_current",
+            target=req.id,
+            account_id=req.account_id,
+            before=before,
+            after=_audit_view(req, now),
         )
     else:
         _apply(ctx, spec, req, now)
@@ -427,7 +451,10 @@ def _apply(ctx: ServiceContext, spec: Kind, req: ChangeRequest, now: datetime) -
     _finish(ctx, req, "completed", now)
     ctx.session.flush()
     audit.record(
-        ctx, action=f"{spec.name}.change", target=account.id, account_id=account.id,
+        ctx,
+        action=f"{spec.name}.change",
+        target=account.id,
+        account_id=account.id,
         before={spec.name: old, "request_id": req.id},
         after={spec.name: req.new_address, "request_id": req.id},
     )
@@ -462,8 +489,11 @@ def set_new_address(
     req.sends = 0
     _send_code(ctx, req, target="new")
     audit.record(
-        ctx, action=f"{spec.name}.change.new_address", target=req.id,
-        account_id=req.account_id, after=_audit_view(req, now),
+        ctx,
+        action=f"{spec.name}.change.new_address",
+        target=req.id,
+        account_id=req.account_id,
+        after=_audit_view(req, now),
     )
     return to_public(req, now)
 
@@ -477,9 +507,7 @@ def resend(
     now = ctx.now()
     _require_open(ctx, req, now)
     if req.code_target is None:
-        raise RuleViolation(
-            f"no code to resend: give the new {spec.label} first", state=req.state
-        )
+        raise RuleViolation(f"no code to resend: give the new {spec.label} first", state=req.state)
     if req.sends >= MAX_SENDS:
         raise RateLimited(
             f"at most {MAX_SENDS} codes are sent to one address per request; "
@@ -497,7 +525,10 @@ def resend(
             )
     _send_code(ctx, req, target=req.code_target)
     audit.record(
-        ctx, action=f"{spec.name}.change.resend", target=req.id, account_id=req.account_id,
+        ctx,
+        action=f"{spec.name}.change.resend",
+        target=req.id,
+        account_id=req.account_id,
         after=_audit_view(req, now),
     )
     return to_public(req, now)
@@ -516,8 +547,12 @@ def cancel(
     before = {"state": req.state}
     _finish(ctx, req, "cancelled", now)
     audit.record(
-        ctx, action=f"{spec.name}.change.cancel", target=req.id, account_id=req.account_id,
-        before=before, after={"state": "cancelled"},
+        ctx,
+        action=f"{spec.name}.change.cancel",
+        target=req.id,
+        account_id=req.account_id,
+        before=before,
+        after={"state": "cancelled"},
     )
     return to_public(req, now)
 

@@ -7,7 +7,7 @@ stream with ``yield_per`` so memory stays flat however many rows there are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,12 +19,13 @@ from guance_billing_cli.schemas.settlement import (
     WORKSPACE_STATES,
     BatchItem,
     BatchResult,
-    BatchRowResult,
+    RowResult,
     UnlockRequest,
     WorkspaceChange,
     WorkspaceCreate,
     WorkspaceFilter,
     WorkspacePublic,
+    batch_result,
     row_result,
 )
 from guance_billing_cli.services import accounts, audit, authz
@@ -32,7 +33,7 @@ from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, Workspace
 
-W = cast(Table, Workspace.__table__)
+W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
 CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
 Progress = Callable[[int, int], None]
 
@@ -157,7 +158,7 @@ def add_batch(
         if item.error is None and item.workspace_id:
             wanted.append(item.workspace_id.strip())
     existing = {row.id: row for row in fetch(ctx, wanted, progress=progress, total=len(items))}
-    results: list[BatchRowResult] = []
+    results: list[RowResult] = []
     first_line: dict[str, int | None] = {}
     new_rows: list[dict[str, Any]] = []
     for item in items:
@@ -193,12 +194,7 @@ def add_batch(
         )
     if progress:
         progress(len(items), len(items))
-    return BatchResult(
-        operation="add",
-        dry_run=dry_run,
-        results=results,
-        summary=summarize(results, ("added", "unchanged", "refused")),
-    )
+    return batch_result("add", results, ("added", "unchanged", "refused"), dry_run=dry_run)
 
 
 def _classify_add(
@@ -207,10 +203,10 @@ def _classify_add(
     account_id: str,
     existing: dict[str, Any],
     first_line: dict[str, int | None],
-) -> BatchRowResult | None:
+) -> RowResult | None:
     """A final result for the row, or None when the row is to be added."""
 
-    def refused(reason: str) -> BatchRowResult:
+    def refused(reason: str) -> RowResult:
         return row_result(
             workspace_id=ws_id or None, result="refused", reason=reason, line=item.line
         )
@@ -247,13 +243,6 @@ def _classify_add(
     return refused(_taken(row, account_id, name, site))
 
 
-def summarize(results: Iterable[BatchRowResult], kinds: Sequence[str]) -> dict[str, int]:
-    summary = dict.fromkeys(kinds, 0)
-    for result in results:
-        summary[result.result] = summary.get(result.result, 0) + 1
-    return summary
-
-
 def fetch(
     ctx: ServiceContext,
     ids: Sequence[str],
@@ -268,7 +257,7 @@ def fetch(
     """
     from guance_billing_cli.store.models import CloudAccount
 
-    C = cast(Table, CloudAccount.__table__)
+    C = cast(Table, CloudAccount.__table__)  # type: ignore[attr-defined]
     unique = list(dict.fromkeys(ids))
     conn = ctx.session.connection()
     done = 0
@@ -437,7 +426,9 @@ def unlock_workspace(
     ctx.session.expire(workspace)
     fresh = ctx.session.get(Workspace, workspace.id)
     assert fresh is not None
-    return WorkspaceChange(workspace=to_public(fresh, ctx.now()), changed=True)
+    return WorkspaceChange(
+        workspace=to_public(fresh, ctx.now()), changed=outcome.result in ("bound", "unbound")
+    )
 
 
 def dissolve_workspace(

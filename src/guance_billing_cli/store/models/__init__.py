@@ -17,6 +17,7 @@ TABLES: dict[str, str] = {
     "CloudAccount": "cloud",
     "Workspace": "cloud",
     "PasswordAttempt": "credentials",
+    "PasswordReset": "credentials",
     "InvoiceAddress": "invoices",
     "InvoiceRequest": "invoices",
     "InvoiceTitle": "invoices",
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from guance_billing_cli.store.models.accounts import Account
     from guance_billing_cli.store.models.audit import AuditEvent
     from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
-    from guance_billing_cli.store.models.credentials import PasswordAttempt
+    from guance_billing_cli.store.models.credentials import PasswordAttempt, PasswordReset
     from guance_billing_cli.store.models.invoices import (
         InvoiceAddress,
         InvoiceRequest,

@@ -18,7 +18,9 @@ class ApiToken(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     name: str = Field(max_length=64)
     role: str = Field(max_length=16)
-    account_id: str | None = Field(default=None, foreign_key="accounts.id", max_length=32, index=True)
+    account_id: str | None = Field(
+        default=None, foreign_key="accounts.id", max_length=32, index=True
+    )
     scopes: str = Field(default="", max_length=255)  # space-separated; empty = unrestricted
     prefix: str = Field(max_length=16)
     token_hash: str = Field(unique=True, index=True, max_length=64)

@@ -29,6 +29,23 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_password_attempts_account_id", "password_attempts", ["account_id"])
+    op.create_table(
+        "password_resets",
+        sa.Column("id", sa.String(32), primary_key=True),
+        _account_fk(),
+        sa.Column("via", sa.String(8), nullable=False),
+        sa.Column("address", sa.String(254), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=True),
+        sa.Column("expires_at", UTCDateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("sends", sa.Integer(), nullable=False),
+        sa.Column("last_sent_at", UTCDateTime(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_password_resets_account_id", "password_resets", ["account_id"])
 
     op.create_table(
         "realname_submissions",
@@ -99,4 +116,5 @@ def downgrade() -> None:
     op.drop_table("invoice_addresses")
     op.drop_table("invoice_titles")
     op.drop_table("realname_submissions")
+    op.drop_table("password_resets")
     op.drop_table("password_attempts")

@@ -1,0 +1,114 @@
+"""Reliability under real processes: concurrent writers and SIGKILL mid-batch.
+
+These start real `python -m guance_billing_cli` processes on one SQLite store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PROCESSES = 8
+PER_PROCESS = 100
+
+
+def gb(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "GUANCE_BILLING_ACCOUNT": "acme"}
+    return subprocess.run([sys.executable, "-m", "guance_billing_cli", *args], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+                          **kwargs)
+
+
+def popen(home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "GUANCE_BILLING_ACCOUNT": "acme"}
+    return subprocess.Popen([sys.executable, "-m", "guance_billing_cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+
+
+def setup_store(home: Path, workspaces: int) -> str:
+    created = gb(home, "account", "create", "--username", "acme", "--company-name", "Acme",
+                 "--email", "ops@acme.com", "--phone", "+8613800138000")
+    assert created.returncode == 0, created.stderr
+    csv_path = home / "workspaces.csv"
+    csv_path.write_text("id,name,site\n" + "".join(f"ws-{i:05d},W{i},us1\n" for i in range(workspaces)))
+    added = gb(home, "workspace", "add", "--from-file", str(csv_path), "--json")
+    assert added.returncode == 0, added.stderr[-2000:]
+    cloud = gb(home, "cloud", "add", "--provider", "aws", "--account-id", "123456789012", "--json")
+    assert cloud.returncode == 0, cloud.stderr
+    return str(json.loads(cloud.stdout)["id"])
+
+
+def bound_count(db: Path, cloud_id: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(
+            "SELECT count(*) FROM workspaces WHERE cloud_account_id = ?", (cloud_id,)
+        ).fetchone()[0])
+
+
+@pytest.mark.slow
+def test_eight_processes_bind_and_read_at_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cloud_id = setup_store(home, PROCESSES * PER_PROCESS)
+    parts = []
+    for p in range(PROCESSES):
+        part = home / f"part-{p}.txt"
+        part.write_text("".join(f"ws-{p * PER_PROCESS + i:05d}\n" for i in range(PER_PROCESS)))
+        parts.append(part)
+    procs = [popen(home, "cloud", "bind", cloud_id, "--from-file", str(part), "--json")
+             for part in parts]
+    readers = [popen(home, "workspace", "list", "--json") for _ in range(PROCESSES)]
+    outcomes = [(proc, *proc.communicate(timeout=300)) for proc in procs + readers]
+    for proc, out, err in outcomes:
+        assert proc.returncode == 0, err[-2000:]
+        assert "database is locked" not in err
+    results = [r for proc, out, _ in outcomes[:PROCESSES] for r in json.loads(out)["results"]]
+    assert len(results) == PROCESSES * PER_PROCESS
+    assert {r["result"] for r in results} == {"bound"}
+    assert len({r["workspace_id"] for r in results}) == PROCESSES * PER_PROCESS
+    assert bound_count(home / "billing.db", cloud_id) == PROCESSES * PER_PROCESS
+    for _, out, _ in outcomes[PROCESSES:]:
+        assert len(json.loads(out)) == PROCESSES * PER_PROCESS
+    assert gb(home, "audit", "verify").returncode == 0
+
+
+@pytest.mark.slow
+def test_sigkill_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    total = 10_000
+    cloud_id = setup_store(home, total)
+    db = home / "billing.db"
+    ids = home / "all.txt"
+    ids.write_text("".join(f"ws-{i:05d}\n" for i in range(total)))
+    wal = db.with_name("billing.db-wal")
+    baseline = wal.stat().st_size if wal.exists() else 0
+    proc = popen(home, "cloud", "bind", cloud_id, "--from-file", str(ids), "--json")
+    deadline = time.monotonic() + 60
+    # Kill as soon as the batch starts writing (the WAL grows), i.e. mid-transaction.
+    while time.monotonic() < deadline and proc.poll() is None:
+        if wal.exists() and wal.stat().st_size > baseline:
+            break
+        time.sleep(0.005)
+    killed_mid_way = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    count = bound_count(db, cloud_id)
+    assert count in (0, total), f"partial batch: {count} of {total} bound"
+    if killed_mid_way:
+        print(f"\nkilled mid-batch; {count} of {total} bound afterwards")
+    assert gb(home, "audit", "verify").returncode == 0
+    rerun = gb(home, "cloud", "bind", cloud_id, "--from-file", str(ids), "--json")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert bound_count(db, cloud_id) == total
+    summary = json.loads(rerun.stdout)["summary"]
+    assert summary["bound"] + summary["unchanged"] == total
