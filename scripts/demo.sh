@@ -56,4 +56,70 @@ echo; echo "\$ sms_code +8613812345678 | guance-billing phone verify $REQ --code
 sms_code +8613812345678 | guance-billing phone verify "$REQ" --code-stdin --json | grep '"state"'
 gb phone status "$REQ"
 
+# --- cloud accounts, workspaces and settlement batches (issue 5) --------------------
+# ids of the cloud accounts just registered, read from --json
+AWS_CLOUD="$(guance-billing cloud add --provider aws --account-id 1234-5678-9012 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+echo; echo "\$ guance-billing cloud add --provider aws --account-id 1234-5678-9012 --json  # id: $AWS_CLOUD"
+ALI_CLOUD="$(guance-billing cloud add --provider aliyun --account-id 1234567890123456 --instance-id cmgj00012345 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+echo; echo "\$ guance-billing cloud add --provider aliyun --account-id 1234567890123456 --instance-id cmgj00012345 --json  # id: $ALI_CLOUD"
+BATCH="$GUANCE_BILLING_HOME/workspaces.csv"
+cat > "$BATCH" <<'CSV'
+id,name,site
+wksp_web_us,Web (Oregon),us1
+wksp_api_eu,API (Frankfurt),eu1
+wksp_data_sg,Data (Singapore),ap1
+wksp_shop_hz,Shop (Hangzhou),cn1
+wksp_shop_hk,Shop (Hong Kong),cn6
+CSV
+gb workspace add --from-file "$BATCH"
+gb workspace add --id wksp_jkt --name "Jakarta edge" --site id1
+gb workspace list
+IDS="$GUANCE_BILLING_HOME/bind-aws.txt"
+printf '# CI: settle the AWS-site workspaces through AWS\nwksp_web_us\nwksp_api_eu\nwksp_data_sg\nwksp_shop_hz\n' > "$IDS"
+echo; echo "\$ cat bind-aws.txt"; cat "$IDS"
+echo; echo "\$ guance-billing cloud bind $AWS_CLOUD --from-file bind-aws.txt   # wksp_shop_hz is on an Alibaba site"
+guance-billing cloud bind "$AWS_CLOUD" --from-file "$IDS" || echo "(exit $?: some rows refused, the others bound)"
+echo; echo "\$ guance-billing cloud bind $AWS_CLOUD --from-file bind-aws.txt --output csv   # rerun: nothing changes"
+guance-billing cloud bind "$AWS_CLOUD" --from-file "$IDS" --output csv || echo "(exit $?: the Alibaba-site row is still refused)"
+gb cloud bind "$ALI_CLOUD" wksp_shop_hz wksp_shop_hk --json
+gb cloud list
+gb cloud unsubscribe "$ALI_CLOUD" --yes
+echo; echo "\$ # the notice in the Maildir outbox:"
+python3 -c 'import mailbox,sys; b=mailbox.Maildir(sys.argv[1],create=False); m=[m for m in b if "unsubscribed" in m["Subject"]][-1]; print("To:", m["To"]); print("Subject:", m["Subject"])' \
+    "$GUANCE_BILLING_HOME/outbox/mail"
+gb cloud unsubscribe "$AWS_CLOUD" --yes
+gb workspace list --state countdown
+gb workspace show wksp_web_us
+
+# --- password, real-name authentication and invoices (issue 4) -----------------------
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+echo; echo "\$ printf 'x\ny\n' | guance-billing password change --password-stdin   # acme has no password yet"
+printf 'x\ny\n' | guance-billing password change --password-stdin || echo "(exit $?: use password reset)"
+PWR="$(guance-billing password reset --via phone --json | json_field request_id)"
+echo; echo "\$ guance-billing password reset --via phone --json  # request_id: $PWR"
+echo; echo "\$ { sms_code +8613812345678; echo 'Blue-Harbor-42'; } | guance-billing password reset $PWR --code-stdin --password-stdin"
+{ sms_code +8613812345678; echo 'Blue-Harbor-42'; } | guance-billing password reset "$PWR" --code-stdin --password-stdin
+echo; echo "\$ printf 'Not-My-Password-1\\nGreen-Valley-77\\n' | guance-billing password change --password-stdin"
+printf 'Not-My-Password-1\nGreen-Valley-77\n' | guance-billing password change --password-stdin || echo "(exit $?: wrong current password)"
+echo; echo "\$ printf 'Blue-Harbor-42\\nGreen-Valley-77\\n' | guance-billing password change --password-stdin --json"
+printf 'Blue-Harbor-42\nGreen-Valley-77\n' | guance-billing password change --password-stdin --json
+
+LICENCE="$GUANCE_BILLING_HOME/licence.pdf"
+printf '%%PDF-1.4\n%% business licence scan (demo)\n%%%%EOF\n' > "$LICENCE"
+gb realname submit --type enterprise --name "Acme Ltd" --tax-id 91110000600037341L --license "$LICENCE"
+ADR="$(guance-billing invoice address add --recipient "Li Lei" --phone +8613800138000 \
+    --email finance@acme.example.com --address "1 West Lake Rd, Hangzhou" --json | json_field id)"
+echo; echo "\$ guance-billing invoice address add --recipient \"Li Lei\" ... --json  # id: $ADR"
+gb invoice title add --type vat_ordinary --title "Acme Ltd" --tax-id 91110000600037341L \
+    || echo "(exit $?: a title needs an approved authentication)"
+gb invoice request --title-id ttl_000000000000 --address-id "$ADR" --amount 1000.00 \
+    || echo "(exit $?: refused until real-name authentication is approved)"
+gb realname review --approve
+TTL="$(guance-billing invoice title add --type vat_special --title "Acme Ltd" --tax-id 91110000600037341L \
+    --bank-name "ICBC Hangzhou" --bank-account "1202 0202 0900 0012 345" \
+    --address "1 West Lake Rd, Hangzhou" --phone 0571-88886666 --json | json_field id)"
+echo; echo "\$ guance-billing invoice title add --type vat_special --title \"Acme Ltd\" ... --json  # id: $TTL"
+gb invoice request --title-id "$TTL" --address-id "$ADR" --amount 1000.00 --json
+gb invoice list
+
 echo; echo "Demo finished."

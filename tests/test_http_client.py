@@ -60,7 +60,7 @@ def test_a_read_succeeds_after_a_transient_failure(cli: CliFn, counted) -> None:
     def flaky(request: httpx.Request) -> httpx.Response:
         if next(answers, "ok") is None:
             raise httpx.ConnectError("refused", request=request)
-        return httpx.Response(200, json=[])
+        return httpx.Response(200, content=b"")
 
     seen = counted(flaky)
     result = cli("account", "list", "--json")
@@ -77,7 +77,7 @@ def test_an_error_without_a_body_is_unavailable(cli: CliFn, counted) -> None:
 
 
 def test_the_token_travels_as_a_bearer_header(cli: CliFn, counted) -> None:
-    seen = counted(lambda request: httpx.Response(200, json=[]))
+    seen = counted(lambda request: httpx.Response(200, content=b""))
     assert cli("account", "list", "--json").exit_code == 0
     assert seen[0].headers["Authorization"] == "Bearer gbt_test"
     assert seen[0].url.path == "/v1/accounts"

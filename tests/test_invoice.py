@@ -6,11 +6,16 @@ import csv
 import io
 import json
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import CliFn, store_dump
+from guance_billing_cli.errors import InvalidInput
+from guance_billing_cli.services import invoices
 
 TAX_ID = "91110000600037341L"
 OTHER_TAX_ID = "91330106MA27XK2C16"
@@ -83,6 +88,7 @@ def test_request_refused_until_realname_is_approved(
     assert "approved real-name authentication" in titled.error["message"]
 
 
+@pytest.mark.both_transports
 def test_refused_then_granted_after_approval(cli: CliFn, acme: dict, home: Path) -> None:
     authenticate(cli, approve=False)
     address = add_address(cli)
@@ -252,6 +258,7 @@ def test_unknown_or_foreign_ids_are_not_found(cli: CliFn, acme: dict, make_accou
     assert foreign.error["field"] == "address_id"
 
 
+@pytest.mark.both_transports
 def test_title_no_longer_matching_after_replacement(cli: CliFn, acme: dict) -> None:
     authenticate(cli)
     address = add_address(cli)
@@ -319,3 +326,16 @@ def test_lists_are_per_account(cli: CliFn, acme: dict, make_account) -> None:
     assert result.json == []
     assert cli("invoice", "list", "--json").json == []
     assert cli("invoice", "title", "list", "--account", "globex", "--json").json == []
+
+
+@given(st.one_of(st.text(max_size=40), st.decimals(allow_nan=True, allow_infinity=True).map(str)))
+def test_any_amount_text_is_accepted_or_refused_cleanly(value: str) -> None:
+    """Never a traceback: a two-place positive Decimal, or InvalidInput on `amount`."""
+    try:
+        amount = invoices.parse_amount(value)
+    except InvalidInput as exc:
+        assert exc.field == "amount"
+        return
+    assert amount > 0
+    assert amount == amount.quantize(Decimal("0.01"))
+    assert amount.as_tuple().exponent == -2

@@ -121,6 +121,7 @@ def test_wrong_current_password_exit_4_counted_in_the_store(
     assert actions[-1] == "password.change_refused"
 
 
+@pytest.mark.both_transports
 def test_five_wrong_within_15_minutes_lock_until_the_window_passes(
     cli: CliFn, acme: dict, home: Path, clock: Clock
 ) -> None:
@@ -305,6 +306,7 @@ def finish(cli: CliFn, req: str, code: str, password: str = NEW_PASSWORD, *extra
                input=f"{code}\n{password}\n")  # fmt: skip
 
 
+@pytest.mark.both_transports
 def test_reset_sets_a_first_password_via_email(
     cli: CliFn, bare: dict, home: Path, clock: Clock
 ) -> None:
@@ -356,6 +358,7 @@ def test_reset_human_output_tells_the_next_step(cli: CliFn, bare: dict) -> None:
     assert "awaiting_code" in result.stdout
 
 
+@pytest.mark.both_transports
 def test_wrong_codes_count_and_the_fifth_ends_the_request(
     cli: CliFn, bare: dict, home: Path
 ) -> None:
@@ -452,27 +455,19 @@ def test_reset_input_errors(cli: CliFn, bare: dict, make_account) -> None:
 
 
 def test_interactive_reset_asks_code_then_password(
-    cli: CliFn, bare: dict, home: Path, keys
+    cli: CliFn, bare: dict, home: Path, keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-    import time
+    import guance_billing_cli.services.password_reset as password_reset
 
-    def answer() -> None:
-        # The code exists only once the command has sent it: wait for the Maildir.
-        for _ in range(200):
-            try:
-                [code] = mail_codes(home)
-                break
-            except (FileNotFoundError, ValueError):
-                time.sleep(0.05)
-        keys.send_text(f"{code}\r")  # type: ignore[attr-defined]
-        keys.send_text(f"{NEW_PASSWORD}\r{NEW_PASSWORD}\r")  # type: ignore[attr-defined]
-
-    helper = threading.Thread(target=answer)
-    helper.start()
+    # The keys must be typed before the command runs, so the code is known in advance.
+    monkeypatch.setattr(password_reset, "new_code", lambda: "246810")
+    keys.send_text("135790\r")  # type: ignore[attr-defined]  (wrong: asked again)
+    keys.send_text(f"{NEW_PASSWORD}\r{NEW_PASSWORD}\r")  # type: ignore[attr-defined]
+    keys.send_text("246810\r")  # type: ignore[attr-defined]
     result = cli("password", "reset")
-    helper.join()
     assert result.exit_code == 0, result.stderr
+    assert mail_codes(home) == ["246810"]
+    assert "wrong code; 4 attempt(s) left" in result.stderr
     assert "Password set" in result.stderr
     assert change(cli, NEW_PASSWORD, "Third-Pass-word-3").exit_code == 0
 

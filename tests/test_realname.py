@@ -173,6 +173,7 @@ def test_reject_needs_a_reason_then_resubmission_returns_to_pending(cli: CliFn, 
     assert cli("account", "show", "acme", "--json").json["realname_status"] == "pending"
 
 
+@pytest.mark.both_transports
 def test_approve_then_replace_needs_the_flag(cli: CliFn, acme: dict, home: Path) -> None:
     assert submit_enterprise(cli).exit_code == 0
     approved = cli("realname", "review", "--approve", "--json")
@@ -242,6 +243,7 @@ def test_review_is_a_support_action(acme: dict, home: Path) -> None:
     assert "support action" in caught.value.message
 
 
+@pytest.mark.both_transports
 def test_individual_id_number_is_masked_everywhere(cli: CliFn, acme: dict, home: Path) -> None:
     masked = "3604**********0071"
     result = cli("realname", "submit", "--type", "individual", "--name", "Zhang San",
@@ -362,3 +364,44 @@ def test_cli_accepts_generated_uscc_and_refuses_a_corruption(
     assert accepted.exit_code == 0, accepted.stderr
     assert accepted.json["tax_id"] == number
     assert cli("realname", "review", "--approve").exit_code == 0  # ready for the next example
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=24))
+def test_any_text_is_accepted_or_refused_cleanly(value: str) -> None:
+    """Never a traceback from the check-character validators, whatever the input."""
+    for check, field in ((validation.tax_id, "tax_id"), (validation.resident_id, "id_number")):
+        try:
+            check(value)
+        except InvalidInput as exc:
+            assert exc.field == field
+
+
+# -- interactive: prompts for what the flags did not give ------------------------------
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch):
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from guance_billing_cli.cli.state import AppState
+
+    monkeypatch.setattr(AppState, "interactive", property(lambda self: True))
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe
+
+
+def test_interactive_submit_and_reject(cli: CliFn, acme: dict, keys) -> None:
+    keys.send_text("\r")  # type: enterprise (the first choice)
+    keys.send_text("Acme Ltd\r")
+    keys.send_text(f"{TAX_ID}\r")
+    submitted = cli("realname", "submit")
+    assert submitted.exit_code == 0, submitted.stderr
+    assert "pending" in submitted.stdout and TAX_ID in submitted.stdout
+
+    keys.send_text("\x1b[B\r")  # decision: reject (second choice)
+    keys.send_text("licence unreadable\r")
+    reviewed = cli("realname", "review", "--json")
+    assert reviewed.exit_code == 0, reviewed.stderr
+    assert reviewed.json["status"] == "rejected"
+    assert reviewed.json["reason"] == "licence unreadable"

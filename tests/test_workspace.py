@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import CliFn, store_dump
 from settlement_helpers import (
@@ -331,3 +335,78 @@ def test_dissolve(cli: CliFn, in_countdown: dict, home: Path, clock) -> None:
     assert bind.exit_code == 6 and bind.json["results"][0]["reason"] == "workspace is dissolved"
     clock.advance(days=40)
     assert show_ws(cli, "w1")["state"] == "dissolved"
+
+
+# -- at a terminal ------------------------------------------------------------------------
+@pytest.fixture
+def keys() -> Iterator[Any]:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from guance_billing_cli.cli.state import AppState
+
+    monkeypatch.setattr(AppState, "interactive", property(lambda self: True))
+
+
+def test_add_asks_for_missing_values_at_a_terminal(
+    cli: CliFn, acme: dict, keys: Any, terminal: None
+) -> None:
+    keys.send_text("wksp_tty\rAsked For\r")
+    keys.send_bytes(b"\x1b[B")  # arrow down: the second site, cn2
+    keys.send_text("\r")
+    result = ok(cli("workspace", "add", "--json"))
+    assert (result.json["id"], result.json["name"], result.json["site"]) == (
+        "wksp_tty", "Asked For", "cn2",
+    )  # fmt: skip
+
+
+def test_dissolve_asks_for_confirmation_at_a_terminal(
+    cli: CliFn, acme: dict, keys: Any, terminal: None, home: Path
+) -> None:
+    add_ws(cli, "w1", "cn1")
+    before = store_dump(home)
+    keys.send_text("n")
+    declined = cli("workspace", "dissolve", "w1")
+    assert declined.exit_code == 130 and store_dump(home) == before
+    keys.send_text("y")
+    ok(cli("workspace", "dissolve", "w1"))
+    assert show_ws(cli, "w1")["state"] == "dissolved"
+
+
+# -- hypothesis: any add file, never a traceback -------------------------------------------
+ADD_LINE = st.one_of(
+    st.sampled_from(["id,name,site", "w1,One,cn1", "w2,Two,zz", "w3,,us1", '{"id": "w4"}', "#"]),
+    st.text(max_size=40),
+    st.builds(lambda a, b, c: f"{a},{b},{c}", st.text(max_size=8), st.text(max_size=8),
+              st.sampled_from(["cn1", "us1", "xx", ""])),
+    st.just("z" * 6000),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(ADD_LINE, max_size=8), encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"])
+)
+def test_any_add_file_gives_results_not_a_traceback(
+    cli: CliFn, acme: dict, tmp_path: Path, lines: list[str], encoding: str
+) -> None:
+    path = tmp_path / "ws.csv"
+    path.write_bytes("\n".join(lines).encode(encoding, errors="replace"))
+    result = cli("workspace", "add", "--from-file", str(path), "--dry-run", "--json")
+    assert result.exit_code in (0, 2, 6, 9), (result.exit_code, result.stderr)
+    if result.exit_code == 2:
+        assert result.error["field"] == "from_file"
+        return
+    for row in result.json["results"]:
+        assert isinstance(row["line"], int) and row["line"] >= 1
+        assert row["result"] in ("added", "unchanged", "refused")
+        assert row["result"] != "refused" or row["reason"]

@@ -7,7 +7,6 @@ whole ``results`` document on stdout).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -47,24 +46,29 @@ def progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | No
 
 def show(result: Any, *, fmt: str, verb: str) -> None:
     """Print ``result`` (a BatchResult) and raise the batch's exit code if rows were refused."""
-    data = render.to_data(result)
-    rows = data["results"]
     if fmt == "json":
-        _write_json(data)
-    elif fmt in ("ndjson", "csv"):
-        render.emit_rows(rows, fmt=fmt, columns=RESULT_COLUMNS)
+        # pydantic's own serializer: 10,000 rows in ~20 ms, where json.dumps(indent=2)
+        # falls back to the pure-Python encoder and costs more than the whole bind.
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        sys.stdout.flush()
     else:
-        shown = rows if len(rows) <= TABLE_ROWS else [r for r in rows if r["result"] == "refused"]
-        if shown:
-            render.emit_rows(shown[:TABLE_ROWS], fmt="table", columns=RESULT_COLUMNS)
-        if len(shown) > TABLE_ROWS:
-            render.info(
-                f"... {len(shown) - TABLE_ROWS} more; use --json or --output csv for all rows"
+        rows = render.to_data(result.results)
+        if fmt in ("ndjson", "csv"):
+            render.emit_rows(rows, fmt=fmt, columns=RESULT_COLUMNS)
+        else:
+            shown = (
+                rows if len(rows) <= TABLE_ROWS else [r for r in rows if r["result"] == "refused"]
             )
-    summary = data["summary"]
+            if shown:
+                render.emit_rows(shown[:TABLE_ROWS], fmt="table", columns=RESULT_COLUMNS)
+            if len(shown) > TABLE_ROWS:
+                render.info(
+                    f"... {len(shown) - TABLE_ROWS} more; use --json or --output csv for all rows"
+                )
+    summary = dict(result.summary)
     parts = ", ".join(f"{k} {v}" for k, v in summary.items() if v or k in (verb, "refused"))
-    prefix = "Dry run (nothing written): " if data.get("dry_run") else ""
-    total = len(rows)
+    prefix = "Dry run (nothing written): " if result.dry_run else ""
+    total = len(result.results)
     refused = summary.get("refused", 0)
     if not refused:
         render.success(f"{prefix}{total} row(s): {parts}.")
@@ -74,22 +78,3 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
     raise BatchPartlyFailed(
         f"{prefix}{refused} of {total} row(s) refused: {parts}", summary=summary
     )
-
-
-def _write_json(data: dict[str, Any]) -> None:
-    """The batch document, one result per line.
-
-    ``json.dumps(indent=...)`` falls back to the pure-Python encoder, which costs
-    more than the whole bind for 10,000 rows; each row here goes through the C one.
-    """
-    out = sys.stdout
-    out.write("{\n")
-    for key, value in data.items():
-        if key not in ("results", "summary"):
-            out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
-    out.write('  "results": [')
-    for index, row in enumerate(data["results"]):
-        out.write(("," if index else "") + "\n    " + json.dumps(row, ensure_ascii=False))
-    out.write("\n  ],\n" if data["results"] else "],\n")
-    out.write(f'  "summary": {json.dumps(data["summary"])}\n}}\n')
-    out.flush()

@@ -30,7 +30,7 @@ CLOUD_FIELDS = (
 )
 
 WorkspaceIds = Annotated[
-    list[str] | None, typer.Argument(help="Workspace ids.", metavar="[WS]...", show_default=False)
+    list[str] | None, typer.Argument(help="Workspace ids.", metavar="WS", show_default=False)
 ]
 FromFile = Annotated[
     str | None,
@@ -76,6 +76,7 @@ def add(
 ) -> None:
     """Register a cloud account that can settle the billing account's workspaces.
 
+    \b
     Example:
       guance-billing cloud add --provider aws --account-id 123456789012 --json
       guance-billing cloud add --provider aliyun --account-id 1234567890123456 \\
@@ -122,6 +123,7 @@ def list_(
 ) -> None:
     """List the billing account's cloud accounts with how many workspaces each settles.
 
+    \b
     Example:
       guance-billing cloud list --output csv
     """
@@ -133,12 +135,13 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).")],
+    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Show one cloud account.
 
+    \b
     Example:
       guance-billing cloud show cld_3f9c2a1b7d04 --json
     """
@@ -149,7 +152,7 @@ def show(
 @app.command("unsubscribe")
 def unsubscribe(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).")],
+    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
     account: AccountOption = None,
     yes: YesFlag = False,
     as_json: JsonFlag = False,
@@ -161,6 +164,7 @@ def unsubscribe(
     enter the 14-day lock countdown (unlock by rebinding or switching to the
     billing center). Unsubscribing again changes nothing.
 
+    \b
     Example:
       guance-billing cloud unsubscribe cld_3f9c2a1b7d04 --yes --json
     """
@@ -194,7 +198,7 @@ def unsubscribe(
 @app.command("bind")
 def bind(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).")],
+    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
     workspaces: WorkspaceIds = None,
     from_file: FromFile = None,
     dry_run: DryRun = False,
@@ -208,6 +212,7 @@ def bind(
     refused with a reason. Exit 0 when nothing was refused, 9 when some rows
     were, 6 when all were. Rerunning a batch is safe.
 
+    \b
     Example:
       guance-billing cloud bind cld_3f9c2a1b7d04 wksp_a wksp_b
       guance-billing cloud bind cld_3f9c2a1b7d04 --from-file workspaces.csv --json
@@ -238,6 +243,7 @@ def unbind(
     when its settlement method already changed this month (rule 1). Results,
     exit codes and --dry-run as for `cloud bind`.
 
+    \b
     Example:
       guance-billing cloud unbind wksp_a wksp_b --json
       guance-billing cloud unbind --from-file locked.txt --dry-run

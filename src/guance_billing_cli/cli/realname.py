@@ -43,7 +43,7 @@ def read_license(path: Path) -> Any:
         raise InvalidInput(
             f"--license: cannot read {path}: {exc.strerror}", field="license"
         ) from None
-    return LicenseUpload(filename=path.name, content=content)
+    return LicenseUpload.from_bytes(path.name, content)
 
 
 @app.command("show")

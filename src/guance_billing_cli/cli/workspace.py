@@ -70,6 +70,7 @@ def add(
     With --from-file, each row gets a result (added, unchanged, refused with its
     line number) in one transaction; exit 0, 9 (some refused) or 6 (all refused).
 
+    \b
     Example:
       guance-billing workspace add --id wksp_prod --name Production --site cn1
       guance-billing workspace add --from-file workspaces.csv --json
@@ -134,6 +135,7 @@ def list_(
 ) -> None:
     """List the billing account's workspaces (streamed for json, ndjson and csv).
 
+    \b
     Example:
       guance-billing workspace list --site cn1 --state countdown
       guance-billing workspace list --settlement aws --output ndjson > aws.ndjson
@@ -171,6 +173,7 @@ def show(
 ) -> None:
     """Show one workspace, its settlement and lock state.
 
+    \b
     Example:
       guance-billing workspace show wksp_prod --json
     """
@@ -191,6 +194,7 @@ def move(
     Both accounts must carry the same approved enterprise real-name
     authentication, and the workspace must settle through the billing center.
 
+    \b
     Example:
       guance-billing workspace move wksp_prod --to acme-east
     """
@@ -227,6 +231,7 @@ def unlock(
     The settlement rules still apply to the remedy (site/provider, once a month).
     An active workspace is left unchanged.
 
+    \b
     Example:
       guance-billing workspace unlock wksp_prod --rebind cld_3f9c2a1b7d04
       guance-billing workspace unlock wksp_prod --billing-center --json
@@ -253,6 +258,7 @@ def dissolve(
 ) -> None:
     """Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
 
+    \b
     Example:
       guance-billing workspace dissolve wksp_old --yes
     """

@@ -445,24 +445,26 @@ class LocalClient:
     def move_workspace(
         self, ws_id: str, to: str, *, account: str | None = None
     ) -> WorkspaceChange:
-        from guance_billing_cli.services import workspaces
+        from guance_billing_cli.services import workspace_lifecycle
 
         with self.context(write=True) as ctx:
-            return workspaces.move_workspace(ctx, ref=ws_id, to=to, account_ref=account)
+            return workspace_lifecycle.move_workspace(ctx, ref=ws_id, to=to, account_ref=account)
 
     def unlock_workspace(
         self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
     ) -> WorkspaceChange:
-        from guance_billing_cli.services import workspaces
+        from guance_billing_cli.services import workspace_lifecycle
 
         with self.context(write=True) as ctx:
-            return workspaces.unlock_workspace(ctx, ref=ws_id, remedy=remedy, account_ref=account)
+            return workspace_lifecycle.unlock_workspace(
+                ctx, ref=ws_id, remedy=remedy, account_ref=account
+            )
 
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
-        from guance_billing_cli.services import workspaces
+        from guance_billing_cli.services import workspace_lifecycle
 
         with self.context(write=True) as ctx:
-            return workspaces.dissolve_workspace(ctx, ref=ws_id, account_ref=account)
+            return workspace_lifecycle.dissolve_workspace(ctx, ref=ws_id, account_ref=account)
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:

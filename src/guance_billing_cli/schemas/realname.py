@@ -10,28 +10,34 @@ import base64
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, field_serializer, field_validator
+from pydantic import BaseModel
 
 REALNAME_TYPES: tuple[str, ...] = ("enterprise", "individual")
 MAX_LICENSE_BYTES = 10 * 1024 * 1024
 
 
 class LicenseUpload(BaseModel):
-    """A business-licence scan: the original file name and its bytes (base64 in JSON)."""
+    """A business-licence scan: the original file name and its bytes, base64-encoded.
+
+    Plain base64 text (not ``bytes``) so every transport carries it unchanged."""
 
     filename: str
-    content: bytes
+    content_base64: str
 
-    @field_serializer("content")
-    def _b64(self, value: bytes) -> str:
-        return base64.b64encode(value).decode("ascii")
-
-    @field_validator("content", mode="before")
     @classmethod
-    def _unb64(cls, value: object) -> object:
-        if isinstance(value, str):
-            return base64.b64decode(value, validate=True)
-        return value
+    def from_bytes(cls, filename: str, data: bytes) -> LicenseUpload:
+        return cls(filename=filename, content_base64=base64.b64encode(data).decode("ascii"))
+
+    def content(self) -> bytes:
+        """The file's bytes; a malformed encoding is a malformed file (exit 2)."""
+        try:
+            return base64.b64decode(self.content_base64, validate=True)
+        except ValueError:
+            from guance_billing_cli.errors import InvalidInput
+
+            raise InvalidInput(
+                "licence file content is not valid base64", field="license"
+            ) from None
 
 
 class RealnameSubmit(BaseModel):

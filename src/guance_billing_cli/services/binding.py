@@ -7,6 +7,9 @@ then written with one ``UPDATE ... WHERE id IN (...)`` per chunk and kind of
 change, plus one audit event for the batch. Every row gets a result:
 ``bound | unbound | unchanged | refused`` with ``reason``, ``from`` and ``to``.
 A dry run classifies the same way and writes nothing.
+
+The per-row code is kept flat (plain locals, one dict per result) because it
+runs 10,000 times per batch; the rules themselves live in ``settlement_rules``.
 """
 
 from __future__ import annotations
@@ -17,97 +20,70 @@ from typing import Any
 
 from sqlalchemy import Table, update
 
-from guance_billing_cli.schemas.settlement import (
-    BatchItem,
-    BatchResult,
-    RowResult,
-    batch_result,
-    row_result,
-)
+from guance_billing_cli.schemas.settlement import BatchItem, BatchResult, RowResult, batch_result
 from guance_billing_cli.services import accounts, audit, authz, cloud, workspaces
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
-from guance_billing_cli.services.workspaces import Progress, chunks, visible
+from guance_billing_cli.services.workspaces import Progress, chunks
 from guance_billing_cli.store.models import Account
 
 W: Table = workspaces.W
+KINDS = ("bound", "unbound", "unchanged", "refused")
+Decision = tuple[str, str | None]  # (result, reason)
 
 
 class _Rows:
-    """Shared per-row bookkeeping: input errors, id format, duplicates, visibility."""
+    """The requested rows, read set-based, and the checks every batch shares:
+    unusable input line, id format, listed twice, not this account's, dissolved."""
 
-    def __init__(self, ctx: ServiceContext, items: Sequence[BatchItem], progress: Progress | None):
-        self.ctx = ctx
-        self.items = items
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        items: Sequence[BatchItem],
+        progress: Progress | None,
+        account_id: str | None,
+    ) -> None:
         ids = [i.workspace_id.strip() for i in items if i.error is None and i.workspace_id]
-        self.found = {
-            row.id: row
-            for row in workspaces.fetch(
-                ctx, ids, with_cloud=True, progress=progress, total=len(items)
-            )
-        }
+        fetched = workspaces.fetch(ctx, ids, with_cloud=True, progress=progress, total=len(items))
+        self.found = {row.id: row for row in fetched}
         self.first_line: dict[str, int | None] = {}
+        self.see_all = ctx.actor.role == "support"
+        self.actor_account = ctx.actor.account_id
+        self.account_id = account_id  # rows must belong to it (None: any visible account)
 
-    def precheck(
-        self, item: BatchItem, account_id: str | None
-    ) -> tuple[str, Any, RowResult | None]:
-        """(id, row, final result or None when the rules still have to decide)."""
+    def precheck(self, item: BatchItem) -> tuple[str, Any, RowResult | None]:
+        """(id, row, final result) — the result is None when the rules still decide."""
         ws_id = (item.workspace_id or "").strip()
-
-        def refused(reason: str, row: Any = None) -> tuple[str, Any, RowResult]:
-            current = rules.describe(row.settlement, row.cloud_account_id) if row else None
-            return (
-                ws_id,
-                row,
-                row_result(
-                    workspace_id=ws_id or None,
-                    result="refused",
-                    reason=reason,
-                    from_=current,
-                    line=item.line,
-                ),
-            )
-
+        reason: str | None
+        row = None
         if item.error is not None:
-            return refused(item.error)
-        problem = rules.workspace_id_problem(ws_id)
-        if problem:
-            return refused(problem)
-        row = self.found.get(ws_id)
-        if ws_id in self.first_line:
-            where = self.first_line[ws_id]
-            return (
-                ws_id,
-                row,
-                row_result(
-                    workspace_id=ws_id,
-                    result="unchanged",
-                    reason=f"listed again (first on line {where})" if where else "listed again",
-                    line=item.line,
-                ),
-            )
-        self.first_line[ws_id] = item.line
-        if (
-            row is None
-            or not visible(self.ctx, row.account_id)
-            or (account_id is not None and row.account_id != account_id)
-        ):
-            return refused(f"no workspace {ws_id} in this billing account")
-        if row.dissolved_at is not None:
-            return refused("workspace is dissolved", row)
-        return ws_id, row, None
-
-
-def _finish(
-    operation: str, results: list[RowResult], *, dry_run: bool, cloud_id: str | None = None
-) -> BatchResult:
-    return batch_result(
-        operation,
-        results,
-        ("bound", "unbound", "unchanged", "refused"),
-        dry_run=dry_run,
-        cloud_account_id=cloud_id,
-    )
+            reason = item.error
+        elif (reason := rules.workspace_id_problem(ws_id)) is None:
+            row = self.found.get(ws_id)
+            if ws_id in self.first_line:
+                where = self.first_line[ws_id]
+                return ws_id, row, {
+                    "workspace_id": ws_id, "result": "unchanged",
+                    "reason": f"listed again (first on line {where})" if where else "listed again",
+                    "from": None, "to": None, "line": item.line,
+                }  # fmt: skip
+            self.first_line[ws_id] = item.line
+            owner = row.account_id if row is not None else None
+            if (
+                row is None
+                or not (self.see_all or owner == self.actor_account)
+                or (self.account_id is not None and owner != self.account_id)
+            ):
+                row, reason = None, f"no workspace {ws_id} in this billing account"
+            elif row.dissolved_at is not None:
+                reason = "workspace is dissolved"
+            else:
+                return ws_id, row, None
+        current = rules.describe(row.settlement, row.cloud_account_id) if row is not None else None
+        return ws_id, row, {
+            "workspace_id": ws_id or None, "result": "refused", "reason": reason,
+            "from": current, "to": None, "line": item.line,
+        }  # fmt: skip
 
 
 def _apply(ctx: ServiceContext, ids: list[str], values: dict[str, Any]) -> None:
@@ -131,78 +107,63 @@ def bind(
     target_cloud = cloud.find_cloud(ctx, cloud_ref, account_ref=account_ref)
     owner = ctx.session.get(Account, target_cloud.account_id)
     assert owner is not None
-    provider = target_cloud.provider
-    target = rules.describe(provider, target_cloud.id)
-    now = ctx.now()
     # Plain locals: ORM attribute access inside a 10,000-row loop adds up.
-    cloud_id, cloud_status, cloud_owner = target_cloud.id, target_cloud.status, owner.id
+    cloud_id, provider = target_cloud.id, target_cloud.provider
+    subscribed = target_cloud.status == "subscribed"
     arbitrary = owner.arbitrary_settlement
-    rows = _Rows(ctx, items, progress)
+    target = rules.describe(provider, cloud_id)
+    now = ctx.now()
+    rows = _Rows(ctx, items, progress, owner.id)
     results: list[RowResult] = []
     switch_method: list[str] = []  # settlement method changes: counts as the month's change
     same_method: list[str] = []  # another cloud account of the same provider
     before: dict[str, str] = {}
     for item in items:
-        ws_id, row, result = rows.precheck(item, cloud_owner)
+        ws_id, row, result = rows.precheck(item)
         if result is None:
-            result = _decide_bind(row, cloud_id, provider, target, arbitrary, cloud_status, now)
-            result["line"] = item.line
-            if result["result"] == "bound":
-                before[ws_id] = str(result["from"])
+            current = rules.describe(row.settlement, row.cloud_account_id)
+            kind, reason = _decide_bind(row, cloud_id, provider, arbitrary, subscribed, now)
+            result = {
+                "workspace_id": ws_id, "result": kind, "reason": reason, "from": current,
+                "to": target, "line": item.line,
+            }  # fmt: skip
+            if kind == "bound":
+                before[ws_id] = current
                 (switch_method if row.settlement != provider else same_method).append(ws_id)
+        elif result["result"] == "refused":
+            result["to"] = target
         results.append(result)
     if not dry_run and before:
-        lift = {
-            "cloud_account_id": target_cloud.id,
-            "countdown_started_at": None,
-            "updated_at": now,
-        }
+        lift = {"cloud_account_id": cloud_id, "countdown_started_at": None, "updated_at": now}
         _apply(ctx, switch_method, {**lift, "settlement": provider, "settlement_changed_at": now})
         _apply(ctx, same_method, lift)
         audit.record(
             ctx,
             action="cloud.bind",
-            target=target_cloud.id,
-            account_id=target_cloud.account_id,
+            target=cloud_id,
+            account_id=owner.id,
             before={"workspaces": before},
             after={"to": target, "count": len(before)},
         )
     if progress:
         progress(len(items), len(items))
-    return _finish("bind", results, dry_run=dry_run, cloud_id=target_cloud.id)
+    return batch_result("bind", results, KINDS, dry_run=dry_run, cloud_account_id=cloud_id)
 
 
 def _decide_bind(
-    row: Any,
-    cloud_id: str,
-    provider: str,
-    target: str,
-    arbitrary: bool,
-    status: str,
-    now: datetime,
-) -> RowResult:
-    current = rules.describe(row.settlement, row.cloud_account_id)
-
-    def result(kind: str, reason: str | None = None) -> RowResult:
-        return row_result(
-            workspace_id=row.id,
-            result=kind,  # type: ignore[arg-type]
-            reason=reason,
-            from_=current,
-            to=target,
-        )
-
-    if status != "subscribed":
-        return result("refused", f"cloud account {cloud_id} is unsubscribed")
+    row: Any, cloud_id: str, provider: str, arbitrary: bool, subscribed: bool, now: datetime
+) -> Decision:
+    if not subscribed:
+        return "refused", f"cloud account {cloud_id} is unsubscribed"
     if row.cloud_account_id == cloud_id and row.settlement == provider:
-        return result("unchanged", "already bound to this cloud account")
+        return "unchanged", "already bound to this cloud account"
     if not rules.site_allows(row.site, provider, arbitrary=arbitrary):
-        return result("refused", rules.site_refusal(row.site, provider))
+        return "refused", rules.site_refusal(row.site, provider)
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
-        return result("refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider))
+        return "refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider)
     if row.settlement != provider and rules.changed_this_month(row.settlement_changed_at, now):
-        return result("refused", rules.month_refusal(row.settlement_changed_at, now))
-    return result("bound")
+        return "refused", rules.month_refusal(row.settlement_changed_at, now)
+    return "bound", None
 
 
 def unbind(
@@ -217,16 +178,22 @@ def unbind(
     authz.require_scope(ctx.actor, "bindings")
     account_id = accounts.find_account(ctx, account_ref).id if account_ref else None
     now = ctx.now()
-    rows = _Rows(ctx, items, progress)
+    rows = _Rows(ctx, items, progress, account_id)
     results: list[RowResult] = []
-    before: dict[str, dict[str, str]] = {}
+    before: dict[str, dict[str, str]] = {}  # per billing account: workspace -> from
     for item in items:
-        ws_id, row, result = rows.precheck(item, account_id)
+        ws_id, row, result = rows.precheck(item)
         if result is None:
-            result = _decide_unbind(row, now)
-            result["line"] = item.line
-            if result["result"] == "unbound":
-                before.setdefault(row.account_id, {})[ws_id] = str(result["from"])
+            current = rules.describe(row.settlement, row.cloud_account_id)
+            kind, reason = _decide_unbind(row, now)
+            result = {
+                "workspace_id": ws_id, "result": kind, "reason": reason, "from": current,
+                "to": "billing_center", "line": item.line,
+            }  # fmt: skip
+            if kind == "unbound":
+                before.setdefault(row.account_id, {})[ws_id] = current
+        elif result["result"] == "refused":
+            result["to"] = "billing_center"
         results.append(result)
     if not dry_run and before:
         changed = [ws for group in before.values() for ws in group]
@@ -252,25 +219,14 @@ def unbind(
             )
     if progress:
         progress(len(items), len(items))
-    return _finish("unbind", results, dry_run=dry_run)
+    return batch_result("unbind", results, KINDS, dry_run=dry_run)
 
 
-def _decide_unbind(row: Any, now: datetime) -> RowResult:
-    current = rules.describe(row.settlement, row.cloud_account_id)
-
-    def result(kind: str, reason: str | None = None) -> RowResult:
-        return row_result(
-            workspace_id=row.id,
-            result=kind,  # type: ignore[arg-type]
-            reason=reason,
-            from_=current,
-            to="billing_center",
-        )
-
+def _decide_unbind(row: Any, now: datetime) -> Decision:
     if row.settlement == "billing_center" and row.cloud_account_id is None:
-        return result("unchanged", "already settles through the billing center")
+        return "unchanged", "already settles through the billing center"
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
-        return result("refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider))
+        return "refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider)
     if rules.changed_this_month(row.settlement_changed_at, now):
-        return result("refused", rules.month_refusal(row.settlement_changed_at, now))
-    return result("unbound")
+        return "refused", rules.month_refusal(row.settlement_changed_at, now)
+    return "unbound", None

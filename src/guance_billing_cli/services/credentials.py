@@ -86,6 +86,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def lock_account(ctx: ServiceContext, account: Account) -> Account:
+    """Hold the account row until commit (``FOR UPDATE`` on PostgreSQL; SQLite writes
+    are already serialized by ``BEGIN IMMEDIATE``), so that a count-then-write rule
+    (wrong attempts, one pending submission) holds under concurrent callers."""
+    from sqlmodel import select
+
+    from guance_billing_cli.store.models import Account
+
+    stmt = select(Account).where(Account.id == account.id).with_for_update()
+    return ctx.session.exec(stmt).one()
+
+
 def _wrong_attempts(ctx: ServiceContext, account_id: str) -> list[Any]:
     """Times of the wrong attempts inside the window, newest first."""
     from sqlmodel import col, select
@@ -155,7 +167,7 @@ def change_password(ctx: ServiceContext, *, ref: str, change: PasswordChange) ->
     from guance_billing_cli.services.accounts import find_account
     from guance_billing_cli.store.models import PasswordAttempt
 
-    account = find_account(ctx, ref)
+    account = lock_account(ctx, find_account(ctx, ref))
     if account.password_hash is None:
         raise RuleViolation(NO_PASSWORD_HINT, field="password")
     _refuse_if_limited(ctx, account.id)

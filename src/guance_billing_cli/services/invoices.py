@@ -95,10 +95,10 @@ def parse_amount(value: str | Decimal) -> Decimal:
         raise InvalidInput("amount must be a number such as 100.00", field="amount")
     if amount <= 0:
         raise InvalidInput("amount must be greater than 0", field="amount")
+    if amount > MAX_AMOUNT:  # before quantize: a huge value overflows the context
+        raise InvalidInput(f"amount must be at most {MAX_AMOUNT}", field="amount")
     if amount != amount.quantize(CENTS):
         raise InvalidInput("amount must have at most 2 decimal places", field="amount")
-    if amount > MAX_AMOUNT:
-        raise InvalidInput(f"amount must be at most {MAX_AMOUNT}", field="amount")
     return amount.quantize(CENTS)
 
 

@@ -31,6 +31,7 @@ from guance_billing_cli.schemas.realname import (
 from guance_billing_cli.services import audit, authz, validation
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.credentials import lock_account
 from guance_billing_cli.store.models import Account, RealnameSubmission
 
 NAME_MAX = 128
@@ -136,21 +137,22 @@ def license_extension(content: bytes) -> str:
 
 def _store_license(account_id: str, upload: LicenseUpload) -> tuple[str, int, str, str]:
     """Copy the licence into the data home (dir 0700, file 0600): name, size, sha256, path."""
-    ext = license_extension(upload.content)
+    content = upload.content()
+    ext = license_extension(content)
     name = os.path.basename(upload.filename.replace("\\", "/")).strip() or f"license{ext}"
     if len(name) > 255 or any(ord(ch) < 32 for ch in name):
         raise InvalidInput("licence file name is not usable", field="license")
-    digest = hashlib.sha256(upload.content).hexdigest()
+    digest = hashlib.sha256(content).hexdigest()
     folder = paths.ensure_private_dir(paths.data_dir() / "licenses" / account_id)
     target = folder / f"{digest}{ext}"
     if not target.exists():
         tmp = folder / f".{digest}.tmp"
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(upload.content)
+            fh.write(content)
         os.replace(tmp, target)
     os.chmod(target, 0o600)
-    return name, len(upload.content), digest, str(Path(target))
+    return name, len(content), digest, str(Path(target))
 
 
 def _clean_submission(data: RealnameSubmit) -> dict[str, Any]:
@@ -178,8 +180,8 @@ def _clean_submission(data: RealnameSubmit) -> dict[str, Any]:
 def submit(ctx: ServiceContext, *, ref: str, data: RealnameSubmit) -> RealnamePublic:
     fields = _clean_submission(data)
     if data.license is not None:
-        license_extension(data.license.content)  # refuse a bad file before any rule
-    account = find_account(ctx, ref)
+        license_extension(data.license.content())  # refuse a bad file before any rule
+    account = lock_account(ctx, find_account(ctx, ref))
     previous = current(ctx, account.id)
     if previous is not None and previous.status == "pending":
         raise RuleViolation(
@@ -234,7 +236,7 @@ def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> Realna
             raise InvalidInput(f"reason must be at most {REASON_MAX} characters", field="reason")
     elif reason is not None:
         raise InvalidInput("--reason goes with --reject only", field="reason")
-    account = find_account(ctx, ref)
+    account = lock_account(ctx, find_account(ctx, ref))
     sub = current(ctx, account.id)
     if sub is None or sub.status != "pending":
         status = sub.status if sub is not None else "unverified"

@@ -1,8 +1,9 @@
-"""Workspaces: add (one or a batch), list (streamed), show, move, unlock, dissolve.
+"""Workspaces: add (one or a batch), list (streamed), show; the lookups others share.
 
 Batches and lists use SQLAlchemy Core on the ``workspaces`` table: lookups are
 set-based (``id IN (...)`` in chunks), inserts are one executemany, and lists
-stream with ``yield_per`` so memory stays flat however many rows there are.
+stream with ``yield_per`` so memory stays flat however many rows there are. Move,
+unlock and dissolve live in ``workspace_lifecycle.py``.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, select
+from sqlalchemy import Table, and_, bindparam, insert, select
 
-from guance_billing_cli.errors import InputRequired, InvalidInput, NotFound, RuleViolation
+from guance_billing_cli.errors import InvalidInput, NotFound, RuleViolation
 from guance_billing_cli.schemas.settlement import (
     SETTLEMENTS,
     WORKSPACE_STATES,
     BatchItem,
     BatchResult,
     RowResult,
-    UnlockRequest,
     WorkspaceChange,
     WorkspaceCreate,
     WorkspaceFilter,
@@ -31,7 +31,7 @@ from guance_billing_cli.schemas.settlement import (
 from guance_billing_cli.services import accounts, audit, authz
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
-from guance_billing_cli.store.models import Account, Workspace
+from guance_billing_cli.store.models import Workspace
 
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
 CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
@@ -89,16 +89,6 @@ def find_workspace(ctx: ServiceContext, ref: str, *, account_ref: str | None = N
         if account.id != workspace.account_id:
             raise NotFound(f"no workspace {workspace.id!r} in billing account {account.username}")
     return workspace
-
-
-def snapshot(workspace: Workspace) -> dict[str, Any]:
-    return {
-        "account_id": workspace.account_id,
-        "settlement": workspace.settlement,
-        "cloud_account_id": workspace.cloud_account_id,
-        "countdown_started_at": workspace.countdown_started_at,
-        "dissolved_at": workspace.dissolved_at,
-    }
 
 
 # -- add --------------------------------------------------------------------------------
@@ -272,18 +262,18 @@ def fetch(
         W.c.settlement_changed_at,
         W.c.dissolved_at,
     )
+    # One statement, executed per chunk with an expanding IN parameter.
+    ids_param: Any = bindparam("ids", expanding=True)
+    if with_cloud:
+        stmt = (
+            select(*base, C.c.status.label("cloud_status"), C.c.provider.label("cloud_provider"))
+            .select_from(W.outerjoin(C, C.c.id == W.c.cloud_account_id))
+            .where(W.c.id.in_(ids_param))
+        )
+    else:
+        stmt = select(*base).where(W.c.id.in_(ids_param))
     for chunk in chunks(unique):
-        if with_cloud:
-            stmt = (
-                select(
-                    *base, C.c.status.label("cloud_status"), C.c.provider.label("cloud_provider")
-                )
-                .select_from(W.outerjoin(C, C.c.id == W.c.cloud_account_id))
-                .where(W.c.id.in_(chunk))
-            )
-        else:
-            stmt = select(*base).where(W.c.id.in_(chunk))
-        yield from conn.execute(stmt)
+        yield from conn.execute(stmt, {"ids": list(chunk)})
         done += len(chunk)
         if progress:
             progress(min(done, total), total)
@@ -337,121 +327,6 @@ def get_workspace(
     ctx: ServiceContext, *, ref: str, account_ref: str | None = None
 ) -> WorkspacePublic:
     return to_public(find_workspace(ctx, ref, account_ref=account_ref), ctx.now())
-
-
-# -- move, unlock, dissolve ---------------------------------------------------------------
-def _enterprise_auth(ctx: ServiceContext, account: Account) -> tuple[str, str] | None:
-    """(name, tax id) of the account's approved enterprise authentication, if any."""
-    from guance_billing_cli.services import realname
-
-    sub = realname.approved(ctx, account.id)
-    if sub is None or sub.type != "enterprise" or not sub.tax_id:
-        return None
-    return sub.name.strip(), sub.tax_id.strip().upper()
-
-
-def move_workspace(
-    ctx: ServiceContext, *, ref: str, to: str, account_ref: str | None = None
-) -> WorkspaceChange:
-    """Move a workspace to another billing account with the same enterprise authentication."""
-    authz.require_scope(ctx.actor, "workspaces")
-    workspace = find_workspace(ctx, ref, account_ref=account_ref)
-    source = ctx.session.get(Account, workspace.account_id)
-    target = accounts.find_account(ctx, to)
-    assert source is not None
-    if target.id == source.id:
-        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
-    if workspace.dissolved_at is not None:
-        raise RuleViolation(f"workspace {workspace.id} is dissolved")
-    if workspace.cloud_account_id is not None:
-        raise RuleViolation(
-            f"workspace {workspace.id} settles through cloud account "
-            f"{workspace.cloud_account_id} of billing account {source.username}; it must settle "
-            "through the billing center before it can move"
-        )
-    auth_source = _enterprise_auth(ctx, source)
-    auth_target = _enterprise_auth(ctx, target)
-    for acct, auth in ((source, auth_source), (target, auth_target)):
-        if auth is None:
-            raise RuleViolation(
-                f"billing account {acct.username} has no approved enterprise real-name "
-                "authentication; moving a workspace needs it on both accounts",
-                account=acct.id,
-            )
-    if auth_source != auth_target:
-        raise RuleViolation(
-            "the two billing accounts carry different enterprise authentications (name or "
-            "taxpayer id differ); a workspace moves only between accounts of the same enterprise"
-        )
-    workspace.account_id = target.id
-    workspace.updated_at = ctx.now()
-    ctx.session.add(workspace)
-    audit.record(
-        ctx,
-        action="workspace.move",
-        target=workspace.id,
-        account_id=source.id,
-        before={"account_id": source.id},
-        after={"account_id": target.id},
-    )
-    return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)
-
-
-def unlock_workspace(
-    ctx: ServiceContext, *, ref: str, remedy: UnlockRequest, account_ref: str | None = None
-) -> WorkspaceChange:
-    """Lift the countdown or lock through a documented remedy (rebind or billing center)."""
-    from guance_billing_cli.services import binding
-
-    authz.require_scope(ctx.actor, "workspaces")
-    if bool(remedy.rebind) == remedy.billing_center:
-        raise InputRequired(
-            "choose one remedy: --rebind CLOUD (a subscribed cloud account) or --billing-center",
-            field="remedy",
-        )
-    workspace = find_workspace(ctx, ref, account_ref=account_ref)
-    current = rules.state(workspace.countdown_started_at, workspace.dissolved_at, ctx.now())
-    if current == "dissolved":
-        raise RuleViolation(f"workspace {workspace.id} is dissolved; dissolving is irreversible")
-    if current == "active":
-        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
-    item = [BatchItem(workspace_id=workspace.id)]
-    if remedy.rebind:
-        batch = binding.bind(ctx, cloud_ref=remedy.rebind, items=item)
-    else:
-        batch = binding.unbind(ctx, items=item)
-    outcome = batch.results[0]
-    if outcome.result == "refused":
-        raise RuleViolation(f"cannot unlock {workspace.id}: {outcome.reason}")
-    ctx.session.expire(workspace)
-    fresh = ctx.session.get(Workspace, workspace.id)
-    assert fresh is not None
-    return WorkspaceChange(
-        workspace=to_public(fresh, ctx.now()), changed=outcome.result in ("bound", "unbound")
-    )
-
-
-def dissolve_workspace(
-    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
-) -> WorkspaceChange:
-    """Dissolve a workspace (irreversible). Dissolving it again changes nothing."""
-    authz.require_scope(ctx.actor, "workspaces")
-    workspace = find_workspace(ctx, ref, account_ref=account_ref)
-    if workspace.dissolved_at is not None:
-        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
-    before = snapshot(workspace)
-    workspace.dissolved_at = ctx.now()
-    workspace.updated_at = ctx.now()
-    ctx.session.add(workspace)
-    audit.record(
-        ctx,
-        action="workspace.dissolve",
-        target=workspace.id,
-        account_id=workspace.account_id,
-        before=before,
-        after=snapshot(workspace),
-    )
-    return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)
 
 
 def refresh(ctx: ServiceContext, ids: Sequence[str]) -> None:

@@ -1,0 +1,141 @@
+"""Changes to one workspace's life: move to another billing account, unlock, dissolve.
+
+Each is a single-workspace write in the caller's transaction, with an audit
+event; unlocking reuses the batch rules of ``services/binding.py`` for its remedy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guance_billing_cli.errors import InputRequired, RuleViolation
+from guance_billing_cli.schemas.settlement import BatchItem, UnlockRequest, WorkspaceChange
+from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import settlement_rules as rules
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.workspaces import find_workspace, to_public
+from guance_billing_cli.store.models import Account, Workspace
+
+
+def snapshot(workspace: Workspace) -> dict[str, Any]:
+    return {
+        "account_id": workspace.account_id,
+        "settlement": workspace.settlement,
+        "cloud_account_id": workspace.cloud_account_id,
+        "countdown_started_at": workspace.countdown_started_at,
+        "dissolved_at": workspace.dissolved_at,
+    }
+
+
+def _enterprise_auth(ctx: ServiceContext, account: Account) -> tuple[str, str] | None:
+    """(name, tax id) of the account's approved enterprise authentication, if any."""
+    from guance_billing_cli.services import realname
+
+    sub = realname.approved(ctx, account.id)
+    if sub is None or sub.type != "enterprise" or not sub.tax_id:
+        return None
+    return sub.name.strip(), sub.tax_id.strip().upper()
+
+
+def move_workspace(
+    ctx: ServiceContext, *, ref: str, to: str, account_ref: str | None = None
+) -> WorkspaceChange:
+    """Move a workspace to another billing account with the same enterprise authentication."""
+    authz.require_scope(ctx.actor, "workspaces")
+    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    source = ctx.session.get(Account, workspace.account_id)
+    target = accounts.find_account(ctx, to)
+    assert source is not None
+    if target.id == source.id:
+        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
+    if workspace.dissolved_at is not None:
+        raise RuleViolation(f"workspace {workspace.id} is dissolved")
+    if workspace.cloud_account_id is not None:
+        raise RuleViolation(
+            f"workspace {workspace.id} settles through cloud account "
+            f"{workspace.cloud_account_id} of billing account {source.username}; it must settle "
+            "through the billing center before it can move"
+        )
+    auth_source = _enterprise_auth(ctx, source)
+    auth_target = _enterprise_auth(ctx, target)
+    for acct, auth in ((source, auth_source), (target, auth_target)):
+        if auth is None:
+            raise RuleViolation(
+                f"billing account {acct.username} has no approved enterprise real-name "
+                "authentication; moving a workspace needs it on both accounts",
+                account=acct.id,
+            )
+    if auth_source != auth_target:
+        raise RuleViolation(
+            "the two billing accounts carry different enterprise authentications (name or "
+            "taxpayer id differ); a workspace moves only between accounts of the same enterprise"
+        )
+    workspace.account_id = target.id
+    workspace.updated_at = ctx.now()
+    ctx.session.add(workspace)
+    audit.record(
+        ctx,
+        action="workspace.move",
+        target=workspace.id,
+        account_id=source.id,
+        before={"account_id": source.id},
+        after={"account_id": target.id},
+    )
+    return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)
+
+
+def unlock_workspace(
+    ctx: ServiceContext, *, ref: str, remedy: UnlockRequest, account_ref: str | None = None
+) -> WorkspaceChange:
+    """Lift the countdown or lock through a documented remedy (rebind or billing center)."""
+    from guance_billing_cli.services import binding
+
+    authz.require_scope(ctx.actor, "workspaces")
+    if bool(remedy.rebind) == remedy.billing_center:
+        raise InputRequired(
+            "choose one remedy: --rebind CLOUD (a subscribed cloud account) or --billing-center",
+            field="remedy",
+        )
+    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    current = rules.state(workspace.countdown_started_at, workspace.dissolved_at, ctx.now())
+    if current == "dissolved":
+        raise RuleViolation(f"workspace {workspace.id} is dissolved; dissolving is irreversible")
+    if current == "active":
+        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
+    item = [BatchItem(workspace_id=workspace.id)]
+    if remedy.rebind:
+        batch = binding.bind(ctx, cloud_ref=remedy.rebind, items=item)
+    else:
+        batch = binding.unbind(ctx, items=item)
+    outcome = batch.results[0]
+    if outcome.result == "refused":
+        raise RuleViolation(f"cannot unlock {workspace.id}: {outcome.reason}")
+    ctx.session.expire(workspace)
+    fresh = ctx.session.get(Workspace, workspace.id)
+    assert fresh is not None
+    return WorkspaceChange(
+        workspace=to_public(fresh, ctx.now()), changed=outcome.result in ("bound", "unbound")
+    )
+
+
+def dissolve_workspace(
+    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+) -> WorkspaceChange:
+    """Dissolve a workspace (irreversible). Dissolving it again changes nothing."""
+    authz.require_scope(ctx.actor, "workspaces")
+    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    if workspace.dissolved_at is not None:
+        return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
+    before = snapshot(workspace)
+    workspace.dissolved_at = ctx.now()
+    workspace.updated_at = ctx.now()
+    ctx.session.add(workspace)
+    audit.record(
+        ctx,
+        action="workspace.dissolve",
+        target=workspace.id,
+        account_id=workspace.account_id,
+        before=before,
+        after=snapshot(workspace),
+    )
+    return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)
