@@ -44,6 +44,7 @@ def create(
 
     Without --password-stdin the account has no password (set one with `password reset`).
 
+    \b
     Example:
       guance-billing account create --username acme --company-name "Acme Ltd" \\
           --email ops@acme.com --phone +8613800138000 --json
@@ -51,7 +52,11 @@ def create(
     from guance_billing_cli.schemas.accounts import AccountCreate
 
     interactive = get_state(ctx).interactive
-    password = prompts.read_stdin_lines(1, flag="--password-stdin")[0] if password_stdin else None
+    from pydantic import SecretStr
+
+    password = (
+        SecretStr(prompts.read_stdin_lines(1, flag="--password-stdin")[0]) if password_stdin else None
+    )
     data = AccountCreate(
         username=prompts.require(username, flag="--username", message="Username:", interactive=interactive),
         company_name=prompts.require(
@@ -75,6 +80,7 @@ def create(
 def list_(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None) -> None:
     """List billing accounts.
 
+    \b
     Example:
       guance-billing account list --output csv
     """
@@ -92,6 +98,7 @@ def show(
 ) -> None:
     """Show one billing account, found by id, username, email or phone.
 
+    \b
     Example:
       guance-billing account show ops@acme.com --json
     """
@@ -106,6 +113,7 @@ def use(
 ) -> None:
     """Make ACCOUNT the default billing account of the current profile.
 
+    \b
     Example:
       guance-billing account use acme
     """
@@ -147,6 +155,7 @@ def update(
 ) -> None:
     """Change support-only settings of a billing account.
 
+    \b
     Example:
       guance-billing account update acme --arbitrary-settlement on
     """

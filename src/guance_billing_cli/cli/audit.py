@@ -56,6 +56,7 @@ def list_(
 ) -> None:
     """List audit events, oldest first. Secrets are never recorded.
 
+    \b
     Example:
       guance-billing audit list --account acme --since 7d --json
     """
@@ -75,6 +76,7 @@ def list_(
 def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Check the audit hash chain; exit 6 naming the first edited, removed or reordered event.
 
+    \b
     Example:
       guance-billing audit verify --json
     """

@@ -88,13 +88,14 @@ class BoundaryGroup(TyperGroup):
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         try:
             rv = super().main(
                 args=argv, prog_name=prog_name, complete_var=complete_var,
-                standalone_mode=False, **extra,
+                standalone_mode=False, windows_expand_args=windows_expand_args, **extra,
             )
             code = rv if isinstance(rv, int) else 0
         except _click_exceptions.ClickException as exc:

@@ -23,6 +23,7 @@ def _redact(key: str, value: object) -> object:
 def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Show the effective settings of the selected profile and where each comes from.
 
+    \b
     Example:
       guance-billing --profile staging config show --json
     """
@@ -55,6 +56,7 @@ def set_(
 ) -> None:
     """Set a value in the selected profile (see docs/configuration.md for keys).
 
+    \b
     Example:
       guance-billing config set store /srv/billing/billing.db
     """
@@ -76,6 +78,7 @@ def unset(
 ) -> None:
     """Remove a value from the selected profile.
 
+    \b
     Example:
       guance-billing config unset account
     """
@@ -93,6 +96,7 @@ def unset(
 def path(as_json: JsonFlag = False) -> None:
     """Print the path of config.toml.
 
+    \b
     Example:
       guance-billing config path
     """

@@ -15,6 +15,7 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     Each problem comes with a fix. Nothing is changed.
 
+    \b
     Example:
       guance-billing doctor --json
     """

@@ -18,6 +18,7 @@ app = typer.Typer(help="View and update the billing account's profile.", no_args
 def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = False) -> None:
     """Show the account profile.
 
+    \b
     Example:
       guance-billing profile show --account acme --json
     """
@@ -37,6 +38,7 @@ def update(
 ) -> None:
     """Update profile fields; only the ones given change.
 
+    \b
     Example:
       guance-billing profile update --industry finance --region "Hangzhou, CN"
     """

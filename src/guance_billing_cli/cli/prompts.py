@@ -15,8 +15,12 @@ from guance_billing_cli.errors import InputRequired, InvalidInput
 def text(message: str, *, default: str = "", validate: Callable[[str], bool | str] | None = None) -> str:
     import questionary
 
-    kwargs = {"validate": validate} if validate is not None else {}
-    return str(questionary.text(message, default=default, **kwargs).unsafe_ask())
+    question = (
+        questionary.text(message, default=default, validate=validate)
+        if validate is not None
+        else questionary.text(message, default=default)
+    )
+    return str(question.unsafe_ask())
 
 
 def secret(message: str) -> str:

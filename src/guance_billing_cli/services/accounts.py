@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlmodel import col, or_, select
@@ -49,7 +49,7 @@ def snapshot(account: Account) -> dict[str, Any]:
     return data
 
 
-def _clean_profile(fields: dict[str, str | None], *, creating: bool) -> dict[str, str]:
+def _clean_profile(fields: Mapping[str, str | None], *, creating: bool) -> dict[str, str]:
     clean: dict[str, str] = {}
     for name, value in fields.items():
         if value is None:
@@ -106,10 +106,12 @@ def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic
         email=email,
         phone=phone,
         password_hash=password_hash,
+        company_name=profile.pop("company_name"),
         created_at=now,
         updated_at=now,
-        **profile,
     )
+    for name, value in profile.items():
+        setattr(account, name, value)
     ctx.session.add(account)
     ctx.session.flush()
     audit.record(
