@@ -28,8 +28,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/startup.py
-	$(PY) bench/bind.py
 	$(PY) bench/list.py
+	$(PY) bench/bind.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -150,6 +150,15 @@ REMOTE_BY_DEFAULT = {
 }
 
 
+# About the local store itself (file modes, migrations on open, --store, doctor's
+# local checks): never remote, even with --transport remote|both.
+LOCAL_ONLY_MODULES = {"test_store", "test_doctor"}
+LOCAL_ONLY_TESTS = {
+    "test_config::test_store_flag_selects_another_store",
+    "test_audit::test_every_write_is_listed_with_before_and_after",  # actor "local:..."
+}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--transport",
@@ -170,7 +179,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     mode = metafunc.config.getoption("--transport")
     definition = metafunc.definition
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
-    if definition.get_closest_marker("local_only"):
+    if (
+        definition.get_closest_marker("local_only")
+        or module in LOCAL_ONLY_MODULES
+        or f"{module}::{definition.originalname}" in LOCAL_ONLY_TESTS
+    ):
         params = ["local"]
     elif PG_URL and mode in ("default", "both") and module in PG_MODULES:
         # with a PostgreSQL server available, these also run with the server on it
@@ -241,8 +254,12 @@ class RemoteServer:
     def refresh(self) -> None:
         """Settings as a freshly started server would read them (tests change config)."""
         from guance_billing_cli.config import resolve_settings
+        from guance_billing_cli.errors import BillingError
 
-        self.app.state.backend.settings = resolve_settings(store=self.store_url)
+        try:
+            self.app.state.backend.settings = resolve_settings(store=self.store_url)
+        except BillingError:
+            pass  # a broken config is the CLI's to report; the server keeps what it had
 
 
 @pytest.fixture
@@ -251,8 +268,6 @@ def remote_server(
 ) -> Iterator[RemoteServer]:
     """The FastAPI app on the test's store, reached by HttpClient with a support token."""
     from guance_billing_cli.client.http import HttpClient
-    from guance_billing_cli.client.local import LocalClient
-    from guance_billing_cli.schemas.tokens import TokenCreate
     from guance_billing_cli.server.app import create_app
 
     if transport == "remote-pg":
@@ -260,22 +275,36 @@ def remote_server(
         _PG_STORE["url"] = store_url
     else:
         store_url = f"sqlite:///{home / 'billing.db'}"
-    local = LocalClient(store_url)
-    try:
-        created = local.create_token(TokenCreate(name="test-support", role="support"))
-    finally:
-        local.close()
     asgi_app = create_app(store_url)
+    token = _bootstrap_token(asgi_app.state.backend.engine)
     asgi = SyncASGITransport(asgi_app)
     url = "http://billing.test"
     monkeypatch.setattr(HttpClient, "transport_factory", lambda _base: asgi)
     monkeypatch.setenv("GUANCE_BILLING_SERVER", url)
-    token = created.token.get_secret_value()
     monkeypatch.setenv("GUANCE_BILLING_TOKEN", token)
     yield RemoteServer(url, token, store_url, asgi_app, asgi)
     asgi.shutdown()
     asgi_app.state.backend.dispose()
     _PG_STORE["url"] = None
+
+
+def _bootstrap_token(engine: Any) -> str:
+    """A support token written straight into the store, as an operator's bootstrap:
+    no audit event, so the audit trail is the same as a local run's."""
+    from guance_billing_cli import clock
+    from guance_billing_cli.services.tokens import TOKEN_PREFIX, hash_token
+    from guance_billing_cli.store.models import ApiToken
+
+    secret = TOKEN_PREFIX + "test-" + os.urandom(16).hex()
+    with engine.begin() as conn:
+        conn.execute(
+            ApiToken.__table__.insert().values(  # type: ignore[attr-defined]
+                id="tok_testsupport", name="test-support", role="support", account_id=None,
+                scopes="", prefix=secret[:10], token_hash=hash_token(secret),
+                created_at=clock.now(), created_by="tests", expires_at=None, revoked_at=None,
+            )
+        )
+    return secret
 
 
 # -- PostgreSQL (issue 6): GUANCE_BILLING_TEST_PG_URL from scripts/pg-test-server.sh ----

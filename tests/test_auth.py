@@ -219,6 +219,7 @@ def test_logout_revokes_and_forgets(server, cli: CliFn, home) -> None:
     assert status.exit_code == 4
 
 
+@pytest.mark.local_only
 def test_auth_status_without_a_server_names_the_flag(cli: CliFn) -> None:
     result = cli("auth", "status", "--json")
     assert result.exit_code == 2

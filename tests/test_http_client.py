@@ -13,6 +13,9 @@ from guance_billing_cli.client.http import HttpClient
 
 URL = "http://billing.test"
 
+# These route HttpClient themselves (or use a real socket); no in-process server.
+pytestmark = pytest.mark.local_only
+
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch):

@@ -169,13 +169,35 @@ class HttpClient:
         parts = self._request_parts(op, args, kwargs)
         if op.streams:
             return self._stream(op, parts)
+        progress, total = self._progress(op, args, kwargs)
+        if progress is not None:
+            progress(0, total)
         response = self._send(op, parts)
         self._raise_for_error(response)
         try:
             data = response.json()
         except ValueError:
             raise Unavailable(f"server {self.base_url} sent a response that is not JSON") from None
-        return wire.load(op.returns, data)
+        result = wire.load(op.returns, data)
+        if progress is not None:  # the server ran the batch; report its end
+            progress(total, total)
+        return result
+
+    @staticmethod
+    def _progress(
+        op: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Callable[[int, int], None] | None, int]:
+        """A caller's progress callback and the batch size (the first sized body argument)."""
+        local = [p.name for p in op.params if p.where == "local"]
+        if not local:
+            return None, 0
+        values = op.signature.bind(None, *args, **kwargs).arguments
+        callback = next((values[name] for name in local if callable(values.get(name))), None)
+        if callback is None:
+            return None, 0
+        sized = (values.get(p.name) for p in op.params if p.where == "body")
+        total = next((len(v) for v in sized if isinstance(v, list | tuple)), 0)
+        return callback, total
 
     def _send(self, op: Operation, parts: dict[str, Any], *, stream: bool = False) -> Any:
         import httpx

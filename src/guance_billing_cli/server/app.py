@@ -251,7 +251,12 @@ def create_app(store_url: str, *, settings: Any = None, migrate: bool | None = N
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
         # The exception text may hold secrets: log it server-side, answer without it.
         log.error("internal error", exc_info=exc)
-        return _error_response(BillingError(f"internal server error ({type(exc).__name__})"))
+        return _error_response(
+            BillingError(
+                f"internal error ({type(exc).__name__}) on the server; its traceback is in "
+                "the server log (--debug shows only the client's side)"
+            )
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
