@@ -12,60 +12,60 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from guance_billing_cli.errors import BillingError, Conflict, Unavailable
-from guance_billing_cli.schemas.accounts import (
-    AccountAdminUpdate,
-    AccountCreate,
-    AccountPublic,
-    ProfileUpdate,
-)
-from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
-from guance_billing_cli.schemas.credentials import (
-    PasswordChange,
-    PasswordChanged,
-    PasswordResetComplete,
-    PasswordResetPublic,
-    PasswordResetStart,
-)
-from guance_billing_cli.schemas.invoices import (
-    InvoiceAddressCreate,
-    InvoiceAddressPublic,
-    InvoiceRequestCreate,
-    InvoiceRequestPublic,
-    InvoiceTitleCreate,
-    InvoiceTitlePublic,
-)
-from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
-from guance_billing_cli.schemas.settlement import (
-    BatchItem,
-    BatchResult,
-    CloudAccountCreate,
-    CloudAccountPublic,
-    UnlockRequest,
-    UnsubscribeResult,
-    WorkspaceChange,
-    WorkspaceCreate,
-    WorkspaceFilter,
-    WorkspacePublic,
-)
-from guance_billing_cli.schemas.tokens import (
-    LoginRequest,
-    TokenCreate,
-    TokenCreated,
-    TokenPublic,
-    WhoAmI,
-)
-from guance_billing_cli.schemas.verification import (
-    ChangeRequestPublic,
-    ChangeStart,
-    CodeSubmit,
-    NewAddress,
-)
-from guance_billing_cli.services import accounts
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.store import engine as store_engine
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from guance_billing_cli.schemas.accounts import (
+        AccountAdminUpdate,
+        AccountCreate,
+        AccountPublic,
+        ProfileUpdate,
+    )
+    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.credentials import (
+        PasswordChange,
+        PasswordChanged,
+        PasswordResetComplete,
+        PasswordResetPublic,
+        PasswordResetStart,
+    )
+    from guance_billing_cli.schemas.invoices import (
+        InvoiceAddressCreate,
+        InvoiceAddressPublic,
+        InvoiceRequestCreate,
+        InvoiceRequestPublic,
+        InvoiceTitleCreate,
+        InvoiceTitlePublic,
+    )
+    from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
+    from guance_billing_cli.schemas.settlement import (
+        BatchItem,
+        BatchResult,
+        CloudAccountCreate,
+        CloudAccountPublic,
+        UnlockRequest,
+        UnsubscribeResult,
+        WorkspaceChange,
+        WorkspaceCreate,
+        WorkspaceFilter,
+        WorkspacePublic,
+    )
+    from guance_billing_cli.schemas.tokens import (
+        LoginRequest,
+        TokenCreate,
+        TokenCreated,
+        TokenPublic,
+        WhoAmI,
+    )
+    from guance_billing_cli.schemas.verification import (
+        ChangeRequestPublic,
+        ChangeStart,
+        CodeSubmit,
+        NewAddress,
+    )
 
 
 def local_actor() -> Actor:
@@ -136,22 +136,32 @@ class LocalClient:
 
     # -- accounts and profile -------------------------------------------------
     def create_account(self, data: AccountCreate) -> AccountPublic:
+        from guance_billing_cli.services import accounts
+
         with self.context(write=True) as ctx:
             return accounts.create_account(ctx, data=data)
 
     def get_account(self, ref: str) -> AccountPublic:
+        from guance_billing_cli.services import accounts
+
         with self.context(write=False) as ctx:
             return accounts.get_account(ctx, ref=ref)
 
     def list_accounts(self) -> Iterator[AccountPublic]:
+        from guance_billing_cli.services import accounts
+
         with self.context(write=False) as ctx:
             yield from accounts.list_accounts(ctx)
 
     def update_profile(self, ref: str, update: ProfileUpdate) -> AccountPublic:
+        from guance_billing_cli.services import accounts
+
         with self.context(write=True) as ctx:
             return accounts.update_profile(ctx, ref=ref, update=update)
 
     def admin_update_account(self, ref: str, update: AccountAdminUpdate) -> AccountPublic:
+        from guance_billing_cli.services import accounts
+
         with self.context(write=True) as ctx:
             return accounts.admin_update(ctx, ref=ref, update=update)
 
