@@ -49,10 +49,9 @@ def _closed_port() -> int:
 
 def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
     def walk(cmd: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
-        subcommands = getattr(cmd, "commands", None)
-        if subcommands:
-            for name, sub in sorted(subcommands.items()):
-                yield from walk(sub, (*path, name))
+        if hasattr(cmd, "list_commands"):
+            for name in cmd.list_commands(None):
+                yield from walk(cmd.get_command(None, name), (*path, name))
         elif path not in SKIP:
             yield path, cmd
 

@@ -6,8 +6,8 @@ import socket
 
 import httpx
 import pytest
-from conftest import CliFn
 
+from conftest import CliFn
 from guance_billing_cli.client import http as http_module
 from guance_billing_cli.client.http import HttpClient
 

@@ -1,7 +1,8 @@
 """The root command: global options, the command groups, the error boundary.
 
-Start-up is kept light: only typer and the command modules (which import
-nothing heavy at module level) load for ``--help`` and ``--version``.
+Start-up is kept light: the command groups are registered by module name and
+built only when used (see ``cli/boundary.py``), so ``--version`` loads typer
+and this file, and a command loads only its own group.
 """
 
 from __future__ import annotations
@@ -11,22 +12,6 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli import __version__
-from guance_billing_cli.cli import (
-    account,
-    auth,
-    config_cmd,
-    invoice,
-    password,
-    profile,
-    realname,
-    server,
-)
-from guance_billing_cli.cli import audit as audit_cmd
-from guance_billing_cli.cli import cloud as cloud_cmd
-from guance_billing_cli.cli import doctor as doctor_cmd
-from guance_billing_cli.cli import email as email_cmd
-from guance_billing_cli.cli import phone as phone_cmd
-from guance_billing_cli.cli import workspace as workspace_cmd
 from guance_billing_cli.cli.boundary import BoundaryGroup
 from guance_billing_cli.cli.state import AppState
 
@@ -49,20 +34,28 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-app.add_typer(account.app, name="account")
-app.add_typer(profile.app, name="profile")
-app.add_typer(email_cmd.app, name="email")
-app.add_typer(phone_cmd.app, name="phone")
-app.add_typer(audit_cmd.app, name="audit")
-app.add_typer(config_cmd.app, name="config")
-app.command("doctor")(doctor_cmd.doctor)
-app.add_typer(auth.app, name="auth")
-app.add_typer(server.app, name="server")
-app.add_typer(password.app, name="password")
-app.add_typer(realname.app, name="realname")
-app.add_typer(invoice.app, name="invoice")
-app.add_typer(cloud_cmd.app, name="cloud")
-app.add_typer(workspace_cmd.app, name="workspace")
+# Command groups load lazily: a group's module is imported and turned into a
+# click command only when that group runs (or the root help lists it), so
+# `--version` and each command pay only for what they use. Order = help order.
+BoundaryGroup.lazy_commands = {
+    name: f"guance_billing_cli.cli.{module}"
+    for name, module in (
+        ("account", "account"),
+        ("profile", "profile"),
+        ("email", "email"),
+        ("phone", "phone"),
+        ("password", "password"),
+        ("realname", "realname"),
+        ("invoice", "invoice"),
+        ("cloud", "cloud"),
+        ("workspace", "workspace"),
+        ("auth", "auth"),
+        ("audit", "audit"),
+        ("server", "server"),
+        ("config", "config_cmd"),
+        ("doctor", "doctor"),
+    )
+}
 
 
 def _version(value: bool) -> None:

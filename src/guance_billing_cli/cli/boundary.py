@@ -50,7 +50,53 @@ def _internal(exc: BaseException) -> BillingError:
     )
 
 
+def _plain_help(command: Any) -> Any:
+    """No rich markup anywhere in the tree (plain help is what the start-up budget allows)."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+    return command
+
+
 class BoundaryGroup(TyperGroup):
+    # name -> module with a Typer ``app``; filled by app.py
+    lazy_commands: dict[str, str] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        eager = super().list_commands(ctx)
+        return eager + [name for name in self.lazy_commands if name not in eager]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self.lazy_commands:
+            from importlib import import_module
+
+            from typer.main import get_command
+
+            module = import_module(self.lazy_commands[cmd_name])
+            command = _plain_help(get_command(module.app))
+            command.name = cmd_name
+            self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """List groups from their Typer's help without building their commands."""
+        from importlib import import_module
+
+        rows = []
+        for name in self.list_commands(ctx):
+            built = self.commands.get(name)
+            if built is not None:
+                rows.append((name, built.get_short_help_str(limit=formatter.width)))
+                continue
+            info = import_module(self.lazy_commands[name]).app.info
+            text = info.help if isinstance(info.help, str) else ""
+            rows.append((name, text.strip().splitlines()[0] if text.strip() else ""))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: Any) -> Any:
         args = sys.argv[1:]
         try:

@@ -9,7 +9,10 @@ from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
 from guance_billing_cli.errors import ExitCode
 
+app = typer.Typer(help="Check store, permissions, keyring, delivery and server.")
 
+
+@app.command("doctor")
 def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Check store, file permissions, keyring, delivery and server; exit 10 if unhealthy.
 

@@ -42,10 +42,27 @@ class TokenCreated(TokenPublic):
 
 
 class LoginRequest(BaseModel):
+    """Log in with a password, or with a code from ``send_login_code`` (``request_id`` + ``code``)."""
+
     email: str | None = None
     phone: str | None = None
     password: SecretStr | None = None
+    request_id: str | None = None
+    code: SecretStr | None = None
     token_name: str | None = None
+
+
+class LoginCodeRequest(BaseModel):
+    email: str | None = None
+    phone: str | None = None
+
+
+class LoginCodeSent(BaseModel):
+    """Always the same shape, whether or not the address belongs to an account."""
+
+    request_id: str
+    sent_to: str  # masked
+    expires_at: datetime
 
 
 class WhoAmI(BaseModel):

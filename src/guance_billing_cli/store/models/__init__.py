@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         InvoiceTitle,
     )
     from guance_billing_cli.store.models.realname import RealnameSubmission
-    from guance_billing_cli.store.models.tokens import ApiToken, LoginFailure
+    from guance_billing_cli.store.models.tokens import ApiToken, LoginCode, LoginFailure
     from guance_billing_cli.store.models.verification import ChangeRequest, StoreSecret
 
 

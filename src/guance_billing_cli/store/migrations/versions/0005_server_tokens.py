@@ -1,4 +1,4 @@
-"""Server API tokens and failed logins (issue 6).
+"""Server API tokens, failed logins and login codes (issue 6).
 
 Revision ID: 0005
 Revises: 0004
@@ -41,8 +41,24 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_login_failures_account_id", "login_failures", ["account_id"])
+    op.create_table(
+        "login_codes",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False),
+        sa.Column("channel", sa.String(8), nullable=False),
+        sa.Column("address", sa.String(254), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=True),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("sends", sa.Integer(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_sent_at", UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("used_at", UTCDateTime(), nullable=True),
+    )
+    op.create_index("ix_login_codes_account_id", "login_codes", ["account_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("login_codes")
     op.drop_table("login_failures")
     op.drop_table("api_tokens")
