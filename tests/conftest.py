@@ -307,9 +307,17 @@ def _bootstrap_token(engine: Any) -> str:
     with engine.begin() as conn:
         conn.execute(
             ApiToken.__table__.insert().values(  # type: ignore[attr-defined]
-                id="tok_testsupport", name="test-support", role="support", account_id=None,
-                scopes="", prefix=secret[:10], token_hash=hash_token(secret),
-                created_at=clock.now(), created_by="tests", expires_at=None, revoked_at=None,
+                id="tok_testsupport",
+                name="test-support",
+                role="support",
+                account_id=None,
+                scopes="",
+                prefix=secret[:10],
+                token_hash=hash_token(secret),
+                created_at=clock.now(),
+                created_by="tests",
+                expires_at=None,
+                revoked_at=None,
             )
         )
     return secret

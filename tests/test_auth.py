@@ -224,3 +224,93 @@ def test_auth_status_without_a_server_names_the_flag(cli: CliFn) -> None:
     result = cli("auth", "status", "--json")
     assert result.exit_code == 2
     assert "--server" in result.error["message"]
+
+
+# -- login with a code ------------------------------------------------------------------
+
+
+def start_code_login(cli: CliFn, *who: str):
+    return cli(
+        "auth",
+        "login",
+        "--server",
+        URL,
+        *(who or ("--email", "ops@acme.com")),
+        "--with-code",
+        "--json",
+    )
+
+
+def finish_code_login(cli: CliFn, request_id: str, code: str, *who: str):
+    return cli(
+        "auth",
+        "login",
+        "--server",
+        URL,
+        *(who or ("--email", "ops@acme.com")),
+        "--with-code",
+        "--request",
+        request_id,
+        "--code-stdin",
+        "--json",
+        input=code + "\n",
+    )
+
+
+def test_login_with_a_code_from_the_outbox(server, cli: CliFn, home) -> None:
+    from outbox_helpers import mail_code, mails
+
+    sent = start_code_login(cli)
+    assert sent.exit_code == 0, sent.stderr
+    assert sent.json["state"] == "code_sent"
+    assert sent.json["sent_to"] != "ops@acme.com"  # masked
+    code = mail_code(home, "ops@acme.com")
+    assert code not in sent.stdout
+    assert "login" in mails(home, "ops@acme.com")[-1]["Subject"].lower()
+    done = finish_code_login(cli, sent.json["request_id"], code)
+    assert done.exit_code == 0, done.stderr
+    assert done.json["role"] == "owner"
+    assert keyring.get_password("guance-billing", URL)
+    reused = finish_code_login(cli, sent.json["request_id"], code)  # single use
+    assert reused.exit_code == 7
+
+
+def test_a_wrong_login_code_counts_and_five_end_the_request(server, cli: CliFn, home) -> None:
+    from outbox_helpers import mail_code
+
+    sent = start_code_login(cli)
+    request_id = sent.json["request_id"]
+    code = mail_code(home, "ops@acme.com")
+    wrong = "000000" if code != "000000" else "111111"
+    first = finish_code_login(cli, request_id, wrong)
+    assert first.exit_code == 7
+    assert first.error["attempts_left"] == 4
+    for _ in range(4):
+        assert finish_code_login(cli, request_id, wrong).exit_code == 7
+    late = finish_code_login(cli, request_id, code)  # the right code, too late
+    assert late.exit_code == 7
+    assert keyring.get_password("guance-billing", URL) is None
+
+
+def test_login_codes_have_a_resend_cooldown(server, cli: CliFn, monkeypatch) -> None:
+    from datetime import timedelta
+
+    import guance_billing_cli.clock as clock
+
+    assert start_code_login(cli).exit_code == 0
+    again = start_code_login(cli)
+    assert again.exit_code == 8
+    later = clock.now() + timedelta(seconds=61)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert start_code_login(cli).exit_code == 0
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(server, cli: CliFn, home) -> None:
+    from outbox_helpers import mails
+
+    sent = start_code_login(cli, "--email", "nobody@acme.com")
+    assert sent.exit_code == 0, sent.stderr
+    assert set(sent.json) == {"request_id", "sent_to", "expires_at", "state"}
+    assert mails(home, "nobody@acme.com") == []
+    guess = finish_code_login(cli, sent.json["request_id"], "123456", "--email", "nobody@acme.com")
+    assert guess.exit_code == 7

@@ -112,3 +112,40 @@ def test_sigkill_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None:
     assert bound_count(db, cloud_id) == total
     summary = json.loads(rerun.stdout)["summary"]
     assert summary["bound"] + summary["unchanged"] == total
+
+
+def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
+    cli, make_account, home: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from outbox_helpers import mail_code
+
+    target = "shared@example.com"
+    requests = {}
+    for name in ("alpha", "beta"):
+        make_account(name, email=f"{name}@example.com")
+        started = cli("email", "change", "--account", name, "--new-email", target, "--json")
+        assert started.exit_code == 0, started.stderr
+        rid = started.json["request_id"]
+        first = cli("email", "verify", rid, "--code", mail_code(home, f"{name}@example.com"),
+                    "--json")
+        assert first.json["state"] == "awaiting_new_code", first.stderr
+        requests[name] = (rid, mail_code(home, target))
+    env = {**os.environ, "GUANCE_BILLING_HOME": str(home)}
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "guance_billing_cli", "email", "verify", rid, "--code-stdin",
+             "--json"],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (rid, _) in requests.items()
+    }
+    outcomes = {name: (*procs[name].communicate(requests[name][1] + "\n", timeout=120),
+                       procs[name].returncode) for name in procs}
+    codes = sorted(rc for _, _, rc in outcomes.values())
+    assert codes == [0, 6], outcomes
+    winner = next(name for name, (_, _, rc) in outcomes.items() if rc == 0)
+    loser = next(name for name in outcomes if name != winner)
+    assert "email is already used" in outcomes[loser][1]
+    assert cli("account", "show", target, "--json").json["username"] == winner
+    assert cli("account", "show", f"{loser}@example.com", "--json").exit_code == 0

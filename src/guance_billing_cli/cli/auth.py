@@ -57,10 +57,14 @@ def login(
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
     with_code: Annotated[
-        bool,
-        typer.Option(
-            "--with-code", help="Log in with a code sent to the address (not yet available)."
-        ),
+        bool, typer.Option("--with-code", help="Log in with a one-time code sent to the address.")
+    ] = False,
+    request_id: Annotated[
+        str | None,
+        typer.Option("--request", help="With --with-code: the request id of a code already sent."),
+    ] = None,
+    code_stdin: Annotated[
+        bool, typer.Option("--code-stdin", help="With --with-code: read the code from stdin.")
     ] = False,
     insecure_storage: Annotated[
         bool,
@@ -76,16 +80,22 @@ def login(
     The server answers with an owner token, kept in the OS keyring (service
     guance-billing, user = server URL). The profile then points at the server.
 
+    With --with-code a one-time code goes to the address instead. At a terminal the
+    command then asks for it; without one it prints the request id, and a second
+    call with --request ID --code-stdin completes the login.
+
     Example:
       printf '%s\\n' "$PASSWORD" | guance-billing auth login --server https://billing.example.com \\
           --email ops@acme.com --password-stdin --json
+      guance-billing auth login --email ops@acme.com --with-code --json   # -> request_id
+      guance-billing auth login --email ops@acme.com --with-code --request lgn_... --code-stdin
     """
     from pydantic import SecretStr
 
     from guance_billing_cli.client import token_store
     from guance_billing_cli.config import set_value
-    from guance_billing_cli.errors import InvalidInput, Unavailable
-    from guance_billing_cli.schemas.tokens import LoginRequest
+    from guance_billing_cli.errors import Unavailable
+    from guance_billing_cli.schemas.tokens import LoginCodeRequest, LoginRequest
 
     state = get_state(ctx)
     url = _server(ctx, server)
@@ -93,11 +103,6 @@ def login(
         if email or not state.interactive:
             raise InputRequired("give exactly one of --email or --phone", field="email")
         email = prompts.text("Login email:")
-    if with_code:
-        raise InvalidInput(
-            "--with-code is not available yet on this version; log in with the password",
-            field="with-code",
-        )
     # Check where the token will go before asking the server for one.
     problem = token_store.check_keyring()
     if problem and not insecure_storage:
@@ -106,19 +111,51 @@ def login(
             f"{token_store.credentials_file()} (mode 0600), or set GUANCE_BILLING_TOKEN",
             reason=problem,
         )
-    if password_stdin:
-        password = prompts.read_stdin_lines(1, flag="--password-stdin")[0]
-    elif state.interactive:
-        password = prompts.secret("Password:")
+    http = _http(ctx, url)
+    token_name = f"on {socket.gethostname()}"[:40]
+    if with_code:
+        if request_id is None:
+            sent = http.send_login_code(LoginCodeRequest(email=email, phone=phone))
+            if not (code_stdin or state.interactive):
+                render.emit(
+                    {**render.to_data(sent), "state": "code_sent"},
+                    as_json=as_json,
+                    title="Login code sent",
+                )
+                if not as_json:
+                    render.info(
+                        f"Then: guance-billing auth login --with-code --request {sent.request_id}"
+                        " --code-stdin"
+                    )
+                return
+            render.info(f"A login code was sent to {sent.sent_to}.")
+            request_id = sent.request_id
+        if code_stdin:
+            code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
+        elif state.interactive:
+            code = prompts.secret("Login code:")
+        else:
+            raise InputRequired("missing --code-stdin (no terminal to ask)", field="code-stdin")
+        request = LoginRequest(
+            email=email,
+            phone=phone,
+            request_id=request_id,
+            code=SecretStr(code),
+            token_name=token_name,
+        )
     else:
-        raise InputRequired("missing --password-stdin (no terminal to ask)", field="password-stdin")
-    request = LoginRequest(
-        email=email,
-        phone=phone,
-        password=SecretStr(password),
-        token_name=f"on {socket.gethostname()}"[:40],
-    )
-    created = _http(ctx, url).login(request)
+        if password_stdin:
+            password = prompts.read_stdin_lines(1, flag="--password-stdin")[0]
+        elif state.interactive:
+            password = prompts.secret("Password:")
+        else:
+            raise InputRequired(
+                "missing --password-stdin (no terminal to ask)", field="password-stdin"
+            )
+        request = LoginRequest(
+            email=email, phone=phone, password=SecretStr(password), token_name=token_name
+        )
+    created = http.login(request)
     storage = token_store.save(
         url, created.token.get_secret_value(), insecure_storage=insecure_storage
     )

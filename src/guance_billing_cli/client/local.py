@@ -54,6 +54,8 @@ if TYPE_CHECKING:
         WorkspacePublic,
     )
     from guance_billing_cli.schemas.tokens import (
+        LoginCodeRequest,
+        LoginCodeSent,
         LoginRequest,
         TokenCreate,
         TokenCreated,
@@ -171,6 +173,12 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return tokens.login(ctx, data=data)
+
+    def send_login_code(self, data: LoginCodeRequest) -> LoginCodeSent:
+        from guance_billing_cli.services import tokens
+
+        with self.context(write=True) as ctx:
+            return tokens.send_login_code(ctx, data=data)
 
     def whoami(self) -> WhoAmI:
         from guance_billing_cli.services import tokens

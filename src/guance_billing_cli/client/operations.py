@@ -67,6 +67,7 @@ ROUTES: dict[str, Route] = {
     "cancel_change": Route("POST", "/v1/changes/{request_id}/cancel"),
     # server tokens and login (issue 6)
     "login": Route("POST", "/v1/auth/login", auth=False),
+    "send_login_code": Route("POST", "/v1/auth/login-code", auth=False),
     "whoami": Route("GET", "/v1/auth/whoami", scope=ANY),
     "logout": Route("POST", "/v1/auth/logout", scope=ANY),
     "create_token": Route("POST", "/v1/tokens"),

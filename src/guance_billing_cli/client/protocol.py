@@ -45,6 +45,8 @@ from guance_billing_cli.schemas.settlement import (
     WorkspacePublic,
 )
 from guance_billing_cli.schemas.tokens import (
+    LoginCodeRequest,
+    LoginCodeSent,
     LoginRequest,
     TokenCreate,
     TokenCreated,
@@ -69,6 +71,7 @@ class BillingClient(Protocol):
 
     # -- server tokens and login (issue 6) ---------------------------------------
     def login(self, data: LoginRequest) -> TokenCreated: ...
+    def send_login_code(self, data: LoginCodeRequest) -> LoginCodeSent: ...
     def whoami(self) -> WhoAmI: ...
     def logout(self) -> TokenPublic: ...
     def create_token(self, data: TokenCreate) -> TokenCreated: ...

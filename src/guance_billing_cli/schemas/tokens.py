@@ -42,7 +42,7 @@ class TokenCreated(TokenPublic):
 
 
 class LoginRequest(BaseModel):
-    """Log in with a password, or with a code from ``send_login_code`` (``request_id`` + ``code``)."""
+    """A password login, or a code login (``request_id`` + ``code`` from ``send_login_code``)."""
 
     email: str | None = None
     phone: str | None = None

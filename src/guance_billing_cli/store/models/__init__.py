@@ -23,6 +23,7 @@ TABLES: dict[str, str] = {
     "InvoiceTitle": "invoices",
     "RealnameSubmission": "realname",
     "ApiToken": "tokens",
+    "LoginCode": "tokens",
     "LoginFailure": "tokens",
     "ChangeRequest": "verification",
     "StoreSecret": "verification",
