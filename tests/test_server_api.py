@@ -265,3 +265,64 @@ def test_token_create_validates(cli: CliFn, make_account, remote_server: RemoteS
     assert "known scopes: bindings" in bad_scope.error["message"]
     bad_role = cli("server", "token", "create", "--name", "x", "--role", "admin", "--json")
     assert bad_role.exit_code == 2
+
+
+def test_an_owner_reaches_nothing_of_another_account(
+    cli: CliFn, make_account, owner_token, home
+) -> None:
+    """Every domain, over HTTP: nothing of globex is readable or writable with acme's token."""
+    make_account("acme")
+    globex = make_account("globex")
+    ws = cli(
+        "workspace",
+        "add",
+        "--account",
+        "globex",
+        "--id",
+        "wksp_globex",
+        "--name",
+        "G",
+        "--site",
+        "cn1",
+        "--json",
+    )
+    assert ws.exit_code == 0, ws.stderr
+    cloud = cli(
+        "cloud",
+        "add",
+        "--account",
+        "globex",
+        "--provider",
+        "aliyun",
+        "--account-id",
+        "1234567890123456",
+        "--instance-id",
+        "cmgj0012345",
+        "--json",
+    )
+    assert cloud.exit_code == 0, cloud.stderr
+    env = {"GUANCE_BILLING_TOKEN": owner_token("acme")}
+    before = store_dump(home)
+    attempts = [
+        ("profile", "show", "--account", "globex"),
+        ("realname", "show", "--account", "globex"),
+        ("invoice", "title", "list", "--account", "globex"),
+        ("workspace", "list", "--account", "globex"),
+        ("workspace", "show", "wksp_globex"),
+        ("cloud", "show", cloud.json["id"]),
+        ("cloud", "list", "--account", "globex"),
+        ("email", "change", "--account", "globex", "--new-email", "x@acme.com"),
+        ("workspace", "dissolve", "wksp_globex", "--yes"),
+        ("cloud", "unsubscribe", cloud.json["id"], "--yes"),
+        ("server", "token", "list"),
+        ("audit", "verify"),
+    ]
+    for args in attempts:
+        result = cli(*args, "--json", env=env)
+        assert result.exit_code in (3, 5), (args, result.exit_code, result.stdout)
+        assert "globex" not in result.stdout, args
+    events = cli("audit", "list", "--json", env=env)
+    assert events.exit_code == 0, events.stderr
+    assert events.json  # acme's own events are there
+    assert all(e["account_id"] != globex["id"] for e in events.json)
+    assert store_dump(home) == before
