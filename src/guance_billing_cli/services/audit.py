@@ -11,14 +11,17 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
 from guance_billing_cli.services import authz
 from guance_billing_cli.services.context import ServiceContext
-from guance_billing_cli.store.models import AuditEvent
+
+if TYPE_CHECKING:
+    # Loaded inside the functions: a read that writes nothing never builds these.
+    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.store.models.audit import AuditEvent
 
 GENESIS = "0" * 64
 SECRET_KEYS = {"password", "password_hash", "code", "code_hash", "token", "token_hash", "secret"}
@@ -85,6 +88,7 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (call inside the write's transaction)."""
+    from guance_billing_cli.store.models.audit import AuditEvent
     session = ctx.session
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import text
@@ -119,6 +123,7 @@ def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[s
 
 
 def _public(event: AuditEvent) -> AuditEventPublic:
+    from guance_billing_cli.schemas.audit import AuditEventPublic
     return AuditEventPublic(
         id=event.id or 0,
         at=event.at,
@@ -138,6 +143,7 @@ def _public(event: AuditEvent) -> AuditEventPublic:
 def list_events(ctx: ServiceContext, *, query: AuditQuery) -> Iterator[AuditEventPublic]:
     """Events oldest first; owners see only their own account's events."""
     from guance_billing_cli.services.accounts import find_account
+    from guance_billing_cli.store.models.audit import AuditEvent
 
     stmt = select(AuditEvent).order_by(col(AuditEvent.id))
     account_id = find_account(ctx, query.account).id if query.account else None
@@ -158,6 +164,8 @@ def list_events(ctx: ServiceContext, *, query: AuditQuery) -> Iterator[AuditEven
 
 def verify_chain(ctx: ServiceContext) -> AuditVerification:
     """Walk the chain; report the first row that was edited, removed or reordered."""
+    from guance_billing_cli.schemas.audit import AuditVerification
+    from guance_billing_cli.store.models.audit import AuditEvent
     authz.require_support(ctx.actor, "audit verify")
     previous = GENESIS
     checked = 0
