@@ -33,7 +33,9 @@ def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
     samples = []
     for _ in range(runs + 1):
         start = time.perf_counter()
-        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        )
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples[1:])  # first run warms the page cache
 
@@ -47,12 +49,30 @@ def main() -> int:
     env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "NO_COLOR": "1"}
     env.pop("GUANCE_BILLING_SERVER", None)
     subprocess.run(
-        cli_cmd("account", "create", "--username", "bench", "--company-name", "Bench Ltd",
-                "--email", "bench@example.com", "--phone", "+8613800138000"),
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cli_cmd(
+            "account",
+            "create",
+            "--username",
+            "bench",
+            "--company-name",
+            "Bench Ltd",
+            "--email",
+            "bench@example.com",
+            "--phone",
+            "+8613800138000",
+        ),
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    subprocess.run(cli_cmd("account", "use", "bench"), env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        cli_cmd("account", "use", "bench"),
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     rows = [
         ("--version", cli_cmd("--version"), "import typer", 1.5),
@@ -69,8 +89,10 @@ def main() -> int:
         ratio = cmd_ms / baselines[base]
         ok = ratio <= target
         failed |= not ok
-        print(f"{name:<24}{cmd_ms:>10.1f}  {base:<18}{baselines[base]:>8.1f}{ratio:>7.2f}  "
-              f"<= {target} {'ok' if ok else 'MISSED'}")
+        print(
+            f"{name:<24}{cmd_ms:>10.1f}  {base:<18}{baselines[base]:>8.1f}{ratio:>7.2f}  "
+            f"<= {target} {'ok' if ok else 'MISSED'}"
+        )
     shutil.rmtree(home, ignore_errors=True)
     return 1 if failed else 0
 

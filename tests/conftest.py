@@ -109,10 +109,16 @@ def make_account(cli: CliFn) -> Callable[..., dict[str, Any]]:
     def make(username: str = "acme", **fields: str) -> dict[str, Any]:
         n = next(counter)
         args = [
-            "account", "create", "--username", username,
-            "--company-name", fields.pop("company_name", f"{username.title()} Ltd"),
-            "--email", fields.pop("email", f"{username}@example.com"),
-            "--phone", fields.pop("phone", f"+86139{n:08d}"),
+            "account",
+            "create",
+            "--username",
+            username,
+            "--company-name",
+            fields.pop("company_name", f"{username.title()} Ltd"),
+            "--email",
+            fields.pop("email", f"{username}@example.com"),
+            "--phone",
+            fields.pop("phone", f"+86139{n:08d}"),
             "--json",
         ]
         for key, value in fields.items():

@@ -7,24 +7,63 @@ import io
 import json
 
 import pytest
+
 from conftest import CliFn, store_dump
 
 ACCOUNT_KEYS = {
-    "id", "username", "company_name", "industry", "region", "description", "contact_name",
-    "email", "phone", "has_password", "realname_status", "arbitrary_settlement",
-    "created_at", "updated_at",
+    "id",
+    "username",
+    "company_name",
+    "industry",
+    "region",
+    "description",
+    "contact_name",
+    "email",
+    "phone",
+    "has_password",
+    "realname_status",
+    "arbitrary_settlement",
+    "created_at",
+    "updated_at",
 }
 
 
-def create(cli: CliFn, *extra: str, username: str = "acme", email: str = "ops@acme.com",
-           phone: str = "+8613800138000", company: str = "Acme Ltd"):
-    return cli("account", "create", "--username", username, "--company-name", company,
-               "--email", email, "--phone", phone, *extra, "--json")
+def create(
+    cli: CliFn,
+    *extra: str,
+    username: str = "acme",
+    email: str = "ops@acme.com",
+    phone: str = "+8613800138000",
+    company: str = "Acme Ltd",
+):
+    return cli(
+        "account",
+        "create",
+        "--username",
+        username,
+        "--company-name",
+        company,
+        "--email",
+        email,
+        "--phone",
+        phone,
+        *extra,
+        "--json",
+    )
 
 
 def test_create_prints_the_account_with_the_documented_fields(cli: CliFn) -> None:
-    result = create(cli, "--industry", "Finance", "--region", "  Hangzhou ",
-                    "--contact-name", "Li Lei", "--description", "group billing")
+    result = create(
+        cli,
+        "--industry",
+        "Finance",
+        "--region",
+        "  Hangzhou ",
+        "--contact-name",
+        "Li Lei",
+        "--description",
+        "group billing",
+    )
     assert result.exit_code == 0, result.stderr
     acct = result.json
     assert set(acct) == ACCOUNT_KEYS
@@ -47,8 +86,18 @@ def test_create_normalizes_email_and_phone(cli: CliFn) -> None:
 
 
 def test_create_human_output_confirms(cli: CliFn) -> None:
-    result = cli("account", "create", "--username", "acme", "--company-name", "Acme Ltd",
-                 "--email", "ops@acme.com", "--phone", "+8613800138000")
+    result = cli(
+        "account",
+        "create",
+        "--username",
+        "acme",
+        "--company-name",
+        "Acme Ltd",
+        "--email",
+        "ops@acme.com",
+        "--phone",
+        "+8613800138000",
+    )
     assert result.exit_code == 0
     assert "Created billing account acme" in result.stderr
     assert "ops@acme.com" in result.stdout
@@ -73,8 +122,12 @@ def test_create_human_output_confirms(cli: CliFn) -> None:
 def test_create_rejects_malformed_values_naming_the_field(
     cli: CliFn, home, flag: str, value: str, field: str, words: str
 ) -> None:
-    defaults = {"--username": "acme", "--company-name": "Acme", "--email": "ops@acme.com",
-                "--phone": "+8613800138000"}
+    defaults = {
+        "--username": "acme",
+        "--company-name": "Acme",
+        "--email": "ops@acme.com",
+        "--phone": "+8613800138000",
+    }
     defaults[flag] = value
     args = [x for pair in defaults.items() for x in pair]
     result = cli("account", "create", *args, "--json")
@@ -114,8 +167,10 @@ def test_missing_values_without_terminal_fail_naming_the_flag(cli: CliFn) -> Non
     assert "missing --company-name" in result.stderr
 
 
-@pytest.mark.parametrize("ref", ["acme", "ops@acme.com", "OPS@acme.com", "+8613800138000",
-                                 "13800138000", "+86 138-0013-8000"])
+@pytest.mark.parametrize(
+    "ref",
+    ["acme", "ops@acme.com", "OPS@acme.com", "+8613800138000", "13800138000", "+86 138-0013-8000"],
+)
 def test_show_finds_by_username_email_or_phone(cli: CliFn, ref: str) -> None:
     acct = create(cli).json
     result = cli("account", "show", ref, "--json")
@@ -128,19 +183,26 @@ def test_show_by_id_and_unknown_account(cli: CliFn) -> None:
     assert cli("account", "show", acct["id"], "--json").json["username"] == "acme"
     missing = cli("account", "show", "nobody", "--json")
     assert missing.exit_code == 3
-    assert missing.error == {"code": "not_found", "message": "no billing account matches 'nobody'",
-                             "exit_code": 3}
+    assert missing.error == {
+        "code": "not_found",
+        "message": "no billing account matches 'nobody'",
+        "exit_code": 3,
+    }
 
 
 def test_list_in_every_format(cli: CliFn) -> None:
     create(cli)
-    create(cli, username="globex", email="b@globex.com", phone="+8613900139000",
-           company="Globex, Inc.")
+    create(
+        cli, username="globex", email="b@globex.com", phone="+8613900139000", company="Globex, Inc."
+    )
     as_json = cli("account", "list", "--json")
     assert as_json.exit_code == 0
     assert [a["username"] for a in as_json.json] == ["acme", "globex"]
     ndjson = cli("account", "list", "--output", "ndjson")
-    assert [json.loads(line)["username"] for line in ndjson.stdout.splitlines()] == ["acme", "globex"]
+    assert [json.loads(line)["username"] for line in ndjson.stdout.splitlines()] == [
+        "acme",
+        "globex",
+    ]
     as_csv = cli("account", "list", "-o", "csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert rows[1]["company_name"] == "Globex, Inc."
@@ -186,14 +248,38 @@ def test_update_arbitrary_settlement(cli: CliFn, home) -> None:
 
 
 def test_password_stdin_sets_a_password(cli: CliFn) -> None:
-    result = cli("account", "create", "--username", "acme", "--company-name", "Acme",
-                 "--email", "ops@acme.com", "--phone", "+8613800138000", "--password-stdin",
-                 "--json", input="Tr1cky-Passw0rd\n")
+    result = cli(
+        "account",
+        "create",
+        "--username",
+        "acme",
+        "--company-name",
+        "Acme",
+        "--email",
+        "ops@acme.com",
+        "--phone",
+        "+8613800138000",
+        "--password-stdin",
+        "--json",
+        input="Tr1cky-Passw0rd\n",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.json["has_password"] is True
     assert "Tr1cky" not in result.stdout + result.stderr
-    weak = cli("account", "create", "--username", "beta", "--company-name", "B",
-               "--email", "b@b.com", "--phone", "+8613900139000", "--password-stdin",
-               "--json", input="short\n")
+    weak = cli(
+        "account",
+        "create",
+        "--username",
+        "beta",
+        "--company-name",
+        "B",
+        "--email",
+        "b@b.com",
+        "--phone",
+        "+8613900139000",
+        "--password-stdin",
+        "--json",
+        input="short\n",
+    )
     assert weak.exit_code == 2
     assert weak.error["field"] == "password"

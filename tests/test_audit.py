@@ -6,9 +6,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import CliFn
 
 import guance_billing_cli.clock as clock
+from conftest import CliFn
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def _tamper(home, sql: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_verify_detects_an_edited_event(cli: CliFn, history, home) -> None:
-    _tamper(home, "UPDATE audit_events SET after = '{\"region\": \"Elsewhere\"}' WHERE id = 3")
+    _tamper(home, 'UPDATE audit_events SET after = \'{"region": "Elsewhere"}\' WHERE id = 3')
     result = cli("audit", "verify", "--json")
     assert result.exit_code == 6
     assert result.error["first_bad_id"] == 3

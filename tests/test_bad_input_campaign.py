@@ -61,11 +61,43 @@ def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
 COMMANDS = leaf_commands()
 
 HOSTILE = [
-    "", " ", "-", "--", "--json", "\x00", "\x1b[31mred", "\r\n", "\t", "é", "工作空间", "🦄" * 50,
-    "'; DROP TABLE accounts; --", "\" OR 1=1 --", "$(rm -rf /)", "`reboot`", "; ls", "| cat",
-    "%s%s%n", "{0}", "../../etc/passwd", "/dev/zero", "NaN", "inf", "-1", "0", "-0.001",
-    "99999999999999999999999999", "1e309", "0x10", "acc_000000000000", "ws-unknown",
-    "cld_000000000000", "req_000000000000", "acme", "ops@acme.com", "+8613800138000",
+    "",
+    " ",
+    "-",
+    "--",
+    "--json",
+    "\x00",
+    "\x1b[31mred",
+    "\r\n",
+    "\t",
+    "é",
+    "工作空间",
+    "🦄" * 50,
+    "'; DROP TABLE accounts; --",
+    '" OR 1=1 --',
+    "$(rm -rf /)",
+    "`reboot`",
+    "; ls",
+    "| cat",
+    "%s%s%n",
+    "{0}",
+    "../../etc/passwd",
+    "/dev/zero",
+    "NaN",
+    "inf",
+    "-1",
+    "0",
+    "-0.001",
+    "99999999999999999999999999",
+    "1e309",
+    "0x10",
+    "acc_000000000000",
+    "ws-unknown",
+    "cld_000000000000",
+    "req_000000000000",
+    "acme",
+    "ops@acme.com",
+    "+8613800138000",
     "x" * 1_000_000,
 ]
 NUMBERS = ["-1", "0", "1", "65536", "-99999999999", "99999999999999999999", "1.5", "abc", ""]
@@ -95,11 +127,16 @@ def value_for(param: Any, files: list[str]) -> st.SearchStrategy[str]:
     if name in {"server", "url"}:
         return st.sampled_from([f"http://127.0.0.1:{_closed_port()}", "not a url", "ftp://x", ""])
     if name == "store":
-        return st.sampled_from(["fuzz-store.db", "sqlite:///:memory:", "postgresql+psycopg://x@127.0.0.1:1/db", "::"])
+        return st.sampled_from(
+            ["fuzz-store.db", "sqlite:///:memory:", "postgresql+psycopg://x@127.0.0.1:1/db", "::"]
+        )
     if any(word in name for word in ("port", "workers", "limit", "page", "amount", "days")):
         return st.sampled_from(NUMBERS)
-    return st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40),
-                     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=300))
+    return st.one_of(
+        st.sampled_from(HOSTILE),
+        st.text(max_size=40),
+        st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=300),
+    )
 
 
 @st.composite
@@ -110,7 +147,11 @@ def invocations(draw: st.DrawFn, files: list[str]) -> tuple[list[str], str]:
         if param.name == "help":
             continue
         if getattr(param, "param_type_name", "") == "argument":
-            count = draw(st.integers(0, 3)) if param.nargs == -1 else draw(st.sampled_from([0, 1, 1, 1]))
+            count = (
+                draw(st.integers(0, 3))
+                if param.nargs == -1
+                else draw(st.sampled_from([0, 1, 1, 1]))
+            )
             args += [draw(value_for(param, files)) for _ in range(count)]
             continue
         if not draw(st.booleans()):
@@ -120,8 +161,11 @@ def invocations(draw: st.DrawFn, files: list[str]) -> tuple[list[str], str]:
             args.append(flag)
         else:
             args += [flag, draw(value_for(param, files))]
-    stdin = draw(st.sampled_from(["", "\n", "123456\n", "Sup3r-Secret!\nN3w-Secret!!\n",
-                                  "\x00\xff\n", "x" * 10_000]))
+    stdin = draw(
+        st.sampled_from(
+            ["", "\n", "123456\n", "Sup3r-Secret!\nN3w-Secret!!\n", "\x00\xff\n", "x" * 10_000]
+        )
+    )
     return args, stdin
 
 
@@ -133,8 +177,18 @@ def _run(args: list[str], stdin: str = "") -> tuple[int, str]:
 def _seed(home: Path) -> None:
     """An account with workspaces and a cloud account, so commands reach deep."""
     steps = [
-        ["account", "create", "--username", "acme", "--company-name", "Acme", "--email",
-         "ops@acme.com", "--phone", "+8613800138000"],
+        [
+            "account",
+            "create",
+            "--username",
+            "acme",
+            "--company-name",
+            "Acme",
+            "--email",
+            "ops@acme.com",
+            "--phone",
+            "+8613800138000",
+        ],
         ["account", "use", "acme"],
         ["workspace", "add", "--id", "ws-1", "--name", "One", "--site", "cn1"],
         ["workspace", "add", "--id", "ws-2", "--name", "Two", "--site", "us1"],
@@ -163,8 +217,9 @@ def test_hostile_input_never_breaks_the_tool(seeded: Path, files: list[str]) -> 
     config_bytes = config.read_bytes() if config.exists() else None
     tried: dict[str, int] = {}
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(invocation=invocations(files))
     def campaign(invocation: tuple[list[str], str]) -> None:
         args, stdin = invocation

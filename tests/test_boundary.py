@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CliFn
 
+from conftest import CliFn
 from guance_billing_cli import __version__
 from guance_billing_cli.client.local import LocalClient
 

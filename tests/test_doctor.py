@@ -76,7 +76,7 @@ def test_reachable_smtp_server(cli: CliFn, make_account) -> None:
     finally:
         controller.stop()
     assert result.exit_code == 0, result.stdout
-    email = [f for f in result.json["findings"] if f["check"] == "email delivery"][0]
+    email = next(f for f in result.json["findings"] if f["check"] == "email delivery")
     assert email["ok"] and "answers" in email["detail"]
 
 

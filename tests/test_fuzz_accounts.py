@@ -16,14 +16,41 @@ runner = CliRunner()
 junk = st.one_of(
     st.text(max_size=80),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=600),
-    st.sampled_from(["", " ", "-", "--json", "'; DROP TABLE accounts; --", "$(reboot)",
-                     "+86", "@", "a@b", "+8613800138000", "ops@acme.com", "acme", "x" * 100_000]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "-",
+            "--json",
+            "'; DROP TABLE accounts; --",
+            "$(reboot)",
+            "+86",
+            "@",
+            "a@b",
+            "+8613800138000",
+            "ops@acme.com",
+            "acme",
+            "x" * 100_000,
+        ]
+    ),
 )
 
-CREATE_FLAGS = ["--username", "--company-name", "--email", "--phone", "--industry",
-                "--region", "--description", "--contact-name"]
-VALID = {"--username": "fuzzed", "--company-name": "Fuzz Ltd", "--email": "fuzz@example.com",
-         "--phone": "+8613900139999"}
+CREATE_FLAGS = [
+    "--username",
+    "--company-name",
+    "--email",
+    "--phone",
+    "--industry",
+    "--region",
+    "--description",
+    "--contact-name",
+]
+VALID = {
+    "--username": "fuzzed",
+    "--company-name": "Fuzz Ltd",
+    "--email": "fuzz@example.com",
+    "--phone": "+8613900139999",
+}
 
 
 def _invoke(args: list[str]) -> tuple[int, str]:
@@ -33,12 +60,26 @@ def _invoke(args: list[str]) -> tuple[int, str]:
 
 def _seed(home) -> None:  # type: ignore[no-untyped-def]
     if not (home / "billing.db").exists():
-        code, out = _invoke(["account", "create", "--username", "acme", "--company-name", "Acme",
-                             "--email", "ops@acme.com", "--phone", "+8613800138000"])
+        code, out = _invoke(
+            [
+                "account",
+                "create",
+                "--username",
+                "acme",
+                "--company-name",
+                "Acme",
+                "--email",
+                "ops@acme.com",
+                "--phone",
+                "+8613800138000",
+            ]
+        )
         assert code == 0, out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(flag=st.sampled_from(CREATE_FLAGS), value=junk, as_json=st.booleans())
 def test_account_create_never_breaks(home, flag: str, value: str, as_json: bool) -> None:
     _seed(home)
@@ -54,11 +95,19 @@ def test_account_create_never_breaks(home, flag: str, value: str, as_json: bool)
         _invoke(["--no-input", "account", "list"])  # still readable
 
 
-PROFILE_FLAGS = ["--company-name", "--industry", "--region", "--description", "--contact-name",
-                 "--account"]
+PROFILE_FLAGS = [
+    "--company-name",
+    "--industry",
+    "--region",
+    "--description",
+    "--contact-name",
+    "--account",
+]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(flag=st.sampled_from(PROFILE_FLAGS), value=junk, as_json=st.booleans())
 def test_profile_update_never_breaks(home, flag: str, value: str, as_json: bool) -> None:
     _seed(home)

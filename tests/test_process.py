@@ -10,12 +10,20 @@ import sys
 HEAVY = ("sqlmodel", "sqlalchemy", "httpx", "questionary", "fastapi", "alembic")
 
 
-def run(*args: str, env_extra: dict[str, str] | None = None, stdin: str | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str,
+    env_extra: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "guance_billing_cli", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=timeout,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
         stdin=None if stdin is not None else subprocess.DEVNULL,
     )
 
@@ -31,13 +39,15 @@ def test_help_and_version_do_not_import_the_heavy_stack() -> None:
         "import sys, json\n"
         "from guance_billing_cli.app import app\n"
         "from typer.testing import CliRunner\n"
-        "for args in (['--help'], ['--version'], ['account', '--help'], ['profile', 'update', '--help']):\n"
+        "for args in (['--help'], ['--version'], ['account', '--help'],\n"
+        "             ['profile', 'update', '--help']):\n"
         "    r = CliRunner().invoke(app, args)\n"
         "    assert r.exit_code == 0, r.output\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
 
@@ -55,8 +65,19 @@ def test_ci_variable_disables_prompts_even_with_flags_missing() -> None:
 
 
 def test_full_round_trip_in_processes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    created = run("account", "create", "--username", "acme", "--company-name", "Acme",
-                  "--email", "ops@acme.com", "--phone", "+8613800138000", "--json")
+    created = run(
+        "account",
+        "create",
+        "--username",
+        "acme",
+        "--company-name",
+        "Acme",
+        "--email",
+        "ops@acme.com",
+        "--phone",
+        "+8613800138000",
+        "--json",
+    )
     assert created.returncode == 0, created.stderr
     shown = run("account", "show", "ops@acme.com", "--json")
     assert json.loads(shown.stdout)["id"] == json.loads(created.stdout)["id"]

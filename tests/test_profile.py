@@ -7,8 +7,17 @@ from conftest import CliFn, store_dump
 
 def test_profile_update_changes_only_given_fields(cli: CliFn, make_account) -> None:
     acct = make_account("acme", industry="internet", contact_name="Li Lei")
-    result = cli("profile", "update", "--account", "acme", "--region", "Hangzhou",
-                 "--description", "Group billing", "--json")
+    result = cli(
+        "profile",
+        "update",
+        "--account",
+        "acme",
+        "--region",
+        "Hangzhou",
+        "--description",
+        "Group billing",
+        "--json",
+    )
     assert result.exit_code == 0, result.stderr
     updated = result.json
     assert updated["region"] == "Hangzhou"

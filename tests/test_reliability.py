@@ -22,24 +22,48 @@ PER_PROCESS = 100
 
 def gb(home: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "GUANCE_BILLING_ACCOUNT": "acme"}
-    return subprocess.run([sys.executable, "-m", "guance_billing_cli", *args], env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
-                          **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "guance_billing_cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        **kwargs,
+    )
 
 
 def popen(home: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "GUANCE_BILLING_ACCOUNT": "acme"}
-    return subprocess.Popen([sys.executable, "-m", "guance_billing_cli", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "guance_billing_cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def setup_store(home: Path, workspaces: int) -> str:
-    created = gb(home, "account", "create", "--username", "acme", "--company-name", "Acme",
-                 "--email", "ops@acme.com", "--phone", "+8613800138000")
+    created = gb(
+        home,
+        "account",
+        "create",
+        "--username",
+        "acme",
+        "--company-name",
+        "Acme",
+        "--email",
+        "ops@acme.com",
+        "--phone",
+        "+8613800138000",
+    )
     assert created.returncode == 0, created.stderr
     csv_path = home / "workspaces.csv"
-    csv_path.write_text("id,name,site\n" + "".join(f"ws-{i:05d},W{i},us1\n" for i in range(workspaces)))
+    csv_path.write_text(
+        "id,name,site\n" + "".join(f"ws-{i:05d},W{i},us1\n" for i in range(workspaces))
+    )
     added = gb(home, "workspace", "add", "--from-file", str(csv_path), "--json")
     assert added.returncode == 0, added.stderr[-2000:]
     cloud = gb(home, "cloud", "add", "--provider", "aws", "--account-id", "123456789012", "--json")
@@ -49,9 +73,11 @@ def setup_store(home: Path, workspaces: int) -> str:
 
 def bound_count(db: Path, cloud_id: str) -> int:
     with sqlite3.connect(db) as conn:
-        return int(conn.execute(
-            "SELECT count(*) FROM workspaces WHERE cloud_account_id = ?", (cloud_id,)
-        ).fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM workspaces WHERE cloud_account_id = ?", (cloud_id,)
+            ).fetchone()[0]
+        )
 
 
 @pytest.mark.slow
@@ -63,11 +89,12 @@ def test_eight_processes_bind_and_read_at_once(tmp_path: Path) -> None:
         part = home / f"part-{p}.txt"
         part.write_text("".join(f"ws-{p * PER_PROCESS + i:05d}\n" for i in range(PER_PROCESS)))
         parts.append(part)
-    procs = [popen(home, "cloud", "bind", cloud_id, "--from-file", str(part), "--json")
-             for part in parts]
+    procs = [
+        popen(home, "cloud", "bind", cloud_id, "--from-file", str(part), "--json") for part in parts
+    ]
     readers = [popen(home, "workspace", "list", "--json") for _ in range(PROCESSES)]
     outcomes = [(proc, *proc.communicate(timeout=300)) for proc in procs + readers]
-    for proc, out, err in outcomes:
+    for proc, _out, err in outcomes:
         assert proc.returncode == 0, err[-2000:]
         assert "database is locked" not in err
     results = [r for proc, out, _ in outcomes[:PROCESSES] for r in json.loads(out)["results"]]
@@ -115,7 +142,9 @@ def test_sigkill_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None:
 
 
 def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
-    cli, make_account, home: Path  # type: ignore[no-untyped-def]
+    cli,
+    make_account,
+    home: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     from outbox_helpers import mail_code
 
@@ -126,22 +155,39 @@ def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
         started = cli("email", "change", "--account", name, "--new-email", target, "--json")
         assert started.exit_code == 0, started.stderr
         rid = started.json["request_id"]
-        first = cli("email", "verify", rid, "--code", mail_code(home, f"{name}@example.com"),
-                    "--json")
+        first = cli(
+            "email", "verify", rid, "--code", mail_code(home, f"{name}@example.com"), "--json"
+        )
         assert first.json["state"] == "awaiting_new_code", first.stderr
         requests[name] = (rid, mail_code(home, target))
     env = {**os.environ, "GUANCE_BILLING_HOME": str(home)}
     procs = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "guance_billing_cli", "email", "verify", rid, "--code-stdin",
-             "--json"],
-            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "guance_billing_cli",
+                "email",
+                "verify",
+                rid,
+                "--code-stdin",
+                "--json",
+            ],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
         for name, (rid, _) in requests.items()
     }
-    outcomes = {name: (*procs[name].communicate(requests[name][1] + "\n", timeout=120),
-                       procs[name].returncode) for name in procs}
+    outcomes = {
+        name: (
+            *procs[name].communicate(requests[name][1] + "\n", timeout=120),
+            procs[name].returncode,
+        )
+        for name in procs
+    }
     codes = sorted(rc for _, _, rc in outcomes.values())
     assert codes == [0, 6], outcomes
     winner = next(name for name, (_, _, rc) in outcomes.items() if rc == 0)

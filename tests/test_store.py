@@ -7,7 +7,6 @@ import sqlite3
 import stat
 
 from conftest import CliFn
-
 from guance_billing_cli.store import engine as store_engine
 
 

@@ -74,12 +74,15 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     no_input: Annotated[
         bool,
-        typer.Option("--no-input", help="Never prompt (also implied without a terminal or with CI set)."),
+        typer.Option(
+            "--no-input", help="Never prompt (also implied without a terminal or with CI set)."
+        ),
     ] = False,
     store: Annotated[
         str | None,
         typer.Option(
-            "--store", help="Local store URL or SQLite path [env GUANCE_BILLING_STORE].",
+            "--store",
+            help="Local store URL or SQLite path [env GUANCE_BILLING_STORE].",
             metavar="URL",
         ),
     ] = None,

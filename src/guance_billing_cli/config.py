@@ -32,18 +32,30 @@ DEFAULT_PROFILE = "default"
 # Every key `config set` accepts, with its environment variable (if any) and meaning.
 # Feature modules document their keys here so `config set` can refuse typos.
 CONFIG_KEYS: dict[str, tuple[str | None, str]] = {
-    "store": ("GUANCE_BILLING_STORE", "Local store URL (sqlite:///PATH or postgresql+psycopg://...)"),
+    "store": (
+        "GUANCE_BILLING_STORE",
+        "Local store URL (sqlite:///PATH or postgresql+psycopg://...)",
+    ),
     "server": ("GUANCE_BILLING_SERVER", "Remote server URL; when set, commands go to the server"),
     "account": ("GUANCE_BILLING_ACCOUNT", "Default billing account (id, username, email or phone)"),
-    "ca_bundle": ("GUANCE_BILLING_CA_BUNDLE", "PEM file of CAs to verify the server's TLS certificate"),
-    "timeout": ("GUANCE_BILLING_TIMEOUT", "Seconds to wait for the server before exit 10 (default 30)"),
+    "ca_bundle": (
+        "GUANCE_BILLING_CA_BUNDLE",
+        "PEM file of CAs to verify the server's TLS certificate",
+    ),
+    "timeout": (
+        "GUANCE_BILLING_TIMEOUT",
+        "Seconds to wait for the server before exit 10 (default 30)",
+    ),
     # delivery of verification codes (docs/configuration.md#delivery)
     "smtp.host": ("GUANCE_BILLING_SMTP_HOST", "SMTP server for code emails; unset: Maildir outbox"),
     "smtp.port": ("GUANCE_BILLING_SMTP_PORT", "SMTP port (default 587 with STARTTLS, else 25)"),
     "smtp.starttls": ("GUANCE_BILLING_SMTP_STARTTLS", "Use STARTTLS: true (default) or false"),
     "smtp.user": ("GUANCE_BILLING_SMTP_USER", "SMTP login (password: env or keyring)"),
     "smtp.from": ("GUANCE_BILLING_SMTP_FROM", "From address of code emails"),
-    "sms.webhook_url": ("GUANCE_BILLING_SMS_WEBHOOK_URL", "HTTP webhook for SMS; unset: JSONL outbox"),
+    "sms.webhook_url": (
+        "GUANCE_BILLING_SMS_WEBHOOK_URL",
+        "HTTP webhook for SMS; unset: JSONL outbox",
+    ),
 }
 
 

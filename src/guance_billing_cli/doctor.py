@@ -39,7 +39,10 @@ def check_store(settings: Settings) -> Iterator[Finding]:
 
     url = store_engine.redact_url(settings.store_url)
     prefix = "sqlite:///"
-    if settings.store_url.startswith(prefix) and not Path(settings.store_url[len(prefix):]).exists():
+    if (
+        settings.store_url.startswith(prefix)
+        and not Path(settings.store_url[len(prefix) :]).exists()
+    ):
         yield Finding("store", True, f"{url} does not exist yet; it is created on first use")
         return
     try:
@@ -53,13 +56,16 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         yield Finding("store", True, f"{url} reachable, schema {version} (current)")
     elif version is None or version in store_engine.REVISIONS:
         yield Finding(
-            "store", True,
+            "store",
+            True,
             f"{url} reachable, schema {version or 'empty'}; will be migrated to "
             f"{store_engine.HEAD} on next use",
         )
     else:
         yield Finding(
-            "store", False, f"{url} has schema {version}, newer than this tool knows",
+            "store",
+            False,
+            f"{url} has schema {version}, newer than this tool knows",
             "upgrade guance-billing",
         )
 
@@ -71,7 +77,9 @@ def _mode_finding(path: Path, want: int, what: str) -> Finding | None:
         return None
     if mode & ~want:
         return Finding(
-            "permissions", False, f"{what} {path} is mode {mode:04o} (others can read it)",
+            "permissions",
+            False,
+            f"{what} {path} is mode {mode:04o} (others can read it)",
             f"chmod {want:o} {path}",
         )
     return Finding("permissions", True, f"{what} {path} is mode {mode:04o}")
@@ -87,7 +95,7 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
     ]
     prefix = "sqlite:///"
     if not settings.server_url and settings.store_url.startswith(prefix):
-        candidates.append((Path(settings.store_url[len(prefix):]), 0o600, "store file"))
+        candidates.append((Path(settings.store_url[len(prefix) :]), 0o600, "store file"))
     seen: set[Path] = set()
     for path, want, what in candidates:
         if path in seen:
@@ -104,9 +112,7 @@ def check_keyring(settings: Settings) -> Iterator[Finding]:
     problem = token_store.keyring_problem()
     if problem is None:
         try:
-            token_store._with_timeout(  # noqa: SLF001 - the same timed probe login uses
-                _probe_keyring
-            )
+            token_store._with_timeout(_probe_keyring)
         except token_store.KeyringUnusable as exc:
             problem = str(exc)
     if problem is None:
@@ -116,7 +122,9 @@ def check_keyring(settings: Settings) -> Iterator[Finding]:
     else:
         needed = bool(settings.server_url) and not os.environ.get("GUANCE_BILLING_TOKEN")
         yield Finding(
-            "keyring", not needed, problem,
+            "keyring",
+            not needed,
+            problem,
             "set GUANCE_BILLING_TOKEN, or `auth login --insecure-storage` (file, mode 0600)",
         )
 
@@ -150,7 +158,9 @@ def check_delivery(settings: Settings) -> Iterator[Finding]:
         except (OSError, smtplib.SMTPException) as exc:
             reason = getattr(exc, "strerror", None) or type(exc).__name__
             yield Finding(
-                "email delivery", False, f"SMTP {host}:{port} unreachable: {reason}",
+                "email delivery",
+                False,
+                f"SMTP {host}:{port} unreachable: {reason}",
                 "check smtp.host / smtp.port (`config show`)",
             )
     else:
@@ -167,7 +177,9 @@ def check_delivery(settings: Settings) -> Iterator[Finding]:
             yield Finding("sms delivery", True, f"webhook {shown} accepts connections")
         else:
             yield Finding(
-                "sms delivery", False, f"webhook {shown} unreachable: {reason}",
+                "sms delivery",
+                False,
+                f"webhook {shown} unreachable: {reason}",
                 "check sms.webhook_url (`config show`)",
             )
     else:
@@ -188,13 +200,19 @@ def check_server(settings: Settings) -> Iterator[Finding]:
         response = httpx.get(f"{base}/healthz", timeout=TIMEOUT)
     except httpx.HTTPError as exc:
         yield Finding(
-            "server", False, f"{base} unreachable: {type(exc).__name__}",
+            "server",
+            False,
+            f"{base} unreachable: {type(exc).__name__}",
             "check --server / GUANCE_BILLING_SERVER and that `server run` is up",
         )
         return
     if response.status_code != 200:
-        yield Finding("server", False, f"{base}/healthz answered {response.status_code}",
-                      "check the server's log")
+        yield Finding(
+            "server",
+            False,
+            f"{base}/healthz answered {response.status_code}",
+            "check the server's log",
+        )
         return
     yield Finding("server", True, f"{base} healthy")
     date = response.headers.get("date")
@@ -202,13 +220,19 @@ def check_server(settings: Settings) -> Iterator[Finding]:
         skew = abs((clock.now() - parsedate_to_datetime(date)).total_seconds())
         ok = skew < 60
         yield Finding(
-            "clock", ok, f"clock differs from the server's by {skew:.0f} s",
+            "clock",
+            ok,
+            f"clock differs from the server's by {skew:.0f} s",
             "" if ok else "synchronise this machine's clock (NTP): codes expire after 10 minutes",
         )
 
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
-    check_permissions, check_store, check_keyring, check_delivery, check_server,
+    check_permissions,
+    check_store,
+    check_keyring,
+    check_delivery,
+    check_server,
 )
 
 
@@ -218,6 +242,12 @@ def run_checks(settings: Settings) -> list[Finding]:
         try:
             findings.extend(check(settings))
         except Exception as exc:  # a broken check is itself a finding, never a crash
-            findings.append(Finding(check.__name__.removeprefix("check_"), False,
-                                    f"check failed: {type(exc).__name__}", "run with --debug"))
+            findings.append(
+                Finding(
+                    check.__name__.removeprefix("check_"),
+                    False,
+                    f"check failed: {type(exc).__name__}",
+                    "run with --debug",
+                )
+            )
     return findings

@@ -14,9 +14,20 @@ app = typer.Typer(help="Create and inspect billing accounts (support).", no_args
 
 ACCOUNT_COLUMNS = ("id", "username", "company_name", "email", "phone", "realname_status")
 ACCOUNT_FIELDS = (
-    "id", "username", "company_name", "industry", "region", "description", "contact_name",
-    "email", "phone", "has_password", "realname_status", "arbitrary_settlement",
-    "created_at", "updated_at",
+    "id",
+    "username",
+    "company_name",
+    "industry",
+    "region",
+    "description",
+    "contact_name",
+    "email",
+    "phone",
+    "has_password",
+    "realname_status",
+    "arbitrary_settlement",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -27,11 +38,17 @@ def show_account(account: object, *, as_json: bool, title: str = "Billing accoun
 @app.command("create")
 def create(
     ctx: typer.Context,
-    username: Annotated[str | None, typer.Option(help="Login name, 3-32 of a-z 0-9 _ . - (immutable).")] = None,
+    username: Annotated[
+        str | None, typer.Option(help="Login name, 3-32 of a-z 0-9 _ . - (immutable).")
+    ] = None,
     company_name: Annotated[str | None, typer.Option(help="Company name (required).")] = None,
     email: Annotated[str | None, typer.Option(help="Login email (unique).")] = None,
-    phone: Annotated[str | None, typer.Option(help="Login mobile phone, e.g. +8613800138000.")] = None,
-    industry: Annotated[str | None, typer.Option(help="Industry (see docs/account.md); default other.")] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="Login mobile phone, e.g. +8613800138000.")
+    ] = None,
+    industry: Annotated[
+        str | None, typer.Option(help="Industry (see docs/account.md); default other.")
+    ] = None,
     region: Annotated[str | None, typer.Option(help="Region, free text (max 64).")] = None,
     description: Annotated[str | None, typer.Option(help="Description (max 500).")] = None,
     contact_name: Annotated[str | None, typer.Option(help="Contact person (max 64).")] = None,
@@ -55,15 +72,23 @@ def create(
     from pydantic import SecretStr
 
     password = (
-        SecretStr(prompts.read_stdin_lines(1, flag="--password-stdin")[0]) if password_stdin else None
+        SecretStr(prompts.read_stdin_lines(1, flag="--password-stdin")[0])
+        if password_stdin
+        else None
     )
     data = AccountCreate(
-        username=prompts.require(username, flag="--username", message="Username:", interactive=interactive),
+        username=prompts.require(
+            username, flag="--username", message="Username:", interactive=interactive
+        ),
         company_name=prompts.require(
             company_name, flag="--company-name", message="Company name:", interactive=interactive
         ),
-        email=prompts.require(email, flag="--email", message="Login email:", interactive=interactive),
-        phone=prompts.require(phone, flag="--phone", message="Login phone:", interactive=interactive),
+        email=prompts.require(
+            email, flag="--email", message="Login email:", interactive=interactive
+        ),
+        phone=prompts.require(
+            phone, flag="--phone", message="Login phone:", interactive=interactive
+        ),
         industry=industry,
         region=region,
         description=description,

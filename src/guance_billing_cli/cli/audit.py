@@ -49,7 +49,9 @@ def list_(
         str | None,
         typer.Option(help="Only actions starting with this prefix (e.g. cloud., email.change)."),
     ] = None,
-    since: Annotated[str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Before this time (ISO 8601 or age).")] = None,
     as_json: JsonFlag = False,
     output: OutputFormat = None,
@@ -64,8 +66,10 @@ def list_(
 
     fmt = render.output_format(as_json, output)
     query = AuditQuery(
-        account=account, action=action,
-        since=parse_when(since, "--since"), until=parse_when(until, "--until"),
+        account=account,
+        action=action,
+        since=parse_when(since, "--since"),
+        until=parse_when(until, "--until"),
     )
     render.emit_rows(
         client(ctx).list_audit_events(query), fmt=fmt, columns=COLUMNS, title="Audit trail"
@@ -87,7 +91,8 @@ def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         raise RuleViolation(
             f"audit chain broken at event {result.first_bad_id}: {result.problem} "
             f"({result.checked} events before it verified)",
-            first_bad_id=result.first_bad_id, checked=result.checked,
+            first_bad_id=result.first_bad_id,
+            checked=result.checked,
         )
     if not as_json:
         render.success(f"Audit chain intact: {result.checked} events verified.")

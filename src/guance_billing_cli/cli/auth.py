@@ -84,6 +84,7 @@ def login(
     command then asks for it; without one it prints the request id, and a second
     call with --request ID --code-stdin completes the login.
 
+    \b
     Example:
       printf '%s\\n' "$PASSWORD" | guance-billing auth login --server https://billing.example.com \\
           --email ops@acme.com --password-stdin --json
@@ -187,6 +188,7 @@ def login(
 def logout(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = False) -> None:
     """Revoke the token on the server and forget it locally (keyring and file).
 
+    \b
     Example:
       guance-billing auth logout --server https://billing.example.com
     """
@@ -217,6 +219,7 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
 
     Exit 4 when there is no token or the server refuses it.
 
+    \b
     Example:
       guance-billing auth status --json
     """
@@ -250,6 +253,7 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
 def token(ctx: typer.Context, server: ServerOption = None) -> None:
     """Print the token in use for the server (for scripts: `export GUANCE_BILLING_TOKEN=...`).
 
+    \b
     Example:
       guance-billing auth token --server https://billing.example.com
     """

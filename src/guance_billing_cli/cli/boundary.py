@@ -8,9 +8,10 @@ error shape for them too) and interrupts. No traceback is printed unless
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import typer
 from typer.core import TyperGroup
@@ -29,8 +30,10 @@ def _json_requested(ctx: Any, args: Sequence[str]) -> bool:
     obj = getattr(ctx, "obj", None)
     if getattr(obj, "json_errors", False):
         return True
-    return "--json" in args or any(a in ("-ojson", "--output=json") for a in args) or (
-        "json" in args and any(a in ("-o", "--output") for a in args)
+    return (
+        "--json" in args
+        or any(a in ("-ojson", "--output=json") for a in args)
+        or ("json" in args and any(a in ("-o", "--output") for a in args))
     )
 
 
@@ -45,9 +48,7 @@ def _internal(exc: BaseException) -> BillingError:
     """An unexpected exception, described without its arguments (they may hold secrets)."""
     orig = getattr(exc, "orig", None)
     detail = type(orig or exc).__name__
-    return BillingError(
-        f"internal error ({detail}); run again with --debug for the traceback"
-    )
+    return BillingError(f"internal error ({detail}); run again with --debug for the traceback")
 
 
 def _plain_help(command: Any) -> Any:
@@ -61,7 +62,7 @@ def _plain_help(command: Any) -> Any:
 
 class BoundaryGroup(TyperGroup):
     # name -> module with a Typer ``app``; filled by app.py
-    lazy_commands: dict[str, str] = {}
+    lazy_commands: ClassVar[dict[str, str]] = {}
 
     def list_commands(self, ctx: Any) -> list[str]:
         eager = super().list_commands(ctx)
@@ -75,6 +76,7 @@ class BoundaryGroup(TyperGroup):
             from typer.main import get_command
 
             module = import_module(self.lazy_commands[cmd_name])
+            module.app._add_completion = False  # only the root may offer shell completion
             command = _plain_help(get_command(module.app))
             command.name = cmd_name
             self.commands[cmd_name] = command
@@ -123,10 +125,8 @@ class BoundaryGroup(TyperGroup):
         finally:
             obj = getattr(ctx, "obj", None)
             if obj is not None and hasattr(obj, "close"):
-                try:
+                with contextlib.suppress(Exception):  # closing must not mask the result
                     obj.close()
-                except Exception:
-                    pass
 
     def main(
         self,
@@ -140,8 +140,12 @@ class BoundaryGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         try:
             rv = super().main(
-                args=argv, prog_name=prog_name, complete_var=complete_var,
-                standalone_mode=False, windows_expand_args=windows_expand_args, **extra,
+                args=argv,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
             )
             code = rv if isinstance(rv, int) else 0
         except _click_exceptions.ClickException as exc:

@@ -10,7 +10,9 @@ from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
 
-app = typer.Typer(help="Show and change configuration (config.toml profiles).", no_args_is_help=True)
+app = typer.Typer(
+    help="Show and change configuration (config.toml profiles).", no_args_is_help=True
+)
 
 
 def _redact(key: str, value: object) -> object:
@@ -65,7 +67,9 @@ def set_(
     profile = get_state(ctx).settings.profile
     path = set_value(profile, key, value)
     if as_json:
-        render.write_json({"profile": profile, "key": key, "value": _redact(key, value), "path": str(path)})
+        render.write_json(
+            {"profile": profile, "key": key, "value": _redact(key, value), "path": str(path)}
+        )
     else:
         render.success(f"Set {key} in profile {profile!r} ({path}).")
 
@@ -103,6 +107,8 @@ def path(as_json: JsonFlag = False) -> None:
     from guance_billing_cli import paths
 
     if as_json:
-        render.write_json({"config_file": str(paths.config_file()), "data_dir": str(paths.data_dir())})
+        render.write_json(
+            {"config_file": str(paths.config_file()), "data_dir": str(paths.data_dir())}
+        )
     else:
         typer.echo(str(paths.config_file()))

@@ -47,5 +47,6 @@ AccountOption = Annotated[
     ),
 ]
 YesFlag = Annotated[
-    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a terminal).")
+    bool,
+    typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a terminal)."),
 ]

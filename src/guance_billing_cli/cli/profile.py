@@ -22,7 +22,9 @@ def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = 
     Example:
       guance-billing profile show --account acme --json
     """
-    show_account(client(ctx).get_account(account_ref(ctx, account)), as_json=as_json, title="Profile")
+    show_account(
+        client(ctx).get_account(account_ref(ctx, account)), as_json=as_json, title="Profile"
+    )
 
 
 @app.command("update")
@@ -45,8 +47,11 @@ def update(
     from guance_billing_cli.schemas.accounts import ProfileUpdate
 
     update_ = ProfileUpdate(
-        company_name=company_name, industry=industry, region=region,
-        description=description, contact_name=contact_name,
+        company_name=company_name,
+        industry=industry,
+        region=region,
+        description=description,
+        contact_name=contact_name,
     )
     updated = client(ctx).update_profile(account_ref(ctx, account), update_)
     show_account(updated, as_json=as_json, title="Profile")

@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from guance_billing_cli.errors import InputRequired, InvalidInput
 
 
-def text(message: str, *, default: str = "", validate: Callable[[str], bool | str] | None = None) -> str:
+def text(
+    message: str, *, default: str = "", validate: Callable[[str], bool | str] | None = None
+) -> str:
     import questionary
 
     question = (
@@ -86,7 +88,9 @@ def read_stdin_lines(count: int, *, flag: str) -> list[str]:
     for _ in range(count):
         line = sys.stdin.readline()
         if not line:
-            raise InputRequired(f"{flag}: expected {count} line(s) on stdin", field=flag.lstrip("-"))
+            raise InputRequired(
+                f"{flag}: expected {count} line(s) on stdin", field=flag.lstrip("-")
+            )
         lines.append(line.rstrip("\r\n"))
     if any(not line for line in lines):
         raise InvalidInput(f"{flag}: empty line on stdin", field=flag.lstrip("-"))

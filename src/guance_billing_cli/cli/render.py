@@ -103,7 +103,9 @@ def emit_rows(
     if fmt == "json":
         out.write("[")
         for row in rows:
-            out.write(("," if count else "") + "\n  " + json.dumps(to_data(row), ensure_ascii=False))
+            out.write(
+                ("," if count else "") + "\n  " + json.dumps(to_data(row), ensure_ascii=False)
+            )
             count += 1
         out.write("\n]\n" if count else "]\n")
     elif fmt == "ndjson":

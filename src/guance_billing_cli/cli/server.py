@@ -59,6 +59,7 @@ def run(
     Every CLI operation is one REST endpoint; OpenAPI at /openapi.json. Clients
     authenticate with a bearer token (`server token create`, `auth login`).
 
+    \b
     Example:
       guance-billing server run --store postgresql+psycopg://billing@db/billing \\
           --host 0.0.0.0 --port 8000 --workers 4
@@ -81,6 +82,7 @@ def migrate(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = F
 
     A store written by a newer guance-billing is refused (exit 10) and left untouched.
 
+    \b
     Example:
       guance-billing server migrate --store postgresql+psycopg://billing@db/billing
     """
@@ -124,6 +126,7 @@ def token_create(
 
     Runs on the store (`--store`), or on a server with a support token (`--server`).
 
+    \b
     Example:
       guance-billing server token create --name ci-bind --role owner --account acme \\
           --scope bindings --json
@@ -164,6 +167,7 @@ def token_create(
 def token_list(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None) -> None:
     """List API tokens (never the secrets).
 
+    \b
     Example:
       guance-billing server token list --output csv
     """
@@ -180,6 +184,7 @@ def token_revoke(
 ) -> None:
     """Revoke an API token: it stops working at once, on every worker.
 
+    \b
     Example:
       guance-billing server token revoke tok_3f9c2a1b7d04 --yes
     """

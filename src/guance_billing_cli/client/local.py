@@ -112,7 +112,9 @@ class LocalClient:
             with Session(bind=bind, expire_on_commit=False) as session, session.begin():
                 try:
                     yield ServiceContext(
-                        session=session, actor=self.actor, settings=self.settings,
+                        session=session,
+                        actor=self.actor,
+                        settings=self.settings,
                         request_id=request_id,
                     )
                 except BillingError as error:
@@ -319,7 +321,10 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return verification.verify_change(
-                ctx, request_id=request_id, kind=kind, code=data.code.get_secret_value(),
+                ctx,
+                request_id=request_id,
+                kind=kind,
+                code=data.code.get_secret_value(),
                 account=account,
             )
 
@@ -330,7 +335,10 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return verification.set_new_address(
-                ctx, request_id=request_id, kind=kind, new_address=data.new_address,
+                ctx,
+                request_id=request_id,
+                kind=kind,
+                new_address=data.new_address,
                 account=account,
             )
 
@@ -348,9 +356,7 @@ class LocalClient:
         from guance_billing_cli.services import verification
 
         with self.context(write=False) as ctx:
-            return verification.get_change(
-                ctx, request_id=request_id, kind=kind, account=account
-            )
+            return verification.get_change(ctx, request_id=request_id, kind=kind, account=account)
 
     def cancel_change(
         self, request_id: str, *, kind: str, account: str | None = None
@@ -379,9 +385,7 @@ class LocalClient:
         with self.context(write=False) as ctx:
             yield from cloud.list_cloud_accounts(ctx, account_ref=ref)
 
-    def get_cloud_account(
-        self, cloud_id: str, *, account: str | None = None
-    ) -> CloudAccountPublic:
+    def get_cloud_account(self, cloud_id: str, *, account: str | None = None) -> CloudAccountPublic:
         from guance_billing_cli.services import cloud
 
         with self.context(write=False) as ctx:
@@ -408,7 +412,11 @@ class LocalClient:
 
         with self.context(write=not dry_run) as ctx:
             return binding.bind(
-                ctx, cloud_ref=cloud_id, items=items, dry_run=dry_run, account_ref=account,
+                ctx,
+                cloud_ref=cloud_id,
+                items=items,
+                dry_run=dry_run,
+                account_ref=account,
                 progress=progress,
             )
 
@@ -460,9 +468,7 @@ class LocalClient:
         with self.context(write=False) as ctx:
             return workspaces.get_workspace(ctx, ref=ws_id, account_ref=account)
 
-    def move_workspace(
-        self, ws_id: str, to: str, *, account: str | None = None
-    ) -> WorkspaceChange:
+    def move_workspace(self, ws_id: str, to: str, *, account: str | None = None) -> WorkspaceChange:
         from guance_billing_cli.services import workspace_lifecycle
 
         with self.context(write=True) as ctx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -88,9 +89,7 @@ def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic
     username = validation.username(data.username)
     email = validation.email(data.email)
     phone = validation.phone(data.phone)
-    profile = _clean_profile(
-        {name: getattr(data, name) for name in PROFILE_FIELDS}, creating=True
-    )
+    profile = _clean_profile({name: getattr(data, name) for name in PROFILE_FIELDS}, creating=True)
     password_hash = None
     if data.password is not None:
         from guance_billing_cli.services import credentials
@@ -115,7 +114,10 @@ def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic
     ctx.session.add(account)
     ctx.session.flush()
     audit.record(
-        ctx, action="account.create", target=account.id, account_id=account.id,
+        ctx,
+        action="account.create",
+        target=account.id,
+        account_id=account.id,
         after=snapshot(account),
     )
     return to_public(account)
@@ -128,10 +130,8 @@ def find_account(ctx: ServiceContext, ref: str) -> Account:
     if validation.looks_like_email(ref):
         candidates.append(Account.email == ref.lower())
     if validation.looks_like_phone(ref):
-        try:
+        with contextlib.suppress(InvalidInput):  # not a phone after all
             candidates.append(Account.phone == validation.phone(ref))
-        except InvalidInput:
-            pass
     account = ctx.session.exec(select(Account).where(or_(*candidates))).first()
     if account is None:
         if ctx.actor.role != "support":
@@ -170,8 +170,12 @@ def update_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> A
     ctx.session.add(account)
     old, new = audit.changed(before, snapshot(account))
     audit.record(
-        ctx, action="profile.update", target=account.id, account_id=account.id,
-        before=old, after=new,
+        ctx,
+        action="profile.update",
+        target=account.id,
+        account_id=account.id,
+        before=old,
+        after=new,
     )
     return to_public(account)
 
@@ -187,7 +191,11 @@ def admin_update(ctx: ServiceContext, *, ref: str, update: AccountAdminUpdate) -
     ctx.session.add(account)
     old, new = audit.changed(before, snapshot(account))
     audit.record(
-        ctx, action="account.update", target=account.id, account_id=account.id,
-        before=old, after=new,
+        ctx,
+        action="account.update",
+        target=account.id,
+        account_id=account.id,
+        before=old,
+        after=new,
     )
     return to_public(account)

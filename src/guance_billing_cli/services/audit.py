@@ -89,6 +89,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain (call inside the write's transaction)."""
     from guance_billing_cli.store.models.audit import AuditEvent
+
     session = ctx.session
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import text
@@ -116,7 +117,9 @@ def record(
     return event
 
 
-def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def changed(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields whose values differ, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
@@ -124,6 +127,7 @@ def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[s
 
 def _public(event: AuditEvent) -> AuditEventPublic:
     from guance_billing_cli.schemas.audit import AuditEventPublic
+
     return AuditEventPublic(
         id=event.id or 0,
         at=event.at,
@@ -166,6 +170,7 @@ def verify_chain(ctx: ServiceContext) -> AuditVerification:
     """Walk the chain; report the first row that was edited, removed or reordered."""
     from guance_billing_cli.schemas.audit import AuditVerification
     from guance_billing_cli.store.models.audit import AuditEvent
+
     authz.require_support(ctx.actor, "audit verify")
     previous = GENESIS
     checked = 0
@@ -173,13 +178,17 @@ def verify_chain(ctx: ServiceContext) -> AuditVerification:
     for event in ctx.session.exec(stmt):
         if event.prev_hash != previous:
             return AuditVerification(
-                ok=False, checked=checked, first_bad_id=event.id,
+                ok=False,
+                checked=checked,
+                first_bad_id=event.id,
                 problem="does not follow the previous event (an event before it was removed "
                 "or the events were reordered)",
             )
         if event_hash(event) != event.hash:
             return AuditVerification(
-                ok=False, checked=checked, first_bad_id=event.id,
+                ok=False,
+                checked=checked,
+                first_bad_id=event.id,
                 problem="its content does not match its hash (the event was edited)",
             )
         previous = event.hash

@@ -46,9 +46,7 @@ def text(value: str, field: str, *, required: bool = False) -> str:
 def industry(value: str) -> str:
     value = value.strip().lower()
     if value not in INDUSTRIES:
-        raise InvalidInput(
-            f"industry must be one of: {', '.join(INDUSTRIES)}", field="industry"
-        )
+        raise InvalidInput(f"industry must be one of: {', '.join(INDUSTRIES)}", field="industry")
     return value
 
 
@@ -80,7 +78,10 @@ def phone(value: str, field: str = "phone") -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(f"{field} is not a valid phone number", field=field)
     kind = phonenumbers.number_type(number)
-    mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    mobile = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
     if kind not in mobile:
         raise InvalidInput(f"{field} must be a mobile number", field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -29,7 +29,7 @@ TABLES: dict[str, str] = {
     "StoreSecret": "verification",
 }
 
-__all__ = sorted(TABLES)  # noqa: PLE0605
+__all__ = sorted(TABLES)
 
 if TYPE_CHECKING:
     from guance_billing_cli.store.models.accounts import Account
