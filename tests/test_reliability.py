@@ -195,3 +195,131 @@ def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
     assert "email is already used" in outcomes[loser][1]
     assert cli("account", "show", target, "--json").json["username"] == winner
     assert cli("account", "show", f"{loser}@example.com", "--json").exit_code == 0
+
+
+@pytest.mark.slow
+def test_eight_clients_bind_through_two_server_workers_on_postgresql(
+    tmp_path: Path,
+    pg_store: str,  # type: ignore[no-untyped-def]
+) -> None:
+    import httpx
+
+    from test_server_e2e import free_port, stop
+
+    server_home = tmp_path / "server-home"
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}
+    admin_env = {**base_env, "GUANCE_BILLING_HOME": str(server_home)}
+
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "guance_billing_cli", "--store", pg_store, *args],
+            env=admin_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+
+    assert admin("server", "migrate", "--store", pg_store).returncode == 0
+    token = json.loads(
+        admin("server", "token", "create", "--name", "ci", "--role", "support", "--json").stdout
+    )["token"]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "guance_billing_cli",
+            "server",
+            "run",
+            "--store",
+            pg_store,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-access-log",
+        ],
+        env=admin_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        client_env = {
+            **base_env,
+            "GUANCE_BILLING_HOME": str(tmp_path / "client"),
+            "GUANCE_BILLING_SERVER": url,
+            "GUANCE_BILLING_TOKEN": token,
+            "GUANCE_BILLING_ACCOUNT": "acme",
+        }
+
+        def remote(*args: str) -> subprocess.Popen[str]:
+            return subprocess.Popen(
+                [sys.executable, "-m", "guance_billing_cli", *args],
+                env=client_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
+
+        def remote_ok(*args: str) -> str:
+            out, err = (proc := remote(*args)).communicate(timeout=120)
+            assert proc.returncode == 0, err
+            return out
+
+        remote_ok(
+            "account",
+            "create",
+            "--username",
+            "acme",
+            "--company-name",
+            "Acme",
+            "--email",
+            "ops@acme.com",
+            "--phone",
+            "+8613800138000",
+        )
+        total = PROCESSES * PER_PROCESS
+        csv_path = tmp_path / "ws.csv"
+        csv_path.write_text(
+            "id,name,site\n" + "".join(f"ws-{i:05d},W{i},us1\n" for i in range(total))
+        )
+        remote_ok("workspace", "add", "--from-file", str(csv_path), "--json")
+        cloud_id = json.loads(
+            remote_ok("cloud", "add", "--provider", "aws", "--account-id", "123456789012", "--json")
+        )["id"]
+        parts = []
+        for p in range(PROCESSES):
+            part = tmp_path / f"part-{p}.txt"
+            part.write_text("".join(f"ws-{p * PER_PROCESS + i:05d}\n" for i in range(PER_PROCESS)))
+            parts.append(part)
+        binders = [
+            remote("cloud", "bind", cloud_id, "--from-file", str(part), "--json") for part in parts
+        ]
+        readers = [remote("workspace", "list", "--json") for _ in range(PROCESSES)]
+        outcomes = [(proc, *proc.communicate(timeout=300)) for proc in binders + readers]
+        for proc, _out, err in outcomes:
+            assert proc.returncode == 0, err[-2000:]
+        results = [r for _, out, _ in outcomes[:PROCESSES] for r in json.loads(out)["results"]]
+        assert [r["result"] for r in results] == ["bound"] * total
+        assert len({r["workspace_id"] for r in results}) == total
+        listed = json.loads(remote_ok("workspace", "list", "--cloud-account", cloud_id, "--json"))
+        assert len(listed) == total
+        verify = remote("audit", "verify", "--json")
+        verify.communicate(timeout=120)
+        assert verify.returncode == 0
+    finally:
+        stop(server)  # type: ignore[arg-type]
