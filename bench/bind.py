@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import like_an_install
+
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
 
@@ -77,6 +79,7 @@ def timed(
 
 
 def main() -> int:
+    like_an_install()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)

@@ -24,6 +24,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import like_an_install
+
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
 RSS_LIMIT_MB = 150
@@ -95,6 +97,7 @@ def measure(home: Path, out_file: Path) -> tuple[float, float]:
 
 
 def main() -> int:
+    like_an_install()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--runs", type=int, default=2)

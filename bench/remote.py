@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from common import like_an_install
+
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
 CONCURRENCY = 16
@@ -283,6 +285,7 @@ def pg_database(base_url: str) -> Iterator[str]:
 
 
 def main() -> int:
+    like_an_install()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000, help="reads per measurement")
     parser.add_argument("--binds", type=int, default=800, help="single-workspace binds")

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import like_an_install
+
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
 
@@ -46,6 +48,7 @@ def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
 
 
 def main() -> int:
+    like_an_install()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
@@ -53,10 +56,6 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="gb-bench-"))
     env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "NO_COLOR": "1"}
     env.pop("GUANCE_BILLING_SERVER", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    import compileall
-
-    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "src"), quiet=1)
     subprocess.run(
         cli_cmd(
             "account",

@@ -273,7 +273,8 @@ def fetch(
     else:
         stmt = select(*base).where(W.c.id.in_(ids_param))
     for chunk in chunks(unique):
-        yield from conn.execute(stmt, {"ids": list(chunk)})
+        # .all() fetches a chunk in one call; iterating the result fetches row by row
+        yield from conn.execute(stmt, {"ids": list(chunk)}).all()
         done += len(chunk)
         if progress:
             progress(min(done, total), total)

@@ -1,0 +1,21 @@
+"""Shared set-up of the benchmarks."""
+
+from __future__ import annotations
+
+import compileall
+import os
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+def like_an_install() -> None:
+    """Measure the tool as installed: with bytecode cached.
+
+    `pip install` compiles site-packages at install time, so the baselines
+    (`import typer`, `import sqlmodel`, ...) load cached bytecode. An editable
+    checkout under PYTHONDONTWRITEBYTECODE would recompile our ~10k lines on
+    every start and measure the compiler instead of the tool.
+    """
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    compileall.compile_dir(str(SRC), quiet=1)
