@@ -12,7 +12,6 @@ lock of ``password change``.
 from __future__ import annotations
 
 import hmac
-import math
 import re
 from datetime import datetime
 from typing import Any
@@ -41,9 +40,10 @@ from guance_billing_cli.services.verification import (
     MAX_SENDS,
     RESEND_COOLDOWN,
     code_hash,
+    hmac_key,
     new_code,
+    require_cooldown_passed,
 )
-from guance_billing_cli.services.verification import _hmac_key as hmac_key
 from guance_billing_cli.store.models import Account, PasswordReset
 
 REQUEST_ID_RE = re.compile(r"pwr_[0-9a-f]{12}")
@@ -194,15 +194,8 @@ def start_reset(ctx: ServiceContext, *, ref: str, via: str = "email") -> Passwor
         .limit(1)
         .with_for_update()
     ).first()
-    if latest is not None and latest.last_sent_at is not None:
-        wait = (latest.last_sent_at + RESEND_COOLDOWN - now).total_seconds()
-        if wait > 0:
-            seconds = math.ceil(wait)
-            raise RateLimited(
-                f"a password reset code was sent less than "
-                f"{int(RESEND_COOLDOWN.total_seconds())} s ago; try again in {seconds} s",
-                retry_after=seconds,
-            )
+    if latest is not None:
+        require_cooldown_passed(latest.last_sent_at, now, "a password reset code")
     for old in ctx.session.exec(mine.where(PasswordReset.state == "awaiting_code")):
         state = "expired" if effective_state(old, now) == "expired" else "cancelled"
         _finish(ctx, old, state, now)
@@ -289,15 +282,7 @@ def resend_reset(
             f"at most {MAX_SENDS} codes are sent per password reset request; {RESTART}",
             sends_left=0,
         )
-    if reset.last_sent_at is not None:
-        wait = (reset.last_sent_at + RESEND_COOLDOWN - now).total_seconds()
-        if wait > 0:
-            seconds = math.ceil(wait)
-            raise RateLimited(
-                f"a code was sent less than {int(RESEND_COOLDOWN.total_seconds())} s ago; "
-                f"resend in {seconds} s",
-                retry_after=seconds,
-            )
+    require_cooldown_passed(reset.last_sent_at, now, "a code")
     _send_code(ctx, reset, _account(ctx, reset))
     audit.record(
         ctx, action="password.reset.resend", target=reset.id, account_id=reset.account_id,

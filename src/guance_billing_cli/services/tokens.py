@@ -325,13 +325,7 @@ def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCode
         .with_for_update()
     ).first()
     if row is not None and row.attempts < v.MAX_ATTEMPTS:
-        wait = row.last_sent_at + v.RESEND_COOLDOWN - now
-        if wait.total_seconds() > 0:
-            seconds = int(wait.total_seconds()) + 1
-            raise RateLimited(
-                f"a login code was sent less than a minute ago; wait {seconds} s",
-                retry_after=seconds,
-            )
+        v.require_cooldown_passed(row.last_sent_at, now, "a login code")
         if row.sends >= v.MAX_SENDS:
             raise RateLimited(f"at most {v.MAX_SENDS} login codes per 10 minutes; try later")
     else:
@@ -345,7 +339,7 @@ def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCode
             created_at=now,
         )
     code = v.new_code()
-    row.code_hash = v.code_hash(v._hmac_key(ctx), request_id=row.id, target=address, code=code)
+    row.code_hash = v.code_hash(v.hmac_key(ctx), request_id=row.id, target=address, code=code)
     row.expires_at = now + v.CODE_TTL
     row.sends += 1
     row.last_sent_at = now
@@ -404,7 +398,7 @@ def _login_with_code(ctx: ServiceContext, data: LoginRequest) -> TokenCreated:
     if row.attempts >= v.MAX_ATTEMPTS:
         raise VerificationFailed("too many wrong codes; ask for a new one", attempts_left=0)
     code = data.code.get_secret_value().strip()
-    expected = v.code_hash(v._hmac_key(ctx), request_id=row.id, target=row.address, code=code)
+    expected = v.code_hash(v.hmac_key(ctx), request_id=row.id, target=row.address, code=code)
     if not (v.CODE_RE.fullmatch(code) and hmac.compare_digest(expected, row.code_hash)):
         row.attempts += 1
         if row.attempts >= v.MAX_ATTEMPTS:

@@ -73,6 +73,21 @@ KINDS = {
 }
 
 
+def require_cooldown_passed(last_sent_at: datetime | None, now: datetime, what: str) -> None:
+    """The resend cooldown, the one place it is decided: RateLimited (exit 8) with
+    the seconds left when ``what`` was sent less than RESEND_COOLDOWN ago."""
+    if last_sent_at is None:
+        return
+    wait = (last_sent_at + RESEND_COOLDOWN - now).total_seconds()
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise RateLimited(
+            f"{what} was sent less than {int(RESEND_COOLDOWN.total_seconds())} s ago; "
+            f"resend in {seconds} s",
+            retry_after=seconds,
+        )
+
+
 def kind_of(name: str) -> Kind:
     try:
         return KINDS[name]
@@ -87,7 +102,7 @@ def new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
-def _hmac_key(ctx: ServiceContext) -> bytes:
+def hmac_key(ctx: ServiceContext) -> bytes:
     row = ctx.session.get(StoreSecret, HMAC_KEY_NAME)
     if row is None:  # the migration creates it; this covers a store that lost it
         row = StoreSecret(name=HMAC_KEY_NAME, value=secrets.token_hex(32), created_at=ctx.now())
@@ -200,7 +215,7 @@ def _send_code(ctx: ServiceContext, req: ChangeRequest, *, target: str) -> None:
     """
     now = ctx.now()
     code = new_code()
-    req.code_hash = code_hash(_hmac_key(ctx), request_id=req.id, target=target, code=code)
+    req.code_hash = code_hash(hmac_key(ctx), request_id=req.id, target=target, code=code)
     req.code_target = target
     req.expires_at = now + CODE_TTL
     req.sends += 1
@@ -317,15 +332,8 @@ def start_change(
         .limit(1)
         .with_for_update()
     ).first()
-    if latest is not None and latest.last_sent_at is not None:
-        wait = (latest.last_sent_at + RESEND_COOLDOWN - now).total_seconds()
-        if wait > 0:
-            seconds = math.ceil(wait)
-            raise RateLimited(
-                f"a code was sent for this account's {spec.label} less than "
-                f"{int(RESEND_COOLDOWN.total_seconds())} s ago; try again in {seconds} s",
-                retry_after=seconds,
-            )
+    if latest is not None:
+        require_cooldown_passed(latest.last_sent_at, now, f"a code for this account's {spec.label}")
     for old in ctx.session.exec(siblings.where(col(ChangeRequest.state).in_(OPEN_STATES))):
         before = {"state": old.state}
         _finish(ctx, old, "expired" if effective_state(old, now) == "expired" else "cancelled", now)
@@ -382,7 +390,7 @@ def verify_change(
             attempts_left=left,
             state=req.state,
         )
-    candidate = code_hash(_hmac_key(ctx), request_id=req.id, target=req.code_target, code=value)
+    candidate = code_hash(hmac_key(ctx), request_id=req.id, target=req.code_target, code=value)
     if not hmac.compare_digest(candidate, req.code_hash):
         req.attempts += 1
         req.updated_at = now
@@ -514,15 +522,7 @@ def resend(
             f"start again with `guance-billing {spec.name} change`",
             sends_left=0,
         )
-    if req.last_sent_at is not None:
-        wait = (req.last_sent_at + RESEND_COOLDOWN - now).total_seconds()
-        if wait > 0:
-            seconds = math.ceil(wait)
-            raise RateLimited(
-                f"a code was sent less than {int(RESEND_COOLDOWN.total_seconds())} s ago; "
-                f"resend in {seconds} s",
-                retry_after=seconds,
-            )
+    require_cooldown_passed(req.last_sent_at, now, "a code")
     _send_code(ctx, req, target=req.code_target)
     audit.record(
         ctx,
