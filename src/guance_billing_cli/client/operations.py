@@ -168,9 +168,30 @@ def _is_callable(annotation: Any) -> bool:
     return any(_is_callable(arg) for arg in typing.get_args(annotation))
 
 
+class _LazySchemas(dict[str, Any]):
+    """Schema names for ``get_type_hints``, imported only when an annotation uses them."""
+
+    def __missing__(self, name: str) -> Any:
+        from importlib import import_module
+
+        module = _schema_modules().get(name)
+        if module is None:
+            raise KeyError(name)
+        value = getattr(import_module(module), name)
+        self[name] = value
+        return value
+
+
+@cache
+def _schema_modules() -> dict[str, str]:
+    from guance_billing_cli.client.protocol import schema_names
+
+    return schema_names()
+
+
 def _describe(name: str, route: Route) -> Operation:
     func = getattr(BillingClient, name)
-    hints = typing.get_type_hints(func)
+    hints = typing.get_type_hints(func, localns=_LazySchemas())
     signature = inspect.signature(func)
     in_path = set(re.findall(r"{(\w+)}", route.path))
     params: list[Param] = []

@@ -7,58 +7,61 @@ the server. The CLI only ever sees this interface.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from guance_billing_cli.schemas.accounts import (
-    AccountAdminUpdate,
-    AccountCreate,
-    AccountPublic,
-    ProfileUpdate,
-)
-from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
-from guance_billing_cli.schemas.credentials import (
-    PasswordChange,
-    PasswordChanged,
-    PasswordResetComplete,
-    PasswordResetPublic,
-    PasswordResetStart,
-)
-from guance_billing_cli.schemas.invoices import (
-    InvoiceAddressCreate,
-    InvoiceAddressPublic,
-    InvoiceRequestCreate,
-    InvoiceRequestPublic,
-    InvoiceTitleCreate,
-    InvoiceTitlePublic,
-)
-from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
-from guance_billing_cli.schemas.settlement import (
-    BatchItem,
-    BatchResult,
-    CloudAccountCreate,
-    CloudAccountPublic,
-    UnlockRequest,
-    UnsubscribeResult,
-    WorkspaceChange,
-    WorkspaceCreate,
-    WorkspaceFilter,
-    WorkspacePublic,
-)
-from guance_billing_cli.schemas.tokens import (
-    LoginCodeRequest,
-    LoginCodeSent,
-    LoginRequest,
-    TokenCreate,
-    TokenCreated,
-    TokenPublic,
-    WhoAmI,
-)
-from guance_billing_cli.schemas.verification import (
-    ChangeRequestPublic,
-    ChangeStart,
-    CodeSubmit,
-    NewAddress,
-)
+if TYPE_CHECKING:
+    # Resolved per operation by schema_names() (client/operations.py), so a remote
+    # command builds only the schemas its own operation uses.
+    from guance_billing_cli.schemas.accounts import (
+        AccountAdminUpdate,
+        AccountCreate,
+        AccountPublic,
+        ProfileUpdate,
+    )
+    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.credentials import (
+        PasswordChange,
+        PasswordChanged,
+        PasswordResetComplete,
+        PasswordResetPublic,
+        PasswordResetStart,
+    )
+    from guance_billing_cli.schemas.invoices import (
+        InvoiceAddressCreate,
+        InvoiceAddressPublic,
+        InvoiceRequestCreate,
+        InvoiceRequestPublic,
+        InvoiceTitleCreate,
+        InvoiceTitlePublic,
+    )
+    from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
+    from guance_billing_cli.schemas.settlement import (
+        BatchItem,
+        BatchResult,
+        CloudAccountCreate,
+        CloudAccountPublic,
+        UnlockRequest,
+        UnsubscribeResult,
+        WorkspaceChange,
+        WorkspaceCreate,
+        WorkspaceFilter,
+        WorkspacePublic,
+    )
+    from guance_billing_cli.schemas.tokens import (
+        LoginCodeRequest,
+        LoginCodeSent,
+        LoginRequest,
+        TokenCreate,
+        TokenCreated,
+        TokenPublic,
+        WhoAmI,
+    )
+    from guance_billing_cli.schemas.verification import (
+        ChangeRequestPublic,
+        ChangeStart,
+        CodeSubmit,
+        NewAddress,
+    )
 
 
 class BillingClient(Protocol):
@@ -171,3 +174,23 @@ class BillingClient(Protocol):
 
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None: ...
+
+
+def schema_names() -> dict[str, str]:
+    """Name -> module of every schema the protocol's annotations use.
+
+    Read from the ``TYPE_CHECKING`` imports above (one source of truth), so
+    annotations can be resolved without importing every schema module.
+    """
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "guance_billing_cli.schemas."
+        ):
+            for alias in node.names:
+                names[alias.asname or alias.name] = str(node.module)
+    return names
