@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -128,6 +129,13 @@ def make_account(cli: CliFn) -> Callable[..., dict[str, Any]]:
         return result.json  # type: ignore[no-any-return]
 
     return make
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (yet)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def store_dump(home: Path) -> str:

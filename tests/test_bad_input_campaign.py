@@ -19,7 +19,6 @@ tests/test_bad_input_campaign.py``.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from hypothesis import strategies as st
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from conftest import store_dump
+from conftest import free_port, store_dump
 from guance_billing_cli.app import app
 
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130}
@@ -39,12 +38,6 @@ EXAMPLES = int(os.environ.get("GUANCE_BILLING_FUZZ_EXAMPLES", "250"))
 SKIP = {("server", "run")}  # starts a long-running server
 
 runner = CliRunner()
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
@@ -125,7 +118,7 @@ def value_for(param: Any, files: list[str]) -> st.SearchStrategy[str]:
     if "file" in name or "license" in name:
         return st.sampled_from(files)
     if name in {"server", "url"}:
-        return st.sampled_from([f"http://127.0.0.1:{_closed_port()}", "not a url", "ftp://x", ""])
+        return st.sampled_from([f"http://127.0.0.1:{free_port()}", "not a url", "ftp://x", ""])
     if name == "store":
         return st.sampled_from(
             ["fuzz-store.db", "sqlite:///:memory:", "postgresql+psycopg://x@127.0.0.1:1/db", "::"]

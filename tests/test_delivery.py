@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import stat
 import threading
 from collections.abc import Iterator
@@ -19,17 +18,11 @@ from typing import Any
 import keyring
 import pytest
 
-from conftest import CliFn, Clock, store_dump
+from conftest import CliFn, Clock, free_port, store_dump
 from outbox_helpers import body, mail_code, mails, only_code
 
 OLD_EMAIL, NEW_EMAIL = "ops@acme.com", "new@acme.com"
 OLD_PHONE, NEW_PHONE = "+8613800138000", "+8613912345678"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 
-from conftest import CliFn
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from conftest import CliFn, free_port
 
 
 def _failed(result) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -53,7 +46,7 @@ def test_newer_store_is_reported_and_untouched(cli: CliFn, make_account, home) -
 
 def test_unreachable_smtp_and_webhook(cli: CliFn, make_account) -> None:
     make_account("acme")
-    port = _free_port()
+    port = free_port()
     cli("config", "set", "smtp.host", "127.0.0.1")
     cli("config", "set", "smtp.port", str(port))
     cli("config", "set", "sms.webhook_url", f"http://127.0.0.1:{port}/sms")
@@ -67,7 +60,7 @@ def test_reachable_smtp_server(cli: CliFn, make_account) -> None:
     from aiosmtpd.handlers import Sink
 
     make_account("acme")
-    controller = Controller(Sink(), hostname="127.0.0.1", port=_free_port())
+    controller = Controller(Sink(), hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         cli("config", "set", "smtp.host", "127.0.0.1")
@@ -81,7 +74,7 @@ def test_reachable_smtp_server(cli: CliFn, make_account) -> None:
 
 
 def test_unreachable_server(cli: CliFn) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = cli("--server", url, "doctor", "--json", env={"GUANCE_BILLING_TOKEN": "x"})
     assert result.exit_code == 10
     [bad] = _failed(result)

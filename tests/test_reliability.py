@@ -204,7 +204,8 @@ def test_eight_clients_bind_through_two_server_workers_on_postgresql(
 ) -> None:
     import httpx
 
-    from test_server_e2e import free_port, stop
+    from conftest import free_port
+    from test_server_e2e import stop
 
     server_home = tmp_path / "server-home"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}

@@ -11,7 +11,6 @@ import json
 import mailbox
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,13 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import free_port
+
 PASSWORD = "Str0ng-Passw0rd!"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

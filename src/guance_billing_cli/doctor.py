@@ -38,11 +38,8 @@ def check_store(settings: Settings) -> Iterator[Finding]:
     from guance_billing_cli.store import engine as store_engine
 
     url = store_engine.redact_url(settings.store_url)
-    prefix = "sqlite:///"
-    if (
-        settings.store_url.startswith(prefix)
-        and not Path(settings.store_url[len(prefix) :]).exists()
-    ):
+    db_file = store_engine.sqlite_path(settings.store_url)
+    if db_file is not None and not Path(db_file).exists():
         yield Finding("store", True, f"{url} does not exist yet; it is created on first use")
         return
     try:
@@ -93,9 +90,11 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
         (paths.config_dir() / "credentials.json", 0o600, "token file"),
         (paths.outbox_dir(), 0o700, "outbox"),
     ]
-    prefix = "sqlite:///"
-    if not settings.server_url and settings.store_url.startswith(prefix):
-        candidates.append((Path(settings.store_url[len(prefix) :]), 0o600, "store file"))
+    from guance_billing_cli.store.engine import sqlite_path
+
+    db_file = None if settings.server_url else sqlite_path(settings.store_url)
+    if db_file is not None:
+        candidates.append((Path(db_file), 0o600, "store file"))
     seen: set[Path] = set()
     for path, want, what in candidates:
         if path in seen:
@@ -108,12 +107,13 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
 
 def check_keyring(settings: Settings) -> Iterator[Finding]:
     from guance_billing_cli.client import token_store
+    from guance_billing_cli.keyring_access import KeyringUnusable, with_timeout
 
     problem = token_store.keyring_problem()
     if problem is None:
         try:
-            token_store._with_timeout(_probe_keyring)
-        except token_store.KeyringUnusable as exc:
+            with_timeout(_probe_keyring)
+        except KeyringUnusable as exc:
             problem = str(exc)
     if problem is None:
         import keyring

@@ -1,4 +1,4 @@
-"""Masked forms of personal addresses, shared by services (``sent_to``) and rendering."""
+"""Masked forms of personal data (addresses, ID numbers): the one place for each mask."""
 
 from __future__ import annotations
 
@@ -16,3 +16,10 @@ def mask_phone(value: str) -> str:
     if len(value) > 7:
         return value[:-8] + "****" + value[-4:]
     return "****"
+
+
+def mask_id_number(value: str) -> str:
+    """First 4 and last 4 characters kept (resident ID numbers)."""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

@@ -116,7 +116,7 @@ class BoundaryGroup(TyperGroup):
             raise typer.Exit(_report(error, as_json=_json_requested(ctx, args))) from None
         except BrokenPipeError:
             raise typer.Exit(0) from None
-        except Exception as exc:
+        except Exception as exc:  # the boundary: any bug becomes exit 1 without a traceback
             if _debug_enabled(ctx, args):
                 import traceback
 

@@ -191,7 +191,9 @@ def unsubscribe(
     else:
         render.info("No workspace settled through it.")
     if result.notice_sent_to:
-        render.info(f"Notice emailed to {render.mask_email(result.notice_sent_to)}.")
+        from guance_billing_cli.masking import mask_email
+
+        render.info(f"Notice emailed to {mask_email(result.notice_sent_to)}.")
     render.success(f"Unsubscribed {result.id}.")
 
 

@@ -138,25 +138,24 @@ def emit_rows(
     return count
 
 
-def info(message: str) -> None:
-    """A diagnostic line on stderr."""
+def _diagnostic(message: str, *, mark: str = "") -> None:
+    """A line on stderr; styled (with ``mark``) only on a colour terminal."""
     if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
         sys.stderr.write(message + "\n")
         sys.stderr.flush()
         return
     from rich.markup import escape
 
-    _stderr_console().print(escape(message))
+    _stderr_console().print(mark + escape(message))
+
+
+def info(message: str) -> None:
+    """A diagnostic line on stderr."""
+    _diagnostic(message)
 
 
 def success(message: str) -> None:
-    if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
-        sys.stderr.write(message + "\n")
-        sys.stderr.flush()
-        return
-    from rich.markup import escape
-
-    _stderr_console().print(f"[green]✓[/green] {escape(message)}")
+    _diagnostic(message, mark="[green]✓[/green] ")
 
 
 def warn(message: str) -> None:
@@ -170,17 +169,3 @@ def error(body: Mapping[str, Any], *, as_json: bool) -> None:
     else:
         sys.stderr.write(f"error: {body['message']}\n")
     sys.stderr.flush()
-
-
-def mask_email(value: str) -> str:
-    """``j***@acme.com`` (the rule lives in ``masking.py``, shared with services)."""
-    from guance_billing_cli.masking import mask_email as _mask
-
-    return _mask(value)
-
-
-def mask_phone(value: str) -> str:
-    """``+86 138****5678`` for E.164 numbers (rule in ``masking.py``)."""
-    from guance_billing_cli.masking import mask_phone as _mask
-
-    return _mask(value)

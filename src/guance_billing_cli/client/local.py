@@ -74,7 +74,7 @@ def local_actor() -> Actor:
     """The operator of a local store is support (they hold the whole file)."""
     try:
         user = getpass.getuser()
-    except Exception:  # no passwd entry, e.g. in a container
+    except (KeyError, OSError):  # no passwd entry / no login name, e.g. in a container
         user = "unknown"
     return Actor(name=f"local:{user}", role="support")
 

@@ -10,24 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from guance_billing_cli import paths
 from guance_billing_cli.errors import Unavailable
+from guance_billing_cli.keyring_access import SERVICE, KeyringUnusable, with_timeout
 
-SERVICE = "guance-billing"
 TOKEN_ENV = "GUANCE_BILLING_TOKEN"
-KEYRING_TIMEOUT = 3.0
-
-T = TypeVar("T")
-
-
-class KeyringUnusable(Exception):
-    """The keyring cannot be used; ``str(exc)`` says why."""
+KEYRING_TIMEOUT = 3.0  # read at call time (tests shorten it)
 
 
 @dataclass
@@ -62,34 +54,13 @@ def keyring_problem() -> str | None:
     return None
 
 
-def _with_timeout(fn: Callable[..., T], *args: Any) -> T:
-    """Run a keyring call in a thread; give up after KEYRING_TIMEOUT seconds."""
-    result: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            result["value"] = fn(*args)
-        except Exception as exc:  # any backend failure makes the keyring unusable
-            result["error"] = exc
-
-    thread = threading.Thread(target=target, name="keyring", daemon=True)
-    thread.start()
-    thread.join(KEYRING_TIMEOUT)
-    if thread.is_alive():
-        raise KeyringUnusable(f"the keyring did not answer within {KEYRING_TIMEOUT:g} s")
-    if "error" in result:
-        exc = result["error"]
-        raise KeyringUnusable(f"the keyring failed: {type(exc).__name__}: {exc}".rstrip(": "))
-    return result["value"]  # type: ignore[no-any-return]
-
-
 def _keyring_call(name: str, *args: Any) -> Any:
     problem = keyring_problem()
     if problem:
         raise KeyringUnusable(problem)
     import keyring
 
-    return _with_timeout(getattr(keyring, name), *args)
+    return with_timeout(getattr(keyring, name), *args, timeout=KEYRING_TIMEOUT)
 
 
 def _read_file() -> dict[str, str]:

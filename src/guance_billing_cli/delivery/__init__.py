@@ -14,11 +14,8 @@ Transports are imported only when a message is sent.
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
-KEYRING_SERVICE = "guance-billing"
-KEYRING_TIMEOUT = 3.0
 DEFAULT_SENDER = "Guance Billing <no-reply@guance-billing.localhost>"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -55,20 +52,14 @@ def secret(env_name: str, keyring_user: str) -> str | None:
     """A delivery secret: the environment variable, else the OS keyring (3 s timeout)."""
     if os.environ.get(env_name):
         return os.environ[env_name]
-    found: list[str | None] = []
+    import keyring
 
-    def lookup() -> None:
-        try:
-            import keyring
+    from guance_billing_cli.keyring_access import SERVICE, KeyringUnusable, with_timeout
 
-            found.append(keyring.get_password(KEYRING_SERVICE, keyring_user))
-        except Exception:  # no usable backend: same as "not stored"
-            found.append(None)
-
-    worker = threading.Thread(target=lookup, daemon=True)
-    worker.start()
-    worker.join(KEYRING_TIMEOUT)
-    return found[0] if found else None
+    try:
+        return with_timeout(keyring.get_password, SERVICE, keyring_user)
+    except KeyringUnusable:  # no usable backend, or it hangs: same as "not stored"
+        return None
 
 
 def send_email(settings: Any, *, to: str, subject: str, body: str) -> str:

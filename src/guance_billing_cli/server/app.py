@@ -109,7 +109,7 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
             yield "\n".join(buffer) + "\n"
     except BillingError as error:
         yield "\n".join([*buffer, json.dumps({"_error": error.to_dict()})]) + "\n"
-    except Exception:
+    except Exception:  # headers are sent: the client learns of the failure only in-band
         log.exception("stream failed")
         body = BillingError("internal server error while streaming").to_dict()
         yield "\n".join([*buffer, json.dumps({"_error": body})]) + "\n"

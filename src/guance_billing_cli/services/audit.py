@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
+from guance_billing_cli.masking import mask_id_number
 from guance_billing_cli.services import authz
 from guance_billing_cli.services.context import ServiceContext
 
@@ -38,12 +39,6 @@ def redact(values: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def mask_id_number(value: str) -> str:
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
 def _ci_run() -> str | None:

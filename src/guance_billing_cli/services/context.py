@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,6 @@ class ServiceContext:
     actor: Actor
     settings: Any = None  # config.Settings of the local side, for delivery set-up
     request_id: str | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return clock.now()

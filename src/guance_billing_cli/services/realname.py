@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli import paths
+from guance_billing_cli import masking, paths
 from guance_billing_cli.errors import InvalidInput, RuleViolation
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.realname import (
@@ -45,7 +45,7 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 
 
 def mask_id_number(value: str | None) -> str | None:
-    return audit.mask_id_number(value) if value else value
+    return masking.mask_id_number(value) if value else value
 
 
 def current(ctx: ServiceContext, account_id: str) -> RealnameSubmission | None:
