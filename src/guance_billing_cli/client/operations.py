@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from guance_billing_cli.client.protocol import BillingClient
+from guance_billing_cli.client.protocol import SCHEMA_MODULES, BillingClient
 
 
 @dataclass(frozen=True)
@@ -174,19 +174,12 @@ class _LazySchemas(dict[str, Any]):
     def __missing__(self, name: str) -> Any:
         from importlib import import_module
 
-        module = _schema_modules().get(name)
+        module = SCHEMA_MODULES.get(name)
         if module is None:
             raise KeyError(name)
-        value = getattr(import_module(module), name)
+        value = getattr(import_module(f"guance_billing_cli.schemas.{module}"), name)
         self[name] = value
         return value
-
-
-@cache
-def _schema_modules() -> dict[str, str]:
-    from guance_billing_cli.client.protocol import schema_names
-
-    return schema_names()
 
 
 def _describe(name: str, route: Route) -> Operation:
