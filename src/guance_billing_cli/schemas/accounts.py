@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from guance_billing_cli.schemas import wire_rules as rules
+
 # The documented industry list (docs/account.md). `other` is the catch-all.
 INDUSTRIES: tuple[str, ...] = (
     "internet",
@@ -31,18 +33,18 @@ REALNAME_STATUSES: tuple[str, ...] = ("unverified", "pending", "approved", "reje
 class ProfileFields(BaseModel):
     """The editable profile; every field optional so it doubles as an update."""
 
-    company_name: str | None = None
-    industry: str | None = None
-    region: str | None = None
-    description: str | None = None
-    contact_name: str | None = None
+    company_name: str | None = rules.text(128, None)
+    industry: str | None = rules.enum(INDUSTRIES, None)
+    region: str | None = rules.text(64, None)
+    description: str | None = rules.text(500, None)
+    contact_name: str | None = rules.text(64, None)
 
 
 class AccountCreate(ProfileFields):
-    username: str
-    company_name: str | None = None
-    email: str
-    phone: str
+    username: str = rules.pattern(rules.USERNAME)
+    company_name: str | None = rules.text(128, None)
+    email: str = rules.pattern(rules.EMAIL)
+    phone: str = rules.pattern(rules.PHONE)
     password: SecretStr | None = None
 
 
@@ -54,7 +56,9 @@ class ProfileUpdate(ProfileFields):
 class AccountAdminUpdate(BaseModel):
     """Support-only fields."""
 
-    arbitrary_settlement: bool | None = None
+    model_config = ConfigDict(json_schema_extra={"required": ["arbitrary_settlement"]})
+
+    arbitrary_settlement: rules.WireBool | None = None
 
 
 class AccountPublic(BaseModel):

@@ -11,13 +11,15 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from guance_billing_cli.schemas import wire_rules as rules
+
 INVOICE_TYPES: tuple[str, ...] = ("vat_ordinary", "vat_special", "electronic_ordinary")
 INVOICE_STATUSES: tuple[str, ...] = ("pending",)
 
 
 class InvoiceTitleCreate(BaseModel):
-    type: str
-    title: str
+    type: str = rules.enum(INVOICE_TYPES)
+    title: str = rules.text(128)
     tax_id: str | None = None
     bank_name: str | None = None
     bank_account: str | None = None
@@ -32,10 +34,10 @@ class InvoiceTitlePublic(InvoiceTitleCreate):
 
 
 class InvoiceAddressCreate(BaseModel):
-    recipient: str
-    phone: str
-    email: str
-    address: str
+    recipient: str = rules.text(64)
+    phone: str = rules.pattern(rules.PHONE)
+    email: str = rules.pattern(rules.EMAIL)
+    address: str = rules.text(256)
 
 
 class InvoiceAddressPublic(InvoiceAddressCreate):
@@ -45,9 +47,10 @@ class InvoiceAddressPublic(InvoiceAddressCreate):
 
 
 class InvoiceRequestCreate(BaseModel):
-    title_id: str
-    address_id: str
-    amount: str  # parsed and checked by the service (Decimal, 2 places, > 0)
+    title_id: str = rules.pattern(r"^ttl_[0-9a-f]{12}$")
+    address_id: str = rules.pattern(r"^adr_[0-9a-f]{12}$")
+    # parsed and checked by the service (Decimal, 2 places, > 0)
+    amount: str = rules.pattern(r"^[1-9][0-9]{0,9}(\.[0-9]{1,2})?$")
 
 
 class InvoiceRequestPublic(BaseModel):

@@ -10,7 +10,9 @@ import base64
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+from guance_billing_cli.schemas import wire_rules as rules
 
 REALNAME_TYPES: tuple[str, ...] = ("enterprise", "individual")
 MAX_LICENSE_BYTES = 10 * 1024 * 1024
@@ -41,17 +43,29 @@ class LicenseUpload(BaseModel):
 
 
 class RealnameSubmit(BaseModel):
-    type: str
-    name: str
+    type: str = rules.enum(REALNAME_TYPES)
+    name: str = rules.text(128)
     tax_id: str | None = None
     id_number: str | None = None
     license: LicenseUpload | None = None
-    replace: bool = False
+    replace: rules.WireBool = False
 
 
 class RealnameReview(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # a rejection says why
+                {"properties": {"decision": {"const": "approve"}}},
+                {
+                    "properties": {"decision": {"const": "reject"}, "reason": {"type": "string"}},
+                    "required": ["reason"],
+                },
+            ]
+        }
+    )
+
     decision: Literal["approve", "reject"]
-    reason: str | None = None
+    reason: str | None = rules.text(500, None)
 
 
 class LicenseInfo(BaseModel):

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, SecretStr
 
+from guance_billing_cli.schemas import wire_rules as rules
+
 CHANGE_KINDS: tuple[str, ...] = ("email", "phone")
 CHANGE_STATES: tuple[str, ...] = (
     "awaiting_current_code",
@@ -26,12 +28,12 @@ OPEN_STATES: tuple[str, ...] = ("awaiting_current_code", "awaiting_new_code")
 class ChangeStart(BaseModel):
     """Start a change: a code goes to the account's current address."""
 
-    kind: str
+    kind: str = rules.enum(CHANGE_KINDS)
     new_address: str | None = None
 
 
 class CodeSubmit(BaseModel):
-    code: SecretStr
+    code: SecretStr = rules.pattern(rules.CODE)
 
 
 class NewAddress(BaseModel):

@@ -1,0 +1,62 @@
+"""What the OpenAPI document promises about request fields (issue 12).
+
+The services stay the one place that *enforces* each rule (with their own clear
+messages, for every transport). These helpers only *declare* the same rules in the
+JSON schema — enums, patterns, lengths — so an integrator's generated input is
+input the server accepts. Keep a pattern here in step with its service check; the
+schemathesis run (scripts/schemathesis_run.py) fails when they drift.
+
+Two rules are enforced here, because pydantic would otherwise coerce on the wire:
+``WireDatetime`` refuses a bare number (``0.5`` is not a time) and ``WireBool``
+refuses ``0``/``"yes"`` for a boolean.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StrictBool
+
+USERNAME = r"^[a-z0-9_.-]{3,32}$"
+EMAIL = (
+    r"^[a-z0-9_%+-]{1,32}(\.[a-z0-9_%+-]{1,16}){0,2}"
+    r"@[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){0,2}"
+    r"\.(com|cn|net|org|io)$"
+)
+# A mainland China mobile number, E.164 (the service also takes other countries').
+PHONE = r"^\+86(13[0-9]|15[0-35-9]|17[0-8]|18[0-9]|19[0-35-9])[0-9]{8}$"
+CODE = r"^[0-9]{6}$"
+REQUEST_ID = r"^[a-z]{2,4}_[0-9a-f]{12}$"
+WORKSPACE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+PRINTABLE = r"^[^\s\x00-\x20\x7f-\xa0]([^\x00-\x1f\x7f]*[^\s\x00-\x20\x7f-\xa0])?$"  # not blank
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+
+def enum(values: Iterable[str], default: Any = ..., **kwargs: Any) -> Any:
+    """A field whose schema lists the accepted values (the service checks them)."""
+    return Field(default, json_schema_extra={"enum": list(values)}, **kwargs)
+
+
+def pattern(regex: str, default: Any = ..., **kwargs: Any) -> Any:
+    """A field whose schema carries the pattern the service checks."""
+    return Field(default, json_schema_extra={"pattern": regex}, **kwargs)
+
+
+def text(max_length: int, default: Any = ...) -> Any:
+    """Printable, non-blank text of at most ``max_length`` characters."""
+    return Field(
+        default, json_schema_extra={"pattern": PRINTABLE, "minLength": 1, "maxLength": max_length}
+    )
+
+
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("a time is an ISO 8601 date-time, not a number")
+    return value
+
+
+WireDatetime = Annotated[datetime, BeforeValidator(_not_a_number)]
+WireBool = StrictBool
