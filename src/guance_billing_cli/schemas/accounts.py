@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from guance_billing_cli.schemas import wire_rules as rules
 
@@ -45,10 +45,21 @@ class AccountCreate(ProfileFields):
     company_name: str | None = rules.text(128, None)
     email: str = rules.pattern(rules.EMAIL)
     phone: str = rules.pattern(rules.PHONE)
-    password: SecretStr | None = None
+    password: SecretStr | None = Field(
+        default=None, json_schema_extra={"minLength": 8, "maxLength": 64}
+    )
 
 
 class ProfileUpdate(ProfileFields):
+    model_config = ConfigDict(
+        json_schema_extra={  # at least one field to change
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("company_name", "industry", "region", "description", "contact_name")
+            ]
+        }
+    )
+
     def changes(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
@@ -58,7 +69,9 @@ class AccountAdminUpdate(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"required": ["arbitrary_settlement"]})
 
-    arbitrary_settlement: rules.WireBool | None = None
+    arbitrary_settlement: rules.WireBool | None = Field(
+        default=None, json_schema_extra={"type": "boolean"}
+    )
 
 
 class AccountPublic(BaseModel):

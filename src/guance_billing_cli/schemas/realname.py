@@ -55,7 +55,7 @@ class RealnameReview(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # a rejection says why
-                {"properties": {"decision": {"const": "approve"}}},
+                {"properties": {"decision": {"const": "approve"}, "reason": {"type": "null"}}},
                 {
                     "properties": {"decision": {"const": "reject"}, "reason": {"type": "string"}},
                     "required": ["reason"],

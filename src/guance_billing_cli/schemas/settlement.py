@@ -188,7 +188,7 @@ class WorkspaceChange(BaseModel):
 class BatchItem(BaseModel):
     """One requested row: a workspace id, or the reason its input line was unusable."""
 
-    workspace_id: str | None = rules.pattern(rules.WORKSPACE_ID, None)
+    workspace_id: str | None = None  # a malformed id is refused in its row's result
     line: int | None = Field(default=None, ge=1, le=10_000_000)
     error: str | None = None
     name: str | None = None  # `workspace add --from-file` rows

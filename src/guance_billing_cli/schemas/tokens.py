@@ -21,7 +21,10 @@ class TokenCreate(BaseModel):
         json_schema_extra={
             "oneOf": [  # an owner token reaches one account; a support token every one
                 {
-                    "properties": {"role": {"const": "owner"}, "account": {"type": "string"}},
+                    "properties": {
+                        "role": {"const": "owner"},
+                        "account": {"type": "string", "minLength": 1},
+                    },
                     "required": ["account"],
                 },
                 {"properties": {"role": {"const": "support"}, "account": {"type": "null"}}},
@@ -54,7 +57,7 @@ class TokenPublic(BaseModel):
 class TokenCreated(TokenPublic):
     """The one response that carries the secret: shown once, stored only hashed."""
 
-    token: SecretStr
+    token: SecretStr = Field(json_schema_extra={"writeOnly": False})
 
 
 class LoginRequest(BaseModel):
@@ -84,11 +87,23 @@ class LoginRequest(BaseModel):
                     },
                 },
                 {
-                    "required": ["request_id", "code"],
+                    "required": ["email", "request_id", "code"],
                     "properties": {
+                        "email": {"type": "string"},
                         "request_id": {"type": "string"},
                         "code": {"type": "string"},
                         "password": {"type": "null"},
+                        "phone": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["phone", "request_id", "code"],
+                    "properties": {
+                        "phone": {"type": "string"},
+                        "request_id": {"type": "string"},
+                        "code": {"type": "string"},
+                        "password": {"type": "null"},
+                        "email": {"type": "null"},
                     },
                 },
             ]
@@ -97,7 +112,9 @@ class LoginRequest(BaseModel):
 
     email: str | None = rules.pattern(rules.EMAIL, None)
     phone: str | None = rules.pattern(rules.PHONE, None)
-    password: SecretStr | None = Field(default=None, min_length=1, max_length=1024)
+    password: SecretStr | None = Field(
+        default=None, json_schema_extra={"minLength": 1, "maxLength": 1024}
+    )
     request_id: str | None = rules.pattern(rules.REQUEST_ID, None)
     code: SecretStr | None = rules.pattern(rules.CODE, None)
     token_name: str | None = rules.text(64, None)
