@@ -375,3 +375,27 @@ def test_health_readiness_and_a_log_without_personal_data(live: Live, acct: dict
     assert traced and traced[0]["route"] == "/v1/accounts/{ref}"
     assert traced[0]["status"] == 200 and traced[0]["actor"].startswith("tok_")
     assert traced[0]["latency_ms"] >= 0
+
+
+def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
+    import fcntl
+
+    server = start(tmp_path)
+    lock = os.open(server.home / "billing.db.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the next write waits for its turn: in flight
+    answers: list[httpx.Response] = []
+    body = {"username": "late", "company_name": "Late", "email": "l@late.example.com",
+            "phone": "+8613800138001"}  # fmt: skip
+    writer = threading.Thread(target=lambda: answers.append(server.post("/v1/accounts", json=body)))
+    writer.start()
+    time.sleep(1.0)
+    server.proc.terminate()  # SIGTERM while the write waits
+    time.sleep(1.0)
+    assert server.proc.poll() is None, "the server quit with a request in flight"
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    os.close(lock)
+    writer.join(timeout=30)
+    # uvicorn re-raises SIGTERM once drained: the usual "terminated by SIGTERM" status
+    assert server.proc.wait(timeout=30) in (0, -15)
+    assert answers and answers[0].status_code == 200, answers
+    assert answers[0].json()["username"] == "late"

@@ -28,7 +28,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
@@ -51,6 +51,7 @@ from guance_billing_cli.server.responses import (
     error_response,
     plain_error,
 )
+from guance_billing_cli.server.write_queue import WriteQueue
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.store import engine as store_engine
 
@@ -79,12 +80,19 @@ class RequestClient(LocalClient):
     def __init__(self, backend: Backend, actor: Actor, request_id: str | None) -> None:
         super().__init__(backend.store_url, settings=backend.settings, actor=actor, migrate=False)
         self._engine = backend.engine
+        self._backend = backend
         self.request_id = request_id
 
+    @contextmanager
     def context(  # type: ignore[override]
         self, *, write: bool, request_id: str | None = None
-    ) -> AbstractContextManager[ServiceContext]:
-        return super().context(write=write, request_id=request_id or self.request_id)
+    ) -> Iterator[ServiceContext]:
+        queue = self._backend.write_queue if write else None
+        with (
+            queue.turn() if queue is not None else nullcontext(),
+            super().context(write=write, request_id=request_id or self.request_id) as ctx,
+        ):
+            yield ctx
 
     def close(self) -> None:  # the engine belongs to the app
         pass
@@ -101,6 +109,8 @@ class Backend:
         self.store_url = store_url
         self.settings = settings
         self.engine = store_engine.open_store(store_url, migrate=migrate)
+        db_path = store_engine.sqlite_path(store_url)
+        self.write_queue = WriteQueue(db_path) if db_path else None
 
     def authenticate(self, token: str, request_id: str | None) -> Actor:
         from guance_billing_cli.services import tokens
@@ -120,6 +130,8 @@ class Backend:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.write_queue is not None:
+            self.write_queue.close()
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
