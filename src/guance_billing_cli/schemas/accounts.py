@@ -41,13 +41,15 @@ class ProfileFields(BaseModel):
 
 
 class AccountCreate(ProfileFields):
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["username", "company_name", "email", "phone"]}
+    )
+
     username: str = rules.pattern(rules.USERNAME)
     company_name: str | None = rules.text(128, None)
     email: str = rules.pattern(rules.EMAIL)
     phone: str = rules.pattern(rules.PHONE)
-    password: SecretStr | None = Field(
-        default=None, json_schema_extra={"minLength": 8, "maxLength": 64}
-    )
+    password: SecretStr | None = rules.rule(rules.PASSWORD, None)
 
 
 class ProfileUpdate(ProfileFields):

@@ -11,7 +11,7 @@ from guance_billing_cli.schemas import wire_rules as rules
 
 class PasswordChange(BaseModel):
     current_password: SecretStr
-    new_password: SecretStr
+    new_password: SecretStr = rules.rule(rules.PASSWORD)
 
 
 class PasswordChanged(BaseModel):
@@ -31,7 +31,7 @@ class PasswordResetStart(BaseModel):
 
 class PasswordResetComplete(BaseModel):
     code: SecretStr = rules.pattern(rules.CODE)
-    new_password: SecretStr
+    new_password: SecretStr = rules.rule(rules.PASSWORD)
 
 
 class PasswordResetPublic(BaseModel):

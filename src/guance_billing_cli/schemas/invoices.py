@@ -9,22 +9,38 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from guance_billing_cli.schemas import wire_rules as rules
 
 INVOICE_TYPES: tuple[str, ...] = ("vat_ordinary", "vat_special", "electronic_ordinary")
 INVOICE_STATUSES: tuple[str, ...] = ("pending",)
+SPECIAL_FIELDS: tuple[str, ...] = ("bank_name", "bank_account", "address", "phone")
 
 
 class InvoiceTitleCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # a special VAT invoice names the bank, the address and a phone
+                {
+                    "properties": {
+                        "type": {"const": "vat_special"},
+                        **{name: {"type": "string"} for name in SPECIAL_FIELDS},
+                    },
+                    "required": list(SPECIAL_FIELDS),
+                },
+                {"properties": {"type": {"enum": ["vat_ordinary", "electronic_ordinary"]}}},
+            ]
+        }
+    )
+
     type: str = rules.enum(INVOICE_TYPES)
     title: str = rules.text(128)
-    tax_id: str | None = None
-    bank_name: str | None = None
-    bank_account: str | None = None
-    address: str | None = None
-    phone: str | None = None
+    tax_id: str | None = rules.rule(rules.USCC, None)
+    bank_name: str | None = rules.text(128, None)
+    bank_account: str | None = rules.pattern(rules.BANK_ACCOUNT, None)
+    address: str | None = rules.text(256, None)
+    phone: str | None = rules.pattern(rules.LANDLINE, None)
 
 
 class InvoiceTitlePublic(InvoiceTitleCreate):

@@ -23,8 +23,8 @@ class LicenseUpload(BaseModel):
 
     Plain base64 text (not ``bytes``) so every transport carries it unchanged."""
 
-    filename: str
-    content_base64: str
+    filename: str = rules.text(255)
+    content_base64: str = rules.rule(rules.LICENCE)
 
     @classmethod
     def from_bytes(cls, filename: str, data: bytes) -> LicenseUpload:
@@ -43,10 +43,34 @@ class LicenseUpload(BaseModel):
 
 
 class RealnameSubmit(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # an enterprise by its tax id (and licence), a person by the ID number
+                {
+                    "properties": {
+                        "type": {"const": "enterprise"},
+                        "tax_id": {"type": "string"},
+                        "id_number": {"type": "null"},
+                    },
+                    "required": ["tax_id"],
+                },
+                {
+                    "properties": {
+                        "type": {"const": "individual"},
+                        "id_number": {"type": "string"},
+                        "tax_id": {"type": "null"},
+                        "license": {"type": "null"},
+                    },
+                    "required": ["id_number"],
+                },
+            ]
+        }
+    )
+
     type: str = rules.enum(REALNAME_TYPES)
     name: str = rules.text(128)
-    tax_id: str | None = None
-    id_number: str | None = None
+    tax_id: str | None = rules.rule(rules.USCC, None)
+    id_number: str | None = rules.rule(rules.RESIDENT_ID, None)
     license: LicenseUpload | None = None
     replace: rules.WireBool = False
 

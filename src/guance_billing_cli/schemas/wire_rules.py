@@ -29,9 +29,20 @@ EMAIL = (
 # A mainland China mobile number, E.164 (the service also takes other countries').
 PHONE = r"^\+86(13[0-9]|15[0-35-9]|17[0-8]|18[0-9]|19[0-35-9])[0-9]{8}$"
 CODE = r"^[0-9]{6}$"
+BANK_ACCOUNT = r"^[0-9][0-9 -]{4,38}[0-9]$"
+LANDLINE = r"^\+?[0-9][0-9 ()-]{4,30}$"
+# Formats a pattern cannot state (check characters, password classes). Named in the
+# schema; scripts/schemathesis_hooks.py generates valid values for them.
+USCC = {"format": "cn-uscc", "pattern": r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"}
+RESIDENT_ID = {"format": "cn-resident-id", "pattern": r"^[0-9]{17}[0-9X]$"}
+PASSWORD = {"format": "billing-password", "minLength": 8, "maxLength": 64}
+LICENCE = {"format": "billing-licence"}  # base64 of a PNG, JPEG or PDF file
 REQUEST_ID = r"^[a-z]{2,4}_[0-9a-f]{12}$"
 WORKSPACE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
-PRINTABLE = r"^[^\s\x00-\x20\x7f-\xa0]([^\x00-\x1f\x7f]*[^\s\x00-\x20\x7f-\xa0])?$"  # not blank
+# Printable text that is not blank: no control characters, and no whitespace at either
+# end (the services strip what Python's str.strip strips, so the ends exclude exactly that).
+_END = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+PRINTABLE = rf"^{_END}([^\x00-\x1f\x7f]*{_END})?$"
 _NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
 
 
@@ -43,6 +54,11 @@ def enum(values: Iterable[str], default: Any = ..., **kwargs: Any) -> Any:
 def pattern(regex: str, default: Any = ..., **kwargs: Any) -> Any:
     """A field whose schema carries the pattern the service checks."""
     return Field(default, json_schema_extra={"pattern": regex}, **kwargs)
+
+
+def rule(schema: dict[str, Any], default: Any = ...) -> Any:
+    """A field carrying one of the format rules above."""
+    return Field(default, json_schema_extra=dict(schema))
 
 
 def text(max_length: int, default: Any = ...) -> Any:
