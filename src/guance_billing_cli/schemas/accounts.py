@@ -46,7 +46,7 @@ class AccountCreate(ProfileFields):
     )
 
     username: str = rules.pattern(rules.USERNAME)
-    company_name: str | None = rules.text(128, None)
+    company_name: str | None = rules.text(128, None, required=True)
     email: str = rules.pattern(rules.EMAIL)
     phone: str = rules.pattern(rules.PHONE)
     password: SecretStr | None = rules.rule(rules.PASSWORD, None)

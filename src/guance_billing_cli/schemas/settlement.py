@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from guance_billing_cli.schemas import wire_rules as rules
 
@@ -189,7 +189,7 @@ class BatchItem(BaseModel):
     """One requested row: a workspace id, or the reason its input line was unusable."""
 
     workspace_id: str | None = None  # a malformed id is refused in its row's result
-    line: StrictInt | None = Field(default=None, ge=1, le=10_000_000)
+    line: rules.WireInt | None = Field(default=None, ge=1, le=10_000_000)
     error: str | None = None
     name: str | None = None  # `workspace add --from-file` rows
     site: str | None = rules.enum(SITES, None)

@@ -123,21 +123,27 @@ class LoginRequest(BaseModel):
 class LoginCodeRequest(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "oneOf": [  # exactly one address
+            "oneOf": [  # exactly one address ("" counts as not given)
                 {
                     "required": ["email"],
-                    "properties": {"email": {"type": "string"}, "phone": {"type": "null"}},
+                    "properties": {
+                        "email": {"type": "string", "minLength": 1},
+                        "phone": {"enum": [None, ""]},
+                    },
                 },
                 {
                     "required": ["phone"],
-                    "properties": {"phone": {"type": "string"}, "email": {"type": "null"}},
+                    "properties": {
+                        "phone": {"type": "string", "minLength": 1},
+                        "email": {"enum": [None, ""]},
+                    },
                 },
             ]
         }
     )
 
-    email: str | None = rules.pattern(rules.EMAIL, None)
-    phone: str | None = rules.pattern(rules.PHONE, None)
+    email: str | None = rules.pattern(f"^$|{rules.EMAIL}", None)  # "": not given
+    phone: str | None = rules.pattern(f"^$|{rules.PHONE}", None)
 
 
 class LoginCodeSent(BaseModel):

@@ -33,8 +33,9 @@ BANK_ACCOUNT = r"^[0-9][0-9 -]{4,38}[0-9]$"
 LANDLINE = r"^\+?[0-9][0-9 ()-]{4,30}$"
 # Formats a pattern cannot state (check characters, password classes). Named in the
 # schema; scripts/schemathesis_hooks.py generates valid values for them.
-USCC = {"format": "cn-uscc", "pattern": r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"}
-RESIDENT_ID = {"format": "cn-resident-id", "pattern": r"^[0-9]{17}[0-9X]$"}
+# 18 characters each (`^[0-9A-HJ-NPQRTUWXY]{18}$`, `^[0-9]{17}[0-9X]$`) with a check character
+USCC = {"format": "cn-uscc", "minLength": 18, "maxLength": 18}
+RESIDENT_ID = {"format": "cn-resident-id", "minLength": 18, "maxLength": 18}
 PASSWORD = {"format": "billing-password", "minLength": 8, "maxLength": 64}
 LICENCE = {"format": "billing-licence"}  # base64 of a PNG, JPEG or PDF file
 REQUEST_ID = r"^[a-z]{2,4}_[0-9a-f]{12}$"
@@ -61,11 +62,29 @@ def rule(schema: dict[str, Any], default: Any = ...) -> Any:
     return Field(default, json_schema_extra=dict(schema))
 
 
-def text(max_length: int, default: Any = ...) -> Any:
-    """Printable, non-blank text of at most ``max_length`` characters."""
-    return Field(
-        default, json_schema_extra={"pattern": PRINTABLE, "minLength": 1, "maxLength": max_length}
-    )
+def text(max_length: int, default: Any = ..., *, required: bool | None = None) -> Any:
+    """Printable text of at most ``max_length`` characters.
+
+    A required field (no default, or ``required=True``) must not be blank; in an optional
+    one, ``""`` means "not given", as the services read it.
+    """
+    if required is None:
+        required = default is ...
+    schema: dict[str, Any] = {
+        "pattern": PRINTABLE if required else f"^$|{PRINTABLE}",
+        "maxLength": max_length,
+    }
+    if required:
+        schema["minLength"] = 1
+        if default is not ...:
+            schema["type"] = "string"  # optional in Python, required on the wire
+    return Field(default, json_schema_extra=schema)
+
+
+def _not_bool_or_text(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise ValueError("an integer is a JSON number, not a boolean or a string")
+    return value
 
 
 def _not_a_number(value: Any) -> Any:
@@ -75,4 +94,5 @@ def _not_a_number(value: Any) -> Any:
 
 
 WireDatetime = Annotated[datetime, BeforeValidator(_not_a_number)]
+WireInt = Annotated[int, BeforeValidator(_not_bool_or_text)]
 WireBool = StrictBool
