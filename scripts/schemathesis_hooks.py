@@ -34,7 +34,7 @@ def _resident_id(draw: st.DrawFn) -> str:
     )
     seq = draw(st.integers(min_value=0, max_value=999))
     number = f"{region}{birth:%Y%m%d}{seq:03d}"
-    return number + ric.calc_check_digit(number)
+    return number + ric.calc_check_digit(number + "0")  # it reads the first 17
 
 
 _password = st.builds(

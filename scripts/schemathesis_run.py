@@ -17,6 +17,7 @@ tests/test_auth.py). The checks' settings are in `scripts/schemathesis.toml`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import socket
@@ -26,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -82,8 +84,16 @@ COMPANIES = (
 )
 
 
-def seed(url: str) -> str:
-    """Realistic data through the services; returns a support token."""
+@dataclass
+class Seeded:
+    token: str
+    accounts: list[str] = field(default_factory=list)  # ids and usernames
+    clouds: list[str] = field(default_factory=list)
+    workspaces: list[str] = field(default_factory=list)
+
+
+def seed(url: str) -> Seeded:
+    """Realistic data through the services: a support token and the ids it made."""
     from guance_billing_cli.client.local import LocalClient
     from guance_billing_cli.schemas.accounts import AccountAdminUpdate, AccountCreate
     from guance_billing_cli.schemas.invoices import InvoiceAddressCreate, InvoiceTitleCreate
@@ -98,6 +108,7 @@ def seed(url: str) -> str:
     from guance_billing_cli.schemas.tokens import TokenCreate
 
     client = LocalClient(url)
+    seeded = Seeded(token="")
     try:
         sites = list(SITES)
         for n, (username, company, industry, region) in enumerate(COMPANIES):
@@ -112,6 +123,7 @@ def seed(url: str) -> str:
                     contact_name="王小明",
                 )
             )
+            seeded.accounts += [account.id, username]
             if n % 2 == 0:
                 client.admin_update_account(
                     account.id, AccountAdminUpdate(arbitrary_settlement=True)
@@ -139,6 +151,7 @@ def seed(url: str) -> str:
                     address=f"{region}市西湖区文三路 {100 + n} 号",
                 ),
             )
+            seeded.workspaces += [f"wksp_{username[:6]}{w:03d}" for w in range(12)]
             for w in range(12):
                 client.add_workspace(
                     account.id,
@@ -157,6 +170,7 @@ def seed(url: str) -> str:
                     instance_id=None if provider == "aws" else f"cmgj00{n:05d}",
                 ),
             )
+            seeded.clouds.append(cloud.id)
             same_cloud = [
                 BatchItem(workspace_id=f"wksp_{username[:6]}{w:03d}")
                 for w in range(12)
@@ -164,9 +178,38 @@ def seed(url: str) -> str:
             ]
             client.bind_workspaces(cloud.id, same_cloud[:2], account=account.id)
         created = client.create_token(TokenCreate(name="schemathesis", role="support"))
-        return created.token.get_secret_value()
+        seeded.token = created.token.get_secret_value()
+        return seeded
     finally:
         client.close()
+
+
+def run_config(seeded: Seeded, path: Path) -> Path:
+    """scripts/schemathesis.toml plus this run's ids: half the generated path
+    parameters name a seeded account, cloud account or workspace, so the tests
+    reach the services' rules, not only their 404s."""
+
+    def toml_list(values: list[str]) -> str:
+        return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+    text = (HERE / "schemathesis.toml").read_text()
+    text += f"""
+[dictionaries.accounts]
+values = {toml_list(seeded.accounts)}
+
+[dictionaries.clouds]
+values = {toml_list(seeded.clouds)}
+
+[dictionaries.workspaces]
+values = {toml_list(seeded.workspaces)}
+
+[parameters]
+"path.ref" = {{ dictionary = "accounts", probability = 0.5 }}
+"path.cloud_id" = {{ dictionary = "clouds", probability = 0.5 }}
+"path.ws_id" = {{ dictionary = "workspaces", probability = 0.5 }}
+"""
+    path.write_text(text)
+    return path
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -203,7 +246,9 @@ def main() -> int:
         subprocess.run(
             [str(BIN / "guance-billing"), "server", "migrate", "--store", url], env=env, check=True
         )
-        token = seed(url)
+        seeded = seed(url)
+        token = seeded.token
+        config = run_config(seeded, tmp / "schemathesis.toml")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = tmp / "server.log"
@@ -229,7 +274,7 @@ def main() -> int:
                 command = [
                     str(BIN / "schemathesis"),
                     "--config-file",
-                    str(HERE / "schemathesis.toml"),
+                    str(config),
                     "run",
                     f"{base}/openapi.json",
                     "--checks",

@@ -33,7 +33,7 @@ REALNAME_STATUSES: tuple[str, ...] = ("unverified", "pending", "approved", "reje
 class ProfileFields(BaseModel):
     """The editable profile; every field optional so it doubles as an update."""
 
-    company_name: str | None = rules.text(128, None)
+    company_name: str | None = rules.text(128, None, blank=False)  # never blank once given
     industry: str | None = rules.enum(INDUSTRIES, None)
     region: str | None = rules.text(64, None)
     description: str | None = rules.text(500, None)

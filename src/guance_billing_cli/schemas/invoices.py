@@ -25,7 +25,7 @@ class InvoiceTitleCreate(BaseModel):
                 {
                     "properties": {
                         "type": {"const": "vat_special"},
-                        **{name: {"type": "string"} for name in SPECIAL_FIELDS},
+                        **{name: {"type": "string", "minLength": 1} for name in SPECIAL_FIELDS},
                     },
                     "required": list(SPECIAL_FIELDS),
                 },

@@ -81,7 +81,10 @@ class RealnameReview(BaseModel):
             "oneOf": [  # a rejection says why
                 {"properties": {"decision": {"const": "approve"}, "reason": {"type": "null"}}},
                 {
-                    "properties": {"decision": {"const": "reject"}, "reason": {"type": "string"}},
+                    "properties": {
+                        "decision": {"const": "reject"},
+                        "reason": {"type": "string", "minLength": 1, "pattern": rules.PRINTABLE},
+                    },
                     "required": ["reason"],
                 },
             ]

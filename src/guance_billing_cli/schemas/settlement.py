@@ -7,7 +7,7 @@ workspace states), which the CLI, the services and the docs share.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -189,7 +189,8 @@ class BatchItem(BaseModel):
     """One requested row: a workspace id, or the reason its input line was unusable."""
 
     workspace_id: str | None = None  # a malformed id is refused in its row's result
-    line: rules.WireInt | None = Field(default=None, ge=1, le=10_000_000)
+    # constraints before the validator, so the schema says minimum/maximum
+    line: Annotated[int, Field(ge=1, le=10_000_000), rules.NOT_BOOL_OR_TEXT] | None = None
     error: str | None = None
     name: str | None = None  # `workspace add --from-file` rows
     site: str | None = rules.enum(SITES, None)

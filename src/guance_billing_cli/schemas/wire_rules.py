@@ -62,22 +62,25 @@ def rule(schema: dict[str, Any], default: Any = ...) -> Any:
     return Field(default, json_schema_extra=dict(schema))
 
 
-def text(max_length: int, default: Any = ..., *, required: bool | None = None) -> Any:
+def text(
+    max_length: int, default: Any = ..., *, required: bool | None = None, blank: bool = True
+) -> Any:
     """Printable text of at most ``max_length`` characters.
 
     A required field (no default, or ``required=True``) must not be blank; in an optional
-    one, ``""`` means "not given", as the services read it.
+    one, ``""`` means "not given", as the services read it (``blank=False``: refused).
     """
     if required is None:
         required = default is ...
+    nonblank = required or not blank
     schema: dict[str, Any] = {
-        "pattern": PRINTABLE if required else f"^$|{PRINTABLE}",
+        "pattern": PRINTABLE if nonblank else f"^$|{PRINTABLE}",
         "maxLength": max_length,
     }
-    if required:
+    if nonblank:
         schema["minLength"] = 1
-        if default is not ...:
-            schema["type"] = "string"  # optional in Python, required on the wire
+    if required and default is not ...:
+        schema["type"] = "string"  # optional in Python, required on the wire
     return Field(default, json_schema_extra=schema)
 
 
@@ -94,5 +97,6 @@ def _not_a_number(value: Any) -> Any:
 
 
 WireDatetime = Annotated[datetime, BeforeValidator(_not_a_number)]
-WireInt = Annotated[int, BeforeValidator(_not_bool_or_text)]
+NOT_BOOL_OR_TEXT = BeforeValidator(_not_bool_or_text)
+WireInt = Annotated[int, NOT_BOOL_OR_TEXT]
 WireBool = StrictBool
