@@ -144,10 +144,11 @@ class WorkspacePublic(BaseModel):
 
 
 class WorkspaceFilter(BaseModel):
-    site: str | None = rules.enum(SITES, None)
-    settlement: str | None = rules.enum(SETTLEMENTS, None)
+    # "" means "no filter", as for a flag not given
+    site: str | None = rules.enum([*SITES, ""], None)
+    settlement: str | None = rules.enum([*SETTLEMENTS, ""], None)
     cloud_account: str | None = None
-    state: str | None = rules.enum(WORKSPACE_STATES, None)
+    state: str | None = rules.enum([*WORKSPACE_STATES, ""], None)
     limit: int | None = Field(default=None, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
@@ -193,7 +194,7 @@ class BatchItem(BaseModel):
     line: Annotated[int, Field(ge=1, le=10_000_000), rules.NOT_BOOL_OR_TEXT] | None = None
     error: str | None = None
     name: str | None = None  # `workspace add --from-file` rows
-    site: str | None = rules.enum(SITES, None)
+    site: str | None = None  # an unknown site is refused in the row's result
 
 
 BatchResultKind = Literal["bound", "unbound", "added", "unchanged", "refused"]

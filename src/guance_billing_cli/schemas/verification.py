@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 from guance_billing_cli.schemas import wire_rules as rules
 
@@ -27,6 +27,25 @@ OPEN_STATES: tuple[str, ...] = ("awaiting_current_code", "awaiting_new_code")
 
 class ChangeStart(BaseModel):
     """Start a change: a code goes to the account's current address."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # the new address (optional here) has the kind's form
+                {
+                    "properties": {
+                        "kind": {"const": "email"},
+                        "new_address": {"anyOf": [{"type": "null"}, {"pattern": rules.EMAIL}]},
+                    }
+                },
+                {
+                    "properties": {
+                        "kind": {"const": "phone"},
+                        "new_address": {"anyOf": [{"type": "null"}, {"pattern": rules.PHONE}]},
+                    }
+                },
+            ]
+        }
+    )
 
     kind: str = rules.enum(CHANGE_KINDS)
     new_address: str | None = None
