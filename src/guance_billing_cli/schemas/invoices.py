@@ -66,7 +66,9 @@ class InvoiceRequestCreate(BaseModel):
     title_id: str = rules.pattern(r"^ttl_[0-9a-f]{12}$")
     address_id: str = rules.pattern(r"^adr_[0-9a-f]{12}$")
     # parsed and checked by the service (Decimal, 2 places, > 0)
-    amount: str = rules.pattern(r"^[1-9][0-9]{0,9}(\.[0-9]{1,2})?$")
+    amount: str = rules.pattern(
+        r"^(0*[1-9][0-9]{0,9}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"  # > 0, 2 places
+    )
 
 
 class InvoiceRequestPublic(BaseModel):
