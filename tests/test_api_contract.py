@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -167,7 +168,7 @@ def test_tls_server_and_ca_bundle(tmp_path: Path) -> None:
     server = start(
         tmp_path,
         "--host", "0.0.0.0", "--tls-certfile", str(certfile), "--tls-keyfile", str(keyfile),
-        scheme="https", verify=str(bundle),
+        scheme="https", verify=ssl.create_default_context(cafile=str(bundle)),
     )  # fmt: skip
     try:
         env = cli_env(tmp_path / "client", GUANCE_BILLING_TOKEN=server.token)
