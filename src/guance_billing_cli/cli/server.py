@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -53,6 +54,22 @@ def run(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log each request.")
     ] = True,
+    checkpoint_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint-dir",
+            metavar="DIR",
+            help="Write signed audit checkpoints to DIR (keep it off the database host).",
+        ),
+    ] = None,
+    checkpoint_every: Annotated[
+        str,
+        typer.Option(
+            "--checkpoint-every",
+            metavar="N,TIME",
+            help="With --checkpoint-dir: after N events and/or TIME (30s, 10m, 1h).",
+        ),
+    ] = "1000,10m",
 ) -> None:
     """Serve the store over HTTP (FastAPI under uvicorn) until interrupted.
 
@@ -64,16 +81,14 @@ def run(
       guance-billing server run --store postgresql+psycopg://billing@db/billing \\
           --host 0.0.0.0 --port 8000 --workers 4
     """
+    from guance_billing_cli import audit_checkpointer
     from guance_billing_cli.server import admin
 
-    admin.serve(
-        _store_url(ctx, store),
-        host=host,
-        port=port,
-        workers=workers,
-        migrate=migrate,
-        access_log=access_log,
-    )
+    url = _store_url(ctx, store)
+    with audit_checkpointer.running(url, checkpoint_dir, checkpoint_every):
+        admin.serve(
+            url, host=host, port=port, workers=workers, migrate=migrate, access_log=access_log
+        )
 
 
 @app.command("migrate")

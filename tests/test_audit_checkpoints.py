@@ -1,0 +1,209 @@
+"""Attacks on the audit trail by someone with write access to the database (issue 13).
+
+Each attack tampers with the table directly, through the database driver, on a local
+SQLite store and on a server over PostgreSQL. The keyed chain catches anyone without
+the audit key; the signed checkpoints catch even an insider who has it, and name the
+first bad event and the checkpoint that proves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from audit_attacker import Database, rechain, renumber
+from conftest import CliFn, Run
+from guance_billing_cli import keys
+
+pytestmark = pytest.mark.local_only  # the targets below include the server themselves
+
+NAMES = ("acme", "globex", "initech", "umbrella", "hooli")
+
+
+@pytest.fixture(params=["local", "server-pg"])
+def store_url(
+    request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Where the trail lives: a local SQLite store, or a server (real FastAPI app) on PostgreSQL."""
+    if request.param == "local":
+        yield f"sqlite:///{home / 'billing.db'}"
+        return
+    from conftest import SyncASGITransport, _bootstrap_token
+    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.server.app import create_app
+
+    url = request.getfixturevalue("pg_store")
+    app = create_app(url, migrate=True)
+    asgi = SyncASGITransport(app)
+    try:
+        monkeypatch.setattr(HttpClient, "transport_factory", lambda _base: asgi)
+        monkeypatch.setenv("GUANCE_BILLING_SERVER", "http://billing.test")
+        monkeypatch.setenv("GUANCE_BILLING_TOKEN", _bootstrap_token(app.state.backend.engine))
+        yield url
+    finally:
+        asgi.shutdown()
+        app.state.backend.dispose()
+
+
+@dataclass
+class Trail:
+    db: Database
+    checkpoints: Path
+
+    def checkpoint(self, sequence: int) -> str:
+        (path,) = self.checkpoints.glob(f"checkpoint-*-{sequence:08d}.json")
+        return path.name
+
+
+@pytest.fixture
+def trail(cli: CliFn, make_account, store_url: str, tmp_path: Path) -> Trail:
+    """Events 1-5 under checkpoint 1, events 6-8 under checkpoint 2."""
+    directory = tmp_path / "checkpoints"
+    for name in NAMES:
+        make_account(name)
+    assert cli("audit", "checkpoint", "--dir", str(directory)).exit_code == 0
+    for name, region in (("acme", "Hangzhou"), ("globex", "Ningxia"), ("initech", "Oregon")):
+        assert cli("profile", "update", "--account", name, "--region", region).exit_code == 0
+    assert cli("audit", "checkpoint", "--dir", str(directory)).exit_code == 0
+    return Trail(Database(store_url), directory)
+
+
+def verify(cli: CliFn, trail: Trail) -> Run:
+    return cli("audit", "verify", "--checkpoints", str(trail.checkpoints), "--json")
+
+
+def assert_caught(result: Run, *, event: int, checkpoint: str, words: str) -> None:
+    assert result.exit_code == 6, result.stderr
+    assert result.error["code"] == "rule_violation"
+    assert result.error["first_bad_id"] == event
+    assert result.error["checkpoint"] == checkpoint
+    assert words in result.error["message"]
+
+
+def insider_key() -> bytes:
+    return keys.purpose_key("audit-chain", create=False)
+
+
+def test_an_untouched_trail_verifies_against_its_checkpoints(cli: CliFn, trail: Trail) -> None:
+    result = verify(cli, trail)
+    assert result.exit_code == 0, result.stderr
+    assert result.json["ok"] is True
+    assert result.json["checked"] == 8
+    assert result.json["checkpoints"] == 2
+    assert result.json["unanchored"] == 0
+    human = cli("audit", "verify", "--checkpoints", str(trail.checkpoints))
+    assert "8 events verified against 2 signed checkpoints" in human.stderr
+
+
+def test_tail_truncated(cli: CliFn, trail: Trail) -> None:
+    trail.db.execute("DELETE FROM audit_events WHERE id > 6")
+    assert cli("audit", "verify", "--json").exit_code == 0  # the chain alone cannot tell
+    assert_caught(
+        verify(cli, trail),
+        event=7,
+        checkpoint=trail.checkpoint(2),
+        words="events are missing from the end: the trail stops after event 6",
+    )
+
+
+def test_middle_deleted_and_rechained_without_the_key(cli: CliFn, trail: Trail) -> None:
+    rows = trail.db.events()
+    del rows[2]
+    trail.db.rewrite(rechain(renumber(rows), key=None, start=2))
+    alone = cli("audit", "verify", "--json")
+    assert alone.exit_code == 6
+    assert alone.error["first_bad_id"] == 3
+    assert "does not verify under the audit key" in alone.error["message"]
+    assert_caught(
+        verify(cli, trail),
+        event=3,
+        checkpoint=trail.checkpoint(1),
+        words="does not verify under the audit key",
+    )
+
+
+def test_middle_deleted_and_rechained_with_the_key(cli: CliFn, trail: Trail) -> None:
+    rows = trail.db.events()
+    del rows[2]
+    trail.db.rewrite(rechain(renumber(rows), key=insider_key()))
+    assert cli("audit", "verify", "--json").exit_code == 0  # an insider fools the chain alone
+    assert_caught(
+        verify(cli, trail),
+        event=3,
+        checkpoint=trail.checkpoint(1),
+        words="it is not the event checkpoint-",
+    )
+
+
+@pytest.mark.parametrize("with_key", [False, True], ids=["without-key", "with-key"])
+def test_field_edited_and_recomputed(cli: CliFn, trail: Trail, with_key: bool) -> None:
+    rows = trail.db.events()
+    rows[3]["actor"] = "local:mallory"
+    trail.db.rewrite(rechain(rows, key=insider_key() if with_key else None, start=3))
+    assert (cli("audit", "verify", "--json").exit_code == 0) is with_key
+    result = verify(cli, trail)
+    if with_key:
+        assert_caught(result, event=4, checkpoint=trail.checkpoint(1), words="it is not the event")
+    else:
+        assert_caught(result, event=4, checkpoint=trail.checkpoint(1), words="audit key")
+
+
+def test_two_events_swapped(cli: CliFn, trail: Trail) -> None:
+    rows = trail.db.events()
+    rows[3], rows[4] = {**rows[4], "id": 4}, {**rows[3], "id": 5}
+    trail.db.rewrite(rechain(rows, key=insider_key()))
+    assert_caught(
+        verify(cli, trail),
+        event=4,
+        checkpoint=trail.checkpoint(1),
+        words="edited, removed, inserted or reordered",
+    )
+    human = cli("audit", "verify", "--checkpoints", str(trail.checkpoints))
+    assert human.exit_code == 6
+    assert "audit chain broken at event 4" in human.stderr
+    assert f"proved by {trail.checkpoint(1)}" in human.stderr
+
+
+def test_id_skipped(cli: CliFn, trail: Trail) -> None:
+    rows = trail.db.events()
+    rows = rows[:5] + [{**row, "id": row["id"] + 1} for row in rows[5:]]
+    trail.db.rewrite(rechain(rows, key=insider_key()))
+    alone = cli("audit", "verify", "--json")
+    assert alone.exit_code == 6
+    assert "event 6 is missing: event 7 follows event 5" in alone.error["message"]
+    assert_caught(
+        verify(cli, trail), event=6, checkpoint=trail.checkpoint(2), words="event 6 is missing"
+    )
+
+
+def test_events_after_the_newest_checkpoint_are_reported(cli: CliFn, trail: Trail) -> None:
+    assert cli("profile", "update", "--account", "hooli", "--region", "Paris").exit_code == 0
+    result = verify(cli, trail)
+    assert result.exit_code == 0
+    assert result.json["unanchored"] == 1
+
+
+def test_a_forged_checkpoint_is_refused(cli: CliFn, trail: Trail) -> None:
+    import json
+
+    path = trail.checkpoints / trail.checkpoint(2)
+    data = json.loads(path.read_text())
+    data["statement"]["event_count"] = 7  # the attacker makes the checkpoint fit a cut trail
+    path.write_text(json.dumps(data))
+    result = verify(cli, trail)
+    assert result.exit_code == 6
+    assert "the signature does not verify with the public key" in result.error["message"]
+    assert result.error["checkpoint"] == trail.checkpoint(2)
+
+
+def test_a_rewound_checkpoint_record_cannot_overwrite_a_checkpoint(
+    cli: CliFn, trail: Trail
+) -> None:
+    trail.db.execute("DELETE FROM audit_checkpoints WHERE sequence = 2")
+    result = cli("audit", "checkpoint", "--dir", str(trail.checkpoints))
+    assert result.exit_code == 10
+    assert "already exists" in result.stderr
+    assert len(list(trail.checkpoints.iterdir())) == 2
