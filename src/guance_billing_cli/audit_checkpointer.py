@@ -65,13 +65,16 @@ class Checkpointer(threading.Thread):
         self.poll = poll
         self.stopping = threading.Event()
         self.written: list[Path] = []
+        self.last_failure: str | None = None
 
     def due(self, *, final: bool = False) -> bool:
         from guance_billing_cli import clock
         from guance_billing_cli.services import audit_proofs
 
         with self.client.context(write=False) as ctx:
-            new, last_at = audit_proofs.pending(ctx)
+            new, last_at, intact = audit_proofs.pending(ctx)
+        if not intact:
+            return True  # writing fails and says why: the signed end of the trail is gone
         if new == 0:
             return False
         if final or last_at is None or (self.schedule.events and new >= self.schedule.events):
@@ -93,8 +96,14 @@ class Checkpointer(threading.Thread):
             if self.due(final=final):
                 path = self.write()
                 sys.stderr.write(f"audit checkpoint written: {path}\n")
-        except BillingError as exc:  # keep serving; the operator sees why in the log
-            sys.stderr.write(f"audit checkpoint failed: {exc.message}\n")
+                sys.stderr.flush()
+        except BillingError as exc:  # keep serving; the operator sees why in the log (once)
+            if exc.message != self.last_failure:
+                sys.stderr.write(f"audit checkpoint failed: {exc.message}\n")
+                sys.stderr.flush()
+            self.last_failure = exc.message
+        else:
+            self.last_failure = None
 
     def run(self) -> None:
         while not self.stopping.wait(self.poll):

@@ -337,18 +337,23 @@ def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
     )
 
 
-def pending(ctx: ServiceContext) -> tuple[int, Any]:
-    """(events after the newest checkpoint, when that checkpoint was written or None)."""
+def pending(ctx: ServiceContext) -> tuple[int, Any, bool]:
+    """(events after the newest checkpoint, when it was written, whether its last event
+    is still there unchanged) — what a checkpoint schedule needs to know."""
     from guance_billing_cli.store.models.audit import AuditCheckpoint, AuditEvent
 
     latest = ctx.session.exec(
         select(AuditCheckpoint).order_by(col(AuditCheckpoint.sequence).desc()).limit(1)
     ).first()
-    after = latest.last_event_id or 0 if latest else 0
+    after = (latest.last_event_id or 0) if latest else 0
     count = ctx.session.exec(
         select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) > after)
     ).one()
-    return int(count), latest.created_at if latest else None
+    intact = True
+    if latest is not None and after:
+        event = ctx.session.get(AuditEvent, after)
+        intact = event is not None and event.hash == json.loads(latest.statement)["last_link"]
+    return int(count), latest.created_at if latest else None, intact
 
 
 # -- export for auditors ----------------------------------------------------------------
