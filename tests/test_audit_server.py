@@ -135,7 +135,7 @@ def _legacy_store(home: Path) -> Path:
                 request_id=None,
                 ci_run=None,
             )
-            row.hash = legacy_hash(row)  # type: ignore[attr-defined]
+            row.hash = legacy_hash(row, row.at)  # type: ignore[attr-defined]
             conn.execute(
                 "INSERT INTO audit_events (id, at, actor, actor_role, action, target, "
                 "account_id, before, after, request_id, ci_run, prev_hash, hash) "

@@ -22,10 +22,12 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -63,11 +65,43 @@ class ProofError(Exception):
 # -- events ----------------------------------------------------------------------
 
 
-def canonical_time(at: datetime) -> str:
-    """One spelling of an instant: UTC, microseconds, ``Z``."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+_sha256 = hashlib.sha256
+_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_.:+-]*").fullmatch
+_HEX64 = re.compile(r"[0-9a-f]{64}").fullmatch
+
+
+def _make_compact() -> Any:
+    """Compact JSON (``separators=(",", ":")``, ``ensure_ascii=False``), built once.
+
+    ``json.dumps`` and ``JSONEncoder.encode`` build a new C encoder on every call;
+    verification encodes a list per event, so the C encoder is made once here. The
+    output is byte for byte that of ``JSONEncoder(separators=(",", ":"),
+    ensure_ascii=False).encode`` for the flat lists of strings, ints and None used here.
+    """
+    from json import encoder
+
+    c_make_encoder = getattr(encoder, "c_make_encoder", None)  # private, hence the fallback
+    if c_make_encoder is None:  # pragma: no cover - CPython has it
+        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    make = c_make_encoder(None, None, encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(make(value, 0))
+
+
+_compact = _make_compact()
+
+
+def canonical_time(at: datetime | str) -> str:
+    """One spelling of an instant: UTC, microseconds (``2026-01-02T03:04:05.000000+00:00``).
+
+    Also takes SQLite's stored text (``2026-01-02 03:04:05.000000``, naive UTC).
+    """
+    if isinstance(at, str):
+        if len(at) == 26 and at[10] == " ":
+            return f"{at[:10]}T{at[11:]}+00:00"
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is not UTC:
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return at.isoformat(timespec="microseconds")
 
 
 def canonical_json_text(value: Any) -> str:
@@ -77,17 +111,38 @@ def canonical_json_text(value: Any) -> str:
 
 def body_digest(body: Sequence[str | None]) -> str:
     """SHA-256 over the event's fields other than id, time and account (``BODY_FIELDS``)."""
-    payload = json.dumps(list(body), separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return _sha256(_compact(list(body)).encode()).hexdigest()
 
 
 def entry_digest(event_id: int, at: str, account_id: str | None, body: str) -> bytes:
-    payload = json.dumps([event_id, at, account_id, body], separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).digest()
+    """SHA-256 over ``[id, time, account, body digest]`` (compact JSON, UTF-8)."""
+    if _SAFE_TOKEN(at) and _HEX64(body):  # the usual case, spelled out: same bytes, faster
+        account = (
+            "null"
+            if account_id is None
+            else f'"{account_id}"'
+            if _SAFE_TOKEN(account_id)
+            else _compact(account_id)
+        )
+        return _sha256(f'[{int(event_id)},"{at}",{account},"{body}"]'.encode()).digest()
+    return _sha256(_compact([event_id, at, account_id, body]).encode()).digest()
 
 
 def link(key: bytes, previous: str, entry: bytes) -> str:
-    return hmac.new(key, previous.encode() + entry, hashlib.sha256).hexdigest()
+    """HMAC-SHA256 under the audit-chain key of the previous link (hex) and the entry."""
+    return hmac.digest(key, previous.encode() + entry, "sha256").hex()
+
+
+def linker(key: bytes) -> Callable[[str, bytes], str]:
+    """``link`` with the key set up once (a copy of a keyed HMAC is cheaper than a new one)."""
+    keyed = hmac.new(key, digestmod="sha256")
+
+    def make(previous: str, entry: bytes) -> str:
+        mac = keyed.copy()
+        mac.update(previous.encode() + entry)
+        return mac.hexdigest()
+
+    return make
 
 
 def event_body(event: dict[str, Any]) -> list[str | None]:
@@ -105,6 +160,8 @@ def exported_entry(row: dict[str, Any]) -> tuple[int, str, str | None, bytes]:
     at = canonical_time(datetime.fromisoformat(str(row["at"]).replace("Z", "+00:00")))
     account = row.get("account_id")
     body = row["body_digest"] if row["kind"] == "withheld" else body_digest(event_body(row))
+    if not isinstance(body, str) or not _HEX64(body):
+        raise ValueError("body_digest is not a SHA-256 hex digest")
     return event_id, at, account, entry_digest(event_id, at, account, body)
 
 
@@ -173,19 +230,19 @@ class Checkpoint:
     label: str
     entries: bytes
 
-    @property
+    @cached_property
     def sequence(self) -> int:
         return int(self.statement["sequence"])
 
-    @property
+    @cached_property
     def event_count(self) -> int:
         return int(self.statement["event_count"])
 
-    @property
+    @cached_property
     def size(self) -> int:
         return len(self.entries) // ENTRY_BYTES
 
-    @property
+    @cached_property
     def first_ordinal(self) -> int:
         """Position (1-based, over the whole trail) of the first event it lists."""
         return self.event_count - self.size + 1

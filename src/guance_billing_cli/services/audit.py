@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
@@ -54,12 +55,12 @@ def _ci_run() -> str | None:
     return None
 
 
-def legacy_hash(row: Any) -> str:
+def legacy_hash(row: Any, at: datetime) -> str:
     """The unkeyed SHA-256 link of events written before the keyed chain (schema 0006)."""
     payload = json.dumps(
         [
             row.prev_hash,
-            row.at.isoformat(),
+            at.isoformat(),
             row.actor,
             row.actor_role,
             row.action,
