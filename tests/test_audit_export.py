@@ -170,3 +170,35 @@ def test_an_export_without_checkpoints_proves_nothing(
     result = cli("audit", "verify", "--file", str(export), "--public-key", str(key))
     assert result.exit_code == 6
     assert "holds no checkpoint" in result.stderr
+
+
+def test_no_key_reaches_the_store_the_checkpoints_or_an_export(
+    cli: CliFn, make_account, home: Path, tmp_path: Path
+) -> None:
+    from conftest import store_dump
+    from guance_billing_cli import keys
+
+    make_account("acme")
+    assert cli("audit", "checkpoint", "--dir", str(tmp_path / "cps")).exit_code == 0
+    assert cli("audit", "export", "-o", str(tmp_path / "all.jsonl")).exit_code == 0
+    master, _source = keys.master_key(create=False)
+    secrets = [master.hex()] + [
+        keys.derive(master, p).hex() for p in ("audit-chain", "audit-signing")
+    ]
+    evidence = [store_dump(home), (tmp_path / "all.jsonl").read_text()]
+    evidence += [p.read_text() for p in (tmp_path / "cps").iterdir()]
+    for text in evidence:
+        assert not any(secret in text for secret in secrets)
+
+
+def test_verify_without_the_key_says_so_and_creates_none(
+    cli: CliFn, make_account, home: Path
+) -> None:
+    from guance_billing_cli import keys
+
+    make_account("acme")
+    keys.default_key_file().unlink()
+    result = cli("audit", "verify", "--json")
+    assert result.exit_code == 10
+    assert "the audit chain key is not available: no secret key" in result.error["message"]
+    assert not keys.default_key_file().exists()
