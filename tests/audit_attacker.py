@@ -14,22 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from guance_billing_cli import audit_proof
-
-COLUMNS = (
-    "id",
-    "at",
-    "actor",
-    "actor_role",
-    "action",
-    "target",
-    "account_id",
-    "before",
-    "after",
-    "request_id",
-    "ci_run",
-    "prev_hash",
-    "hash",
-)
+from guance_billing_cli.services.audit_proofs import COLUMNS
 
 
 class Database:

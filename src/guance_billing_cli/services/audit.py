@@ -134,16 +134,7 @@ def record(
         prev_hash=last[1] if last else GENESIS,
         hash="",
     )
-    body = (
-        event.actor,
-        event.actor_role,
-        event.action,
-        event.target,
-        event.before,
-        event.after,
-        event.request_id,
-        event.ci_run,
-    )
+    body = tuple(getattr(event, name) for name in audit_proof.BODY_FIELDS)
     entry = entry_of(event.id or 0, audit_proof.canonical_time(event.at), account_id, body)
     event.hash = audit_proof.link(chain_key(create=True), event.prev_hash, entry)
     ctx.session.add(event)

@@ -39,22 +39,9 @@ if TYPE_CHECKING:
     )
 
 BATCH = 5000
-COLUMNS = (
-    "id",
-    "at",
-    "account_id",
-    "actor",
-    "actor_role",
-    "action",
-    "target",
-    "before",
-    "after",
-    "request_id",
-    "ci_run",
-    "prev_hash",
-    "hash",
-)
-ID, AT, ACCOUNT, PREV, LINK = 0, 1, 2, 11, 12
+# The walk reads rows by position: id, at, account, the body fields, prev_hash, hash.
+COLUMNS = ("id", "at", "account_id", *audit_proof.BODY_FIELDS, "prev_hash", "hash")
+ID, AT, ACCOUNT, BODY, PREV, LINK = 0, 1, 2, slice(3, 11), 11, 12
 
 
 @dataclass
@@ -90,7 +77,7 @@ def _rows(ctx: ServiceContext, *, after_id: int = 0, upto_id: int | None = None)
 
 
 def _body(row: Any) -> tuple[str | None, ...]:
-    return tuple(row[3:11])
+    return tuple(row[BODY])
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -135,7 +122,7 @@ class _Walk:
         """Check one event; the fast path is the usual case, the slow one explains."""
         self.ordinal += 1
         event_id, link = row[ID], row[LINK]
-        body = audit_proof.body_digest(row[3:11])
+        body = audit_proof.body_digest(row[BODY])
         at = audit_proof.canonical_time(row[AT])
         entry = audit_proof.entry_digest(event_id, at, row[ACCOUNT], body)
         if (
