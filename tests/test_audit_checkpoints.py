@@ -207,3 +207,20 @@ def test_a_rewound_checkpoint_record_cannot_overwrite_a_checkpoint(
     assert result.exit_code == 10
     assert "already exists" in result.stderr
     assert len(list(trail.checkpoints.iterdir())) == 2
+
+
+def test_an_export_from_the_store_verifies_offline(
+    cli: CliFn, trail: Trail, tmp_path: Path
+) -> None:
+    export, key = tmp_path / "globex.jsonl", tmp_path / "audit.pub"
+    assert cli("audit", "export", "--account", "globex", "-o", str(export)).exit_code == 0
+    assert cli("audit", "public-key", "-o", str(key)).exit_code == 0
+    assert key.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    result = cli("audit", "verify", "--file", str(export), "--public-key", str(key), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (result.json["events"], result.json["withheld"]) == (2, 6)
+    # the same key verifies the store's checkpoints
+    pinned = cli(
+        "audit", "verify", "--checkpoints", str(trail.checkpoints), "--public-key", str(key)
+    )
+    assert pinned.exit_code == 0, pinned.stderr
