@@ -1,51 +1,24 @@
 """Attacks on the audit trail by someone with write access to the database (issue 13).
 
-Each attack tampers with the table directly, through the database driver, on a local
-SQLite store and on a server over PostgreSQL. The keyed chain catches anyone without
+Each attack tampers with the table directly, through the database driver, on every
+backend of the test matrix: a local store and a server, on SQLite and on PostgreSQL
+(`GUANCE_BILLING_TEST_BACKENDS=all`). The keyed chain catches anyone without
 the audit key; the signed checkpoints catch even an insider who has it, and name the
 first bad event and the checkpoint that proves it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from audit_attacker import Database, rechain, renumber
-from conftest import CliFn, Run
+from conftest import Backend, CliFn, Run
 from guance_billing_cli import keys
 
-pytestmark = pytest.mark.local_only  # the targets below include the server themselves
-
 NAMES = ("acme", "globex", "initech", "umbrella", "hooli")
-
-
-@pytest.fixture(params=["local", "server-pg"])
-def store_url(
-    request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """Where the trail lives: a local SQLite store, or a server (real FastAPI app) on PostgreSQL."""
-    if request.param == "local":
-        yield f"sqlite:///{home / 'billing.db'}"
-        return
-    from conftest import SyncASGITransport, _bootstrap_token
-    from guance_billing_cli.client.http import HttpClient
-    from guance_billing_cli.server.app import create_app
-
-    url = request.getfixturevalue("pg_store")
-    app = create_app(url, migrate=True)
-    asgi = SyncASGITransport(app)
-    try:
-        monkeypatch.setattr(HttpClient, "transport_factory", lambda _base: asgi)
-        monkeypatch.setenv("GUANCE_BILLING_SERVER", "http://billing.test")
-        monkeypatch.setenv("GUANCE_BILLING_TOKEN", _bootstrap_token(app.state.backend.engine))
-        yield url
-    finally:
-        asgi.shutdown()
-        app.state.backend.dispose()
 
 
 @dataclass
@@ -59,7 +32,7 @@ class Trail:
 
 
 @pytest.fixture
-def trail(cli: CliFn, make_account, store_url: str, tmp_path: Path) -> Trail:
+def trail(cli: CliFn, make_account, backend: Backend, tmp_path: Path) -> Trail:
     """Events 1-5 under checkpoint 1, events 6-8 under checkpoint 2."""
     directory = tmp_path / "checkpoints"
     for name in NAMES:
@@ -68,7 +41,7 @@ def trail(cli: CliFn, make_account, store_url: str, tmp_path: Path) -> Trail:
     for name, region in (("acme", "Hangzhou"), ("globex", "Ningxia"), ("initech", "Oregon")):
         assert cli("profile", "update", "--account", name, "--region", region).exit_code == 0
     assert cli("audit", "checkpoint", "--dir", str(directory)).exit_code == 0
-    return Trail(Database(store_url), directory)
+    return Trail(Database(backend.store_url), directory)
 
 
 def verify(cli: CliFn, trail: Trail) -> Run:

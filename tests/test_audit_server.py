@@ -17,7 +17,7 @@ import pytest
 
 from conftest import CliFn, free_port
 
-pytestmark = pytest.mark.local_only
+pytestmark = pytest.mark.sqlite_only  # a server of its own / a SQLite file built by hand
 
 
 def _wait(predicate, what: str, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
