@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -100,6 +101,22 @@ def run(
             min=1024,
         ),
     ] = 32 * 1024 * 1024,
+    checkpoint_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint-dir",
+            metavar="DIR",
+            help="Write signed audit checkpoints to DIR (keep it off the database host).",
+        ),
+    ] = None,
+    checkpoint_every: Annotated[
+        str,
+        typer.Option(
+            "--checkpoint-every",
+            metavar="N,TIME",
+            help="With --checkpoint-dir: after N events and/or TIME (30s, 10m, 1h).",
+        ),
+    ] = "1000,10m",
 ) -> None:
     """Serve the store over HTTP (FastAPI under uvicorn) until interrupted.
 
@@ -115,25 +132,28 @@ def run(
           --host 0.0.0.0 --port 8443 --workers 4 \\
           --tls-certfile /etc/billing/cert.pem --tls-keyfile /etc/billing/key.pem
     """
+    from guance_billing_cli import audit_checkpointer
     from guance_billing_cli.server import admin
 
     if log_format not in ("text", "json"):
         raise InvalidInput("--log-format is text or json", field="log_format")
-    admin.serve(
-        _store_url(ctx, store),
-        host=host,
-        port=port,
-        workers=workers,
-        migrate=migrate,
-        access_log=access_log,
-        log_format="json" if log_format == "json" else "text",
-        tls_certfile=tls_certfile,
-        tls_keyfile=tls_keyfile,
-        insecure_http=insecure_http,
-        trusted_proxies=list(trusted_proxy or []),
-        max_body=max_body,
-        max_large_body=max_large_body,
-    )
+    url = _store_url(ctx, store)
+    with audit_checkpointer.running(url, checkpoint_dir, checkpoint_every):
+        admin.serve(
+            url,
+            host=host,
+            port=port,
+            workers=workers,
+            migrate=migrate,
+            access_log=access_log,
+            log_format="json" if log_format == "json" else "text",
+            tls_certfile=tls_certfile,
+            tls_keyfile=tls_keyfile,
+            insecure_http=insecure_http,
+            trusted_proxies=list(trusted_proxy or []),
+            max_body=max_body,
+            max_large_body=max_large_body,
+        )
 
 
 @app.command("migrate")

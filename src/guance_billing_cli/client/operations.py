@@ -109,7 +109,10 @@ ROUTES: dict[str, Route] = {
     "dissolve_workspace": Route("POST", "/v1/workspaces/{ws_id}/dissolve"),
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
-    "verify_audit": Route("GET", "/v1/audit/verify"),
+    "verify_audit": Route("POST", "/v1/audit/verify"),  # body: checkpoints (issue 13)
+    "write_audit_checkpoint": Route("POST", "/v1/audit/checkpoints"),
+    "audit_public_key": Route("GET", "/v1/audit/public-key"),
+    "export_audit": Route("GET", "/v1/audit/export"),
 }
 
 # Protocol members that are not operations.

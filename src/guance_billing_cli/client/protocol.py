@@ -18,7 +18,16 @@ if TYPE_CHECKING:
         AccountPublic,
         ProfileUpdate,
     )
-    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.audit import (
+        AuditEventPublic,
+        AuditExportLine,
+        AuditExportQuery,
+        AuditPublicKey,
+        AuditQuery,
+        AuditVerification,
+        AuditVerifyRequest,
+        SignedCheckpoint,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -170,7 +179,10 @@ class BillingClient(Protocol):
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
-    def verify_audit(self) -> AuditVerification: ...
+    def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification: ...
+    def write_audit_checkpoint(self) -> SignedCheckpoint: ...
+    def audit_public_key(self) -> AuditPublicKey: ...
+    def export_audit(self, query: AuditExportQuery) -> Iterator[AuditExportLine]: ...
 
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None: ...
