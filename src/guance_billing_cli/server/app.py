@@ -46,10 +46,13 @@ STORE_ENV = "GUANCE_BILLING_STORE"
 class RequestClient(LocalClient):
     """A ``LocalClient`` on the server's shared engine, acting for one request's actor."""
 
-    def __init__(self, backend: Backend, actor: Actor, request_id: str | None) -> None:
+    def __init__(
+        self, backend: Backend, actor: Actor, request_id: str | None, client: str = "unknown"
+    ) -> None:
         super().__init__(backend.store_url, settings=backend.settings, actor=actor, migrate=False)
         self._engine = backend.engine
         self.request_id = request_id
+        self.client_address = client
 
     def context(  # type: ignore[override]
         self, *, write: bool, request_id: str | None = None
@@ -68,6 +71,8 @@ class Backend:
     ) -> None:
         if migrate is None:
             migrate = store_url.startswith("sqlite")
+        auth.require_secret_key(store_url)
+        self.trusted_proxies = auth.trusted_proxies()
         self.store_url = store_url
         self.settings = settings
         self.engine = store_engine.open_store(store_url, migrate=migrate)
@@ -123,10 +128,15 @@ _EMPTY = object()
 
 
 def _run(
-    backend: Backend, op: Operation, actor: Actor, request_id: str, kwargs: dict[str, Any]
+    backend: Backend,
+    op: Operation,
+    actor: Actor,
+    request_id: str,
+    kwargs: dict[str, Any],
+    caller: str = "unknown",
 ) -> Any:
     auth.check_scope(actor, op)
-    client = RequestClient(backend, actor, request_id)
+    client = RequestClient(backend, actor, request_id, caller)
     result = getattr(client, op.name)(**kwargs)
     if not op.streams:
         return JSONResponse(wire.dump(result))
@@ -186,7 +196,12 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
             actor = backend.authenticate(token, request_id)
         else:
             actor = auth.ANONYMOUS
-        return _run(backend, op, actor, request_id[:64], kwargs)
+        caller = auth.client_address(
+            gb_request.client.host if gb_request.client else None,
+            gb_request.headers.get("x-forwarded-for"),
+            backend.trusted_proxies,
+        )
+        return _run(backend, op, actor, request_id[:64], kwargs, caller)
 
     endpoint.__signature__ = _signature(op, bearer)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name
