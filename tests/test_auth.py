@@ -114,8 +114,9 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(server, cli: Cli
 def test_failed_logins_are_counted_in_the_store(server, cli: CliFn, home) -> None:
     for _ in range(5):
         assert login(cli, password="Wr0ng-Passw0rd!").exit_code == 4
-    assert query(server, "SELECT count(*) FROM login_failures") == [(5,)]
-    limited = login(cli)
+    # each wrong guess counts against the address and the client
+    assert query(server, "SELECT count(*) FROM throttle_failures") == [(10,)]
+    limited = login(cli)  # the sixth waits a minute, even with the right password
     assert limited.exit_code == 8
     assert limited.error["code"] == "rate_limited"
 
@@ -288,7 +289,7 @@ def test_a_wrong_login_code_counts_and_five_end_the_request(server, cli: CliFn, 
     for _ in range(4):
         assert finish_code_login(cli, request_id, wrong).exit_code == 7
     late = finish_code_login(cli, request_id, code)  # the right code, too late
-    assert late.exit_code == 7
+    assert late.exit_code == 8  # the address waits after 5 failures (and the code failed)
     assert keyring.get_password("guance-billing", URL) is None
 
 

@@ -251,6 +251,8 @@ def _check_code(
     except VerificationFailed as exc:
         if reset is not None and row.state in ("failed", "expired"):
             _finish(ctx, reset, row.state, now)
+            exc.message = f"{exc.message}: password reset request {reset.id} {row.state}"
+            exc.args = (exc.message,)
             audit.record(
                 ctx, action=f"password.reset.{'fail' if row.state == 'failed' else 'expire'}",
                 target=reset.id, account_id=reset.account_id,

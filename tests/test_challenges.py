@@ -1,11 +1,20 @@
-"""Verification-code rules (DESIGN §4): keyed hash, expiry, single use, newer code
-voids older, 5 wrong attempts, cooldown, 5 sends, cross-process rate state."""
+"""Every rule of the challenge engine (``services/challenges.py``) and its throttles
+(``services/throttles.py``): keyed hash with a key outside the store, expiry, single
+use, newer code voids older, 5 wrong attempts per code, 60 s cooldown per address
+(also after a failed or expired code), 10 sends per address per 24 h, normalisation
+of typed codes, bad input never counted, audit of sends, guesses and lock-outs,
+the per-address failure budget with back-off and the lock-out email, the per-client
+budget, phantoms for unknown addresses, cross-process rate state.
+
+Most rules are driven through email change (both transports); the other purposes
+(password reset, login by code) share the engine and are checked where they differ."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -52,37 +61,52 @@ def email_of(cli: CliFn) -> str:
     return str(cli("account", "show", "acme", "--json").json["email"])
 
 
-def test_code_is_stored_only_as_hmac_keyed_with_the_store_secret(
+def _key_file(home: Path) -> Path:
+    return home / "config" / "secret.key"
+
+
+def test_code_is_stored_only_as_hmac_keyed_with_a_key_outside_the_store(
     cli: CliFn, acme: dict[str, Any], home: Path, clock: Clock
 ) -> None:
-    req = start(cli)
+    start(cli)
     code = mail_code(home, OLD)
-    assert code not in store_dump(home)
+    dump = store_dump(home)
+    assert code not in dump
     with sqlite3.connect(home / "billing.db") as conn:
-        (key,) = conn.execute(
-            "SELECT value FROM store_secrets WHERE name = 'verification_hmac_key'"
+        (cid, stored) = conn.execute(
+            "SELECT id, code_hash FROM challenges WHERE state = 'open'"
         ).fetchone()
-        (stored,) = conn.execute(
-            "SELECT code_hash FROM change_requests WHERE id = ?", (req["request_id"],)
-        ).fetchone()
-    assert len(bytes.fromhex(key)) == 32
-    expected = hmac.new(
-        bytes.fromhex(key), f"{req['request_id']}:current:{code}".encode(), hashlib.sha256
-    ).hexdigest()
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "store_secrets" not in tables
+    from guance_billing_cli import keys
+
+    master = keys.locate()
+    assert master is not None and master[1].kind == "file"
+    assert master[0].hex() not in dump  # the key is not in the database
+    codes_key = keys.derive(master[0], "codes")
+    expected = hmac.new(codes_key, f"code:{cid}:{code}".encode(), hashlib.sha256).hexdigest()
     assert stored == expected
     assert stored != hashlib.sha256(code.encode()).hexdigest()  # keyed, not a plain hash
 
 
 @pytest.mark.local_only
-def test_each_store_gets_its_own_key(cli: CliFn, home: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other.db"
-    assert cli("account", "list", "--json").exit_code == 0
-    assert cli("--store", str(other), "account", "list", "--json").exit_code == 0
-    keys = set()
-    for path in (home / "billing.db", other):
-        with sqlite3.connect(path) as conn:
-            keys.add(conn.execute("SELECT value FROM store_secrets").fetchone()[0])
-    assert len(keys) == 2
+def test_a_copy_of_the_database_alone_reveals_no_code(
+    cli: CliFn, acme: dict[str, Any], home: Path
+) -> None:
+    """The attack of the issue: every candidate code hashed with every value the
+    database holds that could be a key. Without the key file nothing matches."""
+    start(cli)
+    code = mail_code(home, OLD)
+    with sqlite3.connect(home / "billing.db") as conn:
+        (cid, stored) = conn.execute(
+            "SELECT id, code_hash FROM challenges WHERE state = 'open'"
+        ).fetchone()
+    dump = store_dump(home)
+    candidates = {bytes.fromhex(h) for h in re.findall(r"\b[0-9a-f]{64}\b", dump)}
+    assert candidates  # hashes are there to try
+    for key in candidates:
+        mac = hmac.new(key, f"code:{cid}:{code}".encode(), hashlib.sha256).hexdigest()
+        assert mac != stored
 
 
 def test_codes_are_compared_in_constant_time(
@@ -124,16 +148,34 @@ def test_wrong_code_five_times_then_the_right_one_still_fails(
     assert len(mails(home, NEW)) == 0
 
 
-def test_malformed_code_exits_7_without_using_an_attempt(
+def test_malformed_code_exits_2_and_never_counts(
     cli: CliFn, acme: dict[str, Any], home: Path
 ) -> None:
     rid = start(cli)["request_id"]
-    for bad in ("12345", "1234567", "abcdef"):
+    before = store_dump(home)
+    for bad in ("12345", "1234567", "abcdef", "12a456", "1234 567"):
         result = verify(cli, rid, bad)
-        assert result.exit_code == 7, bad
+        assert result.exit_code == 2, (bad, result.stderr)
         assert "6 digits" in result.error["message"]
-        assert result.error["attempts_left"] == 5
     assert status(cli, rid)["attempts_left"] == 5
+    assert store_dump(home) == before  # no attempt, no failure, no audit event
+
+
+@pytest.mark.parametrize(
+    "typed", ["{0} {1}", "{0}-{1}", " {0}\u3000{1} ", "{0}\u2014{1}", "FULLWIDTH"]
+)
+def test_typed_codes_are_normalised(
+    cli: CliFn, acme: dict[str, Any], home: Path, typed: str
+) -> None:
+    rid = start(cli)["request_id"]
+    code = mail_code(home, OLD)
+    if typed == "FULLWIDTH":
+        text = "".join(chr(0xFF10 + int(d)) for d in code)  # １２３４５６
+    else:
+        text = typed.format(code[:3], code[3:])
+    result = verify(cli, rid, text)
+    assert result.exit_code == 0, result.stderr
+    assert result.json["state"] == "awaiting_new_code"
 
 
 def test_code_expires_after_ten_minutes(
@@ -182,7 +224,7 @@ def test_resend_cooldown_is_60_seconds_and_newer_code_voids_older(
     clock.advance(seconds=15)
     result = cli("email", "resend", rid, "--json")
     assert result.exit_code == 0, result.stderr
-    assert result.json["sends_left"] == 3
+    assert result.json["sends_left"] == 8
     assert len(mails(home, OLD)) == 2
     second = mail_code(home, OLD)
     if second != first:  # a 1-in-a-million collision would make this check meaningless
@@ -192,11 +234,11 @@ def test_resend_cooldown_is_60_seconds_and_newer_code_voids_older(
     assert verify(cli, rid, second).exit_code == 0
 
 
-def test_at_most_five_sends_per_address(
+def test_at_most_ten_sends_per_address_per_day(
     cli: CliFn, acme: dict[str, Any], home: Path, clock: Clock
 ) -> None:
     rid = start(cli)["request_id"]
-    for left in (3, 2, 1, 0):
+    for left in range(8, -1, -1):
         clock.advance(seconds=61)
         result = cli("email", "resend", rid, "--json")
         assert result.exit_code == 0, result.stderr
@@ -204,12 +246,17 @@ def test_at_most_five_sends_per_address(
     clock.advance(seconds=61)
     result = cli("email", "resend", rid, "--json")
     assert result.exit_code == 8
-    assert result.error["sends_left"] == 0
-    assert len(mails(home, OLD)) == 5
-    # the latest code still works, and the new address gets its own five sends
+    assert result.error["reason"] == "send_cap"
+    assert len(mails(home, OLD)) == 10
+    # the cap is per address over all requests: starting again does not help
+    clock.advance(minutes=5)
+    again = cli("email", "change", "--account", "acme", "--new-email", NEW, "--json")
+    assert again.exit_code == 8
+    assert again.error["reason"] == "send_cap"
+    # the latest code still works, and the new address has its own ten
     result = verify(cli, rid, mail_code(home, OLD))
-    assert result.exit_code == 0
-    assert result.json["sends_left"] == 4
+    assert result.exit_code == 0, result.stderr
+    assert result.json["sends_left"] == 9
 
 
 def test_codes_are_single_use(cli: CliFn, acme: dict[str, Any], home: Path) -> None:
@@ -345,3 +392,117 @@ def test_two_processes_resending_at_once_send_exactly_one_code(
     assert len(mails(home, OLD)) == 2  # the first code plus exactly one resend
     limited = next(err for code, _, err in outcomes if code == 8)
     assert "rate_limited" in limited
+
+
+# -- throttles: the per-address failure budget, the per-client budget ---------------------
+
+
+def audit_actions(home: Path) -> list[str]:
+    with sqlite3.connect(home / "billing.db") as conn:
+        return [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY id")]
+
+
+@pytest.mark.local_only
+def test_failures_back_off_then_lock_the_address_and_email_the_account(
+    cli: CliFn, acme: dict[str, Any], home: Path, clock: Clock
+) -> None:
+    from guance_billing_cli.services import throttles
+
+    first_failure = clock.now
+    rid = start(cli)["request_id"]
+    code = mail_code(home, OLD)
+    for _ in range(5):
+        assert verify(cli, rid, wrong(code)).exit_code == 7
+    assert status(cli, rid)["state"] == "failed"
+    # a new code to replace the failed one waits for the cooldown too
+    again = cli("email", "change", "--account", "acme", "--new-email", NEW, "--json")
+    assert again.exit_code == 8
+    assert again.error["reason"] == "cooldown"
+
+    for n in range(throttles.ADDRESS_FREE, throttles.ADDRESS_BUDGET):
+        wait = 60 * 2 ** (n - throttles.ADDRESS_FREE)  # 1, 2, 4, 8, 16 minutes
+        clock.advance(seconds=61)
+        rid = start(cli)["request_id"]
+        code = mail_code(home, OLD)
+        held = verify(cli, rid, wrong(code))
+        if wait > 61:
+            assert held.exit_code == 8, held.stderr
+            assert held.error["reason"] == "address_throttled"
+            assert held.error["retry_after"] == wait - 61
+            clock.advance(seconds=wait - 61)
+            # a code older than its 10 minutes needs replacing
+            if wait > 600:
+                clock.advance(seconds=1)
+                rid = start(cli)["request_id"]
+                code = mail_code(home, OLD)
+            held = verify(cli, rid, wrong(code))
+        assert held.exit_code == 7, (n, held.stderr)
+
+    # the tenth failure locked the address: even the right code is refused for a day
+    locked = verify(cli, rid, code)
+    assert locked.exit_code == 8
+    assert locked.error["reason"] == "address_throttled"
+    unlock = first_failure + throttles.WINDOW
+    assert abs(locked.error["retry_after"] - (unlock - clock.now).total_seconds()) <= 1
+    notices = [m for m in mails(home, OLD) if "Failed sign-in" in str(m["Subject"])]
+    assert len(notices) == 1
+    actions = audit_actions(home)
+    assert actions.count("auth.lockout") == 1
+    assert actions.count("challenge.wrong_code") == 10
+    assert actions.count("challenge.exhausted") == 1
+    assert actions.count("challenge.send") == len(mails(home, OLD)) - 1  # all but the notice
+    clock.now = unlock + __import__("datetime").timedelta(seconds=1)
+    rid = start(cli)["request_id"]
+    assert verify(cli, rid, mail_code(home, OLD)).exit_code == 0  # the oldest left the window
+
+
+@pytest.mark.local_only
+def test_one_client_gets_at_most_fifty_failures_a_day_over_all_addresses(
+    home: Path, clock: Clock
+) -> None:
+    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.errors import RateLimited
+    from guance_billing_cli.services import challenges, throttles
+
+    client = LocalClient(f"sqlite:///{home / 'billing.db'}")
+    client.client_address = "203.0.113.7"
+    with client.context(write=True) as ctx:
+        ckey = challenges.client_key(ctx)
+        for i in range(throttles.CLIENT_BUDGET):
+            akey = challenges.address_key(ctx, "email", f"user{i // 5}@example.com")
+            throttles.record_failure(ctx, address_key=akey, client_key=ckey)
+    fresh = "fresh@example.com"
+    with client.context(write=False) as ctx:
+        akey = challenges.address_key(ctx, "email", fresh)
+        with pytest.raises(RateLimited) as held:
+            throttles.check(ctx, address_key=akey, client_key=ckey)
+        assert held.value.details["reason"] == "client_throttled"
+    other = LocalClient(f"sqlite:///{home / 'billing.db'}")
+    other.client_address = "198.51.100.9"
+    with other.context(write=False) as ctx:  # another client is not held back
+        throttles.check(ctx, address_key=akey, client_key=challenges.client_key(ctx))
+    clock.advance(hours=24, seconds=1)
+    with client.context(write=False) as ctx:
+        throttles.check(ctx, address_key=akey, client_key=ckey)
+    client.close()
+    other.close()
+
+
+def test_password_reset_shares_the_engine_bad_input_and_normalisation(
+    cli: CliFn, acme: dict[str, Any], home: Path
+) -> None:
+    started = cli("password", "reset", "--account", "acme", "--json")
+    assert started.exit_code == 0, started.stderr
+    rid = started.json["request_id"]
+    code = mail_code(home, OLD)
+    password = "N3w-Passw0rd!x"
+    bad = cli("password", "reset", rid, "--code-stdin", "--password-stdin", "--json",
+              input=f"12345x\n{password}\n")  # fmt: skip
+    assert bad.exit_code == 2
+    assert cli("password", "reset", rid, "--json").exit_code in (0, 2)  # status unchanged
+    spaced = f"{code[:3]} {code[3:]}"
+    done = cli("password", "reset", rid, "--code-stdin", "--password-stdin", "--json",
+               input=f"{spaced}\n{password}\n")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert done.json["state"] == "completed"
+    assert done.json["attempts_left"] == 5  # the malformed code was not counted
