@@ -291,6 +291,8 @@ def remote_server(
 
     if transport == "remote-pg":
         store_url = request.getfixturevalue("pg_store")
+        # a server on PostgreSQL refuses to start without its secret key (issue 11)
+        monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", os.urandom(32).hex())
     else:
         store_url = f"sqlite:///{home / 'billing.db'}"
     asgi_app = create_app(store_url, migrate=True)
