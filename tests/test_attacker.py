@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import Clock, free_port
+from conftest import PG_URL, Clock, free_port
 from outbox_helpers import mail_code, mails
 
 PASSWORD = "Str0ng-Passw0rd!"
@@ -74,7 +74,7 @@ def live(
             email=EMAIL,
             phone=PHONE,
             password=SecretStr(PASSWORD),
-        )  # fmt: skip
+        )
     )
     local.close()
     port = free_port()
@@ -148,8 +148,10 @@ def test_send_guess_five_repeat_is_held_to_the_budget_for_a_day(live: Live, home
     assert guesses["email"] <= throttles.ADDRESS_BUDGET, guesses
     assert guesses["phone"] <= throttles.ADDRESS_BUDGET, guesses
     assert sum(guesses.values()) <= 2 * throttles.ADDRESS_BUDGET <= 50
-    print(f"\n[{live.store_url.split(':')[0]}] one client, 24 h: {guesses} wrong guesses "
-          f"evaluated in {requests} requests")  # fmt: skip
+    print(
+        f"\n[{live.store_url.split(':')[0]}] one client, 24 h: {guesses} wrong guesses "
+        f"evaluated in {requests} requests"
+    )
     # the victim was told once per address
     notices = [m for m in mails(home, EMAIL) if "Failed sign-in" in str(m["Subject"])]
     assert len(notices) == 2
@@ -165,13 +167,16 @@ def test_a_hundred_clients_together_get_no_more_than_the_budget(live: Live, home
     guesses = 0
     with ThreadPoolExecutor(max_workers=16) as pool:
         while live.clock.now - start < timedelta(hours=24):
-            sent = live.post("/v1/auth/login-code", {"email": EMAIL},
-                             headers={"X-Forwarded-For": clients[0]})  # fmt: skip
+            sent = live.post(
+                "/v1/auth/login-code", {"email": EMAIL}, headers={"X-Forwarded-For": clients[0]}
+            )
             if sent.status_code == 200:
                 rid = sent.json()["request_id"]
                 body = {"email": EMAIL, "request_id": rid, "code": "000000"}
                 answers = pool.map(
-                    lambda ip: live.post("/v1/auth/login", body, headers={"X-Forwarded-For": ip}),
+                    lambda ip, body=body: live.post(
+                        "/v1/auth/login", body, headers={"X-Forwarded-For": ip}
+                    ),
                     clients,
                 )
                 guesses += sum(evaluated(a) for a in answers)
@@ -194,8 +199,11 @@ def test_one_client_spraying_a_password_is_held_to_fifty_a_day(live: Live) -> No
     assert set(statuses[throttles.CLIENT_BUDGET :]) == {429}
     assert answers[-1].json()["error"]["reason"] == "client_throttled"
     # another client (through the trusted proxy) is not held back
-    other = live.post("/v1/auth/login", {"email": EMAIL, "password": PASSWORD},
-                      headers={"X-Forwarded-For": "203.0.113.50"})  # fmt: skip
+    other = live.post(
+        "/v1/auth/login",
+        {"email": EMAIL, "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.50"},
+    )
     assert other.status_code == 200, other.text
 
 
@@ -220,23 +228,24 @@ def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(
 # -- no enumeration ------------------------------------------------------------------------
 
 
-def _median_ms(times: list[float]) -> float:
-    return statistics.median(times) * 1000
+@dataclass
+class Probe:
+    statuses: set[int]
+    keys: set[str]
+    times: list[float]
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.times) * 1000
 
 
-def _probe(live: Live, path: str, body_for: Any, tries: int) -> tuple[set[int], set[str], float]:
-    statuses: set[int] = set()
-    keys: set[str] = set()
-    times: list[float] = []
-    for i in range(tries):
-        live.clock.advance(hours=25)  # every throttle window has passed: each try is a first
-        began = time.perf_counter()
-        answer = live.post(path, body_for(i))
-        times.append(time.perf_counter() - began)
-        statuses.add(answer.status_code)
-        payload = answer.json()
-        keys.add(",".join(sorted(payload)) + "|" + ",".join(sorted(payload.get("error", {}))))
-    return statuses, keys, _median_ms(times)
+def _try(live: Live, path: str, body: dict[str, Any], probe: Probe) -> None:
+    began = time.perf_counter()
+    answer = live.post(path, body)
+    probe.times.append(time.perf_counter() - began)
+    probe.statuses.add(answer.status_code)
+    payload = answer.json()
+    probe.keys.add(",".join(sorted(payload)) + "|" + ",".join(sorted(payload.get("error", {}))))
 
 
 ENDPOINTS = {
@@ -248,29 +257,31 @@ ENDPOINTS = {
 
 @pytest.mark.parametrize("endpoint", [*ENDPOINTS, "code login"])
 def test_known_and_unknown_addresses_answer_alike(live: Live, endpoint: str) -> None:
+    """100 tries each, interleaved (known, unknown, known, ...) so that the load of a
+    shared machine falls on both alike; each try is a first one (the clock moves a
+    day between tries, so no throttle is in play)."""
+    if "sqlite" in live.store_url and PG_URL:
+        pytest.skip("timed on PostgreSQL, the shared server's store, when it is available")
     tries = 100
-    if endpoint == "code login":
-        path = "/v1/auth/login"
-
-        def body(address: str) -> Any:
-            def make(_i: int) -> dict[str, Any]:
-                rid = live.post("/v1/auth/login-code", {"email": address}).json()["request_id"]
-                return {"email": address, "request_id": rid, "code": "000000"}
-
-            return make
-    else:
-        path, make = ENDPOINTS[endpoint]
-
-        def body(address: str) -> Any:
-            return lambda _i: make(address)
-
-    known = _probe(live, path, body(EMAIL), tries)
-    unknown = _probe(live, path, body("nobody@acme.com"), tries)
-    assert known[0] == unknown[0] and len(known[0]) == 1, (known, unknown)
-    assert known[1] == unknown[1] and len(known[1]) == 1, (known, unknown)
-    ratio = known[2] / unknown[2]
-    print(f"\n[{live.store_url.split(':')[0]}] {endpoint}: status {known[0]}, median known "
-          f"{known[2]:.1f} ms, unknown {unknown[2]:.1f} ms, ratio {ratio:.3f}")  # fmt: skip
+    known, unknown = Probe(set(), set(), []), Probe(set(), set(), [])
+    for _ in range(tries):
+        for address, probe in ((EMAIL, known), ("nobody@acme.com", unknown)):
+            live.clock.advance(hours=25)
+            if endpoint == "code login":
+                sent = live.post("/v1/auth/login-code", {"email": address}).json()
+                body = {"email": address, "request_id": sent["request_id"], "code": "000000"}
+                _try(live, "/v1/auth/login", body, probe)
+            else:
+                path, make = ENDPOINTS[endpoint]
+                _try(live, path, make(address), probe)
+    assert known.statuses == unknown.statuses and len(known.statuses) == 1, (known, unknown)
+    assert known.keys == unknown.keys and len(known.keys) == 1, (known, unknown)
+    ratio = known.median_ms / unknown.median_ms
+    print(
+        f"\n[{live.store_url.split(':')[0]}] {endpoint}: status {known.statuses}, median "
+        f"known {known.median_ms:.1f} ms, unknown {unknown.median_ms:.1f} ms, "
+        f"ratio {ratio:.3f}"
+    )
     assert 1 / 1.2 <= ratio <= 1.2
 
 
@@ -292,7 +303,7 @@ def _alive(live: Live, token: str) -> bool:
 
 
 def test_changes_end_the_other_sessions_and_owners_manage_their_own(live: Live, home: Path) -> None:
-    t1, t2, t3 = _login(live), _login(live), _login(live)
+    t1, t2, _t3 = _login(live), _login(live), _login(live)
     listed = httpx.get(live.url + "/v1/auth/sessions", headers=_bearer(t1))
     assert listed.status_code == 200, listed.text
     rows = [__import__("json").loads(line) for line in listed.text.splitlines()]
@@ -317,9 +328,10 @@ def test_changes_end_the_other_sessions_and_owners_manage_their_own(live: Live, 
     sent = live.post("/v1/auth/password-reset", {"email": EMAIL})
     assert sent.status_code == 200
     code = mail_code(home, EMAIL)
-    done = live.post("/v1/auth/password-reset/complete",
-                     {"request_id": sent.json()["request_id"], "code": code,
-                      "new_password": PASSWORD})  # fmt: skip
+    done = live.post(
+        "/v1/auth/password-reset/complete",
+        {"request_id": sent.json()["request_id"], "code": code, "new_password": PASSWORD},
+    )
     assert done.status_code == 200, done.text
     assert done.json()["sessions_revoked"] == 1
     assert not _alive(live, t1)
@@ -327,16 +339,24 @@ def test_changes_end_the_other_sessions_and_owners_manage_their_own(live: Live, 
     # an email change through T4 ends T5
     t4, t5 = _login(live), _login(live)
     live.clock.advance(minutes=2)
-    started = live.post(f"/v1/accounts/{account}/changes",
-                        {"kind": "email", "new_address": "new@acme.com"},
-                        headers=_bearer(t4))  # fmt: skip
+    started = live.post(
+        f"/v1/accounts/{account}/changes",
+        {"kind": "email", "new_address": "new@acme.com"},
+        headers=_bearer(t4),
+    )
     assert started.status_code == 200, started.text
     rid = started.json()["request_id"]
-    step = live.post(f"/v1/changes/{rid}/verify", {"data": {"code": mail_code(home, EMAIL)}, "kind": "email"},
-                     headers=_bearer(t4))  # fmt: skip
+    step = live.post(
+        f"/v1/changes/{rid}/verify",
+        {"data": {"code": mail_code(home, EMAIL)}, "kind": "email"},
+        headers=_bearer(t4),
+    )
     assert step.status_code == 200, step.text
-    final = live.post(f"/v1/changes/{rid}/verify", {"data": {"code": mail_code(home, "new@acme.com")}, "kind": "email"},
-                      headers=_bearer(t4))  # fmt: skip
+    final = live.post(
+        f"/v1/changes/{rid}/verify",
+        {"data": {"code": mail_code(home, "new@acme.com")}, "kind": "email"},
+        headers=_bearer(t4),
+    )
     assert final.status_code == 200, final.text
     assert final.json()["state"] == "completed"
     assert final.json()["sessions_revoked"] == 1
