@@ -31,7 +31,7 @@ class Challenge(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=8)  # current | new (address changes)
     account_id: str | None = Field(default=None, max_length=32, index=True)  # None: phantom
     channel: str = Field(max_length=8)  # email | phone
-    address_key: str = Field(max_length=64)
+    address_key: str = Field(max_length=80)
     code_hash: str | None = Field(default=None, max_length=64)
     state: str = Field(default="open", max_length=16)  # open used voided failed expired
     attempts: int = Field(default=0)

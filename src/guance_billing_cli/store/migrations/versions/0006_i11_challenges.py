@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("step", sa.String(8), nullable=True),
         sa.Column("account_id", sa.String(32), nullable=True),
         sa.Column("channel", sa.String(8), nullable=False),
-        sa.Column("address_key", sa.String(64), nullable=False),
+        sa.Column("address_key", sa.String(80), nullable=False),
         sa.Column("code_hash", sa.String(64), nullable=True),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
