@@ -61,10 +61,6 @@ def email_of(cli: CliFn) -> str:
     return str(cli("account", "show", "acme", "--json").json["email"])
 
 
-def _key_file(home: Path) -> Path:
-    return home / "config" / "secret.key"
-
-
 def test_code_is_stored_only_as_hmac_keyed_with_a_key_outside_the_store(
     cli: CliFn, acme: dict[str, Any], home: Path, clock: Clock
 ) -> None:

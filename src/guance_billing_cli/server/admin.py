@@ -58,6 +58,9 @@ def serve(
 
     from guance_billing_cli.server import app as server_app
 
+    from guance_billing_cli.server.auth import require_secret_key
+
+    require_secret_key(store_url)  # before anything listens: PostgreSQL needs its key
     if migrate is None:
         migrate = store_url.startswith("sqlite")
     sys.stderr.write(
