@@ -57,7 +57,6 @@ def serve(
     import uvicorn
 
     from guance_billing_cli.server import app as server_app
-
     from guance_billing_cli.server.auth import require_secret_key
 
     require_secret_key(store_url)  # before anything listens: PostgreSQL needs its key

@@ -14,7 +14,11 @@ while hashing, and concurrent guesses cannot overrun the budget.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -86,7 +90,7 @@ def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated
     with open_ctx(write=True) as ctx:
         attempt = _reserve(ctx, data)
     known = attempt.password_hash is not credentials.dummy_hash()
-    ok = credentials.verify_password(attempt.password_hash, data.password.get_secret_value())
+    ok = verify_at_low_priority(attempt.password_hash, data.password.get_secret_value())
     with open_ctx(write=True) as ctx:
         account = ctx.session.get(Account, attempt.account_id) if attempt.account_id else None
         if ok and known and account is not None:
@@ -106,6 +110,33 @@ def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated
             ctx, address_key=attempt.address_key, account_id=attempt.account_id, what="password"
         )
         raise AuthenticationFailed(REFUSED, reason="wrong_credentials").keep_changes()
+
+
+# argon2 is slow on purpose (memory- and CPU-hard): a burst of logins would take every
+# core from the server's other requests. Logins hash on a small pool of threads
+# running at a lower scheduling priority (Linux niceness is per thread; the threads
+# argon2 starts inherit it), so other accounts' requests go first and at most
+# HASH_THREADS hashes (64 MiB each) run at once per server process.
+HASH_THREADS = 2
+HASH_NICENESS = 10
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    # not every platform has per-thread priorities; hashing works either way
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+def verify_at_low_priority(password_hash: str, password: str) -> bool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=HASH_THREADS, thread_name_prefix="argon2", initializer=_lower_priority
+            )
+    return _pool.submit(credentials.verify_password, password_hash, password).result()
 
 
 # -- one-time code ----------------------------------------------------------------------
