@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CliFn, Clock, store_dump
+from conftest import CliFn, Clock, active_store, store_dump
 from outbox_helpers import mail_code, mails
 
 # every rule must hold through the server too (HttpClient → FastAPI → services)
@@ -68,16 +67,13 @@ def test_code_is_stored_only_as_hmac_keyed_with_a_key_outside_the_store(
     code = mail_code(home, OLD)
     dump = store_dump(home)
     assert code not in dump
-    with sqlite3.connect(home / "billing.db") as conn:
-        (cid, stored) = conn.execute(
-            "SELECT id, code_hash FROM challenges WHERE state = 'open'"
-        ).fetchone()
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert "store_secrets" not in tables
+    [(cid, stored)] = active_store(home).rows(
+        "SELECT id, code_hash FROM challenges WHERE state = 'open'"
+    )
     from guance_billing_cli import keys
 
-    master = keys.locate()
-    assert master is not None and master[1].kind == "file"
+    master = keys.locate()  # a key file made on first use, or the configured key
+    assert master is not None
     assert master[0].hex() not in dump  # the key is not in the database
     codes_key = keys.derive(master[0], "codes")
     expected = hmac.new(codes_key, f"code:{cid}:{code}".encode(), hashlib.sha256).hexdigest()
@@ -85,7 +81,6 @@ def test_code_is_stored_only_as_hmac_keyed_with_a_key_outside_the_store(
     assert stored != hashlib.sha256(code.encode()).hexdigest()  # keyed, not a plain hash
 
 
-@pytest.mark.local_only
 def test_a_copy_of_the_database_alone_reveals_no_code(
     cli: CliFn, acme: dict[str, Any], home: Path
 ) -> None:
@@ -93,10 +88,9 @@ def test_a_copy_of_the_database_alone_reveals_no_code(
     database holds that could be a key. Without the key file nothing matches."""
     start(cli)
     code = mail_code(home, OLD)
-    with sqlite3.connect(home / "billing.db") as conn:
-        (cid, stored) = conn.execute(
-            "SELECT id, code_hash FROM challenges WHERE state = 'open'"
-        ).fetchone()
+    [(cid, stored)] = active_store(home).rows(
+        "SELECT id, code_hash FROM challenges WHERE state = 'open'"
+    )
     dump = store_dump(home)
     candidates = {bytes.fromhex(h) for h in re.findall(r"\b[0-9a-f]{64}\b", dump)}
     assert candidates  # hashes are there to try
@@ -394,8 +388,7 @@ def test_two_processes_resending_at_once_send_exactly_one_code(
 
 
 def audit_actions(home: Path) -> list[str]:
-    with sqlite3.connect(home / "billing.db") as conn:
-        return [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY id")]
+    return list(active_store(home).column("SELECT action FROM audit_events ORDER BY id"))
 
 
 @pytest.mark.local_only
@@ -452,7 +445,7 @@ def test_failures_back_off_then_lock_the_address_and_email_the_account(
     assert verify(cli, rid, mail_code(home, OLD)).exit_code == 0  # the oldest left the window
 
 
-@pytest.mark.local_only
+@pytest.mark.sqlite_only
 def test_one_client_gets_at_most_fifty_failures_a_day_over_all_addresses(
     home: Path, clock: Clock
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from guance_billing_cli.errors import InputRequired, InvalidInput
+from guance_billing_cli.errors import Declined, InputRequired, InvalidInput
 
 
 def text(
@@ -79,7 +79,7 @@ def confirm_or_require_yes(message: str, *, yes: bool, interactive: bool) -> Non
     if not interactive:
         raise InputRequired(f"{message} Pass --yes to confirm (no terminal to ask)", field="yes")
     if not confirm(message, default=False):
-        raise KeyboardInterrupt
+        raise Declined("not confirmed; nothing was changed")
 
 
 def read_stdin_lines(count: int, *, flag: str) -> list[str]:
