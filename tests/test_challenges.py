@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -495,3 +496,74 @@ def test_password_reset_shares_the_engine_bad_input_and_normalisation(
     assert done.exit_code == 0, done.stderr
     assert done.json["state"] == "completed"
     assert done.json["attempts_left"] == 5  # the malformed code was not counted
+
+
+# -- upgrading a store from before the engine (migration 0006) ---------------------------
+
+
+@pytest.mark.sqlite_only
+def test_upgrade_keeps_open_requests_and_moves_the_key_out(
+    cli: CliFn, home: Path, clock: Clock
+) -> None:
+    """A 0005 store with an open email change (its code outstanding), a password reset,
+    a login code and the HMAC key in ``store_secrets``: after the upgrade the requests
+    are still open, the old code no longer works, ``resend`` sends a new one that does,
+    and the key is gone from the store."""
+    from guance_billing_cli.store import engine as store_engine
+
+    db = home / "billing.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    engine = store_engine.create_store_engine(f"sqlite:///{db}")
+    store_engine.upgrade(engine, "0005")
+    engine.dispose()
+    at = "2026-03-02 08:58:00.000000"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO accounts VALUES ('acc_000000000001','acme','Acme','other','','','',"
+            "?,'+8613800138000',NULL,'unverified',0,?,?)",
+            (OLD, at, at),
+        )
+        conn.execute(
+            "INSERT INTO change_requests (id, account_id, kind, state, current_address, "
+            "new_address, code_hash, code_target, expires_at, attempts, sends, last_sent_at, "
+            "created_at, updated_at) VALUES ('chg_000000000001','acc_000000000001','email',"
+            "'awaiting_current_code',?,?,?,'current','2026-03-02 09:08:00.000000',1,1,?,?,?)",
+            (OLD, NEW, "ab" * 32, at, at, at),
+        )
+        conn.execute(
+            "INSERT INTO password_resets (id, account_id, via, address, state, code_hash, "
+            "expires_at, attempts, sends, last_sent_at, created_at, updated_at) VALUES "
+            "('pwr_000000000001','acc_000000000001','email',?,'awaiting_code',?,"
+            "'2026-03-02 09:08:00.000000',0,1,?,?,?)",
+            (OLD, "cd" * 32, at, at, at),
+        )
+        conn.execute(
+            "INSERT INTO login_codes VALUES ('lgn_000000000001','acc_000000000001','email',?,?,"
+            "'2026-03-02 09:08:00.000000',1,0,?,?,NULL)",
+            (OLD, "ef" * 32, at, at),
+        )
+        (old_key,) = conn.execute("SELECT value FROM store_secrets").fetchone()
+
+    shown = cli("email", "status", "chg_000000000001", "--json")  # migrates on open
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.json["state"] == "awaiting_current_code"
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        (version,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert version == "0006"
+    assert {"store_secrets", "login_codes", "login_failures"}.isdisjoint(tables)
+    assert {"challenges", "throttle_failures"} <= tables
+    assert old_key not in store_dump(home)
+    # the outstanding code is void: nothing to check it against
+    void = verify(cli, "chg_000000000001", "123456")
+    assert void.exit_code == 7
+    assert void.error["reason"] == "no_code"
+    resent = cli("email", "resend", "chg_000000000001", "--json")
+    assert resent.exit_code == 0, resent.stderr
+    done = verify(cli, "chg_000000000001", mail_code(home, OLD))
+    assert done.exit_code == 0, done.stderr
+    assert done.json["state"] == "awaiting_new_code"
+    reset = cli("password", "reset", "--account", "acme", "--json")  # open reset: replaced
+    assert reset.exit_code == 0, reset.stderr
+    old_reset = cli("password", "reset", "pwr_000000000001", "--code", "123456", "--json")
+    assert old_reset.exit_code in (2, 7)  # cancelled by the new reset (or no password input)

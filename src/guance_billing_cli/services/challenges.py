@@ -210,8 +210,8 @@ def issue(
     row.code_hash = _code_hash(ctx, row.id, code)
     ctx.session.add(row)
     ctx.session.flush()
-    if account_id is None:
-        return row
+    # A phantom is audited too (support sees the probing; no account sees it), which
+    # also keeps its cost close to a real send's.
     audit.record(
         ctx,
         action="challenge.send",
@@ -223,9 +223,11 @@ def issue(
             "channel": channel,
             "sent_to": mask(channel, address),
             "expires_at": row.expires_at.isoformat(),
+            "delivered": account_id is not None,
         },
     )
-    deliver(code, row.expires_at)
+    if account_id is not None:
+        deliver(code, row.expires_at)
     return row
 
 
