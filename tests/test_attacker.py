@@ -377,3 +377,52 @@ def test_bad_codes_are_422_and_never_count(live: Live) -> None:
         assert answer.json()["error"]["reason"] == "malformed_code"
     wrong_one = live.post("/v1/auth/login", {"email": EMAIL, "request_id": rid, "code": "000001"})
     assert wrong_one.json()["error"].get("attempts_left") == 4  # the four above did not count
+
+
+# -- argon2 outside the write lock ------------------------------------------------------
+
+
+def test_argon2_runs_while_nobody_holds_the_write_lock(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a login hashes, another connection can take SQLite's write lock at once
+    (``BEGIN IMMEDIATE`` with no wait): the login holds no transaction."""
+    import sqlite3
+
+    from pydantic import SecretStr
+
+    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.errors import AuthenticationFailed
+    from guance_billing_cli.schemas.accounts import AccountCreate
+    from guance_billing_cli.schemas.tokens import LoginRequest
+    from guance_billing_cli.services import credentials
+
+    db = home / "billing.db"
+    local = LocalClient(f"sqlite:///{db}")
+    local.create_account(
+        AccountCreate(username="acme", company_name="Acme", email=EMAIL, phone=PHONE,
+                      password=SecretStr(PASSWORD))
+    )  # fmt: skip
+    real = credentials.verify_password
+    seen: list[str] = []
+
+    def verify_and_probe(password_hash: str, password: str) -> bool:
+        probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            seen.append("free")
+        except sqlite3.OperationalError as exc:
+            seen.append(str(exc))
+        finally:
+            probe.close()
+        return real(password_hash, password)
+
+    monkeypatch.setattr(credentials, "verify_password", verify_and_probe)
+    for who in ({"email": EMAIL}, {"email": "nobody@acme.com"}):
+        with pytest.raises(AuthenticationFailed):
+            local.login(LoginRequest(**who, password=SecretStr("Wr0ng-Passw0rd!")))
+    token = local.login(LoginRequest(email=EMAIL, password=SecretStr(PASSWORD)))
+    assert token.role == "owner"
+    assert seen == ["free", "free", "free"]
+    local.close()

@@ -5,11 +5,11 @@ verified against a dummy argon2 hash (the same cost as a real one), gets a
 phantom login code (the same rows and rules, nothing delivered), and is
 throttled by the same keys, which are addresses, never account rows.
 
-Password login runs argon2 outside any write transaction: a short transaction
-checks the throttles and records the failure in advance; argon2 runs with no
-lock held; a second short transaction issues the token (dropping the advance
-failure) or keeps the failure. So failed logins never hold SQLite's write lock
-while hashing, and concurrent guesses cannot overrun the budget.
+Password login runs argon2 outside any transaction: a read-only look at the
+throttles, argon2 with nothing held, then one short write transaction that
+checks the throttles again under the lock (so concurrent guesses cannot overrun
+the budget) and issues the token or counts the failure. Failed logins never
+hold SQLite's write lock while hashing.
 """
 
 from __future__ import annotations
@@ -65,39 +65,49 @@ class _Try:
     account_id: str | None
     password_hash: str
     address_key: str
-    failure_ids: list[int]
+    client_key: str
 
 
-def _reserve(ctx: ServiceContext, data: LoginRequest) -> _Try:
+def _prepare(ctx: ServiceContext, data: LoginRequest) -> _Try:
+    """Read-only: who the address is, and whether it or the client is held back."""
     channel, address, account = resolve_address(ctx, email=data.email, phone=data.phone)
     akey = challenges.address_key(ctx, channel, address)
-    throttles.serialize(ctx, akey)
-    throttles.check(ctx, address_key=akey, client_key=challenges.client_key(ctx))
-    ids = throttles.record_failure(ctx, address_key=akey, client_key=challenges.client_key(ctx))
+    ckey = challenges.client_key(ctx)
+    throttles.check(ctx, address_key=akey, client_key=ckey)
     real_hash = account.password_hash if account is not None else None
     return _Try(
         account_id=account.id if account is not None else None,
         password_hash=real_hash if real_hash is not None else credentials.dummy_hash(),
         address_key=akey,
-        failure_ids=ids,
+        client_key=ckey,
     )
 
 
 def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated:
-    """An owner token for the account whose email or phone and password match."""
+    """An owner token for the account whose email or phone and password match.
+
+    Three steps, none holding a write lock while hashing: a read-only check of the
+    throttles; argon2 (no transaction); one short write transaction that checks the
+    throttles again under the lock — a guess that lost a race for the last place in
+    the budget is refused without its verdict — and issues the token or counts the
+    failure."""
     if data.password is None:
         raise InvalidInput("a password is required", field="password")
-    with open_ctx(write=True) as ctx:
-        attempt = _reserve(ctx, data)
+    with open_ctx(write=False) as ctx:
+        attempt = _prepare(ctx, data)
     known = attempt.password_hash is not credentials.dummy_hash()
     ok = verify_at_low_priority(attempt.password_hash, data.password.get_secret_value())
     with open_ctx(write=True) as ctx:
+        throttles.serialize(ctx, attempt.address_key)
+        throttles.check(ctx, address_key=attempt.address_key, client_key=attempt.client_key)
         account = ctx.session.get(Account, attempt.account_id) if attempt.account_id else None
         if ok and known and account is not None:
-            throttles.forget(ctx, attempt.failure_ids)
             return issue_login_token(
                 ctx, account=account, token_name=data.token_name, method="password"
             )
+        throttles.record_failure(
+            ctx, address_key=attempt.address_key, client_key=attempt.client_key
+        )
         if account is not None:
             audit.record(
                 ctx,

@@ -23,7 +23,7 @@ import hashlib
 import math
 from datetime import datetime, timedelta
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
 from guance_billing_cli.errors import RateLimited
 from guance_billing_cli.services.context import ServiceContext
@@ -84,12 +84,6 @@ def record_failure(ctx: ServiceContext, *, address_key: str, client_key: str) ->
     ctx.session.add_all(rows)
     ctx.session.flush()
     return [row.id for row in rows if row.id is not None]
-
-
-def forget(ctx: ServiceContext, ids: list[int]) -> None:
-    """Drop failures recorded in advance for a guess that turned out right."""
-    if ids:
-        ctx.session.exec(delete(ThrottleFailure).where(col(ThrottleFailure.id).in_(ids)))
 
 
 def locked_out(ctx: ServiceContext, address_key: str) -> bool:
