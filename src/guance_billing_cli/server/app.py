@@ -68,9 +68,10 @@ ACCESS_LOG_ENV = "GUANCE_BILLING_ACCESS_LOG"
 # id or name — any text without a slash.
 PATH_PATTERNS: dict[str, str] = {
     "ref": r"^[^/]{1,254}$",
-    "request_id": r"^[a-z]{2,4}_[0-9a-f]{12}$",
+    "request_id": r"^[^/]{1,254}$",  # any text: an unknown id is 404, as locally
     "cloud_id": r"^cld_[0-9a-f]{12}$",
     "ws_id": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+    "token_id": r"^[^/]{1,254}$",
 }
 
 
