@@ -176,10 +176,32 @@ def _signature(op: Operation, bearer: HTTPBearer) -> inspect.Signature:
     return inspect.Signature(params)
 
 
+class RawPathRouting:
+    """Route on the path as sent, so an encoded ``/`` (``%2F``) inside a path parameter
+    stays inside it; the endpoint decodes each path parameter once (``_add_route``).
+    Without this, ``account show a/b`` reached no endpoint remotely (exit 1) where the
+    local store answers "not found" (exit 3)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = scope.get("raw_path") if scope.get("type") == "http" else None
+        if raw:
+            scope = {**scope, "path": raw.split(b"?", 1)[0].decode("latin-1")}
+        await self.app(scope, receive, send)
+
+
 def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer) -> None:
+    from urllib.parse import unquote
+
+    path_params = [p.name for p in op.params if p.where == "path"]
+
     def endpoint(
         gb_request: Request, gb_credentials: HTTPAuthorizationCredentials | None, **kwargs: Any
     ) -> Any:
+        for name in path_params:  # routed undecoded (RawPathRouting): decode once here
+            kwargs[name] = unquote(kwargs[name])
         request_id = gb_request.headers.get("x-request-id") or secrets.token_hex(8)
         if op.route.auth:
             token = auth.require_token(gb_credentials.credentials if gb_credentials else None)
@@ -222,6 +244,7 @@ def create_app(store_url: str, *, settings: Any = None, migrate: bool | None = N
         description="Guance Billing Center administration API (one endpoint per CLI operation).",
     )
     app.state.backend = backend
+    app.add_middleware(RawPathRouting)
     bearer = HTTPBearer(
         auto_error=False, description="A token from `server token create` or `auth login`."
     )
