@@ -144,6 +144,10 @@ class LocalVsRemote(RuleBasedStateMachine):
         self.steps.append(label)
         local = outcome(lambda: call(self.local, "local"))
         remote = outcome(lambda: call(self.remote, "remote"))
+        # Both sides ran at the same instant; the next step runs a second later, so
+        # objects made in different steps never tie on created_at (ties are broken by
+        # the random ids, which differ between the sides by design).
+        self.clock.advance(seconds=1)
         seen = {side: (kind, self.canon[side](data))
                 for side, (kind, data) in (("local", local), ("remote", remote))}  # fmt: skip
         if seen["local"] != seen["remote"]:

@@ -8,7 +8,6 @@ import hmac
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -317,7 +316,7 @@ def test_completed_request_cannot_be_cancelled(
 
 @pytest.mark.local_only
 def test_two_processes_resending_at_once_send_exactly_one_code(
-    cli: CliFn, acme: dict[str, Any], home: Path, clock: Clock
+    cli: CliFn, acme: dict[str, Any], home: Path, clock: Clock, race: Any
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -325,10 +324,11 @@ def test_two_processes_resending_at_once_send_exactly_one_code(
     # subprocesses is past the cooldown and within the code's ten minutes
     clock.now = datetime.now(UTC) - timedelta(minutes=2)
     rid = start(cli)["request_id"]
-    env = {**os.environ, "NO_COLOR": "1"}
+    racers = race(2)  # both wait at one barrier before their write
+    env = racers.env({**os.environ, "NO_COLOR": "1"})
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "guance_billing_cli", "email", "resend", rid, "--json"],
+            racers.command("email", "resend", rid, "--json"),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -337,6 +337,7 @@ def test_two_processes_resending_at_once_send_exactly_one_code(
         for _ in range(2)
     ]
     outcomes = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    racers.assert_raced()
     assert sorted(code for code, _, _ in outcomes) == [0, 8], outcomes
     assert len(mails(home, OLD)) == 2  # the first code plus exactly one resend
     limited = next(err for code, _, err in outcomes if code == 8)
