@@ -10,6 +10,7 @@ UV_VERSION := 0.13.8
 # Test backends for `make test` (see tests/conftest.py): quick = local,remote.
 # `make test-all` (and .ci/run) run all four; they need GUANCE_BILLING_TEST_PG_URL.
 BACKENDS ?= quick
+PYTEST_ARGS ?=
 
 .PHONY: demo demo-server test test-all lint bench lock clean
 
@@ -37,7 +38,7 @@ demo-server: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo-server.sh
 
 test: $(STAMP)
-	GUANCE_BILLING_TEST_BACKENDS=$(BACKENDS) $(PY) -m pytest -q
+	GUANCE_BILLING_TEST_BACKENDS=$(BACKENDS) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-all: $(STAMP)
 	GUANCE_BILLING_TEST_BACKENDS=all $(PY) -m pytest -q
