@@ -30,6 +30,7 @@ from guance_billing_cli.errors import (
     AuthenticationFailed,
     BillingError,
     InvalidInput,
+    NotFound,
     Unavailable,
     error_from_dict,
 )
@@ -106,6 +107,7 @@ DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
 READ_RETRIES = 2
 RETRY_DELAYS = (0.2, 0.5)
+MAX_REF = 1024  # characters in one reference sent in a URL (path or query)
 LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -445,6 +447,12 @@ class HttpClient:
         body: dict[str, Any] = {}
         for p in op.params:
             value = values.get(p.name, None if p.required else p.default)
+            if p.where in ("path", "query") and isinstance(value, str) and len(value) > MAX_REF:
+                # No id, username, email or phone is this long: nothing can match, as the
+                # local store would answer (and such a URL would not reach the server).
+                raise NotFound(
+                    f"nothing matches {value[:40]!r}...: longer than any {p.name}", field=p.name
+                )
             if p.where == "path":
                 path = path.replace("{" + p.name + "}", quote(str(value), safe=""))
             elif p.where == "query":

@@ -233,9 +233,31 @@ def _signature(op: Operation) -> inspect.Signature:
     return inspect.Signature(params)
 
 
+class RawPathRouting:
+    """Route on the path as sent, so an encoded ``/`` (``%2F``) inside a path parameter
+    stays inside it; the endpoint decodes each path parameter once (``_add_route``).
+    Without this, ``account show a/b`` reached no endpoint remotely (exit 1) where the
+    local store answers "not found" (exit 3)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = scope.get("raw_path") if scope.get("type") == "http" else None
+        if raw:
+            scope = {**scope, "path": raw.split(b"?", 1)[0].decode("latin-1")}
+        await self.app(scope, receive, send)
+
+
 def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer) -> None:
+    from urllib.parse import unquote
+
+    path_params = [p.name for p in op.params if p.where == "path"]
+
     def endpoint(gb_request: Request, **kwargs: Any) -> Any:
         # The gate (server/gate.py) has checked the token and the scope already.
+        for name in path_params:  # routed undecoded (RawPathRouting): decode once here
+            kwargs[name] = unquote(kwargs[name])
         state = gb_request.state
         caller = auth.client_address(
             gb_request.client.host if gb_request.client else None,
@@ -335,6 +357,7 @@ def create_app(
         'Every error is `{"error": {"code", "message", "exit_code", ...}}`.',
     )
     app.state.backend = backend
+    app.add_middleware(RawPathRouting)
     bearer = HTTPBearer(
         auto_error=False, description="A token from `server token create` or `auth login`."
     )
