@@ -35,10 +35,12 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.invoices import (
         InvoiceAddressCreate,
         InvoiceAddressPublic,
+        InvoiceAddressUpdate,
         InvoiceRequestCreate,
         InvoiceRequestPublic,
         InvoiceTitleCreate,
         InvoiceTitlePublic,
+        InvoiceTitleUpdate,
     )
     from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
     from guance_billing_cli.schemas.settlement import (
@@ -305,6 +307,55 @@ class LocalClient:
 
         with self.context(write=False) as ctx:
             yield from invoices.list_requests(ctx, ref=ref)
+
+    # -- invoice upkeep (issue 15) ----------------------------------------------------
+    def update_invoice_title(
+        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.update_title(ctx, title_id=title_id, data=data, account_ref=account)
+
+    def delete_invoice_title(
+        self, title_id: str, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.delete_title(ctx, title_id=title_id, account_ref=account)
+
+    def update_invoice_address(
+        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.update_address(
+                ctx, address_id=address_id, data=data, account_ref=account
+            )
+
+    def delete_invoice_address(
+        self, address_id: str, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.delete_address(ctx, address_id=address_id, account_ref=account)
+
+    def get_invoice(self, request_id: str, *, account: str | None = None) -> InvoiceRequestPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=False) as ctx:
+            return invoices.get_request(ctx, request_id=request_id, account_ref=account)
+
+    def cancel_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.cancel_request(ctx, request_id=request_id, account_ref=account)
 
     # -- email / phone change (issue 3) -------------------------------------------
     def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic:

@@ -88,6 +88,13 @@ ROUTES: dict[str, Route] = {
     "list_invoice_addresses": Route("GET", "/v1/accounts/{ref}/invoice-addresses"),
     "request_invoice": Route("POST", "/v1/accounts/{ref}/invoices"),
     "list_invoices": Route("GET", "/v1/accounts/{ref}/invoices"),
+    # invoice upkeep (issue 15)
+    "update_invoice_title": Route("PATCH", "/v1/invoice-titles/{title_id}"),
+    "delete_invoice_title": Route("POST", "/v1/invoice-titles/{title_id}/delete"),
+    "update_invoice_address": Route("PATCH", "/v1/invoice-addresses/{address_id}"),
+    "delete_invoice_address": Route("POST", "/v1/invoice-addresses/{address_id}/delete"),
+    "get_invoice": Route("GET", "/v1/invoices/{request_id}"),
+    "cancel_invoice": Route("POST", "/v1/invoices/{request_id}/cancel"),
     # cloud accounts, workspaces, settlement batches (issue 5)
     "add_cloud_account": Route("POST", "/v1/accounts/{ref}/cloud-accounts"),
     "list_cloud_accounts": Route("GET", "/v1/accounts/{ref}/cloud-accounts", scope=BINDINGS),

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.invoices import (
         InvoiceAddressCreate,
         InvoiceAddressPublic,
+        InvoiceAddressUpdate,
         InvoiceRequestCreate,
         InvoiceRequestPublic,
         InvoiceTitleCreate,
         InvoiceTitlePublic,
+        InvoiceTitleUpdate,
     )
     from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
     from guance_billing_cli.schemas.settlement import (
@@ -103,6 +105,26 @@ class BillingClient(Protocol):
     def list_invoice_addresses(self, ref: str) -> Iterator[InvoiceAddressPublic]: ...
     def request_invoice(self, ref: str, data: InvoiceRequestCreate) -> InvoiceRequestPublic: ...
     def list_invoices(self, ref: str) -> Iterator[InvoiceRequestPublic]: ...
+
+    # -- invoice upkeep (issue 15) ----------------------------------------------------
+    def update_invoice_title(
+        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
+    ) -> InvoiceTitlePublic: ...
+    def delete_invoice_title(
+        self, title_id: str, *, account: str | None = None
+    ) -> InvoiceTitlePublic: ...
+    def update_invoice_address(
+        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
+    ) -> InvoiceAddressPublic: ...
+    def delete_invoice_address(
+        self, address_id: str, *, account: str | None = None
+    ) -> InvoiceAddressPublic: ...
+    def get_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic: ...
+    def cancel_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic: ...
 
     # -- email / phone change (issue 3) -------------------------------------------
     def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic: ...

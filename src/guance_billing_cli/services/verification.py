@@ -35,7 +35,7 @@ from guance_billing_cli.errors import (
 )
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.masking import mask_email, mask_phone
-from guance_billing_cli.schemas.verification import OPEN_STATES, ChangeRequestPublic
+from guance_billing_cli.schemas.verification import ENDED, OPEN_STATES, ChangeRequestPublic
 from guance_billing_cli.services import accounts, audit, authz, validation
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, ChangeRequest, StoreSecret
@@ -276,12 +276,12 @@ def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> Non
             after={"state": "expired"},
         )
         raise VerificationFailed(
-            f"the code expired; {kind.name} change request {req.id} is expired: {restart}",
+            f"the code expired; {kind.name} change request {req.id} has expired: {restart}",
             state="expired",
             request_id=req.id,
         ).keep_changes()
     raise VerificationFailed(
-        f"{kind.name} change request {req.id} is {state}: {restart}",
+        f"{kind.name} change request {req.id} {ENDED.get(state, 'is ' + state)}: {restart}",
         state=state,
         request_id=req.id,
     )
