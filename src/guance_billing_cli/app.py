@@ -54,6 +54,7 @@ BoundaryGroup.lazy_commands = {
         ("audit", "audit"),
         ("server", "server"),
         ("config", "config_cmd"),
+        ("status", "status"),
         ("doctor", "doctor"),
         ("completion", "completion_cmd"),
     )

@@ -46,8 +46,11 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.settlement import (
         BatchItem,
         BatchResult,
+        CloudAccountAdded,
         CloudAccountCreate,
         CloudAccountPublic,
+        RemindRequest,
+        RemindResult,
         UnlockRequest,
         UnsubscribeResult,
         WorkspaceChange,
@@ -425,7 +428,7 @@ class LocalClient:
             return verification.latest_change(ctx, ref=ref, kind=kind)
 
     # -- cloud accounts, workspaces, settlement batches (issue 5) -----------------
-    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic:
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
         from guance_billing_cli.services import cloud
 
         with self.context(write=True) as ctx:
@@ -450,6 +453,14 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return cloud.unsubscribe(ctx, ref=cloud_id, account_ref=account)
+
+    def resubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult:
+        from guance_billing_cli.services import cloud
+
+        with self.context(write=True) as ctx:
+            return cloud.resubscribe(ctx, ref=cloud_id, account_ref=account)
 
     def bind_workspaces(
         self,
@@ -541,6 +552,12 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return workspace_lifecycle.dissolve_workspace(ctx, ref=ws_id, account_ref=account)
+
+    def remind_workspaces(self, data: RemindRequest) -> RemindResult:
+        from guance_billing_cli.services import reminders
+
+        with self.context(write=not data.dry_run) as ctx:
+            return reminders.remind(ctx, account_ref=data.account, dry_run=data.dry_run)
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:

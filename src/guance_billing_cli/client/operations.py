@@ -100,6 +100,7 @@ ROUTES: dict[str, Route] = {
     "list_cloud_accounts": Route("GET", "/v1/accounts/{ref}/cloud-accounts", scope=BINDINGS),
     "get_cloud_account": Route("GET", "/v1/cloud-accounts/{cloud_id}"),
     "unsubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/unsubscribe"),
+    "resubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/resubscribe"),
     "bind_workspaces": Route("POST", "/v1/cloud-accounts/{cloud_id}/bind", scope=BINDINGS),
     "unbind_workspaces": Route("POST", "/v1/workspaces/unbind", scope=BINDINGS),
     "add_workspace": Route("POST", "/v1/accounts/{ref}/workspaces"),
@@ -109,6 +110,7 @@ ROUTES: dict[str, Route] = {
     "move_workspace": Route("POST", "/v1/workspaces/{ws_id}/move"),
     "unlock_workspace": Route("POST", "/v1/workspaces/{ws_id}/unlock"),
     "dissolve_workspace": Route("POST", "/v1/workspaces/{ws_id}/dissolve"),
+    "remind_workspaces": Route("POST", "/v1/workspaces/remind"),
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
     "verify_audit": Route("GET", "/v1/audit/verify"),

@@ -40,8 +40,11 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.settlement import (
         BatchItem,
         BatchResult,
+        CloudAccountAdded,
         CloudAccountCreate,
         CloudAccountPublic,
+        RemindRequest,
+        RemindResult,
         UnlockRequest,
         UnsubscribeResult,
         WorkspaceChange,
@@ -147,12 +150,15 @@ class BillingClient(Protocol):
 
     # -- cloud accounts, workspaces, settlement batches (issue 5) -----------------
     # ``progress(done, total)`` is called while a batch runs (a terminal progress bar).
-    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic: ...
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded: ...
     def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]: ...
     def get_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> CloudAccountPublic: ...
     def unsubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult: ...
+    def resubscribe_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> UnsubscribeResult: ...
     def bind_workspaces(
@@ -190,6 +196,7 @@ class BillingClient(Protocol):
         self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
     ) -> WorkspaceChange: ...
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange: ...
+    def remind_workspaces(self, data: RemindRequest) -> RemindResult: ...
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
