@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from guance_billing_cli.client import suggest
 from guance_billing_cli.client.protocol import BillingClient
 
 
@@ -115,7 +116,7 @@ ROUTES: dict[str, Route] = {
     "list_audit_events": Route("GET", "/v1/audit/events"),
     "verify_audit": Route("GET", "/v1/audit/verify"),
     # completion values (issue 15): every token may ask; the service filters by role
-    "suggest": Route("GET", "/v1/suggest", scope=ANY),
+    "suggest": Route("GET", suggest.PATH, scope=ANY),
 }
 
 # Protocol members that are not operations.
