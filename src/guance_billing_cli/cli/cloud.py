@@ -93,19 +93,23 @@ def add(
         interactive=interactive,
         choices=PROVIDERS,
     )
-    account_id = prompts.require(
-        account_id, flag="--account-id", message="Provider account id:", interactive=interactive
-    )
     # Without a terminal the service says why the instance id is needed.
-    if interactive and instance_id is None and provider.strip().lower() in ("aliyun", "huawei"):
-        instance_id = prompts.require(
-            None,
-            flag="--instance-id",
-            message="Marketplace product instance id:",
-            interactive=interactive,
-        )
-    created = client(ctx).add_cloud_account(
-        ref, CloudAccountCreate(provider=provider, account_id=account_id, instance_id=instance_id)
+    needs_instance = interactive and provider.strip().lower() in ("aliyun", "huawei")
+    asks = [
+        prompts.Ask("provider", "--provider", "Cloud provider", provider, choices=PROVIDERS),
+        prompts.Ask("account_id", "--account-id", "Provider account id", account_id),
+        prompts.Ask(
+            "instance_id",
+            "--instance-id",
+            "Marketplace product instance id",
+            instance_id,
+            required=needs_instance,
+        ),
+    ]
+    created = prompts.form(
+        asks,
+        lambda values: client(ctx).add_cloud_account(ref, CloudAccountCreate(**values)),  # type: ignore[arg-type]
+        interactive=interactive,
     )
     render.emit(created, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
     if as_json:

@@ -95,7 +95,8 @@ def emit(
 FREE_TEXT = frozenset(
     {
         "name", "title", "reason", "description", "company_name", "address", "recipient",
-        "bank_name", "region", "contact_name", "message", "detail", "fix", "value", "target",
+        "bank_name", "region", "contact_name", "message", "detail", "fix", "value", "before",
+        "after",
     }
 )  # fmt: skip
 

@@ -56,10 +56,13 @@ def _remote(settings: Any, found: dict[str, Any], ca_bundle: str | None) -> None
     remote = HttpClient(url, settings=settings, token=token.token, ca_bundle=ca_bundle)
     try:
         me = remote.whoami()
+        found["role"], found["scopes"] = me.role, me.scopes or None
+        found["account"], found["username"] = me.account_id, me.username
+        if settings.account and me.role == "support":  # the account commands will act on
+            account = remote.get_account(settings.account)
+            found["account"], found["username"] = account.id, account.username
     finally:
         remote.close()
-    found["role"], found["scopes"] = me.role, me.scopes or None
-    found["account"], found["username"] = me.account_id, me.username
 
 
 @app.command("status")

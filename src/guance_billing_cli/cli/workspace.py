@@ -92,21 +92,20 @@ def add(
         return
     from guance_billing_cli.schemas.settlement import WorkspaceCreate
 
-    interactive = get_state(ctx).interactive
-    data = WorkspaceCreate(
-        id=prompts.require(ws_id, flag="--id", message="Workspace id:", interactive=interactive),
-        name=prompts.require(
-            name, flag="--name", message="Workspace name:", interactive=interactive
-        ),
-        site=prompts.require(
-            site, flag="--site", message="Site:", interactive=interactive, choices=SITES
-        ),
+    asks = [
+        prompts.Ask("id", "--id", "Workspace id", ws_id),
+        prompts.Ask("name", "--name", "Workspace name", name),
+        prompts.Ask("site", "--site", "Site", site, choices=SITES),
+    ]
+    change = prompts.form(
+        asks,
+        lambda values: client(ctx).add_workspace(ref, WorkspaceCreate(**values)),  # type: ignore[arg-type]
+        interactive=get_state(ctx).interactive,
     )
-    change = client(ctx).add_workspace(ref, data)
     _show_change(
         change,
         as_json=as_json,
-        done=f"Added workspace {data.id}.",
+        done=f"Added workspace {change.workspace.id}.",
         same=f"Workspace {change.workspace.id} already exists; unchanged.",
     )
 
