@@ -132,6 +132,7 @@ def test_commands_and_options_come_from_the_parser() -> None:
     assert described["bind"].startswith("Make workspaces settle")
 
 
+@pytest.mark.sqlite_only  # the read-only SQLite path; the server path is tested with `where`
 def test_lookups_never_write_or_create(home: Path, data: dict[str, str]) -> None:
     absent = home / "absent.db"
     assert completion.candidates(["--store", str(absent), "cloud", "bind"], "cld") == []
@@ -194,6 +195,7 @@ def test_install_completion_is_idempotent(tmp_path: Path) -> None:
     assert "completion bash|zsh|fish" in unknown.stderr
 
 
+@pytest.mark.sqlite_only
 def test_hidden_entry_point_formats_per_shell(data: dict[str, str]) -> None:
     def run(*args: str) -> list[str]:
         out: list[str] = []

@@ -106,8 +106,8 @@ def test_declining_a_confirmation_says_nothing_changed(where: Target, tmp_path: 
         term.run("guance-billing workspace dissolve w1 --account acme")
         term.wait_for("Dissolve workspace w1?")
         term.type("n")
-        screen = term.wait_for("Declined; nothing changed.")
-        assert term.exit_code() == 1
+        screen = term.wait_for("not confirmed; nothing was changed")
+        assert term.exit_code() == 11
         assert "interrupted" not in screen
     shown = json.loads(where.ok("workspace", "show", "w1", "--json"))
     assert shown["state"] == "active"

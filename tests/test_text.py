@@ -31,6 +31,7 @@ def _all_commands() -> list[list[str]]:
     return found
 
 
+@pytest.mark.sqlite_only  # help text does not depend on the backend
 def test_help_shows_metavars_as_words(cli: Any) -> None:
     commands = _all_commands()
     assert len(commands) > 50

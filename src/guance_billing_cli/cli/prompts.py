@@ -16,12 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from guance_billing_cli.errors import BillingError, ExitCode, InputRequired, InvalidInput
+from guance_billing_cli.errors import (
+    BillingError,
+    Declined,
+    ExitCode,
+    InputRequired,
+    InvalidInput,
+)
 
 T = TypeVar("T")
-
-#: Exit code of a declined confirmation (docs/exit-codes.md): nothing changed.
-DECLINED_EXIT = int(ExitCode.INTERNAL)
 
 
 def text(
@@ -105,15 +108,7 @@ def confirm_or_require_yes(message: str, *, yes: bool, interactive: bool) -> Non
     if not interactive:
         raise InputRequired(f"{message} Pass --yes to confirm (no terminal to ask)", field="yes")
     if not confirm(message, default=False):
-        declined()
-
-
-def declined() -> None:
-    """The user said no: nothing was changed (exit ``DECLINED_EXIT``)."""
-    import typer
-
-    sys.stderr.write("Declined; nothing changed.\n")
-    raise typer.Exit(DECLINED_EXIT)
+        raise Declined("not confirmed; nothing was changed")
 
 
 # -- forms: guided commands that re-ask only the bad field --------------------------
