@@ -34,6 +34,7 @@ def test_status_says_where_commands_go(cli: Any, make_account: Any, transport: s
     assert table.exit_code == 0 and "username" in table.stdout and "acme" in table.stdout
 
 
+@pytest.mark.sqlite_only  # the in-process server transport would answer any URL
 def test_status_reports_problems_without_failing(cli: Any, home: Path) -> None:
     result = cli("--server", "http://127.0.0.1:9", "status", "--json")
     assert result.exit_code == 0

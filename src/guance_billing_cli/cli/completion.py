@@ -47,8 +47,19 @@ from typing import Any, NamedTuple
 
 SHELLS = ("bash", "zsh", "fish")
 PROG = "guance-billing"
-#: Seconds a live lookup may take before completion goes on without it.
+#: Seconds a live lookup may take before completion goes on without it
+#: (env GUANCE_BILLING_COMPLETION_BUDGET: more for a server over a slow link).
 LIVE_BUDGET = 0.2
+BUDGET_ENV = "GUANCE_BILLING_COMPLETION_BUDGET"
+
+
+def budget() -> float:
+    try:
+        return max(0.05, float(os.environ.get(BUDGET_ENV, "") or LIVE_BUDGET))
+    except ValueError:
+        return LIVE_BUDGET
+
+
 LIVE_LIMIT = 50
 
 
@@ -96,7 +107,7 @@ def _lookup(kind: str, prefix: str, where: Where) -> list[str]:
         prefix=prefix,
         account=None if kind == "accounts" else account,
         limit=LIVE_LIMIT,
-        timeout=LIVE_BUDGET,
+        timeout=budget(),
         ca_bundle=where.ca_bundle or settings.get("ca_bundle"),
     )
 
@@ -117,7 +128,7 @@ def live(kind: str, prefix: str = "", *, where: Where | None = None) -> list[str
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    worker.join(LIVE_BUDGET + 0.05)
+    worker.join(budget() + 0.05)
     return list(result) if not worker.is_alive() else []
 
 
