@@ -5,7 +5,7 @@ shell starts on TAB — on a local SQLite store with data (1,000 workspaces, a f
 cloud accounts), and against a real server under uvicorn on 127.0.0.1, for:
 
 - `cloud bind <TAB>`  (a live value: cloud account ids)
-- `cloud bind CLD ws-1<TAB>`  (live workspace ids by prefix)
+- `cloud bind CLD ws-01<TAB>`  (live workspace ids by prefix)
 - `workspace <TAB>`  (commands only, no live value)
 
 Each is reported as a median of N runs (after one warm-up) with the baseline
@@ -75,7 +75,7 @@ def measure(label: str, env: dict[str, str], cloud: str, runs: int) -> bool:
     ok_all = True
     for name, line, expect in (
         ("cloud bind <TAB>", "guance-billing cloud bind ", cloud),
-        ("cloud bind CLD ws-1<TAB>", f"guance-billing cloud bind {cloud} ws-1", "ws-1000"[:6]),
+        ("cloud bind CLD ws-01<TAB>", f"guance-billing cloud bind {cloud} ws-01", "ws-0100"),
         ("workspace <TAB>", "guance-billing workspace ", "unlock"),
     ):
         cmd = cli("__complete", "--shell", "bash", "--line", line)
