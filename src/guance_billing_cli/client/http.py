@@ -66,15 +66,20 @@ if TYPE_CHECKING:
         InvoiceAddressPublic,
         InvoiceRequestCreate,
         InvoiceRequestPublic,
+        InvoiceAddressUpdate,
         InvoiceTitleCreate,
         InvoiceTitlePublic,
+        InvoiceTitleUpdate,
     )
     from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
     from guance_billing_cli.schemas.settlement import (
         BatchItem,
         BatchResult,
+        CloudAccountAdded,
         CloudAccountCreate,
         CloudAccountPublic,
+        RemindRequest,
+        RemindResult,
         UnlockRequest,
         UnsubscribeResult,
         WorkspaceChange,
@@ -82,6 +87,7 @@ if TYPE_CHECKING:
         WorkspaceFilter,
         WorkspacePublic,
     )
+    from guance_billing_cli.schemas.suggest import SuggestQuery, Suggestions
     from guance_billing_cli.schemas.tokens import (
         ForgottenPasswordReset,
         LoginCodeRequest,
@@ -349,7 +355,7 @@ class HttpClient:
     def latest_change(self, ref: str, *, kind: str) -> ChangeRequestPublic:
         return self._call("latest_change", ref=ref, kind=kind)
 
-    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic:
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
         return self._call("add_cloud_account", ref=ref, data=data)
 
     def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]:
@@ -424,6 +430,47 @@ class HttpClient:
 
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
         return self._call("dissolve_workspace", ws_id=ws_id, account=account)
+
+    def update_invoice_title(
+        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        return self._call("update_invoice_title", title_id=title_id, data=data, account=account)
+
+    def delete_invoice_title(
+        self, title_id: str, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        return self._call("delete_invoice_title", title_id=title_id, account=account)
+
+    def update_invoice_address(
+        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        return self._call(
+            "update_invoice_address", address_id=address_id, data=data, account=account
+        )
+
+    def delete_invoice_address(
+        self, address_id: str, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        return self._call("delete_invoice_address", address_id=address_id, account=account)
+
+    def get_invoice(self, request_id: str, *, account: str | None = None) -> InvoiceRequestPublic:
+        return self._call("get_invoice", request_id=request_id, account=account)
+
+    def cancel_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic:
+        return self._call("cancel_invoice", request_id=request_id, account=account)
+
+    def resubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult:
+        return self._call("resubscribe_cloud_account", cloud_id=cloud_id, account=account)
+
+    def remind_workspaces(self, data: RemindRequest) -> RemindResult:
+        return self._call("remind_workspaces", data=data)
+
+    def suggest(self, query: SuggestQuery) -> Suggestions:
+        return self._call("suggest", query=query)
 
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
         return self._stream_call("list_audit_events", query=query)

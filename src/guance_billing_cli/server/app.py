@@ -72,6 +72,8 @@ PATH_PATTERNS: dict[str, str] = {
     "cloud_id": r"^cld_[0-9a-f]{12}$",
     "ws_id": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
     "token_id": r"^[^/]{1,254}$",
+    "title_id": r"^[^/]{1,254}$",
+    "address_id": r"^[^/]{1,254}$",
 }
 
 
