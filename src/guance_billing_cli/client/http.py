@@ -64,9 +64,9 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.invoices import (
         InvoiceAddressCreate,
         InvoiceAddressPublic,
+        InvoiceAddressUpdate,
         InvoiceRequestCreate,
         InvoiceRequestPublic,
-        InvoiceAddressUpdate,
         InvoiceTitleCreate,
         InvoiceTitlePublic,
         InvoiceTitleUpdate,
@@ -87,7 +87,7 @@ if TYPE_CHECKING:
         WorkspaceFilter,
         WorkspacePublic,
     )
-    from guance_billing_cli.schemas.suggest import SuggestQuery, Suggestions
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.schemas.tokens import (
         ForgottenPasswordReset,
         LoginCodeRequest,
