@@ -54,6 +54,7 @@ BoundaryGroup.lazy_commands = {
         ("server", "server"),
         ("config", "config_cmd"),
         ("doctor", "doctor"),
+        ("shell", "shell"),
     )
 }
 
