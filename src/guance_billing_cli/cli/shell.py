@@ -8,7 +8,10 @@ connection open between commands.
 
 from __future__ import annotations
 
+import io
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -102,7 +105,12 @@ def _script_source(file: Path | None) -> Any:
 
 
 class _Borrowed:
-    """stdin as a script source: used in a `with` block, but never closed."""
+    """stdin as a script source: used in a `with` block, but never closed.
+
+    While the script comes from stdin, a command finds stdin empty: its lines are the
+    script's, not data (`--code-stdin`, `--from-file -` then fail at once instead of
+    eating the next commands). With --file, stdin is the commands' to read.
+    """
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
@@ -115,6 +123,15 @@ class _Borrowed:
 
     def readline(self) -> str:
         return str(self.stream.readline())
+
+    @contextmanager
+    def command_stdin(self) -> Iterator[None]:
+        saved = sys.stdin
+        sys.stdin = io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8")
+        try:
+            yield
+        finally:
+            sys.stdin = saved
 
 
 def run_script(session: Any, source: Any, *, keep_going: bool, echo: bool) -> int:
@@ -129,7 +146,8 @@ def run_script(session: Any, source: Any, *, keep_going: bool, echo: bool) -> in
         if echo:
             sys.stderr.write(f"+ {masked_line(line.strip())}\n")
             sys.stderr.flush()
-        outcome = session.run_line(line)
+        with getattr(source, "command_stdin", nullcontext)():
+            outcome = session.run_line(line)
         if outcome.leave:
             return outcome.exit_code
         if outcome.exit_code == 0:

@@ -107,6 +107,7 @@ class Session:
     pool: ClientPool = field(default_factory=ClientPool)
     _root: Any = None
     _saved_account: str | None = None
+    _names: dict[str, str] = field(default_factory=dict)  # account ref -> username
 
     # -- lifetime --------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -250,7 +251,19 @@ class Session:
         name = "billing" if settings.profile == "default" else f"billing[{settings.profile}]"
         account = os.environ.get(ACCOUNT_ENV) or settings.account
         where = target_label(settings)
-        return f"{name} {account}@{where}> " if account else f"{name} {where}> "
+        if not account:
+            return f"{name} {where}> "
+        return f"{name} {self._username(account, settings)}@{where}> "
+
+    def _username(self, ref: str, settings: Settings) -> str:
+        """The username of an account reference (an id or email reads badly in a prompt)."""
+        if ref not in self._names:
+            self._names[ref] = ref
+            # the prompt shows the reference as given if the lookup fails for any reason
+            with contextlib.suppress(Exception):
+                client = self.pool(settings, self.state.extras.get("ca_bundle"))
+                self._names[ref] = client.get_account(ref).username
+        return self._names[ref]
 
 
 def target_label(settings: Settings) -> str:

@@ -1,7 +1,6 @@
 """The shell at a terminal: a prompt_toolkit prompt with completion and history.
 
-Completion is a thin adapter: the words before the cursor are resolved against the
-CLI's own command tree, whose parameters carry the completion source that
+Completion is a thin adapter over ``cli/completion.py``, the source that
 ``guance-billing completion`` uses too, so the shell and the login shell offer the
 same commands, options and live values. History lives in a 0600 file in the state
 directory; a line that carries a secret is kept for this session only, never written.
@@ -15,7 +14,7 @@ import shlex
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
@@ -68,37 +67,20 @@ class ShellCompleter(Completer):
             yield Completion(shown, start_position=-len(incomplete), display_meta=meta or None)
 
     def candidates(self, args: list[str], incomplete: str) -> list[tuple[str, str]]:
-        if args and args[0] == "use":
-            # `use X` completes like `--account X` of any command
-            args = ["profile", "show", "--account"] if len(args) == 1 else ["--"]
+        from guance_billing_cli.cli import completion
+
+        if args[:1] == ["use"]:
+            # `use X` takes what the global `--account X` takes
+            args = ["--account"] if len(args) == 1 else ["--"]
         found: list[tuple[str, str]] = []
         if not args:
             found += [(w, h) for w, h in SHELL_WORDS if w.startswith(incomplete)]
+        # the session's global options select the store or server of live values
+        words = [*self.session.global_args(), *args]
         # any failure (a store or server that is down) must not break typing
         with contextlib.suppress(Exception):
-            found += tree_candidates(self.session, args, incomplete)
+            found += [(c.value, c.help) for c in completion.complete(words, incomplete)]
         return found
-
-
-def tree_candidates(session: Session, args: list[str], incomplete: str) -> list[tuple[str, str]]:
-    """What the CLI's completion offers after ``guance-billing ARGS INCOMPLETE``."""
-    from typer._click.shell_completion import ShellComplete
-
-    class _Probe(ShellComplete):
-        name = "shell"
-        source_template = ""
-
-        def source_vars(self) -> dict[str, Any]:
-            return {}
-
-        def get_completion_args(self) -> tuple[list[str], str]:
-            return args, incomplete
-
-        def format_completion(self, item: Any) -> str:
-            return str(item.value)
-
-    probe = _Probe(session.root, {"obj": session.fresh_state()}, "guance-billing", "")
-    return [(str(i.value), str(i.help or "")) for i in probe.get_completions(args, incomplete)]
 
 
 def run_terminal(session: Session) -> int:
