@@ -179,7 +179,8 @@ def test_stdin_is_the_commands_only_with_file(
     assert store_dump(home) == before
     script = tmp_path / "steps.txt"
     script.write_text("workspace add --account acme --from-file - --json\n")
-    fed = cli("shell", "--file", str(script), input="id,name,site\nws_one,One,cn1\nws_two,Two,cn1\n")
+    rows = "id,name,site\nws_one,One,cn1\nws_two,Two,cn1\n"
+    fed = cli("shell", "--file", str(script), input=rows)
     assert fed.exit_code == 0, fed.stderr
     listed = cli("workspace", "list", "--account", "acme", "--json").json
     assert sorted(w["id"] for w in listed) == ["ws_one", "ws_two"]
@@ -199,7 +200,9 @@ def test_a_failed_command_rolls_back_and_the_next_one_runs(
             "BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
         )
     before = store_dump(home)
-    steps = "profile update --account acme --region Mars --json\nprofile show --account acme --json\n"
+    steps = (
+        "profile update --account acme --region Mars --json\nprofile show --account acme --json\n"
+    )
     result = cli("shell", "--keep-going", input=steps)
     assert result.exit_code == 9
     assert json.loads(result.stderr.splitlines()[0])["error"]["exit_code"] in (1, 6)
