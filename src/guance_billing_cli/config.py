@@ -123,7 +123,11 @@ def selected_profile(flag: str | None, data: dict[str, Any]) -> str:
 
 
 def resolve_settings(
-    *, profile: str | None = None, store: str | None = None, server: str | None = None
+    *,
+    profile: str | None = None,
+    store: str | None = None,
+    server: str | None = None,
+    account: str | None = None,
 ) -> Settings:
     data = load_config()
     name = selected_profile(profile, data)
@@ -153,7 +157,7 @@ def resolve_settings(
         profile=name,
         store_url=store_url,
         server_url=pick("server", server),
-        account=pick("account", None),
+        account=pick("account", account),
         values=values,
         sources=sources,
     )

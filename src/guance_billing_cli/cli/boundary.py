@@ -138,6 +138,10 @@ class BoundaryGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        from guance_billing_cli.cli import anywhere  # issue 15: global options anywhere
+
+        if anywhere.needs_hoisting(argv):
+            argv = anywhere.hoist(argv, self)
         try:
             rv = super().main(
                 args=argv,

@@ -24,6 +24,7 @@ class AppState:
     store: str | None = None
     server: str | None = None
     profile: str | None = None
+    account: str | None = None  # the global --account (a command's own --account wins)
     json_errors: bool = False
     _settings: Settings | None = None
     _client: Any = None
@@ -41,7 +42,7 @@ class AppState:
             from guance_billing_cli.config import resolve_settings
 
             self._settings = resolve_settings(
-                profile=self.profile, store=self.store, server=self.server
+                profile=self.profile, store=self.store, server=self.server, account=self.account
             )
         return self._settings
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         WorkspaceFilter,
         WorkspacePublic,
     )
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.schemas.tokens import (
         LoginCodeRequest,
         LoginCodeSent,
@@ -502,3 +503,18 @@ class LocalClient:
 
         with self.context(write=False) as ctx:
             return audit.verify_chain(ctx)
+
+    # -- completion values (issue 15) ---------------------------------------------
+    def suggest(self, query: SuggestQuery) -> Suggestions:
+        from guance_billing_cli.schemas.suggest import Suggestions
+        from guance_billing_cli.services import suggestions
+
+        with self.context(write=False) as ctx:
+            values = suggestions.suggest(
+                ctx,
+                kind=query.kind,
+                prefix=query.prefix,
+                account=query.account,
+                limit=query.limit,
+            )
+        return Suggestions(kind=query.kind, values=values)

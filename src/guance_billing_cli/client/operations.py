@@ -105,6 +105,8 @@ ROUTES: dict[str, Route] = {
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
     "verify_audit": Route("GET", "/v1/audit/verify"),
+    # completion values (issue 15): every token may ask; the service filters by role
+    "suggest": Route("GET", "/v1/suggest", scope=ANY),
 }
 
 # Protocol members that are not operations.

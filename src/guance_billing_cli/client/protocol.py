@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         WorkspaceFilter,
         WorkspacePublic,
     )
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.schemas.tokens import (
         LoginCodeRequest,
         LoginCodeSent,
@@ -171,6 +172,9 @@ class BillingClient(Protocol):
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
     def verify_audit(self) -> AuditVerification: ...
+
+    # -- completion values (issue 15) ---------------------------------------------
+    def suggest(self, query: SuggestQuery) -> Suggestions: ...
 
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None: ...
