@@ -75,6 +75,7 @@ def shell(
     from guance_billing_cli.cli.shell_session import Session
 
     state = get_state(ctx)
+    account = account or state.account  # `shell --account A` or the global `--account A shell`
     script = _script_source(file)
     with Session(state, account=account) as session:
         if account and script is None:
