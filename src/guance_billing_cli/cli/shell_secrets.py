@@ -63,8 +63,9 @@ def masked_words(words: list[str]) -> list[str]:
 
 
 def carries_secret(line: str) -> bool:
+    """Whether the raw line (its comment included) holds a secret anywhere."""
     try:
-        words = shlex.split(line, comments=True)
+        words = shlex.split(line, comments=False)
     except ValueError:
         return bool(_RAW_MARKERS.search(line))
     return masked_words(words) != words or any(_is_secret_option(w) for w in words)
