@@ -54,4 +54,4 @@ def test_an_unreadable_line_with_a_secret_is_hidden_whole() -> None:
 def test_token_prefix_matches_the_token_service() -> None:
     from guance_billing_cli.services.tokens import TOKEN_PREFIX as issued
 
-    assert TOKEN_PREFIX == issued
+    assert issued == TOKEN_PREFIX
