@@ -256,7 +256,9 @@ class Session:
         return f"{name} {self._username(account, settings)}@{where}> "
 
     def _username(self, ref: str, settings: Settings) -> str:
-        """The username of an account reference (an id or email reads badly in a prompt)."""
+        """The username of an account id, email or phone (they read badly in a prompt)."""
+        if not ref.startswith(("acc_", "+")) and "@" not in ref:
+            return ref  # already a username: no lookup
         if ref not in self._names:
             self._names[ref] = ref
             # the prompt shows the reference as given if the lookup fails for any reason
