@@ -31,6 +31,7 @@ def shell(
         typer.Option(
             "--account",
             help="Billing account to act on in this session (id, username, email or phone).",
+            metavar="ACCOUNT",
         ),
     ] = None,
     file: Annotated[
