@@ -22,20 +22,13 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import like_an_install
+from common import BENCH_ACCOUNT, cli_cmd, like_an_install
 
-PY = sys.executable
-BIN = Path(PY).parent / "guance-billing"
 LINE = "profile show --json\n"
-
-
-def cli_cmd(*args: str) -> list[str]:
-    return [str(BIN), *args] if BIN.exists() else [PY, "-m", "guance_billing_cli", *args]
 
 
 def timed(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, str]:
@@ -50,21 +43,7 @@ def timed(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> tupl
 
 
 def prepare(env: dict[str, str]) -> None:
-    for args in (
-        (
-            "account",
-            "create",
-            "--username",
-            "bench",
-            "--company-name",
-            "Bench Ltd",
-            "--email",
-            "bench@example.com",
-            "--phone",
-            "+8613800138000",
-        ),
-        ("account", "use", "bench"),
-    ):
+    for args in (BENCH_ACCOUNT, ("account", "use", "bench")):
         timed(cli_cmd(*args), env)
 
 
