@@ -338,3 +338,11 @@ def test_script_against_a_real_server(tmp_path: Path) -> None:
         assert shell("--file", str(steps)).returncode == 0
     finally:
         stop(server_proc)
+
+
+def test_help_lists_shell_words_and_commands(cli: CliFn) -> None:
+    result = cli("shell", input="help\nhelp profile show\n")
+    assert result.exit_code == 0, result.stderr
+    assert "use ACCOUNT" in result.stdout
+    assert "workspace" in result.stdout
+    assert "Usage: guance-billing profile show [OPTIONS]" in result.stdout

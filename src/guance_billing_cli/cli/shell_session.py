@@ -33,7 +33,7 @@ ACCOUNT_ENV = "GUANCE_BILLING_ACCOUNT"
 SUSPECT_EXITS = (int(ExitCode.INTERNAL), int(ExitCode.UNAVAILABLE), int(ExitCode.INTERRUPTED))
 BUILTINS_HELP = """Shell commands:
   use ACCOUNT   act on ACCOUNT for the rest of this session (`use` alone shows it)
-  help          this text and the command list (`COMMAND --help` for one command)
+  help          this text and the command list (`help COMMAND` for one command)
   exit, quit    leave the shell (also Ctrl-D)
 Every other line is a guance-billing command without the program name."""
 
@@ -180,9 +180,10 @@ class Session:
         name, rest = words[0], words[1:]
         if name in ("exit", "quit"):
             return self._exit(rest)
-        if name == "help" and not rest:
-            sys.stdout.write(BUILTINS_HELP + "\n\n")
-            return Outcome(self.run_args(["--help"]))
+        if name == "help":  # `help` lists everything, `help cloud bind` = `cloud bind --help`
+            if not rest:
+                sys.stdout.write(BUILTINS_HELP + "\n\n")
+            return Outcome(self.run_args([*rest, "--help"]))
         if name == "use":
             return Outcome(self.use(rest))
         if name == "shell":
