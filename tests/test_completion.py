@@ -7,17 +7,19 @@ bash inside tmux and presses Tab.
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from guance_billing_cli.cli import completion
+from terminal_helpers import Target, needs_tmux, target, terminal
 
 BIN = Path(sys.executable).parent / "guance-billing"
 
@@ -30,6 +32,7 @@ def budget(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def data(cli: Any, make_account: Any) -> dict[str, str]:
+    """A store with two accounts, a cloud account, two workspaces, an open request."""
     make_account("acme")
     make_account("beta")
     assert cli("account", "use", "acme").exit_code == 0
@@ -43,23 +46,76 @@ def data(cli: Any, make_account: Any) -> dict[str, str]:
     return {"cloud": cloud.json["id"], "request": change.json["request_id"]}
 
 
-@pytest.mark.both_transports
-def test_live_values_from_the_store_or_server(data: dict[str, str], budget: None, cli: Any) -> None:
-    assert completion.candidates(["cloud", "bind"], "") == [data["cloud"]]
-    assert completion.candidates(["cloud", "bind", data["cloud"]], "ws-a") == ["ws-alpha"]
+@pytest.fixture(params=["local", "server"])
+def where(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Target]:
+    """The local store, or a real server under uvicorn; this process's env points at it."""
+    with target(request.param, tmp_path) as t:
+        t.ok(
+            "account", "create", "--username", "acme", "--company-name", "Acme Ltd",
+            "--email", "ops@acme.com", "--phone", "+8613800138000",
+        )  # fmt: skip
+        t.ok(
+            "account", "create", "--username", "beta", "--company-name", "Beta Ltd",
+            "--email", "ops@beta.com", "--phone", "+8613800138001",
+        )  # fmt: skip
+        t.ok("account", "use", "acme")
+        monkeypatch.setenv("GUANCE_BILLING_HOME", str(t.home))
+        for name, value in t.env.items():
+            monkeypatch.setenv(name, value)
+        yield t
+
+
+def test_live_values_from_the_store_or_server(where: Target, budget: None) -> None:
+    cloud = json.loads(
+        where.ok("cloud", "add", "--provider", "aws", "--account-id", "123456789012", "--json")
+    )["id"]
+    for ws in ("ws-alpha", "ws-beta"):
+        where.ok("workspace", "add", "--id", ws, "--name", ws, "--site", "us1")
+    request = json.loads(where.ok("email", "change", "--new-email", "new@acme.com", "--json"))
+    assert completion.candidates(["cloud", "bind"], "") == [cloud]
+    assert completion.candidates(["cloud", "bind", cloud], "ws-a") == ["ws-alpha"]
     assert completion.candidates(["workspace", "show"], "") == ["ws-alpha", "ws-beta"]
     assert completion.candidates(["workspace", "list", "--account"], "") == ["acme", "beta"]
     assert completion.candidates(["profile", "show", "--account="], "--account=b") == [
         "--account=beta"
     ]
-    assert completion.candidates(["email", "verify"], "") == [data["request"]]
+    assert completion.candidates(["email", "verify"], "") == [request["request_id"]]
     # another account's objects are not offered for it
     assert completion.candidates(["--account", "beta", "workspace", "show"], "ws") == []
     assert completion.candidates(["workspace", "show", "--account", "beta"], "ws") == []
     # an unsubscribed cloud account is offered to resubscribe, not to bind
-    assert cli("cloud", "unsubscribe", data["cloud"], "--yes").exit_code == 0
+    where.ok("cloud", "unsubscribe", cloud, "--yes")
     assert completion.candidates(["cloud", "bind"], "cld_") == []
-    assert completion.candidates(["cloud", "show"], "") == [data["cloud"]]
+    assert completion.candidates(["cloud", "resubscribe"], "") == [cloud]
+
+
+def test_an_owner_token_sees_only_its_own_account(tmp_path: Path, budget: None) -> None:
+    with target("server", tmp_path) as t:
+        for name in ("acme", "beta"):
+            t.ok(
+                "account", "create", "--username", name, "--company-name", name,
+                "--email", f"ops@{name}.com", "--phone",
+                "+8613800138000" if name == "acme" else "+8613800138001",
+            )  # fmt: skip
+        t.ok(
+            "workspace", "add", "--account", "beta", "--id", "ws-b", "--name", "B", "--site", "us1"
+        )
+        owner = json.loads(
+            t.ok("server", "token", "create", "--name", "o", "--role", "owner",
+                 "--account", "acme", "--json")
+        )["token"]  # fmt: skip
+        from guance_billing_cli.client.suggest import from_server
+
+        url = t.env["GUANCE_BILLING_SERVER"]
+        os.environ["GUANCE_BILLING_TOKEN"] = owner
+        try:
+            args = {"prefix": "", "limit": 50, "timeout": 5.0, "ca_bundle": None}
+            assert from_server(url, "accounts", account=None, **args) == ["acme"]
+            assert from_server(url, "workspaces", account="beta", **args) == []
+        finally:
+            del os.environ["GUANCE_BILLING_TOKEN"]
 
 
 def test_commands_and_options_come_from_the_parser() -> None:
@@ -76,6 +132,7 @@ def test_commands_and_options_come_from_the_parser() -> None:
     assert described["bind"].startswith("Make workspaces settle")
 
 
+@pytest.mark.sqlite_only  # the read-only SQLite path; the server path is tested with `where`
 def test_lookups_never_write_or_create(home: Path, data: dict[str, str]) -> None:
     absent = home / "absent.db"
     assert completion.candidates(["--store", str(absent), "cloud", "bind"], "cld") == []
@@ -138,6 +195,7 @@ def test_install_completion_is_idempotent(tmp_path: Path) -> None:
     assert "completion bash|zsh|fish" in unknown.stderr
 
 
+@pytest.mark.sqlite_only
 def test_hidden_entry_point_formats_per_shell(data: dict[str, str]) -> None:
     def run(*args: str) -> list[str]:
         out: list[str] = []
@@ -151,64 +209,27 @@ def test_hidden_entry_point_formats_per_shell(data: dict[str, str]) -> None:
     assert run("--shell", "fish", "--", "cloud", "bi")[0].startswith("bind\t")
 
 
-def _pane(session: str) -> str:
-    return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
-    ).stdout
-
-
-def _wait_for(session: str, text: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pane = _pane(session)
-        if text in pane:
-            return pane
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} not on screen:\n{_pane(session)}")
-
-
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-def test_bash_completes_cloud_bind_in_a_real_terminal(
-    data: dict[str, str], home: Path, tmp_path: Path
-) -> None:
-    session = f"gb-compl-{os.getpid()}"
-    env = {
-        "PATH": f"{BIN.parent}:/usr/bin:/bin",
-        "GUANCE_BILLING_HOME": str(home),
-        "HOME": str(tmp_path),
-        "TERM": "xterm",
-        "PS1": "$ ",
-        "NO_COLOR": "1",
-    }
-    exports = " ".join(f"{k}={v!r}" for k, v in env.items())
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "160",
-            "-y",
-            "40",
-            f"env -i {exports} bash --norc --noprofile",
-        ],
-        check=True,
-    )
-    try:
-        keys = ["tmux", "send-keys", "-t", session]
-        _wait_for(session, "$")
-        subprocess.run([*keys, 'eval "$(guance-billing completion bash)"', "Enter"], check=True)
-        subprocess.run([*keys, "guance-billing cloud bind ", "Tab"], check=True)
-        _wait_for(session, f"guance-billing cloud bind {data['cloud']}")
-        subprocess.run([*keys, "ws-a", "Tab"], check=True)
-        pane = _wait_for(session, f"cloud bind {data['cloud']} ws-alpha")
-        # two candidates: the second Tab lists both
-        subprocess.run([*keys, " ws-", "Tab", "Tab"], check=True)
-        pane = _wait_for(session, "ws-beta")
-        assert "ws-alpha" in pane.split(f"{data['cloud']} ws-alpha ws-")[-1] or "ws-alpha" in pane
-        # nothing ran: the line is still being edited, the store is unchanged
-        subprocess.run([*keys, "C-c"], check=True)
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+@needs_tmux
+def test_bash_completes_cloud_bind_in_a_real_terminal(where: Target, tmp_path: Path) -> None:
+    cloud = json.loads(
+        where.ok("cloud", "add", "--provider", "aws", "--account-id", "123456789012", "--json")
+    )["id"]
+    for ws in ("ws-alpha", "ws-beta"):
+        where.ok("workspace", "add", "--id", ws, "--name", ws, "--site", "us1")
+    before = where.ok("workspace", "list", "--json")
+    with terminal(where.home, tmp_path, env=where.env) as term:
+        term.type('eval "$(guance-billing completion bash)"')
+        term.send("Enter")
+        term.type("guance-billing cloud bind ")
+        term.send("Tab")
+        term.wait_for(f"guance-billing cloud bind {cloud} ")
+        term.type("ws-a")
+        term.send("Tab")
+        term.wait_for(f"cloud bind {cloud} ws-alpha ")
+        term.type("ws-")
+        term.send("Tab", "Tab")  # two candidates: the second Tab lists them
+        screen = term.wait_for("ws-beta")
+        assert "ws-alpha" in screen.split("ws-beta")[0]
+        term.send("C-c")
+    # completing ran nothing and wrote nothing
+    assert where.ok("workspace", "list", "--json") == before

@@ -20,7 +20,8 @@ EXIT_CODES_HELP = """
 Exit codes: 0 success (including "unchanged"), 1 internal error, 2 usage error or
 missing input without a terminal, 3 not found, 4 authentication, 5 permission denied,
 6 refused by a business rule or conflict, 7 verification failed, 8 rate limited,
-9 batch partly failed, 10 store or server unavailable, 130 interrupted.
+9 batch partly failed, 10 store or server unavailable, 11 declined at a confirmation
+(nothing changed), 130 interrupted.
 """
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ BoundaryGroup.lazy_commands = {
         ("audit", "audit"),
         ("server", "server"),
         ("config", "config_cmd"),
+        ("status", "status"),
         ("doctor", "doctor"),
         ("completion", "completion_cmd"),
         ("shell", "shell"),

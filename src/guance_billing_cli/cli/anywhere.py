@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from guance_billing_cli.cli import completion
-
 #: Cheap pre-check: only a line naming one of these can need hoisting.
 GLOBAL_NAMES = frozenset(
     {"--account", "--no-input", "--store", "--server", "--profile", "--debug", "--ca-bundle"}
@@ -29,6 +27,8 @@ def needs_hoisting(argv: Sequence[str]) -> bool:
 def hoist(argv: Sequence[str], root: Any) -> list[str]:
     if not needs_hoisting(argv):
         return list(argv)
+    from guance_billing_cli.cli import completion  # the parser walk, only when needed
+
     position = completion.Position(commands=[root])
     front: list[str] = []
     rest: list[str] = []

@@ -71,7 +71,8 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
     total = len(result.results)
     refused = summary.get("refused", 0)
     if not refused:
-        render.success(f"{prefix}{total} row(s): {parts}.")
+        if fmt != "json":  # under --json, stderr carries a JSON error or nothing
+            render.success(f"{prefix}{total} row(s): {parts}.")
         return
     if refused == total:
         raise RuleViolation(f"{prefix}all {total} row(s) refused", summary=summary)

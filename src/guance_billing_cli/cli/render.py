@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from guance_billing_cli.errors import InvalidInput
@@ -90,6 +91,39 @@ def emit(
     _stdout_console().print(table)
 
 
+#: Columns of free text: these wrap. Every other column (ids, dates, codes, states,
+#: amounts) is printed whole: never cut, never wrapped, so it can be copied.
+FREE_TEXT = frozenset(
+    {
+        "name", "title", "reason", "description", "company_name", "address", "recipient",
+        "bank_name", "region", "contact_name", "message", "detail", "fix", "value", "before",
+        "after",
+    }
+)  # fmt: skip
+
+
+def _print_table(columns: Sequence[str], cells: list[list[str]], *, title: str | None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _stdout_console()
+    table = Table(title=title)
+    whole = 0
+    for i, column in enumerate(columns):
+        widest = max([len(column), *(len(row[i]) for row in cells)])
+        if column in FREE_TEXT:
+            table.add_column(column, overflow="fold", min_width=min(widest, 12))
+            whole += min(widest, 12) + 3
+        else:
+            table.add_column(column, no_wrap=True, min_width=widest)
+            whole += widest + 3
+    for row in cells:
+        table.add_row(*(escape(cell) for cell in row))
+    if whole + 1 > console.width:
+        console.width = whole + 1  # wider than the terminal rather than cut an id
+    console.print(table)
+
+
 def emit_rows(
     rows: Iterable[Any],
     *,
@@ -97,45 +131,47 @@ def emit_rows(
     columns: Sequence[str],
     title: str | None = None,
 ) -> int:
-    """A list, streamed for json/ndjson/csv. Returns the number of rows."""
+    """A list, streamed for json/ndjson/csv. Returns the number of rows.
+
+    Nothing reaches stdout before the first row is known good: a list that fails
+    at once (not found, refused token) leaves stdout empty, never a lone ``[``.
+    """
     out = sys.stdout
+    it = iter(rows)
+    first = next(it, _END)
+    rest: Iterable[Any] = () if first is _END else chain((first,), it)
     count = 0
     if fmt == "json":
         out.write("[")
-        for row in rows:
+        for row in rest:
             out.write(
                 ("," if count else "") + "\n  " + json.dumps(to_data(row), ensure_ascii=False)
             )
             count += 1
         out.write("\n]\n" if count else "]\n")
     elif fmt == "ndjson":
-        for row in rows:
+        for row in rest:
             out.write(json.dumps(to_data(row), ensure_ascii=False) + "\n")
             count += 1
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        for row in rows:
+        for row in rest:
             data = to_data(row)
             writer.writerow([_cell(data.get(c)) for c in columns])
             count += 1
     else:
-        from rich.markup import escape
-        from rich.table import Table
-
-        table = Table(title=title)
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            data = to_data(row)
-            table.add_row(*(escape(_cell(data.get(c))) for c in columns))
-            count += 1
+        cells = [[_cell(to_data(row).get(c)) for c in columns] for row in rest]
+        count = len(cells)
         if count:
-            _stdout_console().print(table)
+            _print_table(columns, cells, title=title)
         else:
             info("No results.")
     out.flush()
     return count
+
+
+_END = object()
 
 
 def _diagnostic(message: str, *, mark: str = "") -> None:

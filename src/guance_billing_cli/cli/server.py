@@ -53,6 +53,16 @@ def run(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log each request.")
     ] = True,
+    remind_every: Annotated[
+        float,
+        typer.Option(
+            "--remind-every",
+            metavar="MINUTES",
+            min=0,
+            help="Send due lock-countdown reminders every MINUTES (0: never; see "
+            "`workspace remind`).",
+        ),
+    ] = 60,
 ) -> None:
     """Serve the store over HTTP (FastAPI under uvicorn) until interrupted.
 
@@ -66,6 +76,10 @@ def run(
     """
     from guance_billing_cli.server import admin
 
+    if remind_every > 0:  # issue 15: countdown reminders on a timer
+        from guance_billing_cli.server import reminder_timer
+
+        reminder_timer.start(_store_url(ctx, store), every_minutes=remind_every)
     admin.serve(
         _store_url(ctx, store),
         host=host,

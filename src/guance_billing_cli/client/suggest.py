@@ -5,9 +5,10 @@ A local SQLite store is read with the standard library's ``sqlite3``, opened
 -shm files behind), with the SQL of
 ``services/suggestions.py``: importing SQLAlchemy alone would spend the
 completion budget. Any other store goes through ``LocalClient`` without
-migrating, and a server through ``HttpClient.suggest`` (``GET /v1/suggest``),
-so a token sees only what it may see. Errors yield no values: completion must
-never fail loudly.
+migrating, and a server is asked ``GET /v1/suggest`` (the ``suggest``
+operation, so a token sees only what it may see) with the standard library's
+``urllib``: importing httpx and pydantic would cost more than the budget.
+Errors yield no values: completion must never fail loudly.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 
 from guance_billing_cli.services import suggestions
 from guance_billing_cli.store.engine import sqlite_path
+
+#: The route of the ``suggest`` operation (``client/operations.py`` uses this).
+PATH = "/v1/suggest"
 
 
 def from_sqlite(
@@ -44,6 +48,42 @@ def from_sqlite(
     return [str(row[0]) for row in rows]
 
 
+def from_server(
+    url: str,
+    kind: str,
+    *,
+    prefix: str,
+    account: str | None,
+    limit: int,
+    timeout: float,
+    ca_bundle: str | None,
+) -> list[str]:
+    import json
+    import ssl
+    import urllib.request
+    from urllib.parse import urlencode
+
+    from guance_billing_cli.client import token_store
+
+    base = token_store.normalize_server(url)
+    token = token_store.lookup(base).token
+    if token is None:
+        return []
+    query = {"kind": kind, "prefix": prefix, "limit": str(limit)}
+    if account:
+        query["account"] = account
+    request = urllib.request.Request(
+        f"{base}{PATH}?{urlencode(query)}",
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    )
+    context = None
+    if base.startswith("https://"):
+        context = ssl.create_default_context(cafile=ca_bundle or None)
+    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+        data = json.loads(response.read())
+    return [str(v) for v in data.get("values", [])]
+
+
 def live_values(
     settings: Any,
     kind: str,
@@ -56,17 +96,15 @@ def live_values(
 ) -> list[str]:
     """Values of ``kind`` starting with ``prefix`` in the store or server ``settings`` selects."""
     if settings.server_url:
-        from guance_billing_cli.client.http import HttpClient
-        from guance_billing_cli.schemas.suggest import SuggestQuery
-
-        remote = HttpClient(
-            settings.server_url, settings=settings, ca_bundle=ca_bundle, timeout=timeout
+        return from_server(
+            settings.server_url,
+            kind,
+            prefix=prefix,
+            account=account,
+            limit=limit,
+            timeout=timeout,
+            ca_bundle=ca_bundle,
         )
-        try:
-            query = SuggestQuery(kind=kind, prefix=prefix, account=account, limit=limit)
-            return list(remote.suggest(query).values)
-        finally:
-            remote.close()
     path = sqlite_path(settings.store_url)
     if path is not None:
         return from_sqlite(path, kind, prefix=prefix, account=account, limit=limit, timeout=timeout)

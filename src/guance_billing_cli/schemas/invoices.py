@@ -12,7 +12,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 INVOICE_TYPES: tuple[str, ...] = ("vat_ordinary", "vat_special", "electronic_ordinary")
-INVOICE_STATUSES: tuple[str, ...] = ("pending",)
+INVOICE_STATUSES: tuple[str, ...] = ("pending", "cancelled")
 
 
 class InvoiceTitleCreate(BaseModel):
@@ -23,6 +23,21 @@ class InvoiceTitleCreate(BaseModel):
     bank_account: str | None = None
     address: str | None = None
     phone: str | None = None
+
+
+class InvoiceTitleUpdate(BaseModel):
+    """Fields to change; ``None`` keeps the current value, "" clears an optional one."""
+
+    type: str | None = None
+    title: str | None = None
+    tax_id: str | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class InvoiceTitlePublic(InvoiceTitleCreate):
@@ -36,6 +51,18 @@ class InvoiceAddressCreate(BaseModel):
     phone: str
     email: str
     address: str
+
+
+class InvoiceAddressUpdate(BaseModel):
+    """Fields to change; ``None`` keeps the current value."""
+
+    recipient: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class InvoiceAddressPublic(InvoiceAddressCreate):
@@ -60,3 +87,4 @@ class InvoiceRequestPublic(BaseModel):
     title: str
     address_id: str
     created_at: datetime
+    cancelled_at: datetime | None = None

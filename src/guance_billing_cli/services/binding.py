@@ -43,7 +43,15 @@ class _Rows:
         progress: Progress | None,
         account_id: str | None,
     ) -> None:
-        ids = [i.workspace_id.strip() for i in items if i.error is None and i.workspace_id]
+        # Only well-formed ids reach the query: a malformed one (a NUL byte, say) is a
+        # refused row on every store, never a driver error (PostgreSQL rejects NUL).
+        ids = [
+            ws_id
+            for i in items
+            if i.error is None
+            and i.workspace_id
+            and rules.workspace_id_problem(ws_id := i.workspace_id.strip()) is None
+        ]
         fetched = workspaces.fetch(ctx, ids, with_cloud=True, progress=progress, total=len(items))
         self.found = {row.id: row for row in fetched}
         self.first_line: dict[str, int | None] = {}
@@ -161,7 +169,11 @@ def _decide_bind(
         return "refused", rules.site_refusal(row.site, provider)
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
         return "refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider)
-    if row.settlement != provider and rules.changed_this_month(row.settlement_changed_at, now):
+    if (
+        row.settlement != provider
+        and not rules.is_remedy(row.countdown_started_at)
+        and rules.changed_this_month(row.settlement_changed_at, now)
+    ):
         return "refused", rules.month_refusal(row.settlement_changed_at, now)
     return "bound", None
 
@@ -227,6 +239,8 @@ def _decide_unbind(row: Any, now: datetime) -> Decision:
         return "unchanged", "already settles through the billing center"
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
         return "refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider)
-    if rules.changed_this_month(row.settlement_changed_at, now):
+    if not rules.is_remedy(row.countdown_started_at) and rules.changed_this_month(
+        row.settlement_changed_at, now
+    ):
         return "refused", rules.month_refusal(row.settlement_changed_at, now)
     return "unbound", None

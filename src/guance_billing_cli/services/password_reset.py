@@ -31,6 +31,7 @@ from guance_billing_cli.schemas.credentials import (
     PasswordResetComplete,
     PasswordResetPublic,
 )
+from guance_billing_cli.schemas.verification import ENDED
 from guance_billing_cli.services import accounts, audit, authz, credentials
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.verification import (
@@ -162,12 +163,12 @@ def _require_open(ctx: ServiceContext, reset: PasswordReset, now: datetime) -> N
             before={"state": "awaiting_code"}, after={"state": "expired"},
         )  # fmt: skip
         raise VerificationFailed(
-            f"the code expired; password reset request {reset.id} is expired: {RESTART}",
+            f"the code expired; password reset request {reset.id} has expired: {RESTART}",
             state="expired",
             request_id=reset.id,
         ).keep_changes()
     raise VerificationFailed(
-        f"password reset request {reset.id} is {state}: {RESTART}",
+        f"password reset request {reset.id} {ENDED.get(state, 'is ' + state)}: {RESTART}",
         state=state,
         request_id=reset.id,
     )

@@ -35,7 +35,7 @@ from guance_billing_cli.errors import (
 )
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.masking import mask_email, mask_phone
-from guance_billing_cli.schemas.verification import OPEN_STATES, ChangeRequestPublic
+from guance_billing_cli.schemas.verification import ENDED, OPEN_STATES, ChangeRequestPublic
 from guance_billing_cli.services import accounts, audit, authz, validation
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, ChangeRequest, StoreSecret
@@ -63,8 +63,8 @@ class Kind:
             return validation.email(value, field)
         return validation.phone(value, field)
 
-    def mask(self, value: str) -> str:
-        return mask_email(value) if self.name == "email" else mask_phone(value)
+    def mask(self, value: str, *, unlike: str | None = None) -> str:
+        return mask_email(value, unlike=unlike) if self.name == "email" else mask_phone(value)
 
 
 KINDS = {
@@ -135,6 +135,11 @@ def _target_address(req: ChangeRequest) -> str | None:
     return None
 
 
+def _other_address(req: ChangeRequest, address: str) -> str | None:
+    """The address shown next to ``address`` in the flow (masks must tell them apart)."""
+    return req.new_address if address == req.current_address else req.current_address
+
+
 def to_public(req: ChangeRequest, now: datetime) -> ChangeRequestPublic:
     kind = kind_of(req.kind)
     state = effective_state(req, now)
@@ -149,8 +154,10 @@ def to_public(req: ChangeRequest, now: datetime) -> ChangeRequestPublic:
         state=state,
         account_id=req.account_id,
         code_target=req.code_target,
-        sent_to=kind.mask(sent_to) if sent_to else None,
-        new_address=kind.mask(req.new_address) if req.new_address else None,
+        sent_to=kind.mask(sent_to, unlike=_other_address(req, sent_to)) if sent_to else None,
+        new_address=(
+            kind.mask(req.new_address, unlike=req.current_address) if req.new_address else None
+        ),
         expires_at=req.expires_at if is_open else None,
         attempts_left=max(0, MAX_ATTEMPTS - req.attempts),
         sends_left=max(0, MAX_SENDS - req.sends) if is_open else 0,
@@ -276,12 +283,12 @@ def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> Non
             after={"state": "expired"},
         )
         raise VerificationFailed(
-            f"the code expired; {kind.name} change request {req.id} is expired: {restart}",
+            f"the code expired; {kind.name} change request {req.id} has expired: {restart}",
             state="expired",
             request_id=req.id,
         ).keep_changes()
     raise VerificationFailed(
-        f"{kind.name} change request {req.id} is {state}: {restart}",
+        f"{kind.name} change request {req.id} {ENDED.get(state, 'is ' + state)}: {restart}",
         state=state,
         request_id=req.id,
     )

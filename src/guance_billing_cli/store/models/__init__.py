@@ -16,6 +16,7 @@ TABLES: dict[str, str] = {
     "AuditEvent": "audit",
     "CloudAccount": "cloud",
     "Workspace": "cloud",
+    "WorkspaceReminder": "cloud",
     "PasswordAttempt": "credentials",
     "PasswordReset": "credentials",
     "InvoiceAddress": "invoices",
@@ -34,7 +35,7 @@ __all__ = sorted(TABLES)
 if TYPE_CHECKING:
     from guance_billing_cli.store.models.accounts import Account
     from guance_billing_cli.store.models.audit import AuditEvent
-    from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
+    from guance_billing_cli.store.models.cloud import CloudAccount, Workspace, WorkspaceReminder
     from guance_billing_cli.store.models.credentials import PasswordAttempt, PasswordReset
     from guance_billing_cli.store.models.invoices import (
         InvoiceAddress,
