@@ -186,7 +186,7 @@ def test_stdin_is_the_commands_only_with_file(
     assert sorted(w["id"] for w in listed) == ["ws_one", "ws_two"]
 
 
-@pytest.mark.local_only
+@pytest.mark.sqlite_only
 def test_a_failed_command_rolls_back_and_the_next_one_runs(
     cli: CliFn, make_account, home: Path
 ) -> None:
@@ -252,7 +252,7 @@ def _read_until(stream, marker: str, timeout: float = 30) -> str:  # type: ignor
     return seen
 
 
-@pytest.mark.local_only
+@pytest.mark.sqlite_only
 def test_no_transaction_stays_open_between_commands(make_account, home: Path) -> None:
     """While the session waits for its next line, another process can write at once."""
     make_account("acme")

@@ -10,7 +10,7 @@ from conftest import CliFn
 from guance_billing_cli.cli.shell_session import Session
 from guance_billing_cli.cli.state import AppState
 
-pytestmark = pytest.mark.local_only
+pytestmark = pytest.mark.sqlite_only
 
 
 def label(state: AppState, account: str | None = None) -> str:

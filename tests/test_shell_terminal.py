@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [
-    pytest.mark.local_only,
+    pytest.mark.sqlite_only,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
 ]
 
