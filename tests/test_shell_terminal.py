@@ -150,6 +150,7 @@ def test_completion_history_and_ctrl_c(terminal: Terminal, home: Path) -> None:
         r"error: .*chg_000000000000.*\s*\nbilling acme@local>$",
     )
     terminal.run("workspace list --json", r"ws_beta22[\s\S]*billing acme@local>$")
+    time.sleep(0.5)  # the prompt is drawn a moment before it reads keys
     terminal.key("C-d")
     assert terminal.exit_status() == 0
 
