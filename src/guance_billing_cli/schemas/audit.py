@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from guance_billing_cli.schemas.wire_rules import WireDatetime
+
 
 class AuditEventPublic(BaseModel):
     id: int
@@ -26,8 +28,8 @@ class AuditEventPublic(BaseModel):
 class AuditQuery(BaseModel):
     account: str | None = None
     action: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: WireDatetime | None = None  # ISO 8601; a bare number is refused (issue 12)
+    until: WireDatetime | None = None
 
 
 class AuditVerification(BaseModel):
