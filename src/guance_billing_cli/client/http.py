@@ -43,7 +43,16 @@ if TYPE_CHECKING:
         AccountPublic,
         ProfileUpdate,
     )
-    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.audit import (
+        AuditEventPublic,
+        AuditExportLine,
+        AuditExportQuery,
+        AuditPublicKey,
+        AuditQuery,
+        AuditVerification,
+        AuditVerifyRequest,
+        SignedCheckpoint,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -394,8 +403,17 @@ class HttpClient:
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
         return self._stream_call("list_audit_events", query=query)
 
-    def verify_audit(self) -> AuditVerification:
-        return self._call("verify_audit")
+    def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification:
+        return self._call("verify_audit", request=request)
+
+    def write_audit_checkpoint(self) -> SignedCheckpoint:
+        return self._call("write_audit_checkpoint")
+
+    def audit_public_key(self) -> AuditPublicKey:
+        return self._call("audit_public_key")
+
+    def export_audit(self, query: AuditExportQuery) -> Iterator[AuditExportLine]:
+        return self._stream_call("export_audit", query=query)
 
     # -- one operation ------------------------------------------------------------
     def _request_parts(self, op: Operation, values: dict[str, Any]) -> dict[str, Any]:
