@@ -82,9 +82,14 @@ if TYPE_CHECKING:
         WorkspacePublic,
     )
     from guance_billing_cli.schemas.tokens import (
+        ForgottenPasswordReset,
         LoginCodeRequest,
         LoginCodeSent,
         LoginRequest,
+        PasswordForgotten,
+        PasswordResetDone,
+        SessionPublic,
+        SessionsRevoked,
         TokenCreate,
         TokenCreated,
         TokenPublic,
@@ -238,6 +243,24 @@ class HttpClient:
 
     def revoke_token(self, ref: str) -> TokenPublic:
         return self._call("revoke_token", ref=ref)
+
+    def list_sessions(self) -> Iterator[SessionPublic]:
+        return self._stream_call("list_sessions")
+
+    def revoke_session(self, token_id: str) -> SessionsRevoked:
+        return self._call("revoke_session", token_id=token_id)
+
+    def revoke_other_sessions(self) -> SessionsRevoked:
+        return self._call("revoke_other_sessions")
+
+    def logout_all(self) -> SessionsRevoked:
+        return self._call("logout_all")
+
+    def forgot_password(self, data: PasswordForgotten) -> LoginCodeSent:
+        return self._call("forgot_password", data=data)
+
+    def reset_forgotten_password(self, data: ForgottenPasswordReset) -> PasswordResetDone:
+        return self._call("reset_forgotten_password", data=data)
 
     def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged:
         return self._call("change_password", ref=ref, data=data)

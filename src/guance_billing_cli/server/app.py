@@ -77,11 +77,14 @@ PATH_PATTERNS: dict[str, str] = {
 class RequestClient(LocalClient):
     """A ``LocalClient`` on the server's shared engine, acting for one request's actor."""
 
-    def __init__(self, backend: Backend, actor: Actor, request_id: str | None) -> None:
+    def __init__(
+        self, backend: Backend, actor: Actor, request_id: str | None, client: str = "unknown"
+    ) -> None:
         super().__init__(backend.store_url, settings=backend.settings, actor=actor, migrate=False)
         self._engine = backend.engine
         self._backend = backend
         self.request_id = request_id
+        self.client_address = client
 
     @contextmanager
     def context(  # type: ignore[override]
@@ -106,6 +109,8 @@ class Backend:
     ) -> None:
         if migrate is None:
             migrate = store_url.startswith("sqlite")
+        auth.require_secret_key(store_url)
+        self.trusted_proxies = auth.trusted_proxies()
         self.store_url = store_url
         self.settings = settings
         self.engine = store_engine.open_store(store_url, migrate=migrate)
@@ -171,9 +176,14 @@ _EMPTY = object()
 
 
 def _run(
-    backend: Backend, op: Operation, actor: Actor, request_id: str, kwargs: dict[str, Any]
+    backend: Backend,
+    op: Operation,
+    actor: Actor,
+    request_id: str,
+    kwargs: dict[str, Any],
+    caller: str = "unknown",
 ) -> Any:
-    client = RequestClient(backend, actor, request_id)
+    client = RequestClient(backend, actor, request_id, caller)
     result = getattr(client, op.name)(**kwargs)
     if not op.streams:
         return JSONResponse(wire.dump(result))
@@ -226,7 +236,12 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
     def endpoint(gb_request: Request, **kwargs: Any) -> Any:
         # The gate (server/gate.py) has checked the token and the scope already.
         state = gb_request.state
-        return _run(backend, op, state.actor, state.request_id, kwargs)
+        caller = auth.client_address(
+            gb_request.client.host if gb_request.client else None,
+            gb_request.headers.get("x-forwarded-for"),
+            backend.trusted_proxies,
+        )
+        return _run(backend, op, state.actor, state.request_id, kwargs, caller)
 
     endpoint.__signature__ = _signature(op)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name
