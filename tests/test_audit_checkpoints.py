@@ -9,6 +9,7 @@ first bad event and the checkpoint that proves it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,8 +161,6 @@ def test_events_after_the_newest_checkpoint_are_reported(cli: CliFn, trail: Trai
 
 
 def test_a_forged_checkpoint_is_refused(cli: CliFn, trail: Trail) -> None:
-    import json
-
     path = trail.checkpoints / trail.checkpoint(2)
     data = json.loads(path.read_text())
     data["statement"]["event_count"] = 7  # the attacker makes the checkpoint fit a cut trail
@@ -179,6 +178,8 @@ def test_a_rewound_checkpoint_record_cannot_overwrite_a_checkpoint(
     result = cli("audit", "checkpoint", "--dir", str(trail.checkpoints))
     assert result.exit_code == 10
     assert "already exists" in result.stderr
+    assert "printed on stdout instead" in result.stderr
+    assert json.loads(result.stdout)["statement"]["sequence"] == 2  # not lost
     assert len(list(trail.checkpoints.iterdir())) == 2
 
 

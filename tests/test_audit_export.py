@@ -202,3 +202,25 @@ def test_verify_without_the_key_says_so_and_creates_none(
     assert result.exit_code == 10
     assert "the audit chain key is not available: no secret key" in result.error["message"]
     assert not keys.default_key_file().exists()
+
+
+def test_a_target_that_cannot_be_written_is_refused_before_signing(
+    cli: CliFn, make_account, home: Path, tmp_path: Path
+) -> None:
+    from conftest import store_dump
+
+    make_account("acme")
+    before = store_dump(home)
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    result = cli("audit", "checkpoint", "--dir", str(a_file), "--json")
+    assert result.exit_code == 2
+    assert result.error["message"] == f"{a_file} is not a directory"
+    nowhere = tmp_path / "missing" / "cp.json"
+    result = cli("audit", "checkpoint", "--output", str(nowhere))
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+    export = cli("audit", "export", "--output", str(nowhere))
+    assert export.exit_code == 2
+    assert "Traceback" not in export.stderr
+    assert store_dump(home) == before

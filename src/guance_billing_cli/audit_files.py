@@ -21,6 +21,11 @@ def write_checkpoint(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     try:
         directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise Unavailable(f"{directory} is not a directory") from None
+    except OSError as exc:
+        raise Unavailable(f"cannot create {directory}: {exc.strerror}") from None
+    try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -32,6 +37,26 @@ def write_checkpoint(directory: Path, name: str, text: str) -> Path:
     except OSError as exc:
         raise Unavailable(f"cannot write checkpoint in {directory}: {exc.strerror}") from None
     return path
+
+
+def check_writable(path: Path, *, directory: bool, field: str) -> None:
+    """Refuse, before anything is signed, a target that cannot be written."""
+    if path.exists():
+        if path.is_dir() != directory:
+            kind = "not a directory" if directory else "a directory"
+            raise InvalidInput(f"{path} is {kind}", field=field)
+        if not os.access(path, os.W_OK):
+            raise InvalidInput(f"{path} is not writable", field=field)
+        return
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not directory and ancestor != path.parent:
+        raise InvalidInput(f"cannot write {path}: {path.parent} does not exist", field=field)
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
+        raise InvalidInput(
+            f"cannot create {path}: {ancestor} is not a writable directory", field=field
+        )
 
 
 def read_checkpoints(directory: Path) -> list[dict[str, Any]]:

@@ -215,17 +215,29 @@ def checkpoint(
       guance-billing audit checkpoint --dir /srv/audit-checkpoints
     """
     from guance_billing_cli import audit_files
+    from guance_billing_cli.errors import BillingError, Unavailable
 
+    if directory is not None:
+        audit_files.check_writable(directory, directory=True, field="dir")
+    elif output is not None:
+        audit_files.check_writable(output, directory=False, field="output")
     signed = client(ctx).write_audit_checkpoint()
     text = audit_files.checkpoint_text(signed.statement, signed.signature)
     if directory is None and output is None:
         sys.stdout.write(text)
         return
-    if directory is not None:
-        path = audit_files.write_checkpoint(directory, signed.label or "checkpoint.json", text)
-    else:
-        assert output is not None
-        path = _write_file(output, text)
+    try:
+        if directory is not None:
+            path = audit_files.write_checkpoint(directory, signed.label or "checkpoint", text)
+        else:
+            assert output is not None
+            path = _write_file(output, text)
+    except BillingError as exc:  # signed and recorded already: do not lose it
+        sys.stdout.write(text)
+        raise Unavailable(
+            f"{exc.message}; checkpoint {signed.statement['sequence']} is recorded in the store "
+            "and printed on stdout instead: keep it with the others"
+        ) from None
     summary = _summary(signed.statement) | {"file": str(path)}
     if as_json:
         render.write_json(summary)
@@ -299,9 +311,12 @@ def export(
     from guance_billing_cli.schemas.audit import AuditExportQuery
 
     query = AuditExportQuery(account=account, since=parse_when(since, "--since"))
+    try:
+        handle = output.open("w", encoding="utf-8") if output else sys.stdout
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {output}: {exc.strerror}", field="output") from None
     lines = client(ctx).export_audit(query)
     trailer: dict[str, Any] = {}
-    handle = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         for line in lines:
             handle.write(json.dumps({"kind": line.kind, **line.data}, ensure_ascii=False) + "\n")
