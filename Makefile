@@ -53,6 +53,12 @@ bench: $(STAMP)
 	$(PY) bench/startup.py
 	$(PY) bench/list.py
 	$(PY) bench/bind.py
+	$(PY) bench/remote.py
+	$(PY) bench/limits.py
+	$(PY) bench/login.py
+	$(PY) bench/audit.py
+	$(PY) bench/completion.py
+	$(PY) bench/shell.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -126,7 +126,8 @@ ROUTES: dict[str, Route] = {
     "remind_workspaces": Route("POST", "/v1/workspaces/remind"),
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
-    "verify_audit": Route("POST", "/v1/audit/verify"),  # body: checkpoints (issue 13)
+    # body: every checkpoint (about 2 MB per 100,000 events): the larger limit applies
+    "verify_audit": Route("POST", "/v1/audit/verify", large_body=True),
     "write_audit_checkpoint": Route("POST", "/v1/audit/checkpoints"),
     "audit_public_key": Route("GET", "/v1/audit/public-key"),
     "export_audit": Route("GET", "/v1/audit/export"),
