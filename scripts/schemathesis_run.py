@@ -295,7 +295,8 @@ def main() -> int:
                     *(["--seed", str(args.seed)] if args.seed is not None else []),
                 ]
                 hooks = {"SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": str(HERE)}
-                result = subprocess.run(command, env={**env, **hooks}, check=False)
+                # its cache (.schemathesis/) goes to the run's temporary directory
+                result = subprocess.run(command, env={**env, **hooks}, cwd=tmp, check=False)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
