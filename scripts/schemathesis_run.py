@@ -287,7 +287,8 @@ def main() -> int:
                     f"Authorization: Bearer {token}",
                     "--generation-database",
                     "none",
-                    # NUL is refused anywhere (422, docs/server.md); JSON Schema cannot say so
+                    # NUL is refused (422, or a refused batch row; docs/server.md), which
+                    # JSON Schema cannot say for free text
                     "--generation-allow-x00",
                     "false",
                     "--no-color",

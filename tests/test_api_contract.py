@@ -290,14 +290,16 @@ def test_non_utf8_and_malformed_json_are_400_with_the_usage_exit_code(live: Live
         assert r.json()["error"]["exit_code"] == 2
 
 
-def test_nul_characters_are_422_not_500(live: Live, acct: dict) -> None:
+def test_nul_characters_are_refused_not_500(live: Live, acct: dict) -> None:
     r = live.post(
         f"/v1/accounts/{acct['id']}/workspaces/batch",
-        content=b'{"items": [{"workspace_id": "w\\u0000x"}]}',
+        content=b'{"items": [{"workspace_id": "w\\u0000x", "name": "N", "site": "cn1"}]}',
         headers={"Authorization": f"Bearer {live.token}", "Content-Type": "application/json"},
     )
+    assert r.status_code == 200, r.text  # in a body: the row is refused, as locally
+    assert r.json()["results"][0]["result"] == "refused"
+    r = live.get("/v1/accounts/a%00b")
     assert r.status_code == 422 and "NUL" in r.json()["error"]["message"]
-    assert live.get("/v1/accounts/a%00b").status_code == 422
     assert live.get("/v1/audit/events", params={"action": "a\x00"}).status_code == 422
 
 
