@@ -412,3 +412,32 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
     assert server.proc.wait(timeout=30) in (0, -15)
     assert answers and answers[0].status_code == 200, answers
     assert answers[0].json()["username"] == "late"
+
+
+# -- 5. a surface you can read -------------------------------------------------------------
+
+
+def test_schema_table_matches_the_protocol_imports() -> None:
+    """protocol.SCHEMA_MODULES (read at run time) names exactly what the protocol imports."""
+    import ast
+
+    from guance_billing_cli.client import protocol
+
+    tree = ast.parse(Path(protocol.__file__).read_text(encoding="utf-8"))
+    imported = {
+        alias.name: node.module.rsplit(".", 1)[1]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("guance_billing_cli.schemas.")
+        for alias in node.names
+    }
+    assert imported == protocol.SCHEMA_MODULES
+
+
+def test_http_client_writes_out_every_operation() -> None:
+    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.client.operations import ROUTES
+
+    assert not hasattr(HttpClient, "__getattr__")
+    for name in ROUTES:
+        assert name in vars(HttpClient), f"HttpClient.{name} is not written out"
