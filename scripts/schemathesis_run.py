@@ -287,7 +287,8 @@ def main() -> int:
                     f"Authorization: Bearer {token}",
                     "--generation-database",
                     "none",
-                    # NUL is refused anywhere (422, docs/server.md); JSON Schema cannot say so
+                    # NUL is refused (422, or a refused batch row; docs/server.md), which
+                    # JSON Schema cannot say for free text
                     "--generation-allow-x00",
                     "false",
                     "--no-color",
@@ -295,7 +296,8 @@ def main() -> int:
                     *(["--seed", str(args.seed)] if args.seed is not None else []),
                 ]
                 hooks = {"SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": str(HERE)}
-                result = subprocess.run(command, env={**env, **hooks}, check=False)
+                # its cache (.schemathesis/) goes to the run's temporary directory
+                result = subprocess.run(command, env={**env, **hooks}, cwd=tmp, check=False)
             finally:
                 server.terminate()
                 server.wait(timeout=30)

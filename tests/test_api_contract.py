@@ -290,14 +290,16 @@ def test_non_utf8_and_malformed_json_are_400_with_the_usage_exit_code(live: Live
         assert r.json()["error"]["exit_code"] == 2
 
 
-def test_nul_characters_are_422_not_500(live: Live, acct: dict) -> None:
+def test_nul_characters_are_refused_not_500(live: Live, acct: dict) -> None:
     r = live.post(
         f"/v1/accounts/{acct['id']}/workspaces/batch",
-        content=b'{"items": [{"workspace_id": "w\\u0000x"}]}',
+        content=b'{"items": [{"workspace_id": "w\\u0000x", "name": "N", "site": "cn1"}]}',
         headers={"Authorization": f"Bearer {live.token}", "Content-Type": "application/json"},
     )
+    assert r.status_code == 200, r.text  # in a body: the row is refused, as locally
+    assert r.json()["results"][0]["result"] == "refused"
+    r = live.get("/v1/accounts/a%00b")
     assert r.status_code == 422 and "NUL" in r.json()["error"]["message"]
-    assert live.get("/v1/accounts/a%00b").status_code == 422
     assert live.get("/v1/audit/events", params={"action": "a\x00"}).status_code == 422
 
 
@@ -416,3 +418,32 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
     assert server.proc.wait(timeout=30) in (0, -15)
     assert answers and answers[0].status_code == 200, answers
     assert answers[0].json()["username"] == "late"
+
+
+# -- 5. a surface you can read -------------------------------------------------------------
+
+
+def test_schema_table_matches_the_protocol_imports() -> None:
+    """protocol.SCHEMA_MODULES (read at run time) names exactly what the protocol imports."""
+    import ast
+
+    from guance_billing_cli.client import protocol
+
+    tree = ast.parse(Path(protocol.__file__).read_text(encoding="utf-8"))
+    imported = {
+        alias.name: node.module.rsplit(".", 1)[1]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("guance_billing_cli.schemas.")
+        for alias in node.names
+    }
+    assert imported == protocol.SCHEMA_MODULES
+
+
+def test_http_client_writes_out_every_operation() -> None:
+    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.client.operations import ROUTES
+
+    assert not hasattr(HttpClient, "__getattr__")
+    for name in ROUTES:
+        assert name in vars(HttpClient), f"HttpClient.{name} is not written out"
