@@ -193,7 +193,7 @@ def test_a_nul_byte_in_a_bind_file_is_a_refused_row_on_every_store(
     result = cli("cloud", "bind", cloud["id"], "--from-file", str(batch), "--json")
     assert result.exit_code == 9, result.stderr
     rows = {r["line"]: r for r in result.json["results"]}
-    assert rows[1]["result"] == "refused" and "not a workspace id" in rows[1]["reason"]
+    assert rows[1]["result"] == "refused" and "NUL character" in rows[1]["reason"]
     assert rows[2]["result"] == "bound"
     assert result.error["code"] == "batch_partly_failed"
     before = store_dump(home)

@@ -59,6 +59,9 @@ def _lines(data: bytes) -> Iterator[tuple[int, str | None, str | None]]:
                 "--from-file starts with a UTF-16 mark but is not valid UTF-16", field="from_file"
             ) from None
         for number, line in enumerate(text.split("\n"), 1):
+            if "\x00" in line:
+                yield number, None, "line contains a NUL character"
+                continue
             yield number, line.rstrip("\r"), None
         return
     if data.startswith(b"\xef\xbb\xbf"):
@@ -66,6 +69,9 @@ def _lines(data: bytes) -> Iterator[tuple[int, str | None, str | None]]:
     for number, raw in enumerate(data.split(b"\n"), 1):
         if len(raw) > MAX_LINE * 4:
             yield number, None, f"line is longer than {MAX_LINE} characters"
+            continue
+        if b"\x00" in raw:  # no store can hold it, and a server refuses it whole
+            yield number, None, "line contains a NUL character"
             continue
         try:
             yield number, raw.rstrip(b"\r").decode("utf-8"), None
