@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from conftest import CliFn, Clock, active_store, store_dump
+from guance_billing_cli.store.engine import HEAD
 from outbox_helpers import mail_code, mails
 
 # every rule must hold through the server too (HttpClient → FastAPI → services)
@@ -550,7 +551,7 @@ def test_upgrade_keeps_open_requests_and_moves_the_key_out(
     with sqlite3.connect(db) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         (version,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    assert version == "0006"
+    assert version == HEAD
     assert {"store_secrets", "login_codes", "login_failures"}.isdisjoint(tables)
     assert {"challenges", "throttle_failures"} <= tables
     assert old_key not in store_dump(home)

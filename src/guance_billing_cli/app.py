@@ -108,12 +108,22 @@ def root(
             metavar="FILE",
         ),
     ] = None,
+    insecure_http: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-http",
+            help="Allow sending a token or password over plain http:// to a host that is "
+            "not loopback [env GUANCE_BILLING_INSECURE_HTTP].",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = AppState(
         debug=debug, no_input=no_input, store=store, server=server, profile=profile_name
     )
     if ca_bundle:
         ctx.obj.extras["ca_bundle"] = ca_bundle
+    if insecure_http:
+        ctx.obj.extras["insecure_http"] = True
 
 
 def main() -> None:

@@ -16,7 +16,12 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli.errors import AuthenticationFailed, InvalidInput, NotFound
+from guance_billing_cli.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+)
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.tokens import (
     TOKEN_ROLES,
@@ -145,7 +150,7 @@ def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
     if not rows:
         raise NotFound(f"no token matches {ref!r}")
     if len(rows) > 1:
-        raise InvalidInput(f"{len(rows)} tokens are named {ref!r}; revoke by id", field="token")
+        raise Conflict(f"{len(rows)} tokens are named {ref!r}; revoke by id", field="token")
     row = rows[0]
     if row.revoked_at is None:
         row.revoked_at = ctx.now()

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 TABLES: dict[str, str] = {
     "Account": "accounts",
+    "AuditCheckpoint": "audit",
     "AuditEvent": "audit",
+    "AuditMeta": "audit",
     "Challenge": "challenges",
     "CloudAccount": "cloud",
     "Workspace": "cloud",
@@ -32,7 +34,7 @@ __all__ = sorted(TABLES)
 
 if TYPE_CHECKING:
     from guance_billing_cli.store.models.accounts import Account
-    from guance_billing_cli.store.models.audit import AuditEvent
+    from guance_billing_cli.store.models.audit import AuditCheckpoint, AuditEvent, AuditMeta
     from guance_billing_cli.store.models.challenges import Challenge, ThrottleFailure
     from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
     from guance_billing_cli.store.models.credentials import PasswordAttempt, PasswordReset

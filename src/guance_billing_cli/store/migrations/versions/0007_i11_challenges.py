@@ -7,8 +7,8 @@ was outstanding stops working (it was hashed with the key this migration deletes
 ``store_secrets`` (the HMAC key kept beside the hashes) is dropped: codes are now
 keyed with ``keys.purpose_key("codes")``, which lives outside the store.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007_i11
+Revises: 0006_i13
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from alembic import op
 
 from guance_billing_cli.store.types import UTCDateTime
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007_i11"
+down_revision = "0006_i13"
 branch_labels = None
 depends_on = None
 
