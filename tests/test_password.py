@@ -338,7 +338,7 @@ def test_reset_sets_a_first_password_via_email(
 
     used = finish(cli, started["request_id"], code, "Fourth-Pass-word-4")
     assert used.exit_code == 7  # single use: the request is completed
-    assert "is completed" in used.error["message"]
+    assert "is already completed" in used.error["message"]
 
 
 def test_reset_via_phone_and_code_flag(cli: CliFn, bare: dict, home: Path) -> None:
@@ -376,7 +376,7 @@ def test_wrong_codes_count_and_the_fifth_ends_the_request(
     assert "failed" in last.error["message"]
     late = finish(cli, started["request_id"], code)
     assert late.exit_code == 7
-    assert "is failed" in late.error["message"]
+    assert "ended after too many wrong codes" in late.error["message"]
     assert cli("account", "show", "acme", "--json").json["has_password"] is False
 
 

@@ -27,7 +27,8 @@ from settlement_helpers import (
 
 WORKSPACE_KEYS = {
     "id", "name", "site", "account_id", "settlement", "cloud_account_id", "state",
-    "settlement_changed_at", "countdown_started_at", "locks_at", "dissolved_at", "created_at",
+    "settlement_changed_at", "countdown_started_at", "locks_at", "days_left", "dissolved_at",
+    "created_at",
 }  # fmt: skip
 
 
@@ -168,8 +169,8 @@ def test_list_filters_and_formats(cli: CliFn, acme: dict, make_account, clock) -
     ndjson = ok(cli("workspace", "list", "--output", "ndjson")).stdout.splitlines()
     assert [json.loads(line)["id"] for line in ndjson] == ["a1", "a2", "c1", "j1"]
     csv_lines = ok(cli("workspace", "list", "-o", "csv", "--site", "cn1")).stdout.splitlines()
-    assert csv_lines == ["id,name,site,settlement,cloud_account_id,state",
-                         "c1,Name c1,cn1,billing_center,,active"]  # fmt: skip
+    assert csv_lines == ["id,name,site,settlement,cloud_account_id,state,locks_at,days_left",
+                         "c1,Name c1,cn1,billing_center,,active,,"]  # fmt: skip
     for flag, value in (("--state", "frozen"), ("--settlement", "paypal"), ("--site", "xx")):
         bad = cli("workspace", "list", flag, value, "--json")
         assert bad.exit_code == 2, (flag, bad.stderr)
@@ -299,16 +300,18 @@ def test_unlock_rebind_to_the_unsubscribed_account_is_refused(
     assert show_ws(cli, "w1")["state"] == "countdown"
 
 
-def test_unlock_to_billing_center_respects_once_a_month(
+def test_unlock_to_billing_center_is_not_held_by_once_a_month(
     cli: CliFn, in_countdown: dict, clock
 ) -> None:
-    refused = cli("workspace", "unlock", "w1", "--billing-center", "--json")
-    assert refused.exit_code == 6 and "already changed this month" in refused.error["message"]
-    clock.advance(days=30)  # 2026-04-01: a new month, but the 14 days are over: locked
-    assert show_ws(cli, "w1")["state"] == "locked"
+    # bound this month, then unsubscribed: unlocking is a remedy, not a voluntary switch
     unlocked = ok(cli("workspace", "unlock", "w1", "--billing-center", "--json")).json
     assert unlocked["state"] == "active" and unlocked["settlement"] == "billing_center"
-    assert unlocked["settlement_changed_at"] == "2026-04-01T09:00:00Z"
+    assert unlocked["settlement_changed_at"] == "2026-03-02T09:00:00Z"
+    # a voluntary switch afterwards still waits for next month
+    other = add_cloud(cli, "aws", AWS_ID_2)
+    again = cli("cloud", "bind", other["id"], "w1", "--json")
+    assert again.exit_code == 6
+    assert "already changed this month" in again.json["results"][0]["reason"]
 
 
 def test_unlock_active_workspace_is_unchanged(cli: CliFn, acme: dict, home: Path) -> None:
@@ -374,7 +377,8 @@ def test_dissolve_asks_for_confirmation_at_a_terminal(
     before = store_dump(home)
     keys.send_text("n")
     declined = cli("workspace", "dissolve", "w1")
-    assert declined.exit_code == 130 and store_dump(home) == before
+    assert declined.exit_code == 11 and store_dump(home) == before
+    assert "nothing was changed" in declined.stderr
     keys.send_text("y")
     ok(cli("workspace", "dissolve", "w1"))
     assert show_ws(cli, "w1")["state"] == "dissolved"

@@ -7,6 +7,7 @@ and this file, and a command loads only its own group.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -54,7 +55,10 @@ BoundaryGroup.lazy_commands = {
         ("audit", "audit"),
         ("server", "server"),
         ("config", "config_cmd"),
+        ("status", "status"),
         ("doctor", "doctor"),
+        ("completion", "completion_cmd"),
+        ("shell", "shell"),
     )
 }
 
@@ -65,12 +69,45 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _install_completion(value: bool) -> None:
+    if not value:
+        return
+    from guance_billing_cli.cli import completion
+
+    shell = completion.detect_shell()
+    if shell is None:
+        typer.echo(
+            "cannot tell the shell from $SHELL; run `guance-billing completion bash|zsh|fish` "
+            "and load its output yourself",
+            err=True,
+        )
+        raise typer.Exit(2)
+    changed = completion.install(shell)
+    for path in changed:
+        typer.echo(f"wrote {path}", err=True)
+    if not changed:
+        typer.echo(f"{shell} completion already installed; nothing changed", err=True)
+    else:
+        typer.echo(f"{shell} completion installed; open a new shell to use it", err=True)
+    raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion",
+            callback=_install_completion,
+            is_eager=True,
+            expose_value=False,
+            help="Install shell completion for $SHELL (bash, zsh or fish).",
+        ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     no_input: Annotated[
@@ -91,6 +128,15 @@ def root(
         str | None,
         typer.Option(
             "--server", help="Remote server URL [env GUANCE_BILLING_SERVER].", metavar="URL"
+        ),
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--account",
+            help="Billing account (id, username, email or phone) for any command "
+            "[env GUANCE_BILLING_ACCOUNT].",
+            metavar="ACCOUNT",
         ),
     ] = None,
     profile_name: Annotated[
@@ -118,7 +164,12 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = AppState(
-        debug=debug, no_input=no_input, store=store, server=server, profile=profile_name
+        debug=debug,
+        no_input=no_input,
+        store=store,
+        server=server,
+        profile=profile_name,
+        account=account,
     )
     if ca_bundle:
         ctx.obj.extras["ca_bundle"] = ca_bundle
@@ -127,4 +178,8 @@ def root(
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["__complete"]:  # the shell completion scripts call this
+        from guance_billing_cli.cli.completion import main as complete
+
+        raise SystemExit(complete(sys.argv[2:]))
     app(prog_name="guance-billing")

@@ -127,7 +127,11 @@ def selected_profile(flag: str | None, data: dict[str, Any]) -> str:
 
 
 def resolve_settings(
-    *, profile: str | None = None, store: str | None = None, server: str | None = None
+    *,
+    profile: str | None = None,
+    store: str | None = None,
+    server: str | None = None,
+    account: str | None = None,
 ) -> Settings:
     """The effective settings. ``server=""`` (``--server ""``) means "no server".
 
@@ -166,14 +170,14 @@ def resolve_settings(
     else:
         sources["store"] = store_source
         store_url = normalize_store_url(store_value)
-    account_level, account, account_source = level("account", None)
+    account_level, account_value, account_source = level("account", account)
     if account_level < 3:
         sources["account"] = account_source
     return Settings(
         profile=name,
         store_url=store_url,
         server_url=server_value,
-        account=account,
+        account=account_value,
         values=values,
         sources=sources,
     )

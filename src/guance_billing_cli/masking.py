@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 
-def mask_email(value: str) -> str:
-    """``j***@acme.com``."""
+def mask_email(value: str, *, unlike: str | None = None) -> str:
+    """``j***@acme.com``; told apart from ``unlike`` when both would mask the same.
+
+    Two addresses shown together (the old and the new login email) that share a
+    first letter and a domain reveal their last letter too (``r***t@x.cn`` and
+    ``r***y@x.cn``), then more of the start, always hiding at least one letter.
+    """
     local, _, domain = value.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
+    if not domain:
+        return "***"
+    if unlike is None or unlike.lower() == value.lower():
+        return f"{local[:1]}***@{domain}"
+    other, _, other_domain = unlike.partition("@")
+    mine = theirs = ""
+    for head, tail in _reveal_levels(max(len(local), len(other))):
+        mine, theirs = _reveal(local, head, tail), _reveal(other, head, tail)
+        if (mine, domain) != (theirs, other_domain):
+            break
+    return f"{mine}@{domain}"
+
+
+def _reveal_levels(length: int) -> list[tuple[int, int]]:
+    """(first letters, last letters) kept, from the least revealing up."""
+    return [(1, 0)] + [(head, 1) for head in range(1, max(2, length))]
+
+
+def _reveal(local: str, head: int, tail: int) -> str:
+    while head + tail >= len(local) and (head > 1 or tail > 0):  # keep one letter hidden
+        if tail:
+            tail = 0
+        else:
+            head -= 1
+    end = local[-tail:] if tail else ""
+    return f"{local[:head]}***{end}"
 
 
 def mask_phone(value: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -76,26 +76,33 @@ def create(
         if password_stdin
         else None
     )
-    data = AccountCreate(
-        username=prompts.require(
-            username, flag="--username", message="Username:", interactive=interactive
+    optional = {
+        "industry": industry,
+        "region": region,
+        "description": description,
+        "contact_name": contact_name,
+    }
+    asks = [
+        prompts.Ask("username", "--username", "Username", username),
+        prompts.Ask("company_name", "--company-name", "Company name", company_name),
+        prompts.Ask("email", "--email", "Login email", email),
+        prompts.Ask("phone", "--phone", "Login phone", phone),
+        *(
+            prompts.Ask(
+                name,
+                f"--{name.replace('_', '-')}",
+                name.replace("_", " ").capitalize(),
+                value,
+                required=False,
+            )
+            for name, value in optional.items()
         ),
-        company_name=prompts.require(
-            company_name, flag="--company-name", message="Company name:", interactive=interactive
-        ),
-        email=prompts.require(
-            email, flag="--email", message="Login email:", interactive=interactive
-        ),
-        phone=prompts.require(
-            phone, flag="--phone", message="Login phone:", interactive=interactive
-        ),
-        industry=industry,
-        region=region,
-        description=description,
-        contact_name=contact_name,
-        password=password,
-    )
-    account = client(ctx).create_account(data)
+    ]
+
+    def submit(values: dict[str, str | None]) -> Any:
+        return client(ctx).create_account(AccountCreate(**values, password=password))  # type: ignore[arg-type]
+
+    account = prompts.form(asks, submit, interactive=interactive)
     show_account(account, as_json=as_json)
     if not as_json:
         render.success(f"Created billing account {account.username} ({account.id}).")

@@ -39,6 +39,10 @@ def _json_requested(ctx: Any, args: Sequence[str]) -> bool:
 
 def _report(error: BillingError, *, as_json: bool) -> int:
     from guance_billing_cli.cli import render
+    from guance_billing_cli.cli.prompts import name_flag
+
+    if error.field:  # issue 15: "--new-email is not ...", not "new_email is not ..."
+        name_flag(error, "--" + error.field.replace("_", "-"))
 
     render.error(error.to_dict(), as_json=as_json)
     return int(error.exit_code)
@@ -57,7 +61,9 @@ def _plain_help(command: Any) -> Any:
         command.rich_markup_mode = None
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
-    return command
+    from guance_billing_cli.cli.helptext import readable  # issue 15: metavars as words
+
+    return readable(command)
 
 
 class BoundaryGroup(TyperGroup):
@@ -138,6 +144,10 @@ class BoundaryGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        from guance_billing_cli.cli import anywhere  # issue 15: global options anywhere
+
+        if anywhere.needs_hoisting(argv):
+            argv = anywhere.hoist(argv, self)
         try:
             rv = super().main(
                 args=argv,

@@ -147,15 +147,18 @@ def _ask_new_address(ctx: typer.Context, flow: Flow, req: Any) -> Any:
                 req.request_id, NewAddress(new_address=value), kind=flow.kind
             )
         except (InvalidInput, RuleViolation) as exc:  # malformed, same, or taken: ask again
-            render.warn(exc.message)
+            render.warn(prompts.in_words(exc, f"The new {flow.label}"))
 
 
 def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
+    """Drive the request from whatever step it is at to the end (also when resumed)."""
     try:
-        req = _confirm_step(ctx, flow, req, "current")
-        if req.code_target != "new":
+        if req.state == "awaiting_current_code":
+            req = _confirm_step(ctx, flow, req, "current")
+        if req.state == "awaiting_new_code" and req.code_target != "new":
             req = _ask_new_address(ctx, flow, req)
-        req = _confirm_step(ctx, flow, req, "new")
+        if req.state == "awaiting_new_code":
+            req = _confirm_step(ctx, flow, req, "new")
     except KeyboardInterrupt:
         render.info(
             f"Request {req.request_id} stays open until it expires; continue with "
@@ -272,6 +275,20 @@ Example:
         if code_stdin:
             code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
         cl = client(ctx)
+        if code is None and new_address is None and get_state(ctx).interactive and not as_json:
+            # at a terminal, resuming a request carries on to the end
+            req = cl.get_change(request_id, kind=kind, account=account)
+            if req.state not in OPEN_STATES:
+                from guance_billing_cli.schemas.verification import ENDED
+
+                raise VerificationFailed(
+                    f"{kind} change request {req.request_id} {ENDED.get(req.state, req.state)}: "
+                    f"start again with `{flow.cmd} change`",
+                    state=req.state,
+                    request_id=req.request_id,
+                )
+            guided(ctx, flow, req)
+            return
         if code is None and new_address is not None:
             req = cl.set_change_address(
                 request_id, NewAddress(new_address=new_address), kind=kind, account=account

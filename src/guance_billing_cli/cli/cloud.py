@@ -93,22 +93,33 @@ def add(
         interactive=interactive,
         choices=PROVIDERS,
     )
-    account_id = prompts.require(
-        account_id, flag="--account-id", message="Provider account id:", interactive=interactive
-    )
     # Without a terminal the service says why the instance id is needed.
-    if interactive and instance_id is None and provider.strip().lower() in ("aliyun", "huawei"):
-        instance_id = prompts.require(
-            None,
-            flag="--instance-id",
-            message="Marketplace product instance id:",
-            interactive=interactive,
-        )
-    created = client(ctx).add_cloud_account(
-        ref, CloudAccountCreate(provider=provider, account_id=account_id, instance_id=instance_id)
+    needs_instance = interactive and provider.strip().lower() in ("aliyun", "huawei")
+    asks = [
+        prompts.Ask("provider", "--provider", "Cloud provider", provider, choices=PROVIDERS),
+        prompts.Ask("account_id", "--account-id", "Provider account id", account_id),
+        prompts.Ask(
+            "instance_id",
+            "--instance-id",
+            "Marketplace product instance id",
+            instance_id,
+            required=needs_instance,
+        ),
+    ]
+    created = prompts.form(
+        asks,
+        lambda values: client(ctx).add_cloud_account(ref, CloudAccountCreate(**values)),  # type: ignore[arg-type]
+        interactive=interactive,
     )
     render.emit(created, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
-    if not as_json:
+    if as_json:
+        return
+    if created.resubscribed:
+        render.success(
+            f"Re-subscribed {created.provider} account {created.account_id} ({created.id}); "
+            f"{len(created.unlocked)} workspace(s) unlocked."
+        )
+    else:
         render.success(
             f"Registered {created.provider} account {created.account_id} as {created.id}."
         )
@@ -195,6 +206,38 @@ def unsubscribe(
 
         render.info(f"Notice emailed to {mask_email(result.notice_sent_to)}.")
     render.success(f"Unsubscribed {result.id}.")
+
+
+@app.command("resubscribe")
+def resubscribe(
+    ctx: typer.Context,
+    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Subscribe an unsubscribed cloud account again: an unlock remedy.
+
+    Workspaces still bound to it leave the lock countdown (or the lock); the
+    once-a-month rule does not apply. `cloud add` with the same provider and
+    account id does the same. Re-subscribing a subscribed account changes nothing.
+
+    \b
+    Example:
+      guance-billing cloud resubscribe cld_3f9c2a1b7d04 --json
+    """
+    result = client(ctx).resubscribe_cloud_account(cloud, account=account)
+    if as_json:
+        render.write_json(result)
+        return
+    render.emit(result, as_json=False, title="Cloud account", fields=CLOUD_FIELDS)
+    if not result.changed:
+        render.info(f"{result.id} is subscribed already; nothing changed.")
+        return
+    if result.affected:
+        render.emit_rows(
+            result.affected, fmt="table", columns=("workspace_id", "effect"), title="Unlocked"
+        )
+    render.success(f"Re-subscribed {result.id}; {len(result.affected)} workspace(s) unlocked.")
 
 
 @app.command("bind")

@@ -25,6 +25,9 @@ def _redact(key: str, value: object) -> object:
 def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Show the effective settings of the selected profile and where each comes from.
 
+    A table of key, value and source (flag, env VAR, profile NAME or default);
+    --json keeps the documented shape and adds the same rows as `values`.
+
     \b
     Example:
       guance-billing --profile staging config show --json
@@ -33,7 +36,16 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     from guance_billing_cli.config import CONFIG_KEYS
 
     settings = get_state(ctx).settings
-    data = {
+    rows = _rows(settings)
+    if not as_json:
+        render.emit_rows(
+            rows,
+            fmt="table",
+            columns=("key", "value", "source"),
+            title=f"Configuration: profile {settings.profile} ({paths.config_file()})",
+        )
+        return
+    data: dict[str, object] = {
         "profile": settings.profile,
         "config_file": str(paths.config_file()),
         "store": settings.store_url,
@@ -46,7 +58,36 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             if key not in ("store", "server", "account") and settings.get(key) is not None
         },
     }
-    render.emit(data, as_json=as_json, title="Configuration")
+    data["values"] = rows
+    render.write_json(data)
+
+
+def _rows(settings: object) -> list[dict[str, object]]:
+    """Every key with its effective value and where the value comes from."""
+    import os
+
+    from guance_billing_cli.config import CONFIG_KEYS, Settings
+
+    assert isinstance(settings, Settings)
+    direct = {
+        "store": settings.store_url,
+        "server": settings.server_url,
+        "account": settings.account,
+    }
+    rows: list[dict[str, object]] = []
+    for key, (env_name, _meaning) in CONFIG_KEYS.items():
+        if key in direct:
+            value, source = direct[key], settings.sources.get(key)
+        else:
+            value = settings.get(key)
+            if env_name and os.environ.get(env_name):
+                source = f"env {env_name}"
+            else:
+                source = f"profile {settings.profile}" if value is not None else None
+        rows.append(
+            {"key": key, "value": _redact(key, value), "source": source or "default (unset)"}
+        )
+    return rows
 
 
 @app.command("set")

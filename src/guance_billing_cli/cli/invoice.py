@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat
+from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
 
 app = typer.Typer(
@@ -28,8 +28,32 @@ TITLE_COLUMNS = ("id", "type", "title", "tax_id", "bank_name", "bank_account")
 ADDRESS_FIELDS = ("id", "recipient", "phone", "email", "address", "created_at")
 REQUEST_FIELDS = (
     "id", "status", "amount", "type", "title", "title_id", "address_id", "created_at",
+    "cancelled_at",
 )  # fmt: skip
 REQUEST_COLUMNS = ("id", "status", "amount", "type", "title", "created_at")
+
+
+def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
+    names = ("tax_id", "bank_name", "bank_account", "address", "phone")
+    labels = ("Tax id", "Bank", "Bank account", "Registered address", "Registered telephone")
+    return [
+        prompts.Ask(name, f"--{name.replace('_', '-')}", label, value, required=False)
+        for name, label, value in zip(names, labels, values, strict=True)
+    ]
+
+
+def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
+    names = ("recipient", "phone", "email", "address")
+    labels = ("Recipient", "Recipient's phone", "Recipient's email", "Postal address")
+    return [
+        prompts.Ask(name, f"--{name}", label, value, required=required)
+        for name, label, value in zip(names, labels, values, strict=True)
+    ]
+
+
+TitleArg = Annotated[str, typer.Argument(help="Invoice title id (ttl_...).", metavar="TITLE")]
+AddressArg = Annotated[str, typer.Argument(help="Mailing address id (adr_...).", metavar="ADDRESS")]
+RequestArg = Annotated[str, typer.Argument(help="Invoice request id (inv_...).", metavar="REQUEST")]
 
 
 @title_app.command("add")
@@ -66,21 +90,17 @@ def title_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceTitleCreate
 
-    interactive = get_state(ctx).interactive
-    kind = prompts.require(
-        type_, flag="--type", message="Invoice type:", interactive=interactive,
-        choices=INVOICE_TYPES,
-    )  # fmt: skip
-    data = InvoiceTitleCreate(
-        type=kind,
-        title=prompts.require(title, flag="--title", message="Title:", interactive=interactive),
-        tax_id=tax_id,
-        bank_name=bank_name,
-        bank_account=bank_account,
-        address=address,
-        phone=phone,
+    ref = account_ref(ctx, account)
+    asks = [
+        prompts.Ask("type", "--type", "Invoice type", type_, choices=INVOICE_TYPES),
+        prompts.Ask("title", "--title", "Title (the authenticated name)", title),
+        *_optional_title_asks(tax_id, bank_name, bank_account, address, phone),
+    ]
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
+        interactive=get_state(ctx).interactive,
     )
-    result = client(ctx).add_invoice_title(account_ref(ctx, account), data)
     render.emit(result, as_json=as_json, title="Invoice title", fields=TITLE_FIELDS)
     if not as_json:
         render.success(f"Added invoice title {result.id}.")
@@ -123,18 +143,13 @@ def address_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceAddressCreate
 
-    interactive = get_state(ctx).interactive
-    data = InvoiceAddressCreate(
-        recipient=prompts.require(
-            recipient, flag="--recipient", message="Recipient:", interactive=interactive
-        ),
-        phone=prompts.require(phone, flag="--phone", message="Phone:", interactive=interactive),
-        email=prompts.require(email, flag="--email", message="Email:", interactive=interactive),
-        address=prompts.require(
-            address, flag="--address", message="Postal address:", interactive=interactive
-        ),
+    ref = account_ref(ctx, account)
+    asks = _address_asks(recipient, phone, email, address, required=True)
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).add_invoice_address(ref, InvoiceAddressCreate(**values)),  # type: ignore[arg-type]
+        interactive=get_state(ctx).interactive,
     )
-    result = client(ctx).add_invoice_address(account_ref(ctx, account), data)
     render.emit(result, as_json=as_json, title="Mailing address", fields=ADDRESS_FIELDS)
     if not as_json:
         render.success(f"Added mailing address {result.id}.")
@@ -180,17 +195,17 @@ def request(
     """
     from guance_billing_cli.schemas.invoices import InvoiceRequestCreate
 
-    interactive = get_state(ctx).interactive
-    data = InvoiceRequestCreate(
-        title_id=prompts.require(
-            title_id, flag="--title-id", message="Title id:", interactive=interactive
-        ),
-        address_id=prompts.require(
-            address_id, flag="--address-id", message="Address id:", interactive=interactive
-        ),
-        amount=prompts.require(amount, flag="--amount", message="Amount:", interactive=interactive),
+    ref = account_ref(ctx, account)
+    asks = [
+        prompts.Ask("title_id", "--title-id", "Title id", title_id),
+        prompts.Ask("address_id", "--address-id", "Address id", address_id),
+        prompts.Ask("amount", "--amount", "Amount (CNY)", amount),
+    ]
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).request_invoice(ref, InvoiceRequestCreate(**values)),  # type: ignore[arg-type]
+        interactive=get_state(ctx).interactive,
     )
-    result = client(ctx).request_invoice(account_ref(ctx, account), data)
     render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
     if not as_json:
         render.success(f"Invoice request {result.id} for {result.amount} is {result.status}.")
@@ -212,3 +227,173 @@ def list_(
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoices(account_ref(ctx, account))
     render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title="Invoice requests")
+
+
+# -- upkeep (issue 15) ---------------------------------------------------------------
+
+
+@title_app.command("update")
+def title_update(
+    ctx: typer.Context,
+    title_id: TitleArg,
+    account: AccountOption = None,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="vat_ordinary, vat_special or electronic_ordinary."),
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Must equal the authenticated name.")] = None,
+    tax_id: Annotated[str | None, typer.Option(help="Must equal the authenticated tax id.")] = None,
+    bank_name: Annotated[str | None, typer.Option(help='Bank ("" clears it).')] = None,
+    bank_account: Annotated[str | None, typer.Option(help="Bank account.")] = None,
+    address: Annotated[str | None, typer.Option(help="Registered address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Registered telephone.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change an invoice title: the same real-name gate and title rule as `title add`.
+
+    Only the options given change; "" clears an optional field. Exit codes: 2 a bad
+    value, 3 unknown title, 6 refused (no approved real-name, title or tax id does
+    not match it, vat_special without bank details).
+
+    \b
+    Example:
+      guance-billing invoice title update ttl_1a2b3c4d5e6f --type vat_special \\
+          --bank-name "ICBC Hangzhou" --bank-account 1202020209000012345 \\
+          --address "1 West Lake Rd" --phone 0571-88886666
+    """
+    from guance_billing_cli.errors import InputRequired
+    from guance_billing_cli.schemas.invoices import InvoiceTitleUpdate
+
+    update = InvoiceTitleUpdate(
+        type=type_, title=title, tax_id=tax_id, bank_name=bank_name,
+        bank_account=bank_account, address=address, phone=phone,
+    )  # fmt: skip
+    if not update.changes():
+        raise InputRequired("nothing to change: give at least one option, e.g. --title")
+    result = client(ctx).update_invoice_title(title_id, update, account=account)
+    render.emit(result, as_json=as_json, title="Invoice title", fields=TITLE_FIELDS)
+    if not as_json:
+        render.success(f"Updated invoice title {result.id}.")
+
+
+@title_app.command("delete")
+def title_delete(
+    ctx: typer.Context,
+    title_id: TitleArg,
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete an invoice title. Refused (exit 6) while a pending request uses it.
+
+    \b
+    Example:
+      guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
+    """
+    prompts.confirm_or_require_yes(
+        f"Delete invoice title {title_id}?", yes=yes, interactive=get_state(ctx).interactive
+    )
+    result = client(ctx).delete_invoice_title(title_id, account=account)
+    render.emit(result, as_json=as_json, title="Deleted invoice title", fields=TITLE_FIELDS)
+    if not as_json:
+        render.success(f"Deleted invoice title {result.id}.")
+
+
+@address_app.command("update")
+def address_update(
+    ctx: typer.Context,
+    address_id: AddressArg,
+    account: AccountOption = None,
+    recipient: Annotated[str | None, typer.Option(help="Who receives the invoice.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Recipient's mobile phone.")] = None,
+    email: Annotated[str | None, typer.Option(help="Recipient's email.")] = None,
+    address: Annotated[str | None, typer.Option(help="Postal address.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a mailing address (the same checks as `address add`).
+
+    At a terminal a rejected value is asked again; the others are kept.
+
+    \b
+    Example:
+      guance-billing invoice address update adr_1a2b3c4d5e6f --recipient "Han Meimei"
+    """
+    from guance_billing_cli.errors import InputRequired
+    from guance_billing_cli.schemas.invoices import InvoiceAddressUpdate
+
+    asks = _address_asks(recipient, phone, email, address, required=False)
+    if all(a.value is None for a in asks):
+        raise InputRequired("nothing to change: give at least one option, e.g. --recipient")
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).update_invoice_address(
+            address_id, InvoiceAddressUpdate(**values), account=account
+        ),
+        interactive=get_state(ctx).interactive,
+    )
+    render.emit(result, as_json=as_json, title="Mailing address", fields=ADDRESS_FIELDS)
+    if not as_json:
+        render.success(f"Updated mailing address {result.id}.")
+
+
+@address_app.command("delete")
+def address_delete(
+    ctx: typer.Context,
+    address_id: AddressArg,
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete a mailing address. Refused (exit 6) while a pending request uses it.
+
+    \b
+    Example:
+      guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
+    """
+    prompts.confirm_or_require_yes(
+        f"Delete mailing address {address_id}?", yes=yes, interactive=get_state(ctx).interactive
+    )
+    result = client(ctx).delete_invoice_address(address_id, account=account)
+    render.emit(result, as_json=as_json, title="Deleted mailing address", fields=ADDRESS_FIELDS)
+    if not as_json:
+        render.success(f"Deleted mailing address {result.id}.")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    request_id: RequestArg,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one invoice request.
+
+    \b
+    Example:
+      guance-billing invoice show inv_1a2b3c4d5e6f --json
+    """
+    result = client(ctx).get_invoice(request_id, account=account)
+    render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    request_id: RequestArg,
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Cancel a pending invoice request (again: unchanged, exit 0).
+
+    \b
+    Example:
+      guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
+    """
+    prompts.confirm_or_require_yes(
+        f"Cancel invoice request {request_id}?", yes=yes, interactive=get_state(ctx).interactive
+    )
+    result = client(ctx).cancel_invoice(request_id, account=account)
+    render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
+    if not as_json:
+        render.success(f"Invoice request {result.id} is {result.status}; nothing will be issued.")

@@ -2,14 +2,29 @@
 otherwise a missing value fails at once (exit 2) naming the flag that supplies it.
 ``unsafe_ask`` is used so Ctrl-C raises KeyboardInterrupt (exit 130) instead of
 returning ``None``.
+
+Prompts forgive (issue 15): a rejected answer is reported on its own line and the
+question is asked again with an empty field (a hidden field never keeps stars
+the user cannot see to delete); ``form`` re-asks only the field the service
+rejected and keeps the others; declining a confirmation says nothing changed.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
-from guance_billing_cli.errors import Declined, InputRequired, InvalidInput
+from guance_billing_cli.errors import (
+    BillingError,
+    Declined,
+    ExitCode,
+    InputRequired,
+    InvalidInput,
+)
+
+T = TypeVar("T")
 
 
 def text(
@@ -43,15 +58,29 @@ def select(message: str, choices: Sequence[str], *, default: str | None = None) 
     return str(questionary.select(message, choices=list(choices), default=default).unsafe_ask())
 
 
+def _rejected(reason: str) -> None:
+    sys.stderr.write(f"  {reason}; try again.\n")
+    sys.stderr.flush()
+
+
+def until_valid(ask: Callable[[], str], check: Callable[[str], str | None]) -> str:
+    """Ask until ``check`` returns no reason; each retry starts from an empty field."""
+    while True:
+        value = ask()
+        reason = check(value)
+        if reason is None:
+            return value
+        _rejected(reason)
+
+
+def code_problem(value: str) -> str | None:
+    digits = "".join(value.split())
+    return None if len(digits) == 6 and digits.isdigit() else "a code is 6 digits"
+
+
 def verification_code(message: str) -> str:
-    """A 6-digit verification code, typed hidden; malformed input is refused at the prompt."""
-    import questionary
-
-    def valid(value: str) -> bool | str:
-        digits = "".join(value.split())
-        return (len(digits) == 6 and digits.isdigit()) or "a code is 6 digits"
-
-    return "".join(str(questionary.password(message, validate=valid).unsafe_ask()).split())
+    """A 6-digit verification code, typed hidden; a malformed one is cleared and asked again."""
+    return "".join(until_valid(lambda: secret(message), code_problem).split())
 
 
 def require(
@@ -80,6 +109,79 @@ def confirm_or_require_yes(message: str, *, yes: bool, interactive: bool) -> Non
         raise InputRequired(f"{message} Pass --yes to confirm (no terminal to ask)", field="yes")
     if not confirm(message, default=False):
         raise Declined("not confirmed; nothing was changed")
+
+
+# -- forms: guided commands that re-ask only the bad field --------------------------
+
+
+@dataclass
+class Ask:
+    """One field of a guided command.
+
+    ``name`` is the field the service names in its errors (``error.field``),
+    ``flag`` the option that supplies it, ``label`` the words a person reads.
+    Optional fields are not asked, but a rejected one is asked again at a terminal.
+    """
+
+    name: str
+    flag: str
+    label: str
+    value: str | None = None
+    required: bool = True
+    choices: Sequence[str] | None = None
+    hidden: bool = False
+
+    def ask(self) -> str:
+        if self.choices:
+            return select(f"{self.label}:", self.choices)
+        if self.hidden:
+            return secret(f"{self.label}:")
+        return text(f"{self.label}:")
+
+
+def in_words(error: BillingError, subject: str) -> str:
+    """The error's message with its leading field name replaced by ``subject``."""
+    field = error.field or ""
+    message = error.message
+    for spelling in (field, field.replace("_", " ")):
+        if spelling and message.startswith(spelling + " "):
+            return subject + message[len(spelling) :]
+    return message
+
+
+def name_flag(error: BillingError, flag: str) -> BillingError:
+    """The same error, its message naming ``flag`` instead of the field."""
+    error.message = in_words(error, flag)
+    error.args = (error.message,)
+    return error
+
+
+def form(
+    asks: Sequence[Ask], submit: Callable[[dict[str, str | None]], T], *, interactive: bool
+) -> T:
+    """Collect the fields, submit, and on a rejected field ask that one again.
+
+    Without a terminal a missing required field fails at once (exit 2, naming its
+    flag) and a rejected one fails with the service's error, naming the flag.
+    """
+    by_name = {a.name: a for a in asks}
+    values: dict[str, str | None] = {a.name: a.value for a in asks}
+    while True:
+        for a in asks:
+            if values[a.name] is None and a.required:
+                if not interactive:
+                    raise InputRequired(f"missing {a.flag} (no terminal to ask)", field=a.name)
+                values[a.name] = a.ask()
+        try:
+            return submit(values)
+        except BillingError as error:
+            target = by_name.get(error.field or "")
+            if target is None or error.exit_code not in (ExitCode.USAGE, ExitCode.REFUSED):
+                raise
+            if not interactive:
+                raise name_flag(error, target.flag) from None
+            _rejected(in_words(error, target.label))
+            values[target.name] = target.ask()
 
 
 def read_stdin_lines(count: int, *, flag: str) -> list[str]:

@@ -91,6 +91,39 @@ def emit(
     _stdout_console().print(table)
 
 
+#: Columns of free text: these wrap. Every other column (ids, dates, codes, states,
+#: amounts) is printed whole: never cut, never wrapped, so it can be copied.
+FREE_TEXT = frozenset(
+    {
+        "name", "title", "reason", "description", "company_name", "address", "recipient",
+        "bank_name", "region", "contact_name", "message", "detail", "fix", "value", "before",
+        "after",
+    }
+)  # fmt: skip
+
+
+def _print_table(columns: Sequence[str], cells: list[list[str]], *, title: str | None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _stdout_console()
+    table = Table(title=title)
+    whole = 0
+    for i, column in enumerate(columns):
+        widest = max([len(column), *(len(row[i]) for row in cells)])
+        if column in FREE_TEXT:
+            table.add_column(column, overflow="fold", min_width=min(widest, 12))
+            whole += min(widest, 12) + 3
+        else:
+            table.add_column(column, no_wrap=True, min_width=widest)
+            whole += widest + 3
+    for row in cells:
+        table.add_row(*(escape(cell) for cell in row))
+    if whole + 1 > console.width:
+        console.width = whole + 1  # wider than the terminal rather than cut an id
+    console.print(table)
+
+
 def emit_rows(
     rows: Iterable[Any],
     *,
@@ -128,18 +161,10 @@ def emit_rows(
             writer.writerow([_cell(data.get(c)) for c in columns])
             count += 1
     else:
-        from rich.markup import escape
-        from rich.table import Table
-
-        table = Table(title=title)
-        for column in columns:
-            table.add_column(column)
-        for row in rest:
-            data = to_data(row)
-            table.add_row(*(escape(_cell(data.get(c))) for c in columns))
-            count += 1
+        cells = [[_cell(to_data(row).get(c)) for c in columns] for row in rest]
+        count = len(cells)
         if count:
-            _stdout_console().print(table)
+            _print_table(columns, cells, title=title)
         else:
             info("No results.")
     out.flush()

@@ -117,6 +117,16 @@ def run(
             help="With --checkpoint-dir: after N events and/or TIME (30s, 10m, 1h).",
         ),
     ] = "1000,10m",
+    remind_every: Annotated[
+        float,
+        typer.Option(
+            "--remind-every",
+            metavar="MINUTES",
+            min=0,
+            help="Send due lock-countdown reminders every MINUTES (0: never; see "
+            "`workspace remind`).",
+        ),
+    ] = 60,
 ) -> None:
     """Serve the store over HTTP (FastAPI under uvicorn) until interrupted.
 
@@ -138,6 +148,10 @@ def run(
     if log_format not in ("text", "json"):
         raise InvalidInput("--log-format is text or json", field="log_format")
     url = _store_url(ctx, store)
+    if remind_every > 0:  # issue 15: countdown reminders on a timer
+        from guance_billing_cli.server import reminder_timer
+
+        reminder_timer.start(url, every_minutes=remind_every)
     with audit_checkpointer.running(url, checkpoint_dir, checkpoint_every):
         admin.serve(
             url,

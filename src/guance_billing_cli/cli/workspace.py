@@ -13,7 +13,9 @@ from guance_billing_cli.cli.state import account_ref, client, get_state
 app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
 
 SITES = ("cn1", "cn2", "cn4", "cn6", "us1", "eu1", "ap1", "za1", "id1")
-WORKSPACE_COLUMNS = ("id", "name", "site", "settlement", "cloud_account_id", "state")
+WORKSPACE_COLUMNS = (
+    "id", "name", "site", "settlement", "cloud_account_id", "state", "locks_at", "days_left",
+)  # fmt: skip
 WORKSPACE_FIELDS = (
     "id",
     "name",
@@ -25,6 +27,7 @@ WORKSPACE_FIELDS = (
     "settlement_changed_at",
     "countdown_started_at",
     "locks_at",
+    "days_left",
     "dissolved_at",
     "created_at",
 )
@@ -89,21 +92,20 @@ def add(
         return
     from guance_billing_cli.schemas.settlement import WorkspaceCreate
 
-    interactive = get_state(ctx).interactive
-    data = WorkspaceCreate(
-        id=prompts.require(ws_id, flag="--id", message="Workspace id:", interactive=interactive),
-        name=prompts.require(
-            name, flag="--name", message="Workspace name:", interactive=interactive
-        ),
-        site=prompts.require(
-            site, flag="--site", message="Site:", interactive=interactive, choices=SITES
-        ),
+    asks = [
+        prompts.Ask("id", "--id", "Workspace id", ws_id),
+        prompts.Ask("name", "--name", "Workspace name", name),
+        prompts.Ask("site", "--site", "Site", site, choices=SITES),
+    ]
+    change = prompts.form(
+        asks,
+        lambda values: client(ctx).add_workspace(ref, WorkspaceCreate(**values)),  # type: ignore[arg-type]
+        interactive=get_state(ctx).interactive,
     )
-    change = client(ctx).add_workspace(ref, data)
     _show_change(
         change,
         as_json=as_json,
-        done=f"Added workspace {data.id}.",
+        done=f"Added workspace {change.workspace.id}.",
         same=f"Workspace {change.workspace.id} already exists; unchanged.",
     )
 
@@ -233,8 +235,10 @@ def unlock(
 ) -> None:
     """Lift a workspace's lock countdown (or lock) through one of the remedies.
 
-    The settlement rules still apply to the remedy (site/provider, once a month).
-    An active workspace is left unchanged.
+    The site/provider rule still applies to the remedy; the once-a-month rule does
+    not (unlocking is a remedy, not a voluntary switch). Re-subscribing the cloud
+    account (`cloud resubscribe`) is a remedy too. A refusal names every remedy
+    left. An active workspace is left unchanged.
 
     \b
     Example:
@@ -278,4 +282,43 @@ def dissolve(
         as_json=as_json,
         done=f"Dissolved workspace {workspace}.",
         same=f"Workspace {workspace} was already dissolved; unchanged.",
+    )
+
+
+@app.command("remind")
+def remind(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report the reminders due; send nothing.")
+    ] = False,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Email lock-countdown reminders that are due (safe to run from cron).
+
+    Each workspace in countdown gets an email to its billing account when the
+    countdown starts, 3 days and 1 day before it locks: once each, however often
+    this runs (what was sent is recorded). Without --account: every account
+    (support). `server run` does this on a timer (--remind-every).
+
+    \b
+    Example:
+      guance-billing workspace remind --dry-run
+      */15 * * * * guance-billing workspace remind --json >> /var/log/gb-remind.log
+    """
+    from guance_billing_cli.masking import mask_email
+    from guance_billing_cli.schemas.settlement import RemindRequest
+
+    ref = account or get_state(ctx).account
+    result = client(ctx).remind_workspaces(RemindRequest(account=ref, dry_run=dry_run))
+    if as_json:
+        render.write_json(result)
+        return
+    rows = [{**r.model_dump(), "sent_to": mask_email(r.sent_to)} for r in result.reminders]
+    columns = ("workspace_id", "stage", "locks_at", "days_left", "sent_to", "result")
+    if rows:
+        render.emit_rows(rows, fmt="table", columns=columns, title="Reminders")
+    verb = "would be sent" if dry_run else "sent"
+    render.info(
+        f"{len(rows)} reminder(s) {verb}; {result.already_sent} workspace(s) already reminded."
     )

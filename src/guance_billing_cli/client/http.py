@@ -30,6 +30,7 @@ from guance_billing_cli.errors import (
     AuthenticationFailed,
     BillingError,
     InvalidInput,
+    NotFound,
     Unavailable,
     error_from_dict,
 )
@@ -63,17 +64,22 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.invoices import (
         InvoiceAddressCreate,
         InvoiceAddressPublic,
+        InvoiceAddressUpdate,
         InvoiceRequestCreate,
         InvoiceRequestPublic,
         InvoiceTitleCreate,
         InvoiceTitlePublic,
+        InvoiceTitleUpdate,
     )
     from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
     from guance_billing_cli.schemas.settlement import (
         BatchItem,
         BatchResult,
+        CloudAccountAdded,
         CloudAccountCreate,
         CloudAccountPublic,
+        RemindRequest,
+        RemindResult,
         UnlockRequest,
         UnsubscribeResult,
         WorkspaceChange,
@@ -81,6 +87,7 @@ if TYPE_CHECKING:
         WorkspaceFilter,
         WorkspacePublic,
     )
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.schemas.tokens import (
         ForgottenPasswordReset,
         LoginCodeRequest,
@@ -106,6 +113,7 @@ DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
 READ_RETRIES = 2
 RETRY_DELAYS = (0.2, 0.5)
+MAX_REF = 1024  # characters in one reference sent in a URL (path or query)
 LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -347,7 +355,7 @@ class HttpClient:
     def latest_change(self, ref: str, *, kind: str) -> ChangeRequestPublic:
         return self._call("latest_change", ref=ref, kind=kind)
 
-    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic:
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
         return self._call("add_cloud_account", ref=ref, data=data)
 
     def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]:
@@ -423,6 +431,47 @@ class HttpClient:
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
         return self._call("dissolve_workspace", ws_id=ws_id, account=account)
 
+    def update_invoice_title(
+        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        return self._call("update_invoice_title", title_id=title_id, data=data, account=account)
+
+    def delete_invoice_title(
+        self, title_id: str, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        return self._call("delete_invoice_title", title_id=title_id, account=account)
+
+    def update_invoice_address(
+        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        return self._call(
+            "update_invoice_address", address_id=address_id, data=data, account=account
+        )
+
+    def delete_invoice_address(
+        self, address_id: str, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        return self._call("delete_invoice_address", address_id=address_id, account=account)
+
+    def get_invoice(self, request_id: str, *, account: str | None = None) -> InvoiceRequestPublic:
+        return self._call("get_invoice", request_id=request_id, account=account)
+
+    def cancel_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic:
+        return self._call("cancel_invoice", request_id=request_id, account=account)
+
+    def resubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult:
+        return self._call("resubscribe_cloud_account", cloud_id=cloud_id, account=account)
+
+    def remind_workspaces(self, data: RemindRequest) -> RemindResult:
+        return self._call("remind_workspaces", data=data)
+
+    def suggest(self, query: SuggestQuery) -> Suggestions:
+        return self._call("suggest", query=query)
+
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
         return self._stream_call("list_audit_events", query=query)
 
@@ -445,6 +494,12 @@ class HttpClient:
         body: dict[str, Any] = {}
         for p in op.params:
             value = values.get(p.name, None if p.required else p.default)
+            if p.where in ("path", "query") and isinstance(value, str) and len(value) > MAX_REF:
+                # No id, username, email or phone is this long: nothing can match, as the
+                # local store would answer (and such a URL would not reach the server).
+                raise NotFound(
+                    f"nothing matches {value[:40]!r}...: longer than any {p.name}", field=p.name
+                )
             if p.where == "path":
                 path = path.replace("{" + p.name + "}", quote(str(value), safe=""))
             elif p.where == "query":

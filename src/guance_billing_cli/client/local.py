@@ -44,17 +44,22 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.invoices import (
         InvoiceAddressCreate,
         InvoiceAddressPublic,
+        InvoiceAddressUpdate,
         InvoiceRequestCreate,
         InvoiceRequestPublic,
         InvoiceTitleCreate,
         InvoiceTitlePublic,
+        InvoiceTitleUpdate,
     )
     from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
     from guance_billing_cli.schemas.settlement import (
         BatchItem,
         BatchResult,
+        CloudAccountAdded,
         CloudAccountCreate,
         CloudAccountPublic,
+        RemindRequest,
+        RemindResult,
         UnlockRequest,
         UnsubscribeResult,
         WorkspaceChange,
@@ -62,6 +67,7 @@ if TYPE_CHECKING:
         WorkspaceFilter,
         WorkspacePublic,
     )
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.schemas.tokens import (
         ForgottenPasswordReset,
         LoginCodeRequest,
@@ -166,8 +172,13 @@ class LocalClient:
                     deferred = error  # counted failure: commit it, then raise below
         except BillingError:
             raise
-        except IntegrityError:
-            raise Conflict("the change conflicts with existing data; nothing was changed") from None
+        except IntegrityError as exc:
+            from guance_billing_cli.services.accounts import unique_conflict
+
+            known = unique_conflict(str(exc.orig))
+            raise known or Conflict(
+                "the change conflicts with existing data; nothing was changed"
+            ) from None
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             raise Unavailable(
@@ -387,6 +398,55 @@ class LocalClient:
         with self.context(write=False) as ctx:
             yield from invoices.list_requests(ctx, ref=ref)
 
+    # -- invoice upkeep (issue 15) ----------------------------------------------------
+    def update_invoice_title(
+        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.update_title(ctx, title_id=title_id, data=data, account_ref=account)
+
+    def delete_invoice_title(
+        self, title_id: str, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.delete_title(ctx, title_id=title_id, account_ref=account)
+
+    def update_invoice_address(
+        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.update_address(
+                ctx, address_id=address_id, data=data, account_ref=account
+            )
+
+    def delete_invoice_address(
+        self, address_id: str, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.delete_address(ctx, address_id=address_id, account_ref=account)
+
+    def get_invoice(self, request_id: str, *, account: str | None = None) -> InvoiceRequestPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=False) as ctx:
+            return invoices.get_request(ctx, request_id=request_id, account_ref=account)
+
+    def cancel_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic:
+        from guance_billing_cli.services import invoices
+
+        with self.context(write=True) as ctx:
+            return invoices.cancel_request(ctx, request_id=request_id, account_ref=account)
+
     # -- email / phone change (issue 3) -------------------------------------------
     def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic:
         from guance_billing_cli.services import verification
@@ -455,7 +515,7 @@ class LocalClient:
             return verification.latest_change(ctx, ref=ref, kind=kind)
 
     # -- cloud accounts, workspaces, settlement batches (issue 5) -----------------
-    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic:
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
         from guance_billing_cli.services import cloud
 
         with self.context(write=True) as ctx:
@@ -480,6 +540,14 @@ class LocalClient:
 
         with self.context(write=True) as ctx:
             return cloud.unsubscribe(ctx, ref=cloud_id, account_ref=account)
+
+    def resubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult:
+        from guance_billing_cli.services import cloud
+
+        with self.context(write=True) as ctx:
+            return cloud.resubscribe(ctx, ref=cloud_id, account_ref=account)
 
     def bind_workspaces(
         self,
@@ -572,6 +640,12 @@ class LocalClient:
         with self.context(write=True) as ctx:
             return workspace_lifecycle.dissolve_workspace(ctx, ref=ws_id, account_ref=account)
 
+    def remind_workspaces(self, data: RemindRequest) -> RemindResult:
+        from guance_billing_cli.services import reminders
+
+        with self.context(write=not data.dry_run) as ctx:
+            return reminders.remind(ctx, account_ref=data.account, dry_run=data.dry_run)
+
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
         from guance_billing_cli.services import audit
@@ -602,3 +676,18 @@ class LocalClient:
 
         with self.context(write=False) as ctx:
             yield from audit_proofs.export_events(ctx, query=query)
+
+    # -- completion values (issue 15) ---------------------------------------------
+    def suggest(self, query: SuggestQuery) -> Suggestions:
+        from guance_billing_cli.schemas.suggest import Suggestions
+        from guance_billing_cli.services import suggestions
+
+        with self.context(write=False) as ctx:
+            values = suggestions.suggest(
+                ctx,
+                kind=query.kind,
+                prefix=query.prefix,
+                account=query.account,
+                limit=query.limit,
+            )
+        return Suggestions(kind=query.kind, values=values)

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from guance_billing_cli.client import suggest
 from guance_billing_cli.client.protocol import SCHEMA_MODULES, BillingClient
 
 
@@ -98,11 +99,19 @@ ROUTES: dict[str, Route] = {
     "list_invoice_addresses": Route("GET", "/v1/accounts/{ref}/invoice-addresses"),
     "request_invoice": Route("POST", "/v1/accounts/{ref}/invoices"),
     "list_invoices": Route("GET", "/v1/accounts/{ref}/invoices"),
+    # invoice upkeep (issue 15)
+    "update_invoice_title": Route("PATCH", "/v1/invoice-titles/{title_id}"),
+    "delete_invoice_title": Route("POST", "/v1/invoice-titles/{title_id}/delete"),
+    "update_invoice_address": Route("PATCH", "/v1/invoice-addresses/{address_id}"),
+    "delete_invoice_address": Route("POST", "/v1/invoice-addresses/{address_id}/delete"),
+    "get_invoice": Route("GET", "/v1/invoices/{request_id}"),
+    "cancel_invoice": Route("POST", "/v1/invoices/{request_id}/cancel"),
     # cloud accounts, workspaces, settlement batches (issue 5)
     "add_cloud_account": Route("POST", "/v1/accounts/{ref}/cloud-accounts"),
     "list_cloud_accounts": Route("GET", "/v1/accounts/{ref}/cloud-accounts", scope=BINDINGS),
     "get_cloud_account": Route("GET", "/v1/cloud-accounts/{cloud_id}"),
     "unsubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/unsubscribe"),
+    "resubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/resubscribe"),
     "bind_workspaces": Route(
         "POST", "/v1/cloud-accounts/{cloud_id}/bind", scope=BINDINGS, large_body=True
     ),
@@ -114,12 +123,15 @@ ROUTES: dict[str, Route] = {
     "move_workspace": Route("POST", "/v1/workspaces/{ws_id}/move"),
     "unlock_workspace": Route("POST", "/v1/workspaces/{ws_id}/unlock"),
     "dissolve_workspace": Route("POST", "/v1/workspaces/{ws_id}/dissolve"),
+    "remind_workspaces": Route("POST", "/v1/workspaces/remind"),
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
     "verify_audit": Route("POST", "/v1/audit/verify"),  # body: checkpoints (issue 13)
     "write_audit_checkpoint": Route("POST", "/v1/audit/checkpoints"),
     "audit_public_key": Route("GET", "/v1/audit/public-key"),
     "export_audit": Route("GET", "/v1/audit/export"),
+    # completion values (issue 15): every token may ask; the service filters by role
+    "suggest": Route("GET", suggest.PATH, scope=ANY),
 }
 
 # Protocol members that are not operations.

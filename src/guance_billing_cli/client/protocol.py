@@ -38,17 +38,22 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.invoices import (
         InvoiceAddressCreate,
         InvoiceAddressPublic,
+        InvoiceAddressUpdate,
         InvoiceRequestCreate,
         InvoiceRequestPublic,
         InvoiceTitleCreate,
         InvoiceTitlePublic,
+        InvoiceTitleUpdate,
     )
     from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
     from guance_billing_cli.schemas.settlement import (
         BatchItem,
         BatchResult,
+        CloudAccountAdded,
         CloudAccountCreate,
         CloudAccountPublic,
+        RemindRequest,
+        RemindResult,
         UnlockRequest,
         UnsubscribeResult,
         WorkspaceChange,
@@ -56,6 +61,7 @@ if TYPE_CHECKING:
         WorkspaceFilter,
         WorkspacePublic,
     )
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.schemas.tokens import (
         ForgottenPasswordReset,
         LoginCodeRequest,
@@ -125,6 +131,26 @@ class BillingClient(Protocol):
     def request_invoice(self, ref: str, data: InvoiceRequestCreate) -> InvoiceRequestPublic: ...
     def list_invoices(self, ref: str) -> Iterator[InvoiceRequestPublic]: ...
 
+    # -- invoice upkeep (issue 15) ----------------------------------------------------
+    def update_invoice_title(
+        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
+    ) -> InvoiceTitlePublic: ...
+    def delete_invoice_title(
+        self, title_id: str, *, account: str | None = None
+    ) -> InvoiceTitlePublic: ...
+    def update_invoice_address(
+        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
+    ) -> InvoiceAddressPublic: ...
+    def delete_invoice_address(
+        self, address_id: str, *, account: str | None = None
+    ) -> InvoiceAddressPublic: ...
+    def get_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic: ...
+    def cancel_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic: ...
+
     # -- email / phone change (issue 3) -------------------------------------------
     def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic: ...
     def verify_change(
@@ -146,12 +172,15 @@ class BillingClient(Protocol):
 
     # -- cloud accounts, workspaces, settlement batches (issue 5) -----------------
     # ``progress(done, total)`` is called while a batch runs (a terminal progress bar).
-    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic: ...
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded: ...
     def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]: ...
     def get_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> CloudAccountPublic: ...
     def unsubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult: ...
+    def resubscribe_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> UnsubscribeResult: ...
     def bind_workspaces(
@@ -189,6 +218,7 @@ class BillingClient(Protocol):
         self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
     ) -> WorkspaceChange: ...
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange: ...
+    def remind_workspaces(self, data: RemindRequest) -> RemindResult: ...
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
@@ -196,6 +226,9 @@ class BillingClient(Protocol):
     def write_audit_checkpoint(self) -> SignedCheckpoint: ...
     def audit_public_key(self) -> AuditPublicKey: ...
     def export_audit(self, query: AuditExportQuery) -> Iterator[AuditExportLine]: ...
+
+    # -- completion values (issue 15) ---------------------------------------------
+    def suggest(self, query: SuggestQuery) -> Suggestions: ...
 
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None: ...
@@ -228,6 +261,13 @@ SCHEMA_MODULES: dict[str, str] = {
     "InvoiceRequestPublic": "invoices",
     "InvoiceTitleCreate": "invoices",
     "InvoiceTitlePublic": "invoices",
+    "InvoiceTitleUpdate": "invoices",
+    "InvoiceAddressUpdate": "invoices",
+    "CloudAccountAdded": "settlement",
+    "RemindRequest": "settlement",
+    "RemindResult": "settlement",
+    "SuggestQuery": "suggest",
+    "Suggestions": "suggest",
     "RealnamePublic": "realname",
     "RealnameReview": "realname",
     "RealnameSubmit": "realname",

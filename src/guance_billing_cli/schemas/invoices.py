@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from guance_billing_cli.schemas import wire_rules as rules
 
 INVOICE_TYPES: tuple[str, ...] = ("vat_ordinary", "vat_special", "electronic_ordinary")
-INVOICE_STATUSES: tuple[str, ...] = ("pending",)
+INVOICE_STATUSES: tuple[str, ...] = ("pending", "cancelled")
 SPECIAL_FIELDS: tuple[str, ...] = ("bank_name", "bank_account", "address", "phone")
 
 
@@ -43,6 +43,21 @@ class InvoiceTitleCreate(BaseModel):
     phone: str | None = rules.pattern(rules.LANDLINE, None)
 
 
+class InvoiceTitleUpdate(BaseModel):
+    """Fields to change; ``None`` keeps the current value, "" clears an optional one."""
+
+    type: str | None = None
+    title: str | None = None
+    tax_id: str | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class InvoiceTitlePublic(InvoiceTitleCreate):
     id: str
     account_id: str
@@ -54,6 +69,18 @@ class InvoiceAddressCreate(BaseModel):
     phone: str = rules.pattern(rules.PHONE)
     email: str = rules.pattern(rules.EMAIL)
     address: str = rules.text(256)
+
+
+class InvoiceAddressUpdate(BaseModel):
+    """Fields to change; ``None`` keeps the current value."""
+
+    recipient: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class InvoiceAddressPublic(InvoiceAddressCreate):
@@ -81,3 +108,4 @@ class InvoiceRequestPublic(BaseModel):
     title: str
     address_id: str
     created_at: datetime
+    cancelled_at: datetime | None = None

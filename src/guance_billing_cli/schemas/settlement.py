@@ -105,14 +105,21 @@ class CloudAccountPublic(BaseModel):
     unsubscribed_at: datetime | None = None
 
 
+class CloudAccountAdded(CloudAccountPublic):
+    """``cloud add``: a new cloud account, or an unsubscribed one of the same id re-subscribed."""
+
+    resubscribed: bool = False
+    unlocked: list[str] = []  # workspaces whose countdown or lock the re-subscription lifted
+
+
 class AffectedWorkspace(BaseModel):
     workspace_id: str
-    effect: Literal["fallback_billing_center", "countdown"]
+    effect: Literal["fallback_billing_center", "countdown", "unlocked"]
     locks_at: datetime | None = None
 
 
 class UnsubscribeResult(CloudAccountPublic):
-    """The cloud account after unsubscribing, and what happened to its workspaces."""
+    """The cloud account after (un/re)subscribing, and what happened to its workspaces."""
 
     changed: bool
     affected: list[AffectedWorkspace]
@@ -139,6 +146,7 @@ class WorkspacePublic(BaseModel):
     settlement_changed_at: datetime | None
     countdown_started_at: datetime | None
     locks_at: datetime | None
+    days_left: int | None = None  # whole days until locks_at (0 once locked); None: no countdown
     dissolved_at: datetime | None
     created_at: datetime
 
@@ -277,3 +285,28 @@ def batch_items(rows: list[dict[str, Any]]) -> list[BatchItem]:
     from pydantic import TypeAdapter
 
     return TypeAdapter(list[BatchItem]).validate_python(rows)
+
+
+# -- lock-countdown reminders (issue 15) --------------------------------------------
+REMINDER_STAGES: tuple[str, ...] = ("started", "3_days", "1_day")
+
+
+class RemindRequest(BaseModel):
+    account: str | None = None  # only this billing account (default: every account; support)
+    dry_run: bool = False
+
+
+class Reminder(BaseModel):
+    workspace_id: str
+    account_id: str
+    stage: str  # started | 3_days | 1_day
+    locks_at: datetime
+    days_left: int
+    sent_to: str  # the account's email (masked by the CLI for people)
+    result: Literal["sent", "would_send"]
+
+
+class RemindResult(BaseModel):
+    dry_run: bool
+    reminders: list[Reminder]
+    already_sent: int  # workspaces in countdown whose due reminder went out before

@@ -24,6 +24,14 @@ CHANGE_STATES: tuple[str, ...] = (
 )
 OPEN_STATES: tuple[str, ...] = ("awaiting_current_code", "awaiting_new_code")
 
+#: How a finished request is described: "request chg_… has expired".
+ENDED: dict[str, str] = {
+    "completed": "is already completed",
+    "cancelled": "was cancelled",
+    "failed": "ended after too many wrong codes",
+    "expired": "has expired",
+}
+
 
 class ChangeStart(BaseModel):
     """Start a change: a code goes to the account's current address."""

@@ -169,7 +169,11 @@ def _decide_bind(
         return "refused", rules.site_refusal(row.site, provider)
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
         return "refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider)
-    if row.settlement != provider and rules.changed_this_month(row.settlement_changed_at, now):
+    if (
+        row.settlement != provider
+        and not rules.is_remedy(row.countdown_started_at)
+        and rules.changed_this_month(row.settlement_changed_at, now)
+    ):
         return "refused", rules.month_refusal(row.settlement_changed_at, now)
     return "bound", None
 
@@ -235,6 +239,8 @@ def _decide_unbind(row: Any, now: datetime) -> Decision:
         return "unchanged", "already settles through the billing center"
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
         return "refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider)
-    if rules.changed_this_month(row.settlement_changed_at, now):
+    if not rules.is_remedy(row.countdown_started_at) and rules.changed_this_month(
+        row.settlement_changed_at, now
+    ):
         return "refused", rules.month_refusal(row.settlement_changed_at, now)
     return "unbound", None

@@ -21,6 +21,7 @@ from guance_billing_cli.schemas.settlement import (
     PROVIDER_NAMES,
     PROVIDERS,
     AffectedWorkspace,
+    CloudAccountAdded,
     CloudAccountCreate,
     CloudAccountPublic,
     UnsubscribeResult,
@@ -136,7 +137,7 @@ def snapshot(cloud: CloudAccount) -> dict[str, Any]:
 # -- operations -------------------------------------------------------------------------
 def add_cloud_account(
     ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate
-) -> CloudAccountPublic:
+) -> CloudAccountAdded:
     authz.require_scope(ctx.actor, "cloud")
     name = provider(data.provider)
     external_id = provider_account_id(name, data.account_id)
@@ -148,6 +149,20 @@ def add_cloud_account(
             col(CloudAccount.provider_account_id) == external_id,
         )
     ).first()
+    if (
+        existing is not None
+        and existing.account_id == account.id
+        and existing.status == "unsubscribed"
+    ):
+        # Registering an unsubscribed account again re-subscribes it (an unlock remedy).
+        if instance is not None:
+            existing.instance_id = instance
+        result = resubscribe(ctx, ref=existing.id)
+        return CloudAccountAdded(
+            **result.model_dump(exclude={"changed", "affected", "notice_sent_to"}),
+            resubscribed=True,
+            unlocked=[a.workspace_id for a in result.affected],
+        )
     if existing is not None:
         where = (
             f" as {existing.id} ({existing.status})"
@@ -174,7 +189,7 @@ def add_cloud_account(
     audit.record(
         ctx, action="cloud.add", target=cloud.id, account_id=account.id, after=snapshot(cloud)
     )
-    return to_public(cloud)
+    return CloudAccountAdded(**to_public(cloud).model_dump())
 
 
 def list_cloud_accounts(ctx: ServiceContext, *, account_ref: str) -> Iterator[CloudAccountPublic]:
@@ -277,6 +292,53 @@ def unsubscribe(
         changed=True,
         affected=affected,
         notice_sent_to=notice_to,
+    )
+
+
+def resubscribe(
+    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+) -> UnsubscribeResult:
+    """Subscribe an unsubscribed cloud account again: an unlock remedy.
+
+    Its workspaces still bound to it leave the countdown (or the lock); Alibaba
+    workspaces fell back to the billing center when it was unsubscribed and stay
+    there. Re-subscribing a subscribed account changes nothing.
+    """
+    authz.require_scope(ctx.actor, "cloud")
+    cloud = find_cloud(ctx, ref, account_ref=account_ref)
+    if cloud.status == "subscribed":
+        return UnsubscribeResult(
+            **get_cloud_account(ctx, ref=cloud.id).model_dump(), changed=False, affected=[]
+        )
+    now = ctx.now()
+    conn = ctx.session.connection()
+    held = (
+        W.c.cloud_account_id == cloud.id,
+        W.c.dissolved_at.is_(None),
+        W.c.countdown_started_at.is_not(None),
+    )
+    ids = [row.id for row in conn.execute(select(W.c.id).where(*held).order_by(W.c.id))]
+    before = snapshot(cloud)
+    cloud.status = "subscribed"
+    cloud.unsubscribed_at = None
+    cloud.updated_at = now
+    ctx.session.add(cloud)
+    ctx.session.flush()
+    if ids:
+        conn.execute(update(W).where(*held).values(countdown_started_at=None, updated_at=now))
+    audit.record(
+        ctx,
+        action="cloud.resubscribe",
+        target=cloud.id,
+        account_id=cloud.account_id,
+        before=before,
+        after={**snapshot(cloud), "unlocked": ids},
+    )
+    public = get_cloud_account(ctx, ref=cloud.id)
+    return UnsubscribeResult(
+        **public.model_dump(),
+        changed=True,
+        affected=[AffectedWorkspace(workspace_id=i, effect="unlocked") for i in ids],
     )
 
 

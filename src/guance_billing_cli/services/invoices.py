@@ -22,12 +22,14 @@ from guance_billing_cli.schemas.invoices import (
     INVOICE_TYPES,
     InvoiceAddressCreate,
     InvoiceAddressPublic,
+    InvoiceAddressUpdate,
     InvoiceRequestCreate,
     InvoiceRequestPublic,
     InvoiceTitleCreate,
     InvoiceTitlePublic,
+    InvoiceTitleUpdate,
 )
-from guance_billing_cli.services import audit, realname, validation
+from guance_billing_cli.services import audit, authz, realname, validation
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import (
@@ -210,7 +212,7 @@ def list_titles(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceTitlePublic
     account = find_account(ctx, ref)
     stmt = (
         select(InvoiceTitle)
-        .where(InvoiceTitle.account_id == account.id)
+        .where(InvoiceTitle.account_id == account.id, col(InvoiceTitle.deleted_at).is_(None))
         .order_by(col(InvoiceTitle.created_at), col(InvoiceTitle.id))
     )
     for row in ctx.session.exec(stmt):
@@ -225,12 +227,7 @@ def _address_public(row: InvoiceAddress) -> InvoiceAddressPublic:
 def add_address(
     ctx: ServiceContext, *, ref: str, data: InvoiceAddressCreate
 ) -> InvoiceAddressPublic:
-    fields = {
-        "recipient": _required(data.recipient, "recipient"),
-        "phone": validation.phone(data.phone),
-        "email": validation.email(data.email),
-        "address": _required(data.address, "address"),
-    }
+    fields = _address_fields(data.model_dump())
     account = find_account(ctx, ref)
     row = InvoiceAddress(id=new_id("adr"), account_id=account.id, created_at=ctx.now(), **fields)
     ctx.session.add(row)
@@ -244,11 +241,20 @@ def add_address(
     return _address_public(row)
 
 
+def _address_fields(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "recipient": _required(values["recipient"], "recipient"),
+        "phone": validation.phone(values["phone"]),
+        "email": validation.email(values["email"]),
+        "address": _required(values["address"], "address"),
+    }
+
+
 def list_addresses(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceAddressPublic]:
     account = find_account(ctx, ref)
     stmt = (
         select(InvoiceAddress)
-        .where(InvoiceAddress.account_id == account.id)
+        .where(InvoiceAddress.account_id == account.id, col(InvoiceAddress.deleted_at).is_(None))
         .order_by(col(InvoiceAddress.created_at), col(InvoiceAddress.id))
     )
     for row in ctx.session.exec(stmt):
@@ -267,12 +273,13 @@ def _request_public(row: InvoiceRequest, title: InvoiceTitle) -> InvoiceRequestP
         title=title.title,
         address_id=row.address_id,
         created_at=row.created_at,
+        cancelled_at=row.cancelled_at,
     )
 
 
 def _owned(ctx: ServiceContext, model: Any, object_id: str, account: Account, what: str) -> Any:
     row = ctx.session.get(model, object_id.strip())
-    if row is None or row.account_id != account.id:
+    if row is None or row.account_id != account.id or getattr(row, "deleted_at", None):
         # Another account's object is reported as missing: ids do not leak across accounts.
         raise NotFound(f"no {what} {object_id!r} on account {account.username}", field=what)
     return row
@@ -329,3 +336,177 @@ def list_requests(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceRequestPu
     )
     for row, title in ctx.session.exec(stmt):
         yield _request_public(row, title)
+
+
+# -- upkeep (issue 15): update or delete titles and addresses, show or cancel requests --
+_WHAT = {
+    InvoiceTitle: "invoice title",
+    InvoiceAddress: "mailing address",
+    InvoiceRequest: "invoice request",
+}
+
+
+def _find(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | None) -> Any:
+    """A title, address or request by id; a given ``--account`` must own it (else exit 3)."""
+    what = _WHAT[model]
+    row = ctx.session.get(model, object_id.strip())
+    visible = row is not None and (
+        ctx.actor.role == "support" or ctx.actor.account_id == row.account_id
+    )
+    if row is None or not visible or getattr(row, "deleted_at", None) is not None:
+        raise NotFound(f"no {what} {object_id.strip()!r}")
+    if account_ref is not None:
+        account = find_account(ctx, account_ref)
+        if account.id != row.account_id:
+            raise NotFound(f"no {what} {row.id!r} in billing account {account.username}")
+    authz.require_account_access(ctx.actor, row.account_id)
+    return row
+
+
+def _pending_use(ctx: ServiceContext, column: Any, object_id: str) -> str | None:
+    stmt = select(InvoiceRequest.id).where(column == object_id, InvoiceRequest.status == "pending")
+    return ctx.session.exec(stmt).first()
+
+
+_TITLE_COLUMNS = ("type", "title", "tax_id", "bank_name", "bank_account", "address", "phone")
+
+
+def update_title(
+    ctx: ServiceContext, *, title_id: str, data: InvoiceTitleUpdate, account_ref: str | None = None
+) -> InvoiceTitlePublic:
+    """Change a title: the same checks as adding one (real-name gate, title rule)."""
+    row: InvoiceTitle = _find(ctx, InvoiceTitle, title_id, account_ref)
+    before = {name: getattr(row, name) for name in _TITLE_COLUMNS}
+    merged = {**before, **data.changes()}
+    fields = _title_fields(InvoiceTitleCreate(**merged))
+    account = ctx.session.get(Account, row.account_id)
+    assert account is not None
+    auth = _require_realname(ctx, account, "an invoice title")
+    _check_title_matches(auth, kind=fields["type"], title=fields["title"], tax_id=fields["tax_id"])
+    if fields == before:
+        return _title_public(row)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    ctx.session.add(row)
+    changed = {k: v for k, v in fields.items() if before[k] != v}
+    audit.record(
+        ctx,
+        action="invoice.title_update",
+        target=row.id,
+        account_id=row.account_id,
+        before={k: before[k] for k in changed},
+        after=changed,
+    )
+    return _title_public(row)
+
+
+def _refuse_if_pending(ctx: ServiceContext, column: Any, row: Any, what: str) -> None:
+    pending = _pending_use(ctx, column, row.id)
+    if pending is not None:
+        raise RuleViolation(
+            f"{what} {row.id} is used by pending invoice request {pending}; "
+            f"cancel that request first (`guance-billing invoice cancel {pending}`)",
+            request_id=pending,
+        )
+
+
+def delete_title(
+    ctx: ServiceContext, *, title_id: str, account_ref: str | None = None
+) -> InvoiceTitlePublic:
+    """Delete a title no pending request uses (kept for past requests, hidden from lists)."""
+    row: InvoiceTitle = _find(ctx, InvoiceTitle, title_id, account_ref)
+    _refuse_if_pending(ctx, col(InvoiceRequest.title_id), row, "invoice title")
+    row.deleted_at = ctx.now()
+    ctx.session.add(row)
+    audit.record(
+        ctx,
+        action="invoice.title_delete",
+        target=row.id,
+        account_id=row.account_id,
+        before={"title": row.title, "type": row.type},
+    )
+    return _title_public(row)
+
+
+def update_address(
+    ctx: ServiceContext,
+    *,
+    address_id: str,
+    data: InvoiceAddressUpdate,
+    account_ref: str | None = None,
+) -> InvoiceAddressPublic:
+    """Change a mailing address: the same checks as adding one."""
+    row: InvoiceAddress = _find(ctx, InvoiceAddress, address_id, account_ref)
+    current = {"recipient": row.recipient, "phone": row.phone, "email": row.email,
+               "address": row.address}  # fmt: skip
+    fields = _address_fields({**current, **data.changes()})
+    changed = {k: v for k, v in fields.items() if current[k] != v}
+    if not changed:
+        return _address_public(row)
+    for name, value in changed.items():
+        setattr(row, name, value)
+    ctx.session.add(row)
+    audit.record(
+        ctx,
+        action="invoice.address_update",
+        target=row.id,
+        account_id=row.account_id,
+        before={k: current[k] for k in changed},
+        after=changed,
+    )
+    return _address_public(row)
+
+
+def delete_address(
+    ctx: ServiceContext, *, address_id: str, account_ref: str | None = None
+) -> InvoiceAddressPublic:
+    """Delete a mailing address no pending request uses."""
+    row: InvoiceAddress = _find(ctx, InvoiceAddress, address_id, account_ref)
+    _refuse_if_pending(ctx, col(InvoiceRequest.address_id), row, "mailing address")
+    row.deleted_at = ctx.now()
+    ctx.session.add(row)
+    audit.record(
+        ctx,
+        action="invoice.address_delete",
+        target=row.id,
+        account_id=row.account_id,
+        before={"recipient": row.recipient},
+    )
+    return _address_public(row)
+
+
+def get_request(
+    ctx: ServiceContext, *, request_id: str, account_ref: str | None = None
+) -> InvoiceRequestPublic:
+    row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account_ref)
+    title = ctx.session.get(InvoiceTitle, row.title_id)
+    assert title is not None
+    return _request_public(row, title)
+
+
+def cancel_request(
+    ctx: ServiceContext, *, request_id: str, account_ref: str | None = None
+) -> InvoiceRequestPublic:
+    """Cancel a pending request; cancelling it again changes nothing."""
+    row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account_ref)
+    title = ctx.session.get(InvoiceTitle, row.title_id)
+    assert title is not None
+    if row.status == "cancelled":
+        return _request_public(row, title)
+    if row.status != "pending":
+        raise RuleViolation(
+            f"invoice request {row.id} is {row.status}; only a pending request can be cancelled",
+            status=row.status,
+        )
+    row.status = "cancelled"
+    row.cancelled_at = ctx.now()
+    ctx.session.add(row)
+    audit.record(
+        ctx,
+        action="invoice.cancel",
+        target=row.id,
+        account_id=row.account_id,
+        before={"status": "pending"},
+        after={"status": "cancelled"},
+    )
+    return _request_public(row, title)

@@ -138,3 +138,21 @@ def state(
 
 def locks_at(countdown_started_at: datetime | None) -> datetime | None:
     return None if countdown_started_at is None else countdown_started_at + COUNTDOWN
+
+
+def days_left(
+    countdown_started_at: datetime | None, dissolved_at: datetime | None, now: datetime
+) -> int | None:
+    """Whole days until the lock, rounded up (0 once locked); None without a countdown."""
+    if countdown_started_at is None or dissolved_at is not None:
+        return None
+    remaining = countdown_started_at + COUNTDOWN - now
+    if remaining <= timedelta(0):
+        return 0
+    return -(-remaining // timedelta(days=1))
+
+
+def is_remedy(countdown_started_at: datetime | None) -> bool:
+    """A change that lifts a countdown or a lock is an unlock remedy, not a voluntary
+    switch: the once-a-month rule (rule 1) does not apply to it."""
+    return countdown_started_at is not None

@@ -50,8 +50,8 @@ class Kind:
             return validation.email(value, self.field)
         return validation.phone(value, self.field)
 
-    def mask(self, value: str) -> str:
-        return mask_email(value) if self.name == "email" else mask_phone(value)
+    def mask(self, value: str, *, unlike: str | None = None) -> str:
+        return mask_email(value, unlike=unlike) if self.name == "email" else mask_phone(value)
 
 
 KINDS = {
@@ -85,6 +85,11 @@ def _target_address(req: ChangeRequest) -> str | None:
     return None
 
 
+def _other_address(req: ChangeRequest, address: str) -> str | None:
+    """The address shown next to ``address`` in the flow (masks must tell them apart)."""
+    return req.new_address if address == req.current_address else req.current_address
+
+
 def to_public(
     ctx: ServiceContext, req: ChangeRequest, *, sessions_revoked: int = 0
 ) -> ChangeRequestPublic:
@@ -101,8 +106,10 @@ def to_public(
         state=state,
         account_id=req.account_id,
         code_target=req.code_target,
-        sent_to=kind.mask(sent_to) if sent_to else None,
-        new_address=kind.mask(req.new_address) if req.new_address else None,
+        sent_to=kind.mask(sent_to, unlike=_other_address(req, sent_to)) if sent_to else None,
+        new_address=(
+            kind.mask(req.new_address, unlike=req.current_address) if req.new_address else None
+        ),
         expires_at=req.expires_at if is_open else None,
         attempts_left=status.attempts_left,
         sends_left=status.sends_left if is_open else 0,

@@ -109,13 +109,72 @@ def unlock_workspace(
         batch = binding.unbind(ctx, items=item)
     outcome = batch.results[0]
     if outcome.result == "refused":
-        raise RuleViolation(f"cannot unlock {workspace.id}: {outcome.reason}")
+        tried = "rebind" if remedy.rebind else "billing_center"
+        left = remedies_left(ctx, workspace, exclude=tried)
+        raise RuleViolation(
+            f"cannot unlock {workspace.id}: {outcome.reason}; "
+            + (
+                f"remedies left: {describe_remedies(workspace.id, left)}"
+                if left
+                else "no remedy is left: the workspace can only be dissolved"
+            ),
+            remedies=left,
+        )
     ctx.session.expire(workspace)
     fresh = ctx.session.get(Workspace, workspace.id)
     assert fresh is not None
     return WorkspaceChange(
         workspace=to_public(fresh, ctx.now()), changed=outcome.result in ("bound", "unbound")
     )
+
+
+def remedies_left(
+    ctx: ServiceContext, workspace: Workspace, *, exclude: str | None = None
+) -> list[dict[str, str]]:
+    """Every unlock remedy that would pass the rules now (not ``exclude``, the one refused)."""
+    from sqlmodel import col, select
+
+    from guance_billing_cli.services import binding
+    from guance_billing_cli.store.models import CloudAccount
+
+    item = [BatchItem(workspace_id=workspace.id)]
+    left: list[dict[str, str]] = []
+    bound = ctx.session.get(CloudAccount, workspace.cloud_account_id or "")
+    if bound is not None and bound.status == "unsubscribed":
+        left.append({"remedy": "resubscribe", "cloud_account_id": bound.id})
+    if exclude != "billing_center":
+        trial = binding.unbind(ctx, items=item, dry_run=True)
+        if trial.results[0].result != "refused":
+            left.append({"remedy": "billing_center"})
+    clouds = ctx.session.exec(
+        select(CloudAccount)
+        .where(
+            CloudAccount.account_id == workspace.account_id,
+            CloudAccount.status == "subscribed",
+        )
+        .order_by(col(CloudAccount.created_at))
+    )
+    for cloud in clouds:
+        trial = binding.bind(ctx, cloud_ref=cloud.id, items=item, dry_run=True)
+        if trial.results[0].result != "refused":
+            left.append({"remedy": "rebind", "cloud_account_id": cloud.id})
+    return left
+
+
+def describe_remedies(ws_id: str, remedies: list[dict[str, str]]) -> str:
+    words = []
+    for r in remedies:
+        if r["remedy"] == "resubscribe":
+            words.append(
+                f"re-subscribe (`guance-billing cloud resubscribe {r['cloud_account_id']}`)"
+            )
+        elif r["remedy"] == "billing_center":
+            words.append(f"`guance-billing workspace unlock {ws_id} --billing-center`")
+        else:
+            words.append(
+                f"`guance-billing workspace unlock {ws_id} --rebind {r['cloud_account_id']}`"
+            )
+    return "; ".join(words)
 
 
 def dissolve_workspace(

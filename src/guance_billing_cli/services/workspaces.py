@@ -69,6 +69,7 @@ def to_public(row: Any, now: datetime) -> WorkspacePublic:
         settlement_changed_at=row.settlement_changed_at,
         countdown_started_at=row.countdown_started_at,
         locks_at=rules.locks_at(row.countdown_started_at) if row.dissolved_at is None else None,
+        days_left=rules.days_left(row.countdown_started_at, row.dissolved_at, now),
         dissolved_at=row.dissolved_at,
         created_at=row.created_at,
     )
@@ -260,6 +261,7 @@ def fetch(
         W.c.settlement,
         W.c.cloud_account_id,
         W.c.settlement_changed_at,
+        W.c.countdown_started_at,
         W.c.dissolved_at,
     )
     # One statement, executed per chunk with an expanding IN parameter.

@@ -19,6 +19,7 @@ TABLES: dict[str, str] = {
     "Challenge": "challenges",
     "CloudAccount": "cloud",
     "Workspace": "cloud",
+    "WorkspaceReminder": "cloud",
     "PasswordAttempt": "credentials",
     "PasswordReset": "credentials",
     "InvoiceAddress": "invoices",
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from guance_billing_cli.store.models.accounts import Account
     from guance_billing_cli.store.models.audit import AuditCheckpoint, AuditEvent, AuditMeta
     from guance_billing_cli.store.models.challenges import Challenge, ThrottleFailure
-    from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
+    from guance_billing_cli.store.models.cloud import CloudAccount, Workspace, WorkspaceReminder
     from guance_billing_cli.store.models.credentials import PasswordAttempt, PasswordReset
     from guance_billing_cli.store.models.invoices import (
         InvoiceAddress,

@@ -48,3 +48,22 @@ class Workspace(SQLModel, table=True):
     dissolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WorkspaceReminder(SQLModel, table=True):
+    """One lock-countdown reminder sent (issue 15): once per workspace, countdown and stage."""
+
+    __tablename__ = "workspace_reminders"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "countdown_started_at", "stage", name="uq_workspace_reminders_once"
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=64)
+    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
+    countdown_started_at: datetime = Field(sa_type=UTCDateTime)
+    stage: str = Field(max_length=16)  # started | 3_days | 1_day
+    sent_to: str = Field(max_length=254)
+    sent_at: datetime = Field(sa_type=UTCDateTime)

@@ -27,6 +27,7 @@ class InvoiceTitle(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=256)
     phone: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InvoiceAddress(SQLModel, table=True):
@@ -39,6 +40,7 @@ class InvoiceAddress(SQLModel, table=True):
     email: str = Field(max_length=254)
     address: str = Field(max_length=256)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InvoiceRequest(SQLModel, table=True):
@@ -49,5 +51,6 @@ class InvoiceRequest(SQLModel, table=True):
     title_id: str = Field(foreign_key="invoice_titles.id", max_length=32)
     address_id: str = Field(foreign_key="invoice_addresses.id", max_length=32)
     amount_cents: int = Field(sa_type=BigInteger)
-    status: str = Field(max_length=16)  # pending (issuing is outside this tool)
+    status: str = Field(max_length=16)  # pending | cancelled (issuing is outside this tool)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

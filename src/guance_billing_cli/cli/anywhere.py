@@ -1,0 +1,66 @@
+"""Global options anywhere on the line: ``cloud list --no-input`` = ``--no-input cloud list``.
+
+Click reads an option only at the level that defines it, so the root's options
+(``--account``, ``--no-input``, ``--store``, ``--server``, ``--profile``,
+``--debug``, ``--ca-bundle``) given after a sub-command would be "No such
+option". ``hoist`` moves each one that the sub-command does not define itself
+in front of the command path, with its value; a sub-command's own option of the
+same name (``auth login --server``, ``profile show --account``) stays where it is
+and wins. Words after ``--`` are never moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+#: Cheap pre-check: only a line naming one of these can need hoisting.
+GLOBAL_NAMES = frozenset(
+    {"--account", "--no-input", "--store", "--server", "--profile", "--debug", "--ca-bundle"}
+)
+
+
+def needs_hoisting(argv: Sequence[str]) -> bool:
+    return any(arg.partition("=")[0] in GLOBAL_NAMES for arg in argv[1:])
+
+
+def hoist(argv: Sequence[str], root: Any) -> list[str]:
+    if not needs_hoisting(argv):
+        return list(argv)
+    from guance_billing_cli.cli import completion  # the parser walk, only when needed
+
+    position = completion.Position(commands=[root])
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            rest.extend(argv[i:])
+            break
+        if word.startswith("-") and len(word) > 1:
+            name, eq, _ = word.partition("=")
+            own = (
+                completion.find_option(completion.Position(commands=position.commands[1:]), name)
+                if len(position.commands) > 1
+                else None
+            )
+            option = own or completion.find_option(completion.Position(commands=[root]), name)
+            width = 2 if option is not None and completion.takes_value(option) and not eq else 1
+            target = front if own is None and option is not None and position.path else rest
+            target.extend(argv[i : i + width])
+            i += width
+            continue
+        command = position.command
+        if completion.is_group(command) and position.positional == 0:
+            sub = completion.subcommand(command, word)
+            if sub is not None:
+                position.commands.append(sub)
+                position.path.append(word)
+                rest.append(word)
+                i += 1
+                continue
+        position.positional += 1
+        rest.append(word)
+        i += 1
+    return front + rest

@@ -1,0 +1,36 @@
+"""`guance-billing completion SHELL`: print the shell completion script."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Print the shell completion script (bash, zsh or fish).")
+
+
+@app.command("completion")
+def completion(
+    shell: Annotated[
+        str,
+        typer.Argument(help="The shell: bash, zsh or fish.", metavar="SHELL"),
+    ],
+) -> None:
+    """Print the completion script for SHELL on stdout.
+
+    Completes commands, options and live values (account usernames, cloud
+    account ids, workspace ids, open request ids) from the store or server the
+    line selects. `guance-billing --install-completion` installs it for $SHELL.
+
+    \b
+    Example:
+      eval "$(guance-billing completion bash)"       # bash, in ~/.bashrc
+      eval "$(guance-billing completion zsh)"        # zsh, after compinit
+      guance-billing completion fish | source        # fish
+    """
+    from guance_billing_cli.cli import completion as source
+    from guance_billing_cli.errors import InvalidInput
+
+    if shell not in source.SHELLS:
+        raise InvalidInput(f"unknown shell {shell!r}: use bash, zsh or fish", field="shell")
+    typer.echo(source.script(shell), nl=False)

@@ -1,0 +1,119 @@
+"""`guance-billing status`: where a command will go, as whom, before running it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from guance_billing_cli.cli import render
+from guance_billing_cli.cli.options import JsonFlag
+from guance_billing_cli.cli.state import get_state
+
+app = typer.Typer(help="Show where commands go: store or server, profile, account, role.")
+
+STATUS_FIELDS = (
+    "version", "profile", "profile_source", "target", "store", "server", "account",
+    "account_source", "username", "role", "scopes", "token_storage", "config_file", "problem",
+)  # fmt: skip
+
+
+def _local(settings: Any, found: dict[str, Any]) -> None:
+    import os
+
+    from guance_billing_cli.store.engine import redact_url, sqlite_path
+
+    found["store"] = redact_url(settings.store_url)
+    found["role"] = "support (local store operator)"
+    path = sqlite_path(settings.store_url)
+    if path is not None and not os.path.exists(path):
+        found["problem"] = "the store file does not exist yet; the first command creates it"
+        return
+    if settings.account:
+        from guance_billing_cli.cli.state import make_client
+
+        client = make_client(settings)
+        try:
+            account = client.get_account(settings.account)
+            found["account"], found["username"] = account.id, account.username
+        finally:
+            client.close()
+
+
+def _remote(settings: Any, found: dict[str, Any], ca_bundle: str | None) -> None:
+    from guance_billing_cli.client import token_store
+    from guance_billing_cli.client.http import HttpClient
+
+    url = token_store.normalize_server(settings.server_url)
+    found["server"] = url
+    token = token_store.lookup(url)
+    found["token_storage"] = token.source or "none"
+    if token.token is None:
+        found["problem"] = f"not logged in: run `guance-billing auth login --server {url}`" + (
+            f" ({token.keyring_error})" if token.keyring_error else ""
+        )
+        return
+    remote = HttpClient(url, settings=settings, token=token.token, ca_bundle=ca_bundle)
+    try:
+        me = remote.whoami()
+        found["role"], found["scopes"] = me.role, me.scopes or None
+        found["account"], found["username"] = me.account_id, me.username
+        if settings.account and me.role == "support":  # the account commands will act on
+            account = remote.get_account(settings.account)
+            found["account"], found["username"] = account.id, account.username
+    finally:
+        remote.close()
+
+
+@app.command("status")
+def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Show where commands go: store or server, profile, account, role, token, version.
+
+    Reads only; never prompts. A problem (not logged in, server unreachable,
+    unknown account) is shown in `problem`; the exit code is 0 unless the
+    configuration itself is broken (2).
+
+    \b
+    Example:
+      guance-billing status
+      guance-billing --profile staging status --json
+    """
+    from guance_billing_cli import __version__, paths
+    from guance_billing_cli.errors import BillingError
+
+    state = get_state(ctx)
+    settings = state.settings
+    found: dict[str, Any] = {
+        "version": __version__,
+        "profile": settings.profile,
+        "profile_source": _profile_source(state.profile),
+        "target": "server" if settings.server_url else "store",
+        "store": None,
+        "server": None,
+        "account": settings.account,
+        "account_source": settings.sources.get("account"),
+        "username": None,
+        "role": None,
+        "scopes": None,
+        "token_storage": None,
+        "config_file": str(paths.config_file()),
+        "problem": None,
+    }
+    try:
+        if settings.server_url:
+            _remote(settings, found, state.extras.get("ca_bundle"))
+        else:
+            _local(settings, found)
+    except BillingError as error:  # shown, not fatal: status must describe a broken setup
+        found["problem"] = error.message
+    render.emit(found, as_json=as_json, title="Status", fields=STATUS_FIELDS)
+
+
+def _profile_source(flag: str | None) -> str:
+    import os
+
+    if flag:
+        return "flag"
+    if os.environ.get("GUANCE_BILLING_PROFILE"):
+        return "env GUANCE_BILLING_PROFILE"
+    return "config default_profile or built-in default"

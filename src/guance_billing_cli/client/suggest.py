@@ -1,0 +1,119 @@
+"""Live values for completion, fast and read-only.
+
+A local SQLite store is read with the standard library's ``sqlite3``, opened
+``mode=ro`` (it can neither create the file nor write to it, nor leave -wal or
+-shm files behind), with the SQL of
+``services/suggestions.py``: importing SQLAlchemy alone would spend the
+completion budget. Any other store goes through ``LocalClient`` without
+migrating, and a server is asked ``GET /v1/suggest`` (the ``suggest``
+operation, so a token sees only what it may see) with the standard library's
+``urllib``: importing httpx and pydantic would cost more than the budget.
+Errors yield no values: completion must never fail loudly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guance_billing_cli.services import suggestions
+from guance_billing_cli.store.engine import sqlite_path
+
+#: The route of the ``suggest`` operation (``client/operations.py`` uses this).
+PATH = "/v1/suggest"
+
+
+def from_sqlite(
+    path: str, kind: str, *, prefix: str, account: str | None, limit: int, timeout: float
+) -> list[str]:
+    import os
+    import sqlite3
+    from urllib.parse import quote
+
+    if kind not in suggestions.QUERIES or not os.path.isfile(path):
+        return []
+    params = suggestions.parameters(prefix=prefix, account=account, owner=None, limit=limit)
+    # With no -wal file, no other connection is open and the file is complete:
+    # `immutable` then reads it without creating -wal/-shm files. Otherwise read
+    # through the existing WAL (read-only, it creates nothing new).
+    flags = "mode=ro" if os.path.exists(path + "-wal") else "mode=ro&immutable=1"
+    uri = f"file:{quote(path)}?{flags}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        try:
+            rows = conn.execute(suggestions.QUERIES[kind], params).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # a missing table (unmigrated store) or a busy file: no values
+        return []
+    return [str(row[0]) for row in rows]
+
+
+def from_server(
+    url: str,
+    kind: str,
+    *,
+    prefix: str,
+    account: str | None,
+    limit: int,
+    timeout: float,
+    ca_bundle: str | None,
+) -> list[str]:
+    import json
+    import ssl
+    import urllib.request
+    from urllib.parse import urlencode
+
+    from guance_billing_cli.client import token_store
+
+    base = token_store.normalize_server(url)
+    token = token_store.lookup(base).token
+    if token is None:
+        return []
+    query = {"kind": kind, "prefix": prefix, "limit": str(limit)}
+    if account:
+        query["account"] = account
+    request = urllib.request.Request(
+        f"{base}{PATH}?{urlencode(query)}",
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    )
+    context = None
+    if base.startswith("https://"):
+        context = ssl.create_default_context(cafile=ca_bundle or None)
+    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+        data = json.loads(response.read())
+    return [str(v) for v in data.get("values", [])]
+
+
+def live_values(
+    settings: Any,
+    kind: str,
+    *,
+    prefix: str = "",
+    account: str | None = None,
+    limit: int = 50,
+    timeout: float = 0.25,
+    ca_bundle: str | None = None,
+) -> list[str]:
+    """Values of ``kind`` starting with ``prefix`` in the store or server ``settings`` selects."""
+    if settings.server_url:
+        return from_server(
+            settings.server_url,
+            kind,
+            prefix=prefix,
+            account=account,
+            limit=limit,
+            timeout=timeout,
+            ca_bundle=ca_bundle,
+        )
+    path = sqlite_path(settings.store_url)
+    if path is not None:
+        return from_sqlite(path, kind, prefix=prefix, account=account, limit=limit, timeout=timeout)
+    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.schemas.suggest import SuggestQuery
+
+    local = LocalClient(settings.store_url, settings=settings, migrate=False)
+    try:
+        query = SuggestQuery(kind=kind, prefix=prefix, account=account, limit=limit)
+        return list(local.suggest(query).values)
+    finally:
+        local.close()

@@ -1,0 +1,17 @@
+"""Live completion values: which kind, which prefix, the values found."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class SuggestQuery(BaseModel):
+    kind: str
+    prefix: str = Field(default="", max_length=128)
+    account: str | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class Suggestions(BaseModel):
+    kind: str
+    values: list[str]

@@ -1,0 +1,188 @@
+"""Lock-countdown reminders: email the billing account as a workspace's 14 days run out.
+
+Three stages per countdown: ``started`` (as soon as the countdown is seen),
+``3_days`` and ``1_day`` before ``locks_at``. Each run sends, per workspace in
+countdown, the latest stage that is due, unless that stage or a later one was
+already sent for this countdown (a run that starts with 2 days left sends
+``3_days`` only, never a stale ``started``). What was sent is a row of
+``workspace_reminders`` (unique per workspace, countdown and stage) and an audit
+event, so running it again — from cron, a systemd timer or ``server run`` — sends
+nothing twice. A new countdown (after an unlock and another unsubscribe) starts
+its own stages.
+
+The email goes out inside the transaction, after the row is written: if delivery
+fails the row is rolled back and the next run tries again (at least once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas.settlement import (
+    REMINDER_STAGES,
+    Reminder,
+    RemindResult,
+)
+from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import settlement_rules as rules
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.workspaces import W
+from guance_billing_cli.store.models import Account, WorkspaceReminder
+
+#: stage -> how long before locks_at it becomes due (None: at once)
+DUE_BEFORE_LOCK: dict[str, timedelta | None] = {
+    "started": None,
+    "3_days": timedelta(days=3),
+    "1_day": timedelta(days=1),
+}
+
+
+def due_stage(countdown_started_at: datetime, now: datetime) -> str | None:
+    """The latest stage due at ``now`` (None once locked: the countdown is over)."""
+    locks = countdown_started_at + rules.COUNTDOWN
+    if now >= locks:
+        return None
+    due = "started"
+    for stage in REMINDER_STAGES:
+        before = DUE_BEFORE_LOCK[stage]
+        if before is not None and now >= locks - before:
+            due = stage
+    return due
+
+
+def _sent_stages(ctx: ServiceContext, ws_ids: list[str]) -> dict[tuple[str, datetime], set[str]]:
+    R = WorkspaceReminder
+    sent: dict[tuple[str, datetime], set[str]] = {}
+    if not ws_ids:
+        return sent
+    rows = ctx.session.execute(
+        select(R.workspace_id, R.countdown_started_at, R.stage).where(  # type: ignore[call-overload]
+            R.workspace_id.in_(ws_ids)  # type: ignore[attr-defined]
+        )
+    )
+    for ws_id, started, stage in rows:
+        sent.setdefault((ws_id, started), set()).add(stage)
+    return sent
+
+
+def remind(
+    ctx: ServiceContext, *, account_ref: str | None = None, dry_run: bool = False
+) -> RemindResult:
+    """Send the reminders that are due; a dry run reports them and sends nothing."""
+    authz.require_scope(ctx.actor, "workspaces")
+    if account_ref is None:
+        authz.require_support(ctx.actor, "reminding every billing account")
+        only = None
+    else:
+        only = accounts.find_account(ctx, account_ref).id
+    now = ctx.now()
+    A = Account.__table__  # type: ignore[attr-defined]
+    conditions = [
+        W.c.countdown_started_at.is_not(None),
+        W.c.dissolved_at.is_(None),
+        W.c.countdown_started_at > now - rules.COUNTDOWN,
+    ]
+    if only is not None:
+        conditions.append(W.c.account_id == only)
+    stmt = (
+        select(W.c.id, W.c.account_id, W.c.countdown_started_at, A.c.email)
+        .select_from(W.join(A, A.c.id == W.c.account_id))
+        .where(and_(*conditions))
+        .order_by(W.c.account_id, W.c.id)
+    )
+    rows = list(ctx.session.connection().execute(stmt))
+    sent = _sent_stages(ctx, [r.id for r in rows])
+    reminders: list[Reminder] = []
+    already = 0
+    for row in rows:
+        stage = due_stage(row.countdown_started_at, now)
+        if stage is None:
+            continue
+        done = sent.get((row.id, row.countdown_started_at), set())
+        later = REMINDER_STAGES[REMINDER_STAGES.index(stage) :]
+        if done.intersection(later):
+            already += 1
+            continue
+        locks = row.countdown_started_at + rules.COUNTDOWN
+        left = rules.days_left(row.countdown_started_at, None, now) or 0
+        if not dry_run:
+            _send(ctx, row, stage, locks, left, now)
+        reminders.append(
+            Reminder(
+                workspace_id=row.id,
+                account_id=row.account_id,
+                stage=stage,
+                locks_at=locks,
+                days_left=left,
+                sent_to=row.email,
+                result="would_send" if dry_run else "sent",
+            )
+        )
+    return RemindResult(dry_run=dry_run, reminders=reminders, already_sent=already)
+
+
+def _send(
+    ctx: ServiceContext, row: Any, stage: str, locks: datetime, left: int, now: datetime
+) -> None:
+    from guance_billing_cli import delivery
+
+    record = WorkspaceReminder(
+        id=new_id("rmd"),
+        workspace_id=row.id,
+        account_id=row.account_id,
+        countdown_started_at=row.countdown_started_at,
+        stage=stage,
+        sent_to=row.email,
+        sent_at=now,
+    )
+    ctx.session.add(record)
+    ctx.session.flush()  # a concurrent run stops here on the unique constraint
+    audit.record(
+        ctx,
+        action="workspace.remind",
+        target=row.id,
+        account_id=row.account_id,
+        after={"stage": stage, "locks_at": locks.isoformat(), "sent_to": row.email},
+    )
+    delivery.send_email(
+        ctx.settings,
+        to=row.email,
+        subject=f"Guance workspace {row.id} locks on {locks:%Y-%m-%d %H:%M} UTC",
+        body=_body(ctx, row, locks, left),
+    )
+
+
+def _body(ctx: ServiceContext, row: Any, locks: datetime, left: int) -> str:
+    cloud_id = (
+        ctx.session.connection()
+        .execute(select(W.c.cloud_account_id).where(W.c.id == row.id))
+        .scalar()
+    )
+    remedies = [
+        f"  - re-subscribe the cloud account {cloud_id}: guance-billing cloud resubscribe "
+        f"{cloud_id}"
+        if cloud_id
+        else None,
+        f"  - bind it to another subscribed cloud account: guance-billing workspace unlock "
+        f"{row.id} --rebind CLOUD",
+        f"  - settle it through the Guance Billing Center: guance-billing workspace unlock "
+        f"{row.id} --billing-center",
+    ]
+    return "\n".join(
+        [
+            "Hello,",
+            "",
+            f"Workspace {row.id} is in its lock countdown: it locks on "
+            f"{locks:%Y-%m-%d %H:%M} UTC ({left} day(s) left).",
+            "",
+            "To keep it running, before then:",
+            *(r for r in remedies if r),
+            "",
+            "You receive this when the countdown starts, and 3 days and 1 day before the lock.",
+            "",
+        ]
+    )
