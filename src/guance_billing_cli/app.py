@@ -153,6 +153,14 @@ def root(
             metavar="FILE",
         ),
     ] = None,
+    insecure_http: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-http",
+            help="Allow sending a token or password over plain http:// to a host that is "
+            "not loopback [env GUANCE_BILLING_INSECURE_HTTP].",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = AppState(
         debug=debug,
@@ -164,6 +172,8 @@ def root(
     )
     if ca_bundle:
         ctx.obj.extras["ca_bundle"] = ca_bundle
+    if insecure_http:
+        ctx.obj.extras["insecure_http"] = True
 
 
 def main() -> None:

@@ -10,15 +10,24 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    # Resolved per operation by schema_names() (client/operations.py), so a remote
-    # command builds only the schemas its own operation uses.
+    # Resolved per operation through SCHEMA_MODULES (below), so a remote command
+    # builds only the schemas its own operation uses.
     from guance_billing_cli.schemas.accounts import (
         AccountAdminUpdate,
         AccountCreate,
         AccountPublic,
         ProfileUpdate,
     )
-    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.audit import (
+        AuditEventPublic,
+        AuditExportLine,
+        AuditExportQuery,
+        AuditPublicKey,
+        AuditQuery,
+        AuditVerification,
+        AuditVerifyRequest,
+        SignedCheckpoint,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -54,9 +63,14 @@ if TYPE_CHECKING:
     )
     from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.schemas.tokens import (
+        ForgottenPasswordReset,
         LoginCodeRequest,
         LoginCodeSent,
         LoginRequest,
+        PasswordForgotten,
+        PasswordResetDone,
+        SessionPublic,
+        SessionsRevoked,
         TokenCreate,
         TokenCreated,
         TokenPublic,
@@ -86,6 +100,14 @@ class BillingClient(Protocol):
     def create_token(self, data: TokenCreate) -> TokenCreated: ...
     def list_tokens(self) -> Iterator[TokenPublic]: ...
     def revoke_token(self, ref: str) -> TokenPublic: ...
+
+    # -- sessions and password reset without a token (issue 11) -------------------
+    def list_sessions(self) -> Iterator[SessionPublic]: ...
+    def revoke_session(self, token_id: str) -> SessionsRevoked: ...
+    def revoke_other_sessions(self) -> SessionsRevoked: ...
+    def logout_all(self) -> SessionsRevoked: ...
+    def forgot_password(self, data: PasswordForgotten) -> LoginCodeSent: ...
+    def reset_forgotten_password(self, data: ForgottenPasswordReset) -> PasswordResetDone: ...
 
     # -- passwords, real-name authentication, invoices (issue 4) -----------------
     def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged: ...
@@ -200,7 +222,10 @@ class BillingClient(Protocol):
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
-    def verify_audit(self) -> AuditVerification: ...
+    def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification: ...
+    def write_audit_checkpoint(self) -> SignedCheckpoint: ...
+    def audit_public_key(self) -> AuditPublicKey: ...
+    def export_audit(self, query: AuditExportQuery) -> Iterator[AuditExportLine]: ...
 
     # -- completion values (issue 15) ---------------------------------------------
     def suggest(self, query: SuggestQuery) -> Suggestions: ...
@@ -209,21 +234,67 @@ class BillingClient(Protocol):
     def close(self) -> None: ...
 
 
-def schema_names() -> dict[str, str]:
-    """Name -> module of every schema the protocol's annotations use.
-
-    Read from the ``TYPE_CHECKING`` imports above (one source of truth), so
-    annotations can be resolved without importing every schema module.
-    """
-    import ast
-    from pathlib import Path
-
-    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-            "guance_billing_cli.schemas."
-        ):
-            for alias in node.names:
-                names[alias.asname or alias.name] = str(node.module)
-    return names
+# Where each schema named in the annotations above lives (``client/operations.py``
+# imports one only when an operation uses it, so a remote command builds only its
+# own). A test checks this table against the imports above.
+SCHEMA_MODULES: dict[str, str] = {
+    "AccountAdminUpdate": "accounts",
+    "AccountCreate": "accounts",
+    "AccountPublic": "accounts",
+    "ProfileUpdate": "accounts",
+    "AuditEventPublic": "audit",
+    "AuditQuery": "audit",
+    "AuditVerification": "audit",
+    "AuditVerifyRequest": "audit",
+    "AuditExportLine": "audit",
+    "AuditExportQuery": "audit",
+    "AuditPublicKey": "audit",
+    "SignedCheckpoint": "audit",
+    "PasswordChange": "credentials",
+    "PasswordChanged": "credentials",
+    "PasswordResetComplete": "credentials",
+    "PasswordResetPublic": "credentials",
+    "PasswordResetStart": "credentials",
+    "InvoiceAddressCreate": "invoices",
+    "InvoiceAddressPublic": "invoices",
+    "InvoiceRequestCreate": "invoices",
+    "InvoiceRequestPublic": "invoices",
+    "InvoiceTitleCreate": "invoices",
+    "InvoiceTitlePublic": "invoices",
+    "InvoiceTitleUpdate": "invoices",
+    "InvoiceAddressUpdate": "invoices",
+    "RealnamePublic": "realname",
+    "RealnameReview": "realname",
+    "RealnameSubmit": "realname",
+    "BatchItem": "settlement",
+    "BatchResult": "settlement",
+    "CloudAccountCreate": "settlement",
+    "CloudAccountAdded": "settlement",
+    "RemindRequest": "settlement",
+    "RemindResult": "settlement",
+    "SuggestQuery": "suggest",
+    "Suggestions": "suggest",
+    "CloudAccountPublic": "settlement",
+    "UnlockRequest": "settlement",
+    "UnsubscribeResult": "settlement",
+    "WorkspaceChange": "settlement",
+    "WorkspaceCreate": "settlement",
+    "WorkspaceFilter": "settlement",
+    "WorkspacePublic": "settlement",
+    "LoginCodeRequest": "tokens",
+    "LoginCodeSent": "tokens",
+    "LoginRequest": "tokens",
+    "TokenCreate": "tokens",
+    "TokenCreated": "tokens",
+    "TokenPublic": "tokens",
+    "SessionPublic": "tokens",
+    "SessionsRevoked": "tokens",
+    "PasswordForgotten": "tokens",
+    "ForgottenPasswordReset": "tokens",
+    "PasswordResetDone": "tokens",
+    "WhoAmI": "tokens",
+    "ChangeRequestPublic": "verification",
+    "ChangeStart": "verification",
+    "CodeSubmit": "verification",
+    "NewAddress": "verification",
+}

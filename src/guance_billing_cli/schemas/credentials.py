@@ -6,15 +6,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, SecretStr
 
+from guance_billing_cli.schemas import wire_rules as rules
+
 
 class PasswordChange(BaseModel):
     current_password: SecretStr
-    new_password: SecretStr
+    new_password: SecretStr = rules.rule(rules.PASSWORD)
 
 
 class PasswordChanged(BaseModel):
     account_id: str
     changed_at: datetime
+    #: other sessions of the account ended by the change
+    sessions_revoked: int = 0
 
 
 RESET_CHANNELS: tuple[str, ...] = ("email", "phone")
@@ -24,12 +28,12 @@ RESET_STATES: tuple[str, ...] = ("awaiting_code", "completed", "cancelled", "fai
 class PasswordResetStart(BaseModel):
     """Send a reset code to the account's login email (default) or phone."""
 
-    via: str = "email"
+    via: str = rules.enum(RESET_CHANNELS, "email")
 
 
 class PasswordResetComplete(BaseModel):
-    code: SecretStr
-    new_password: SecretStr
+    code: SecretStr = rules.pattern(rules.CODE)
+    new_password: SecretStr = rules.rule(rules.PASSWORD)
 
 
 class PasswordResetPublic(BaseModel):
@@ -48,3 +52,5 @@ class PasswordResetPublic(BaseModel):
     resend_available_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    #: other sessions of the account ended when the reset completed
+    sessions_revoked: int = 0

@@ -5,8 +5,8 @@ past requests refer to them); a pending invoice request can be cancelled
 (``cancelled_at``); ``workspace_reminders`` records each countdown reminder sent
 (one per workspace, countdown and stage), so ``workspace remind`` is idempotent.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008_i15
+Revises: 0007_i11
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from alembic import op
 
 from guance_billing_cli.store.types import UTCDateTime
 
-revision = "0006"
-down_revision = "0005"
+revision = "0008_i15"
+down_revision = "0007_i11"
 branch_labels = None
 depends_on = None
 
