@@ -71,6 +71,10 @@ PATH_PATTERNS: dict[str, str] = {
     "request_id": r"^[a-z]{2,4}_[0-9a-f]{12}$",
     "cloud_id": r"^cld_[0-9a-f]{12}$",
     "ws_id": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+    "token_id": r"^tok_[0-9a-f]{12}$",
+    # issue 15: invoice upkeep
+    "title_id": r"^ttl_[0-9a-f]{12}$",
+    "address_id": r"^adr_[0-9a-f]{12}$",
 }
 
 
