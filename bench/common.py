@@ -19,3 +19,28 @@ def like_an_install() -> None:
     """
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     compileall.compile_dir(str(SRC), quiet=1)
+
+
+def cli_cmd(*args: str) -> list[str]:
+    """The installed `guance-billing` beside this Python, else `python -m`."""
+    import sys
+
+    script = Path(sys.executable).parent / "guance-billing"
+    if script.exists():
+        return [str(script), *args]
+    return [sys.executable, "-m", "guance_billing_cli", *args]
+
+
+# The account every local benchmark reads: `account create` then `account use`.
+BENCH_ACCOUNT = (
+    "account",
+    "create",
+    "--username",
+    "bench",
+    "--company-name",
+    "Bench Ltd",
+    "--email",
+    "bench@example.com",
+    "--phone",
+    "+8613800138000",
+)

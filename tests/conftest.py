@@ -724,3 +724,43 @@ def terminal(backend: Backend, home: Path) -> Iterator[Terminal]:
     finally:
         if live is not None:
             live.stop()
+
+
+# -- races that really race (issue 10) ---------------------------------------------
+
+
+@dataclass
+class Race:
+    """Processes whose first write waits until all of them are ready (race_runner.py)."""
+
+    where: Path
+    parties: int
+
+    def command(self, *args: str) -> list[str]:
+        import sys
+
+        return [sys.executable, str(Path(__file__).parent / "race_runner.py"), *args]
+
+    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        return {
+            **(os.environ if base is None else base),
+            "RACE_DIR": str(self.where),
+            "RACE_PARTIES": str(self.parties),
+        }
+
+    def assert_raced(self, within: float = 2.0) -> None:
+        """Every racer waited at the barrier, and they were released together."""
+        assert not list(self.where.glob("timeout-*")), "a racer gave up waiting"
+        released = [float(p.read_text()) for p in self.where.glob("released-*")]
+        assert len(released) == self.parties, released
+        assert max(released) - min(released) < within, released
+
+
+@pytest.fixture
+def race(tmp_path: Path) -> Callable[[int], Race]:
+    def make(parties: int) -> Race:
+        where = tmp_path / f"race-{parties}-{len(list(tmp_path.glob('race-*')))}"
+        where.mkdir()
+        return Race(where, parties)
+
+    return make

@@ -27,17 +27,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.main import get_command
-from typer.testing import CliRunner
 
-from conftest import free_port, store_dump
+from conftest import CliFn, free_port, store_dump
 from guance_billing_cli.app import app
 
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130}
 MAY_WRITE_ON_FAILURE = {4, 7, 8, 9}
 EXAMPLES = int(os.environ.get("GUANCE_BILLING_FUZZ_EXAMPLES", "250"))
 SKIP = {("server", "run")}  # starts a long-running server
-
-runner = CliRunner()
 
 
 def leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
@@ -162,12 +159,7 @@ def invocations(draw: st.DrawFn, files: list[str]) -> tuple[list[str], str]:
     return args, stdin
 
 
-def _run(args: list[str], stdin: str = "") -> tuple[int, str]:
-    result = runner.invoke(app, args, input=stdin, catch_exceptions=False)
-    return result.exit_code, result.stdout + result.stderr
-
-
-def _seed(home: Path) -> None:
+def _seed(cli: CliFn) -> None:
     """An account with workspaces and a cloud account, so commands reach deep."""
     steps = [
         [
@@ -188,24 +180,92 @@ def _seed(home: Path) -> None:
         ["cloud", "add", "--provider", "aws", "--account-id", "123456789012"],
     ]
     for step in steps:
-        _run(step)
+        result = cli(*step)
+        assert result.exit_code == 0, (step, result.stderr)
 
 
 @pytest.fixture
-def seeded(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def seeded(cli: CliFn, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)  # relative paths a command might create stay in tmp
-    _seed(home)
+    _seed(cli)
     return home
 
 
-def test_every_command_is_in_the_campaign() -> None:
+# The commands DESIGN §3 says must exist: an independent list, so a command that is
+# renamed or dropped fails here (the campaign itself reads the tree from the app).
+REQUIRED = {
+    "account create", "account list", "account show", "account use", "account update",
+    "profile show", "profile update",
+    "email change", "email verify", "email resend", "email status", "email cancel",
+    "phone change", "phone verify", "phone resend", "phone status", "phone cancel",
+    "password change", "password reset",
+    "realname show", "realname submit", "realname review",
+    "invoice title add", "invoice title list", "invoice address add", "invoice address list",
+    "invoice request", "invoice list",
+    "cloud add", "cloud list", "cloud show", "cloud unsubscribe", "cloud bind", "cloud unbind",
+    "workspace add", "workspace list", "workspace show", "workspace move", "workspace unlock",
+    "workspace dissolve",
+    "auth login", "auth logout", "auth status", "auth token",
+    "audit list", "audit verify",
+    "server migrate", "server token create", "server token list", "server token revoke",
+    "config show", "config set", "config path",
+}  # fmt: skip
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_command_exists_takes_json_and_is_documented() -> None:
     names = {" ".join(p) for p, _ in COMMANDS}
-    assert {"account create", "profile update"} <= names
-    assert len(names) >= 10
+    assert REQUIRED - names == set(), "commands DESIGN §3 requires are missing"
+    problems = []
+    for path, command in COMMANDS:
+        name = " ".join(path)
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        if "--json" not in options:  # docs/index.md: every command takes --json
+            problems.append(f"{name}: no --json")
+        page = DOCS / f"{path[0]}.md"
+        text = page.read_text() if page.exists() else ""
+        if name not in text and f"`{' '.join(path[1:])}" not in text:
+            problems.append(f"{name}: not in docs/{path[0]}.md")
+    assert problems == []
+
+
+def check(cli: CliFn, seeded: Path, args: list[str], stdin: str) -> None:
+    """One hostile invocation: documented exit code, no traceback, a refusal changes
+    nothing. Raises AssertionError otherwise."""
+    before = store_dump(seeded)
+    result = cli(*args, input=stdin)
+    code, out = result.exit_code, result.stdout + result.stderr
+    assert code in DOCUMENTED, (args[:6], code, out[-500:])
+    assert "Traceback" not in out, (args[:6], out[-2000:])
+    if code != 0 and code not in MAY_WRITE_ON_FAILURE:
+        assert store_dump(seeded) == before, (args[:6], code, out[-500:])
+
+
+def test_the_check_catches_a_crash_and_a_refusal_that_writes(
+    cli: CliFn, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The campaign can fail: a command that crashes, and one that refuses after writing."""
+    from guance_billing_cli.services import accounts
+
+    with monkeypatch.context() as patch:
+        patch.setattr(accounts, "list_accounts", lambda *a, **k: 1 / 0)
+        with pytest.raises(AssertionError):
+            check(cli, seeded, ["account", "list", "--json"], "")
+    real_update = accounts.update_profile
+
+    def write_then_refuse(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        real_update(ctx, *args, **kwargs)
+        raise accounts.Conflict("refused after writing").keep_changes()  # exit 6, committed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(accounts, "update_profile", write_then_refuse)
+        with pytest.raises(AssertionError):
+            check(cli, seeded, ["profile", "update", "--region", "Elsewhere", "--json"], "")
+    check(cli, seeded, ["profile", "update", "--region", "Elsewhere", "--json"], "")  # fine
 
 
 @pytest.mark.slow
-def test_hostile_input_never_breaks_the_tool(seeded: Path, files: list[str]) -> None:
+def test_hostile_input_never_breaks_the_tool(cli: CliFn, seeded: Path, files: list[str]) -> None:
     config = seeded / "config.toml"
     config_bytes = config.read_bytes() if config.exists() else None
     tried: dict[str, int] = {}
@@ -218,14 +278,9 @@ def test_hostile_input_never_breaks_the_tool(seeded: Path, files: list[str]) -> 
         args, stdin = invocation
         if config_bytes is not None:
             config.write_bytes(config_bytes)
-        before = store_dump(seeded)
-        code, out = _run(args, stdin)
         key = " ".join(a for a in args[:3] if not a.startswith("-"))
         tried[key] = tried.get(key, 0) + 1
-        assert code in DOCUMENTED, (args[:6], code, out[-500:])
-        assert "Traceback" not in out, (args[:6], out[-2000:])
-        if code != 0 and code not in MAY_WRITE_ON_FAILURE:
-            assert store_dump(seeded) == before, (args[:6], code, out[-500:])
+        check(cli, seeded, args, stdin)
 
     campaign()
     print(f"\nbad-input campaign: {sum(tried.values())} invocations over {len(tried)} commands")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from conftest import CliFn
 
 
@@ -17,6 +19,8 @@ def test_path_and_set_create_a_private_file(cli: CliFn, home) -> None:
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
 
 
+# About the default store and store precedence (local-pg sets GUANCE_BILLING_STORE).
+@pytest.mark.sqlite_only
 def test_set_show_unset(cli: CliFn, home) -> None:
     cli("config", "set", "store", str(home / "other.db"))
     shown = cli("config", "show", "--json").json
@@ -35,6 +39,8 @@ def test_unknown_key_is_refused(cli: CliFn, home) -> None:
     assert not (home / "config.toml").exists()
 
 
+# About the default store and store precedence (local-pg sets GUANCE_BILLING_STORE).
+@pytest.mark.sqlite_only
 def test_precedence_flag_env_profile_default(cli: CliFn, home) -> None:
     cli("config", "set", "store", "/tmp/from-profile.db")
     assert cli("config", "show", "--json").json["store"] == "sqlite:////tmp/from-profile.db"

@@ -141,10 +141,12 @@ def test_sigkill_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None:
     assert summary["bound"] + summary["unchanged"] == total
 
 
+@pytest.mark.local_only  # real processes on the backend's store (SQLite or PostgreSQL)
 def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
     cli,
     make_account,
-    home: Path,  # type: ignore[no-untyped-def]
+    home: Path,
+    race,  # type: ignore[no-untyped-def]
 ) -> None:
     from outbox_helpers import mail_code
 
@@ -160,19 +162,11 @@ def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
         )
         assert first.json["state"] == "awaiting_new_code", first.stderr
         requests[name] = (rid, mail_code(home, target))
-    env = {**os.environ, "GUANCE_BILLING_HOME": str(home)}
+    racers = race(2)  # both wait at one barrier before their write
+    env = racers.env({**os.environ, "GUANCE_BILLING_HOME": str(home)})
     procs = {
         name: subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "guance_billing_cli",
-                "email",
-                "verify",
-                rid,
-                "--code-stdin",
-                "--json",
-            ],
+            racers.command("email", "verify", rid, "--code-stdin", "--json"),
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -181,13 +175,15 @@ def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
         )
         for name, (rid, _) in requests.items()
     }
+    for name, proc in procs.items():  # every racer has its code before any waits
+        assert proc.stdin is not None
+        proc.stdin.write(requests[name][1] + "\n")
+        proc.stdin.close()
+        proc.stdin = None  # communicate() below only reads
     outcomes = {
-        name: (
-            *procs[name].communicate(requests[name][1] + "\n", timeout=120),
-            procs[name].returncode,
-        )
-        for name in procs
+        name: (*proc.communicate(timeout=120), proc.returncode) for name, proc in procs.items()
     }
+    racers.assert_raced()
     codes = sorted(rc for _, _, rc in outcomes.values())
     assert codes == [0, 6], outcomes
     winner = next(name for name, (_, _, rc) in outcomes.items() if rc == 0)

@@ -58,6 +58,7 @@ BoundaryGroup.lazy_commands = {
         ("status", "status"),
         ("doctor", "doctor"),
         ("completion", "completion_cmd"),
+        ("shell", "shell"),
     )
 }
 

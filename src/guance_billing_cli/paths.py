@@ -31,6 +31,16 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def state_dir() -> Path:
+    """Files the tool keeps for itself between runs (the shell's history)."""
+    home = home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return platformdirs.user_state_path(APP_NAME)
+
+
 def config_file() -> Path:
     return config_dir() / "config.toml"
 

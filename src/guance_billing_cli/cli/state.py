@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 
@@ -28,6 +29,14 @@ class AppState:
     _settings: Settings | None = None
     _client: BillingClient | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    _pooled: bool = False
+
+    # Set by a shell session (cli/shell_session.py): hands out clients it keeps open
+    # across commands, so the store engine / HTTP connection stays warm. A pooled
+    # client is the session's to close, not the command's.
+    client_source: ClassVar[Callable[[Settings, str | None, bool | None], BillingClient] | None] = (
+        None
+    )
 
     @property
     def settings(self) -> Settings:
@@ -48,16 +57,21 @@ class AppState:
 
     def client(self) -> BillingClient:
         if self._client is None:
-            self._client = make_client(
-                self.settings,
-                ca_bundle=self.extras.get("ca_bundle"),
-                insecure_http=self.extras.get("insecure_http"),
+            ca_bundle = self.extras.get("ca_bundle")
+            insecure_http = self.extras.get("insecure_http")
+            source = AppState.client_source
+            self._pooled = source is not None
+            self._client = (
+                source(self.settings, ca_bundle, insecure_http)
+                if source is not None
+                else make_client(self.settings, ca_bundle=ca_bundle, insecure_http=insecure_http)
             )
         return self._client
 
     def close(self) -> None:
         if self._client is not None:
-            self._client.close()
+            if not self._pooled:
+                self._client.close()
             self._client = None
 
 

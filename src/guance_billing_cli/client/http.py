@@ -30,6 +30,7 @@ from guance_billing_cli.errors import (
     AuthenticationFailed,
     BillingError,
     InvalidInput,
+    NotFound,
     Unavailable,
     error_from_dict,
 )
@@ -112,6 +113,7 @@ DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
 READ_RETRIES = 2
 RETRY_DELAYS = (0.2, 0.5)
+MAX_REF = 1024  # characters in one reference sent in a URL (path or query)
 LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -318,37 +320,6 @@ class HttpClient:
     def list_invoices(self, ref: str) -> Iterator[InvoiceRequestPublic]:
         return self._stream_call("list_invoices", ref=ref)
 
-    # invoice upkeep (issue 15)
-    def update_invoice_title(
-        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
-    ) -> InvoiceTitlePublic:
-        return self._call("update_invoice_title", title_id=title_id, data=data, account=account)
-
-    def delete_invoice_title(
-        self, title_id: str, *, account: str | None = None
-    ) -> InvoiceTitlePublic:
-        return self._call("delete_invoice_title", title_id=title_id, account=account)
-
-    def update_invoice_address(
-        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
-    ) -> InvoiceAddressPublic:
-        return self._call(
-            "update_invoice_address", address_id=address_id, data=data, account=account
-        )
-
-    def delete_invoice_address(
-        self, address_id: str, *, account: str | None = None
-    ) -> InvoiceAddressPublic:
-        return self._call("delete_invoice_address", address_id=address_id, account=account)
-
-    def get_invoice(self, request_id: str, *, account: str | None = None) -> InvoiceRequestPublic:
-        return self._call("get_invoice", request_id=request_id, account=account)
-
-    def cancel_invoice(
-        self, request_id: str, *, account: str | None = None
-    ) -> InvoiceRequestPublic:
-        return self._call("cancel_invoice", request_id=request_id, account=account)
-
     def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic:
         return self._call("start_change", ref=ref, data=data)
 
@@ -397,11 +368,6 @@ class HttpClient:
         self, cloud_id: str, *, account: str | None = None
     ) -> UnsubscribeResult:
         return self._call("unsubscribe_cloud_account", cloud_id=cloud_id, account=account)
-
-    def resubscribe_cloud_account(
-        self, cloud_id: str, *, account: str | None = None
-    ) -> UnsubscribeResult:
-        return self._call("resubscribe_cloud_account", cloud_id=cloud_id, account=account)
 
     def bind_workspaces(
         self,
@@ -465,6 +431,41 @@ class HttpClient:
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
         return self._call("dissolve_workspace", ws_id=ws_id, account=account)
 
+    def update_invoice_title(
+        self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        return self._call("update_invoice_title", title_id=title_id, data=data, account=account)
+
+    def delete_invoice_title(
+        self, title_id: str, *, account: str | None = None
+    ) -> InvoiceTitlePublic:
+        return self._call("delete_invoice_title", title_id=title_id, account=account)
+
+    def update_invoice_address(
+        self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        return self._call(
+            "update_invoice_address", address_id=address_id, data=data, account=account
+        )
+
+    def delete_invoice_address(
+        self, address_id: str, *, account: str | None = None
+    ) -> InvoiceAddressPublic:
+        return self._call("delete_invoice_address", address_id=address_id, account=account)
+
+    def get_invoice(self, request_id: str, *, account: str | None = None) -> InvoiceRequestPublic:
+        return self._call("get_invoice", request_id=request_id, account=account)
+
+    def cancel_invoice(
+        self, request_id: str, *, account: str | None = None
+    ) -> InvoiceRequestPublic:
+        return self._call("cancel_invoice", request_id=request_id, account=account)
+
+    def resubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult:
+        return self._call("resubscribe_cloud_account", cloud_id=cloud_id, account=account)
+
     def remind_workspaces(self, data: RemindRequest) -> RemindResult:
         return self._call("remind_workspaces", data=data)
 
@@ -493,6 +494,12 @@ class HttpClient:
         body: dict[str, Any] = {}
         for p in op.params:
             value = values.get(p.name, None if p.required else p.default)
+            if p.where in ("path", "query") and isinstance(value, str) and len(value) > MAX_REF:
+                # No id, username, email or phone is this long: nothing can match, as the
+                # local store would answer (and such a URL would not reach the server).
+                raise NotFound(
+                    f"nothing matches {value[:40]!r}...: longer than any {p.name}", field=p.name
+                )
             if p.where == "path":
                 path = path.replace("{" + p.name + "}", quote(str(value), safe=""))
             elif p.where == "query":

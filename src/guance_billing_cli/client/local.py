@@ -172,8 +172,13 @@ class LocalClient:
                     deferred = error  # counted failure: commit it, then raise below
         except BillingError:
             raise
-        except IntegrityError:
-            raise Conflict("the change conflicts with existing data; nothing was changed") from None
+        except IntegrityError as exc:
+            from guance_billing_cli.services.accounts import unique_conflict
+
+            known = unique_conflict(str(exc.orig))
+            raise known or Conflict(
+                "the change conflicts with existing data; nothing was changed"
+            ) from None
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             raise Unavailable(

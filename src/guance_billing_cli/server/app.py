@@ -68,13 +68,12 @@ ACCESS_LOG_ENV = "GUANCE_BILLING_ACCESS_LOG"
 # id or name — any text without a slash.
 PATH_PATTERNS: dict[str, str] = {
     "ref": r"^[^/]{1,254}$",
-    "request_id": r"^[a-z]{2,4}_[0-9a-f]{12}$",
+    "request_id": r"^[^/]{1,254}$",  # any text: an unknown id is 404, as locally
     "cloud_id": r"^cld_[0-9a-f]{12}$",
     "ws_id": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
-    "token_id": r"^tok_[0-9a-f]{12}$",
-    # issue 15: invoice upkeep
-    "title_id": r"^ttl_[0-9a-f]{12}$",
-    "address_id": r"^adr_[0-9a-f]{12}$",
+    "token_id": r"^[^/]{1,254}$",
+    "title_id": r"^[^/]{1,254}$",
+    "address_id": r"^[^/]{1,254}$",
 }
 
 
@@ -236,9 +235,31 @@ def _signature(op: Operation) -> inspect.Signature:
     return inspect.Signature(params)
 
 
+class RawPathRouting:
+    """Route on the path as sent, so an encoded ``/`` (``%2F``) inside a path parameter
+    stays inside it; the endpoint decodes each path parameter once (``_add_route``).
+    Without this, ``account show a/b`` reached no endpoint remotely (exit 1) where the
+    local store answers "not found" (exit 3)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = scope.get("raw_path") if scope.get("type") == "http" else None
+        if raw:
+            scope = {**scope, "path": raw.split(b"?", 1)[0].decode("latin-1")}
+        await self.app(scope, receive, send)
+
+
 def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer) -> None:
+    from urllib.parse import unquote
+
+    path_params = [p.name for p in op.params if p.where == "path"]
+
     def endpoint(gb_request: Request, **kwargs: Any) -> Any:
         # The gate (server/gate.py) has checked the token and the scope already.
+        for name in path_params:  # routed undecoded (RawPathRouting): decode once here
+            kwargs[name] = unquote(kwargs[name])
         state = gb_request.state
         caller = auth.client_address(
             gb_request.client.host if gb_request.client else None,
@@ -338,6 +359,7 @@ def create_app(
         'Every error is `{"error": {"code", "message", "exit_code", ...}}`.',
     )
     app.state.backend = backend
+    app.add_middleware(RawPathRouting)
     bearer = HTTPBearer(
         auto_error=False, description="A token from `server token create` or `auth login`."
     )

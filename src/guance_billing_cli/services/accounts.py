@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -82,6 +83,20 @@ def ensure_unique(
             stmt = stmt.where(Account.id != exclude_id)
         if ctx.session.exec(stmt).first() is not None:
             raise Conflict(f"{field_name} is already used by another account", field=field_name)
+
+
+_UNIQUE = re.compile(r'accounts\.(username|email|phone)\b|"ix_accounts_(username|email|phone)"')
+
+
+def unique_conflict(error_text: str) -> Conflict | None:
+    """The Conflict ``ensure_unique`` would have raised, for a unique index the store
+    enforced itself: two writers that both passed the check at once (PostgreSQL's
+    READ COMMITTED lets both read before either commits)."""
+    match = _UNIQUE.search(error_text)
+    if match is None:
+        return None
+    field_name = match.group(1) or match.group(2)
+    return Conflict(f"{field_name} is already used by another account", field=field_name)
 
 
 def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:

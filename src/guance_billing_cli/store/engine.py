@@ -84,6 +84,30 @@ def driver_url(url: str) -> str:
     return f"{driver}://{rest}"
 
 
+def _has_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(v) for v in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_has_nul(v) for v in parameters)
+    return False
+
+
+def refuse_nul_text(engine: Engine) -> None:
+    """Text with a NUL character is never valid input, on every store: PostgreSQL
+    cannot hold it, so SQLite must not accept or look it up either (the same answer,
+    exit 2, on both, instead of a driver error on one)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse(
+        _conn: Any, _cursor: Any, _statement: str, parameters: Any, _ctx: Any, _many: bool
+    ) -> None:
+        if _has_nul(parameters):
+            raise InvalidInput("text must not contain a NUL character (\\x00)")
+
+
 def create_store_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
@@ -114,8 +138,11 @@ def create_store_engine(url: str) -> Engine:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
             conn.exec_driver_sql(f"BEGIN {mode}")
 
+        refuse_nul_text(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    refuse_nul_text(engine)
+    return engine
 
 
 def schema_version(engine: Engine) -> str | None:
