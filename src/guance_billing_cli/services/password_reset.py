@@ -32,6 +32,7 @@ from guance_billing_cli.schemas.tokens import (
     PasswordForgotten,
     PasswordResetDone,
 )
+from guance_billing_cli.schemas.verification import ENDED
 from guance_billing_cli.services import accounts, audit, authz, challenges, credentials, sessions
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, Challenge, PasswordReset
@@ -150,13 +151,13 @@ def _require_open(ctx: ServiceContext, reset: PasswordReset, now: datetime) -> N
             before={"state": "awaiting_code"}, after={"state": "expired"},
         )  # fmt: skip
         raise VerificationFailed(
-            f"the code expired; password reset request {reset.id} is expired: start again",
+            f"the code expired; password reset request {reset.id} has expired: start again",
             reason="expired",
             state="expired",
             request_id=reset.id,
         ).keep_changes()
     raise VerificationFailed(
-        f"password reset request {reset.id} is {state}: start again",
+        f"password reset request {reset.id} {ENDED.get(state, 'is ' + state)}: start again",
         reason=state,
         state=state,
         request_id=reset.id,

@@ -25,7 +25,7 @@ from guance_billing_cli.errors import (
 )
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.masking import mask_email, mask_phone
-from guance_billing_cli.schemas.verification import OPEN_STATES, ChangeRequestPublic
+from guance_billing_cli.schemas.verification import ENDED, OPEN_STATES, ChangeRequestPublic
 from guance_billing_cli.services import accounts, audit, authz, challenges, sessions, validation
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, ChangeRequest
@@ -243,13 +243,13 @@ def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> Non
     if state == "expired" and req.state != "expired":
         _end(ctx, req, "expired", now, "expire")
         raise VerificationFailed(
-            f"the code expired; {req.kind} change request {req.id} is expired: start again",
+            f"the code expired; {req.kind} change request {req.id} has expired: start again",
             reason="expired",
             state="expired",
             request_id=req.id,
         ).keep_changes()
     raise VerificationFailed(
-        f"{req.kind} change request {req.id} is {state}: start again",
+        f"{req.kind} change request {req.id} {ENDED.get(state, 'is ' + state)}: start again",
         reason=state,
         state=state,
         request_id=req.id,
