@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-server test lint bench clean
+.PHONY: demo demo-server test lint bench clean catalogs
+LOCALE := src/guance_billing_cli/locale
+CATALOG_MO := $(LOCALE)/zh_CN/LC_MESSAGES/guance_billing.mo $(LOCALE)/en/LC_MESSAGES/guance_billing.mo
+BABEL_KEYWORDS := -k N_ -k _ -k ngettext:1,2 -k translate:1
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,13 +15,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,server]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# gettext catalogs: the build hook (hatch_build.py) compiles them on install; this
+# recompiles after a .po edit. `make catalogs` re-extracts messages from the code
+# and merges them into the .po files (then translate the new zh_CN entries).
+$(LOCALE)/%/LC_MESSAGES/guance_billing.mo: $(LOCALE)/%/LC_MESSAGES/guance_billing.po $(STAMP)
+	$(VENV)/bin/pybabel compile --domain guance_billing --directory $(LOCALE) --locale $* --statistics
+
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel extract -F pyproject.toml $(BABEL_KEYWORDS) --no-location --no-wrap --sort-output \
+		--omit-header -c TRANSLATORS: -o $(LOCALE)/guance_billing.pot src
+	$(VENV)/bin/pybabel update --domain guance_billing --input-file $(LOCALE)/guance_billing.pot \
+		--output-dir $(LOCALE) --no-fuzzy-matching --no-wrap --ignore-obsolete
+	$(MAKE) $(CATALOG_MO)
+
+demo: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
 
-demo-server: $(STAMP)
+demo-server: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo-server.sh
 
-test: $(STAMP)
+test: $(STAMP) $(CATALOG_MO)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

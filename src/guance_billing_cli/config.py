@@ -46,6 +46,7 @@ CONFIG_KEYS: dict[str, tuple[str | None, str]] = {
         "GUANCE_BILLING_TIMEOUT",
         "Seconds to wait for the server before exit 10 (default 30)",
     ),
+    "lang": ("GUANCE_BILLING_LANG", "Language of messages: en or zh-CN (docs/languages.md)"),
     # delivery of verification codes (docs/configuration.md#delivery)
     "smtp.host": ("GUANCE_BILLING_SMTP_HOST", "SMTP server for code emails; unset: Maildir outbox"),
     "smtp.port": ("GUANCE_BILLING_SMTP_PORT", "SMTP port (default 587 with STARTTLS, else 25)"),
@@ -164,6 +165,12 @@ def set_value(profile: str, key: str, value: str | None) -> Path:
     if key not in CONFIG_KEYS:
         known = ", ".join(sorted(CONFIG_KEYS))
         raise InvalidInput(f"unknown config key {key!r}; known keys: {known}", field="key")
+    if key == "lang" and value is not None:
+        from guance_billing_cli import i18n
+
+        if i18n.normalize(value) is None:
+            raise InvalidInput("not_one_of", field="value", choices=list(i18n.LANGUAGES))
+        value = i18n.normalize(value)
     data = load_config()
     node = data.setdefault("profiles", {}).setdefault(profile, {})
     *parents, leaf = key.split(".")
