@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo demo-server test lint bench clean catalogs
 LOCALE := src/guance_billing_cli/locale
 CATALOG_MO := $(LOCALE)/zh_CN/LC_MESSAGES/guance_billing.mo $(LOCALE)/en/LC_MESSAGES/guance_billing.mo
-BABEL_KEYWORDS := -k N_ -k _ -k ngettext:1,2 -k translate:1
+BABEL_KEYWORDS := -k N_ -k _ -k ngettext:1,2 -k translate:1 -k pgettext_noop:1c,2
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -38,21 +38,23 @@ def _fields(text: str) -> list[tuple[str, str | None, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def in_code() -> dict[str, list[str]]:
+def in_code() -> dict[tuple[str, str | None], list[str]]:
     return messages(sorted(SRC.rglob("*.py")))
 
 
-def test_the_code_has_many_messages(in_code: dict[str, list[str]]) -> None:
+def test_the_code_has_many_messages(in_code: dict[tuple[str, str | None], list[str]]) -> None:
     assert len(in_code) > 60
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_every_message_of_the_code_is_in_the_catalog(
-    lang: str, in_code: dict[str, list[str]]
+    lang: str, in_code: dict[tuple[str, str | None], list[str]]
 ) -> None:
     catalog = _catalog(lang)
     missing = [
-        f"{places[0]}: {msgid!r}" for msgid, places in in_code.items() if msgid not in catalog
+        f"{places[0]}: {msgid!r}" + (f" (context {context})" if context else "")
+        for (msgid, context), places in in_code.items()
+        if catalog.get(msgid, context=context) is None
     ]
     assert not missing, f"{len(missing)} message(s) not in the {lang} catalog; {HOW_TO_FIX}:\n" + (
         "\n".join(missing)
@@ -60,7 +62,7 @@ def test_every_message_of_the_code_is_in_the_catalog(
 
 
 def test_every_message_has_a_chinese_translation_with_the_same_placeholders(
-    in_code: dict[str, list[str]],
+    in_code: dict[tuple[str, str | None], list[str]],
 ) -> None:
     catalog = _catalog("zh_CN")
     problems = []
@@ -69,7 +71,7 @@ def test_every_message_has_a_chinese_translation_with_the_same_placeholders(
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        where = in_code.get(ids[0], ["(not in the code any more)"])[0]
+        where = in_code.get((ids[0], message.context), ["(not in the code any more)"])[0]
         if message.fuzzy or not all(strings):
             problems.append(f"untranslated: {where}: {ids[0]!r}")
             continue
@@ -93,7 +95,11 @@ def test_the_compiled_catalog_matches_the_po_file(lang: str) -> None:
     stale = [
         m.id
         for m in _catalog(lang)
-        if m.id and isinstance(m.id, str) and m.string and compiled.gettext(m.id) != m.string
+        if m.id
+        and isinstance(m.id, str)
+        and m.string
+        and (compiled.pgettext(m.context, m.id) if m.context else compiled.gettext(m.id))
+        != m.string
     ]
     assert not stale, f"{mo} is older than its .po; run `make catalogs`: {stale[:5]}"
 

@@ -82,11 +82,13 @@ def emit(
     from rich.markup import escape
     from rich.table import Table
 
+    from guance_billing_cli.cli.words import label
+
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
     for key in fields or list(data):
-        table.add_row(key, escape(_cell(data.get(key))))
+        table.add_row(label(key), escape(_cell(data.get(key))))
     _stdout_console().print(table)
 
 
@@ -123,9 +125,11 @@ def emit_rows(
         from rich.markup import escape
         from rich.table import Table
 
+        from guance_billing_cli.cli.words import label
+
         table = Table(title=title)
         for column in columns:
-            table.add_column(column)
+            table.add_column(label(column))
         for row in rows:
             data = to_data(row)
             table.add_row(*(escape(_cell(data.get(c))) for c in columns))
@@ -133,7 +137,9 @@ def emit_rows(
         if count:
             _stdout_console().print(table)
         else:
-            info("No results.")
+            from guance_billing_cli.i18n import _
+
+            info(_("No results."))
     out.flush()
     return count
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from guance_billing_cli.i18n import pgettext_noop
+
 if TYPE_CHECKING:
     from guance_billing_cli.errors import BillingError
 
@@ -31,7 +33,7 @@ OPERATION_COMMANDS: dict[str, str] = {
     "create_account": "account create",
     "list_accounts": "account list",
     "get_account": "account show",
-    "admin_update_account": "account update",
+    "admin_update_account": "account update ACCOUNT --arbitrary-settlement on",
     "update_profile": "profile update",
     "start_change": "email change / phone change",
     "latest_change": "email status / phone status",
@@ -79,6 +81,106 @@ OPERATION_COMMANDS: dict[str, str] = {
     "use_account": "account use",
     "migrate_store": "server migrate",
 }
+
+
+#: table headers and field labels: the JSON key in English, a word in other languages
+COLUMN_LABELS = (
+    pgettext_noop("column", "account"),
+    pgettext_noop("column", "account_id"),
+    pgettext_noop("column", "action"),
+    pgettext_noop("column", "actor"),
+    pgettext_noop("column", "address"),
+    pgettext_noop("column", "address_id"),
+    pgettext_noop("column", "affected"),
+    pgettext_noop("column", "after"),
+    pgettext_noop("column", "amount"),
+    pgettext_noop("column", "arbitrary_settlement"),
+    pgettext_noop("column", "at"),
+    pgettext_noop("column", "attempts_left"),
+    pgettext_noop("column", "bank_account"),
+    pgettext_noop("column", "bank_name"),
+    pgettext_noop("column", "before"),
+    pgettext_noop("column", "changed"),
+    pgettext_noop("column", "changed_at"),
+    pgettext_noop("column", "cloud_account_id"),
+    pgettext_noop("column", "code_target"),
+    pgettext_noop("column", "company_name"),
+    pgettext_noop("column", "contact_name"),
+    pgettext_noop("column", "countdown_started_at"),
+    pgettext_noop("column", "created_at"),
+    pgettext_noop("column", "created_by"),
+    pgettext_noop("column", "description"),
+    pgettext_noop("column", "dissolved_at"),
+    pgettext_noop("column", "dry_run"),
+    pgettext_noop("column", "email"),
+    pgettext_noop("column", "expires_at"),
+    pgettext_noop("column", "from"),
+    pgettext_noop("column", "has_password"),
+    pgettext_noop("column", "id"),
+    pgettext_noop("column", "id_number"),
+    pgettext_noop("column", "industry"),
+    pgettext_noop("column", "instance_id"),
+    pgettext_noop("column", "key"),
+    pgettext_noop("column", "kind"),
+    pgettext_noop("column", "language"),
+    pgettext_noop("column", "license"),
+    pgettext_noop("column", "line"),
+    pgettext_noop("column", "locks_at"),
+    pgettext_noop("column", "name"),
+    pgettext_noop("column", "new_address"),
+    pgettext_noop("column", "notice_sent_to"),
+    pgettext_noop("column", "operation"),
+    pgettext_noop("column", "phone"),
+    pgettext_noop("column", "prefix"),
+    pgettext_noop("column", "profile"),
+    pgettext_noop("column", "provider"),
+    pgettext_noop("column", "realname_status"),
+    pgettext_noop("column", "reason"),
+    pgettext_noop("column", "recipient"),
+    pgettext_noop("column", "region"),
+    pgettext_noop("column", "request_id"),
+    pgettext_noop("column", "resend_available_at"),
+    pgettext_noop("column", "result"),
+    pgettext_noop("column", "reviewed_at"),
+    pgettext_noop("column", "revoked_at"),
+    pgettext_noop("column", "role"),
+    pgettext_noop("column", "scopes"),
+    pgettext_noop("column", "sends_left"),
+    pgettext_noop("column", "sent_to"),
+    pgettext_noop("column", "server"),
+    pgettext_noop("column", "settlement"),
+    pgettext_noop("column", "settlement_changed_at"),
+    pgettext_noop("column", "site"),
+    pgettext_noop("column", "source"),
+    pgettext_noop("column", "state"),
+    pgettext_noop("column", "status"),
+    pgettext_noop("column", "storage"),
+    pgettext_noop("column", "store"),
+    pgettext_noop("column", "submitted_at"),
+    pgettext_noop("column", "summary"),
+    pgettext_noop("column", "target"),
+    pgettext_noop("column", "tax_id"),
+    pgettext_noop("column", "title"),
+    pgettext_noop("column", "title_id"),
+    pgettext_noop("column", "to"),
+    pgettext_noop("column", "token"),
+    pgettext_noop("column", "type"),
+    pgettext_noop("column", "unsubscribed_at"),
+    pgettext_noop("column", "updated_at"),
+    pgettext_noop("column", "username"),
+    pgettext_noop("column", "value"),
+    pgettext_noop("column", "via"),
+    pgettext_noop("column", "workspace"),
+    pgettext_noop("column", "workspace_id"),
+    pgettext_noop("column", "workspaces"),
+)
+
+
+def label(key: str) -> str:
+    """A table header or field label for ``key`` in the operator's language."""
+    from guance_billing_cli import i18n
+
+    return i18n.translation(i18n.current()).pgettext("column", key)
 
 
 def flag(field: str) -> str:

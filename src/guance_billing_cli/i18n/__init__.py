@@ -122,6 +122,11 @@ def N_(message: str) -> str:
     return message
 
 
+def pgettext_noop(context: str, message: str) -> str:
+    """Mark ``message`` in ``context`` (e.g. a table header) for extraction."""
+    return message
+
+
 def translate(message: str, language: str | None = None) -> str:
     """``message`` in ``language`` (default: the operator's)."""
     return translation(language or current()).gettext(message)

@@ -67,6 +67,49 @@ REASONS: dict[str, Reason] = {
     "support_only": Reason(PermissionDenied, N_("{operation} is a support action; this token's role is {role}")),
     "account_denied": Reason(PermissionDenied, N_("permission denied for that account")),
     "scope_denied": Reason(PermissionDenied, N_("this token is limited to scope {scopes}")),
+    # -- workspaces and settlement ------------------------------------------------------
+    "invalid_workspace_id": Reason(InvalidInput, N_("not a workspace id: {value} (1-64 of A-Z a-z 0-9 _ . : -)")),
+    "unknown_site": Reason(InvalidInput, N_("unknown site {value}; sites: {choices}")),
+    "workspace_not_found": Reason(NotFound, N_("no workspace {ref!r}")),
+    "workspace_not_in_account": Reason(NotFound, N_("no workspace {workspace_id!r} in billing account {username}")),
+    "workspace_not_in_this_account": Reason(NotFound, N_("no workspace {workspace_id} in this billing account")),
+    "workspace_id_taken": Reason(RuleViolation, N_("workspace id {workspace_id} is already taken (ids are unique across accounts)")),
+    "workspace_exists": Reason(RuleViolation, N_("workspace {workspace_id} already exists with name {name!r} and site {site} (asked: {asked_name!r}, {asked_site})")),
+    "workspace_dissolved": Reason(RuleViolation, N_("workspace {workspace_id} is dissolved")),
+    "workspace_dissolved_irreversible": Reason(RuleViolation, N_("workspace {workspace_id} is dissolved; dissolving is irreversible")),
+    "site_settles_own_provider": Reason(RuleViolation, N_("site {site} ({site_name}, {cloud}) settles through billing_center or {own}, not {provider_name}; support can allow arbitrary settlement ({next})")),
+    "site_settles_billing_center_only": Reason(RuleViolation, N_("site {site} ({site_name}, {cloud}) settles through billing_center only, not {provider_name}; support can allow arbitrary settlement ({next})")),
+    "settlement_changed_this_month": Reason(RuleViolation, N_("settlement method already changed this month (on {changed_on}); the next change is possible from {next_change}")),
+    "cloud_still_subscribed": Reason(RuleViolation, N_("settles through cloud account {cloud_account_id} ({provider}), which is still subscribed; it can switch only after that cloud account is unsubscribed")),
+    "cloud_unsubscribed": Reason(RuleViolation, N_("cloud account {cloud_account_id} is unsubscribed")),
+    "move_needs_billing_center": Reason(RuleViolation, N_("workspace {workspace_id} settles through cloud account {cloud_account_id} of billing account {username}; it must settle through the billing center before it can move")),
+    "move_needs_realname": Reason(RuleViolation, N_("billing account {username} has no approved enterprise real-name authentication; moving a workspace needs it on both accounts")),
+    "move_different_enterprise": Reason(RuleViolation, N_("the two billing accounts carry different enterprise authentications (name or taxpayer id differ); a workspace moves only between accounts of the same enterprise")),
+    "choose_remedy": Reason(InputRequired, N_("choose one remedy: {fields}")),
+    "cannot_unlock": Reason(RuleViolation, N_("cannot unlock {workspace_id}: {why}")),
+    # -- cloud accounts ------------------------------------------------------------------
+    "invalid_aws_account_id": Reason(InvalidInput, N_("{field} is malformed: an AWS account id is 12 digits")),
+    "invalid_aliyun_account_id": Reason(InvalidInput, N_("{field} is malformed: an Alibaba Cloud account UID is 16 digits")),
+    "invalid_huawei_account_id": Reason(InvalidInput, N_("{field} is malformed: a Huawei Cloud account ID is 32 hexadecimal characters")),
+    "instance_id_not_for_aws": Reason(InvalidInput, N_("{field} applies to aliyun and huawei only (AWS has no product instance)")),
+    "instance_id_required": Reason(InvalidInput, N_("{field} is required for {provider}: the marketplace product instance id")),
+    "invalid_instance_id": Reason(InvalidInput, N_("{field} is malformed: 1-128 of A-Z a-z 0-9 _ . : -")),
+    "cloud_account_not_found": Reason(NotFound, N_("no cloud account {ref!r}")),
+    "cloud_account_not_in_account": Reason(NotFound, N_("no cloud account {cloud_account_id!r} in billing account {username}")),
+    "cloud_account_registered": Reason(Conflict, N_("{provider_name} account {value} is already registered as {cloud_account_id} ({status})")),
+    "cloud_account_registered_elsewhere": Reason(Conflict, N_("{provider_name} account {value} is already registered to another billing account")),
+    # -- batches -------------------------------------------------------------------------
+    "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
+    "batch_partly_refused": Reason(BatchPartlyFailed, N_("{refused} of {total} row(s) refused: {parts}")),
+}
+
+#: notes on batch rows that are not errors (``unchanged`` rows)
+NOTES: dict[str, str] = {
+    "already_bound": N_("already bound to this cloud account"),
+    "already_billing_center": N_("already settles through the billing center"),
+    "already_added": N_("already added"),
+    "listed_again": N_("listed again"),
+    "listed_again_on": N_("listed again (first on line {line})"),
 }
 # fmt: on
 
@@ -113,22 +156,29 @@ def show(value: Any) -> Any:
 def words(error: BillingError, *, language: str = "en", face: Face = API) -> str:
     """The sentence for ``error`` in ``language``, naming fields and operations as ``face`` does."""
     entry = REASONS.get(error.reason)
-    if entry is None:  # a literal message of older code
+    template = entry.template if entry is not None else NOTES.get(error.reason)
+    if template is None:  # a literal message of older code
         return error.reason
     values = _Values({key: show(value) for key, value in error.params.items()})
     if error.field:
         values["field"] = face.field(error.field)
-    if error.next_step:
-        values["next"] = face.operation(error.next_step)
+    elif isinstance(error.params.get("field"), str):  # a row's params carry it
+        values["field"] = face.field(error.params["field"])
+    next_step = error.next_step or error.params.get("next")  # a row's params carry it
+    if isinstance(next_step, str):
+        values["next"] = face.operation(next_step)
     if isinstance(error.params.get("fields"), list):  # several inputs, named by the face
         values["fields"] = ", ".join(face.field(str(name)) for name in error.params["fields"])
     if isinstance(values.get("operation"), str):
         values["operation"] = face.operation(values["operation"])
-    template = translate(entry.template, language)
+    nested = error.params.get("why_code")
+    if isinstance(nested, str) and nested in REASONS:  # an error inside this one (a row's)
+        inner = REASONS[nested].error(nested, **(error.params.get("why_params") or {}))
+        values["why"] = words(inner, language=language, face=face)
     try:
-        return template.format_map(values)
+        return translate(template, language).format_map(values)
     except (ValueError, AttributeError, IndexError, KeyError):  # a broken translation
-        return entry.template.format_map(values)
+        return template.format_map(values)
 
 
 def placeholders(template: str) -> set[str]:

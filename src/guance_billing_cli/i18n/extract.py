@@ -18,7 +18,13 @@ from typing import IO, Any
 
 from babel.messages.extract import extract_python
 
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate": (1,)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "translate": (1,),
+    "pgettext_noop": ((1, "c"), 2),
+}
 HELP_COMMENT = "help summary of a command"
 
 
@@ -73,14 +79,14 @@ def extract(
         yield lineno, None, text, [HELP_COMMENT]
 
 
-def messages(paths: Any) -> dict[str, list[str]]:
-    """msgid -> places, for every message in ``paths`` (the catalog test uses it)."""
-    found: dict[str, list[str]] = {}
+def messages(paths: Any) -> dict[tuple[str, str | None], list[str]]:
+    """(msgid, context) -> places, for every message in ``paths`` (the catalog test uses it)."""
+    from babel.messages.extract import extract as babel_extract
+
+    found: dict[tuple[str, str | None], list[str]] = {}
     for path in paths:
         with open(path, "rb") as fh:
-            for lineno, _func, message, _comments in extract(fh, KEYWORDS, (), {}):
-                ids = (message,) if isinstance(message, str) else message or ()
-                for msgid in ids:
-                    if msgid:
-                        found.setdefault(msgid, []).append(f"{path}:{lineno}")
+            for lineno, message, _comments, context in babel_extract(extract, fh, KEYWORDS):
+                msgid = message if isinstance(message, str) else message[0]
+                found.setdefault((msgid, context), []).append(f"{path}:{lineno}")
     return found

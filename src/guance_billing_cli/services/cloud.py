@@ -33,12 +33,9 @@ from guance_billing_cli.store.models import Account, CloudAccount, Workspace
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
 
 ACCOUNT_ID_RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "aws": (re.compile(r"\d{12}"), "an AWS account id is 12 digits"),
-    "aliyun": (re.compile(r"\d{16}"), "an Alibaba Cloud account UID is 16 digits"),
-    "huawei": (
-        re.compile(r"[0-9a-f]{32}"),
-        "a Huawei Cloud account ID is 32 hexadecimal characters",
-    ),
+    "aws": (re.compile(r"\d{12}"), "invalid_aws_account_id"),
+    "aliyun": (re.compile(r"\d{16}"), "invalid_aliyun_account_id"),
+    "huawei": (re.compile(r"[0-9a-f]{32}"), "invalid_huawei_account_id"),
 }
 INSTANCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 
@@ -47,7 +44,7 @@ INSTANCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 def provider(value: str) -> str:
     value = value.strip().lower()
     if value not in PROVIDERS:
-        raise InvalidInput(f"--provider must be one of: {', '.join(PROVIDERS)}", field="provider")
+        raise InvalidInput("not_one_of", field="provider", choices=list(PROVIDERS))
     return value
 
 
@@ -59,28 +56,20 @@ def provider_account_id(provider_name: str, value: str) -> str:
         value = value.lower()
     pattern, rule = ACCOUNT_ID_RULES[provider_name]
     if not pattern.fullmatch(value):
-        raise InvalidInput(f"--account-id is malformed: {rule}", field="account_id")
+        raise InvalidInput(rule, field="account_id")
     return value
 
 
 def instance_id(provider_name: str, value: str | None) -> str | None:
     if provider_name == "aws":
         if value:
-            raise InvalidInput(
-                "--instance-id applies to aliyun and huawei only (AWS has no product instance)",
-                field="instance_id",
-            )
+            raise InvalidInput("instance_id_not_for_aws", field="instance_id")
         return None
     if not value or not value.strip():
-        raise InvalidInput(
-            f"--instance-id is required for {provider_name}: the marketplace product instance id",
-            field="instance_id",
-        )
+        raise InvalidInput("instance_id_required", field="instance_id", provider=provider_name)
     value = value.strip()
     if not INSTANCE_ID_RE.fullmatch(value):
-        raise InvalidInput(
-            "--instance-id is malformed: 1-128 of A-Z a-z 0-9 _ . : -", field="instance_id"
-        )
+        raise InvalidInput("invalid_instance_id", field="instance_id")
     return value
 
 
@@ -116,11 +105,13 @@ def find_cloud(ctx: ServiceContext, ref: str, *, account_ref: str | None = None)
     if cloud is None or not (
         ctx.actor.role == "support" or ctx.actor.account_id == cloud.account_id
     ):
-        raise NotFound(f"no cloud account {ref.strip()!r}")
+        raise NotFound("cloud_account_not_found", ref=ref.strip())
     if account_ref is not None:
         account = accounts.find_account(ctx, account_ref)
         if account.id != cloud.account_id:
-            raise NotFound(f"no cloud account {cloud.id!r} in billing account {account.username}")
+            raise NotFound(
+                "cloud_account_not_in_account", cloud_account_id=cloud.id, username=account.username
+            )
     return cloud
 
 
@@ -149,14 +140,20 @@ def add_cloud_account(
         )
     ).first()
     if existing is not None:
-        where = (
-            f" as {existing.id} ({existing.status})"
-            if existing.account_id == account.id
-            else " to another billing account"
-        )
+        if existing.account_id == account.id:
+            raise Conflict(
+                "cloud_account_registered",
+                field="account_id",
+                provider_name=PROVIDER_NAMES[name],
+                value=external_id,
+                cloud_account_id=existing.id,
+                status=existing.status,
+            )
         raise Conflict(
-            f"{PROVIDER_NAMES[name]} account {external_id} is already registered{where}",
+            "cloud_account_registered_elsewhere",
             field="account_id",
+            provider_name=PROVIDER_NAMES[name],
+            value=external_id,
         )
     now = ctx.now()
     cloud = CloudAccount(
