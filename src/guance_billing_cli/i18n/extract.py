@@ -86,7 +86,8 @@ def messages(paths: Any) -> dict[tuple[str, str | None], list[str]]:
     found: dict[tuple[str, str | None], list[str]] = {}
     for path in paths:
         with open(path, "rb") as fh:
-            for lineno, message, _comments, context in babel_extract(extract, fh, KEYWORDS):
+            found_here = babel_extract(extract, fh, KEYWORDS)  # type: ignore[arg-type]
+            for lineno, message, _comments, context in found_here:
                 msgid = message if isinstance(message, str) else message[0]
                 found.setdefault((msgid, context), []).append(f"{path}:{lineno}")
     return found

@@ -68,12 +68,7 @@ class _Rows:
         elif (reason := rules.workspace_id_problem(ws_id)) is None:
             row = self.found.get(ws_id)
             if ws_id in self.first_line:
-                where = self.first_line[ws_id]
-                again = (
-                    rules.note("listed_again_on", line=where)
-                    if where
-                    else rules.note("listed_again")
-                )
+                again = rules.listed_again(self.first_line[ws_id])
                 return ws_id, row, {
                     "workspace_id": ws_id, "result": "unchanged", **why(again),
                     "from": None, "to": None, "line": item.line,

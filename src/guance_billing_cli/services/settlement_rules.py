@@ -77,6 +77,11 @@ def note(reason: str, **params: Any) -> BillingError:
     return BillingError(reason, **params)
 
 
+def listed_again(first_line: int | None) -> BillingError:
+    """A workspace listed twice in one batch: the later rows are ``unchanged``."""
+    return note("listed_again_on", line=first_line) if first_line else note("listed_again")
+
+
 def shorten(value: str, limit: int = 40) -> str:
     """A safe, bounded rendering of user input for messages."""
     text = value if len(value) <= limit else value[:limit] + "…"

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, select
 
-from guance_billing_cli.errors import InvalidInput, NotFound, RuleViolation
+from guance_billing_cli.errors import BillingError, InvalidInput, NotFound, RuleViolation
 from guance_billing_cli.schemas.settlement import (
     SETTLEMENTS,
     WORKSPACE_STATES,
@@ -218,8 +218,7 @@ def _classify_add(
     if problem:
         return refused(problem)
     if ws_id in first_line:
-        where = first_line[ws_id]
-        again = rules.note("listed_again_on", line=where) if where else rules.note("listed_again")
+        again = rules.listed_again(first_line[ws_id])
         return row_result(workspace_id=ws_id, result="unchanged", reason=again, line=item.line)
     row = existing.get(ws_id)
     if row is None:
