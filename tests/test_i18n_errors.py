@@ -37,7 +37,7 @@ def test_every_reason_renders_in_both_languages(reason: str) -> None:
     for text in (english, chinese):
         assert "?" not in text.replace("?)", ""), text  # every placeholder filled
         for name, value in error.params.items():
-            if name != "operation":
+            if name != "operation" and not name.endswith("_field"):
                 assert str(value) in text, (name, text)
     assert english != chinese
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese), chinese

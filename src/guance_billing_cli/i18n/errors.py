@@ -98,6 +98,46 @@ REASONS: dict[str, Reason] = {
     "cloud_account_not_in_account": Reason(NotFound, N_("no cloud account {cloud_account_id!r} in billing account {username}")),
     "cloud_account_registered": Reason(Conflict, N_("{provider_name} account {value} is already registered as {cloud_account_id} ({status})")),
     "cloud_account_registered_elsewhere": Reason(Conflict, N_("{provider_name} account {value} is already registered to another billing account")),
+    "goes_with": Reason(InvalidInput, N_("{field} goes with {other_field} {value}")),
+    "required_with": Reason(InvalidInput, N_("{field} is required with {other_field} {value}")),
+    "goes_with_option": Reason(InvalidInput, N_("{field} goes with {other_field} only")),
+    "required_with_option": Reason(InvalidInput, N_("{field} is required with {other_field}")),
+    "not_on_account": Reason(NotFound, N_("no {field} {value!r} on account {username}")),
+    # -- real-name authentication ---------------------------------------------------------
+    "license_empty": Reason(InvalidInput, N_("licence file is empty")),
+    "license_too_large": Reason(InvalidInput, N_("licence file is larger than {limit} MB")),
+    "license_type": Reason(InvalidInput, N_("licence file must be a PNG, JPEG or PDF (by content)")),
+    "license_name": Reason(InvalidInput, N_("licence file name is not usable")),
+    "realname_pending": Reason(RuleViolation, N_("a real-name submission is already pending review; wait for {next}")),
+    "realname_approved": Reason(RuleViolation, N_("real-name authentication is already approved; pass {field} to submit a new one (it returns to pending and invoices wait for its review)")),
+    "nothing_to_review": Reason(RuleViolation, N_("nothing to review: real-name status is {status}, not pending")),
+    # -- invoices -------------------------------------------------------------------------
+    "amount_not_a_number": Reason(InvalidInput, N_("{field} must be a number such as 100.00")),
+    "amount_not_positive": Reason(InvalidInput, N_("{field} must be greater than 0")),
+    "amount_too_large": Reason(InvalidInput, N_("{field} must be at most {limit}")),
+    "amount_precision": Reason(InvalidInput, N_("{field} must have at most 2 decimal places")),
+    "invalid_bank_account": Reason(InvalidInput, N_("{field} must be 6-40 digits (spaces and '-' allowed)")),
+    "invalid_telephone": Reason(InvalidInput, N_("{field} must be a telephone number such as 0571-88886666")),
+    "vat_special_needs": Reason(InvalidInput, N_("a vat_special title needs {fields}")),
+    "realname_required": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status})")),
+    "realname_required_unverified": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status}); submit it with {next}, then have it approved")),
+    "realname_required_pending": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status}); the submission is pending; approve it with {next} (support)")),
+    "realname_required_rejected": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status}); the submission was rejected; correct it and resubmit with {next}")),
+    "title_must_match_name": Reason(RuleViolation, N_("the invoice title must equal the authenticated name {name!r}")),
+    "title_must_match_tax_id": Reason(RuleViolation, N_("the title's tax id must equal the authenticated tax id {tax_id}")),
+    "individual_has_no_tax_id": Reason(RuleViolation, N_("an individual authentication has no tax id; omit {field}")),
+    "vat_special_needs_enterprise": Reason(RuleViolation, N_("a vat_special invoice needs an enterprise authentication")),
+    "title_no_longer_matches": Reason(RuleViolation, N_("title {title_id} no longer matches the approved authentication ({why}); add a matching title with {next}")),
+    # -- passwords ------------------------------------------------------------------------
+    "no_password_yet": Reason(RuleViolation, N_("this account has no password yet; set one with {next}")),
+    "password_length": Reason(InvalidInput, N_("password must be {min} to {max} characters")),
+    "password_classes": Reason(InvalidInput, N_("password must mix at least three of: lower case, upper case, digits, symbols")),
+    "password_is_identity": Reason(InvalidInput, N_("password must not be the username, email or phone")),
+    "password_too_common": Reason(InvalidInput, N_("password is too common; choose another")),
+    "password_unchanged": Reason(InvalidInput, N_("new password must differ from the current one")),
+    "wrong_current_password": Reason(AuthenticationFailed, N_("current password is wrong; {attempts_left} attempt(s) left before a {minutes}-minute lock")),
+    "password_locked": Reason(RateLimited, N_("too many wrong passwords ({limit} within {minutes} minutes); try again after {until} UTC or use {next}")),
+    "password_locked_after_wrong": Reason(RateLimited, N_("current password is wrong; too many wrong passwords ({limit} within {minutes} minutes); try again after {until} UTC or use {next}")),
     # -- batches -------------------------------------------------------------------------
     "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
     "batch_partly_refused": Reason(BatchPartlyFailed, N_("{refused} of {total} row(s) refused: {parts}")),
@@ -169,6 +209,9 @@ def words(error: BillingError, *, language: str = "en", face: Face = API) -> str
         values["next"] = face.operation(next_step)
     if isinstance(error.params.get("fields"), list):  # several inputs, named by the face
         values["fields"] = ", ".join(face.field(str(name)) for name in error.params["fields"])
+    for name, value in error.params.items():  # another input named in the sentence
+        if name.endswith("_field") and isinstance(value, str):
+            values[name] = face.field(value)
     if isinstance(values.get("operation"), str):
         values["operation"] = face.operation(values["operation"])
     nested = error.params.get("why_code")
