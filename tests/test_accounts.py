@@ -18,6 +18,7 @@ ACCOUNT_KEYS = {
     "region",
     "description",
     "contact_name",
+    "language",
     "email",
     "phone",
     "has_password",

@@ -52,8 +52,16 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}" + (f" (SMTP {code})" if code else "")
 
 
-def deliver(config: SmtpConfig, *, sender: str, to: str, subject: str, body: str) -> None:
-    message = build_message(sender=sender, to=to, subject=subject, body=body)
+def deliver(
+    config: SmtpConfig,
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+) -> None:
+    message = build_message(sender=sender, to=to, subject=subject, body=body, html=html)
     password = None
     if config.user:
         password = secret(PASSWORD_ENV, config.keyring_user)

@@ -36,6 +36,8 @@ class ProfileFields(BaseModel):
     region: str | None = None
     description: str | None = None
     contact_name: str | None = None
+    #: language of emails and SMS to the account: ``en`` or ``zh-CN``
+    language: str | None = None
 
 
 class AccountCreate(ProfileFields):
@@ -72,5 +74,6 @@ class AccountPublic(BaseModel):
     has_password: bool
     realname_status: str
     arbitrary_settlement: bool
+    language: str = "en"
     created_at: datetime
     updated_at: datetime

@@ -20,7 +20,7 @@ from guance_billing_cli.services import audit, authz, validation
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account
 
-PROFILE_FIELDS = ("company_name", "industry", "region", "description", "contact_name")
+PROFILE_FIELDS = ("company_name", "industry", "region", "description", "contact_name", "language")
 
 
 def to_public(account: Account) -> AccountPublic:
@@ -36,6 +36,7 @@ def to_public(account: Account) -> AccountPublic:
         phone=account.phone,
         has_password=account.has_password,
         realname_status=account.realname_status,
+        language=account.language,
         arbitrary_settlement=account.arbitrary_settlement,
         created_at=account.created_at,
         updated_at=account.updated_at,
@@ -57,6 +58,8 @@ def _clean_profile(fields: Mapping[str, str | None], *, creating: bool) -> dict[
             continue
         if name == "industry":
             clean[name] = validation.industry(value)
+        elif name == "language":
+            clean[name] = validation.language(value)
         else:
             clean[name] = validation.text(value, name, required=(name == "company_name"))
     if creating and "company_name" not in clean:

@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
 from guance_billing_cli.ids import new_id
+from guance_billing_cli.notices import Notice, compose
 from guance_billing_cli.schemas.settlement import (
     PROVIDER_NAMES,
     PROVIDERS,
@@ -237,6 +238,7 @@ def unsubscribe(
         account = ctx.session.get(Account, cloud.account_id)
         assert account is not None
         notice_to = account.email if ids else None
+        language = account.language
     else:
         conn.execute(
             update(W)
@@ -263,11 +265,9 @@ def unsubscribe(
         from guance_billing_cli import delivery
 
         # Delivered last, inside the transaction: if it fails, nothing is unsubscribed.
+        notice = _fallback_notice(cloud, ids, language)
         delivery.send_email(
-            ctx.settings,
-            to=notice_to,
-            subject=f"Alibaba Cloud account {cloud.provider_account_id} unsubscribed",
-            body=_fallback_notice(cloud, ids),
+            ctx.settings, to=notice_to, subject=notice.subject, body=notice.text, html=notice.html
         )
     return UnsubscribeResult(
         **to_public(cloud, 0).model_dump(),
@@ -277,18 +277,16 @@ def unsubscribe(
     )
 
 
-def _fallback_notice(cloud: CloudAccount, ids: list[str]) -> str:
-    lines = [
-        "Hello,",
-        "",
-        f"The Alibaba Cloud account {cloud.provider_account_id} (product instance "
-        f"{cloud.instance_id}, {cloud.id}) was unsubscribed and no longer settles your Guance "
-        "workspaces.",
-        "",
-        f"{len(ids)} workspace(s) now settle through the Guance Billing Center instead:",
-        *(f"  - {i}" for i in ids[:200]),
-    ]
+def _fallback_notice(cloud: CloudAccount, ids: list[str], language: str) -> Notice:
+    listed = [f"  - {i}" for i in ids[:200]]
     if len(ids) > 200:
-        lines.append(f"  ... and {len(ids) - 200} more (see `guance-billing workspace list`)")
-    lines += ["", "No action is needed unless you want to bind them to another cloud account.", ""]
-    return "\n".join(lines)
+        listed.append(f"  ... (+{len(ids) - 200})")
+    return compose(
+        "cloud_fallback",
+        language,
+        provider_account_id=cloud.provider_account_id,
+        instance_id=cloud.instance_id,
+        cloud_account_id=cloud.id,
+        count=len(ids),
+        workspaces="\n".join(listed),
+    )

@@ -87,30 +87,19 @@ def _audit_view(reset: PasswordReset, now: datetime) -> dict[str, Any]:
 
 
 def _deliver(ctx: ServiceContext, reset: PasswordReset, account: Account, code: str) -> None:
-    from guance_billing_cli import delivery
+    from guance_billing_cli import notices
 
     assert reset.expires_at is not None
-    expires = reset.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-    purpose = f"reset the password of your Guance Billing account {account.username}"
-    if reset.via == "email":
-        body = (
-            "Your Guance Billing verification code is:\n\n"
-            f"    {code}\n\n"
-            f"Purpose:\n{purpose}.\n\n"
-            f"It expires at {expires} and works once.\n"
-            "A newer code replaces this one.\n\n"
-            "If you did not ask for a password reset, ignore this message\n"
-            "and tell your account administrator.\n"
-        )
-        delivery.send_email(
-            ctx.settings, to=reset.address, subject="Your Guance Billing password reset code",
-            body=body,
-        )  # fmt: skip
-    else:
-        text = (
-            f"[Guance Billing] {code} is your code to {purpose}. Expires {expires}. Never share it."
-        )
-        delivery.send_sms(ctx.settings, to=reset.address, text=text)
+    notices.send_code(
+        ctx.settings,
+        channel=reset.via,
+        to=reset.address,
+        language=account.language,
+        purpose="password_reset",
+        code=code,
+        expires_at=reset.expires_at,
+        username=account.username,
+    )
 
 
 def _send_code(ctx: ServiceContext, reset: PasswordReset, account: Account) -> None:

@@ -301,7 +301,7 @@ def logout(ctx: ServiceContext) -> TokenPublic:
 
 
 def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCodeSent:
-    from guance_billing_cli import delivery
+    from guance_billing_cli import notices
     from guance_billing_cli.masking import mask_email, mask_phone
     from guance_billing_cli.services import verification as v
 
@@ -352,25 +352,15 @@ def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCode
         account_id=account.id,
         after={"channel": channel, "sent_to": masked, "sends": row.sends},
     )
-    expires = row.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-    if channel == "email":
-        body = (
-            "Your Guance Billing login code is:\n\n"
-            f"    {code}\n\n"
-            "Purpose: log in to the Guance Billing command-line tool.\n\n"
-            f"It expires at {expires} and works once.\n"
-            "A newer code replaces this one.\n\n"
-            "If you did not try to log in, ignore this message.\n"
-        )
-        delivery.send_email(
-            ctx.settings, to=address, subject="Your Guance Billing login code", body=body
-        )
-    else:
-        delivery.send_sms(
-            ctx.settings,
-            to=address,
-            text=f"[Guance Billing] {code} is your login code. Expires {expires}. Never share it.",
-        )
+    notices.send_code(
+        ctx.settings,
+        channel=channel,
+        to=address,
+        language=account.language,
+        purpose="login",
+        code=code,
+        expires_at=row.expires_at,
+    )
     return LoginCodeSent(request_id=row.id, sent_to=masked, expires_at=row.expires_at)
 
 

@@ -48,6 +48,16 @@ def industry(value: str) -> str:
     return value
 
 
+def language(value: str, field: str = "language") -> str:
+    """``en`` or ``zh-CN`` (also accepted: ``zh``, ``zh_CN``, ``en-US``...)."""
+    from guance_billing_cli import i18n
+
+    found = i18n.normalize(value)
+    if found is None:
+        raise InvalidInput("not_one_of", field=field, choices=list(i18n.LANGUAGES))
+    return found
+
+
 def email(value: str, field: str = "email") -> str:
     """Syntax check only (no DNS); returns the normalized, lower-cased address."""
     from email_validator import EmailNotValidError, validate_email

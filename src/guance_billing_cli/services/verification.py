@@ -173,38 +173,23 @@ def _audit_view(req: ChangeRequest, now: datetime) -> dict[str, Any]:
 # -- delivery -------------------------------------------------------------------
 
 
-def _purpose(kind: Kind, target: str) -> tuple[str, int]:
-    if target == "current":
-        return f"confirm a change of the {kind.label} of your Guance Billing account", 1
-    return f"confirm this address as the new {kind.label} of your Guance Billing account", 2
-
-
 def _deliver(ctx: ServiceContext, req: ChangeRequest, *, to: str, code: str) -> None:
-    from guance_billing_cli import delivery
+    """The code, in the account's language (notices.py has the words)."""
+    from guance_billing_cli import notices
 
     kind = kind_of(req.kind)
-    purpose, step = _purpose(kind, req.code_target or "current")
-    assert req.expires_at is not None
-    expires = req.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-    if kind.name == "email":
-        body = (
-            "Your Guance Billing verification code is:\n\n"
-            f"    {code}\n\n"
-            f"Purpose (step {step} of 2):\n{purpose}.\n\n"
-            f"It expires at {expires} and works once.\n"
-            "A newer code replaces this one.\n\n"
-            "If you did not ask for this change, ignore this message\n"
-            "and tell your account administrator.\n"
-        )
-        delivery.send_email(
-            ctx.settings, to=to, subject="Your Guance Billing verification code", body=body
-        )
-    else:
-        text = (
-            f"[Guance Billing] {code} is your code to {purpose} (step {step} of 2). "
-            f"Expires {expires}. Never share it."
-        )
-        delivery.send_sms(ctx.settings, to=to, text=text)
+    account = ctx.session.get(Account, req.account_id)
+    assert req.expires_at is not None and account is not None
+    target = "current" if (req.code_target or "current") == "current" else "new"
+    notices.send_code(
+        ctx.settings,
+        channel="email" if kind.name == "email" else "sms",
+        to=to,
+        language=account.language,
+        purpose=f"{kind.name}_{target}",
+        code=code,
+        expires_at=req.expires_at,
+    )
 
 
 def _send_code(ctx: ServiceContext, req: ChangeRequest, *, target: str) -> None:
