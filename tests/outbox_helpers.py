@@ -71,3 +71,10 @@ def sms_code(home: Path, to: str) -> str:
     lines = sms_lines(home, to)
     assert lines, f"no SMS to {to}"
     return only_code(lines[-1]["text"])
+
+
+def subject(message: Message) -> str:
+    """The decoded Subject (non-ASCII subjects travel RFC 2047-encoded)."""
+    from email.header import decode_header, make_header
+
+    return str(make_header(decode_header(str(message["Subject"]))))
