@@ -72,9 +72,7 @@ def test_a_code_email_in_english(cli: CliFn, home: Path) -> None:
     assert not re.search("[\u4e00-\u9fff]", text + html)
 
 
-def test_the_operator_language_does_not_change_the_account_language(
-    cli: CliFn, home: Path
-) -> None:
+def test_the_operator_language_does_not_change_the_account_language(cli: CliFn, home: Path) -> None:
     _create(cli, language="en")
     started = cli("--lang", "zh-CN", "email", "change", "--account", "acme", "--new-email", NEW)
     assert started.exit_code == 0, started.stderr

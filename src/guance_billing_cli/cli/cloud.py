@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import batchfile, batchview, prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Cloud accounts (AWS, Alibaba Cloud, Huawei Cloud) and settlement binding.",
@@ -169,17 +170,20 @@ def unsubscribe(
       guance-billing cloud unsubscribe cld_3f9c2a1b7d04 --yes --json
     """
     prompts.confirm_or_require_yes(
-        f"Unsubscribe cloud account {cloud}? Its workspaces stop settling through it.",
+        _("Unsubscribe cloud account {cloud}? Its workspaces stop settling through it.").format(
+            cloud=cloud
+        ),
         yes=yes,
         interactive=get_state(ctx).interactive,
+        operation="unsubscribe_cloud_account",
     )
     result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
     if as_json:
         render.write_json(result)
         return
-    render.emit(result, as_json=False, title="Cloud account", fields=CLOUD_FIELDS)
+    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
     if not result.changed:
-        render.info(f"{result.id} was already unsubscribed; nothing changed.")
+        render.info(_("{id} was already unsubscribed; nothing changed.").format(id=result.id))
         return
     if result.affected:
         render.emit_rows(

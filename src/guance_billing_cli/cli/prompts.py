@@ -10,6 +10,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from guance_billing_cli.errors import InputRequired, InvalidInput
+from guance_billing_cli.i18n import _
+
+
+def _field(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
 
 
 def text(
@@ -49,7 +54,7 @@ def verification_code(message: str) -> str:
 
     def valid(value: str) -> bool | str:
         digits = "".join(value.split())
-        return (len(digits) == 6 and digits.isdigit()) or "a code is 6 digits"
+        return (len(digits) == 6 and digits.isdigit()) or _("a code is 6 digits")
 
     return "".join(str(questionary.password(message, validate=valid).unsafe_ask()).split())
 
@@ -66,18 +71,21 @@ def require(
     if value is not None:
         return value
     if not interactive:
-        raise InputRequired(f"missing {flag} (no terminal to ask)", field=flag.lstrip("-"))
+        raise InputRequired("input_missing", field=_field(flag))
     if choices:
         return select(message, choices)
     return text(message)
 
 
-def confirm_or_require_yes(message: str, *, yes: bool, interactive: bool) -> None:
-    """Destructive actions: ``--yes``, or a confirmation at a terminal."""
+def confirm_or_require_yes(
+    message: str, *, yes: bool, interactive: bool, operation: str = ""
+) -> None:
+    """Destructive actions: ``--yes``, or a confirmation at a terminal (``message``,
+    already in the operator's language). ``operation``: what is being confirmed."""
     if yes:
         return
     if not interactive:
-        raise InputRequired(f"{message} Pass --yes to confirm (no terminal to ask)", field="yes")
+        raise InputRequired("confirm_with_yes", field="yes", operation=operation)
     if not confirm(message, default=False):
         raise KeyboardInterrupt
 
@@ -85,13 +93,11 @@ def confirm_or_require_yes(message: str, *, yes: bool, interactive: bool) -> Non
 def read_stdin_lines(count: int, *, flag: str) -> list[str]:
     """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``)."""
     lines: list[str] = []
-    for _ in range(count):
+    for _line in range(count):
         line = sys.stdin.readline()
         if not line:
-            raise InputRequired(
-                f"{flag}: expected {count} line(s) on stdin", field=flag.lstrip("-")
-            )
+            raise InputRequired("stdin_lines", field=_field(flag), count=count)
         lines.append(line.rstrip("\r\n"))
     if any(not line for line in lines):
-        raise InvalidInput(f"{flag}: empty line on stdin", field=flag.lstrip("-"))
+        raise InvalidInput("stdin_empty_line", field=_field(flag))
     return lines

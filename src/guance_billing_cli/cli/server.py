@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import client, get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Run the HTTP server, migrate its store, manage API tokens.", no_args_is_help=True
@@ -189,9 +190,14 @@ def token_revoke(
       guance-billing server token revoke tok_3f9c2a1b7d04 --yes
     """
     prompts.confirm_or_require_yes(
-        f"Revoke token {token}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Revoke token {token}?").format(token=token),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="revoke_token",
     )
     revoked = client(ctx).revoke_token(token)
-    render.emit(revoked, as_json=as_json, title="API token", fields=TOKEN_COLUMNS)
+    render.emit(revoked, as_json=as_json, title=_("API token"), fields=TOKEN_COLUMNS)
     if not as_json:
-        render.success(f"Token {revoked.name} ({revoked.id}) is revoked.")
+        render.success(
+            _("Token {name} ({id}) is revoked.").format(name=revoked.name, id=revoked.id)
+        )

@@ -19,7 +19,6 @@ PROG = "guance-billing"
 
 #: fields whose flag is not ``--`` + the field name with dashes
 FIELD_FLAGS: dict[str, str] = {
-    "code": "--code / --code-stdin",
     "password": "--password-stdin",
     "new_password": "--password-stdin",
     "current_password": "--password-stdin",

@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import batchfile, batchview, prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
 
@@ -263,14 +264,17 @@ def dissolve(
       guance-billing workspace dissolve wksp_old --yes
     """
     prompts.confirm_or_require_yes(
-        f"Dissolve workspace {workspace}? This cannot be undone.",
+        _("Dissolve workspace {workspace}? This cannot be undone.").format(workspace=workspace),
         yes=yes,
         interactive=get_state(ctx).interactive,
+        operation="dissolve_workspace",
     )
     change = client(ctx).dissolve_workspace(workspace, account=account)
     _show_change(
         change,
         as_json=as_json,
-        done=f"Dissolved workspace {workspace}.",
-        same=f"Workspace {workspace} was already dissolved; unchanged.",
+        done=_("Dissolved workspace {workspace}.").format(workspace=workspace),
+        same=_("Workspace {workspace} was already dissolved; unchanged.").format(
+            workspace=workspace
+        ),
     )

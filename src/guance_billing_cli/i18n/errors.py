@@ -56,7 +56,12 @@ REASONS: dict[str, Reason] = {
     "invalid_username": Reason(InvalidInput, N_("{field} must be 3-32 characters of a-z, 0-9, '_', '.', '-'")),
     "invalid_tax_id": Reason(InvalidInput, N_("{field} is not a valid Unified Social Credit Code: {why}")),
     "invalid_id_number": Reason(InvalidInput, N_("{field} is not a valid resident ID number: {why}")),
-    "input_missing": Reason(InputRequired, N_("{field} is required (no terminal to ask for it)")),
+    "input_missing": Reason(InputRequired, N_("missing {field} (no terminal to ask for it)")),
+    "input_missing_one_of": Reason(InputRequired, N_("missing {fields}: give one of them (no terminal to ask for it)")),
+    "confirm_with_yes": Reason(InputRequired, N_("{operation} needs a confirmation: pass {field} (no terminal to ask)")),
+    "stdin_lines": Reason(InputRequired, N_("{field}: expected {count} line(s) on stdin")),
+    "stdin_empty_line": Reason(InvalidInput, N_("{field}: empty line on stdin")),
+    "one_of_not_both": Reason(InvalidInput, N_("give either {field} or {other_field}, not both")),
     "nothing_to_update": Reason(InvalidInput, N_("nothing to update: give at least one of {fields}")),
     "invalid_language": Reason(InvalidInput, N_("{field} must be one of: {choices}")),
     # -- lookup ---------------------------------------------------------------------
