@@ -53,11 +53,11 @@ def test_a_code_email_in_chinese(cli: CliFn, home: Path) -> None:
     title, text, html = _code_mail(cli, home)
     assert title == "您的观测云费用中心验证码"
     assert "您的观测云费用中心验证码是：" in text
-    assert "用途：确认修改您的观测云费用中心账号的登录邮箱。" in text
+    assert "用途（第 1 步，共 2 步）：确认修改您的观测云费用中心账号的登录邮箱。" in text
     assert re.search(r"验证码在 \d{4}-\d\d-\d\d \d\d:\d\d UTC 过期", text)
     code = only_code(text)  # one standalone 6-digit code in the text part
     assert '<html lang="zh-CN">' in html and f"<strong>{code}</strong>" in html
-    assert "用途：确认修改您的观测云费用中心账号的登录邮箱。" in html
+    assert "用途（第 1 步，共 2 步）：确认修改您的观测云费用中心账号的登录邮箱。" in html
     assert "verification" not in text  # no English left in the Chinese part
 
 
@@ -66,7 +66,8 @@ def test_a_code_email_in_english(cli: CliFn, home: Path) -> None:
     _create(cli, language="en")
     title, text, html = _code_mail(cli, home)
     assert title == "Your Guance Billing verification code"
-    assert "Purpose: confirm a change of the login email of your Guance Billing account." in text
+    purpose = "confirm a change of the login email of your Guance Billing account"
+    assert f"Purpose (step 1 of 2): {purpose}." in text
     code = only_code(text)
     assert '<html lang="en">' in html and f"<strong>{code}</strong>" in html
     assert not re.search("[\u4e00-\u9fff]", text + html)

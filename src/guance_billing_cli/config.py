@@ -92,7 +92,9 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"config file {path} is not valid TOML: {exc}", field="config") from None
+        raise InvalidInput(
+            "config_not_toml", field="config", path=str(path), why=str(exc)
+        ) from None
 
 
 def save_config(data: dict[str, Any], path: Path | None = None) -> Path:
@@ -163,8 +165,9 @@ def resolve_settings(
 def set_value(profile: str, key: str, value: str | None) -> Path:
     """Set (or with ``None`` unset) a dotted key in a profile."""
     if key not in CONFIG_KEYS:
-        known = ", ".join(sorted(CONFIG_KEYS))
-        raise InvalidInput(f"unknown config key {key!r}; known keys: {known}", field="key")
+        raise InvalidInput(
+            "unknown_config_key", field="key", value=key, choices=sorted(CONFIG_KEYS)
+        )
     if key == "lang" and value is not None:
         from guance_billing_cli import i18n
 

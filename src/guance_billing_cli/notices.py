@@ -42,7 +42,7 @@ KINDS: dict[str, Kind] = {
         paragraphs=(
             N_("Your Guance Billing verification code is:"),
             "{code}",
-            N_("Purpose: {purpose}."),
+            N_("Purpose: {purpose}."),  # with a step: STEP_PURPOSE
             N_("It expires at {expires} and works once. A newer code replaces this one."),
             N_(
                 "If you did not ask for this, ignore this message and tell your account "
@@ -88,6 +88,9 @@ KINDS: dict[str, Kind] = {
 }
 
 
+#: the purpose line of a code notice that is one step of two (email and phone change)
+STEP_PURPOSE = N_("Purpose (step {step} of 2): {purpose}.")
+
 #: the subject of a code notice by purpose (default: the "code" kind's)
 CODE_SUBJECTS: dict[str, str] = {
     "password_reset": N_("Your Guance Billing password reset code"),
@@ -122,11 +125,15 @@ def compose(kind: str, language: str, **params: Any) -> Notice:
         return translate(message, language).format_map(values) if message else ""
 
     subject = CODE_SUBJECTS.get(params.get("purpose", ""), spec.subject)
-    paragraphs = [say(p) for p in spec.paragraphs]
+    templates = tuple(
+        STEP_PURPOSE if p == "Purpose: {purpose}." and "step" in params else p
+        for p in spec.paragraphs
+    )
+    paragraphs = [say(p) for p in templates]
     text = "\n\n".join(paragraphs) + "\n"
     body = "".join(
         _html_paragraph(template, rendered)
-        for template, rendered in zip(spec.paragraphs, paragraphs, strict=True)
+        for template, rendered in zip(templates, paragraphs, strict=True)
     )
     lang_attr = "zh-CN" if language == "zh-CN" else "en"
     page = (

@@ -8,7 +8,8 @@ error's sentence in the operator's language.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from guance_billing_cli.i18n import pgettext_noop
 
@@ -41,7 +42,7 @@ OPERATION_COMMANDS: dict[str, str] = {
     "set_change_address": "email change / phone change",
     "resend_change": "email resend / phone resend",
     "cancel_change": "email cancel / phone cancel",
-    "login": "auth login",
+    "login": "auth login --server {server}",
     "send_login_code": "auth login",
     "whoami": "auth status",
     "logout": "auth logout",
@@ -191,10 +192,18 @@ def flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def command(operation: str) -> str:
-    """The command line that runs ``operation``."""
+class _Placeholders(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return key.upper()
+
+
+def command(operation: str, params: Mapping[str, Any] | None = None) -> str:
+    """The command line that runs ``operation`` (``{server}`` and the like filled in from
+    the error's parameters, else left as a metavar: ``SERVER``)."""
     found = OPERATION_COMMANDS.get(operation)
-    return f"{PROG} {found}" if found else operation
+    if not found:
+        return operation
+    return f"{PROG} " + found.format_map(_Placeholders(params or {}))
 
 
 def describe(error: BillingError) -> str:

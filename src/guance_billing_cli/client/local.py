@@ -124,11 +124,11 @@ class LocalClient:
         except BillingError:
             raise
         except IntegrityError:
-            raise Conflict("the change conflicts with existing data; nothing was changed") from None
+            raise Conflict("store_conflict") from None
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             raise Unavailable(
-                f"store {store_engine.redact_url(self.store_url)} unavailable: {reason}"
+                "store_unavailable", store=store_engine.redact_url(self.store_url), why=reason
             ) from None
         if deferred is not None:
             raise deferred

@@ -45,7 +45,7 @@ def flag(value: Any, *, key: str, default: bool) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise InvalidInput(f"config {key} must be true or false, not {value!r}", field=key)
+    raise InvalidInput("config_not_boolean", field=key, value=value)
 
 
 def secret(env_name: str, keyring_user: str) -> str | None:

@@ -46,6 +46,6 @@ def deliver(
         os.chmod(path, 0o600)
     except OSError as exc:
         raise Unavailable(
-            f"cannot write the mail outbox {root}: {exc.strerror or type(exc).__name__}"
+            "mail_outbox_unwritable", path=str(root), why=exc.strerror or type(exc).__name__
         ) from None
     return path

@@ -16,7 +16,7 @@ Templates are marked with ``N_`` so Babel extracts them into the catalogs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -143,6 +143,43 @@ REASONS: dict[str, Reason] = {
     "wrong_current_password": Reason(AuthenticationFailed, N_("current password is wrong; {attempts_left} attempt(s) left before a {minutes}-minute lock")),
     "password_locked": Reason(RateLimited, N_("too many wrong passwords ({limit} within {minutes} minutes); try again after {until} UTC or use {next}")),
     "password_locked_after_wrong": Reason(RateLimited, N_("current password is wrong; too many wrong passwords ({limit} within {minutes} minutes); try again after {until} UTC or use {next}")),
+    # -- configuration, store, server, delivery ------------------------------------------
+    "config_not_toml": Reason(InvalidInput, N_("config file {path} is not valid TOML: {why}")),
+    "unknown_config_key": Reason(InvalidInput, N_("unknown config key {value!r}; known keys: {choices}")),
+    "config_not_boolean": Reason(InvalidInput, N_("config {field} must be true or false, not {value!r}")),
+    "store_file": Reason(Unavailable, N_("cannot create store file {path}: {why}")),
+    "store_cannot_open": Reason(Unavailable, N_("cannot open store {store}: {why}")),
+    "store_too_new": Reason(Unavailable, N_("store {store} has schema {version}, which is newer than this guance-billing knows (up to {head}); upgrade guance-billing. The store was not changed.")),
+    "store_behind": Reason(Unavailable, N_("store {store} is at schema {version}, expected {head}; run {next}")),
+    "store_cannot_migrate": Reason(Unavailable, N_("cannot migrate store {store}: {why}")),
+    "store_unavailable": Reason(Unavailable, N_("store {store} unavailable: {why}")),
+    "store_conflict": Reason(Conflict, N_("the change conflicts with existing data; nothing was changed")),
+    "mail_outbox_unwritable": Reason(Unavailable, N_("cannot write the mail outbox {path}: {why}")),
+    "sms_outbox_unwritable": Reason(Unavailable, N_("cannot write the SMS outbox {path}: {why}")),
+    "config_not_number": Reason(InvalidInput, N_("config {field} must be a number, not {value!r}")),
+    "smtp_no_password": Reason(Unavailable, N_("SMTP user {user} is set but no password was found: set {env} or store it in the keyring (service guance-billing, user {keyring_user})")),
+    "smtp_failed": Reason(Unavailable, N_("cannot send email through SMTP {host}:{port}: {why}")),
+    "sms_webhook_failed": Reason(Unavailable, N_("SMS webhook {url} failed: {why}")),
+    "sms_webhook_status": Reason(Unavailable, N_("SMS webhook {url} answered HTTP {status}; the SMS was not sent")),
+    "server_extra_missing": Reason(Unavailable, N_("the server needs the `server` extra ({module} is missing): pip install 'guance-billing[server]'")),
+    "internal_streaming": Reason(BillingError, N_("internal server error while streaming")),
+    "internal_server": Reason(BillingError, N_("internal error ({detail}) on the server; its traceback is in the server log")),
+    "server_url_scheme": Reason(InvalidInput, N_("server URL must start with http:// or https://: {value!r}")),
+    "timeout_not_a_number": Reason(InvalidInput, N_("{field} must be a number of seconds")),
+    "ca_bundle_missing": Reason(InvalidInput, N_("CA bundle {path} does not exist")),
+    "server_not_json": Reason(Unavailable, N_("server {url} sent a response that is not JSON")),
+    "server_unreachable": Reason(Unavailable, N_("cannot reach server {url}: {why}")),
+    "server_timeout": Reason(Unavailable, N_("server {url} did not answer within {seconds} s")),
+    "server_connection_failed": Reason(Unavailable, N_("connection to server {url} failed: {why}")),
+    "server_bad_status": Reason(Unavailable, N_("server {url} answered HTTP {status} without an error body")),
+    "server_bad_stream": Reason(Unavailable, N_("server {url} sent a malformed stream")),
+    "server_stream_broke": Reason(Unavailable, N_("connection to server {url} broke: {why}")),
+    # -- authentication ---------------------------------------------------------------------
+    "not_logged_in": Reason(AuthenticationFailed, N_("not logged in to {server}: run {next} or set GUANCE_BILLING_TOKEN")),
+    "not_logged_in_keyring": Reason(AuthenticationFailed, N_("not logged in to {server} ({why}): run {next} or set GUANCE_BILLING_TOKEN")),
+    "token_storage": Reason(Unavailable, N_("cannot store the token: {why}. Pass {field} to keep it in {path} (mode 0600), or set GUANCE_BILLING_TOKEN")),
+    "bad_authorization_header": Reason(AuthenticationFailed, N_("malformed Authorization header; expected 'Bearer TOKEN'")),
+    "token_required": Reason(AuthenticationFailed, N_("authentication required: run {next} or set GUANCE_BILLING_TOKEN")),
     # -- batches -------------------------------------------------------------------------
     "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
     "batch_partly_refused": Reason(BatchPartlyFailed, N_("{refused} of {total} row(s) refused: {parts}")),
@@ -177,13 +214,14 @@ FAMILIES: tuple[type[BillingError], ...] = (
 
 @dataclass(frozen=True)
 class Face:
-    """How one face names an input field and an operation inside a sentence."""
+    """How one face names an input field and an operation inside a sentence
+    (``operation`` also gets the error's parameters: a command line may use them)."""
 
     field: Callable[[str], str]
-    operation: Callable[[str], str]
+    operation: Callable[[str, Mapping[str, Any]], str]
 
 
-API = Face(field=lambda name: name, operation=lambda name: name)
+API = Face(field=lambda name: name, operation=lambda name, params: name)
 
 
 class _Values(dict[str, Any]):
@@ -211,14 +249,14 @@ def words(error: BillingError, *, language: str = "en", face: Face = API) -> str
         values["field"] = face.field(error.params["field"])
     next_step = error.next_step or error.params.get("next")  # a row's params carry it
     if isinstance(next_step, str):
-        values["next"] = face.operation(next_step)
+        values["next"] = face.operation(next_step, error.params)
     if isinstance(error.params.get("fields"), list):  # several inputs, named by the face
         values["fields"] = ", ".join(face.field(str(name)) for name in error.params["fields"])
     for name, value in error.params.items():  # another input named in the sentence
         if name.endswith("_field") and isinstance(value, str):
             values[name] = face.field(value)
     if isinstance(values.get("operation"), str):
-        values["operation"] = face.operation(values["operation"])
+        values["operation"] = face.operation(values["operation"], error.params)
     nested = error.params.get("why_code")
     if isinstance(nested, str) and nested in REASONS:  # an error inside this one (a row's)
         inner = REASONS[nested].error(nested, **(error.params.get("why_params") or {}))

@@ -37,10 +37,7 @@ def _require_server_extra() -> None:
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
-        raise Unavailable(
-            f"the server needs the `server` extra ({exc.name} is missing): "
-            "pip install 'guance-billing[server]'"
-        ) from None
+        raise Unavailable("server_extra_missing", module=exc.name or "?") from None
 
 
 def serve(

@@ -111,7 +111,7 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
         yield "\n".join([*buffer, json.dumps({"_error": error.to_dict()})]) + "\n"
     except Exception:  # headers are sent: the client learns of the failure only in-band
         log.exception("stream failed")
-        body = BillingError("internal server error while streaming").to_dict()
+        body = BillingError("internal_streaming").to_dict()
         yield "\n".join([*buffer, json.dumps({"_error": body})]) + "\n"
     finally:
         close = getattr(rows, "close", None)
@@ -251,12 +251,7 @@ def create_app(store_url: str, *, settings: Any = None, migrate: bool | None = N
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
         # The exception text may hold secrets: log it server-side, answer without it.
         log.error("internal error", exc_info=exc)
-        return _error_response(
-            BillingError(
-                f"internal error ({type(exc).__name__}) on the server; its traceback is in "
-                "the server log (--debug shows only the client's side)"
-            )
-        )
+        return _error_response(BillingError("internal_server", detail=type(exc).__name__))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

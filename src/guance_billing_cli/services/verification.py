@@ -189,6 +189,7 @@ def _deliver(ctx: ServiceContext, req: ChangeRequest, *, to: str, code: str) -> 
         purpose=f"{kind.name}_{target}",
         code=code,
         expires_at=req.expires_at,
+        step=1 if target == "current" else 2,
     )
 
 

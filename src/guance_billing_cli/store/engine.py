@@ -56,7 +56,7 @@ def create_store_engine(url: str) -> Engine:
             try:
                 paths.touch_private_file(Path(path))
             except OSError as exc:
-                raise Unavailable(f"cannot create store file {path}: {exc.strerror}") from None
+                raise Unavailable("store_file", path=str(path), why=exc.strerror or "") from None
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -89,7 +89,7 @@ def schema_version(engine: Engine) -> str | None:
         if _is_missing_table(exc):
             return None
         raise Unavailable(
-            f"cannot open store {redact_url(str(engine.url))}: {_reason(exc)}"
+            "store_cannot_open", store=redact_url(str(engine.url)), why=_reason(exc)
         ) from None
 
 
@@ -110,14 +110,15 @@ def check_schema(engine: Engine, *, migrate: bool) -> None:
         return
     if version is not None and version not in REVISIONS:
         raise Unavailable(
-            f"store {redact_url(str(engine.url))} has schema {version}, which is newer than "
-            f"this guance-billing knows (up to {HEAD}); upgrade guance-billing. "
-            "The store was not changed."
+            "store_too_new", store=redact_url(str(engine.url)), version=version, head=HEAD
         )
     if not migrate:
         raise Unavailable(
-            f"store {redact_url(str(engine.url))} is at schema {version or 'none'}, "
-            f"expected {HEAD}; run `guance-billing server migrate --store URL`"
+            "store_behind",
+            store=redact_url(str(engine.url)),
+            version=version or "none",
+            head=HEAD,
+            next_step="migrate_store",
         )
     upgrade(engine)
 
@@ -150,7 +151,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 command.upgrade(cfg, revision)
     except DBAPIError as exc:
         raise Unavailable(
-            f"cannot migrate store {redact_url(str(engine.url))}: {_reason(exc)}"
+            "store_cannot_migrate", store=redact_url(str(engine.url)), why=_reason(exc)
         ) from None
 
 
