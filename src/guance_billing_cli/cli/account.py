@@ -208,4 +208,4 @@ def update(
     updated = client(ctx).admin_update_account(account, update_)
     show_account(updated, as_json=as_json)
     if not as_json:
-        render.success(f"Updated billing account {updated.username}.")
+        render.success(_("Updated billing account {username}.").format(username=updated.username))

@@ -343,7 +343,7 @@ Example:
             if code is None:
                 if not get_state(ctx).interactive:
                     raise InputRequired(
-                        "input_missing_one_of", field="code", fields=["code", "code_stdin"]
+                        "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
                     )
                 code = prompts.verification_code(_("Verification code:"))
             req = cl.verify_change(

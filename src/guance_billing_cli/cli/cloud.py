@@ -49,7 +49,7 @@ def _items(ids: list[str] | None, source: str | None) -> list[Any]:
     from guance_billing_cli.schemas.settlement import batch_items
 
     if not ids and source is None:
-        raise InputRequired("give workspace ids or --from-file FILE|-", field="from_file")
+        raise InputRequired("no_workspaces_given", field="from_file")
     rows = batchfile.collect(ids or [], source, columns=("workspace_id",), plain_ids=True)
     return batch_items(rows)
 
@@ -90,28 +90,30 @@ def add(
     provider = prompts.require(
         provider,
         flag="--provider",
-        message="Cloud provider:",
+        message=_("Cloud provider:"),
         interactive=interactive,
         choices=PROVIDERS,
     )
     account_id = prompts.require(
-        account_id, flag="--account-id", message="Provider account id:", interactive=interactive
+        account_id, flag="--account-id", message=_("Provider account id:"), interactive=interactive
     )
     # Without a terminal the service says why the instance id is needed.
     if interactive and instance_id is None and provider.strip().lower() in ("aliyun", "huawei"):
         instance_id = prompts.require(
             None,
             flag="--instance-id",
-            message="Marketplace product instance id:",
+            message=_("Marketplace product instance id:"),
             interactive=interactive,
         )
     created = client(ctx).add_cloud_account(
         ref, CloudAccountCreate(provider=provider, account_id=account_id, instance_id=instance_id)
     )
-    render.emit(created, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
+    render.emit(created, as_json=as_json, title=_("Cloud account"), fields=CLOUD_FIELDS)
     if not as_json:
         render.success(
-            f"Registered {created.provider} account {created.account_id} as {created.id}."
+            _("Registered {provider} account {account_id} as {id}.").format(
+                provider=created.provider, account_id=created.account_id, id=created.id
+            )
         )
 
 
@@ -130,7 +132,7 @@ def list_(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_cloud_accounts(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=CLOUD_COLUMNS, title="Cloud accounts")
+    render.emit_rows(rows, fmt=fmt, columns=CLOUD_COLUMNS, title=_("Cloud accounts"))
 
 
 @app.command("show")
@@ -147,7 +149,7 @@ def show(
       guance-billing cloud show cld_3f9c2a1b7d04 --json
     """
     found = client(ctx).get_cloud_account(cloud, account=account)
-    render.emit(found, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
+    render.emit(found, as_json=as_json, title=_("Cloud account"), fields=CLOUD_FIELDS)
 
 
 @app.command("unsubscribe")
@@ -190,15 +192,17 @@ def unsubscribe(
             result.affected,
             fmt="table",
             columns=("workspace_id", "effect", "locks_at"),
-            title="Affected workspaces",
+            title=_("Affected workspaces"),
         )
     else:
-        render.info("No workspace settled through it.")
+        render.info(_("No workspace settled through it."))
     if result.notice_sent_to:
         from guance_billing_cli.masking import mask_email
 
-        render.info(f"Notice emailed to {mask_email(result.notice_sent_to)}.")
-    render.success(f"Unsubscribed {result.id}.")
+        render.info(
+            _("Notice emailed to {address}.").format(address=mask_email(result.notice_sent_to))
+        )
+    render.success(_("Unsubscribed {id}.").format(id=result.id))
 
 
 @app.command("bind")

@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat
 from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Invoice titles, mailing addresses and invoice requests (need approved real-name).",
@@ -68,12 +69,12 @@ def title_add(
 
     interactive = get_state(ctx).interactive
     kind = prompts.require(
-        type_, flag="--type", message="Invoice type:", interactive=interactive,
+        type_, flag="--type", message=_('Invoice type:'), interactive=interactive,
         choices=INVOICE_TYPES,
     )  # fmt: skip
     data = InvoiceTitleCreate(
         type=kind,
-        title=prompts.require(title, flag="--title", message="Title:", interactive=interactive),
+        title=prompts.require(title, flag="--title", message=_("Title:"), interactive=interactive),
         tax_id=tax_id,
         bank_name=bank_name,
         bank_account=bank_account,
@@ -81,9 +82,9 @@ def title_add(
         phone=phone,
     )
     result = client(ctx).add_invoice_title(account_ref(ctx, account), data)
-    render.emit(result, as_json=as_json, title="Invoice title", fields=TITLE_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
     if not as_json:
-        render.success(f"Added invoice title {result.id}.")
+        render.success(_("Added invoice title {id}.").format(id=result.id))
 
 
 @title_app.command("list")
@@ -101,7 +102,7 @@ def title_list(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoice_titles(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=TITLE_COLUMNS, title="Invoice titles")
+    render.emit_rows(rows, fmt=fmt, columns=TITLE_COLUMNS, title=_("Invoice titles"))
 
 
 @address_app.command("add")
@@ -126,18 +127,18 @@ def address_add(
     interactive = get_state(ctx).interactive
     data = InvoiceAddressCreate(
         recipient=prompts.require(
-            recipient, flag="--recipient", message="Recipient:", interactive=interactive
+            recipient, flag="--recipient", message=_("Recipient:"), interactive=interactive
         ),
-        phone=prompts.require(phone, flag="--phone", message="Phone:", interactive=interactive),
-        email=prompts.require(email, flag="--email", message="Email:", interactive=interactive),
+        phone=prompts.require(phone, flag="--phone", message=_("Phone:"), interactive=interactive),
+        email=prompts.require(email, flag="--email", message=_("Email:"), interactive=interactive),
         address=prompts.require(
-            address, flag="--address", message="Postal address:", interactive=interactive
+            address, flag="--address", message=_("Postal address:"), interactive=interactive
         ),
     )
     result = client(ctx).add_invoice_address(account_ref(ctx, account), data)
-    render.emit(result, as_json=as_json, title="Mailing address", fields=ADDRESS_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
     if not as_json:
-        render.success(f"Added mailing address {result.id}.")
+        render.success(_("Added mailing address {id}.").format(id=result.id))
 
 
 @address_app.command("list")
@@ -155,7 +156,7 @@ def address_list(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoice_addresses(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=ADDRESS_FIELDS, title="Mailing addresses")
+    render.emit_rows(rows, fmt=fmt, columns=ADDRESS_FIELDS, title=_("Mailing addresses"))
 
 
 @app.command("request")
@@ -183,17 +184,23 @@ def request(
     interactive = get_state(ctx).interactive
     data = InvoiceRequestCreate(
         title_id=prompts.require(
-            title_id, flag="--title-id", message="Title id:", interactive=interactive
+            title_id, flag="--title-id", message=_("Title id:"), interactive=interactive
         ),
         address_id=prompts.require(
-            address_id, flag="--address-id", message="Address id:", interactive=interactive
+            address_id, flag="--address-id", message=_("Address id:"), interactive=interactive
         ),
-        amount=prompts.require(amount, flag="--amount", message="Amount:", interactive=interactive),
+        amount=prompts.require(
+            amount, flag="--amount", message=_("Amount:"), interactive=interactive
+        ),
     )
     result = client(ctx).request_invoice(account_ref(ctx, account), data)
-    render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
     if not as_json:
-        render.success(f"Invoice request {result.id} for {result.amount} is {result.status}.")
+        render.success(
+            _("Invoice request {id} for {amount} is {status}.").format(
+                id=result.id, amount=result.amount, status=result.status
+            )
+        )
 
 
 @app.command("list")
@@ -211,4 +218,4 @@ def list_(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoices(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title="Invoice requests")
+    render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title=_("Invoice requests"))

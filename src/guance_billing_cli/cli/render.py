@@ -34,7 +34,7 @@ def output_format(as_json: bool, output: str | None) -> str:
         return "json"
     fmt = (output or "table").lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"--output must be one of: {', '.join(FORMATS)}", field="output")
+        raise InvalidInput("not_one_of", field="output", choices=list(FORMATS))
     return fmt
 
 

@@ -94,10 +94,14 @@ def migrate(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = F
         render.write_json(result)
     elif result["changed"]:
         render.success(
-            f"Migrated {result['store']} from {result['from'] or 'empty'} to {result['to']}."
+            _("Migrated {store} from {value} to {to}.").format(
+                store=result["store"], value=result["from"] or "empty", to=result["to"]
+            )
         )
     else:
-        render.info(f"{result['store']} is up to date (schema {result['to']}).")
+        render.info(
+            _("{store} is up to date (schema {to}).").format(store=result["store"], to=result["to"])
+        )
 
 
 @token_app.command("create")
@@ -136,11 +140,13 @@ def token_create(
 
     interactive = get_state(ctx).interactive
     data = TokenCreate(
-        name=prompts.require(name, flag="--name", message="Token name:", interactive=interactive),
+        name=prompts.require(
+            name, flag="--name", message=_("Token name:"), interactive=interactive
+        ),
         role=prompts.require(
             role,
             flag="--role",
-            message="Role:",
+            message=_("Role:"),
             interactive=interactive,
             choices=("owner", "support"),
         ),
@@ -158,10 +164,10 @@ def token_create(
     render.emit(
         {**render.to_data(created), "token": secret},
         as_json=False,
-        title="API token",
+        title=_("API token"),
         fields=("token", "id", "name", "role", "account_id", "scopes", "expires_at"),
     )
-    render.warn("Copy the token now: it is shown only this once.")
+    render.warn(_("Copy the token now: it is shown only this once."))
 
 
 @token_app.command("list")
@@ -173,7 +179,9 @@ def token_list(ctx: typer.Context, as_json: JsonFlag = False, output: OutputForm
       guance-billing server token list --output csv
     """
     fmt = render.output_format(as_json, output)
-    render.emit_rows(client(ctx).list_tokens(), fmt=fmt, columns=TOKEN_COLUMNS, title="API tokens")
+    render.emit_rows(
+        client(ctx).list_tokens(), fmt=fmt, columns=TOKEN_COLUMNS, title=_("API tokens")
+    )
 
 
 @token_app.command("revoke")

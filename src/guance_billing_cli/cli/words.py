@@ -78,7 +78,7 @@ OPERATION_COMMANDS: dict[str, str] = {
     "dissolve_workspace": "workspace dissolve",
     "list_audit_events": "audit list",
     "verify_audit": "audit verify",
-    "use_account": "account use",
+    "use_account": "account use ACCOUNT",
     "migrate_store": "server migrate",
 }
 

@@ -57,7 +57,16 @@ REASONS: dict[str, Reason] = {
     "invalid_tax_id": Reason(InvalidInput, N_("{field} is not a valid Unified Social Credit Code: {why}")),
     "invalid_id_number": Reason(InvalidInput, N_("{field} is not a valid resident ID number: {why}")),
     "input_missing": Reason(InputRequired, N_("missing {field} (no terminal to ask for it)")),
-    "input_missing_one_of": Reason(InputRequired, N_("missing {fields}: give one of them (no terminal to ask for it)")),
+    "input_missing_one_of": Reason(InputRequired, N_("missing {alternatives} (no terminal to ask for it)")),
+    "no_workspaces_given": Reason(InputRequired, N_("give workspace ids or {field} FILE|-")),
+    "file_or_fields": Reason(InvalidInput, N_("give either {field} or {fields}")),
+    "license_unreadable": Reason(InvalidInput, N_("{field}: {path} is not a readable file")),
+    "license_read_failed": Reason(InvalidInput, N_("{field}: cannot read {path}: {why}")),
+    "no_account_selected": Reason(InputRequired, N_("no billing account selected: pass {field}, set GUANCE_BILLING_ACCOUNT, or run {next}")),
+    "from_file_unreadable": Reason(InvalidInput, N_("cannot read {field} {path}: {why}")),
+    "from_file_utf16": Reason(InvalidInput, N_("{field} starts with a UTF-16 mark but is not valid UTF-16")),
+    "from_file_missing_columns": Reason(InvalidInput, N_("{field}: the CSV header lacks column(s) {missing} (expected {columns})")),
+    "from_file_no_header": Reason(InvalidInput, N_("{field}: expected a CSV header with {columns} or NDJSON objects with those keys")),
     "confirm_with_yes": Reason(InputRequired, N_("{operation} needs a confirmation: pass {field} (no terminal to ask)")),
     "stdin_lines": Reason(InputRequired, N_("{field}: expected {count} line(s) on stdin")),
     "stdin_empty_line": Reason(InvalidInput, N_("{field}: empty line on stdin")),
@@ -195,6 +204,8 @@ NOTES: dict[str, str] = {
 }
 # fmt: on
 
+OR = N_("or")
+
 #: families without a reason of their own (used by the catalog test and docs)
 FAMILIES: tuple[type[BillingError], ...] = (
     BillingError,
@@ -252,6 +263,11 @@ def words(error: BillingError, *, language: str = "en", face: Face = API) -> str
         values["next"] = face.operation(next_step, error.params)
     if isinstance(error.params.get("fields"), list):  # several inputs, named by the face
         values["fields"] = ", ".join(face.field(str(name)) for name in error.params["fields"])
+    if isinstance(error.params.get("alternatives"), list):  # one of several inputs
+        either = " " + translate(OR, language) + " "
+        values["alternatives"] = either.join(
+            face.field(str(n)) for n in error.params["alternatives"]
+        )
     for name, value in error.params.items():  # another input named in the sentence
         if name.endswith("_field") and isinstance(value, str):
             values[name] = face.field(value)
