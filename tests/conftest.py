@@ -1,12 +1,15 @@
-"""Every test gets its own GUANCE_BILLING_HOME and an in-memory keyring."""
+"""Every test gets its own GUANCE_BILLING_HOME and an in-memory keyring; CLI tests run
+on every selected backend (local / local-pg / remote / remote-pg: see "the backend
+matrix" below)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,19 +86,16 @@ CliFn = Callable[..., Run]
 
 
 @pytest.fixture
-def cli(transport: str, request: pytest.FixtureRequest) -> CliFn:
+def cli(backend: Backend) -> CliFn:
     """Run the CLI in-process: ``cli("account", "list", "--json", input="...")``.
 
-    With ``transport == "remote"`` every command goes through ``HttpClient`` to the
-    real FastAPI app (in-process ASGI) serving the same store file with a support
-    token, so the same assertions hold for both transports (see ``transport``).
+    On the remote backends every command goes through ``HttpClient`` to the real
+    FastAPI app serving the backend's store with a support token; on local-pg the
+    store is a PostgreSQL database. The same assertions hold on every backend (see
+    "the backend matrix" below).
     """
     runner = CliRunner()
-    remote = (
-        request.getfixturevalue("remote_server")
-        if transport == "remote" or "remote_server" in request.fixturenames
-        else None
-    )
+    remote = backend.remote
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
         if remote is not None:
@@ -142,90 +142,266 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def store_dump(home: Path) -> str:
-    """The store's content as SQL text, to prove a refusal changed nothing."""
-    if _PG_STORE["url"]:  # the test's server runs on PostgreSQL (transport remote-pg)
-        return pg_dump(_PG_STORE["url"])
-    path = home / "billing.db"
+# -- the backend matrix (issue 10) ----------------------------------------------------
+#
+# Every test that uses the `cli` fixture (or asks for `transport`/`backend`) runs on
+# each selected backend:
+#
+#   local      LocalClient on a SQLite file in the test's GUANCE_BILLING_HOME
+#   local-pg   LocalClient on a fresh PostgreSQL database (GUANCE_BILLING_STORE)
+#   remote     HttpClient -> the real FastAPI app (in-process ASGI) over that SQLite file
+#   remote-pg  HttpClient -> the real FastAPI app over a fresh PostgreSQL database
+#
+# Select with `--backends` or GUANCE_BILLING_TEST_BACKENDS: a comma list, `quick`
+# (local,remote: `make test`) or `all` (`.ci/run`). PostgreSQL backends need
+# GUANCE_BILLING_TEST_PG_URL (scripts/pg-test-server.sh start).
+#
+# Narrowing, for tests about one side only:
+#   @pytest.mark.local_only   LocalClient only (local, local-pg): about the local store
+#   @pytest.mark.sqlite_only  the local SQLite file only (file modes, WAL, --store PATH)
+#   @pytest.mark.remote_only  through the server only (remote, remote-pg)
+#   a test that asks for `remote_server` is remote_only by itself.
+# Observe the store through the CLI or the `store_db` fixture (any backend), never by
+# opening billing.db with sqlite3 (sqlite_only tests aside).
+
+BACKENDS = ("local", "local-pg", "remote", "remote-pg")
+BACKEND_SETS = {"quick": ("local", "remote"), "all": BACKENDS}
+LOCAL_BACKENDS = {"local", "local-pg"}
+REMOTE_BACKENDS = {"remote", "remote-pg"}
+PG_BACKENDS = {"local-pg", "remote-pg"}
+
+# Whole modules about the SQLite store itself (file modes, migrations on open, doctor's
+# file checks) or driving PostgreSQL by hand: "local" only.
+SQLITE_ONLY_MODULES = {"test_store", "test_doctor", "test_postgres"}
+SQLITE_ONLY_TESTS = {
+    "test_config::test_store_flag_selects_another_store",
+}
+LOCAL_ONLY_TESTS = {
+    "test_audit::test_every_write_is_listed_with_before_and_after",  # actor "local:..."
+}
+
+
+def parse_backends(value: str) -> tuple[str, ...]:
+    """`quick`, `all` or a comma list of backend names, in matrix order."""
+    names: set[str] = set()
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        if part in BACKEND_SETS:
+            names.update(BACKEND_SETS[part])
+        elif part in BACKENDS:
+            names.add(part)
+        else:
+            choices = ", ".join((*BACKEND_SETS, *BACKENDS))
+            raise pytest.UsageError(f"unknown test backend {part!r}; choose from {choices}")
+    return tuple(b for b in BACKENDS if b in names)
+
+
+_TRANSPORT_ALIASES = {"local": "local", "remote": "remote", "both": "quick", "default": ""}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backends",
+        default=os.environ.get("GUANCE_BILLING_TEST_BACKENDS", "quick"),
+        help="backends for CLI behaviour tests: quick (local,remote), all, or a comma list "
+        f"of {', '.join(BACKENDS)} [env GUANCE_BILLING_TEST_BACKENDS]",
+    )
+    parser.addoption(
+        "--transport",
+        choices=tuple(_TRANSPORT_ALIASES),
+        default=os.environ.get("GUANCE_BILLING_TEST_TRANSPORT", "default"),
+        help="older spelling: local | remote | both (= --backends quick)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in (
+        "both_transports: (no-op since the matrix) runs on every selected backend",
+        "local_only: about the local store; LocalClient backends only (local, local-pg)",
+        "sqlite_only: about the SQLite file itself; the local SQLite backend only",
+        "remote_only: through the server only (remote, remote-pg)",
+    ):
+        config.addinivalue_line("markers", line)
+    alias = _TRANSPORT_ALIASES[config.getoption("--transport")]
+    selected = parse_backends(alias or config.getoption("--backends"))
+    if PG_BACKENDS.intersection(selected) and not PG_URL:
+        raise pytest.UsageError(
+            "PostgreSQL backends selected but GUANCE_BILLING_TEST_PG_URL is not set: "
+            'run eval "$(scripts/pg-test-server.sh start DIR)" first'
+        )
+    config.stash[_SELECTED] = selected
+
+
+_SELECTED = pytest.StashKey[tuple[str, ...]]()
+
+
+def backends_for(metafunc: pytest.Metafunc) -> list[str]:
+    """The selected backends this test runs on."""
+    selected = metafunc.config.stash[_SELECTED]
+    definition = metafunc.definition
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    key = f"{module}::{definition.originalname}"
+    allowed = set(BACKENDS)
+    if (
+        module in SQLITE_ONLY_MODULES
+        or key in SQLITE_ONLY_TESTS
+        or definition.get_closest_marker("sqlite_only")
+    ):
+        allowed = {"local"}
+    elif definition.get_closest_marker("local_only") or key in LOCAL_ONLY_TESTS:
+        allowed = set(LOCAL_BACKENDS)
+    elif definition.get_closest_marker("remote_only") or "remote_server" in metafunc.fixturenames:
+        allowed = set(REMOTE_BACKENDS)
+    return [b for b in selected if b in allowed]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "transport" not in metafunc.fixturenames:
+        return
+    metafunc.parametrize("transport", backends_for(metafunc), indirect=True)
+
+
+@pytest.fixture
+def transport(request: pytest.FixtureRequest) -> str:
+    """The backend's name: local | local-pg | remote | remote-pg."""
+    return getattr(request, "param", "local")
+
+
+@dataclass
+class Backend:
+    """Where a test's data lives and how the CLI reaches it."""
+
+    name: str
+    store_url: str  # the store the data lives in (the server's store for remote ones)
+    remote: RemoteServer | None
+
+    @property
+    def is_remote(self) -> bool:
+        return self.remote is not None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.name in PG_BACKENDS
+
+
+# The store of the running test, for helpers that only get `home` (store_dump).
+_ACTIVE: dict[str, str | None] = {"store_url": None}
+
+
+@pytest.fixture
+def backend_store(transport: str, home: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of the store behind this test's backend (created empty, at schema head
+    for PostgreSQL; the SQLite file is created on first use)."""
+    if transport in PG_BACKENDS:
+        url = request.getfixturevalue("pg_migrated_store")
+    else:
+        url = f"sqlite:///{home / 'billing.db'}"
+    _ACTIVE["store_url"] = url
+    try:
+        yield url
+    finally:
+        _ACTIVE["store_url"] = None
+
+
+@pytest.fixture
+def backend(
+    transport: str,
+    backend_store: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Backend:
+    remote = None
+    if transport in REMOTE_BACKENDS or "remote_server" in request.fixturenames:
+        remote = request.getfixturevalue("remote_server")
+    elif transport == "local-pg":
+        monkeypatch.setenv("GUANCE_BILLING_STORE", backend_store)
+    return Backend(transport, backend_store, remote)
+
+
+@pytest.fixture
+def store_db(backend: Backend) -> StoreDB:
+    """Read or change the backend's store directly with SQL (any backend)."""
+    return StoreDB(backend.store_url)
+
+
+class StoreDB:
+    """SQL on a store by URL (SQLite file or PostgreSQL), for tests that must look
+    below the CLI: ``rows("SELECT action FROM audit_events WHERE id > :n", n=3)``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _engine(self) -> Any:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        return create_engine(self.url, poolclass=NullPool)
+
+    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        from sqlalchemy import text
+
+        engine = self._engine()
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        rows = self.rows(sql, **params)
+        return rows[0][0] if rows else None
+
+    def column(self, sql: str, **params: Any) -> list[Any]:
+        return [row[0] for row in self.rows(sql, **params)]
+
+    def execute(self, sql: str, **params: Any) -> int:
+        """Run one statement in its own transaction; returns the rows it touched."""
+        from sqlalchemy import text
+
+        engine = self._engine()
+        try:
+            with engine.begin() as conn:
+                return int(conn.execute(text(sql), params).rowcount)
+        finally:
+            engine.dispose()
+
+    def dump(self) -> str:
+        return dump_store(self.url)
+
+    def raw(self) -> bytes:
+        """Everything the store holds, as bytes: the SQLite file with its WAL, or every
+        row of every table on PostgreSQL (to prove a secret is stored nowhere)."""
+        path = sqlite_file(self.url)
+        if path is None:
+            return pg_dump(self.url).encode()
+        return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+def sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(url[len(prefix) :]) if url.startswith(prefix) else None
+
+
+def dump_store(url: str) -> str:
+    """A store's content as text, to prove a refusal changed nothing."""
+    path = sqlite_file(url)
+    if path is None:
+        return pg_dump(url)
     if not path.exists():
         return ""
     with sqlite3.connect(path) as conn:
         return "\n".join(conn.iterdump())
 
 
-# -- one behaviour suite, two transports (issue 6) ----------------------------------
-#
-# Tests using the `cli` fixture run against LocalClient ("local") and/or against
-# HttpClient on the real FastAPI app ("remote"). Choose with `--transport` or
-# GUANCE_BILLING_TEST_TRANSPORT: local | remote | both | default. "default" runs
-# the modules in REMOTE_BY_DEFAULT (and tests marked `both_transports`) both ways,
-# the rest locally. Mark a test `local_only` when it is about the local store itself.
-
-REMOTE_BY_DEFAULT = {
-    "test_accounts",
-    "test_profile",
-    "test_smoke",
-    "test_boundary",
-    "test_email_change",
-    "test_password",
-    "test_bind",
-}
+def active_store(home: Path) -> StoreDB:
+    """The running test's store (any backend); ``home``'s SQLite file outside the matrix."""
+    return StoreDB(_ACTIVE["store_url"] or f"sqlite:///{home / 'billing.db'}")
 
 
-# About the local store itself (file modes, migrations on open, --store, doctor's
-# local checks): never remote, even with --transport remote|both.
-LOCAL_ONLY_MODULES = {"test_store", "test_doctor"}
-LOCAL_ONLY_TESTS = {
-    "test_config::test_store_flag_selects_another_store",
-    "test_audit::test_every_write_is_listed_with_before_and_after",  # actor "local:..."
-}
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--transport",
-        choices=("default", "local", "remote", "both"),
-        default=os.environ.get("GUANCE_BILLING_TEST_TRANSPORT", "default"),
-        help="transport(s) for CLI behaviour tests",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "both_transports: run through LocalClient and HttpClient")
-    config.addinivalue_line("markers", "local_only: about the local store; never run remotely")
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "transport" not in metafunc.fixturenames:
-        return
-    mode = metafunc.config.getoption("--transport")
-    definition = metafunc.definition
-    module = metafunc.module.__name__.rsplit(".", 1)[-1]
-    if (
-        definition.get_closest_marker("local_only")
-        or module in LOCAL_ONLY_MODULES
-        or f"{module}::{definition.originalname}" in LOCAL_ONLY_TESTS
-    ):
-        params = ["local"]
-    elif PG_URL and mode in ("default", "both") and module in PG_MODULES:
-        # with a PostgreSQL server available, these also run with the server on it
-        both = module in REMOTE_BY_DEFAULT or mode == "both"
-        params = ["local", "remote", "remote-pg"] if both else ["local", "remote-pg"]
-    elif mode == "both" or (
-        mode == "default"
-        and (module in REMOTE_BY_DEFAULT or definition.get_closest_marker("both_transports"))
-    ):
-        params = ["local", "remote"]
-    elif mode == "remote":
-        params = ["remote"]
-    else:
-        params = ["local"]
-    metafunc.parametrize("transport", params, indirect=True)
-
-
-@pytest.fixture
-def transport(request: pytest.FixtureRequest) -> str:
-    return getattr(request, "param", "local")
+def store_dump(home: Path) -> str:
+    """The running test's store as text (any backend); ``home``'s SQLite file otherwise."""
+    return dump_store(_ACTIVE["store_url"] or f"sqlite:///{home / 'billing.db'}")
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -287,17 +463,13 @@ class RemoteServer:
 
 @pytest.fixture
 def remote_server(
-    home: Path, monkeypatch: pytest.MonkeyPatch, transport: str, request: pytest.FixtureRequest
+    home: Path, monkeypatch: pytest.MonkeyPatch, backend_store: str
 ) -> Iterator[RemoteServer]:
-    """The FastAPI app on the test's store, reached by HttpClient with a support token."""
+    """The FastAPI app on the backend's store, reached by HttpClient with a support token."""
     from guance_billing_cli.client.http import HttpClient
     from guance_billing_cli.server.app import create_app
 
-    if transport == "remote-pg":
-        store_url = request.getfixturevalue("pg_store")
-    else:
-        store_url = f"sqlite:///{home / 'billing.db'}"
-    asgi_app = create_app(store_url, migrate=True)
+    asgi_app = create_app(backend_store, migrate=True)
     asgi = SyncASGITransport(asgi_app)
     try:
         token = _bootstrap_token(asgi_app.state.backend.engine)
@@ -305,11 +477,8 @@ def remote_server(
         monkeypatch.setattr(HttpClient, "transport_factory", lambda _base: asgi)
         monkeypatch.setenv("GUANCE_BILLING_SERVER", url)
         monkeypatch.setenv("GUANCE_BILLING_TOKEN", token)
-        if transport == "remote-pg":
-            _PG_STORE["url"] = store_url
-        yield RemoteServer(url, token, store_url, asgi_app, asgi)
+        yield RemoteServer(url, token, backend_store, asgi_app, asgi)
     finally:
-        _PG_STORE["url"] = None
         asgi.shutdown()
         asgi_app.state.backend.dispose()
 
@@ -344,13 +513,31 @@ def _bootstrap_token(engine: Any) -> str:
 # -- PostgreSQL (issue 6): GUANCE_BILLING_TEST_PG_URL from scripts/pg-test-server.sh ----
 
 PG_URL = os.environ.get("GUANCE_BILLING_TEST_PG_URL")
-# Modules whose remote tests also run with the server on PostgreSQL when PG_URL is set.
-PG_MODULES = {"test_accounts", "test_profile", "test_smoke", "test_server_api", "test_auth"}
-_PG_STORE: dict[str, str | None] = {"url": None}
 
 
 def _pg_dsn(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    assert PG_URL is not None
+    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def _pg_url(name: str) -> str:
+    assert PG_URL is not None
+    return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def _pg_new_database(template: str | None = None) -> str:
+    import secrets
+
+    name = f"gbt_{secrets.token_hex(6)}"
+    _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return name
 
 
 @pytest.fixture
@@ -358,17 +545,30 @@ def pg_store() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test (skipped without a server)."""
     if not PG_URL:
         pytest.skip("needs GUANCE_BILLING_TEST_PG_URL (scripts/pg-test-server.sh start)")
-    import secrets
+    name = _pg_new_database()
+    yield _pg_url(name)
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    import psycopg
 
-    name = f"gbt_{secrets.token_hex(6)}"
-    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(_pg_dsn(PG_URL), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str]:
+    """One database migrated to head per test session, copied for each test."""
+    if not PG_URL:
+        pytest.skip("needs GUANCE_BILLING_TEST_PG_URL (scripts/pg-test-server.sh start)")
+    from guance_billing_cli.store.engine import open_store
+
+    name = _pg_new_database()
+    open_store(_pg_url(name), migrate=True).dispose()
+    yield name
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_migrated_store(_pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database at the schema head (a copy of the session's template)."""
+    name = _pg_new_database(template=_pg_template)
+    yield _pg_url(name)
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def pg_dump(url: str) -> str:
@@ -410,3 +610,117 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock(datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC))
     monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: fake.now)
     return fake
+
+
+# -- a real terminal and a real listening server, for prompts (issue 10) --------------
+
+
+@dataclass
+class LiveServer:
+    """The backend's FastAPI app under a real uvicorn on 127.0.0.1, for subprocesses."""
+
+    url: str
+    server: Any
+    thread: Any
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def start_live_server(asgi_app: Any) -> LiveServer:
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    return LiveServer(f"http://127.0.0.1:{port}", server, thread)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+
+
+@dataclass
+class Screen:
+    exit_code: int
+    text: str  # everything the terminal showed, escape sequences removed
+
+
+class Terminal:
+    """The CLI in a subprocess on a real pseudo-terminal, on the test's backend."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def run(
+        self, *args: str, answers: Sequence[tuple[str, str]] = (), timeout: float = 30
+    ) -> Screen:
+        """Run ``guance-billing ARGS``; when the screen shows ``prompt``, type ``keys``."""
+        import select
+        import subprocess
+        import sys
+        import time
+
+        master, slave = os.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "guance_billing_cli", *args],
+            stdin=slave, stdout=slave, stderr=slave, env=self.env, start_new_session=True,
+        )  # fmt: skip
+        os.close(slave)
+        seen, pending = "", list(answers)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([master], [], [], 0.1)
+                if ready:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:  # the child closed the terminal
+                        break
+                    if not chunk:
+                        break
+                    seen += chunk.decode("utf-8", "replace")
+                if pending and pending[0][0] in ANSI.sub("", seen):
+                    os.write(master, pending.pop(0)[1].encode())
+                if proc.poll() is not None and not ready:
+                    break
+            code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            os.close(master)
+        return Screen(code, ANSI.sub("", seen))
+
+
+@pytest.fixture
+def terminal(backend: Backend, home: Path) -> Iterator[Terminal]:
+    """Run the CLI on a real terminal against the test's backend (a real uvicorn for the
+    remote ones, serving the same app and store)."""
+    env = {
+        **os.environ,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "COLUMNS": "200",
+        "LINES": "50",
+    }
+    live = None
+    if backend.remote is not None:
+        live = start_live_server(backend.remote.app)
+        env["GUANCE_BILLING_SERVER"] = live.url
+    try:
+        yield Terminal(env)
+    finally:
+        if live is not None:
+            live.stop()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from conftest import CliFn, Run
+from conftest import CliFn, Run, active_store
 
 AWS_ID = "123456789012"
 AWS_ID_2 = "210987654321"
@@ -47,12 +46,10 @@ def outcome(run: Run) -> dict[str, str]:
 
 
 def audit_actions(home: Path, action: str) -> list[tuple[str, str]]:
-    with sqlite3.connect(home / "billing.db") as conn:
-        return list(
-            conn.execute(
-                "SELECT target, after FROM audit_events WHERE action = ? ORDER BY id", (action,)
-            )
-        )
+    return active_store(home).rows(  # type: ignore[return-value]
+        "SELECT target, after FROM audit_events WHERE action = :action ORDER BY id",
+        action=action,
+    )
 
 
 def authenticate(cli: CliFn, account: str, *, tax_id: str = TAX_ID, name: str = "Acme Ltd") -> None:

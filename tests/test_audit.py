@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 import guance_billing_cli.clock as clock
-from conftest import CliFn
+from conftest import CliFn, active_store
 
 
 @pytest.fixture
@@ -62,9 +61,7 @@ def test_verify_passes_on_an_intact_chain(cli: CliFn, history) -> None:
 
 
 def _tamper(home, sql: str) -> None:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(home / "billing.db") as conn:
-        conn.execute(sql)
-    conn.close()
+    assert active_store(home).execute(sql) == 1
 
 
 def test_verify_detects_an_edited_event(cli: CliFn, history, home) -> None:

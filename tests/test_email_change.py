@@ -3,7 +3,6 @@ home, the guided flow at a (simulated) terminal, and codes never leaking."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CliFn, Clock, Run
+from conftest import CliFn, Clock, Run, active_store
 from outbox_helpers import body, mail_code, mails, only_code
 
 pytestmark = pytest.mark.both_transports
@@ -118,8 +117,7 @@ def test_every_output_of_a_full_flow_is_free_of_the_codes(
         for code in codes:
             assert code not in result.stdout, (code, result.stdout)
             assert code not in result.stderr, (code, result.stderr)
-    with sqlite3.connect(home / "billing.db") as conn:
-        audit_rows = conn.execute("SELECT action, before, after FROM audit_events").fetchall()
+    audit_rows = active_store(home).rows("SELECT action, before, after FROM audit_events")
     assert any(action == "email.change" for action, _, _ in audit_rows)
     for row in audit_rows:
         for code in codes:

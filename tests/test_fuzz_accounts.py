@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from conftest import store_dump
-from guance_billing_cli.app import app
+from conftest import CliFn, store_dump
 
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130}
-runner = CliRunner()
 
 junk = st.one_of(
     st.text(max_size=80),
@@ -53,14 +50,15 @@ VALID = {
 }
 
 
-def _invoke(args: list[str]) -> tuple[int, str]:
-    result = runner.invoke(app, args, catch_exceptions=False)
+def _invoke(cli: CliFn, args: list[str]) -> tuple[int, str]:
+    result = cli(*args)
     return result.exit_code, result.stdout + result.stderr
 
 
-def _seed(home) -> None:  # type: ignore[no-untyped-def]
-    if not (home / "billing.db").exists():
+def _seed(cli: CliFn) -> None:
+    if cli("account", "show", "acme", "--json").exit_code == 3:
         code, out = _invoke(
+            cli,
             [
                 "account",
                 "create",
@@ -72,7 +70,7 @@ def _seed(home) -> None:  # type: ignore[no-untyped-def]
                 "ops@acme.com",
                 "--phone",
                 "+8613800138000",
-            ]
+            ],
         )
         assert code == 0, out
 
@@ -81,18 +79,20 @@ def _seed(home) -> None:  # type: ignore[no-untyped-def]
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(flag=st.sampled_from(CREATE_FLAGS), value=junk, as_json=st.booleans())
-def test_account_create_never_breaks(home, flag: str, value: str, as_json: bool) -> None:
-    _seed(home)
+def test_account_create_never_breaks(
+    cli: CliFn, home, flag: str, value: str, as_json: bool
+) -> None:
+    _seed(cli)
     before = store_dump(home)
     options = dict(VALID, **{flag: value})
     args = ["account", "create"] + [x for pair in options.items() for x in pair]
-    code, out = _invoke(args + (["--json"] if as_json else []))
+    code, out = _invoke(cli, args + (["--json"] if as_json else []))
     assert code in DOCUMENTED
     assert "Traceback" not in out
     if code != 0:
         assert store_dump(home) == before
     else:
-        _invoke(["--no-input", "account", "list"])  # still readable
+        _invoke(cli, ["--no-input", "account", "list"])  # still readable
 
 
 PROFILE_FLAGS = [
@@ -109,11 +109,13 @@ PROFILE_FLAGS = [
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(flag=st.sampled_from(PROFILE_FLAGS), value=junk, as_json=st.booleans())
-def test_profile_update_never_breaks(home, flag: str, value: str, as_json: bool) -> None:
-    _seed(home)
+def test_profile_update_never_breaks(
+    cli: CliFn, home, flag: str, value: str, as_json: bool
+) -> None:
+    _seed(cli)
     before = store_dump(home)
     args = ["profile", "update", "--account", "acme", flag, value]
-    code, out = _invoke(args + (["--json"] if as_json else []))
+    code, out = _invoke(cli, args + (["--json"] if as_json else []))
     assert code in DOCUMENTED
     assert "Traceback" not in out
     if code != 0:

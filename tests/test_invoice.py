@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import CliFn, store_dump
+from conftest import CliFn, active_store, store_dump
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.services import invoices
 
@@ -113,9 +113,9 @@ def test_refused_then_granted_after_approval(cli: CliFn, acme: dict, home: Path)
     listed = cli("invoice", "list", "--json")
     assert listed.exit_code == 0
     assert listed.json == [body]
-    with sqlite3.connect(home / "billing.db") as conn:
-        cents = conn.execute("SELECT amount_cents FROM invoice_requests").fetchone()[0]
-        actions = [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY id")]
+    db = active_store(home)
+    cents = db.scalar("SELECT amount_cents FROM invoice_requests")
+    actions = db.column("SELECT action FROM audit_events ORDER BY id")
     assert cents == 123450
     assert actions[-2:] == ["invoice.title_add", "invoice.request"]
     assert "invoice.address_add" in actions
@@ -219,12 +219,22 @@ BAD_AMOUNTS = [
     ("0.00", "greater than 0"),
     ("-5", "greater than 0"),
     ("1.001", "at most 2 decimal places"),
-    ("abc", "a number such as 100.00"),
-    ("NaN", "a number such as 100.00"),
-    ("Infinity", "a number such as 100.00"),
+    ("abc", "number such as 100.00"),
+    ("NaN", "number such as 100.00"),
+    ("Infinity", "number such as 100.00"),
     ("10000000000", "at most"),
+    # plain decimals only (issue 10): no exponent, underscores, other digits, sign
+    ("1e3", "plain decimal number"),
+    ("1E3", "plain decimal number"),
+    ("1_000", "plain decimal number"),
+    ("\u0661\u0660\u0660\u0660", "plain decimal number"),  # Arabic-Indic 1000
+    ("\uff11\uff10\uff10", "plain decimal number"),  # fullwidth 100
+    ("+5", "plain decimal number"),
+    ("1,000", "plain decimal number"),
+    ("5.", "plain decimal number"),
+    ("0x10", "plain decimal number"),
 ]
-GOOD_AMOUNTS = [("0.01", "0.01"), ("100", "100.00"), (" 7.5 ", "7.50"), ("1e3", "1000.00")]
+GOOD_AMOUNTS = [("0.01", "0.01"), ("100", "100.00"), (" 7.5 ", "7.50"), (".5", "0.50")]
 
 
 def test_amount_rules(cli: CliFn, acme: dict, home: Path) -> None:
@@ -339,3 +349,4 @@ def test_any_amount_text_is_accepted_or_refused_cleanly(value: str) -> None:
     assert amount > 0
     assert amount == amount.quantize(Decimal("0.01"))
     assert amount.as_tuple().exponent == -2
+    assert re.fullmatch(r"[0-9]*\.?[0-9]{0,2}", value.strip(), re.ASCII), value  # plain only

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import guance_billing_cli.clock
-from conftest import CliFn, store_dump
+from conftest import CliFn, active_store, store_dump
 from outbox_helpers import body as outbox_body
 
 PASSWORD = "Blue-Harbor-42"
@@ -49,13 +48,23 @@ def change(cli: CliFn, current: str, new: str, *extra: str):
 
 
 def store_bytes(home: Path) -> bytes:
-    """The store file and its WAL/SHM companions, as raw bytes."""
-    return b"".join(p.read_bytes() for p in sorted(home.glob("billing.db*")))
+    """Everything the store holds, as raw bytes (the SQLite file with its WAL/SHM)."""
+    return active_store(home).raw()
 
 
 def attempts(home: Path) -> int:
-    with sqlite3.connect(home / "billing.db") as conn:
-        return int(conn.execute("SELECT count(*) FROM password_attempts").fetchone()[0])
+    return int(active_store(home).scalar("SELECT count(*) FROM password_attempts"))
+
+
+def stored_hash_and_audit(home: Path) -> tuple[str, str]:
+    db = active_store(home)
+    stored = db.scalar("SELECT password_hash FROM accounts")
+    audit = "".join(b + a for b, a in db.rows("SELECT before, after FROM audit_events"))
+    return stored, audit
+
+
+def audit_action_list(home: Path) -> list[str]:
+    return active_store(home).column("SELECT action FROM audit_events ORDER BY id")
 
 
 def test_stored_hash_is_argon2id_and_the_password_appears_nowhere(
@@ -63,18 +72,14 @@ def test_stored_hash_is_argon2id_and_the_password_appears_nowhere(
 ) -> None:
     assert acme["has_password"] is True
     assert "password" not in acme and "password_hash" not in acme
-    with sqlite3.connect(home / "billing.db") as conn:
-        [stored] = conn.execute("SELECT password_hash FROM accounts").fetchone()
-        audit = "".join(b + a for b, a in conn.execute("SELECT before, after FROM audit_events"))
+    stored, audit = stored_hash_and_audit(home)
     assert stored.startswith("$argon2id$")
     assert "$argon2" not in audit
     assert PASSWORD.encode() not in store_bytes(home)
 
     result = change(cli, PASSWORD, NEW_PASSWORD)
     assert result.exit_code == 0, result.stderr
-    with sqlite3.connect(home / "billing.db") as conn:
-        [stored] = conn.execute("SELECT password_hash FROM accounts").fetchone()
-        audit = "".join(b + a for b, a in conn.execute("SELECT before, after FROM audit_events"))
+    stored, audit = stored_hash_and_audit(home)
     assert stored.startswith("$argon2id$")
     assert "$argon2" not in audit
     raw = store_bytes(home)
@@ -90,8 +95,7 @@ def test_change_succeeds_and_only_the_new_password_works(
     assert set(result.json) == {"account_id", "changed_at"}
     assert result.json["account_id"] == acme["id"]
     assert result.json["changed_at"].startswith("2026-03-01T09:00:00")
-    with sqlite3.connect(home / "billing.db") as conn:
-        actions = [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY id")]
+    actions = audit_action_list(home)
     assert actions[-1] == "password.change"
 
     old = change(cli, PASSWORD, "Another-Pass-99")
@@ -117,8 +121,7 @@ def test_wrong_current_password_exit_4_counted_in_the_store(
     assert "current password is wrong; 4 attempt(s) left" in result.error["message"]
     assert "Not-The-Password-1" not in result.stderr
     assert attempts(home) == 1  # committed although the command failed
-    with sqlite3.connect(home / "billing.db") as conn:
-        actions = [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY id")]
+    actions = audit_action_list(home)
     assert actions[-1] == "password.change_refused"
 
 
@@ -326,10 +329,8 @@ def test_reset_sets_a_first_password_via_email(
     assert done.exit_code == 0, done.stderr
     assert done.json["state"] == "completed"
     assert cli("account", "show", "acme", "--json").json["has_password"] is True
-    with sqlite3.connect(home / "billing.db") as conn:
-        [stored] = conn.execute("SELECT password_hash FROM accounts").fetchone()
-        audit = "".join(b + a for b, a in conn.execute("SELECT before, after FROM audit_events"))
-        actions = [r[0] for r in conn.execute("SELECT action FROM audit_events ORDER BY id")]
+    stored, audit = stored_hash_and_audit(home)
+    actions = audit_action_list(home)
     assert stored.startswith("$argon2id$")
     assert code not in audit and "$argon2" not in audit
     assert actions[-2:] == ["password.reset.start", "password.reset"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cn_ids import corruptions, valid_ric, valid_uscc
-from conftest import CliFn, store_dump
+from conftest import CliFn, active_store, store_dump
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.services import validation
 
@@ -44,11 +43,10 @@ def submit_enterprise(cli: CliFn, *extra: str, name: str = "Acme Ltd", tax_id: s
 
 
 def audit_rows(home: Path, action_prefix: str) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(home / "billing.db") as conn:
-        return conn.execute(
-            "SELECT action, before, after FROM audit_events WHERE action LIKE ? ORDER BY id",
-            (action_prefix + "%",),
-        ).fetchall()
+    return active_store(home).rows(  # type: ignore[return-value]
+        "SELECT action, before, after FROM audit_events WHERE action LIKE :p ORDER BY id",
+        p=action_prefix + "%",
+    )
 
 
 def test_show_before_any_submission_is_unverified(cli: CliFn, acme: dict) -> None:
@@ -257,11 +255,9 @@ def test_individual_id_number_is_masked_everywhere(cli: CliFn, acme: dict, home:
     reviewed = cli("realname", "review", "--approve", "--json")
     for out in (result.stdout, table.stdout, shown.stdout, reviewed.stdout):
         assert ID_NUMBER not in out
-    with sqlite3.connect(home / "billing.db") as conn:
-        audit_text = "".join(
-            b + a for b, a in conn.execute("SELECT before, after FROM audit_events")
-        )
-        stored = conn.execute("SELECT id_number FROM realname_submissions").fetchone()[0]
+    db = active_store(home)
+    audit_text = "".join(b + a for b, a in db.rows("SELECT before, after FROM audit_events"))
+    stored = db.scalar("SELECT id_number FROM realname_submissions")
     assert ID_NUMBER not in audit_text and masked in audit_text
     assert stored == ID_NUMBER  # kept in full for the review itself
 

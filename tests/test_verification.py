@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CliFn, Clock, store_dump
+from conftest import CliFn, Clock, active_store, store_dump
 from outbox_helpers import mail_code, mails
 
 # every rule must hold through the server too (HttpClient → FastAPI → services)
@@ -58,13 +58,9 @@ def test_code_is_stored_only_as_hmac_keyed_with_the_store_secret(
     req = start(cli)
     code = mail_code(home, OLD)
     assert code not in store_dump(home)
-    with sqlite3.connect(home / "billing.db") as conn:
-        (key,) = conn.execute(
-            "SELECT value FROM store_secrets WHERE name = 'verification_hmac_key'"
-        ).fetchone()
-        (stored,) = conn.execute(
-            "SELECT code_hash FROM change_requests WHERE id = ?", (req["request_id"],)
-        ).fetchone()
+    db = active_store(home)
+    key = db.scalar("SELECT value FROM store_secrets WHERE name = 'verification_hmac_key'")
+    stored = db.scalar("SELECT code_hash FROM change_requests WHERE id = :id", id=req["request_id"])
     assert len(bytes.fromhex(key)) == 32
     expected = hmac.new(
         bytes.fromhex(key), f"{req['request_id']}:current:{code}".encode(), hashlib.sha256
@@ -73,7 +69,7 @@ def test_code_is_stored_only_as_hmac_keyed_with_the_store_secret(
     assert stored != hashlib.sha256(code.encode()).hexdigest()  # keyed, not a plain hash
 
 
-@pytest.mark.local_only
+@pytest.mark.sqlite_only
 def test_each_store_gets_its_own_key(cli: CliFn, home: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     assert cli("account", "list", "--json").exit_code == 0

@@ -21,7 +21,8 @@ EXIT_CODES_HELP = N_(
     'Exit codes: 0 success (including "unchanged"), 1 internal error, 2 usage error or\n'
     "missing input without a terminal, 3 not found, 4 authentication, 5 permission denied,\n"
     "6 refused by a business rule or conflict, 7 verification failed, 8 rate limited,\n"
-    "9 batch partly failed, 10 store or server unavailable, 130 interrupted."
+    "9 batch partly failed, 10 store or server unavailable, 11 declined at a confirmation\n"
+    "(nothing changed), 130 interrupted."
 )
 
 app = typer.Typer(

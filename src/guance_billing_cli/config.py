@@ -128,38 +128,65 @@ def selected_profile(flag: str | None, data: dict[str, Any]) -> str:
 def resolve_settings(
     *, profile: str | None = None, store: str | None = None, server: str | None = None
 ) -> Settings:
+    """The effective settings. ``server=""`` (``--server ""``) means "no server".
+
+    Local or remote is one decision, taken at the highest level that names a store or
+    a server: flags, then environment, then the profile. So ``--store`` wins over a
+    server from the environment or the profile, and ``GUANCE_BILLING_STORE`` over a
+    profile's server; at the same level a server wins (both flags: exit 2).
+    """
     data = load_config()
     name = selected_profile(profile, data)
     values = dict(data.get("profiles", {}).get(name, {}))
     sources: dict[str, str] = {}
 
-    def pick(key: str, flag: str | None) -> str | None:
+    def level(key: str, flag: str | None) -> tuple[int, str | None, str]:
+        """(precedence: 0 flag, 1 env, 2 profile, 3 unset; value; source)."""
         env_name = CONFIG_KEYS[key][0]
-        if flag:
-            sources[key] = "flag"
-            return flag
+        if flag is not None:
+            return 0, flag.strip() or None, "flag"
         if env_name and os.environ.get(env_name):
-            sources[key] = f"env {env_name}"
-            return os.environ[env_name]
+            return 1, os.environ[env_name], f"env {env_name}"
         if values.get(key):
-            sources[key] = f"profile {name}"
-            return str(values[key])
-        return None
+            return 2, str(values[key]), f"profile {name}"
+        return 3, None, "default"
 
-    store_value = pick("store", store)
+    if store is not None and server:
+        raise InvalidInput("pass --store or --server, not both", field="server")
+    store_level, store_value, store_source = level("store", store)
+    server_level, server_value, server_source = level("server", server)
+    if server_value is not None and store_value is not None and store_level < server_level:
+        server_value, server_source = None, f"overridden by {store_source}"
+    if server_value is not None or server_level < 3:
+        sources["server"] = server_source
     if store_value is None:
         sources["store"] = "default"
         store_url = f"sqlite:///{paths.default_store_path()}"
     else:
+        sources["store"] = store_source
         store_url = normalize_store_url(store_value)
+    account_level, account, account_source = level("account", None)
+    if account_level < 3:
+        sources["account"] = account_source
     return Settings(
         profile=name,
         store_url=store_url,
-        server_url=pick("server", server),
-        account=pick("account", None),
+        server_url=server_value,
+        account=account,
         values=values,
         sources=sources,
     )
+
+
+def profile_is_free_for(profile: str, server: str) -> bool:
+    """May ``auth login`` point ``profile`` at ``server`` and its account? Only when that
+    changes no target the user chose: no store, no other server, and no account picked
+    for a local store."""
+    values = load_config().get("profiles", {}).get(profile, {})
+    current = str(values.get("server") or "").strip().rstrip("/")
+    if values.get("store") or (current and current != server):
+        return False
+    return bool(current) or not values.get("account")
 
 
 def set_value(profile: str, key: str, value: str | None) -> Path:

@@ -107,8 +107,9 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
 
 def check_keyring(settings: Settings) -> Iterator[Finding]:
     from guance_billing_cli.client import token_store
-    from guance_billing_cli.keyring_access import KeyringUnusable, with_timeout
+    from guance_billing_cli.keyring_access import KeyringUnusable, forget_problem, with_timeout
 
+    forget_problem()  # doctor asks afresh, never from memory
     problem = token_store.keyring_problem()
     if problem is None:
         try:

@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 8
     PARTIAL = 9
     UNAVAILABLE = 10
+    DECLINED = 11
     INTERRUPTED = 130
 
 
@@ -165,6 +166,12 @@ class Unavailable(BillingError):
     exit_code, code, http_status = ExitCode.UNAVAILABLE, "unavailable", 503
 
 
+class Declined(BillingError):
+    """The user answered no to a confirmation: nothing was changed."""
+
+    exit_code, code, http_status = ExitCode.DECLINED, "declined", 409
+
+
 ERRORS_BY_CODE: dict[str, type[BillingError]] = {
     cls.code: cls
     for cls in (
@@ -180,6 +187,7 @@ ERRORS_BY_CODE: dict[str, type[BillingError]] = {
         RateLimited,
         BatchPartlyFailed,
         Unavailable,
+        Declined,
     )
 }
 

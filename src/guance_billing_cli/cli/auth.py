@@ -78,7 +78,9 @@ def login(
     """Log in to a server as the owner of one billing account.
 
     The server answers with an owner token, kept in the OS keyring (service
-    guance-billing, user = server URL). The profile then points at the server.
+    guance-billing, user = server URL). The profile then points at the server and
+    the account, unless it already points at a store, another server, or an account
+    of a local store: such a profile is left as it was (use --profile NAME).
 
     With --with-code a one-time code goes to the address instead. At a terminal the
     command then asks for it; without one it prints the request id, and a second
@@ -94,7 +96,7 @@ def login(
     from pydantic import SecretStr
 
     from guance_billing_cli.client import token_store
-    from guance_billing_cli.config import set_value
+    from guance_billing_cli.config import profile_is_free_for, set_value
     from guance_billing_cli.errors import Unavailable
     from guance_billing_cli.schemas.tokens import LoginCodeRequest, LoginRequest
 
@@ -161,8 +163,11 @@ def login(
         url, created.token.get_secret_value(), insecure_storage=insecure_storage
     )
     profile = state.settings.profile
-    set_value(profile, "server", url)
-    set_value(profile, "account", created.account_id)
+    # Point the profile at the server only when that retargets nothing the user chose.
+    profile_updated = profile_is_free_for(profile, url)
+    if profile_updated:
+        set_value(profile, "server", url)
+        set_value(profile, "account", created.account_id)
     result = {
         "server": url,
         "account": created.account_id,
@@ -172,6 +177,7 @@ def login(
         "token_id": created.id,
         "expires_at": created.expires_at.isoformat() if created.expires_at else None,
         "profile": profile,
+        "profile_updated": profile_updated,
     }
     if storage != "keyring":
         render.warn(f"The token is stored in plaintext in {storage} (mode 0600).")
@@ -182,6 +188,12 @@ def login(
             f"Logged in to {url} as the owner of {created.account_id}; "
             f"token in {result['storage']}."
         )
+        if not profile_updated:
+            render.info(
+                f"Profile {profile!r} was left as it was (it already points elsewhere): "
+                f"use --server {url} --account {created.account_id}, or a profile of its "
+                f"own: guance-billing --profile NAME auth login --server {url} ..."
+            )
 
 
 @app.command("logout")
@@ -250,8 +262,10 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
 
 
 @app.command("token")
-def token(ctx: typer.Context, server: ServerOption = None) -> None:
+def token(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = False) -> None:
     """Print the token in use for the server (for scripts: `export GUANCE_BILLING_TOKEN=...`).
+
+    With --json: {"server", "token", "storage"}.
 
     \b
     Example:
@@ -266,4 +280,7 @@ def token(ctx: typer.Context, server: ServerOption = None) -> None:
         raise AuthenticationFailed(
             f"not logged in to {url}", server=url, keyring_error=found.keyring_error
         )
-    typer.echo(found.token)
+    if as_json:
+        render.write_json({"server": url, "token": found.token, "storage": found.source})
+    else:
+        typer.echo(found.token)

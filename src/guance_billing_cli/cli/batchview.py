@@ -78,10 +78,11 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
     parts = ", ".join(f"{k} {v}" for k, v in summary.items() if v or k in (verb, "refused"))
     total = len(result.results)
     refused = summary.get("refused", 0)
-    if result.dry_run:
+    if result.dry_run and fmt != "json":  # under --json, stderr carries a JSON error or nothing
         render.info(_("Dry run: nothing was written."))
     if not refused:
-        render.success(_("{total} row(s): {parts}.").format(total=total, parts=parts))
+        if fmt != "json":  # under --json, stderr carries a JSON error or nothing
+            render.success(_("{total} row(s): {parts}.").format(total=total, parts=parts))
         return
     if refused == total:
         raise RuleViolation("batch_all_refused", total=total, summary=summary)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from guance_billing_cli.errors import InputRequired, InvalidInput
+from guance_billing_cli.errors import Declined, InputRequired, InvalidInput
 from guance_billing_cli.i18n import _
 
 
@@ -87,7 +87,7 @@ def confirm_or_require_yes(
     if not interactive:
         raise InputRequired("confirm_with_yes", field="yes", operation=operation)
     if not confirm(message, default=False):
-        raise KeyboardInterrupt
+        raise Declined("declined")
 
 
 def read_stdin_lines(count: int, *, flag: str) -> list[str]:

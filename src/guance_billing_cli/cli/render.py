@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from guance_billing_cli.errors import InvalidInput
@@ -99,25 +100,32 @@ def emit_rows(
     columns: Sequence[str],
     title: str | None = None,
 ) -> int:
-    """A list, streamed for json/ndjson/csv. Returns the number of rows."""
+    """A list, streamed for json/ndjson/csv. Returns the number of rows.
+
+    Nothing reaches stdout before the first row is known good: a list that fails
+    at once (not found, refused token) leaves stdout empty, never a lone ``[``.
+    """
     out = sys.stdout
+    it = iter(rows)
+    first = next(it, _END)
+    rest: Iterable[Any] = () if first is _END else chain((first,), it)
     count = 0
     if fmt == "json":
         out.write("[")
-        for row in rows:
+        for row in rest:
             out.write(
                 ("," if count else "") + "\n  " + json.dumps(to_data(row), ensure_ascii=False)
             )
             count += 1
         out.write("\n]\n" if count else "]\n")
     elif fmt == "ndjson":
-        for row in rows:
+        for row in rest:
             out.write(json.dumps(to_data(row), ensure_ascii=False) + "\n")
             count += 1
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        for row in rows:
+        for row in rest:
             data = to_data(row)
             writer.writerow([_cell(data.get(c)) for c in columns])
             count += 1
@@ -130,7 +138,7 @@ def emit_rows(
         table = Table(title=title)
         for column in columns:
             table.add_column(label(column))
-        for row in rows:
+        for row in rest:
             data = to_data(row)
             table.add_row(*(escape(_cell(data.get(c))) for c in columns))
             count += 1
@@ -142,6 +150,9 @@ def emit_rows(
             info(_("No results."))
     out.flush()
     return count
+
+
+_END = object()
 
 
 def _diagnostic(message: str, *, mark: str = "") -> None:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from guance_billing_cli import paths
+from guance_billing_cli import keyring_access, paths
 from guance_billing_cli.errors import Unavailable
-from guance_billing_cli.keyring_access import SERVICE, KeyringUnusable, with_timeout
+from guance_billing_cli.keyring_access import SERVICE, KeyringUnusable
 
 TOKEN_ENV = "GUANCE_BILLING_TOKEN"
 KEYRING_TIMEOUT = 3.0  # read at call time (tests shorten it)
@@ -42,25 +42,21 @@ def keyring_problem() -> str | None:
     if os.environ.get("CI"):
         return "CI is set, so the keyring is not used (set GUANCE_BILLING_TOKEN instead)"
     import keyring
-    from keyring.backends import chainer, fail
 
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or (
-        isinstance(backend, chainer.ChainerBackend) and not backend.backends
-    ):
+    if keyring_access.keeps_nothing(backend):
         return (
-            "no OS keyring backend is available (no Secret Service, Keychain or Credential Locker)"
+            "no OS keyring backend is available (no Secret Service, Keychain or Credential "
+            f"Locker; {type(backend).__name__} keeps nothing)"
         )
-    return None
+    return keyring_access.remembered_problem(backend)
 
 
 def _keyring_call(name: str, *args: Any) -> Any:
     problem = keyring_problem()
     if problem:
         raise KeyringUnusable(problem)
-    import keyring
-
-    return with_timeout(getattr(keyring, name), *args, timeout=KEYRING_TIMEOUT)
+    return keyring_access.call(name, *args, timeout=KEYRING_TIMEOUT)
 
 
 def _read_file() -> dict[str, str]:
@@ -104,7 +100,8 @@ def lookup(server: str) -> Lookup:
 
 
 def check_keyring() -> str | None:
-    """None if the keyring works (a real read answers in time), else why not."""
+    """None if the keyring works (a real read answers in time), else why not. A
+    failure is remembered (keyring_access), so the keyring is asked once per process."""
     try:
         _keyring_call("get_password", SERVICE, "guance-billing-probe")
     except KeyringUnusable as exc:
@@ -119,6 +116,9 @@ def save(server: str, token: str, *, insecure_storage: bool) -> str:
     if problem is None:
         try:
             _keyring_call("set_password", SERVICE, server, token)
+            # Read back what was stored: a backend may accept a secret and keep nothing.
+            if _keyring_call("get_password", SERVICE, server) != token:
+                raise KeyringUnusable("the keyring did not keep the token")
             _forget_file(server)
             return "keyring"
         except KeyringUnusable as exc:

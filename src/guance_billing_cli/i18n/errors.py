@@ -25,6 +25,7 @@ from guance_billing_cli.errors import (
     BatchPartlyFailed,
     BillingError,
     Conflict,
+    Declined,
     InputRequired,
     InvalidInput,
     NotFound,
@@ -67,6 +68,7 @@ REASONS: dict[str, Reason] = {
     "from_file_utf16": Reason(InvalidInput, N_("{field} starts with a UTF-16 mark but is not valid UTF-16")),
     "from_file_missing_columns": Reason(InvalidInput, N_("{field}: the CSV header lacks column(s) {missing} (expected {columns})")),
     "from_file_no_header": Reason(InvalidInput, N_("{field}: expected a CSV header with {columns} or NDJSON objects with those keys")),
+    "declined": Reason(Declined, N_("not confirmed; nothing was changed")),
     "confirm_with_yes": Reason(InputRequired, N_("{operation} needs a confirmation: pass {field} (no terminal to ask)")),
     "stdin_lines": Reason(InputRequired, N_("{field}: expected {count} line(s) on stdin")),
     "stdin_empty_line": Reason(InvalidInput, N_("{field}: empty line on stdin")),
@@ -126,7 +128,7 @@ REASONS: dict[str, Reason] = {
     "realname_approved": Reason(RuleViolation, N_("real-name authentication is already approved; pass {field} to submit a new one (it returns to pending and invoices wait for its review)")),
     "nothing_to_review": Reason(RuleViolation, N_("nothing to review: real-name status is {status}, not pending")),
     # -- invoices -------------------------------------------------------------------------
-    "amount_not_a_number": Reason(InvalidInput, N_("{field} must be a number such as 100.00")),
+    "amount_not_a_number": Reason(InvalidInput, N_("{field} must be a plain decimal number such as 100.00")),
     "amount_not_positive": Reason(InvalidInput, N_("{field} must be greater than 0")),
     "amount_too_large": Reason(InvalidInput, N_("{field} must be at most {limit}")),
     "amount_precision": Reason(InvalidInput, N_("{field} must have at most 2 decimal places")),
@@ -220,6 +222,7 @@ FAMILIES: tuple[type[BillingError], ...] = (
     RateLimited,
     BatchPartlyFailed,
     Unavailable,
+    Declined,
 )
 
 

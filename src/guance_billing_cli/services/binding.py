@@ -50,7 +50,15 @@ class _Rows:
         progress: Progress | None,
         account_id: str | None,
     ) -> None:
-        ids = [i.workspace_id.strip() for i in items if i.error is None and i.workspace_id]
+        # Only well-formed ids reach the query: a malformed one (a NUL byte, say) is a
+        # refused row on every store, never a driver error (PostgreSQL rejects NUL).
+        ids = [
+            ws_id
+            for i in items
+            if i.error is None
+            and i.workspace_id
+            and rules.workspace_id_problem(ws_id := i.workspace_id.strip()) is None
+        ]
         fetched = workspaces.fetch(ctx, ids, with_cloud=True, progress=progress, total=len(items))
         self.found = {row.id: row for row in fetched}
         self.first_line: dict[str, int | None] = {}

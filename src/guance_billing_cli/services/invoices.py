@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
@@ -78,14 +78,21 @@ def _required(value: str | None, field: str) -> str:
     return text
 
 
+# A plain decimal: ASCII digits, an optional point and at most two places. No
+# exponent (1e3), no underscores (1_000), no other scripts' digits, no sign.
+_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?|\.[0-9]{1,2}", re.ASCII)
+
+
 def parse_amount(value: str | Decimal) -> Decimal:
     """A positive amount with at most two decimal places, returned with exactly two."""
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidInput("amount_not_a_number", field="amount") from None
-    if not amount.is_finite():
+    text = str(value).strip()
+    if text.startswith("-") and _AMOUNT.fullmatch(text[1:]):
+        raise InvalidInput("amount_not_positive", field="amount")
+    if not _AMOUNT.fullmatch(text):
+        if re.fullmatch(r"[0-9]*\.[0-9]{3,}", text, re.ASCII):
+            raise InvalidInput("amount_precision", field="amount")
         raise InvalidInput("amount_not_a_number", field="amount")
+    amount = Decimal(text)
     if amount <= 0:
         raise InvalidInput("amount_not_positive", field="amount")
     if amount > MAX_AMOUNT:  # before quantize: a huge value overflows the context

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from guance_billing_cli import paths
-from guance_billing_cli.errors import Unavailable
+from guance_billing_cli.errors import InvalidInput, Unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -45,9 +45,40 @@ def sqlite_path(url: str) -> str | None:
     return None if path in ("", ":memory:") else path
 
 
+SUPPORTED_STORES = "sqlite:///PATH (or a bare file path) and postgresql+psycopg://HOST/DB"
+# URL scheme -> the driver SQLAlchemy is to use; anything else is refused up front.
+_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+}
+
+
+def driver_url(url: str) -> str:
+    """``url`` with the driver this tool uses; exit 2 for a scheme it does not support."""
+    scheme, sep, rest = url.partition("://")
+    driver = _SCHEMES.get(scheme.lower()) if sep else None
+    if driver is None:
+        raise InvalidInput(
+            f"unsupported store {redact_url(url)!r}: use {SUPPORTED_STORES}", field="store"
+        )
+    if driver == "postgresql+psycopg":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise Unavailable(
+                "a PostgreSQL store needs the psycopg package: "
+                "pip install 'guance-billing[server]' (or 'psycopg[binary]')",
+                package="psycopg",
+            ) from None
+    return f"{driver}://{rest}"
+
+
 def create_store_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
+    url = driver_url(url)
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None:
