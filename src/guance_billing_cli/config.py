@@ -152,7 +152,7 @@ def resolve_settings(
         return 3, None, "default"
 
     if store is not None and server:
-        raise InvalidInput("pass --store or --server, not both", field="server")
+        raise InvalidInput("one_of_not_both", field="store", other_field="server")
     store_level, store_value, store_source = level("store", store)
     server_level, server_value, server_source = level("server", server)
     if server_value is not None and store_value is not None and store_level < server_level:

@@ -83,9 +83,8 @@ def listed_again(first_line: int | None) -> BillingError:
 
 
 def shorten(value: str, limit: int = 40) -> str:
-    """A safe, bounded rendering of user input for messages."""
-    text = value if len(value) <= limit else value[:limit] + "…"
-    return repr(text)
+    """User input, bounded for a message parameter (the template quotes it: ``{value!r}``)."""
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 # -- settlement ---------------------------------------------------------------------

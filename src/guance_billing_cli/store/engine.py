@@ -45,7 +45,6 @@ def sqlite_path(url: str) -> str | None:
     return None if path in ("", ":memory:") else path
 
 
-SUPPORTED_STORES = "sqlite:///PATH (or a bare file path) and postgresql+psycopg://HOST/DB"
 # URL scheme -> the driver SQLAlchemy is to use; anything else is refused up front.
 _SCHEMES = {
     "sqlite": "sqlite",
@@ -60,16 +59,13 @@ def driver_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     driver = _SCHEMES.get(scheme.lower()) if sep else None
     if driver is None:
-        raise InvalidInput(
-            f"unsupported store {redact_url(url)!r}: use {SUPPORTED_STORES}", field="store"
-        )
+        raise InvalidInput("unsupported_store", field="store", value=redact_url(url))
     if driver == "postgresql+psycopg":
         try:
             import psycopg  # noqa: F401
         except ImportError:
             raise Unavailable(
-                "a PostgreSQL store needs the psycopg package: "
-                "pip install 'guance-billing[server]' (or 'psycopg[binary]')",
+                "psycopg_missing",
                 package="psycopg",
             ) from None
     return f"{driver}://{rest}"
