@@ -1,18 +1,27 @@
 # Quick start: `make demo` and `make test` work on a fresh machine with Python 3.11+.
+# Installs come from requirements/lock.txt (exact versions, hashes checked);
+# `make lock` refreshes it from pyproject.toml after a dependency changes.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+UV_VERSION := 0.13.8
+# Test backends for `make test` (see tests/conftest.py): quick = local,remote.
+# `make test-all` (and .ci/run) run all four; they need GUANCE_BILLING_TEST_PG_URL.
+BACKENDS ?= quick
+PYTEST_ARGS ?=
 
-.PHONY: demo demo-server test lint bench clean catalogs
+.PHONY: demo demo-server test test-all lint bench lock clean catalogs
 LOCALE := src/guance_billing_cli/locale
 CATALOG_MO := $(LOCALE)/zh_CN/LC_MESSAGES/guance_billing.mo $(LOCALE)/en/LC_MESSAGES/guance_billing.mo
 BABEL_KEYWORDS := -k N_ -k _ -k ngettext:1,2 -k translate:1 -k pgettext_noop:1c,2
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,server]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $(STAMP)
 
 # gettext catalogs: the build hook (hatch_build.py) compiles them on install; this
@@ -28,6 +37,17 @@ catalogs: $(STAMP)
 		--output-dir $(LOCALE) --no-fuzzy-matching --no-wrap --ignore-obsolete
 	$(MAKE) $(CATALOG_MO)
 
+
+# Regenerate the lock from pyproject.toml (all extras, every platform, Python >= 3.11).
+# Run after adding or changing a dependency, then commit requirements/lock.txt.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra server --extra build \
+		--generate-hashes --universal --python-version 3.11 --no-header --quiet \
+		$(LOCK_FLAGS) -o $(LOCK)
+	@echo "wrote $(LOCK); now: make test, and commit it"
+
 demo: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
 
@@ -35,12 +55,16 @@ demo-server: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo-server.sh
 
 test: $(STAMP) $(CATALOG_MO)
-	$(PY) -m pytest -q
+	GUANCE_BILLING_TEST_BACKENDS=$(BACKENDS) $(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-all: $(STAMP) $(CATALOG_MO)
+	GUANCE_BILLING_TEST_BACKENDS=all $(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/shellcheck scripts/*.sh .ci/run
 
 bench: $(STAMP)
 	$(PY) bench/startup.py

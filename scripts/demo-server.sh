@@ -4,11 +4,15 @@
 # the server. Run by `make demo-server`.
 set -euo pipefail
 
-DEMO="$(mktemp -d -t guance-billing-demo-server.XXXXXX)"
+# The demo must never touch a real store or config: its own directory or nothing at all.
+if ! DEMO="$(mktemp -d -t guance-billing-demo-server.XXXXXX)" || [[ ! -d "$DEMO" ]]; then
+    echo "demo-server: cannot create a temporary directory (TMPDIR=${TMPDIR:-/tmp}); nothing was run" >&2
+    exit 1
+fi
 SERVER_HOME="$DEMO/server"
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^GUANCE_BILLING_' || true)
 export GUANCE_BILLING_HOME="$DEMO/client"
 export NO_COLOR=1
-unset GUANCE_BILLING_SERVER GUANCE_BILLING_TOKEN GUANCE_BILLING_STORE GUANCE_BILLING_ACCOUNT
 STORE="sqlite:///$SERVER_HOME/billing.db"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
@@ -39,14 +43,14 @@ SUPPORT=$(admin server token create --name demo-support --role support --json \
 echo "(token kept in \$SUPPORT; it is shown only once)"
 
 export GUANCE_BILLING_SERVER="$URL"
-echo; echo "\$ printf '%s\n' \"\$PASSWORD\" | GUANCE_BILLING_TOKEN=\$SUPPORT guance-billing account create --username acme ... --password-stdin"
+echo; printf '%s\n' "\$ printf '%s\n' \"\$PASSWORD\" | GUANCE_BILLING_TOKEN=\$SUPPORT guance-billing account create --username acme ... --password-stdin"
 printf '%s\n' 'Demo-Passw0rd!' | GUANCE_BILLING_TOKEN="$SUPPORT" guance-billing account create \
     --username acme --company-name "Acme Ltd" --email ops@acme.example.com \
     --phone +8613800138000 --password-stdin
 GUANCE_BILLING_TOKEN="$SUPPORT" guance-billing account create --username globex \
     --company-name "Globex Corp" --email billing@globex.example.com --phone +8613900139000 >/dev/null
 
-echo; echo "\$ printf '%s\n' \"\$PASSWORD\" | guance-billing auth login --server $URL --email ops@acme.example.com --password-stdin --insecure-storage"
+echo; printf '%s\n' "\$ printf '%s\n' \"\$PASSWORD\" | guance-billing auth login --server $URL --email ops@acme.example.com --password-stdin --insecure-storage"
 echo "(no desktop keyring here, so the token goes to a 0600 file; with a keyring it goes there)"
 printf '%s\n' 'Demo-Passw0rd!' | PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring \
     guance-billing auth login --server "$URL" --email ops@acme.example.com \

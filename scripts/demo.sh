@@ -2,8 +2,15 @@
 # The main job, end to end, on a throwaway local store. Run by `make demo`.
 set -euo pipefail
 
-export GUANCE_BILLING_HOME="$(mktemp -d -t guance-billing-demo.XXXXXX)"
-trap 'rm -rf "$GUANCE_BILLING_HOME"' EXIT
+# The demo must never touch a real store or config: its own home or nothing at all.
+if ! DEMO_HOME="$(mktemp -d -t guance-billing-demo.XXXXXX)" || [[ ! -d "$DEMO_HOME" ]]; then
+    echo "demo: cannot create a temporary directory (TMPDIR=${TMPDIR:-/tmp}); nothing was run" >&2
+    exit 1
+fi
+trap 'rm -rf "$DEMO_HOME"' EXIT
+# No store, server, token, account or profile of the user's may leak in.
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^GUANCE_BILLING_' || true)
+export GUANCE_BILLING_HOME="$DEMO_HOME"
 export NO_COLOR=1
 gb() { echo; echo "\$ guance-billing $*"; guance-billing "$@"; }
 
@@ -93,15 +100,15 @@ gb workspace show wksp_web_us
 
 # --- password, real-name authentication and invoices (issue 4) -----------------------
 json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-echo; echo "\$ printf 'x\ny\n' | guance-billing password change --password-stdin   # acme has no password yet"
+echo; printf '%s\n' "\$ printf 'x\ny\n' | guance-billing password change --password-stdin   # acme has no password yet"
 printf 'x\ny\n' | guance-billing password change --password-stdin || echo "(exit $?: use password reset)"
 PWR="$(guance-billing password reset --via phone --json | json_field request_id)"
 echo; echo "\$ guance-billing password reset --via phone --json  # request_id: $PWR"
 echo; echo "\$ { sms_code +8613812345678; echo 'Blue-Harbor-42'; } | guance-billing password reset $PWR --code-stdin --password-stdin"
 { sms_code +8613812345678; echo 'Blue-Harbor-42'; } | guance-billing password reset "$PWR" --code-stdin --password-stdin
-echo; echo "\$ printf 'Not-My-Password-1\\nGreen-Valley-77\\n' | guance-billing password change --password-stdin"
+echo; printf '%s\n' "\$ printf 'Not-My-Password-1\\nGreen-Valley-77\\n' | guance-billing password change --password-stdin"
 printf 'Not-My-Password-1\nGreen-Valley-77\n' | guance-billing password change --password-stdin || echo "(exit $?: wrong current password)"
-echo; echo "\$ printf 'Blue-Harbor-42\\nGreen-Valley-77\\n' | guance-billing password change --password-stdin --json"
+echo; printf '%s\n' "\$ printf 'Blue-Harbor-42\\nGreen-Valley-77\\n' | guance-billing password change --password-stdin --json"
 printf 'Blue-Harbor-42\nGreen-Valley-77\n' | guance-billing password change --password-stdin --json
 
 LICENCE="$GUANCE_BILLING_HOME/licence.pdf"

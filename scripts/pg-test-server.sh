@@ -15,8 +15,10 @@ db=guance_billing_test
 
 pgbin() {
   if [[ -n "${PGBIN:-}" ]]; then echo "$PGBIN"; return; fi
-  local found
-  found=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  local found="" dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [[ -d "$dir" ]] && found=$(printf '%s\n' "$found" "$dir" | sed '/^$/d' | sort -V | tail -n 1)
+  done
   if [[ -z "$found" ]]; then
     found=$(dirname "$(command -v pg_ctl || echo /usr/local/bin/pg_ctl)")
   fi

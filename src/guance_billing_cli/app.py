@@ -119,6 +119,14 @@ def root(
             metavar="FILE",
         ),
     ] = None,
+    insecure_http: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-http",
+            help="Allow sending a token or password over plain http:// to a host that is "
+            "not loopback [env GUANCE_BILLING_INSECURE_HTTP].",
+        ),
+    ] = False,
 ) -> None:
     if lang is not None:
         from guance_billing_cli import i18n
@@ -132,6 +140,8 @@ def root(
     )
     if ca_bundle:
         ctx.obj.extras["ca_bundle"] = ca_bundle
+    if insecure_http:
+        ctx.obj.extras["insecure_http"] = True
 
 
 def main() -> None:

@@ -42,6 +42,10 @@ CONFIG_KEYS: dict[str, tuple[str | None, str]] = {
         "GUANCE_BILLING_CA_BUNDLE",
         "PEM file of CAs to verify the server's TLS certificate",
     ),
+    "insecure_http": (
+        "GUANCE_BILLING_INSECURE_HTTP",
+        "true: allow a token or password over plain http:// to a host that is not loopback",
+    ),
     "timeout": (
         "GUANCE_BILLING_TIMEOUT",
         "Seconds to wait for the server before exit 10 (default 30)",

@@ -15,6 +15,11 @@ store's first write); ``create=False`` raises ``MissingSecretKey`` instead (a sh
 server must be given its key). Each use takes its own key, ``purpose_key("codes")``
 or ``purpose_key("audit-chain")``: HMAC-SHA256 of the master under the purpose's name,
 so one derived key reveals nothing about another.
+
+The audit checkpoints are signed with an Ed25519 key (``signing_key()``). By default its
+32-byte seed is ``purpose_key("audit-signing")``; an installation that keeps the signer
+apart gives its own seed in ``GUANCE_BILLING_AUDIT_SIGNING_KEY`` (64 hex characters) or
+``GUANCE_BILLING_AUDIT_SIGNING_KEY_FILE`` (mode 0600). Verifying needs only the public key.
 """
 
 from __future__ import annotations
@@ -35,7 +40,10 @@ ENV_KEY_SOURCE = "GUANCE_BILLING_SECRET_KEY_SOURCE"
 KEYRING_USER = "secret-key"
 KEY_BYTES = 32
 
-PURPOSES = frozenset({"codes", "audit-chain"})
+ENV_SIGNING_KEY = "GUANCE_BILLING_AUDIT_SIGNING_KEY"
+ENV_SIGNING_KEY_FILE = "GUANCE_BILLING_AUDIT_SIGNING_KEY_FILE"
+
+PURPOSES = frozenset({"codes", "audit-chain", "audit-signing"})
 
 
 class MissingSecretKey(Exception):
@@ -155,3 +163,14 @@ def purpose_key(purpose: str, *, create: bool = True) -> bytes:
     """The key for one use (``codes``, ``audit-chain``), derived from the master key."""
     master, _source = master_key(create=create)
     return derive(master, purpose)
+
+
+def signing_seed(*, create: bool = True) -> bytes:
+    """The 32-byte Ed25519 seed that signs audit checkpoints (see the module docstring)."""
+    env_value = os.environ.get(ENV_SIGNING_KEY)
+    if env_value:
+        return _parse(env_value, ENV_SIGNING_KEY)[:KEY_BYTES]
+    file_name = os.environ.get(ENV_SIGNING_KEY_FILE)
+    if file_name:
+        return _read_file(Path(file_name).expanduser())[:KEY_BYTES]
+    return purpose_key("audit-signing", create=create)

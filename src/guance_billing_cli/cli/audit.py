@@ -1,19 +1,24 @@
-"""`guance-billing audit`: list the audit trail and verify its hash chain."""
+"""`guance-billing audit`: list the trail, verify it, sign checkpoints, export for auditors."""
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat
 from guance_billing_cli.cli.state import client
-from guance_billing_cli.errors import InvalidInput, RuleViolation
+from guance_billing_cli.errors import InputRequired, InvalidInput, RuleViolation
 
-app = typer.Typer(help="Inspect the append-only audit trail.", no_args_is_help=True)
+app = typer.Typer(
+    help="Inspect, verify, checkpoint and export the audit trail.", no_args_is_help=True
+)
 
 COLUMNS = ("id", "at", "actor", "action", "target", "account_id", "before", "after")
 RELATIVE = re.compile(r"^(\d+)([smhdw])$")
@@ -76,23 +81,240 @@ def list_(
     )
 
 
+PathOption = Annotated[Path | None, typer.Option(metavar="PATH")]
+
+
 @app.command("verify")
-def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Check the audit hash chain; exit 6 naming the first edited, removed or reordered event.
+def verify(
+    ctx: typer.Context,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints",
+            metavar="DIR",
+            help="Also check against the signed checkpoints in DIR (truncation, re-chaining).",
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", metavar="EXPORT", help="Verify an `audit export` file offline (no store)."
+        ),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key",
+            metavar="KEY",
+            help="PEM public key the checkpoints must be signed with (`audit public-key`).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check the audit trail; exit 6 naming the first edited, removed, added or reordered event.
+
+    With --checkpoints DIR, the trail must also match every signed checkpoint in DIR:
+    a trail cut short or re-chained with the key is caught, and the checkpoint that
+    proves it is named. With --file EXPORT --public-key KEY, an export is checked
+    offline, without the store or any secret.
 
     \b
     Example:
-      guance-billing audit verify --json
+      guance-billing audit verify --checkpoints /srv/audit-checkpoints --json
+      guance-billing audit verify --file export.jsonl --public-key audit.pub
     """
-    result = client(ctx).verify_audit()
-    if as_json and result.ok:
-        render.write_json(result)
+    from guance_billing_cli import audit_files
+
+    key_text = audit_files.read_text(public_key, field="public_key") if public_key else None
+    if file is not None:
+        if key_text is None:
+            raise InputRequired("--file needs --public-key KEY to check signatures")
+        _verify_export(file, key_text, as_json=as_json)
+        return
+    from guance_billing_cli.schemas.audit import AuditVerifyRequest, SignedCheckpoint
+
+    found = audit_files.read_checkpoints(checkpoints) if checkpoints else []
+    request = AuditVerifyRequest(
+        checkpoints=[SignedCheckpoint(**item) for item in found], public_key=key_text
+    )
+    result = client(ctx).verify_audit(request)
     if not result.ok:
+        proof = f"; proved by {result.checkpoint}" if result.checkpoint else ""
         raise RuleViolation(
-            f"audit chain broken at event {result.first_bad_id}: {result.problem} "
+            f"audit chain broken at event {result.first_bad_id}: {result.problem}{proof} "
             f"({result.checked} events before it verified)",
             first_bad_id=result.first_bad_id,
             checked=result.checked,
+            checkpoint=result.checkpoint,
         )
-    if not as_json:
-        render.success(f"Audit chain intact: {result.checked} events verified.")
+    if as_json:
+        render.write_json(result)
+        return
+    against = f" against {result.checkpoints} signed checkpoints" if result.checkpoints else ""
+    render.success(f"Audit chain intact: {result.checked} events verified{against}.")
+    if result.unanchored:
+        render.info(
+            f"{result.unanchored} events after the newest checkpoint are covered by the "
+            "keyed chain only."
+        )
+
+
+def _verify_export(file: Path, key_text: str, *, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from guance_billing_cli import audit_offline, audit_proof
+
+    try:
+        key = audit_proof.load_public_key(key_text)
+    except audit_proof.ProofError as exc:
+        raise InvalidInput(str(exc), field="public_key") from None
+    try:
+        with file.open(encoding="utf-8") as handle:
+            result = audit_offline.verify_export(handle, key)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}", field="file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file} is not a text file", field="file") from None
+    except audit_proof.ProofError as exc:
+        raise RuleViolation(f"export does not verify: {exc}", checkpoint=exc.checkpoint) from None
+    if not result.ok:
+        proof = f"; proved by {result.checkpoint}" if result.checkpoint else ""
+        raise RuleViolation(
+            f"export does not verify at event {result.first_bad_id}: {result.problem}{proof}",
+            first_bad_id=result.first_bad_id,
+            checkpoint=result.checkpoint,
+        )
+    if as_json:
+        render.write_json(asdict(result))
+        return
+    render.success(
+        f"Export verified offline: {result.events} events ({result.withheld} withheld, outside "
+        f"the filter) match {result.checkpoints} checkpoints signed by key {result.key_id}."
+    )
+
+
+@app.command("checkpoint")
+def checkpoint(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", metavar="DIR", help="Write checkpoint-<store>-<seq>.json in DIR."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Sign the trail's current end: a checkpoint to keep outside the store (default: stdout).
+
+    The statement names the store, the last event id, its link, the event count, the
+    time and the previous checkpoint's digest, and is signed with Ed25519.
+
+    \b
+    Example:
+      guance-billing audit checkpoint --dir /srv/audit-checkpoints
+    """
+    from guance_billing_cli import audit_files
+
+    signed = client(ctx).write_audit_checkpoint()
+    text = audit_files.checkpoint_text(signed.statement, signed.signature)
+    if directory is None and output is None:
+        sys.stdout.write(text)
+        return
+    if directory is not None:
+        path = audit_files.write_checkpoint(directory, signed.label or "checkpoint.json", text)
+    else:
+        assert output is not None
+        path = _write_file(output, text)
+    summary = _summary(signed.statement) | {"file": str(path)}
+    if as_json:
+        render.write_json(summary)
+    else:
+        render.success(
+            f"Checkpoint {summary['sequence']} written to {path}: {summary['event_count']} "
+            f"events, up to event {summary['last_event_id']}."
+        )
+
+
+def _summary(statement: dict[str, Any]) -> dict[str, Any]:
+    names = ("store_id", "sequence", "last_event_id", "event_count", "created_at")
+    return {name: statement.get(name) for name in names}
+
+
+def _write_file(path: Path, text: str) -> Path:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}", field="output") from None
+    return path
+
+
+@app.command("public-key")
+def public_key_(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the public key that verifies checkpoints (PEM). It holds no secret.
+
+    \b
+    Example:
+      guance-billing audit public-key -o audit.pub
+    """
+    key = client(ctx).audit_public_key()
+    if as_json:
+        render.write_json(key)
+    elif output is not None:
+        _write_file(output, key.pem)
+        render.success(f"Public key {key.key_id} written to {output}.")
+    else:
+        sys.stdout.write(key.pem)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Only events of this billing account.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
+    ] = None,
+) -> None:
+    """Write events and the checkpoints that cover them as JSON lines, for an auditor.
+
+    Events of the covered stretch outside the filter are listed as `withheld`
+    (id, time, account, digest) so the export proves nothing was left out. Check it
+    with `audit verify --file EXPORT --public-key KEY`.
+
+    \b
+    Example:
+      guance-billing audit export --account acme --since 30d -o acme-audit.jsonl
+    """
+    from guance_billing_cli.schemas.audit import AuditExportQuery
+
+    query = AuditExportQuery(account=account, since=parse_when(since, "--since"))
+    lines = client(ctx).export_audit(query)
+    trailer: dict[str, Any] = {}
+    handle = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        for line in lines:
+            handle.write(json.dumps({"kind": line.kind, **line.data}, ensure_ascii=False) + "\n")
+            if line.kind == "end":
+                trailer = line.data
+    finally:
+        if output:
+            handle.close()
+    render.info(
+        f"Exported {trailer.get('events', 0)} events ({trailer.get('withheld', 0)} withheld)."
+    )
+    if trailer.get("uncovered"):
+        render.warn(
+            f"{trailer['uncovered']} matching events are newer than the newest checkpoint and "
+            "were not exported; run `guance-billing audit checkpoint` first."
+        )

@@ -42,7 +42,11 @@ def _http(ctx: typer.Context, server: str, token: str | None = None) -> Any:
 
     state = get_state(ctx)
     http = HttpClient(
-        server, settings=state.settings, token=token, ca_bundle=state.extras.get("ca_bundle")
+        server,
+        settings=state.settings,
+        token=token,
+        ca_bundle=state.extras.get("ca_bundle"),
+        insecure_http=state.extras.get("insecure_http"),
     )
     return http
 

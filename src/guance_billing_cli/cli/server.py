@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import client, get_state
+from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(
@@ -54,27 +56,105 @@ def run(
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log each request.")
     ] = True,
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            help="text, or json: one object a line (request id, actor, status, latency).",
+            metavar="text|json",
+        ),
+    ] = "text",
+    tls_certfile: Annotated[
+        str | None,
+        typer.Option(
+            "--tls-certfile", help="PEM certificate (chain) to serve HTTPS.", metavar="FILE"
+        ),
+    ] = None,
+    tls_keyfile: Annotated[
+        str | None,
+        typer.Option("--tls-keyfile", help="PEM private key of --tls-certfile.", metavar="FILE"),
+    ] = None,
+    insecure_http: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-http",
+            help="Allow plain HTTP on an address other than loopback (a trusted network only).",
+        ),
+    ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Address of a reverse proxy that terminates TLS; its X-Forwarded-For/-Proto "
+            "are believed (repeatable).",
+            metavar="IP",
+        ),
+    ] = None,
+    max_body: Annotated[
+        int,
+        typer.Option("--max-body", help="Largest request body, bytes (larger: 413).", min=1024),
+    ] = 1024 * 1024,
+    max_large_body: Annotated[
+        int,
+        typer.Option(
+            "--max-large-body",
+            help="Largest body of a batch or a licence upload, bytes.",
+            min=1024,
+        ),
+    ] = 32 * 1024 * 1024,
+    checkpoint_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint-dir",
+            metavar="DIR",
+            help="Write signed audit checkpoints to DIR (keep it off the database host).",
+        ),
+    ] = None,
+    checkpoint_every: Annotated[
+        str,
+        typer.Option(
+            "--checkpoint-every",
+            metavar="N,TIME",
+            help="With --checkpoint-dir: after N events and/or TIME (30s, 10m, 1h).",
+        ),
+    ] = "1000,10m",
 ) -> None:
     """Serve the store over HTTP (FastAPI under uvicorn) until interrupted.
 
     Every CLI operation is one REST endpoint; OpenAPI at /openapi.json. Clients
     authenticate with a bearer token (`server token create`, `auth login`).
+    An address other hosts can reach needs TLS (--tls-certfile/--tls-keyfile),
+    or a reverse proxy in front (listen on 127.0.0.1, --trusted-proxy 127.0.0.1).
+    SIGTERM finishes the requests in flight, then exits.
 
     \b
     Example:
       guance-billing server run --store postgresql+psycopg://billing@db/billing \\
-          --host 0.0.0.0 --port 8000 --workers 4
+          --host 0.0.0.0 --port 8443 --workers 4 \\
+          --tls-certfile /etc/billing/cert.pem --tls-keyfile /etc/billing/key.pem
     """
+    from guance_billing_cli import audit_checkpointer
     from guance_billing_cli.server import admin
 
-    admin.serve(
-        _store_url(ctx, store),
-        host=host,
-        port=port,
-        workers=workers,
-        migrate=migrate,
-        access_log=access_log,
-    )
+    if log_format not in ("text", "json"):
+        raise InvalidInput("--log-format is text or json", field="log_format")
+    url = _store_url(ctx, store)
+    with audit_checkpointer.running(url, checkpoint_dir, checkpoint_every):
+        admin.serve(
+            url,
+            host=host,
+            port=port,
+            workers=workers,
+            migrate=migrate,
+            access_log=access_log,
+            log_format="json" if log_format == "json" else "text",
+            tls_certfile=tls_certfile,
+            tls_keyfile=tls_keyfile,
+            insecure_http=insecure_http,
+            trusted_proxies=list(trusted_proxy or []),
+            max_body=max_body,
+            max_large_body=max_large_body,
+        )
 
 
 @app.command("migrate")
@@ -123,7 +203,9 @@ def token_create(
     ] = None,
     expires_days: Annotated[
         int | None,
-        typer.Option("--expires-days", help="Expire after N days (default: never).", min=1),
+        typer.Option(
+            "--expires-days", help="Expire after N days (default: never).", min=1, max=3650
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -25,7 +25,7 @@ class AppState:
     profile: str | None = None
     json_errors: bool = False
     _settings: Settings | None = None
-    _client: Any = None
+    _client: BillingClient | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -47,8 +47,12 @@ class AppState:
 
     def client(self) -> BillingClient:
         if self._client is None:
-            self._client = make_client(self.settings, ca_bundle=self.extras.get("ca_bundle"))
-        return self._client  # type: ignore[no-any-return]
+            self._client = make_client(
+                self.settings,
+                ca_bundle=self.extras.get("ca_bundle"),
+                insecure_http=self.extras.get("insecure_http"),
+            )
+        return self._client
 
     def close(self) -> None:
         if self._client is not None:
@@ -56,12 +60,16 @@ class AppState:
             self._client = None
 
 
-def make_client(settings: Settings, *, ca_bundle: str | None = None) -> BillingClient:
+def make_client(
+    settings: Settings, *, ca_bundle: str | None = None, insecure_http: bool | None = None
+) -> BillingClient:
     """The one place that picks the transport."""
     if settings.server_url:
         from guance_billing_cli.client.http import HttpClient
 
-        return HttpClient(settings.server_url, settings=settings, ca_bundle=ca_bundle)  # type: ignore[return-value]
+        return HttpClient(
+            settings.server_url, settings=settings, ca_bundle=ca_bundle, insecure_http=insecure_http
+        )
     from guance_billing_cli.client.local import LocalClient
 
     return LocalClient(settings.store_url, settings=settings)

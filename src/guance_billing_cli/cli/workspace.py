@@ -125,11 +125,16 @@ def list_(
         str | None, typer.Option(help="Only this state: active, countdown, locked, dissolved.")
     ] = None,
     page: Annotated[
-        int, typer.Option(min=1, help=f"Table view: page number ({PAGE_SIZE} rows a page).")
+        int,
+        typer.Option(
+            min=1, max=1_000_000, help=f"Table view: page number ({PAGE_SIZE} rows a page)."
+        ),
     ] = 1,
     limit: Annotated[
         int | None,
-        typer.Option(min=1, help="At most this many rows (json/ndjson/csv: all by default)."),
+        typer.Option(
+            min=1, max=999_999, help="At most this many rows (json/ndjson/csv: all by default)."
+        ),
     ] = None,
     account: AccountOption = None,
     as_json: JsonFlag = False,

@@ -1,12 +1,16 @@
 """``HttpClient``: the ``BillingClient`` protocol over HTTP (httpx).
 
-Methods are not written by hand: ``client/operations.py`` describes how each
-protocol method travels (method, path, query, body, stream), and ``__getattr__``
-turns a call into that request. Errors come back as ``{"error": {...}}`` and are
-re-raised as the same domain error, so exit codes match the local store.
+One method per ``BillingClient`` operation, written out so mypy checks this class
+against the protocol. Each passes its arguments by name to ``_call`` (or
+``_stream_call``), which looks up how the operation travels in
+``client/operations.py`` (method, path, query, body, stream) and sends it.
+Errors come back as ``{"error": {...}}`` and are re-raised as the same domain
+error, so exit codes match the local store.
 
 Reads (GET) are retried on connection failures; writes never are. TLS is verified
-(``ca_bundle`` / ``--ca-bundle`` for a private CA). Nothing here imports SQLAlchemy.
+(``ca_bundle`` / ``--ca-bundle`` for a private CA). A token or a password is never
+sent over plain ``http://`` to anything but loopback unless ``insecure_http`` is
+set (``--insecure-http``). Nothing here imports SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from guance_billing_cli import __version__
 from guance_billing_cli.client import token_store, wire
@@ -33,10 +37,76 @@ from guance_billing_cli.errors import (
 if TYPE_CHECKING:
     import httpx
 
+    from guance_billing_cli.schemas.accounts import (
+        AccountAdminUpdate,
+        AccountCreate,
+        AccountPublic,
+        ProfileUpdate,
+    )
+    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.credentials import (
+        PasswordChange,
+        PasswordChanged,
+        PasswordResetComplete,
+        PasswordResetPublic,
+        PasswordResetStart,
+    )
+    from guance_billing_cli.schemas.invoices import (
+        InvoiceAddressCreate,
+        InvoiceAddressPublic,
+        InvoiceRequestCreate,
+        InvoiceRequestPublic,
+        InvoiceTitleCreate,
+        InvoiceTitlePublic,
+    )
+    from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
+    from guance_billing_cli.schemas.settlement import (
+        BatchItem,
+        BatchResult,
+        CloudAccountCreate,
+        CloudAccountPublic,
+        UnlockRequest,
+        UnsubscribeResult,
+        WorkspaceChange,
+        WorkspaceCreate,
+        WorkspaceFilter,
+        WorkspacePublic,
+    )
+    from guance_billing_cli.schemas.tokens import (
+        LoginCodeRequest,
+        LoginCodeSent,
+        LoginRequest,
+        TokenCreate,
+        TokenCreated,
+        TokenPublic,
+        WhoAmI,
+    )
+    from guance_billing_cli.schemas.verification import (
+        ChangeRequestPublic,
+        ChangeStart,
+        CodeSubmit,
+        NewAddress,
+    )
+
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
 READ_RETRIES = 2
 RETRY_DELAYS = (0.2, 0.5)
+LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1 — never resolved, so DNS cannot fool it."""
+    import ipaddress
+
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class HttpClient:
@@ -52,6 +122,7 @@ class HttpClient:
         token: str | None = None,
         ca_bundle: str | None = None,
         timeout: float | None = None,
+        insecure_http: bool | None = None,
     ) -> None:
         self.base_url = token_store.normalize_server(base_url)
         if not self.base_url.startswith(("http://", "https://")):
@@ -65,6 +136,9 @@ class HttpClient:
             except ValueError:
                 raise InvalidInput("timeout_not_a_number", field="timeout") from None
         self.timeout = timeout or DEFAULT_TIMEOUT
+        if insecure_http is None and settings is not None:
+            insecure_http = str(settings.get("insecure_http") or "").lower() in TRUE_WORDS
+        self.insecure_http = bool(insecure_http)
         self._http: httpx.Client | None = None
 
     # -- plumbing -------------------------------------------------------------
@@ -118,29 +192,217 @@ class HttpClient:
             self._http.close()
             self._http = None
 
-    def __getattr__(self, name: str) -> Any:
-        op = get_operation(name) if not name.startswith("_") else None
-        if op is None:
-            raise AttributeError(name)
+    # -- the operations (BillingClient) ----------------------------------------------
+    def create_account(self, data: AccountCreate) -> AccountPublic:
+        return self._call("create_account", data=data)
 
-        def method(*args: Any, **kwargs: Any) -> Any:
-            return self.call(op, *args, **kwargs)
+    def get_account(self, ref: str) -> AccountPublic:
+        return self._call("get_account", ref=ref)
 
-        method.__name__ = name
-        return method
+    def list_accounts(self) -> Iterator[AccountPublic]:
+        return self._stream_call("list_accounts")
+
+    def update_profile(self, ref: str, update: ProfileUpdate) -> AccountPublic:
+        return self._call("update_profile", ref=ref, update=update)
+
+    def admin_update_account(self, ref: str, update: AccountAdminUpdate) -> AccountPublic:
+        return self._call("admin_update_account", ref=ref, update=update)
+
+    def login(self, data: LoginRequest) -> TokenCreated:
+        return self._call("login", data=data)
+
+    def send_login_code(self, data: LoginCodeRequest) -> LoginCodeSent:
+        return self._call("send_login_code", data=data)
+
+    def whoami(self) -> WhoAmI:
+        return self._call("whoami")
+
+    def logout(self) -> TokenPublic:
+        return self._call("logout")
+
+    def create_token(self, data: TokenCreate) -> TokenCreated:
+        return self._call("create_token", data=data)
+
+    def list_tokens(self) -> Iterator[TokenPublic]:
+        return self._stream_call("list_tokens")
+
+    def revoke_token(self, ref: str) -> TokenPublic:
+        return self._call("revoke_token", ref=ref)
+
+    def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged:
+        return self._call("change_password", ref=ref, data=data)
+
+    def start_password_reset(self, ref: str, data: PasswordResetStart) -> PasswordResetPublic:
+        return self._call("start_password_reset", ref=ref, data=data)
+
+    def complete_password_reset(
+        self, request_id: str, data: PasswordResetComplete, *, account: str | None = None
+    ) -> PasswordResetPublic:
+        return self._call(
+            "complete_password_reset", request_id=request_id, data=data, account=account
+        )
+
+    def resend_password_reset(
+        self, request_id: str, *, account: str | None = None
+    ) -> PasswordResetPublic:
+        return self._call("resend_password_reset", request_id=request_id, account=account)
+
+    def get_password_reset(
+        self, request_id: str, *, account: str | None = None
+    ) -> PasswordResetPublic:
+        return self._call("get_password_reset", request_id=request_id, account=account)
+
+    def get_realname(self, ref: str) -> RealnamePublic:
+        return self._call("get_realname", ref=ref)
+
+    def submit_realname(self, ref: str, data: RealnameSubmit) -> RealnamePublic:
+        return self._call("submit_realname", ref=ref, data=data)
+
+    def review_realname(self, ref: str, data: RealnameReview) -> RealnamePublic:
+        return self._call("review_realname", ref=ref, data=data)
+
+    def add_invoice_title(self, ref: str, data: InvoiceTitleCreate) -> InvoiceTitlePublic:
+        return self._call("add_invoice_title", ref=ref, data=data)
+
+    def list_invoice_titles(self, ref: str) -> Iterator[InvoiceTitlePublic]:
+        return self._stream_call("list_invoice_titles", ref=ref)
+
+    def add_invoice_address(self, ref: str, data: InvoiceAddressCreate) -> InvoiceAddressPublic:
+        return self._call("add_invoice_address", ref=ref, data=data)
+
+    def list_invoice_addresses(self, ref: str) -> Iterator[InvoiceAddressPublic]:
+        return self._stream_call("list_invoice_addresses", ref=ref)
+
+    def request_invoice(self, ref: str, data: InvoiceRequestCreate) -> InvoiceRequestPublic:
+        return self._call("request_invoice", ref=ref, data=data)
+
+    def list_invoices(self, ref: str) -> Iterator[InvoiceRequestPublic]:
+        return self._stream_call("list_invoices", ref=ref)
+
+    def start_change(self, ref: str, data: ChangeStart) -> ChangeRequestPublic:
+        return self._call("start_change", ref=ref, data=data)
+
+    def verify_change(
+        self, request_id: str, data: CodeSubmit, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        return self._call(
+            "verify_change", request_id=request_id, data=data, kind=kind, account=account
+        )
+
+    def set_change_address(
+        self, request_id: str, data: NewAddress, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        return self._call(
+            "set_change_address", request_id=request_id, data=data, kind=kind, account=account
+        )
+
+    def resend_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        return self._call("resend_change", request_id=request_id, kind=kind, account=account)
+
+    def get_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        return self._call("get_change", request_id=request_id, kind=kind, account=account)
+
+    def cancel_change(
+        self, request_id: str, *, kind: str, account: str | None = None
+    ) -> ChangeRequestPublic:
+        return self._call("cancel_change", request_id=request_id, kind=kind, account=account)
+
+    def latest_change(self, ref: str, *, kind: str) -> ChangeRequestPublic:
+        return self._call("latest_change", ref=ref, kind=kind)
+
+    def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountPublic:
+        return self._call("add_cloud_account", ref=ref, data=data)
+
+    def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]:
+        return self._stream_call("list_cloud_accounts", ref=ref)
+
+    def get_cloud_account(self, cloud_id: str, *, account: str | None = None) -> CloudAccountPublic:
+        return self._call("get_cloud_account", cloud_id=cloud_id, account=account)
+
+    def unsubscribe_cloud_account(
+        self, cloud_id: str, *, account: str | None = None
+    ) -> UnsubscribeResult:
+        return self._call("unsubscribe_cloud_account", cloud_id=cloud_id, account=account)
+
+    def bind_workspaces(
+        self,
+        cloud_id: str,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        account: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult:
+        return self._call(
+            "bind_workspaces",
+            cloud_id=cloud_id,
+            items=items,
+            dry_run=dry_run,
+            account=account,
+            progress=progress,
+        )
+
+    def unbind_workspaces(
+        self,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        account: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult:
+        return self._call(
+            "unbind_workspaces", items=items, dry_run=dry_run, account=account, progress=progress
+        )
+
+    def add_workspace(self, ref: str, data: WorkspaceCreate) -> WorkspaceChange:
+        return self._call("add_workspace", ref=ref, data=data)
+
+    def add_workspaces(
+        self,
+        ref: str,
+        items: Sequence[BatchItem],
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BatchResult:
+        return self._call(
+            "add_workspaces", ref=ref, items=items, dry_run=dry_run, progress=progress
+        )
+
+    def list_workspaces(self, ref: str, filters: WorkspaceFilter) -> Iterator[WorkspacePublic]:
+        return self._stream_call("list_workspaces", ref=ref, filters=filters)
+
+    def get_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspacePublic:
+        return self._call("get_workspace", ws_id=ws_id, account=account)
+
+    def move_workspace(self, ws_id: str, to: str, *, account: str | None = None) -> WorkspaceChange:
+        return self._call("move_workspace", ws_id=ws_id, to=to, account=account)
+
+    def unlock_workspace(
+        self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
+    ) -> WorkspaceChange:
+        return self._call("unlock_workspace", ws_id=ws_id, remedy=remedy, account=account)
+
+    def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
+        return self._call("dissolve_workspace", ws_id=ws_id, account=account)
+
+    def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
+        return self._stream_call("list_audit_events", query=query)
+
+    def verify_audit(self) -> AuditVerification:
+        return self._call("verify_audit")
 
     # -- one operation ------------------------------------------------------------
-    def _request_parts(
-        self, op: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
-        bound = op.signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        values = bound.arguments
+    def _request_parts(self, op: Operation, values: dict[str, Any]) -> dict[str, Any]:
         path = op.path
         query: dict[str, Any] = {}
         body: dict[str, Any] = {}
         for p in op.params:
-            value = values.get(p.name)
+            value = values.get(p.name, None if p.required else p.default)
             if p.where == "path":
                 path = path.replace("{" + p.name + "}", quote(str(value), safe=""))
             elif p.where == "query":
@@ -156,19 +418,50 @@ class HttpClient:
         parts: dict[str, Any] = {"url": path}
         if query:
             parts["params"] = query
-        if op.method != "GET" and op.params and any(p.where == "body" for p in op.params):
+        if op.method != "GET" and any(p.where == "body" for p in op.params):
             parts["json"] = next(iter(body.values())) if op.body_is_model else body
         headers = {"Accept": "application/json"}
+        carries_secret = op.route.auth or any(
+            wire.has_secret(values.get(p.name)) for p in op.params if p.where == "body"
+        )
+        if carries_secret:
+            self._refuse_cleartext()
         if op.route.auth:
             headers["Authorization"] = f"Bearer {self.token()}"
         parts["headers"] = headers
         return parts
 
-    def call(self, op: Operation, *args: Any, **kwargs: Any) -> Any:
-        parts = self._request_parts(op, args, kwargs)
-        if op.streams:
-            return self._stream(op, parts)
-        progress, total = self._progress(op, args, kwargs)
+    def _refuse_cleartext(self) -> None:
+        """No token or password over plain HTTP to another host, unless told so.
+
+        An in-process transport (``transport_factory``) carries nothing over a network.
+        """
+        if self.insecure_http or type(self).transport_factory is not None:
+            return
+        url = urlsplit(self.base_url)
+        if url.scheme == "https" or is_loopback(url.hostname or ""):
+            return
+        raise InvalidInput(
+            "cleartext_credentials",
+            field="server",
+            host=url.hostname or "",
+            url=self.base_url,
+            option_field="insecure_http",
+        )
+
+    def _call(self, name: str, **values: Any) -> Any:
+        op = get_operation(name)
+        assert op is not None, name
+        parts = self._request_parts(op, values)
+        progress = next((values[p.name] for p in op.params if p.where == "local"), None)
+        total = next(
+            (
+                len(values[p.name])
+                for p in op.params
+                if isinstance(values.get(p.name), Sequence) and p.where == "body"
+            ),
+            0,
+        )
         if progress is not None:
             progress(0, total)
         response = self._send(op, parts)
@@ -182,21 +475,10 @@ class HttpClient:
             progress(total, total)
         return result
 
-    @staticmethod
-    def _progress(
-        op: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[Callable[[int, int], None] | None, int]:
-        """A caller's progress callback and the batch size (the first sized body argument)."""
-        local = [p.name for p in op.params if p.where == "local"]
-        if not local:
-            return None, 0
-        values = op.signature.bind(None, *args, **kwargs).arguments
-        callback = next((values[name] for name in local if callable(values.get(name))), None)
-        if callback is None:
-            return None, 0
-        sized = (values.get(p.name) for p in op.params if p.where == "body")
-        total = next((len(v) for v in sized if isinstance(v, list | tuple)), 0)
-        return callback, total
+    def _stream_call(self, name: str, **values: Any) -> Iterator[Any]:
+        op = get_operation(name)
+        assert op is not None and op.streams, name
+        return self._stream(op, self._request_parts(op, values))
 
     def _send(self, op: Operation, parts: dict[str, Any], *, stream: bool = False) -> Any:
         import httpx

@@ -24,7 +24,16 @@ if TYPE_CHECKING:
         AccountPublic,
         ProfileUpdate,
     )
-    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.audit import (
+        AuditEventPublic,
+        AuditExportLine,
+        AuditExportQuery,
+        AuditPublicKey,
+        AuditQuery,
+        AuditVerification,
+        AuditVerifyRequest,
+        SignedCheckpoint,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -497,8 +506,26 @@ class LocalClient:
         with self.context(write=False) as ctx:
             yield from audit.list_events(ctx, query=query)
 
-    def verify_audit(self) -> AuditVerification:
-        from guance_billing_cli.services import audit
+    def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification:
+        from guance_billing_cli.services import audit_proofs
 
         with self.context(write=False) as ctx:
-            return audit.verify_chain(ctx)
+            return audit_proofs.verify_chain(ctx, request=request)
+
+    def write_audit_checkpoint(self) -> SignedCheckpoint:
+        from guance_billing_cli.services import audit_proofs
+
+        with self.context(write=True) as ctx:
+            return audit_proofs.write_checkpoint(ctx)
+
+    def audit_public_key(self) -> AuditPublicKey:
+        from guance_billing_cli.services import audit_proofs
+
+        with self.context(write=False) as ctx:
+            return audit_proofs.public_key(ctx)
+
+    def export_audit(self, query: AuditExportQuery) -> Iterator[AuditExportLine]:
+        from guance_billing_cli.services import audit_proofs
+
+        with self.context(write=False) as ctx:
+            yield from audit_proofs.export_events(ctx, query=query)

@@ -14,7 +14,9 @@ FastAPI routes (``server/app.py``) and the ``HttpClient`` calls
   a line (an error after the first row arrives as a last line ``{"_error": ...}``);
 - any other return annotation is the JSON response body.
 
-``scope`` names the token scope that may call an operation: a token limited to
+``large_body=True`` marks a body that may be larger than others (a batch, a
+licence scan): the server's larger body limit applies. ``scope`` names the token
+scope that may call an operation: a token limited to
 scopes (``--scope bindings``) reaches only operations carrying one of them (or
 ``ANY``) — everything else is denied by default. ``auth=False`` marks the
 operations that need no token (login). A callback parameter (``progress``) stays
@@ -35,7 +37,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from guance_billing_cli.client.protocol import BillingClient
+from guance_billing_cli.client.protocol import SCHEMA_MODULES, BillingClient
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ class Route:
     method: str
     path: str
     scope: str | None = None
-    auth: bool = True
+    auth: bool = True  # False: public (login); no token needed, none sent
+    large_body: bool = False  # batches, licence scans: the larger body limit applies
 
 
 # name of the BillingClient method -> how it travels over HTTP. Keep grouped by issue.
@@ -80,7 +83,7 @@ ROUTES: dict[str, Route] = {
     "resend_password_reset": Route("POST", "/v1/password-resets/{request_id}/resend"),
     "get_password_reset": Route("GET", "/v1/password-resets/{request_id}"),
     "get_realname": Route("GET", "/v1/accounts/{ref}/realname"),
-    "submit_realname": Route("POST", "/v1/accounts/{ref}/realname"),
+    "submit_realname": Route("POST", "/v1/accounts/{ref}/realname", large_body=True),
     "review_realname": Route("POST", "/v1/accounts/{ref}/realname/review"),
     "add_invoice_title": Route("POST", "/v1/accounts/{ref}/invoice-titles"),
     "list_invoice_titles": Route("GET", "/v1/accounts/{ref}/invoice-titles"),
@@ -93,10 +96,12 @@ ROUTES: dict[str, Route] = {
     "list_cloud_accounts": Route("GET", "/v1/accounts/{ref}/cloud-accounts", scope=BINDINGS),
     "get_cloud_account": Route("GET", "/v1/cloud-accounts/{cloud_id}"),
     "unsubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/unsubscribe"),
-    "bind_workspaces": Route("POST", "/v1/cloud-accounts/{cloud_id}/bind", scope=BINDINGS),
-    "unbind_workspaces": Route("POST", "/v1/workspaces/unbind", scope=BINDINGS),
+    "bind_workspaces": Route(
+        "POST", "/v1/cloud-accounts/{cloud_id}/bind", scope=BINDINGS, large_body=True
+    ),
+    "unbind_workspaces": Route("POST", "/v1/workspaces/unbind", scope=BINDINGS, large_body=True),
     "add_workspace": Route("POST", "/v1/accounts/{ref}/workspaces"),
-    "add_workspaces": Route("POST", "/v1/accounts/{ref}/workspaces/batch"),
+    "add_workspaces": Route("POST", "/v1/accounts/{ref}/workspaces/batch", large_body=True),
     "list_workspaces": Route("GET", "/v1/accounts/{ref}/workspaces", scope=BINDINGS),
     "get_workspace": Route("GET", "/v1/workspaces/{ws_id}"),
     "move_workspace": Route("POST", "/v1/workspaces/{ws_id}/move"),
@@ -104,7 +109,10 @@ ROUTES: dict[str, Route] = {
     "dissolve_workspace": Route("POST", "/v1/workspaces/{ws_id}/dissolve"),
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
-    "verify_audit": Route("GET", "/v1/audit/verify"),
+    "verify_audit": Route("POST", "/v1/audit/verify"),  # body: checkpoints (issue 13)
+    "write_audit_checkpoint": Route("POST", "/v1/audit/checkpoints"),
+    "audit_public_key": Route("GET", "/v1/audit/public-key"),
+    "export_audit": Route("GET", "/v1/audit/export"),
 }
 
 # Protocol members that are not operations.
@@ -174,19 +182,12 @@ class _LazySchemas(dict[str, Any]):
     def __missing__(self, name: str) -> Any:
         from importlib import import_module
 
-        module = _schema_modules().get(name)
+        module = SCHEMA_MODULES.get(name)
         if module is None:
             raise KeyError(name)
-        value = getattr(import_module(module), name)
+        value = getattr(import_module(f"guance_billing_cli.schemas.{module}"), name)
         self[name] = value
         return value
-
-
-@cache
-def _schema_modules() -> dict[str, str]:
-    from guance_billing_cli.client.protocol import schema_names
-
-    return schema_names()
 
 
 def _describe(name: str, route: Route) -> Operation:

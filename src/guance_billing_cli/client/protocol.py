@@ -10,15 +10,24 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    # Resolved per operation by schema_names() (client/operations.py), so a remote
-    # command builds only the schemas its own operation uses.
+    # Resolved per operation through SCHEMA_MODULES (below), so a remote command
+    # builds only the schemas its own operation uses.
     from guance_billing_cli.schemas.accounts import (
         AccountAdminUpdate,
         AccountCreate,
         AccountPublic,
         ProfileUpdate,
     )
-    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.audit import (
+        AuditEventPublic,
+        AuditExportLine,
+        AuditExportQuery,
+        AuditPublicKey,
+        AuditQuery,
+        AuditVerification,
+        AuditVerifyRequest,
+        SignedCheckpoint,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -170,27 +179,64 @@ class BillingClient(Protocol):
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
-    def verify_audit(self) -> AuditVerification: ...
+    def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification: ...
+    def write_audit_checkpoint(self) -> SignedCheckpoint: ...
+    def audit_public_key(self) -> AuditPublicKey: ...
+    def export_audit(self, query: AuditExportQuery) -> Iterator[AuditExportLine]: ...
 
     # -- lifecycle --------------------------------------------------------------
     def close(self) -> None: ...
 
 
-def schema_names() -> dict[str, str]:
-    """Name -> module of every schema the protocol's annotations use.
-
-    Read from the ``TYPE_CHECKING`` imports above (one source of truth), so
-    annotations can be resolved without importing every schema module.
-    """
-    import ast
-    from pathlib import Path
-
-    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-            "guance_billing_cli.schemas."
-        ):
-            for alias in node.names:
-                names[alias.asname or alias.name] = str(node.module)
-    return names
+# Where each schema named in the annotations above lives (``client/operations.py``
+# imports one only when an operation uses it, so a remote command builds only its
+# own). A test checks this table against the imports above.
+SCHEMA_MODULES: dict[str, str] = {
+    "AccountAdminUpdate": "accounts",
+    "AccountCreate": "accounts",
+    "AccountPublic": "accounts",
+    "ProfileUpdate": "accounts",
+    "AuditEventPublic": "audit",
+    "AuditQuery": "audit",
+    "AuditVerification": "audit",
+    "AuditExportLine": "audit",
+    "AuditExportQuery": "audit",
+    "AuditPublicKey": "audit",
+    "AuditVerifyRequest": "audit",
+    "SignedCheckpoint": "audit",
+    "PasswordChange": "credentials",
+    "PasswordChanged": "credentials",
+    "PasswordResetComplete": "credentials",
+    "PasswordResetPublic": "credentials",
+    "PasswordResetStart": "credentials",
+    "InvoiceAddressCreate": "invoices",
+    "InvoiceAddressPublic": "invoices",
+    "InvoiceRequestCreate": "invoices",
+    "InvoiceRequestPublic": "invoices",
+    "InvoiceTitleCreate": "invoices",
+    "InvoiceTitlePublic": "invoices",
+    "RealnamePublic": "realname",
+    "RealnameReview": "realname",
+    "RealnameSubmit": "realname",
+    "BatchItem": "settlement",
+    "BatchResult": "settlement",
+    "CloudAccountCreate": "settlement",
+    "CloudAccountPublic": "settlement",
+    "UnlockRequest": "settlement",
+    "UnsubscribeResult": "settlement",
+    "WorkspaceChange": "settlement",
+    "WorkspaceCreate": "settlement",
+    "WorkspaceFilter": "settlement",
+    "WorkspacePublic": "settlement",
+    "LoginCodeRequest": "tokens",
+    "LoginCodeSent": "tokens",
+    "LoginRequest": "tokens",
+    "TokenCreate": "tokens",
+    "TokenCreated": "tokens",
+    "TokenPublic": "tokens",
+    "WhoAmI": "tokens",
+    "ChangeRequestPublic": "verification",
+    "ChangeStart": "verification",
+    "CodeSubmit": "verification",
+    "NewAddress": "verification",
+}

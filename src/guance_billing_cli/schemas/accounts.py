@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from guance_billing_cli.schemas import wire_rules as rules
 
 # The documented industry list (docs/account.md). `other` is the catch-all.
 INDUSTRIES: tuple[str, ...] = (
@@ -31,24 +33,38 @@ REALNAME_STATUSES: tuple[str, ...] = ("unverified", "pending", "approved", "reje
 class ProfileFields(BaseModel):
     """The editable profile; every field optional so it doubles as an update."""
 
-    company_name: str | None = None
-    industry: str | None = None
-    region: str | None = None
-    description: str | None = None
-    contact_name: str | None = None
-    #: language of emails and SMS to the account: ``en`` or ``zh-CN``
-    language: str | None = None
+    company_name: str | None = rules.text(128, None, blank=False)  # never blank once given
+    industry: str | None = rules.enum(INDUSTRIES, None)
+    region: str | None = rules.text(64, None)
+    description: str | None = rules.text(500, None)
+    contact_name: str | None = rules.text(64, None)
+    #: language of emails and SMS to the account: ``en`` or ``zh-CN`` (the service
+    #: also takes ``zh``, ``zh_CN``, ``en-US``... and stores the tag)
+    language: str | None = rules.text(16, None)
 
 
 class AccountCreate(ProfileFields):
-    username: str
-    company_name: str | None = None
-    email: str
-    phone: str
-    password: SecretStr | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["username", "company_name", "email", "phone"]}
+    )
+
+    username: str = rules.pattern(rules.USERNAME)
+    company_name: str | None = rules.text(128, None, required=True)
+    email: str = rules.pattern(rules.EMAIL)
+    phone: str = rules.pattern(rules.PHONE)
+    password: SecretStr | None = rules.rule(rules.PASSWORD, None)
 
 
 class ProfileUpdate(ProfileFields):
+    model_config = ConfigDict(
+        json_schema_extra={  # at least one field to change
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("company_name", "industry", "region", "description", "contact_name")
+            ]
+        }
+    )
+
     def changes(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
@@ -56,7 +72,11 @@ class ProfileUpdate(ProfileFields):
 class AccountAdminUpdate(BaseModel):
     """Support-only fields."""
 
-    arbitrary_settlement: bool | None = None
+    model_config = ConfigDict(json_schema_extra={"required": ["arbitrary_settlement"]})
+
+    arbitrary_settlement: rules.WireBool | None = Field(
+        default=None, json_schema_extra={"type": "boolean"}
+    )
 
 
 class AccountPublic(BaseModel):

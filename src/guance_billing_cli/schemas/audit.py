@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from guance_billing_cli.schemas.wire_rules import WireDatetime
+
 
 class AuditEventPublic(BaseModel):
     id: int
@@ -26,8 +28,8 @@ class AuditEventPublic(BaseModel):
 class AuditQuery(BaseModel):
     account: str | None = None
     action: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: WireDatetime | None = None  # ISO 8601; a bare number is refused (issue 12)
+    until: WireDatetime | None = None
 
 
 class AuditVerification(BaseModel):
@@ -35,3 +37,37 @@ class AuditVerification(BaseModel):
     checked: int
     first_bad_id: int | None = None
     problem: str | None = None
+    checkpoint: str | None = None  # the checkpoint that proves the problem
+    checkpoints: int = 0  # checkpoints checked against
+    legacy: int = 0  # events of the unkeyed segment written before the keyed chain
+    unanchored: int = 0  # events after the newest checkpoint given (keyed chain only)
+
+
+class SignedCheckpoint(BaseModel):
+    """A checkpoint statement and its Ed25519 signature (base64), as written to a file."""
+
+    statement: dict[str, Any]
+    signature: str
+    label: str | None = None  # where it was read from, for messages; not signed
+
+
+class AuditVerifyRequest(BaseModel):
+    checkpoints: list[SignedCheckpoint] = []
+    public_key: str | None = None  # PEM; default: the store's own signing key
+
+
+class AuditPublicKey(BaseModel):
+    pem: str
+    key_id: str
+
+
+class AuditExportQuery(BaseModel):
+    account: str | None = None
+    since: datetime | None = None
+
+
+class AuditExportLine(BaseModel):
+    """One line of an export: ``{"kind": kind, **data}`` (see ``audit_offline``)."""
+
+    kind: str
+    data: dict[str, Any]

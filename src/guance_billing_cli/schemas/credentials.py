@@ -6,10 +6,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, SecretStr
 
+from guance_billing_cli.schemas import wire_rules as rules
+
 
 class PasswordChange(BaseModel):
     current_password: SecretStr
-    new_password: SecretStr
+    new_password: SecretStr = rules.rule(rules.PASSWORD)
 
 
 class PasswordChanged(BaseModel):
@@ -24,12 +26,12 @@ RESET_STATES: tuple[str, ...] = ("awaiting_code", "completed", "cancelled", "fai
 class PasswordResetStart(BaseModel):
     """Send a reset code to the account's login email (default) or phone."""
 
-    via: str = "email"
+    via: str = rules.enum(RESET_CHANNELS, "email")
 
 
 class PasswordResetComplete(BaseModel):
-    code: SecretStr
-    new_password: SecretStr
+    code: SecretStr = rules.pattern(rules.CODE)
+    new_password: SecretStr = rules.rule(rules.PASSWORD)
 
 
 class PasswordResetPublic(BaseModel):

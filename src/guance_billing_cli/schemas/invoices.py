@@ -9,20 +9,38 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+from guance_billing_cli.schemas import wire_rules as rules
 
 INVOICE_TYPES: tuple[str, ...] = ("vat_ordinary", "vat_special", "electronic_ordinary")
 INVOICE_STATUSES: tuple[str, ...] = ("pending",)
+SPECIAL_FIELDS: tuple[str, ...] = ("bank_name", "bank_account", "address", "phone")
 
 
 class InvoiceTitleCreate(BaseModel):
-    type: str
-    title: str
-    tax_id: str | None = None
-    bank_name: str | None = None
-    bank_account: str | None = None
-    address: str | None = None
-    phone: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # a special VAT invoice names the bank, the address and a phone
+                {
+                    "properties": {
+                        "type": {"const": "vat_special"},
+                        **{name: {"type": "string", "minLength": 1} for name in SPECIAL_FIELDS},
+                    },
+                    "required": list(SPECIAL_FIELDS),
+                },
+                {"properties": {"type": {"enum": ["vat_ordinary", "electronic_ordinary"]}}},
+            ]
+        }
+    )
+
+    type: str = rules.enum(INVOICE_TYPES)
+    title: str = rules.text(128)
+    tax_id: str | None = rules.rule(rules.USCC, None)
+    bank_name: str | None = rules.text(128, None)
+    bank_account: str | None = rules.pattern(rules.BANK_ACCOUNT, None)
+    address: str | None = rules.text(256, None)
+    phone: str | None = rules.pattern(rules.LANDLINE, None)
 
 
 class InvoiceTitlePublic(InvoiceTitleCreate):
@@ -32,10 +50,10 @@ class InvoiceTitlePublic(InvoiceTitleCreate):
 
 
 class InvoiceAddressCreate(BaseModel):
-    recipient: str
-    phone: str
-    email: str
-    address: str
+    recipient: str = rules.text(64)
+    phone: str = rules.pattern(rules.PHONE)
+    email: str = rules.pattern(rules.EMAIL)
+    address: str = rules.text(256)
 
 
 class InvoiceAddressPublic(InvoiceAddressCreate):
@@ -45,9 +63,12 @@ class InvoiceAddressPublic(InvoiceAddressCreate):
 
 
 class InvoiceRequestCreate(BaseModel):
-    title_id: str
-    address_id: str
-    amount: str  # parsed and checked by the service (Decimal, 2 places, > 0)
+    title_id: str = rules.pattern(r"^ttl_[0-9a-f]{12}$")
+    address_id: str = rules.pattern(r"^adr_[0-9a-f]{12}$")
+    # parsed and checked by the service (Decimal, 2 places, > 0)
+    amount: str = rules.pattern(
+        r"^(0*[1-9][0-9]{0,9}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"  # > 0, 2 places
+    )
 
 
 class InvoiceRequestPublic(BaseModel):

@@ -10,7 +10,9 @@ import base64
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+from guance_billing_cli.schemas import wire_rules as rules
 
 REALNAME_TYPES: tuple[str, ...] = ("enterprise", "individual")
 MAX_LICENSE_BYTES = 10 * 1024 * 1024
@@ -21,8 +23,8 @@ class LicenseUpload(BaseModel):
 
     Plain base64 text (not ``bytes``) so every transport carries it unchanged."""
 
-    filename: str
-    content_base64: str
+    filename: str = rules.text(255)
+    content_base64: str = rules.rule(rules.LICENCE)
 
     @classmethod
     def from_bytes(cls, filename: str, data: bytes) -> LicenseUpload:
@@ -41,17 +43,56 @@ class LicenseUpload(BaseModel):
 
 
 class RealnameSubmit(BaseModel):
-    type: str
-    name: str
-    tax_id: str | None = None
-    id_number: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # an enterprise by its tax id (and licence), a person by the ID number
+                {
+                    "properties": {
+                        "type": {"const": "enterprise"},
+                        "tax_id": {"type": "string"},
+                        "id_number": {"type": "null"},
+                    },
+                    "required": ["tax_id"],
+                },
+                {
+                    "properties": {
+                        "type": {"const": "individual"},
+                        "id_number": {"type": "string"},
+                        "tax_id": {"type": "null"},
+                        "license": {"type": "null"},
+                    },
+                    "required": ["id_number"],
+                },
+            ]
+        }
+    )
+
+    type: str = rules.enum(REALNAME_TYPES)
+    name: str = rules.text(128)
+    tax_id: str | None = rules.rule(rules.USCC, None)
+    id_number: str | None = rules.rule(rules.RESIDENT_ID, None)
     license: LicenseUpload | None = None
-    replace: bool = False
+    replace: rules.WireBool = False
 
 
 class RealnameReview(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # a rejection says why
+                {"properties": {"decision": {"const": "approve"}, "reason": {"type": "null"}}},
+                {
+                    "properties": {
+                        "decision": {"const": "reject"},
+                        "reason": {"type": "string", "minLength": 1, "pattern": rules.PRINTABLE},
+                    },
+                    "required": ["reason"],
+                },
+            ]
+        }
+    )
+
     decision: Literal["approve", "reject"]
-    reason: str | None = None
+    reason: str | None = rules.text(500, None)
 
 
 class LicenseInfo(BaseModel):

@@ -7,11 +7,12 @@ workspace states), which the CLI, the services and the docs share.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from guance_billing_cli.errors import BillingError
+from guance_billing_cli.schemas import wire_rules as rules
 
 PROVIDERS: tuple[str, ...] = ("aws", "aliyun", "huawei")
 PROVIDER_NAMES: dict[str, str] = {
@@ -23,6 +24,9 @@ SETTLEMENTS: tuple[str, ...] = ("billing_center", *PROVIDERS)
 WORKSPACE_STATES: tuple[str, ...] = ("active", "countdown", "locked", "dissolved")
 CLOUD_STATUSES: tuple[str, ...] = ("subscribed", "unsubscribed")
 LOCK_COUNTDOWN_DAYS = 14
+MAX_PAGE = 1_000_000  # rows of one list request
+MAX_OFFSET = 1_000_000_000
+INSTANCE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 
 
 class Site(BaseModel):
@@ -53,7 +57,37 @@ SITES: dict[str, Site] = {
 
 # -- cloud accounts -------------------------------------------------------------
 class CloudAccountCreate(BaseModel):
-    provider: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # the account id's form and the instance id depend on the provider
+                {
+                    "properties": {
+                        "provider": {"const": "aws"},
+                        "account_id": {"pattern": r"^[0-9]{12}$"},
+                        "instance_id": {"type": "null"},
+                    }
+                },
+                {
+                    "properties": {
+                        "provider": {"const": "aliyun"},
+                        "account_id": {"pattern": r"^[0-9]{16}$"},
+                        "instance_id": {"type": "string", "pattern": INSTANCE_ID},
+                    },
+                    "required": ["instance_id"],
+                },
+                {
+                    "properties": {
+                        "provider": {"const": "huawei"},
+                        "account_id": {"pattern": r"^[0-9a-f]{32}$"},
+                        "instance_id": {"type": "string", "pattern": INSTANCE_ID},
+                    },
+                    "required": ["instance_id"],
+                },
+            ]
+        }
+    )
+
+    provider: str = rules.enum(PROVIDERS)
     account_id: str  # the provider's account id (AWS account, Alibaba UID, Huawei account ID)
     instance_id: str | None = None  # marketplace product instance (aliyun, huawei)
 
@@ -88,9 +122,9 @@ class UnsubscribeResult(CloudAccountPublic):
 
 # -- workspaces -----------------------------------------------------------------
 class WorkspaceCreate(BaseModel):
-    id: str
-    name: str
-    site: str
+    id: str = rules.pattern(rules.WORKSPACE_ID)
+    name: str = rules.text(128)
+    site: str = rules.enum(SITES)
 
 
 class WorkspacePublic(BaseModel):
@@ -111,19 +145,38 @@ class WorkspacePublic(BaseModel):
 
 
 class WorkspaceFilter(BaseModel):
-    site: str | None = None
-    settlement: str | None = None
+    # "" means "no filter", as for a flag not given
+    site: str | None = rules.enum([*SITES, ""], None)
+    settlement: str | None = rules.enum([*SETTLEMENTS, ""], None)
     cloud_account: str | None = None
-    state: str | None = None
-    limit: int | None = Field(default=None, ge=1)
-    offset: int = Field(default=0, ge=0)
+    state: str | None = rules.enum([*WORKSPACE_STATES, ""], None)
+    limit: int | None = Field(default=None, ge=1, le=MAX_PAGE)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class UnlockRequest(BaseModel):
     """The remedy that unlocks: rebind to a subscribed cloud account, or billing center."""
 
-    rebind: str | None = None
-    billing_center: bool = False
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # exactly one remedy
+                {
+                    "properties": {
+                        "rebind": {"type": "string"},
+                        "billing_center": {"const": False},
+                    },
+                    "required": ["rebind"],
+                },
+                {
+                    "properties": {"rebind": {"type": "null"}, "billing_center": {"const": True}},
+                    "required": ["billing_center"],
+                },
+            ]
+        }
+    )
+
+    rebind: str | None = rules.pattern(r"^cld_[0-9a-f]{12}$", None)
+    billing_center: rules.WireBool = False
 
 
 class WorkspaceChange(BaseModel):
@@ -137,11 +190,12 @@ class WorkspaceChange(BaseModel):
 class BatchItem(BaseModel):
     """One requested row: a workspace id, or the reason its input line was unusable."""
 
-    workspace_id: str | None = None
-    line: int | None = None
+    workspace_id: str | None = None  # a malformed id is refused in its row's result
+    # constraints before the validator, so the schema says minimum/maximum
+    line: Annotated[int, Field(ge=1, le=10_000_000), rules.NOT_BOOL_OR_TEXT] | None = None
     error: str | None = None
     name: str | None = None  # `workspace add --from-file` rows
-    site: str | None = None
+    site: str | None = None  # an unknown site is refused in the row's result
 
 
 BatchResultKind = Literal["bound", "unbound", "added", "unchanged", "refused"]

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from guance_billing_cli.schemas import wire_rules as rules
 
 TOKEN_ROLES: tuple[str, ...] = ("owner", "support")
 # Scopes a token can be limited to. `bindings`: list workspaces and cloud
 # accounts, bind and unbind, nothing else (a CI token).
 TOKEN_SCOPES: tuple[str, ...] = ("bindings",)
+MAX_TOKEN_DAYS = 3650
 
 
 class TokenCreate(BaseModel):
-    name: str
-    role: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # an owner token reaches one account; a support token every one
+                {
+                    "properties": {
+                        "role": {"const": "owner"},
+                        "account": {"type": "string", "minLength": 1},
+                    },
+                    "required": ["account"],
+                },
+                {"properties": {"role": {"const": "support"}, "account": {"type": "null"}}},
+            ]
+        }
+    )
+
+    name: str = rules.text(64)
+    role: str = rules.enum(TOKEN_ROLES)
     account: str | None = None  # id, username, email or phone; required for owner
-    scopes: list[str] = []
-    expires_in_days: int | None = None
+    scopes: list[Annotated[str, rules.enum(TOKEN_SCOPES)]] = Field(default=[], max_length=8)
+    expires_in_days: int | None = Field(default=None, ge=1, le=MAX_TOKEN_DAYS)
 
 
 class TokenPublic(BaseModel):
@@ -38,23 +57,93 @@ class TokenPublic(BaseModel):
 class TokenCreated(TokenPublic):
     """The one response that carries the secret: shown once, stored only hashed."""
 
-    token: SecretStr
+    token: SecretStr = Field(json_schema_extra={"writeOnly": False})
 
 
 class LoginRequest(BaseModel):
     """A password login, or a code login (``request_id`` + ``code`` from ``send_login_code``)."""
 
-    email: str | None = None
-    phone: str | None = None
-    password: SecretStr | None = None
-    request_id: str | None = None
-    code: SecretStr | None = None
-    token_name: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["email", "password"],
+                    "properties": {
+                        "email": {"type": "string"},
+                        "password": {"type": "string"},
+                        "phone": {"type": "null"},
+                        "request_id": {"type": "null"},
+                        "code": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["phone", "password"],
+                    "properties": {
+                        "phone": {"type": "string"},
+                        "password": {"type": "string"},
+                        "email": {"type": "null"},
+                        "request_id": {"type": "null"},
+                        "code": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["email", "request_id", "code"],
+                    "properties": {
+                        "email": {"type": "string"},
+                        "request_id": {"type": "string"},
+                        "code": {"type": "string"},
+                        "password": {"type": "null"},
+                        "phone": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["phone", "request_id", "code"],
+                    "properties": {
+                        "phone": {"type": "string"},
+                        "request_id": {"type": "string"},
+                        "code": {"type": "string"},
+                        "password": {"type": "null"},
+                        "email": {"type": "null"},
+                    },
+                },
+            ]
+        }
+    )
+
+    email: str | None = rules.pattern(rules.EMAIL, None)
+    phone: str | None = rules.pattern(rules.PHONE, None)
+    password: SecretStr | None = Field(
+        default=None, json_schema_extra={"minLength": 1, "maxLength": 1024}
+    )
+    request_id: str | None = rules.pattern(rules.REQUEST_ID, None)
+    code: SecretStr | None = rules.pattern(rules.CODE, None)
+    token_name: str | None = rules.text(64, None)
 
 
 class LoginCodeRequest(BaseModel):
-    email: str | None = None
-    phone: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # exactly one address ("" counts as not given)
+                {
+                    "required": ["email"],
+                    "properties": {
+                        "email": {"type": "string", "minLength": 1},
+                        "phone": {"enum": [None, ""]},
+                    },
+                },
+                {
+                    "required": ["phone"],
+                    "properties": {
+                        "phone": {"type": "string", "minLength": 1},
+                        "email": {"enum": [None, ""]},
+                    },
+                },
+            ]
+        }
+    )
+
+    email: str | None = rules.pattern(f"^$|{rules.EMAIL}", None)  # "": not given
+    phone: str | None = rules.pattern(f"^$|{rules.PHONE}", None)
 
 
 class LoginCodeSent(BaseModel):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from guance_billing_cli.schemas import wire_rules as rules
 
 CHANGE_KINDS: tuple[str, ...] = ("email", "phone")
 CHANGE_STATES: tuple[str, ...] = (
@@ -26,12 +28,31 @@ OPEN_STATES: tuple[str, ...] = ("awaiting_current_code", "awaiting_new_code")
 class ChangeStart(BaseModel):
     """Start a change: a code goes to the account's current address."""
 
-    kind: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [  # the new address (optional here) has the kind's form
+                {
+                    "properties": {
+                        "kind": {"const": "email"},
+                        "new_address": {"anyOf": [{"type": "null"}, {"pattern": rules.EMAIL}]},
+                    }
+                },
+                {
+                    "properties": {
+                        "kind": {"const": "phone"},
+                        "new_address": {"anyOf": [{"type": "null"}, {"pattern": rules.PHONE}]},
+                    }
+                },
+            ]
+        }
+    )
+
+    kind: str = rules.enum(CHANGE_KINDS)
     new_address: str | None = None
 
 
 class CodeSubmit(BaseModel):
-    code: SecretStr
+    code: SecretStr = rules.pattern(rules.CODE)
 
 
 class NewAddress(BaseModel):

@@ -1,7 +1,17 @@
-"""The FastAPI app: routes generated from ``client/operations.py``.
+"""The FastAPI app: one route per row of ``client/operations.py`` (``ROUTES``).
 
-Every route authenticates the bearer token, builds the ``Actor`` it stands for
-and calls the same ``LocalClient`` method a local store would run — one
+Where to look:
+
+- which operations exist, their method, path, scope and whether they are public:
+  ``client/operations.py``; their parameters and result types: the
+  ``BillingClient`` protocol (``client/protocol.py``);
+- what a request passes before an endpoint runs (request id, body limit, token,
+  UTF-8, access log): ``server/gate.py``;
+- the error body and the statuses each route documents: ``server/responses.py``;
+- path-parameter patterns and strict body types: ``PATH_PATTERNS`` and
+  ``_server_annotation`` below.
+
+Every endpoint calls the same ``LocalClient`` method a local store would run — one
 transaction per call, the services deciding every rule. Domain errors become
 ``{"error": err.to_dict()}`` with ``err.http_status``; ``HttpClient`` turns them
 back into the same errors, so a remote command exits with the local exit code.
@@ -17,23 +27,31 @@ import inspect
 import json
 import logging
 import os
-import secrets
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from pydantic import StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guance_billing_cli import __version__
 from guance_billing_cli.client import wire
 from guance_billing_cli.client.local import LocalClient
 from guance_billing_cli.client.operations import Operation, operations
-from guance_billing_cli.errors import BillingError, InvalidInput
+from guance_billing_cli.errors import BillingError, ExitCode, InvalidInput, Unavailable
 from guance_billing_cli.server import auth
+from guance_billing_cli.server.gate import BodyLimits, Gate, MalformedBody
+from guance_billing_cli.server.responses import (
+    ErrorResponse,
+    documented_errors,
+    error_response,
+    plain_error,
+)
+from guance_billing_cli.server.write_queue import WriteQueue
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.store import engine as store_engine
 
@@ -41,6 +59,19 @@ log = logging.getLogger("guance_billing.server")
 
 STREAM_CHUNK = 200  # rows per write of an NDJSON stream
 STORE_ENV = "GUANCE_BILLING_STORE"
+MAX_BODY_ENV = "GUANCE_BILLING_MAX_BODY"
+MAX_LARGE_BODY_ENV = "GUANCE_BILLING_MAX_LARGE_BODY"
+ACCESS_LOG_ENV = "GUANCE_BILLING_ACCESS_LOG"
+
+# Path parameters: what the OpenAPI document promises, and the server enforces
+# (422 otherwise). ``ref``: an account id, username, email or phone, or a token
+# id or name — any text without a slash.
+PATH_PATTERNS: dict[str, str] = {
+    "ref": r"^[^/]{1,254}$",
+    "request_id": r"^[a-z]{2,4}_[0-9a-f]{12}$",
+    "cloud_id": r"^cld_[0-9a-f]{12}$",
+    "ws_id": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+}
 
 
 class RequestClient(LocalClient):
@@ -49,12 +80,19 @@ class RequestClient(LocalClient):
     def __init__(self, backend: Backend, actor: Actor, request_id: str | None) -> None:
         super().__init__(backend.store_url, settings=backend.settings, actor=actor, migrate=False)
         self._engine = backend.engine
+        self._backend = backend
         self.request_id = request_id
 
+    @contextmanager
     def context(  # type: ignore[override]
         self, *, write: bool, request_id: str | None = None
-    ) -> AbstractContextManager[ServiceContext]:
-        return super().context(write=write, request_id=request_id or self.request_id)
+    ) -> Iterator[ServiceContext]:
+        queue = self._backend.write_queue if write else None
+        with (
+            queue.turn() if queue is not None else nullcontext(),
+            super().context(write=write, request_id=request_id or self.request_id) as ctx,
+        ):
+            yield ctx
 
     def close(self) -> None:  # the engine belongs to the app
         pass
@@ -71,6 +109,8 @@ class Backend:
         self.store_url = store_url
         self.settings = settings
         self.engine = store_engine.open_store(store_url, migrate=migrate)
+        db_path = store_engine.sqlite_path(store_url)
+        self.write_queue = WriteQueue(db_path) if db_path else None
 
     def authenticate(self, token: str, request_id: str | None) -> Actor:
         from guance_billing_cli.services import tokens
@@ -78,12 +118,22 @@ class Backend:
         with RequestClient(self, auth.ANONYMOUS, request_id).context(write=False) as ctx:
             return tokens.authenticate(ctx, token=token)
 
+    def readiness(self) -> dict[str, Any]:
+        """The store answers and its schema is the one this code expects."""
+        version = store_engine.schema_version(self.engine)
+        if version != store_engine.HEAD:
+            raise Unavailable(
+                "store_not_ready",
+                version=version or "none",
+                head=store_engine.HEAD,
+                next_step="migrate_store",
+            )
+        return {"status": "ready", "schema": version}
+
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _error_response(error: BillingError) -> JSONResponse:
-    return JSONResponse({"error": error.to_dict()}, status_code=error.http_status)
+        if self.write_queue is not None:
+            self.write_queue.close()
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -125,7 +175,6 @@ _EMPTY = object()
 def _run(
     backend: Backend, op: Operation, actor: Actor, request_id: str, kwargs: dict[str, Any]
 ) -> Any:
-    auth.check_scope(actor, op)
     client = RequestClient(backend, actor, request_id)
     result = getattr(client, op.name)(**kwargs)
     if not op.streams:
@@ -145,21 +194,20 @@ def _run(
     return StreamingResponse(_stream(it), media_type="application/x-ndjson")
 
 
-def _signature(op: Operation, bearer: HTTPBearer) -> inspect.Signature:
-    params = [
-        inspect.Parameter("gb_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
-        inspect.Parameter(
-            "gb_credentials",
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-        ),
-    ]
+def _server_annotation(annotation: Any) -> Any:
+    """Body booleans are strict on the wire: ``0`` or ``"yes"`` is not ``false``."""
+    return StrictBool if annotation is bool else annotation
+
+
+def _signature(op: Operation) -> inspect.Signature:
+    """The endpoint's parameters, for FastAPI: one per protocol parameter that travels."""
+    params = [inspect.Parameter("gb_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
     for p in op.params:
         if p.where == "local":
             continue
         default = p.default
         if p.where == "path":
-            marker: Any = Path()
+            marker: Any = Path(pattern=PATH_PATTERNS[p.name])
             default = inspect.Parameter.empty
         elif p.where == "query":
             marker = Query()
@@ -169,7 +217,7 @@ def _signature(op: Operation, bearer: HTTPBearer) -> inspect.Signature:
             inspect.Parameter(
                 p.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[p.annotation, marker],
+                annotation=Annotated[_server_annotation(p.annotation), marker],
                 default=default,
             )
         )
@@ -177,24 +225,27 @@ def _signature(op: Operation, bearer: HTTPBearer) -> inspect.Signature:
 
 
 def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer) -> None:
-    def endpoint(
-        gb_request: Request, gb_credentials: HTTPAuthorizationCredentials | None, **kwargs: Any
-    ) -> Any:
-        request_id = gb_request.headers.get("x-request-id") or secrets.token_hex(8)
-        if op.route.auth:
-            token = auth.require_token(gb_credentials.credentials if gb_credentials else None)
-            actor = backend.authenticate(token, request_id)
-        else:
-            actor = auth.ANONYMOUS
-        return _run(backend, op, actor, request_id[:64], kwargs)
+    def endpoint(gb_request: Request, **kwargs: Any) -> Any:
+        # The gate (server/gate.py) has checked the token and the scope already.
+        state = gb_request.state
+        return _run(backend, op, state.actor, state.request_id, kwargs)
 
-    endpoint.__signature__ = _signature(op, bearer)  # type: ignore[attr-defined]
+    endpoint.__signature__ = _signature(op)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name
     doc = inspect.getdoc(getattr(LocalClient, op.name)) or op.name.replace("_", " ")
+    has_body = any(p.where == "body" for p in op.params)
+    responses: dict[int | str, dict[str, Any]] = documented_errors(body=has_body)
     extra: dict[str, Any] = {}
     if op.streams:
         extra["response_class"] = StreamingResponse
-        extra["responses"] = {200: {"description": f"NDJSON stream of {op.returns.__name__}"}}
+        responses[200] = {
+            "description": f"NDJSON stream, one {op.returns.__name__} a line",
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {"$ref": f"#/components/schemas/{op.returns.__name__}"}
+                }
+            },
+        }
     else:
         extra["response_model"] = op.returns
     app.add_api_route(
@@ -205,11 +256,58 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
         operation_id=op.name,
         summary=op.name.replace("_", " "),
         description=doc,
+        responses=responses,
+        dependencies=[Depends(bearer)] if op.route.auth else [],
         **extra,
     )
 
 
-def create_app(store_url: str, *, settings: Any = None, migrate: bool | None = None) -> FastAPI:
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves on this path (for a 405's ``Allow``)."""
+    from starlette.routing import Match
+
+    matching: dict[str, set[str]] = {}
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "__none__"})
+        if match is Match.PARTIAL:
+            path = str(getattr(route, "path", ""))
+            matching.setdefault(path, set()).update(getattr(route, "methods", None) or ())
+    if not matching:
+        return []
+    # /v1/workspaces/unbind also matches /v1/workspaces/{ws_id}: the literal path wins
+    best = min(matching, key=lambda path: path.count("{"))
+    return sorted(matching[best])
+
+
+def _validation_error(exc: RequestValidationError) -> BillingError:
+    """Malformed JSON is 400; a value the schema refuses is 422. Both exit 2."""
+    errors = exc.errors()
+    if not errors:
+        return InvalidInput("invalid_request")
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        return MalformedBody("request body is not valid JSON")
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    why = str(first.get("msg"))
+    return InvalidInput("invalid_value" if field else "invalid_request_why", field=field, why=why)
+
+
+def _limits_from_env() -> BodyLimits:
+    defaults = BodyLimits()
+    return BodyLimits(
+        default=int(os.environ.get(MAX_BODY_ENV) or defaults.default),
+        large=int(os.environ.get(MAX_LARGE_BODY_ENV) or defaults.large),
+    )
+
+
+def create_app(
+    store_url: str,
+    *,
+    settings: Any = None,
+    migrate: bool | None = None,
+    limits: BodyLimits | None = None,
+) -> FastAPI:
     """The server app on ``store_url`` (SQLite migrates itself; PostgreSQL must be current)."""
     if settings is None:
         from guance_billing_cli.config import resolve_settings
@@ -219,7 +317,8 @@ def create_app(store_url: str, *, settings: Any = None, migrate: bool | None = N
     app = FastAPI(
         title="guance-billing",
         version=__version__,
-        description="Guance Billing Center administration API (one endpoint per CLI operation).",
+        description="Guance Billing Center administration API (one endpoint per CLI operation). "
+        'Every error is `{"error": {"code", "message", "exit_code", ...}}`.',
     )
     app.state.backend = backend
     bearer = HTTPBearer(
@@ -228,37 +327,75 @@ def create_app(store_url: str, *, settings: Any = None, migrate: bool | None = N
 
     @app.exception_handler(BillingError)
     async def _billing_error(_request: Request, exc: BillingError) -> JSONResponse:
-        return _error_response(exc)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, field = _validation_message(exc)
-        return _error_response(InvalidInput(message, field=field))
+        return error_response(_validation_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code in (404, 405):
-            message = (
-                f"the server has no endpoint {request.method} {request.url.path}; "
-                "is it an older guance-billing?"
+        where = f"{request.method} {request.url.path}"
+        if exc.status_code == 405:
+            allowed = _allowed_methods(app, request)
+            return plain_error(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed here; allowed: {', '.join(allowed)}",
+                ExitCode.USAGE,
+                headers={"Allow": ", ".join(allowed)},
             )
-        else:
-            message = f"HTTP {exc.status_code}: {exc.detail}"
-        body = {"code": "http_error", "message": message, "exit_code": 1}
-        return JSONResponse({"error": body}, status_code=exc.status_code)
+        if exc.status_code == 404:
+            return plain_error(
+                404,
+                "not_found",
+                f"the server has no endpoint {where}; is it an older guance-billing?",
+                ExitCode.NOT_FOUND,
+            )
+        if exc.status_code == 400:  # FastAPI could not read the body
+            return error_response(MalformedBody("request body could not be read as JSON"))
+        return plain_error(
+            exc.status_code,
+            "http_error",
+            f"HTTP {exc.status_code}: {exc.detail}",
+            ExitCode.INTERNAL,
+        )
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
         # The exception text may hold secrets: log it server-side, answer without it.
         log.error("internal error", exc_info=exc)
-        return _error_response(BillingError("internal_server", detail=type(exc).__name__))
+        return error_response(BillingError("internal_server", detail=type(exc).__name__))
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.get("/healthz", tags=["operations"], summary="The process is up")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    for op in operations().values():
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="The store answers and its schema is at head",
+        responses={503: {"model": ErrorResponse, "description": "Store unreachable or behind"}},
+    )
+    def readyz() -> dict[str, Any]:
+        try:
+            return backend.readiness()
+        except BillingError:
+            raise
+        except Exception as exc:  # any driver error means "not ready", not a 500
+            raise Unavailable("store_unreachable", why=type(exc).__name__) from None
+
+    ops = operations()
+    for op in ops.values():
         _add_route(app, backend, op, bearer)
+    app.add_middleware(
+        Gate,  # type: ignore[arg-type]
+        api=app,
+        operations=ops,
+        authenticate=backend.authenticate,
+        limits=limits or _limits_from_env(),
+        access_log=os.environ.get(ACCESS_LOG_ENV) != "0",
+    )
     return app
 
 

@@ -1,7 +1,10 @@
 """The audit trail: every write records an event in the same transaction.
 
-Events are hash-chained: each row's ``hash`` covers its own fields and the
-previous row's hash, so an edited, removed or reordered row breaks the chain.
+Events are chained with a key kept outside the store: each row's ``hash`` is an
+HMAC, under ``keys.purpose_key("audit-chain")``, of the previous row's hash and the
+event's entry digest (``audit_proof``), so an edited, removed or reordered row
+breaks the chain and cannot be re-linked without the key. Ids are consecutive and
+bound into the link. Checkpoints, verification and export: ``audit_proofs``.
 Secrets are redacted before anything is written.
 """
 
@@ -11,22 +14,26 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
+from guance_billing_cli import audit_proof
+from guance_billing_cli.errors import Unavailable
 from guance_billing_cli.masking import mask_id_number
-from guance_billing_cli.services import authz
 from guance_billing_cli.services.context import ServiceContext
 
 if TYPE_CHECKING:
     # Loaded inside the functions: a read that writes nothing never builds these.
-    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery
     from guance_billing_cli.store.models.audit import AuditEvent
 
-GENESIS = "0" * 64
+GENESIS = audit_proof.GENESIS
 SECRET_KEYS = {"password", "password_hash", "code", "code_hash", "token", "token_hash", "secret"}
 CI_RUN_VARS = ("GUANCE_BILLING_CI_RUN", "GITHUB_RUN_ID", "CI_PIPELINE_ID", "BUILD_ID")
+# Serializes appends (and checkpoints) on PostgreSQL; SQLite writes are BEGIN IMMEDIATE.
+APPEND_LOCK = 7452002
 
 
 def redact(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,20 +55,21 @@ def _ci_run() -> str | None:
     return None
 
 
-def event_hash(event: AuditEvent) -> str:
+def legacy_hash(row: Any, at: datetime) -> str:
+    """The unkeyed SHA-256 link of events written before the keyed chain (schema 0006)."""
     payload = json.dumps(
         [
-            event.prev_hash,
-            event.at.isoformat(),
-            event.actor,
-            event.actor_role,
-            event.action,
-            event.target,
-            event.account_id,
-            event.before,
-            event.after,
-            event.request_id,
-            event.ci_run,
+            row.prev_hash,
+            at.isoformat(),
+            row.actor,
+            row.actor_role,
+            row.action,
+            row.target,
+            row.account_id,
+            row.before,
+            row.after,
+            row.request_id,
+            row.ci_run,
         ],
         separators=(",", ":"),
         ensure_ascii=True,
@@ -69,8 +77,30 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def chain_key(*, create: bool) -> bytes:
+    """The audit-chain key; a store that is only read never creates one."""
+    from guance_billing_cli import keys
+
+    try:
+        return keys.purpose_key("audit-chain", create=create)
+    except (keys.MissingSecretKey, keys.BadSecretKey) as exc:
+        raise Unavailable("audit_key_unavailable", why=str(exc)) from None
+
+
+def lock_appends(ctx: ServiceContext) -> None:
+    session = ctx.session
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text(f"SELECT pg_advisory_xact_lock({APPEND_LOCK})"))
+
+
+def entry_of(event_id: int, at: str, account_id: str | None, body: tuple[str | None, ...]) -> bytes:
+    return audit_proof.entry_digest(event_id, at, account_id, audit_proof.body_digest(body))
+
+
 def _dump(values: Mapping[str, Any] | None) -> str:
-    return json.dumps(redact(values or {}), sort_keys=True, default=str, ensure_ascii=False)
+    return audit_proof.canonical_json_text(redact(values or {}))
 
 
 def record(
@@ -85,15 +115,12 @@ def record(
     """Append one event to the chain (call inside the write's transaction)."""
     from guance_billing_cli.store.models.audit import AuditEvent
 
-    session = ctx.session
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        session.execute(text("SELECT pg_advisory_xact_lock(7452002)"))
-    last = session.exec(
-        select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+    lock_appends(ctx)
+    last = ctx.session.exec(
+        select(AuditEvent.id, AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
     ).first()
     event = AuditEvent(
+        id=(last[0] or 0 if last else 0) + 1,
         at=ctx.now(),
         actor=ctx.actor.name,
         actor_role=ctx.actor.role,
@@ -104,11 +131,13 @@ def record(
         after=_dump(after),
         request_id=ctx.request_id,
         ci_run=_ci_run(),
-        prev_hash=last or GENESIS,
+        prev_hash=last[1] if last else GENESIS,
         hash="",
     )
-    event.hash = event_hash(event)
-    session.add(event)
+    body = tuple(getattr(event, name) for name in audit_proof.BODY_FIELDS)
+    entry = entry_of(event.id or 0, audit_proof.canonical_time(event.at), account_id, body)
+    event.hash = audit_proof.link(chain_key(create=True), event.prev_hash, entry)
+    ctx.session.add(event)
     return event
 
 
@@ -159,33 +188,3 @@ def list_events(ctx: ServiceContext, *, query: AuditQuery) -> Iterator[AuditEven
         stmt = stmt.where(AuditEvent.at < query.until)
     for event in ctx.session.exec(stmt.execution_options(yield_per=1000)):
         yield _public(event)
-
-
-def verify_chain(ctx: ServiceContext) -> AuditVerification:
-    """Walk the chain; report the first row that was edited, removed or reordered."""
-    from guance_billing_cli.schemas.audit import AuditVerification
-    from guance_billing_cli.store.models.audit import AuditEvent
-
-    authz.require_support(ctx.actor, "audit verify")
-    previous = GENESIS
-    checked = 0
-    stmt = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=1000)
-    for event in ctx.session.exec(stmt):
-        if event.prev_hash != previous:
-            return AuditVerification(
-                ok=False,
-                checked=checked,
-                first_bad_id=event.id,
-                problem="does not follow the previous event (an event before it was removed "
-                "or the events were reordered)",
-            )
-        if event_hash(event) != event.hash:
-            return AuditVerification(
-                ok=False,
-                checked=checked,
-                first_bad_id=event.id,
-                problem="its content does not match its hash (the event was edited)",
-            )
-        previous = event.hash
-        checked += 1
-    return AuditVerification(ok=True, checked=checked)

@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from guance_billing_cli.errors import AuthenticationFailed, InvalidInput, NotFound, RateLimited
+from guance_billing_cli.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+)
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.tokens import (
     TOKEN_ROLES,
@@ -149,7 +155,7 @@ def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
     if not rows:
         raise NotFound(f"no token matches {ref!r}")
     if len(rows) > 1:
-        raise InvalidInput(f"{len(rows)} tokens are named {ref!r}; revoke by id", field="token")
+        raise Conflict(f"{len(rows)} tokens are named {ref!r}; revoke by id", field="token")
     row = rows[0]
     if row.revoked_at is None:
         row.revoked_at = ctx.now()

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 TABLES: dict[str, str] = {
     "Account": "accounts",
+    "AuditCheckpoint": "audit",
     "AuditEvent": "audit",
+    "AuditMeta": "audit",
     "CloudAccount": "cloud",
     "Workspace": "cloud",
     "PasswordAttempt": "credentials",
@@ -33,7 +35,7 @@ __all__ = sorted(TABLES)
 
 if TYPE_CHECKING:
     from guance_billing_cli.store.models.accounts import Account
-    from guance_billing_cli.store.models.audit import AuditEvent
+    from guance_billing_cli.store.models.audit import AuditCheckpoint, AuditEvent, AuditMeta
     from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
     from guance_billing_cli.store.models.credentials import PasswordAttempt, PasswordReset
     from guance_billing_cli.store.models.invoices import (

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit table (written by ``services/audit.py``)."""
+"""The append-only audit trail, keyed-chained, and its checkpoints (``services/audit.py``)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,26 @@ class AuditEvent(SQLModel, table=True):
     ci_run: str | None = Field(default=None, max_length=128)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class AuditMeta(SQLModel, table=True):
+    """Facts about the trail: ``store_id``, and where the unkeyed (pre-0006) chain ends."""
+
+    __tablename__ = "audit_meta"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=128)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """The store's copy of each signed checkpoint (the authoritative copies live elsewhere)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    sequence: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_event_id: int | None = Field(default=None)
+    event_count: int
+    digest: str = Field(max_length=64)
+    statement: str
+    signature: str = Field(max_length=128)

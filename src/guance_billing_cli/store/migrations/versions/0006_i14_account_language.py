@@ -3,7 +3,7 @@
 Existing accounts get ``en``, what they were sent so far.
 
 Revision ID: 0006_i14
-Revises: 0005
+Revises: 0006_i13
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_i14"
-down_revision = "0005"
+down_revision = "0006_i13"
 branch_labels = None
 depends_on = None
 

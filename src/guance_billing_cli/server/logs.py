@@ -1,0 +1,120 @@
+"""Server logging: one access line per request, text or JSON, never personal data.
+
+The access line names the route *template* (``/v1/accounts/{ref}``), never the
+path a client sent, so an email or phone in a URL cannot reach the log. Every
+line — access, errors, tracebacks, uvicorn's own — also passes ``redact``, which
+masks anything shaped like an email address, a phone number or a resident ID
+number, in case a message or an exception carries one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+LogFormat = Literal["text", "json"]
+ACCESS_LOGGER = "guance_billing.access"
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ID_NUMBER = re.compile(r"(?<![\w])\d{17}[\dXx](?![\w])")  # resident ID (18 characters)
+_PHONE = re.compile(r"(?<![\w.:/-])\+?\d[\d -]{6,18}\d(?![\w.:])")  # +86 138 0013 8000
+_ENCODED_AT = re.compile(r"%40", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Mask emails, resident ID numbers and phone numbers in a log line."""
+    text = _ENCODED_AT.sub("@", text)
+    text = _EMAIL.sub("[email]", text)
+    text = _ID_NUMBER.sub("[id-number]", text)
+    return _PHONE.sub("[phone]", text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """The usual text format, redacted (tracebacks included)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message and the access fields."""
+
+    FIELDS = ("request_id", "method", "route", "status", "latency_ms", "actor", "client")
+
+    def format(self, record: logging.LogRecord) -> str:
+        body: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in self.FIELDS:
+            if hasattr(record, name):
+                body[name] = getattr(record, name)
+        if record.exc_info:
+            body["exception"] = self.formatException(record.exc_info)
+        return redact(json.dumps(body, ensure_ascii=False, default=str))
+
+
+def log_config(fmt: LogFormat, level: str = "info") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for uvicorn and the app, on stderr."""
+    formatter: dict[str, Any] = (
+        {"()": f"{__name__}.JsonFormatter"}
+        if fmt == "json"
+        else {
+            "()": f"{__name__}.RedactingFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    )
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "default",
+        "stream": "ext://sys.stderr",
+    }
+    loggers = ("uvicorn", "uvicorn.error", "uvicorn.access", "guance_billing")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {"default": handler},
+        "loggers": {
+            name: {"handlers": ["default"], "level": level.upper(), "propagate": False}
+            for name in loggers
+        },
+    }
+
+
+def access(
+    *,
+    request_id: str,
+    method: str,
+    route: str,
+    status: int,
+    latency_ms: float,
+    actor: str,
+    client: str,
+) -> None:
+    """Log one finished request (the fields also go to JSON as keys)."""
+    fields = {
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "status": status,
+        "latency_ms": round(latency_ms, 1),
+        "actor": actor,
+        "client": client,
+    }
+    logging.getLogger(ACCESS_LOGGER).info(
+        "%s %s %s %.1fms actor=%s id=%s client=%s",
+        method,
+        route,
+        status,
+        latency_ms,
+        actor,
+        request_id,
+        client,
+        extra=fields,
+    )
