@@ -17,7 +17,6 @@ import typer
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
-from guance_billing_cli.cli.words import describe
 from guance_billing_cli.errors import (
     InputRequired,
     InvalidInput,
@@ -85,6 +84,13 @@ VERIFY_SUMMARY = N_("Confirm the code of the current step.")
 RESEND_SUMMARY = N_("Send a new code for the current step; the old one stops working.")
 STATUS_SUMMARY = N_("Show a change request (default: the account's latest).")
 CANCEL_SUMMARY = N_("Cancel an open change request; nothing changes.")
+
+
+def describe(error: Exception) -> str:
+    """An error's sentence in the operator's language (imported when needed: --help)."""
+    from guance_billing_cli.cli.words import describe as words
+
+    return words(error)  # type: ignore[arg-type]
 
 
 def _time(value: datetime | None) -> str:

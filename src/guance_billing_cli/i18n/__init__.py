@@ -64,6 +64,10 @@ def _profile_language(profile: str | None) -> str | None:
     # A broken config file must not stop --help: the command that needs the
     # config reports it properly.
     try:
+        from guance_billing_cli import paths
+
+        if not paths.config_file().exists():  # no config: skip the TOML parser (--help)
+            return None
         from guance_billing_cli.config import load_config, selected_profile
 
         data = load_config()
