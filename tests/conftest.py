@@ -290,11 +290,15 @@ _ACTIVE: dict[str, str | None] = {"store_url": None}
 
 
 @pytest.fixture
-def backend_store(transport: str, home: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+def backend_store(
+    transport: str, home: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """The URL of the store behind this test's backend (created empty, at schema head
     for PostgreSQL; the SQLite file is created on first use)."""
     if transport in PG_BACKENDS:
         url = request.getfixturevalue("pg_migrated_store")
+        # a shared (PostgreSQL) store needs its secret key configured (issue 11)
+        monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", os.urandom(32).hex())
     else:
         url = f"sqlite:///{home / 'billing.db'}"
     _ACTIVE["store_url"] = url

@@ -114,8 +114,9 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(server, cli: Cli
 def test_failed_logins_are_counted_in_the_store(server, cli: CliFn, home) -> None:
     for _ in range(5):
         assert login(cli, password="Wr0ng-Passw0rd!").exit_code == 4
-    assert query(server, "SELECT count(*) FROM login_failures") == [(5,)]
-    limited = login(cli)
+    # each wrong guess counts against the address and the client
+    assert query(server, "SELECT count(*) FROM throttle_failures") == [(10,)]
+    limited = login(cli)  # the sixth waits a minute, even with the right password
     assert limited.exit_code == 8
     assert limited.error["code"] == "rate_limited"
 
@@ -288,7 +289,7 @@ def test_a_wrong_login_code_counts_and_five_end_the_request(server, cli: CliFn, 
     for _ in range(4):
         assert finish_code_login(cli, request_id, wrong).exit_code == 7
     late = finish_code_login(cli, request_id, code)  # the right code, too late
-    assert late.exit_code == 7
+    assert late.exit_code == 8  # the address waits after 5 failures (and the code failed)
     assert keyring.get_password("guance-billing", URL) is None
 
 
@@ -314,3 +315,64 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(server, cli: CliFn,
     assert mails(home, "nobody@acme.com") == []
     guess = finish_code_login(cli, sent.json["request_id"], "123456", "--email", "nobody@acme.com")
     assert guess.exit_code == 7
+
+
+# -- sessions (issue 11) -------------------------------------------------------------
+
+
+def active_owner_tokens(server: RemoteServer) -> list[tuple]:
+    return query(
+        server,
+        "SELECT id FROM api_tokens WHERE role = 'owner' AND revoked_at IS NULL ORDER BY id",
+    )
+
+
+def test_a_second_login_revokes_the_token_it_replaces(server, cli: CliFn) -> None:
+    first = login(cli)
+    assert first.exit_code == 0, first.stderr
+    assert first.json["replaced_token_revoked"] is None
+    second = login(cli)
+    assert second.exit_code == 0, second.stderr
+    assert second.json["replaced_token_revoked"] == first.json["token_id"]
+    assert active_owner_tokens(server) == [(second.json["token_id"],)]
+
+
+def test_owner_lists_and_ends_sessions_and_logs_out_everywhere(server, cli: CliFn) -> None:
+    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.schemas.tokens import LoginRequest
+
+    def other_session() -> str:
+        http = HttpClient(URL)
+        created = http.login(LoginRequest(email="ops@acme.com", password=PASSWORD))
+        return str(created.id)
+
+    assert login(cli).exit_code == 0
+    laptop, phone = other_session(), other_session()
+    listed = cli("auth", "sessions", "list", "--server", URL, "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert len(listed.json) == 3
+    assert [row["current"] for row in listed.json].count(True) == 1
+    one = cli("auth", "sessions", "revoke", laptop, "--server", URL, "--json")
+    assert one.exit_code == 0, one.stderr
+    assert one.json["revoked"] == 1
+    assert (laptop,) not in active_owner_tokens(server)
+    neither = cli("auth", "sessions", "revoke", "--server", URL, "--json")
+    assert neither.exit_code == 2
+    others = cli("auth", "sessions", "revoke", "--all-others", "--server", URL, "--json")
+    assert others.exit_code == 0, others.stderr
+    assert others.json["revoked"] == 1
+    assert (phone,) not in active_owner_tokens(server)
+    assert len(active_owner_tokens(server)) == 1
+    gone = cli("auth", "logout", "--all", "--server", URL, "--json")
+    assert gone.exit_code == 0, gone.stderr
+    assert gone.json["revoked"] == 1
+    assert active_owner_tokens(server) == []
+    assert keyring.get_password("guance-billing", URL) is None
+    again = cli("auth", "sessions", "list", "--server", URL, "--json")
+    assert again.exit_code == 4
+
+
+def test_a_support_token_has_no_sessions_to_list(server, cli: CliFn) -> None:
+    listed = cli("auth", "sessions", "list", "--server", URL, "--json",
+                 env={"GUANCE_BILLING_TOKEN": server.token})  # fmt: skip
+    assert listed.exit_code == 5

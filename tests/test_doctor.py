@@ -79,3 +79,49 @@ def test_unreachable_server(cli: CliFn) -> None:
     assert result.exit_code == 10
     [bad] = _failed(result)
     assert bad["check"] == "server" and "unreachable" in bad["detail"]
+
+
+def test_secret_key_outside_the_store_is_checked(
+    cli: CliFn, make_account, home, monkeypatch
+) -> None:
+    make_account("acme")
+    key_file = home / "secret.key"
+    before = cli("doctor", "--json")
+    [finding] = [f for f in before.json["findings"] if f["check"] == "secret key"]
+    assert finding["ok"] is True and "created on first use" in finding["detail"]
+    # the first code makes the key file (0600), outside the store
+    started = cli("email", "change", "--account", "acme", "--new-email", "n@acme.com", "--json")
+    assert started.exit_code == 0, started.stderr
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    result = cli("doctor", "--json")
+    [finding] = [f for f in result.json["findings"] if f["check"] == "secret key"]
+    assert finding["ok"] is True
+    assert f"from key file {key_file}" in finding["detail"]
+    key_file.chmod(0o644)
+    loose = cli("doctor", "--json")
+    assert loose.exit_code == 10
+    [bad] = _failed(loose)
+    assert bad["check"] == "secret key"
+    assert "readable by others" in bad["detail"]
+    key_file.chmod(0o600)
+    monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", "not-hex")
+    broken = cli("doctor", "--json")
+    assert broken.exit_code == 10
+    assert "not hexadecimal" in _failed(broken)[0]["detail"]
+    assert "not-hex" not in broken.stdout
+
+
+def test_postgresql_store_without_a_key_is_reported(cli: CliFn, monkeypatch) -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    result = cli("--store", url, "doctor", "--json")
+    [finding] = [f for f in result.json["findings"] if f["check"] == "secret key"]
+    assert finding["ok"] is False
+    assert "refuses to start" in finding["detail"]
+
+
+def test_server_run_on_postgresql_refuses_to_start_without_a_key(cli: CliFn) -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    result = cli("server", "run", "--store", url, "--port", str(free_port()))
+    assert result.exit_code == 10, result.stderr
+    assert "secret key" in result.stderr
+    assert "GUANCE_BILLING_SECRET_KEY" in result.stderr

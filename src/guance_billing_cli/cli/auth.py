@@ -1,4 +1,5 @@
-"""`guance-billing auth`: log in to a server, keep the token in the keyring, log out."""
+"""`guance-billing auth`: log in to a server, keep the token in the keyring, log out,
+and list or end the account's sessions."""
 
 from __future__ import annotations
 
@@ -8,13 +9,18 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import JsonFlag
+from guance_billing_cli.cli.options import JsonFlag, OutputFormat
 from guance_billing_cli.cli.state import get_state
 from guance_billing_cli.errors import InputRequired
 
 app = typer.Typer(
     help="Log in to a guance-billing server and manage the stored token.", no_args_is_help=True
 )
+sessions_app = typer.Typer(
+    help="List and end the sessions (owner tokens) of the account you are logged in to.",
+    no_args_is_help=True,
+)
+app.add_typer(sessions_app, name="sessions")
 
 ServerOption = Annotated[
     str | None,
@@ -163,6 +169,7 @@ def login(
             email=email, phone=phone, password=SecretStr(password), token_name=token_name
         )
     created = http.login(request)
+    replaced = _revoke_replaced(ctx, url)
     storage = token_store.save(
         url, created.token.get_secret_value(), insecure_storage=insecure_storage
     )
@@ -179,6 +186,7 @@ def login(
         "storage": "keyring" if storage == "keyring" else "file",
         "path": None if storage == "keyring" else storage,
         "token_id": created.id,
+        "replaced_token_revoked": replaced,
         "expires_at": created.expires_at.isoformat() if created.expires_at else None,
         "profile": profile,
         "profile_updated": profile_updated,
@@ -200,21 +208,51 @@ def login(
             )
 
 
+def _revoke_replaced(ctx: typer.Context, url: str) -> str | None:
+    """Revoke the stored token a new login replaces (its id), so it does not stay
+    valid, stored nowhere. A token that no longer works is simply dropped."""
+    from guance_billing_cli.client import token_store
+    from guance_billing_cli.errors import BillingError
+
+    found = token_store.lookup(url)
+    if not found.token or found.source == "env":
+        return None
+    try:
+        return str(_http(ctx, url, token=found.token).logout().id)
+    except BillingError:  # expired, revoked or unreachable: nothing left to revoke here
+        return None
+
+
 @app.command("logout")
-def logout(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = False) -> None:
+def logout(
+    ctx: typer.Context,
+    server: ServerOption = None,
+    all_sessions: Annotated[
+        bool,
+        typer.Option("--all", help="End every session of the account, this one included."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Revoke the token on the server and forget it locally (keyring and file).
+
+    With --all every session (owner token) of the account ends, on every machine.
 
     \b
     Example:
       guance-billing auth logout --server https://billing.example.com
+      guance-billing auth logout --all --json
     """
     from guance_billing_cli.client import token_store
     from guance_billing_cli.errors import BillingError
 
     url = _server(ctx, server)
     found = token_store.lookup(url)
-    revoked = None
-    if found.token and found.source != "env":
+    revoked: Any = None
+    if all_sessions:
+        if not found.token:
+            raise _not_logged_in(url, found)
+        revoked = _http(ctx, url, token=found.token).logout_all().revoked
+    elif found.token and found.source != "env":
         try:
             revoked = _http(ctx, url, token=found.token).logout().id
         except BillingError as exc:  # an expired or unreachable token is still forgotten
@@ -223,6 +261,8 @@ def logout(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
     result = {"server": url, "revoked": revoked, "removed_from": removed}
     if as_json:
         render.write_json(result)
+    elif all_sessions:
+        render.success(f"Ended {revoked} session(s) of the account on {url}.")
     elif removed:
         render.success(f"Logged out of {url}.")
     else:
@@ -288,3 +328,75 @@ def token(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = F
         render.write_json({"server": url, "token": found.token, "storage": found.source})
     else:
         typer.echo(found.token)
+
+
+def _not_logged_in(url: str, found: Any) -> Exception:
+    from guance_billing_cli.errors import AuthenticationFailed
+
+    return AuthenticationFailed(
+        f"not logged in to {url}: run `guance-billing auth login --server {url}`",
+        server=url,
+        keyring_error=found.keyring_error,
+    )
+
+
+def _session_client(ctx: typer.Context, server: str | None) -> Any:
+    from guance_billing_cli.client import token_store
+
+    url = _server(ctx, server)
+    found = token_store.lookup(url)
+    if found.token is None:
+        raise _not_logged_in(url, found)
+    return _http(ctx, url, token=found.token)
+
+
+SESSION_COLUMNS = ("id", "name", "current", "created_at", "expires_at", "prefix")
+
+
+@sessions_app.command("list")
+def sessions_list(
+    ctx: typer.Context,
+    server: ServerOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """List the account's active sessions; `current` marks the one in use here.
+
+    \b
+    Example:
+      guance-billing auth sessions list --json
+    """
+    fmt = render.output_format(as_json, output)
+    rows = _session_client(ctx, server).list_sessions()
+    render.emit_rows(rows, fmt=fmt, columns=SESSION_COLUMNS, title="Sessions")
+
+
+@sessions_app.command("revoke")
+def sessions_revoke(
+    ctx: typer.Context,
+    token_id: Annotated[
+        str | None, typer.Argument(help="The session (token id) to end.", metavar="ID")
+    ] = None,
+    all_others: Annotated[
+        bool, typer.Option("--all-others", help="End every session except the one in use.")
+    ] = False,
+    server: ServerOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """End one session of the account, or all but the one in use.
+
+    \b
+    Example:
+      guance-billing auth sessions revoke tok_0123456789ab
+      guance-billing auth sessions revoke --all-others --json
+    """
+    from guance_billing_cli.errors import InvalidInput
+
+    if bool(token_id) == all_others:
+        raise InvalidInput("give a session ID or --all-others (one of them)", field="id")
+    http = _session_client(ctx, server)
+    result = http.revoke_other_sessions() if all_others else http.revoke_session(token_id)
+    if as_json:
+        render.write_json(result)
+    else:
+        render.success(f"Ended {result.revoked} session(s).")

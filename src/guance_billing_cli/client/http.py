@@ -43,7 +43,16 @@ if TYPE_CHECKING:
         AccountPublic,
         ProfileUpdate,
     )
-    from guance_billing_cli.schemas.audit import AuditEventPublic, AuditQuery, AuditVerification
+    from guance_billing_cli.schemas.audit import (
+        AuditEventPublic,
+        AuditExportLine,
+        AuditExportQuery,
+        AuditPublicKey,
+        AuditQuery,
+        AuditVerification,
+        AuditVerifyRequest,
+        SignedCheckpoint,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -73,9 +82,14 @@ if TYPE_CHECKING:
         WorkspacePublic,
     )
     from guance_billing_cli.schemas.tokens import (
+        ForgottenPasswordReset,
         LoginCodeRequest,
         LoginCodeSent,
         LoginRequest,
+        PasswordForgotten,
+        PasswordResetDone,
+        SessionPublic,
+        SessionsRevoked,
         TokenCreate,
         TokenCreated,
         TokenPublic,
@@ -228,6 +242,24 @@ class HttpClient:
 
     def revoke_token(self, ref: str) -> TokenPublic:
         return self._call("revoke_token", ref=ref)
+
+    def list_sessions(self) -> Iterator[SessionPublic]:
+        return self._stream_call("list_sessions")
+
+    def revoke_session(self, token_id: str) -> SessionsRevoked:
+        return self._call("revoke_session", token_id=token_id)
+
+    def revoke_other_sessions(self) -> SessionsRevoked:
+        return self._call("revoke_other_sessions")
+
+    def logout_all(self) -> SessionsRevoked:
+        return self._call("logout_all")
+
+    def forgot_password(self, data: PasswordForgotten) -> LoginCodeSent:
+        return self._call("forgot_password", data=data)
+
+    def reset_forgotten_password(self, data: ForgottenPasswordReset) -> PasswordResetDone:
+        return self._call("reset_forgotten_password", data=data)
 
     def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged:
         return self._call("change_password", ref=ref, data=data)
@@ -393,8 +425,17 @@ class HttpClient:
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
         return self._stream_call("list_audit_events", query=query)
 
-    def verify_audit(self) -> AuditVerification:
-        return self._call("verify_audit")
+    def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification:
+        return self._call("verify_audit", request=request)
+
+    def write_audit_checkpoint(self) -> SignedCheckpoint:
+        return self._call("write_audit_checkpoint")
+
+    def audit_public_key(self) -> AuditPublicKey:
+        return self._call("audit_public_key")
+
+    def export_audit(self, query: AuditExportQuery) -> Iterator[AuditExportLine]:
+        return self._stream_call("export_audit", query=query)
 
     # -- one operation ------------------------------------------------------------
     def _request_parts(self, op: Operation, values: dict[str, Any]) -> dict[str, Any]:

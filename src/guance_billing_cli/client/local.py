@@ -63,9 +63,14 @@ if TYPE_CHECKING:
         WorkspacePublic,
     )
     from guance_billing_cli.schemas.tokens import (
+        ForgottenPasswordReset,
         LoginCodeRequest,
         LoginCodeSent,
         LoginRequest,
+        PasswordForgotten,
+        PasswordResetDone,
+        SessionPublic,
+        SessionsRevoked,
         TokenCreate,
         TokenCreated,
         TokenPublic,
@@ -77,6 +82,32 @@ if TYPE_CHECKING:
         CodeSubmit,
         NewAddress,
     )
+
+
+@contextmanager
+def login_floor(seconds: float | None = None) -> Iterator[None]:
+    """Answer the calls that take no token no sooner than ``seconds`` after they
+    arrived, whatever happened (also on error), so the time an answer takes does not
+    tell whether the address has an account. The wait is after the transaction has
+    ended: no lock is held while waiting."""
+    import time
+
+    floor = LOGIN_FLOOR if seconds is None else seconds
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        rest = floor - (time.monotonic() - started)
+        if rest > 0:
+            time.sleep(rest)
+
+
+# Logins: argon2 (or a code check) is the same work for every address.
+LOGIN_FLOOR = 0.06
+# Sending a code: a real send writes a request and delivers a message, which a
+# phantom does not; the floor is above what that takes, and a person asking for a
+# code does not notice a quarter of a second.
+SEND_FLOOR = 0.25
 
 
 def local_actor() -> Actor:
@@ -102,6 +133,8 @@ class LocalClient:
         self.actor = actor or local_actor()
         self._migrate = migrate
         self._engine: Engine | None = None
+        #: who calls, for the per-client throttle (the server sets the peer address)
+        self.client_address = "local"
 
     @property
     def engine(self) -> Engine:
@@ -125,6 +158,7 @@ class LocalClient:
                         actor=self.actor,
                         settings=self.settings,
                         request_id=request_id,
+                        client=self.client_address,
                     )
                 except BillingError as error:
                     if not error.commit:
@@ -180,16 +214,55 @@ class LocalClient:
 
     # -- server tokens and login (issue 6) ---------------------------------------
     def login(self, data: LoginRequest) -> TokenCreated:
-        from guance_billing_cli.services import tokens
+        from guance_billing_cli.services import login
 
-        with self.context(write=True) as ctx:
-            return tokens.login(ctx, data=data)
+        with login_floor():
+            if data.code is not None or data.request_id is not None:
+                with self.context(write=True) as ctx:
+                    return login.code_login(ctx, data=data)
+            return login.password_login(self.context, data=data)
 
     def send_login_code(self, data: LoginCodeRequest) -> LoginCodeSent:
-        from guance_billing_cli.services import tokens
+        from guance_billing_cli.services import login
+
+        with login_floor(SEND_FLOOR), self.context(write=True) as ctx:
+            return login.send_login_code(ctx, data=data)
+
+    def forgot_password(self, data: PasswordForgotten) -> LoginCodeSent:
+        from guance_billing_cli.services import password_reset
+
+        with login_floor(SEND_FLOOR), self.context(write=True) as ctx:
+            return password_reset.forgot(ctx, data=data)
+
+    def reset_forgotten_password(self, data: ForgottenPasswordReset) -> PasswordResetDone:
+        from guance_billing_cli.services import password_reset
+
+        with login_floor(), self.context(write=True) as ctx:
+            return password_reset.complete_forgotten(ctx, data=data)
+
+    def list_sessions(self) -> Iterator[SessionPublic]:
+        from guance_billing_cli.services import sessions
+
+        with self.context(write=False) as ctx:
+            yield from sessions.list_sessions(ctx)
+
+    def revoke_session(self, token_id: str) -> SessionsRevoked:
+        from guance_billing_cli.services import sessions
 
         with self.context(write=True) as ctx:
-            return tokens.send_login_code(ctx, data=data)
+            return sessions.revoke_session(ctx, token_id=token_id)
+
+    def revoke_other_sessions(self) -> SessionsRevoked:
+        from guance_billing_cli.services import sessions
+
+        with self.context(write=True) as ctx:
+            return sessions.revoke_other_sessions(ctx)
+
+    def logout_all(self) -> SessionsRevoked:
+        from guance_billing_cli.services import sessions
+
+        with self.context(write=True) as ctx:
+            return sessions.revoke_all_sessions(ctx)
 
     def whoami(self) -> WhoAmI:
         from guance_billing_cli.services import tokens

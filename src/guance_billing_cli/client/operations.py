@@ -76,6 +76,13 @@ ROUTES: dict[str, Route] = {
     "create_token": Route("POST", "/v1/tokens"),
     "list_tokens": Route("GET", "/v1/tokens"),
     "revoke_token": Route("DELETE", "/v1/tokens/{ref}"),
+    # sessions and password reset without a token (issue 11)
+    "list_sessions": Route("GET", "/v1/auth/sessions", scope=ANY),
+    "revoke_session": Route("DELETE", "/v1/auth/sessions/{token_id}", scope=ANY),
+    "revoke_other_sessions": Route("POST", "/v1/auth/sessions/revoke-others", scope=ANY),
+    "logout_all": Route("POST", "/v1/auth/logout-all", scope=ANY),
+    "forgot_password": Route("POST", "/v1/auth/password-reset", auth=False),
+    "reset_forgotten_password": Route("POST", "/v1/auth/password-reset/complete", auth=False),
     # passwords, real-name authentication, invoices (issue 4)
     "change_password": Route("POST", "/v1/accounts/{ref}/password"),
     "start_password_reset": Route("POST", "/v1/accounts/{ref}/password-resets"),

@@ -57,9 +57,14 @@ if TYPE_CHECKING:
         WorkspacePublic,
     )
     from guance_billing_cli.schemas.tokens import (
+        ForgottenPasswordReset,
         LoginCodeRequest,
         LoginCodeSent,
         LoginRequest,
+        PasswordForgotten,
+        PasswordResetDone,
+        SessionPublic,
+        SessionsRevoked,
         TokenCreate,
         TokenCreated,
         TokenPublic,
@@ -89,6 +94,14 @@ class BillingClient(Protocol):
     def create_token(self, data: TokenCreate) -> TokenCreated: ...
     def list_tokens(self) -> Iterator[TokenPublic]: ...
     def revoke_token(self, ref: str) -> TokenPublic: ...
+
+    # -- sessions and password reset without a token (issue 11) -------------------
+    def list_sessions(self) -> Iterator[SessionPublic]: ...
+    def revoke_session(self, token_id: str) -> SessionsRevoked: ...
+    def revoke_other_sessions(self) -> SessionsRevoked: ...
+    def logout_all(self) -> SessionsRevoked: ...
+    def forgot_password(self, data: PasswordForgotten) -> LoginCodeSent: ...
+    def reset_forgotten_password(self, data: ForgottenPasswordReset) -> PasswordResetDone: ...
 
     # -- passwords, real-name authentication, invoices (issue 4) -----------------
     def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged: ...
@@ -199,10 +212,10 @@ SCHEMA_MODULES: dict[str, str] = {
     "AuditEventPublic": "audit",
     "AuditQuery": "audit",
     "AuditVerification": "audit",
+    "AuditVerifyRequest": "audit",
     "AuditExportLine": "audit",
     "AuditExportQuery": "audit",
     "AuditPublicKey": "audit",
-    "AuditVerifyRequest": "audit",
     "SignedCheckpoint": "audit",
     "PasswordChange": "credentials",
     "PasswordChanged": "credentials",
@@ -234,6 +247,11 @@ SCHEMA_MODULES: dict[str, str] = {
     "TokenCreate": "tokens",
     "TokenCreated": "tokens",
     "TokenPublic": "tokens",
+    "SessionPublic": "tokens",
+    "SessionsRevoked": "tokens",
+    "PasswordForgotten": "tokens",
+    "ForgottenPasswordReset": "tokens",
+    "PasswordResetDone": "tokens",
     "WhoAmI": "tokens",
     "ChangeRequestPublic": "verification",
     "ChangeStart": "verification",

@@ -17,6 +17,8 @@ class PasswordChange(BaseModel):
 class PasswordChanged(BaseModel):
     account_id: str
     changed_at: datetime
+    #: other sessions of the account ended by the change
+    sessions_revoked: int = 0
 
 
 RESET_CHANNELS: tuple[str, ...] = ("email", "phone")
@@ -50,3 +52,5 @@ class PasswordResetPublic(BaseModel):
     resend_available_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    #: other sessions of the account ended when the reset completed
+    sessions_revoked: int = 0

@@ -161,3 +161,35 @@ class WhoAmI(BaseModel):
     username: str | None
     scopes: list[str]
     token_id: str | None = None
+
+
+class SessionPublic(TokenPublic):
+    """One of the account's active sessions; ``current`` marks the caller's own."""
+
+    current: bool
+
+
+class SessionsRevoked(BaseModel):
+    revoked: int
+    kept: str | None = None  # the caller's token, which stays valid
+
+
+class PasswordForgotten(BaseModel):
+    """Start a password reset by login address, without a token (``forgot``)."""
+
+    email: str | None = None
+    phone: str | None = None
+
+
+class ForgottenPasswordReset(BaseModel):
+    """Finish a reset started by address: the request id, the code, the new password."""
+
+    request_id: str
+    code: SecretStr
+    new_password: SecretStr
+
+
+class PasswordResetDone(BaseModel):
+    request_id: str
+    state: str
+    sessions_revoked: int

@@ -78,3 +78,5 @@ class ChangeRequestPublic(BaseModel):
     resend_available_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    #: other sessions of the account ended when the change applied
+    sessions_revoked: int = 0

@@ -105,7 +105,9 @@ def serve(
 
     from guance_billing_cli.server import app as server_app
     from guance_billing_cli.server import logs
+    from guance_billing_cli.server.auth import TRUSTED_PROXIES_ENV, require_secret_key
 
+    require_secret_key(store_url)  # before anything listens: PostgreSQL needs its key
     if migrate is None:
         migrate = store_url.startswith("sqlite")
     scheme = "https" if tls_certfile else "http"
@@ -122,6 +124,14 @@ def serve(
         os.environ[server_app.MAX_LARGE_BODY_ENV] = str(max_large_body)
     if not access_log:
         os.environ[server_app.ACCESS_LOG_ENV] = "0"
+    # One trusted-proxy setting: --trusted-proxy or GUANCE_BILLING_TRUSTED_PROXIES feeds
+    # both uvicorn (scheme and peer) and the per-client throttle (server/auth.py).
+    if trusted_proxies:
+        os.environ[TRUSTED_PROXIES_ENV] = ",".join(trusted_proxies)
+    else:
+        trusted_proxies = [
+            p.strip() for p in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if p.strip()
+        ]
     uvicorn.run(
         "guance_billing_cli.server.app:create_app_from_env",
         factory=True,

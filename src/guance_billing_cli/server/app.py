@@ -68,20 +68,24 @@ ACCESS_LOG_ENV = "GUANCE_BILLING_ACCESS_LOG"
 # id or name — any text without a slash.
 PATH_PATTERNS: dict[str, str] = {
     "ref": r"^[^/]{1,254}$",
-    "request_id": r"^[a-z]{2,4}_[0-9a-f]{12}$",
+    "request_id": r"^[^/]{1,254}$",  # any text: an unknown id is 404, as locally
     "cloud_id": r"^cld_[0-9a-f]{12}$",
     "ws_id": r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+    "token_id": r"^[^/]{1,254}$",
 }
 
 
 class RequestClient(LocalClient):
     """A ``LocalClient`` on the server's shared engine, acting for one request's actor."""
 
-    def __init__(self, backend: Backend, actor: Actor, request_id: str | None) -> None:
+    def __init__(
+        self, backend: Backend, actor: Actor, request_id: str | None, client: str = "unknown"
+    ) -> None:
         super().__init__(backend.store_url, settings=backend.settings, actor=actor, migrate=False)
         self._engine = backend.engine
         self._backend = backend
         self.request_id = request_id
+        self.client_address = client
 
     @contextmanager
     def context(  # type: ignore[override]
@@ -106,6 +110,8 @@ class Backend:
     ) -> None:
         if migrate is None:
             migrate = store_url.startswith("sqlite")
+        auth.require_secret_key(store_url)
+        self.trusted_proxies = auth.trusted_proxies()
         self.store_url = store_url
         self.settings = settings
         self.engine = store_engine.open_store(store_url, migrate=migrate)
@@ -173,9 +179,14 @@ _EMPTY = object()
 
 
 def _run(
-    backend: Backend, op: Operation, actor: Actor, request_id: str, kwargs: dict[str, Any]
+    backend: Backend,
+    op: Operation,
+    actor: Actor,
+    request_id: str,
+    kwargs: dict[str, Any],
+    caller: str = "unknown",
 ) -> Any:
-    client = RequestClient(backend, actor, request_id)
+    client = RequestClient(backend, actor, request_id, caller)
     result = getattr(client, op.name)(**kwargs)
     if not op.streams:
         return JSONResponse(wire.dump(result))
@@ -228,7 +239,12 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
     def endpoint(gb_request: Request, **kwargs: Any) -> Any:
         # The gate (server/gate.py) has checked the token and the scope already.
         state = gb_request.state
-        return _run(backend, op, state.actor, state.request_id, kwargs)
+        caller = auth.client_address(
+            gb_request.client.host if gb_request.client else None,
+            gb_request.headers.get("x-forwarded-for"),
+            backend.trusted_proxies,
+        )
+        return _run(backend, op, state.actor, state.request_id, kwargs, caller)
 
     endpoint.__signature__ = _signature(op)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name

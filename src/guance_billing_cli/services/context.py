@@ -33,6 +33,8 @@ class ServiceContext:
     actor: Actor
     settings: Any = None  # config.Settings of the local side, for delivery set-up
     request_id: str | None = None
+    #: who is calling, for the per-client throttle: the peer address on the server
+    client: str = "local"
 
     def now(self) -> datetime:
         return clock.now()

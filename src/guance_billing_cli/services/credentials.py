@@ -71,6 +71,16 @@ def hash_new_password(password: str, *, username: str, email: str, phone: str) -
     return str(_hasher().hash(password))
 
 
+@cache
+def dummy_hash() -> str:
+    """A hash of a random password with the same parameters: verifying against it
+    costs what verifying a real account's password costs, so an unknown address
+    answers as slowly as a known one."""
+    import secrets
+
+    return str(_hasher().hash(secrets.token_urlsafe(24)))
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -196,7 +206,10 @@ def change_password(ctx: ServiceContext, *, ref: str, change: PasswordChange) ->
         raise InvalidInput("password_unchanged", field="password")
     _set_hash(ctx, account, new, action="password.change")
     _clear_attempts(ctx, account.id)
-    return PasswordChanged(account_id=account.id, changed_at=ctx.now())
+    from guance_billing_cli.services import sessions
+
+    revoked = sessions.revoke_others(ctx, account_id=account.id, why="password.change")
+    return PasswordChanged(account_id=account.id, changed_at=ctx.now(), sessions_revoked=revoked)
 
 
 def set_password_after_reset(ctx: ServiceContext, *, account: Account, password: str) -> None:

@@ -1,57 +1,43 @@
-"""Password reset: a verification code to the login email or phone, then a new password.
+"""Password reset: a small state machine on the challenge engine.
 
-Built on the verification primitives of ``services/verification.py`` (6-digit
-codes from ``secrets``, an HMAC keyed with the store's secret and bound to the
-request and address, the same lifetimes and limits) and on ``delivery``. A
-reset walks ``awaiting_code → completed`` and ends early as ``cancelled`` (a
-newer reset started), ``failed`` (5 wrong codes) or ``expired`` (10 minutes).
-Completing it sets the password (a first one too) and lifts the wrong-password
-lock of ``password change``.
+A reset walks ``awaiting_code → completed`` and ends early as ``cancelled`` (a
+newer reset started), ``failed`` (its code got 5 wrong guesses) or ``expired``
+(10 minutes). Every code rule is the engine's (``services/challenges.py``).
+Completing it sets the password (a first one too), lifts the wrong-password lock
+of ``password change`` and ends the account's other sessions.
+
+Two ways in: for an account (a support engineer, or the owner with a token), and
+by login address without a token (``forgot``). The second answers the same for an
+address with and without an account: a phantom challenge stands in for the one
+that would have been sent.
 """
 
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import datetime
-from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 
-from guance_billing_cli.errors import (
-    InvalidInput,
-    NotFound,
-    RateLimited,
-    VerificationFailed,
-)
+from guance_billing_cli.errors import InvalidInput, NotFound, VerificationFailed
 from guance_billing_cli.ids import new_id
-from guance_billing_cli.masking import mask_email, mask_phone
 from guance_billing_cli.schemas.credentials import (
     RESET_CHANNELS,
     PasswordResetComplete,
     PasswordResetPublic,
 )
-from guance_billing_cli.services import accounts, audit, authz, credentials
-from guance_billing_cli.services.context import ServiceContext
-from guance_billing_cli.services.verification import (
-    CODE_RE,
-    CODE_TTL,
-    MAX_ATTEMPTS,
-    MAX_SENDS,
-    RESEND_COOLDOWN,
-    code_hash,
-    hmac_key,
-    new_code,
-    require_cooldown_passed,
+from guance_billing_cli.schemas.tokens import (
+    ForgottenPasswordReset,
+    LoginCodeSent,
+    PasswordForgotten,
+    PasswordResetDone,
 )
-from guance_billing_cli.store.models import Account, PasswordReset
+from guance_billing_cli.services import accounts, audit, authz, challenges, credentials, sessions
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import Account, Challenge, PasswordReset
 
 REQUEST_ID_RE = re.compile(r"pwr_[0-9a-f]{12}")
-RESTART = "start again with `guance-billing password reset`"
-
-
-def _mask(reset: PasswordReset) -> str:
-    return mask_email(reset.address) if reset.via == "email" else mask_phone(reset.address)
+PURPOSE = "password_reset"
 
 
 def effective_state(reset: PasswordReset, now: datetime) -> str:
@@ -60,68 +46,76 @@ def effective_state(reset: PasswordReset, now: datetime) -> str:
     return reset.state
 
 
-def to_public(reset: PasswordReset, now: datetime) -> PasswordResetPublic:
+def to_public(
+    ctx: ServiceContext, reset: PasswordReset, *, sessions_revoked: int = 0
+) -> PasswordResetPublic:
+    now = ctx.now()
     state = effective_state(reset, now)
     is_open = state == "awaiting_code"
-    resend_at = None
-    if is_open and reset.sends < MAX_SENDS and reset.last_sent_at is not None:
-        resend_at = reset.last_sent_at + RESEND_COOLDOWN
+    status = challenges.status(
+        ctx, challenges.current(ctx, reset.id), channel=reset.via, address=reset.address, now=now
+    )
     return PasswordResetPublic(
         request_id=reset.id,
         state=state,
         account_id=reset.account_id,
         via=reset.via,
-        sent_to=_mask(reset),
+        sent_to=challenges.mask(reset.via, reset.address),
         expires_at=reset.expires_at if is_open else None,
-        attempts_left=max(0, MAX_ATTEMPTS - reset.attempts),
-        sends_left=max(0, MAX_SENDS - reset.sends) if is_open else 0,
-        resend_available_at=resend_at,
+        attempts_left=status.attempts_left,
+        sends_left=status.sends_left if is_open else 0,
+        resend_available_at=status.resend_at if is_open else None,
         created_at=reset.created_at,
         updated_at=reset.updated_at,
+        sessions_revoked=sessions_revoked,
     )
 
 
-def _audit_view(reset: PasswordReset, now: datetime) -> dict[str, Any]:
-    public = to_public(reset, now)
-    return {"state": public.state, "via": public.via, "sent_to": public.sent_to}
+def _deliverer(
+    ctx: ServiceContext, reset: PasswordReset, username: str, language: str
+) -> challenges.Deliver:
+    """The reset code in the account's language (notices.py has the words)."""
 
+    def deliver(code: str, expires_at: datetime) -> None:
+        from guance_billing_cli import notices
 
-def _deliver(ctx: ServiceContext, reset: PasswordReset, account: Account, code: str) -> None:
-    from guance_billing_cli import notices
+        notices.send_code(
+            ctx.settings,
+            channel=reset.via,
+            to=reset.address,
+            language=language,
+            purpose="password_reset",
+            code=code,
+            expires_at=expires_at,
+            username=username,
+        )
 
-    assert reset.expires_at is not None
-    notices.send_code(
-        ctx.settings,
-        channel=reset.via,
-        to=reset.address,
-        language=account.language,
-        purpose="password_reset",
-        code=code,
-        expires_at=reset.expires_at,
-        username=account.username,
-    )
+    return deliver
 
 
 def _send_code(ctx: ServiceContext, reset: PasswordReset, account: Account) -> None:
-    """A new code (voiding the older one), delivered last: a delivery error rolls back."""
-    now = ctx.now()
-    code = new_code()
-    reset.code_hash = code_hash(hmac_key(ctx), request_id=reset.id, target=reset.address, code=code)
-    reset.expires_at = now + CODE_TTL
-    reset.sends += 1
-    reset.last_sent_at = now
-    reset.updated_at = now
+    row = challenges.issue(
+        ctx,
+        purpose=PURPOSE,
+        subject=reset.id,
+        account_id=account.id,
+        channel=reset.via,
+        address=reset.address,
+        deliver=_deliverer(ctx, reset, account.username, account.language),
+    )
+    reset.expires_at = row.expires_at
+    reset.updated_at = row.created_at
     ctx.session.add(reset)
-    ctx.session.flush()
-    _deliver(ctx, reset, account, code)
 
 
 def _finish(ctx: ServiceContext, reset: PasswordReset, state: str, now: datetime) -> None:
     reset.state = state
-    reset.code_hash = None
     reset.finished_at = now
     reset.updated_at = now
     ctx.session.add(reset)
+    code = challenges.current(ctx, reset.id)
+    if code is not None and code.state == "open":
+        challenges.finish(ctx, code, "voided", now)
 
 
 def _load(
@@ -151,12 +145,14 @@ def _require_open(ctx: ServiceContext, reset: PasswordReset, now: datetime) -> N
             before={"state": "awaiting_code"}, after={"state": "expired"},
         )  # fmt: skip
         raise VerificationFailed(
-            f"the code expired; password reset request {reset.id} is expired: {RESTART}",
+            f"the code expired; password reset request {reset.id} is expired: start again",
+            reason="expired",
             state="expired",
             request_id=reset.id,
         ).keep_changes()
     raise VerificationFailed(
-        f"password reset request {reset.id} is {state}: {RESTART}",
+        f"password reset request {reset.id} is {state}: start again",
+        reason=state,
         state=state,
         request_id=reset.id,
     )
@@ -169,29 +165,9 @@ def _account(ctx: ServiceContext, reset: PasswordReset) -> Account:
     return account
 
 
-def start_reset(ctx: ServiceContext, *, ref: str, via: str = "email") -> PasswordResetPublic:
-    """Send a reset code to the account's login email or phone; older open resets end."""
-    channel = via.strip().lower()
-    if channel not in RESET_CHANNELS:
-        raise InvalidInput(f"--via must be one of: {', '.join(RESET_CHANNELS)}", field="via")
-    account = accounts.find_account(ctx, ref)
+def _open_reset(ctx: ServiceContext, account: Account, channel: str) -> PasswordReset:
+    """A new reset with its first code; older open resets of the account end."""
     now = ctx.now()
-    mine = select(PasswordReset).where(PasswordReset.account_id == account.id)
-    latest = ctx.session.exec(
-        mine.where(col(PasswordReset.last_sent_at).is_not(None))
-        .order_by(col(PasswordReset.last_sent_at).desc())
-        .limit(1)
-        .with_for_update()
-    ).first()
-    if latest is not None:
-        require_cooldown_passed(latest.last_sent_at, now, "a password reset code")
-    for old in ctx.session.exec(mine.where(PasswordReset.state == "awaiting_code")):
-        state = "expired" if effective_state(old, now) == "expired" else "cancelled"
-        _finish(ctx, old, state, now)
-        audit.record(
-            ctx, action="password.reset.cancel", target=old.id, account_id=account.id,
-            before={"state": "awaiting_code"}, after={"state": state, "reason": "superseded"},
-        )  # fmt: skip
     reset = PasswordReset(
         id=new_id("pwr"),
         account_id=account.id,
@@ -202,12 +178,85 @@ def start_reset(ctx: ServiceContext, *, ref: str, via: str = "email") -> Passwor
         updated_at=now,
     )
     ctx.session.add(reset)
-    _send_code(ctx, reset, account)
+    _send_code(ctx, reset, account)  # refuses (cooldown, cap) before anything ends
+    mine = select(PasswordReset).where(
+        PasswordReset.account_id == account.id,
+        PasswordReset.state == "awaiting_code",
+        PasswordReset.id != reset.id,
+    )
+    for old in ctx.session.exec(mine):
+        state = "expired" if effective_state(old, now) == "expired" else "cancelled"
+        _finish(ctx, old, state, now)
+        audit.record(
+            ctx, action="password.reset.cancel", target=old.id, account_id=account.id,
+            before={"state": "awaiting_code"}, after={"state": state, "reason": "superseded"},
+        )  # fmt: skip
     audit.record(
         ctx, action="password.reset.start", target=reset.id, account_id=account.id,
-        after=_audit_view(reset, now),
+        after={"state": reset.state, "via": channel,
+               "sent_to": challenges.mask(channel, reset.address)},
     )  # fmt: skip
-    return to_public(reset, now)
+    return reset
+
+
+def start_reset(ctx: ServiceContext, *, ref: str, via: str = "email") -> PasswordResetPublic:
+    """Send a reset code to the account's login email or phone; older open resets end."""
+    channel = via.strip().lower()
+    if channel not in RESET_CHANNELS:
+        raise InvalidInput(f"via must be one of: {', '.join(RESET_CHANNELS)}", field="via")
+    account = accounts.find_account(ctx, ref)
+    return to_public(ctx, _open_reset(ctx, account, channel))
+
+
+def forgot(ctx: ServiceContext, *, data: PasswordForgotten) -> LoginCodeSent:
+    """Start a reset by login address, without a token. The same answer whether or
+    not the address has an account (a phantom challenge when it has none)."""
+    from guance_billing_cli.services import login
+
+    channel, address, account = login.resolve_address(ctx, email=data.email, phone=data.phone)
+    if account is not None:
+        reset = _open_reset(ctx, account, channel)
+        assert reset.expires_at is not None
+        return LoginCodeSent(
+            request_id=reset.id,
+            sent_to=challenges.mask(channel, address),
+            expires_at=reset.expires_at,
+        )
+    subject = new_id("pwr")
+    row = challenges.issue(
+        ctx, purpose=PURPOSE, subject=subject, account_id=None, channel=channel,
+        address=address, deliver=_no_delivery,
+    )  # fmt: skip
+    return LoginCodeSent(
+        request_id=subject, sent_to=challenges.mask(channel, address), expires_at=row.expires_at
+    )
+
+
+def _no_delivery(_code: str, _expires_at: datetime) -> None:
+    """A phantom challenge is never delivered (there is nobody to deliver it to)."""
+
+
+def _check_code(
+    ctx: ServiceContext, reset: PasswordReset | None, row: Challenge, code: str
+) -> None:
+    """The engine's verdict; a code that failed or expired ends the reset too."""
+    now = ctx.now()
+    try:
+        challenges.verify(ctx, row=row, code=code)
+    except VerificationFailed as exc:
+        if reset is not None and row.state in ("failed", "expired"):
+            _finish(ctx, reset, row.state, now)
+            exc.message = f"{exc.message}: password reset request {reset.id} {row.state}"
+            exc.args = (exc.message,)
+            audit.record(
+                ctx, action=f"password.reset.{'fail' if row.state == 'failed' else 'expire'}",
+                target=reset.id, account_id=reset.account_id,
+                before={"state": "awaiting_code"}, after={"state": row.state},
+            )  # fmt: skip
+        exc.details["state"] = reset.state if reset is not None else row.state
+        if exc.details["state"] == "open":
+            exc.details["state"] = "awaiting_code"
+        raise
 
 
 def complete_reset(
@@ -219,9 +268,12 @@ def complete_reset(
 ) -> PasswordResetPublic:
     """Check the code and set the new password, in one transaction.
 
-    The new password is checked against the policy first (exit 2, the code stays
-    usable); a wrong code counts (exit 7, committed); the fifth ends the request.
+    Bad input first (a malformed code or a password against the policy: exit 2, the
+    code stays usable); then the engine's checks (exit 8 throttled, exit 7 wrong or
+    finished, counted and committed).
     """
+    code = data.code.get_secret_value()
+    challenges.normalise_code(code)
     reset = _load(ctx, request_id=request_id, account=account)
     now = ctx.now()
     _require_open(ctx, reset, now)
@@ -230,58 +282,61 @@ def complete_reset(
     credentials.check_policy(
         new_password, username=owner.username, email=owner.email, phone=owner.phone
     )
-    left = max(0, MAX_ATTEMPTS - reset.attempts)
-    value = "".join(data.code.get_secret_value().split())
-    if not CODE_RE.fullmatch(value):
+    row = challenges.current(ctx, reset.id, lock=True)
+    if row is None:
         raise VerificationFailed(
-            f"malformed code: a code is 6 digits; {left} attempt(s) left",
-            attempts_left=left,
+            "no code is outstanding; ask for a new one (resend)", reason="no_code",
             state=reset.state,
-        )
-    candidate = code_hash(hmac_key(ctx), request_id=reset.id, target=reset.address, code=value)
-    if reset.code_hash is None or not hmac.compare_digest(candidate, reset.code_hash):
-        reset.attempts += 1
-        reset.updated_at = now
-        left = max(0, MAX_ATTEMPTS - reset.attempts)
-        if left == 0:
-            _finish(ctx, reset, "failed", now)
-            message = f"wrong code; no attempts left: password reset request {reset.id} failed. "
-            message += RESTART[0].upper() + RESTART[1:]
-        else:
-            ctx.session.add(reset)
-            message = f"wrong code; {left} attempt(s) left"
-        audit.record(
-            ctx, action="password.reset.wrong_code", target=reset.id,
-            account_id=reset.account_id, after={"state": reset.state, "attempts_left": left},
         )  # fmt: skip
-        raise VerificationFailed(message, attempts_left=left, state=reset.state).keep_changes()
-    _finish(ctx, reset, "completed", now)
-    credentials.set_password_after_reset(ctx, account=owner, password=new_password)
-    return to_public(reset, now)
+    _check_code(ctx, reset, row, code)
+    revoked = _set_password(ctx, reset, owner, new_password)
+    return to_public(ctx, reset, sessions_revoked=revoked)
+
+
+def _set_password(ctx: ServiceContext, reset: PasswordReset, owner: Account, password: str) -> int:
+    _finish(ctx, reset, "completed", ctx.now())
+    credentials.set_password_after_reset(ctx, account=owner, password=password)
+    return sessions.revoke_others(ctx, account_id=owner.id, why="password.reset")
+
+
+def complete_forgotten(ctx: ServiceContext, *, data: ForgottenPasswordReset) -> PasswordResetDone:
+    """Finish a reset started with ``forgot`` (no token): the request id is the key."""
+    code = data.code.get_secret_value()
+    challenges.normalise_code(code)
+    rid = data.request_id.strip()
+    row = challenges.current(ctx, rid, lock=True)
+    if row is None or row.purpose != PURPOSE:
+        raise VerificationFailed("no such code; start again", reason="no_code")
+    reset = ctx.session.get(PasswordReset, rid, with_for_update=True)
+    owner = ctx.session.get(Account, reset.account_id) if reset is not None else None
+    new_password = data.new_password.get_secret_value()
+    credentials.check_policy(
+        new_password,
+        username=owner.username if owner else "",
+        email=owner.email if owner else "",
+        phone=owner.phone if owner else "",
+    )
+    _check_code(ctx, reset, row, code)
+    assert reset is not None and owner is not None  # a phantom's code never matches
+    revoked = _set_password(ctx, reset, owner, new_password)
+    return PasswordResetDone(request_id=reset.id, state=reset.state, sessions_revoked=revoked)
 
 
 def resend_reset(
     ctx: ServiceContext, *, request_id: str, account: str | None = None
 ) -> PasswordResetPublic:
     reset = _load(ctx, request_id=request_id, account=account)
-    now = ctx.now()
-    _require_open(ctx, reset, now)
-    if reset.sends >= MAX_SENDS:
-        raise RateLimited(
-            f"at most {MAX_SENDS} codes are sent per password reset request; {RESTART}",
-            sends_left=0,
-        )
-    require_cooldown_passed(reset.last_sent_at, now, "a code")
+    _require_open(ctx, reset, ctx.now())
     _send_code(ctx, reset, _account(ctx, reset))
     audit.record(
         ctx, action="password.reset.resend", target=reset.id, account_id=reset.account_id,
-        after=_audit_view(reset, now),
+        after={"state": reset.state, "via": reset.via},
     )  # fmt: skip
-    return to_public(reset, now)
+    return to_public(ctx, reset)
 
 
 def get_reset(
     ctx: ServiceContext, *, request_id: str, account: str | None = None
 ) -> PasswordResetPublic:
     reset = _load(ctx, request_id=request_id, account=account, lock=False)
-    return to_public(reset, ctx.now())
+    return to_public(ctx, reset)

@@ -1,4 +1,5 @@
-"""Server API tokens: create (shown once), list, revoke, authenticate; password login.
+"""Server API tokens: create (shown once), list, revoke, authenticate; the token a
+login hands out (``services/login.py`` decides the login).
 
 A token is ``gbt_`` + 43 url-safe characters (256 random bits from ``secrets``).
 Only its SHA-256 is stored; a high-entropy secret needs no salt or slow KDF.
@@ -13,35 +14,29 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from guance_billing_cli.errors import (
     AuthenticationFailed,
     Conflict,
     InvalidInput,
     NotFound,
-    RateLimited,
 )
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.tokens import (
     TOKEN_ROLES,
     TOKEN_SCOPES,
-    LoginCodeRequest,
-    LoginCodeSent,
-    LoginRequest,
     TokenCreate,
     TokenCreated,
     TokenPublic,
     WhoAmI,
 )
-from guance_billing_cli.services import accounts, audit, authz, validation
+from guance_billing_cli.services import accounts, audit, authz
 from guance_billing_cli.services.context import Actor, ServiceContext
-from guance_billing_cli.store.models import Account, ApiToken, LoginCode, LoginFailure
+from guance_billing_cli.store.models import Account, ApiToken
 
 TOKEN_PREFIX = "gbt_"
 LOGIN_TOKEN_DAYS = 90
-LOGIN_MAX_FAILURES = 5
-LOGIN_WINDOW = timedelta(minutes=15)
 
 
 def clean_token_name(value: str) -> str:
@@ -204,56 +199,6 @@ def whoami(ctx: ServiceContext) -> WhoAmI:
     )
 
 
-def _login_account(ctx: ServiceContext, data: LoginRequest) -> Account | None:
-    if bool(data.email) == bool(data.phone):
-        raise InvalidInput("give exactly one of --email or --phone", field="email")
-    if data.email:
-        where = Account.email == validation.email(data.email)
-    else:
-        where = Account.phone == validation.phone(data.phone or "")
-    return ctx.session.exec(select(Account).where(where)).first()
-
-
-def login(ctx: ServiceContext, *, data: LoginRequest) -> TokenCreated:
-    """Password login: an owner token for the account whose email or phone matches.
-
-    Unknown address, no password and wrong password give the same answer. Failures
-    are counted in the store (so the limit holds across server workers) and
-    committed although the login is refused. With ``request_id`` + ``code`` it is
-    a code login instead (``send_login_code``).
-    """
-    if data.code is not None or data.request_id is not None:
-        return _login_with_code(ctx, data)
-    if data.password is None:
-        raise InvalidInput("a password is required", field="password")
-    account = _login_account(ctx, data)
-    refused = AuthenticationFailed(
-        "wrong email/phone or password (an account without a password logs in with "
-        "--with-code or sets one with `password reset`)"
-    )
-    if account is None:
-        raise refused
-    since = ctx.now() - LOGIN_WINDOW
-    failures = ctx.session.exec(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.account_id == account.id, col(LoginFailure.at) > since)
-    ).one()
-    if failures >= LOGIN_MAX_FAILURES:
-        raise RateLimited(
-            f"too many failed logins; try again in {int(LOGIN_WINDOW.total_seconds() // 60)} "
-            "minutes or reset the password"
-        )
-    from guance_billing_cli.services import credentials
-
-    if account.password_hash is None or not credentials.verify_password(
-        account.password_hash, data.password.get_secret_value()
-    ):
-        ctx.session.add(LoginFailure(account_id=account.id, at=ctx.now()))
-        raise refused.keep_changes()
-    return issue_login_token(ctx, account=account, token_name=data.token_name, method="password")
-
-
 def issue_login_token(
     ctx: ServiceContext, *, account: Account, token_name: str | None, method: str
 ) -> TokenCreated:
@@ -295,119 +240,3 @@ def logout(ctx: ServiceContext) -> TokenPublic:
             after={"revoked_at": row.revoked_at.isoformat()},
         )
     return to_public(row)
-
-
-# -- login with a code (``auth login --with-code``) ------------------------------------
-#
-# Same rules as the email/phone change codes (services/verification.py): 6 digits
-# from ``secrets``, stored only as a keyed HMAC bound to the request and address,
-# valid 10 minutes, single use, a newer code voids the older, 5 wrong attempts end
-# the request, 60 s between sends and at most 5 sends. An unknown address gets the
-# same answer as a known one (nothing is sent), so codes cannot probe for accounts.
-
-
-def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCodeSent:
-    from guance_billing_cli import notices
-    from guance_billing_cli.masking import mask_email, mask_phone
-    from guance_billing_cli.services import verification as v
-
-    probe = LoginRequest(email=data.email, phone=data.phone)
-    account = _login_account(ctx, probe)
-    channel = "email" if data.email else "phone"
-    address = validation.email(data.email) if data.email else validation.phone(data.phone or "")
-    masked = mask_email(address) if channel == "email" else mask_phone(address)
-    now = ctx.now()
-    if account is None:
-        return LoginCodeSent(request_id=new_id("lgn"), sent_to=masked, expires_at=now + v.CODE_TTL)
-    row = ctx.session.exec(
-        select(LoginCode)
-        .where(
-            LoginCode.account_id == account.id,
-            LoginCode.channel == channel,
-            col(LoginCode.used_at).is_(None),
-            col(LoginCode.expires_at) > now,
-        )
-        .order_by(col(LoginCode.created_at).desc())
-        .with_for_update()
-    ).first()
-    if row is not None and row.attempts < v.MAX_ATTEMPTS:
-        v.require_cooldown_passed(row.last_sent_at, now, "a login code")
-        if row.sends >= v.MAX_SENDS:
-            raise RateLimited(f"at most {v.MAX_SENDS} login codes per 10 minutes; try later")
-    else:
-        row = LoginCode(
-            id=new_id("lgn"),
-            account_id=account.id,
-            channel=channel,
-            address=address,
-            expires_at=now,
-            last_sent_at=now,
-            created_at=now,
-        )
-    code = v.new_code()
-    row.code_hash = v.code_hash(v.hmac_key(ctx), request_id=row.id, target=address, code=code)
-    row.expires_at = now + v.CODE_TTL
-    row.sends += 1
-    row.last_sent_at = now
-    ctx.session.add(row)
-    ctx.session.flush()
-    audit.record(
-        ctx,
-        action="auth.login_code",
-        target=row.id,
-        account_id=account.id,
-        after={"channel": channel, "sent_to": masked, "sends": row.sends},
-    )
-    notices.send_code(
-        ctx.settings,
-        channel=channel,
-        to=address,
-        language=account.language,
-        purpose="login",
-        code=code,
-        expires_at=row.expires_at,
-    )
-    return LoginCodeSent(request_id=row.id, sent_to=masked, expires_at=row.expires_at)
-
-
-def _login_with_code(ctx: ServiceContext, data: LoginRequest) -> TokenCreated:
-    import hmac
-
-    from guance_billing_cli.errors import VerificationFailed
-    from guance_billing_cli.services import verification as v
-
-    if not data.request_id or data.code is None:
-        raise InvalidInput("a code login needs the request id and the code", field="code")
-    account = _login_account(ctx, data)
-    row = ctx.session.get(LoginCode, data.request_id.strip(), with_for_update=True)
-    now = ctx.now()
-    if (
-        account is None
-        or row is None
-        or row.account_id != account.id
-        or row.used_at is not None
-        or row.code_hash is None
-    ):
-        raise VerificationFailed("wrong, expired or used login code; ask for a new one")
-    if row.expires_at <= now:
-        raise VerificationFailed("the login code expired; ask for a new one")
-    if row.attempts >= v.MAX_ATTEMPTS:
-        raise VerificationFailed("too many wrong codes; ask for a new one", attempts_left=0)
-    code = data.code.get_secret_value().strip()
-    expected = v.code_hash(v.hmac_key(ctx), request_id=row.id, target=row.address, code=code)
-    if not (v.CODE_RE.fullmatch(code) and hmac.compare_digest(expected, row.code_hash)):
-        row.attempts += 1
-        if row.attempts >= v.MAX_ATTEMPTS:
-            row.code_hash = None
-        ctx.session.add(row)
-        left = v.MAX_ATTEMPTS - row.attempts
-        raise VerificationFailed(
-            f"wrong login code; {left} attempt(s) left"
-            if left
-            else "wrong login code; no attempts left, ask for a new one",
-            attempts_left=left,
-        ).keep_changes()
-    row.used_at = now
-    row.code_hash = None
-    ctx.session.add(row)
-    return issue_login_token(ctx, account=account, token_name=data.token_name, method="code")

@@ -16,6 +16,7 @@ TABLES: dict[str, str] = {
     "AuditCheckpoint": "audit",
     "AuditEvent": "audit",
     "AuditMeta": "audit",
+    "Challenge": "challenges",
     "CloudAccount": "cloud",
     "Workspace": "cloud",
     "PasswordAttempt": "credentials",
@@ -25,10 +26,8 @@ TABLES: dict[str, str] = {
     "InvoiceTitle": "invoices",
     "RealnameSubmission": "realname",
     "ApiToken": "tokens",
-    "LoginCode": "tokens",
-    "LoginFailure": "tokens",
+    "ThrottleFailure": "challenges",
     "ChangeRequest": "verification",
-    "StoreSecret": "verification",
 }
 
 __all__ = sorted(TABLES)
@@ -36,6 +35,7 @@ __all__ = sorted(TABLES)
 if TYPE_CHECKING:
     from guance_billing_cli.store.models.accounts import Account
     from guance_billing_cli.store.models.audit import AuditCheckpoint, AuditEvent, AuditMeta
+    from guance_billing_cli.store.models.challenges import Challenge, ThrottleFailure
     from guance_billing_cli.store.models.cloud import CloudAccount, Workspace
     from guance_billing_cli.store.models.credentials import PasswordAttempt, PasswordReset
     from guance_billing_cli.store.models.invoices import (
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
         InvoiceTitle,
     )
     from guance_billing_cli.store.models.realname import RealnameSubmission
-    from guance_billing_cli.store.models.tokens import ApiToken, LoginCode, LoginFailure
-    from guance_billing_cli.store.models.verification import ChangeRequest, StoreSecret
+    from guance_billing_cli.store.models.tokens import ApiToken
+    from guance_billing_cli.store.models.verification import ChangeRequest
 
 
 def __getattr__(name: str) -> Any:

@@ -20,9 +20,8 @@ class PasswordAttempt(SQLModel, table=True):
 
 
 class PasswordReset(SQLModel, table=True):
-    """One password reset: a code to the login email or phone, then a new password.
-
-    Attempt and send counters live on the row, so the limits hold across processes."""
+    """One password reset: a code (``challenges``) to the login email or phone, then a
+    new password."""
 
     __tablename__ = "password_resets"
 
@@ -31,11 +30,7 @@ class PasswordReset(SQLModel, table=True):
     via: str = Field(max_length=8)  # email | phone
     address: str = Field(max_length=254)
     state: str = Field(max_length=16)
-    code_hash: str | None = Field(default=None, max_length=64)  # keyed hash; None once used
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    attempts: int = Field(default=0)
-    sends: int = Field(default=0)
-    last_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

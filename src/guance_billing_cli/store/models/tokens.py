@@ -1,4 +1,4 @@
-"""Server API tokens (stored hashed), failed logins and login codes (rate-limit state)."""
+"""Server API tokens (stored hashed). Login codes live in ``challenges``."""
 
 from __future__ import annotations
 
@@ -28,31 +28,3 @@ class ApiToken(SQLModel, table=True):
     created_by: str = Field(max_length=128)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class LoginFailure(SQLModel, table=True):
-    """One failed ``auth login`` for an existing account (wrong password)."""
-
-    __tablename__ = "login_failures"
-
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
-    at: datetime = Field(sa_type=UTCDateTime)
-
-
-class LoginCode(SQLModel, table=True):
-    """A one-time login code (``auth login --with-code``); rate state lives on the row."""
-
-    __tablename__ = "login_codes"
-
-    id: str = Field(primary_key=True, max_length=32)
-    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
-    channel: str = Field(max_length=8)  # email | phone
-    address: str = Field(max_length=254)
-    code_hash: str | None = Field(default=None, max_length=64)
-    expires_at: datetime = Field(sa_type=UTCDateTime)
-    sends: int = Field(default=0)
-    attempts: int = Field(default=0)
-    last_sent_at: datetime = Field(sa_type=UTCDateTime)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

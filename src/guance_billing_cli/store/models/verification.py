@@ -1,4 +1,4 @@
-"""Change requests (email / phone) with their code state, and the store's secrets."""
+"""Change requests (email / phone). Their codes live in ``challenges``."""
 
 from __future__ import annotations
 
@@ -9,19 +9,8 @@ from sqlmodel import Field, SQLModel
 from guance_billing_cli.store.types import UTCDateTime
 
 
-class StoreSecret(SQLModel, table=True):
-    """Per-store secrets, e.g. the HMAC key for verification codes. Never printed."""
-
-    __tablename__ = "store_secrets"
-
-    name: str = Field(primary_key=True, max_length=64)
-    value: str = Field(max_length=128)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-
-
 class ChangeRequest(SQLModel, table=True):
-    """One email or phone change. Rate and attempt state live here, so the rules
-    hold across processes and server workers."""
+    """One email or phone change: the state machine on top of the challenge engine."""
 
     __tablename__ = "change_requests"
 
@@ -31,13 +20,9 @@ class ChangeRequest(SQLModel, table=True):
     state: str = Field(max_length=32, index=True)
     current_address: str = Field(max_length=254)
     new_address: str | None = Field(default=None, max_length=254)
-    # HMAC-SHA256 of the outstanding code (hex); None when no code is out
-    code_hash: str | None = Field(default=None, max_length=64)
+    # which address the current step's code goes to: current | new (None: none yet)
     code_target: str | None = Field(default=None, max_length=8)
-    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    attempts: int = Field(default=0)  # wrong codes over the whole request
-    sends: int = Field(default=0)  # codes sent to the current target address
-    last_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # step deadline
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

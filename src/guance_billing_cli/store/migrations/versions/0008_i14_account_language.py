@@ -2,8 +2,8 @@
 
 Existing accounts get ``en``, what they were sent so far.
 
-Revision ID: 0006_i14
-Revises: 0006_i13
+Revision ID: 0008_i14
+Revises: 0007_i11
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_i14"
-down_revision = "0006_i13"
+revision = "0008_i14"
+down_revision = "0007_i11"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,103 @@
+"""Failure budgets against guessing: per address and per client.
+
+Every wrong guess — a wrong code of any purpose, a wrong password at login — is
+recorded twice in ``throttle_failures``: under the address it was aimed at and under
+the client that sent it. Both keys are keyed hashes (no address or IP in the table).
+
+- **Per address** (an account has two: its login email and phone): the first
+  ``ADDRESS_FREE`` failures within ``WINDOW`` pass at once; after that each next
+  guess waits ``BACKOFF_BASE × 2^(n − ADDRESS_FREE)`` after the last failure
+  (1, 2, 4, 8, 16 minutes), and at ``ADDRESS_BUDGET`` failures the address is locked
+  until the oldest of them leaves the window. Reaching the budget is the lock-out:
+  audited, and the account is emailed.
+- **Per client** (the peer address on the server, ``local`` for a local store): at
+  most ``CLIENT_BUDGET`` failures within ``WINDOW`` across all addresses.
+
+The keys are addresses, never account rows, so an address without an account is
+throttled exactly like one with: the answers cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+
+from guance_billing_cli.errors import RateLimited
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import ThrottleFailure
+
+WINDOW = timedelta(hours=24)
+ADDRESS_FREE = 5
+ADDRESS_BUDGET = 10
+BACKOFF_BASE = timedelta(minutes=1)
+CLIENT_BUDGET = 50
+
+
+def _failures(ctx: ServiceContext, key: str, now: datetime) -> list[datetime]:
+    """Times of ``key``'s failures inside the window, oldest first."""
+    stmt = (
+        select(ThrottleFailure.at)
+        .where(ThrottleFailure.key == key, col(ThrottleFailure.at) > now - WINDOW)
+        .order_by(col(ThrottleFailure.at))
+    )
+    return list(ctx.session.exec(stmt))
+
+
+def address_wait(times: list[datetime], now: datetime) -> datetime | None:
+    """When the next guess at an address with these failures is allowed (None: now)."""
+    n = len(times)
+    if n >= ADDRESS_BUDGET:
+        return times[n - ADDRESS_BUDGET] + WINDOW
+    if n >= ADDRESS_FREE:
+        until = times[-1] + BACKOFF_BASE * (2 ** (n - ADDRESS_FREE))
+        return until if until > now else None
+    return None
+
+
+def _refuse(until: datetime, now: datetime, reason: str) -> RateLimited:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return RateLimited(
+        "too many failed attempts; try again later",
+        reason=reason,
+        retry_after=seconds,
+    )
+
+
+def check(ctx: ServiceContext, *, address_key: str, client_key: str) -> None:
+    """RateLimited (exit 8, HTTP 429) while the address or the client is held back."""
+    now = ctx.now()
+    until = address_wait(_failures(ctx, address_key, now), now)
+    if until is not None:
+        raise _refuse(until, now, "address_throttled")
+    client = _failures(ctx, client_key, now)
+    if len(client) >= CLIENT_BUDGET:
+        raise _refuse(client[len(client) - CLIENT_BUDGET] + WINDOW, now, "client_throttled")
+
+
+def record_failure(ctx: ServiceContext, *, address_key: str, client_key: str) -> list[int]:
+    """Count one wrong guess against both keys; returns the new rows' ids."""
+    now = ctx.now()
+    rows = [ThrottleFailure(key=address_key, at=now), ThrottleFailure(key=client_key, at=now)]
+    ctx.session.add_all(rows)
+    ctx.session.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+def locked_out(ctx: ServiceContext, address_key: str) -> bool:
+    """True when the address just reached its budget (the moment to notify)."""
+    return len(_failures(ctx, address_key, ctx.now())) == ADDRESS_BUDGET
+
+
+def serialize(ctx: ServiceContext, key: str) -> None:
+    """Hold ``key`` until commit, so count-then-write rules hold under concurrent
+    callers: SQLite write transactions are already serial (``BEGIN IMMEDIATE``); on
+    PostgreSQL a transaction-scoped advisory lock on the key's hash."""
+    if ctx.session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    digest = int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)
+    ctx.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
