@@ -12,7 +12,10 @@ UV_VERSION := 0.13.8
 BACKENDS ?= quick
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-server test test-all lint bench lock clean
+.PHONY: demo demo-server test test-all lint bench lock clean catalogs
+LOCALE := src/guance_billing_cli/locale
+CATALOG_MO := $(LOCALE)/zh_CN/LC_MESSAGES/guance_billing.mo $(LOCALE)/en/LC_MESSAGES/guance_billing.mo
+BABEL_KEYWORDS := -k N_ -k _ -k ngettext:1,2 -k translate:1 -k pgettext_noop:1c,2
 
 $(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +23,20 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	touch $(STAMP)
+
+# gettext catalogs: the build hook (hatch_build.py) compiles them on install; this
+# recompiles after a .po edit. `make catalogs` re-extracts messages from the code
+# and merges them into the .po files (then translate the new zh_CN entries).
+$(LOCALE)/%/LC_MESSAGES/guance_billing.mo: $(LOCALE)/%/LC_MESSAGES/guance_billing.po $(STAMP)
+	$(VENV)/bin/pybabel compile --domain guance_billing --directory $(LOCALE) --locale $* --statistics
+
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel extract -F pyproject.toml $(BABEL_KEYWORDS) --no-location --no-wrap --sort-output \
+		--omit-header -c TRANSLATORS: -o $(LOCALE)/guance_billing.pot src
+	$(VENV)/bin/pybabel update --domain guance_billing --input-file $(LOCALE)/guance_billing.pot \
+		--output-dir $(LOCALE) --no-fuzzy-matching --no-wrap --ignore-obsolete
+	$(MAKE) $(CATALOG_MO)
+
 
 # Regenerate the lock from pyproject.toml (all extras, every platform, Python >= 3.11).
 # Run after adding or changing a dependency, then commit requirements/lock.txt.
@@ -31,16 +48,16 @@ lock:
 		$(LOCK_FLAGS) -o $(LOCK)
 	@echo "wrote $(LOCK); now: make test, and commit it"
 
-demo: $(STAMP)
+demo: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
 
-demo-server: $(STAMP)
+demo-server: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo-server.sh
 
-test: $(STAMP)
+test: $(STAMP) $(CATALOG_MO)
 	GUANCE_BILLING_TEST_BACKENDS=$(BACKENDS) $(PY) -m pytest -q $(PYTEST_ARGS)
 
-test-all: $(STAMP)
+test-all: $(STAMP) $(CATALOG_MO)
 	GUANCE_BILLING_TEST_BACKENDS=all $(PY) -m pytest -q
 
 lint: $(STAMP)

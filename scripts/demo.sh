@@ -34,7 +34,7 @@ guance-billing profile show --json | head -5
 # --- email change: codes read back from the Maildir outbox ------------------------
 # the latest code sent to $1, read as any mail reader would (mailbox.Maildir)
 mail_code() {
-    python3 -c 'import mailbox,re,sys; b=mailbox.Maildir(sys.argv[1],create=False); m=max((m for m in b if m["To"]==sys.argv[2]), key=lambda m: m.get_date()); print(re.search(r"(?<!\d)\d{6}(?!\d)", m.get_payload(decode=True).decode()).group())' \
+    python3 -c 'import mailbox,re,sys; b=mailbox.Maildir(sys.argv[1],create=False); m=max((m for m in b if m["To"]==sys.argv[2]), key=lambda m: m.get_date()); print(re.search(r"(?<!\d)\d{6}(?!\d)", next(p for p in m.walk() if p.get_content_type()=="text/plain").get_payload(decode=True).decode()).group())' \
         "$GUANCE_BILLING_HOME/outbox/mail" "$1"
 }
 gb --no-input email change --new-email admin@acme.example.com

@@ -49,6 +49,10 @@ def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
         if name.startswith("GUANCE_BILLING_") and name != "GUANCE_BILLING_HOME":
             monkeypatch.delenv(name)
     monkeypatch.delenv("CI", raising=False)
+    # messages in English unless a test asks for another language (docs/languages.md)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     backend = MemoryKeyring()

@@ -28,10 +28,21 @@ def mails(home: Path, to: str | None = None) -> list[Message]:
     return [m for m in messages if to is None or m["To"] == to]
 
 
+def part(message: Message, subtype: str = "plain") -> str | None:
+    """The decoded ``text/<subtype>`` part of a message (single part or multipart)."""
+    for piece in message.walk():
+        if piece.get_content_type() == f"text/{subtype}":
+            payload = piece.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(piece.get_content_charset() or "utf-8")
+    return None
+
+
 def body(message: Message) -> str:
-    payload = message.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return payload.decode()
+    """The plain-text part (every email has one; notices add an HTML alternative)."""
+    text = part(message, "plain")
+    assert text is not None, "no text/plain part"
+    return text
 
 
 def only_code(text: str) -> str:
@@ -60,3 +71,10 @@ def sms_code(home: Path, to: str) -> str:
     lines = sms_lines(home, to)
     assert lines, f"no SMS to {to}"
     return only_code(lines[-1]["text"])
+
+
+def subject(message: Message) -> str:
+    """The decoded Subject (non-ASCII subjects travel RFC 2047-encoded)."""
+    from email.header import decode_header, make_header
+
+    return str(make_header(decode_header(str(message["Subject"]))))

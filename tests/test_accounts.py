@@ -18,6 +18,7 @@ ACCOUNT_KEYS = {
     "region",
     "description",
     "contact_name",
+    "language",
     "email",
     "phone",
     "has_password",
@@ -185,8 +186,11 @@ def test_show_by_id_and_unknown_account(cli: CliFn) -> None:
     assert missing.exit_code == 3
     assert missing.error == {
         "code": "not_found",
+        "reason": "account_not_found",
         "message": "no billing account matches 'nobody'",
+        "params": {"ref": "nobody"},
         "exit_code": 3,
+        "ref": "nobody",
     }
 
 

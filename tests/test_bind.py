@@ -24,7 +24,8 @@ from settlement_helpers import (
     show_ws,
 )
 
-RESULT_KEYS = {"workspace_id", "result", "reason", "from", "to", "line"}
+# reason: English words; reason_code and params: what a face needs to write its own
+RESULT_KEYS = {"workspace_id", "result", "reason", "reason_code", "params", "from", "to", "line"}
 
 
 @pytest.fixture
@@ -54,8 +55,8 @@ def test_bind_then_rerun_is_unchanged(cli: CliFn, aws: dict, home: Path) -> None
     assert set(first.json) >= {"results", "summary"}
     assert all(set(r) == RESULT_KEYS for r in first.json["results"])
     assert first.json["results"][0] == {
-        "workspace_id": "u1", "result": "bound", "reason": None, "from": "billing_center",
-        "to": f"aws:{aws['id']}", "line": None,
+        "workspace_id": "u1", "result": "bound", "reason": None, "reason_code": None,
+        "params": None, "from": "billing_center", "to": f"aws:{aws['id']}", "line": None,
     }  # fmt: skip
     assert first.json["summary"] == {"bound": 2, "unbound": 0, "unchanged": 0, "refused": 0}
     shown = show_ws(cli, "u1")

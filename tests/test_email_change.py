@@ -42,7 +42,7 @@ def test_scripted_email_change_end_to_end(cli: CliFn, acme: dict[str, Any], home
 
     # the message says what the code is for and when it expires
     message = mails(home, OLD)[-1]
-    text = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    text = body(message)
     assert "verification code" in message["Subject"]
     assert "change of the login email" in text
     assert "expires at 2" in text

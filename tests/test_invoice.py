@@ -262,7 +262,7 @@ def test_unknown_or_foreign_ids_are_not_found(cli: CliFn, acme: dict, make_accou
     title = add_title(cli, "--tax-id", TAX_ID).json
     missing = request(cli, "ttl_000000000000", own_address["id"])
     assert missing.exit_code == 3
-    assert "no title_id 'ttl_000000000000'" in missing.error["message"]
+    assert "no --title-id 'ttl_000000000000'" in missing.error["message"]  # the CLI names the flag
     foreign = request(cli, title["id"], foreign_address["id"])
     assert foreign.exit_code == 3
     assert foreign.error["field"] == "address_id"

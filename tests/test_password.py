@@ -10,6 +10,7 @@ import pytest
 
 import guance_billing_cli.clock
 from conftest import CliFn, active_store, store_dump
+from outbox_helpers import body as outbox_body
 
 PASSWORD = "Blue-Harbor-42"
 NEW_PASSWORD = "Green-Valley-77"
@@ -274,7 +275,7 @@ def mail_codes(home: Path) -> list[str]:
     messages = sorted(box, key=lambda m: m["Date"] and m.get_date())  # type: ignore[no-any-return]
     codes = []
     for message in messages:
-        body = message.get_payload(decode=True).decode()
+        body = outbox_body(message)
         assert "reset the password of your Guance Billing account" in body
         assert "expires at" in body
         [code] = re.findall(r"^\s*(\d{6})\s*$", body, flags=re.M)

@@ -80,8 +80,11 @@ def test_a_remote_error_carries_status_body_and_exit_code(
     assert r.json() == {
         "error": {
             "code": "not_found",
+            "reason": "account_not_found",
             "message": "no billing account matches 'nobody'",
+            "params": {"ref": "nobody"},
             "exit_code": 3,
+            "ref": "nobody",  # the 0.1 place of parameters, kept for older scripts
         }
     }
     result = cli("account", "show", "nobody", "--json")

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from conftest import free_port
+from outbox_helpers import body as outbox_body
 
 PASSWORD = "Str0ng-Passw0rd!"
 
@@ -86,7 +87,7 @@ class LiveServer:
         messages = [m for m in box if to in str(m["To"])]
         assert messages, f"no mail to {to}"
         latest = max(messages, key=lambda m: m.get_date())
-        body = latest.get_payload(decode=True).decode()
+        body = outbox_body(latest)
         return re.findall(r"\b\d{6}\b", body)[-1]
 
 

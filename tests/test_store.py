@@ -134,7 +134,8 @@ def test_first_migration_store_with_data_upgrades_to_head_intact(cli: CliFn, hom
     assert result.exit_code == 0, result.stderr
     assert result.json["arbitrary_settlement"] is True
     after = sqlite3.connect(db).execute("SELECT * FROM accounts").fetchall()
-    assert after == before
+    assert [row[: len(before[0])] for row in after] == before  # later migrations add columns
+    assert result.json["language"] == "en"  # what old accounts were always sent
     # The upgraded store takes new writes and its audit chain verifies.
     assert cli("profile", "update", "--account", "old", "--region", "Ningxia").exit_code == 0
     assert cli("audit", "verify").exit_code == 0

@@ -335,7 +335,7 @@ def test_dissolve(cli: CliFn, in_countdown: dict, home: Path, clock) -> None:
     assert unlock.exit_code == 6 and "irreversible" in unlock.error["message"]
     other = add_cloud(cli, "aws", AWS_ID_2)
     bind = cli("cloud", "bind", other["id"], "w1", "--json")
-    assert bind.exit_code == 6 and bind.json["results"][0]["reason"] == "workspace is dissolved"
+    assert bind.exit_code == 6 and bind.json["results"][0]["reason"] == "workspace w1 is dissolved"
     clock.advance(days=40)
     assert show_ws(cli, "w1")["state"] == "dissolved"
 

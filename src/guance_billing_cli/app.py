@@ -15,19 +15,21 @@ import typer
 from guance_billing_cli import __version__
 from guance_billing_cli.cli.boundary import BoundaryGroup
 from guance_billing_cli.cli.state import AppState
+from guance_billing_cli.i18n import N_
 
-EXIT_CODES_HELP = """
-Exit codes: 0 success (including "unchanged"), 1 internal error, 2 usage error or
-missing input without a terminal, 3 not found, 4 authentication, 5 permission denied,
-6 refused by a business rule or conflict, 7 verification failed, 8 rate limited,
-9 batch partly failed, 10 store or server unavailable, 11 declined at a confirmation
-(nothing changed), 130 interrupted.
-"""
+SUMMARY = N_("Administer Guance Billing Center accounts.")
+EXIT_CODES_HELP = N_(
+    'Exit codes: 0 success (including "unchanged"), 1 internal error, 2 usage error or\n'
+    "missing input without a terminal, 3 not found, 4 authentication, 5 permission denied,\n"
+    "6 refused by a business rule or conflict, 7 verification failed, 8 rate limited,\n"
+    "9 batch partly failed, 10 store or server unavailable, 11 declined at a confirmation\n"
+    "(nothing changed), 130 interrupted."
+)
 
 app = typer.Typer(
     name="guance-billing",
     cls=BoundaryGroup,
-    help="Administer Guance Billing Center accounts.\n\n" + EXIT_CODES_HELP,
+    help=SUMMARY + "\n\n" + EXIT_CODES_HELP,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -145,6 +147,15 @@ def root(
             "--profile", help="Config profile [env GUANCE_BILLING_PROFILE].", metavar="NAME"
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of messages: en or zh-CN [env GUANCE_BILLING_LANG; "
+            "else the profile's lang, then LC_ALL / LC_MESSAGES / LANG].",
+            metavar="LANG",
+        ),
+    ] = None,
     ca_bundle: Annotated[
         str | None,
         typer.Option(
@@ -163,6 +174,13 @@ def root(
         ),
     ] = False,
 ) -> None:
+    if lang is not None:
+        from guance_billing_cli import i18n
+        from guance_billing_cli.errors import InvalidInput
+
+        if i18n.normalize(lang) is None:
+            raise InvalidInput("not_one_of", field="lang", choices=list(i18n.LANGUAGES))
+        i18n.use(lang)
     ctx.obj = AppState(
         debug=debug,
         no_input=no_input,

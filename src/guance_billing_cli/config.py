@@ -50,6 +50,7 @@ CONFIG_KEYS: dict[str, tuple[str | None, str]] = {
         "GUANCE_BILLING_TIMEOUT",
         "Seconds to wait for the server before exit 10 (default 30)",
     ),
+    "lang": ("GUANCE_BILLING_LANG", "Language of messages: en or zh-CN (docs/languages.md)"),
     # delivery of verification codes (docs/configuration.md#delivery)
     "smtp.host": ("GUANCE_BILLING_SMTP_HOST", "SMTP server for code emails; unset: Maildir outbox"),
     "smtp.port": ("GUANCE_BILLING_SMTP_PORT", "SMTP port (default 587 with STARTTLS, else 25)"),
@@ -95,7 +96,9 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"config file {path} is not valid TOML: {exc}", field="config") from None
+        raise InvalidInput(
+            "config_not_toml", field="config", path=str(path), why=str(exc)
+        ) from None
 
 
 def save_config(data: dict[str, Any], path: Path | None = None) -> Path:
@@ -157,7 +160,7 @@ def resolve_settings(
         return 3, None, "default"
 
     if store is not None and server:
-        raise InvalidInput("pass --store or --server, not both", field="server")
+        raise InvalidInput("one_of_not_both", field="store", other_field="server")
     store_level, store_value, store_source = level("store", store)
     server_level, server_value, server_source = level("server", server)
     if server_value is not None and store_value is not None and store_level < server_level:
@@ -197,8 +200,15 @@ def profile_is_free_for(profile: str, server: str) -> bool:
 def set_value(profile: str, key: str, value: str | None) -> Path:
     """Set (or with ``None`` unset) a dotted key in a profile."""
     if key not in CONFIG_KEYS:
-        known = ", ".join(sorted(CONFIG_KEYS))
-        raise InvalidInput(f"unknown config key {key!r}; known keys: {known}", field="key")
+        raise InvalidInput(
+            "unknown_config_key", field="key", value=key, choices=sorted(CONFIG_KEYS)
+        )
+    if key == "lang" and value is not None:
+        from guance_billing_cli import i18n
+
+        if i18n.normalize(value) is None:
+            raise InvalidInput("not_one_of", field="value", choices=list(i18n.LANGUAGES))
+        value = i18n.normalize(value)
     data = load_config()
     node = data.setdefault("profiles", {}).setdefault(profile, {})
     *parents, leaf = key.split(".")

@@ -28,7 +28,19 @@ class ExitCode(IntEnum):
 
 
 class BillingError(Exception):
-    """Base of all expected errors. ``code`` is stable and machine-readable."""
+    """Base of all expected errors.
+
+    ``code`` (class level) is the stable family a script branches on; ``reason``
+    is the stable name of what went wrong (``email_taken``), with ``params`` (the
+    field at fault, the value, a limit, ``retry_after``...) and ``next_step``, the
+    operation that helps next (a ``BillingClient`` method name, never a CLI
+    flag). The words are made by a face: ``i18n/errors.py`` holds each reason's
+    English template; the CLI renders it in the operator's language with flag
+    names, the server in English with field and operation names.
+
+    A string that is not a registered reason is kept as a literal English message
+    (older code); ``tests/test_i18n_errors.py`` lists every such raise.
+    """
 
     exit_code: ExitCode = ExitCode.INTERNAL
     code: str = "internal_error"
@@ -38,26 +50,68 @@ class BillingError(Exception):
     #: although the operation is refused. Every transport honours it.
     commit: bool = False
 
-    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        reason: str,
+        /,
+        *,
+        field: str | None = None,
+        next_step: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
         self.field = field
-        self.details = details
+        self.next_step = next_step
+        self.params = params
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The parameters (older name)."""
+        return self.params
+
+    @property
+    def registered(self) -> bool:
+        from guance_billing_cli.i18n.errors import REASONS
+
+        return self.reason in REASONS
+
+    @property
+    def message(self) -> str:
+        """The English words, as the HTTP API gives them (field and operation names)."""
+        from guance_billing_cli.i18n.errors import words
+
+        return words(self)
+
+    @message.setter
+    def message(self, text: str) -> None:
+        """Replace the words with a literal English sentence (older code; see the class doc)."""
+        self.reason = text
+
+    def __str__(self) -> str:
+        return self.message
 
     def keep_changes(self) -> Self:
         """Commit what the service wrote so far, then raise: ``raise X(...).keep_changes()``."""
         self.commit = True
         return self
 
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "code": self.code,
-            "message": self.message,
-            "exit_code": int(self.exit_code),
-        }
+    def to_dict(self, *, message: str | None = None) -> dict[str, Any]:
+        """The JSON error shape; ``message`` overrides the English API words."""
+        params = dict(self.params)
         if self.field:
-            body["field"] = self.field
-        body.update(self.details)
+            params["field"] = self.field
+        body: dict[str, Any] = {"code": self.code}
+        if self.registered:
+            body["reason"] = self.reason
+        body["message"] = self.message if message is None else message
+        body["params"] = params
+        body["exit_code"] = int(self.exit_code)
+        if self.next_step:
+            body["next"] = self.next_step
+        # 0.1 put the parameters at the top level; scripts may still read them there
+        for key, value in params.items():
+            body.setdefault(key, value)
         return body
 
 
@@ -146,5 +200,15 @@ ERRORS_BY_CODE: dict[str, type[BillingError]] = {
 def error_from_dict(body: dict[str, Any]) -> BillingError:
     """Rebuild a domain error from its ``to_dict`` form (used by the HTTP client)."""
     cls = ERRORS_BY_CODE.get(str(body.get("code")), BillingError)
-    extra = {k: v for k, v in body.items() if k not in {"code", "message", "exit_code", "field"}}
-    return cls(str(body.get("message", "error")), field=body.get("field"), **extra)
+    params = body.get("params")
+    if not isinstance(params, dict):  # an older server: parameters at the top level
+        reserved = {"code", "reason", "message", "exit_code", "field", "next", "params"}
+        params = {k: v for k, v in body.items() if k not in reserved}
+    params = {k: v for k, v in params.items() if k != "field"}
+    field = body.get("field") or (body.get("params") or {}).get("field")
+    from guance_billing_cli.i18n.errors import REASONS
+
+    reason = body.get("reason")
+    if not isinstance(reason, str) or reason not in REASONS:  # unknown here: keep its words
+        reason = str(body.get("message", "error"))
+    return cls(reason, field=field, next_step=body.get("next"), **params)

@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from guance_billing_cli import i18n
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat
 from guance_billing_cli.cli.state import client, get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="Create and inspect billing accounts (support).", no_args_is_help=True)
 
@@ -26,12 +28,14 @@ ACCOUNT_FIELDS = (
     "has_password",
     "realname_status",
     "arbitrary_settlement",
+    "language",
     "created_at",
     "updated_at",
 )
 
 
-def show_account(account: object, *, as_json: bool, title: str = "Billing account") -> None:
+def show_account(account: object, *, as_json: bool, title: str | None = None) -> None:
+    title = title or _("Billing account")
     render.emit(account, as_json=as_json, title=title, fields=ACCOUNT_FIELDS)
 
 
@@ -55,6 +59,13 @@ def create(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read an initial password from stdin.")
     ] = False,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of emails and SMS to the account: en or zh-CN; default the "
+            "operator's (--lang)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a billing account.
@@ -83,15 +94,15 @@ def create(
         "contact_name": contact_name,
     }
     asks = [
-        prompts.Ask("username", "--username", "Username", username),
-        prompts.Ask("company_name", "--company-name", "Company name", company_name),
-        prompts.Ask("email", "--email", "Login email", email),
-        prompts.Ask("phone", "--phone", "Login phone", phone),
+        prompts.Ask("username", "--username", _("Username:"), username),
+        prompts.Ask("company_name", "--company-name", _("Company name:"), company_name),
+        prompts.Ask("email", "--email", _("Login email:"), email),
+        prompts.Ask("phone", "--phone", _("Login phone:"), phone),
         *(
             prompts.Ask(
                 name,
                 f"--{name.replace('_', '-')}",
-                name.replace("_", " ").capitalize(),
+                name.replace("_", " ").capitalize() + ":",
                 value,
                 required=False,
             )
@@ -100,12 +111,16 @@ def create(
     ]
 
     def submit(values: dict[str, str | None]) -> Any:
-        return client(ctx).create_account(AccountCreate(**values, password=password))  # type: ignore[arg-type]
+        return client(ctx).create_account(AccountCreate(**values, password=password, language=language or i18n.current()))  # type: ignore[arg-type]
 
     account = prompts.form(asks, submit, interactive=interactive)
     show_account(account, as_json=as_json)
     if not as_json:
-        render.success(f"Created billing account {account.username} ({account.id}).")
+        render.success(
+            _("Created billing account {username} ({id}).").format(
+                username=account.username, id=account.id
+            )
+        )
 
 
 @app.command("list")
@@ -118,7 +133,7 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = 
     """
     fmt = render.output_format(as_json, output)
     render.emit_rows(
-        client(ctx).list_accounts(), fmt=fmt, columns=ACCOUNT_COLUMNS, title="Billing accounts"
+        client(ctx).list_accounts(), fmt=fmt, columns=ACCOUNT_COLUMNS, title=_("Billing accounts")
     )
 
 
@@ -158,7 +173,9 @@ def use(
         render.write_json({"profile": state.settings.profile, "account": found})
     else:
         render.success(
-            f"Profile {state.settings.profile!r} now uses account {found.username} ({found.id})."
+            _("Profile {profile!r} now uses account {username} ({id}).").format(
+                profile=state.settings.profile, username=found.username, id=found.id
+            )
         )
 
 
@@ -167,7 +184,7 @@ def _on_off(value: str | None) -> bool | None:
         return None
     lowered = value.lower()
     if lowered not in {"on", "off"}:
-        raise typer.BadParameter("must be on or off")
+        raise typer.BadParameter(_("must be on or off"))
     return lowered == "on"
 
 
@@ -197,4 +214,4 @@ def update(
     updated = client(ctx).admin_update_account(account, update_)
     show_account(updated, as_json=as_json)
     if not as_json:
-        render.success(f"Updated billing account {updated.username}.")
+        render.success(_("Updated billing account {username}.").format(username=updated.username))

@@ -45,7 +45,7 @@ def read_source(source: str) -> bytes:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise InvalidInput(
-            f"cannot read --from-file {source}: {reason}", field="from_file"
+            "from_file_unreadable", field="from_file", path=source, why=reason
         ) from None
 
 
@@ -55,9 +55,7 @@ def _lines(data: bytes) -> Iterator[tuple[int, str | None, str | None]]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise InvalidInput(
-                "--from-file starts with a UTF-16 mark but is not valid UTF-16", field="from_file"
-            ) from None
+            raise InvalidInput("from_file_utf16", field="from_file") from None
         for number, line in enumerate(text.split("\n"), 1):
             if "\x00" in line:
                 yield number, None, "line contains a NUL character"
@@ -121,17 +119,18 @@ def _detect(text: str, columns: Sequence[str], *, plain_ids: bool) -> tuple[str,
         missing = [c for c in columns if c not in names]
         if missing:
             raise InvalidInput(
-                f"--from-file: the CSV header lacks column(s) {', '.join(missing)} "
-                f"(expected {','.join(columns)})",
+                "from_file_missing_columns",
                 field="from_file",
+                missing=missing,
+                columns=",".join(columns),
             )
         return "csv", names
     if plain_ids:
         return "ids", []
     raise InvalidInput(
-        f"--from-file: expected a CSV header with {','.join(columns)} or NDJSON objects "
-        f"with those keys",
+        "from_file_no_header",
         field="from_file",
+        columns=",".join(columns),
     )
 
 

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from guance_billing_cli.cli import render
-from guance_billing_cli.errors import BatchPartlyFailed, RuleViolation
+from guance_billing_cli.errors import BatchPartlyFailed, BillingError, RuleViolation
+from guance_billing_cli.i18n import _
 
 RESULT_COLUMNS = ("line", "workspace_id", "result", "from", "to", "reason")
 TABLE_ROWS = 50  # beyond this the table shows refused rows only
@@ -45,7 +46,13 @@ def progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | No
 
 
 def show(result: Any, *, fmt: str, verb: str) -> None:
-    """Print ``result`` (a BatchResult) and raise the batch's exit code if rows were refused."""
+    """Print ``result`` (a BatchResult) and raise the batch's exit code if rows were refused.
+
+    Each row's ``reason`` is written by the CLI, in the operator's language; scripts
+    read ``reason_code`` and ``params``, which never change with the language."""
+    for row in result.results:
+        if row.reason_code:
+            row.reason = _reason_words(row.reason_code, row.params)
     if fmt == "json":
         # pydantic's own serializer: 10,000 rows in ~20 ms, where json.dumps(indent=2)
         # falls back to the pure-Python encoder and costs more than the whole bind.
@@ -63,19 +70,28 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
                 render.emit_rows(shown[:TABLE_ROWS], fmt="table", columns=RESULT_COLUMNS)
             if len(shown) > TABLE_ROWS:
                 render.info(
-                    f"... {len(shown) - TABLE_ROWS} more; use --json or --output csv for all rows"
+                    _("... {count} more; use --json or --output csv for all rows").format(
+                        count=len(shown) - TABLE_ROWS
+                    )
                 )
     summary = dict(result.summary)
     parts = ", ".join(f"{k} {v}" for k, v in summary.items() if v or k in (verb, "refused"))
-    prefix = "Dry run (nothing written): " if result.dry_run else ""
     total = len(result.results)
     refused = summary.get("refused", 0)
+    if result.dry_run and fmt != "json":  # under --json, stderr carries a JSON error or nothing
+        render.info(_("Dry run: nothing was written."))
     if not refused:
         if fmt != "json":  # under --json, stderr carries a JSON error or nothing
-            render.success(f"{prefix}{total} row(s): {parts}.")
+            render.success(_("{total} row(s): {parts}.").format(total=total, parts=parts))
         return
     if refused == total:
-        raise RuleViolation(f"{prefix}all {total} row(s) refused", summary=summary)
+        raise RuleViolation("batch_all_refused", total=total, summary=summary)
     raise BatchPartlyFailed(
-        f"{prefix}{refused} of {total} row(s) refused: {parts}", summary=summary
+        "batch_partly_refused", refused=refused, total=total, parts=parts, summary=summary
     )
+
+
+def _reason_words(code: str, params: dict[str, Any] | None) -> str:
+    from guance_billing_cli.cli.words import describe
+
+    return describe(BillingError(code, **(params or {})))

@@ -37,33 +37,54 @@ def _json_requested(ctx: Any, args: Sequence[str]) -> bool:
     )
 
 
-def _report(error: BillingError, *, as_json: bool) -> int:
+def _report(error: BillingError, *, as_json: bool, hint: str = "") -> int:
+    """Print ``error`` in the operator's language (JSON keys, codes and params stay as they are)."""
     from guance_billing_cli.cli import render
-    from guance_billing_cli.cli.prompts import name_flag
+    from guance_billing_cli.cli.words import describe
 
-    if error.field:  # issue 15: "--new-email is not ...", not "new_email is not ..."
-        name_flag(error, "--" + error.field.replace("_", "-"))
-
-    render.error(error.to_dict(), as_json=as_json)
+    render.error(error.to_dict(message=describe(error) + hint), as_json=as_json)
     return int(error.exit_code)
 
 
 def _internal(exc: BaseException) -> BillingError:
     """An unexpected exception, described without its arguments (they may hold secrets)."""
     orig = getattr(exc, "orig", None)
-    detail = type(orig or exc).__name__
-    return BillingError(f"internal error ({detail}); run again with --debug for the traceback")
+    return BillingError("internal", detail=type(orig or exc).__name__)
+
+
+def _debug_hint() -> str:
+    from guance_billing_cli.i18n import _
+
+    return _("; run again with --debug for the traceback")
 
 
 def _plain_help(command: Any) -> Any:
-    """No rich markup anywhere in the tree (plain help is what the start-up budget allows)."""
+    """No rich markup anywhere in the tree (plain help is what the start-up budget allows);
+    each command's summary line in the operator's language."""
+    from guance_billing_cli import i18n
+
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
+    command.help = i18n.summary(command.help)
+    if command.short_help:
+        command.short_help = i18n.translate(command.short_help)
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
     from guance_billing_cli.cli.helptext import readable  # issue 15: metavars as words
 
     return readable(command)
+
+
+def _option_value(args: Sequence[str], name: str) -> str | None:
+    """The value of a global option (``--lang zh-CN`` or ``--lang=zh-CN``) before parsing."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 class BoundaryGroup(TyperGroup):
@@ -92,6 +113,8 @@ class BoundaryGroup(TyperGroup):
         """List groups from their Typer's help without building their commands."""
         from importlib import import_module
 
+        from guance_billing_cli import i18n
+
         rows = []
         for name in self.list_commands(ctx):
             built = self.commands.get(name)
@@ -100,13 +123,17 @@ class BoundaryGroup(TyperGroup):
                 continue
             info = import_module(self.lazy_commands[name]).app.info
             text = info.help if isinstance(info.help, str) else ""
-            rows.append((name, text.strip().splitlines()[0] if text.strip() else ""))
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            rows.append((name, i18n.translate(first) if first else ""))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    #: the arguments ``main`` was given (CliRunner does not set sys.argv)
+    _argv: ClassVar[list[str]] = []
+
     def invoke(self, ctx: Any) -> Any:
-        args = sys.argv[1:]
+        args = BoundaryGroup._argv or sys.argv[1:]
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, _click_exceptions.ClickException):
@@ -127,7 +154,8 @@ class BoundaryGroup(TyperGroup):
                 import traceback
 
                 traceback.print_exc()
-            raise typer.Exit(_report(_internal(exc), as_json=_json_requested(ctx, args))) from None
+            as_json = _json_requested(ctx, args)
+            raise typer.Exit(_report(_internal(exc), as_json=as_json, hint=_debug_hint())) from None
         finally:
             obj = getattr(ctx, "obj", None)
             if obj is not None and hasattr(obj, "close"):
@@ -148,6 +176,11 @@ class BoundaryGroup(TyperGroup):
 
         if anywhere.needs_hoisting(argv):
             argv = anywhere.hoist(argv, self)
+        BoundaryGroup._argv = argv
+        from guance_billing_cli import i18n
+
+        i18n.request(flag=_option_value(argv, "--lang"), profile=_option_value(argv, "--profile"))
+        self.help = i18n.summary(self.help)
         try:
             rv = super().main(
                 args=argv,

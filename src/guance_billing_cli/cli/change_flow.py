@@ -24,6 +24,7 @@ from guance_billing_cli.errors import (
     RuleViolation,
     VerificationFailed,
 )
+from guance_billing_cli.i18n import N_, _
 
 OPEN_STATES = ("awaiting_current_code", "awaiting_new_code")
 REQUEST_FIELDS = (
@@ -37,7 +38,12 @@ REQUEST_FIELDS = (
     "sends_left",
     "resend_available_at",
 )
-AGAIN, RESEND, CANCEL = "Enter the code again", "Send a new code", "Cancel the change"
+AGAIN, RESEND, CANCEL = "again", "resend", "cancel"
+CHOICES = {
+    AGAIN: N_("Enter the code again"),
+    RESEND: N_("Send a new code"),
+    CANCEL: N_("Cancel the change"),
+}
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,38 @@ class Flow:
 
 
 FLOWS = {
-    "email": Flow("email", "login email", "--new-email", "new@acme.com"),
-    "phone": Flow("phone", "login phone", "--new-phone", "+8613912345678"),
+    "email": Flow("email", N_("login email"), "--new-email", "new@acme.com"),
+    "phone": Flow("phone", N_("login phone"), "--new-phone", "+8613912345678"),
 }
+
+#: the help summary of each group and command (the rest of each help stays English)
+SUMMARIES = {
+    "email": {
+        "group": N_(
+            "Change the login email after confirming codes sent to the current and the new one."
+        ),
+        "change": N_("Start changing the login email: a code goes to the current one."),
+        "new": N_("The new login email (checked before a code is sent to it)."),
+    },
+    "phone": {
+        "group": N_(
+            "Change the login phone after confirming codes sent to the current and the new one."
+        ),
+        "change": N_("Start changing the login phone: a code goes to the current one."),
+        "new": N_("The new login phone (checked before a code is sent to it)."),
+    },
+}
+VERIFY_SUMMARY = N_("Confirm the code of the current step.")
+RESEND_SUMMARY = N_("Send a new code for the current step; the old one stops working.")
+STATUS_SUMMARY = N_("Show a change request (default: the account's latest).")
+CANCEL_SUMMARY = N_("Cancel an open change request; nothing changes.")
+
+
+def describe(error: Exception) -> str:
+    """An error's sentence in the operator's language (imported when needed: --help)."""
+    from guance_billing_cli.cli.words import describe as words
+
+    return words(error)  # type: ignore[arg-type]
 
 
 def _time(value: datetime | None) -> str:
@@ -67,32 +102,45 @@ def show(req: Any, flow: Flow, *, as_json: bool) -> None:
     if as_json:
         render.write_json(req)
         return
-    render.emit(
-        req, as_json=False, title=f"{flow.kind.title()} change request", fields=REQUEST_FIELDS
-    )
+    render.emit(req, as_json=False, title=_("Change request"), fields=REQUEST_FIELDS)
     rid = req.request_id
+    label = _(flow.label)
+    expires = _time(req.expires_at)
     if req.state == "awaiting_current_code":
         render.info(
-            f"A code was sent to {req.sent_to} (the current {flow.label}); it expires at "
-            f"{_time(req.expires_at)}.\nNext: {flow.cmd} verify {rid} --code-stdin"
+            _(
+                "A code was sent to {sent_to} (the current {label}); it expires at {expires}."
+            ).format(sent_to=req.sent_to, label=label, expires=expires)
+            + "\n"
+            + _("Next: {command}").format(command=f"{flow.cmd} verify {rid} --code-stdin")
         )
     elif req.state == "awaiting_new_code" and req.code_target == "new":
         render.info(
-            f"A code was sent to {req.sent_to} (the new {flow.label}); it expires at "
-            f"{_time(req.expires_at)}.\nNext: {flow.cmd} verify {rid} --code-stdin"
+            _("A code was sent to {sent_to} (the new {label}); it expires at {expires}.").format(
+                sent_to=req.sent_to, label=label, expires=expires
+            )
+            + "\n"
+            + _("Next: {command}").format(command=f"{flow.cmd} verify {rid} --code-stdin")
         )
     elif req.state == "awaiting_new_code":
         render.info(
-            f"The current {flow.label} is confirmed. Next, before {_time(req.expires_at)}: "
-            f"{flow.cmd} verify {rid} {flow.flag} ADDRESS"
+            _("The current {label} is confirmed. Next, before {expires}: {command}").format(
+                label=label, expires=expires, command=f"{flow.cmd} verify {rid} {flow.flag} ADDRESS"
+            )
         )
     elif req.state == "completed":
         render.success(
-            f"The {flow.label} is now {req.new_address}; the account logs in with it and "
-            "the old one no longer works."
+            _(
+                "The {label} is now {address}; the account logs in with it and the old one "
+                "no longer works."
+            ).format(label=label, address=req.new_address)
         )
     elif req.state == "cancelled":
-        render.success(f"Change request {rid} is cancelled; nothing was changed.")
+        render.success(
+            _("Change request {request_id} is cancelled; nothing was changed.").format(
+                request_id=rid
+            )
+        )
 
 
 # -- the guided flow (a terminal) ------------------------------------------------
@@ -105,12 +153,22 @@ def _confirm_step(ctx: typer.Context, flow: Flow, req: Any, which: str) -> Any:
     from guance_billing_cli.schemas.verification import CodeSubmit
 
     cl = client(ctx)
-    render.info(
-        f"A verification code was sent to {req.sent_to} (the {which} {flow.label}). "
-        f"It expires at {_time(req.expires_at)}."
+    sent = (
+        _(
+            "A verification code was sent to {sent_to} (the current {label}). "
+            "It expires at {expires}."
+        )
+        if which == "current"
+        else _(
+            "A verification code was sent to {sent_to} (the new {label}). It expires at {expires}."
+        )
     )
+    render.info(
+        sent.format(sent_to=req.sent_to, label=_(flow.label), expires=_time(req.expires_at))
+    )
+    choices = {_(text): key for key, text in CHOICES.items()}
     while True:
-        code = prompts.verification_code(f"Code sent to {req.sent_to}:")
+        code = prompts.verification_code(_("Code sent to {sent_to}:").format(sent_to=req.sent_to))
         try:
             return cl.verify_change(
                 req.request_id, CodeSubmit(code=SecretStr(code)), kind=flow.kind
@@ -118,20 +176,27 @@ def _confirm_step(ctx: typer.Context, flow: Flow, req: Any, which: str) -> Any:
         except VerificationFailed as exc:
             if exc.details.get("state") not in OPEN_STATES:
                 raise  # failed or expired: the request is over
-            render.warn(exc.message)
-        choice = prompts.select("What next?", [AGAIN, RESEND, CANCEL], default=AGAIN)
+            render.warn(describe(exc))
+        picked = prompts.select(_("What next?"), list(choices), default=_(CHOICES[AGAIN]))
+        choice = choices.get(picked, AGAIN)
         if choice == RESEND:
             try:
                 req = cl.resend_change(req.request_id, kind=flow.kind)
                 render.info(
-                    f"A new code was sent to {req.sent_to}; the previous one no longer works. "
-                    f"It expires at {_time(req.expires_at)}."
+                    _(
+                        "A new code was sent to {sent_to}; the previous one no longer works. "
+                        "It expires at {expires}."
+                    ).format(sent_to=req.sent_to, expires=_time(req.expires_at))
                 )
             except RateLimited as exc:
-                render.warn(exc.message)
+                render.warn(describe(exc))
         elif choice == CANCEL:
             cl.cancel_change(req.request_id, kind=flow.kind)
-            render.info(f"Change request {req.request_id} cancelled; nothing was changed.")
+            render.info(
+                _("Change request {request_id} cancelled; nothing was changed.").format(
+                    request_id=req.request_id
+                )
+            )
             raise typer.Exit(0)
 
 
@@ -139,15 +204,15 @@ def _ask_new_address(ctx: typer.Context, flow: Flow, req: Any) -> Any:
     """Ask for the new address until the service accepts it (it then sends the code)."""
     from guance_billing_cli.schemas.verification import NewAddress
 
-    render.success(f"The current {flow.label} is confirmed.")
+    render.success(_("The current {label} is confirmed.").format(label=_(flow.label)))
     while True:
-        value = prompts.text(f"New {flow.label}:")
+        value = prompts.text(_("New {label}:").format(label=_(flow.label)))
         try:
             return client(ctx).set_change_address(
                 req.request_id, NewAddress(new_address=value), kind=flow.kind
             )
         except (InvalidInput, RuleViolation) as exc:  # malformed, same, or taken: ask again
-            render.warn(prompts.in_words(exc, f"The new {flow.label}"))
+            render.warn(describe(exc))
 
 
 def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
@@ -161,14 +226,21 @@ def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
             req = _confirm_step(ctx, flow, req, "new")
     except KeyboardInterrupt:
         render.info(
-            f"Request {req.request_id} stays open until it expires; continue with "
-            f"`{flow.cmd} verify {req.request_id}` or stop it with "
-            f"`{flow.cmd} cancel {req.request_id}`."
+            _(
+                "Request {request_id} stays open until it expires; continue with {verify} or "
+                "stop it with {cancel}."
+            ).format(
+                request_id=req.request_id,
+                verify=f"`{flow.cmd} verify {req.request_id}`",
+                cancel=f"`{flow.cmd} cancel {req.request_id}`",
+            )
         )
         raise
     render.success(
-        f"Done: the {flow.label} is now {req.new_address}. The account logs in with it; "
-        "the old one no longer works."
+        _(
+            "Done: the {label} is now {address}. The account logs in with it; the old one no "
+            "longer works."
+        ).format(label=_(flow.label), address=req.new_address)
     )
 
 
@@ -178,15 +250,13 @@ def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
 def build_app(kind: str) -> typer.Typer:
     flow = FLOWS[kind]
     noun = flow.label
-    app = typer.Typer(
-        help=f"Change the {noun} after confirming codes sent to the current and the new one.",
-        no_args_is_help=True,
-    )
+    summary = SUMMARIES[kind]
+    app = typer.Typer(help=summary["group"], no_args_is_help=True)
     NewAddressOption = Annotated[
         str | None,
         typer.Option(
             flow.flag,
-            help=f"The new {noun} (checked before a code is sent to it).",
+            help=summary["new"],
             metavar="ADDRESS" if kind == "email" else "PHONE",
         ),
     ]
@@ -202,7 +272,8 @@ def build_app(kind: str) -> typer.Typer:
 
     @app.command(
         "change",
-        help=f"""Start changing the {noun}: a code goes to the current one.
+        help=summary["change"]
+        + f"""
 
 At a terminal (and without --json) this drives the whole flow with prompts.
 Without one, it prints the request id and state; continue with `verify`.
@@ -228,10 +299,7 @@ Example:
         state = get_state(ctx)
         is_guided = state.interactive and not as_json
         if new_address is None and not is_guided:
-            raise InputRequired(
-                f"missing {flow.flag} (no terminal to ask)",
-                field=flow.flag.lstrip("-").replace("-", "_"),
-            )
+            raise InputRequired("input_missing", field=flow.flag.lstrip("-").replace("-", "_"))
         req = client(ctx).start_change(
             account_ref(ctx, account), ChangeStart(kind=kind, new_address=new_address)
         )
@@ -242,7 +310,8 @@ Example:
 
     @app.command(
         "verify",
-        help=f"""Confirm the code of the current step.
+        help=VERIFY_SUMMARY
+        + f"""
 
 The code for the current {noun} moves the request to awaiting_new_code and sends a
 code to the new one; the code for the new {noun} completes the change. With
@@ -271,7 +340,7 @@ Example:
         from guance_billing_cli.schemas.verification import CodeSubmit, NewAddress
 
         if code is not None and code_stdin:
-            raise InvalidInput("give either --code or --code-stdin, not both", field="code")
+            raise InvalidInput("one_of_not_both", field="code", other_field="code_stdin")
         if code_stdin:
             code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
         cl = client(ctx)
@@ -297,9 +366,9 @@ Example:
             if code is None:
                 if not get_state(ctx).interactive:
                     raise InputRequired(
-                        "missing --code or --code-stdin (no terminal to ask)", field="code"
+                        "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
                     )
-                code = prompts.verification_code("Verification code:")
+                code = prompts.verification_code(_("Verification code:"))
             req = cl.verify_change(
                 request_id, CodeSubmit(code=SecretStr(code)), kind=kind, account=account
             )
@@ -315,7 +384,8 @@ Example:
 
     @app.command(
         "resend",
-        help=f"""Send a new code for the current step; the old one stops working.
+        help=RESEND_SUMMARY
+        + f"""
 
 At most one code a minute and 5 codes per address in a request (exit 8).
 Exit codes: 3 unknown request, 7 finished request, 10 delivery failed.
@@ -337,7 +407,8 @@ Example:
 
     @app.command(
         "status",
-        help=f"""Show a change request (default: the account's latest).
+        help=STATUS_SUMMARY
+        + f"""
 
 \b
 Example:
@@ -364,7 +435,8 @@ Example:
 
     @app.command(
         "cancel",
-        help=f"""Cancel an open change request; nothing changes.
+        help=CANCEL_SUMMARY
+        + f"""
 
 Exit codes: 0 also if already cancelled, 3 unknown request, 7 completed, failed
 or expired.

@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import batchfile, batchview, prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Cloud accounts (AWS, Alibaba Cloud, Huawei Cloud) and settlement binding.",
@@ -48,7 +49,7 @@ def _items(ids: list[str] | None, source: str | None) -> list[Any]:
     from guance_billing_cli.schemas.settlement import batch_items
 
     if not ids and source is None:
-        raise InputRequired("give workspace ids or --from-file FILE|-", field="from_file")
+        raise InputRequired("no_workspaces_given", field="from_file")
     rows = batchfile.collect(ids or [], source, columns=("workspace_id",), plain_ids=True)
     return batch_items(rows)
 
@@ -89,19 +90,19 @@ def add(
     provider = prompts.require(
         provider,
         flag="--provider",
-        message="Cloud provider:",
+        message=_("Cloud provider:"),
         interactive=interactive,
         choices=PROVIDERS,
     )
     # Without a terminal the service says why the instance id is needed.
     needs_instance = interactive and provider.strip().lower() in ("aliyun", "huawei")
     asks = [
-        prompts.Ask("provider", "--provider", "Cloud provider", provider, choices=PROVIDERS),
-        prompts.Ask("account_id", "--account-id", "Provider account id", account_id),
+        prompts.Ask("provider", "--provider", _("Cloud provider:"), provider, choices=PROVIDERS),
+        prompts.Ask("account_id", "--account-id", _("Provider account id:"), account_id),
         prompts.Ask(
             "instance_id",
             "--instance-id",
-            "Marketplace product instance id",
+            _("Marketplace product instance id:"),
             instance_id,
             required=needs_instance,
         ),
@@ -111,7 +112,7 @@ def add(
         lambda values: client(ctx).add_cloud_account(ref, CloudAccountCreate(**values)),  # type: ignore[arg-type]
         interactive=interactive,
     )
-    render.emit(created, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
+    render.emit(created, as_json=as_json, title=_("Cloud account"), fields=CLOUD_FIELDS)
     if as_json:
         return
     if created.resubscribed:
@@ -121,7 +122,9 @@ def add(
         )
     else:
         render.success(
-            f"Registered {created.provider} account {created.account_id} as {created.id}."
+            _("Registered {provider} account {account_id} as {id}.").format(
+                provider=created.provider, account_id=created.account_id, id=created.id
+            )
         )
 
 
@@ -140,7 +143,7 @@ def list_(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_cloud_accounts(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=CLOUD_COLUMNS, title="Cloud accounts")
+    render.emit_rows(rows, fmt=fmt, columns=CLOUD_COLUMNS, title=_("Cloud accounts"))
 
 
 @app.command("show")
@@ -157,7 +160,7 @@ def show(
       guance-billing cloud show cld_3f9c2a1b7d04 --json
     """
     found = client(ctx).get_cloud_account(cloud, account=account)
-    render.emit(found, as_json=as_json, title="Cloud account", fields=CLOUD_FIELDS)
+    render.emit(found, as_json=as_json, title=_("Cloud account"), fields=CLOUD_FIELDS)
 
 
 @app.command("unsubscribe")
@@ -180,32 +183,37 @@ def unsubscribe(
       guance-billing cloud unsubscribe cld_3f9c2a1b7d04 --yes --json
     """
     prompts.confirm_or_require_yes(
-        f"Unsubscribe cloud account {cloud}? Its workspaces stop settling through it.",
+        _("Unsubscribe cloud account {cloud}? Its workspaces stop settling through it.").format(
+            cloud=cloud
+        ),
         yes=yes,
         interactive=get_state(ctx).interactive,
+        operation="unsubscribe_cloud_account",
     )
     result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
     if as_json:
         render.write_json(result)
         return
-    render.emit(result, as_json=False, title="Cloud account", fields=CLOUD_FIELDS)
+    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
     if not result.changed:
-        render.info(f"{result.id} was already unsubscribed; nothing changed.")
+        render.info(_("{id} was already unsubscribed; nothing changed.").format(id=result.id))
         return
     if result.affected:
         render.emit_rows(
             result.affected,
             fmt="table",
             columns=("workspace_id", "effect", "locks_at"),
-            title="Affected workspaces",
+            title=_("Affected workspaces"),
         )
     else:
-        render.info("No workspace settled through it.")
+        render.info(_("No workspace settled through it."))
     if result.notice_sent_to:
         from guance_billing_cli.masking import mask_email
 
-        render.info(f"Notice emailed to {mask_email(result.notice_sent_to)}.")
-    render.success(f"Unsubscribed {result.id}.")
+        render.info(
+            _("Notice emailed to {address}.").format(address=mask_email(result.notice_sent_to))
+        )
+    render.success(_("Unsubscribed {id}.").format(id=result.id))
 
 
 @app.command("resubscribe")

@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Show and change configuration (config.toml profiles).", no_args_is_help=True
@@ -58,6 +59,7 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             if key not in ("store", "server", "account") and settings.get(key) is not None
         },
     }
+<<<<<<< HEAD
     data["values"] = rows
     render.write_json(data)
 
@@ -88,6 +90,9 @@ def _rows(settings: object) -> list[dict[str, object]]:
             {"key": key, "value": _redact(key, value), "source": source or "default (unset)"}
         )
     return rows
+=======
+    render.emit(data, as_json=as_json, title=_("Configuration"))
+>>>>>>> issue-14
 
 
 @app.command("set")
@@ -112,7 +117,11 @@ def set_(
             {"profile": profile, "key": key, "value": _redact(key, value), "path": str(path)}
         )
     else:
-        render.success(f"Set {key} in profile {profile!r} ({path}).")
+        render.success(
+            _("Set {key} in profile {profile!r} ({path}).").format(
+                key=key, profile=profile, path=path
+            )
+        )
 
 
 @app.command("unset")
@@ -134,7 +143,7 @@ def unset(
     if as_json:
         render.write_json({"profile": profile, "key": key, "path": str(path)})
     else:
-        render.success(f"Unset {key} in profile {profile!r}.")
+        render.success(_("Unset {key} in profile {profile!r}.").format(key=key, profile=profile))
 
 
 @app.command("path")

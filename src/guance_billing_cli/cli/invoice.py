@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Invoice titles, mailing addresses and invoice requests (need approved real-name).",
@@ -90,6 +91,7 @@ def title_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceTitleCreate
 
+<<<<<<< HEAD
     ref = account_ref(ctx, account)
     asks = [
         prompts.Ask("type", "--type", "Invoice type", type_, choices=INVOICE_TYPES),
@@ -102,8 +104,26 @@ def title_add(
         interactive=get_state(ctx).interactive,
     )
     render.emit(result, as_json=as_json, title="Invoice title", fields=TITLE_FIELDS)
+=======
+    interactive = get_state(ctx).interactive
+    kind = prompts.require(
+        type_, flag="--type", message=_('Invoice type:'), interactive=interactive,
+        choices=INVOICE_TYPES,
+    )  # fmt: skip
+    data = InvoiceTitleCreate(
+        type=kind,
+        title=prompts.require(title, flag="--title", message=_("Title:"), interactive=interactive),
+        tax_id=tax_id,
+        bank_name=bank_name,
+        bank_account=bank_account,
+        address=address,
+        phone=phone,
+    )
+    result = client(ctx).add_invoice_title(account_ref(ctx, account), data)
+    render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
+>>>>>>> issue-14
     if not as_json:
-        render.success(f"Added invoice title {result.id}.")
+        render.success(_("Added invoice title {id}.").format(id=result.id))
 
 
 @title_app.command("list")
@@ -121,7 +141,7 @@ def title_list(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoice_titles(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=TITLE_COLUMNS, title="Invoice titles")
+    render.emit_rows(rows, fmt=fmt, columns=TITLE_COLUMNS, title=_("Invoice titles"))
 
 
 @address_app.command("add")
@@ -143,6 +163,7 @@ def address_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceAddressCreate
 
+<<<<<<< HEAD
     ref = account_ref(ctx, account)
     asks = _address_asks(recipient, phone, email, address, required=True)
     result = prompts.form(
@@ -151,8 +172,23 @@ def address_add(
         interactive=get_state(ctx).interactive,
     )
     render.emit(result, as_json=as_json, title="Mailing address", fields=ADDRESS_FIELDS)
+=======
+    interactive = get_state(ctx).interactive
+    data = InvoiceAddressCreate(
+        recipient=prompts.require(
+            recipient, flag="--recipient", message=_("Recipient:"), interactive=interactive
+        ),
+        phone=prompts.require(phone, flag="--phone", message=_("Phone:"), interactive=interactive),
+        email=prompts.require(email, flag="--email", message=_("Email:"), interactive=interactive),
+        address=prompts.require(
+            address, flag="--address", message=_("Postal address:"), interactive=interactive
+        ),
+    )
+    result = client(ctx).add_invoice_address(account_ref(ctx, account), data)
+    render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
+>>>>>>> issue-14
     if not as_json:
-        render.success(f"Added mailing address {result.id}.")
+        render.success(_("Added mailing address {id}.").format(id=result.id))
 
 
 @address_app.command("list")
@@ -170,7 +206,7 @@ def address_list(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoice_addresses(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=ADDRESS_FIELDS, title="Mailing addresses")
+    render.emit_rows(rows, fmt=fmt, columns=ADDRESS_FIELDS, title=_("Mailing addresses"))
 
 
 @app.command("request")
@@ -195,6 +231,7 @@ def request(
     """
     from guance_billing_cli.schemas.invoices import InvoiceRequestCreate
 
+<<<<<<< HEAD
     ref = account_ref(ctx, account)
     asks = [
         prompts.Ask("title_id", "--title-id", "Title id", title_id),
@@ -207,8 +244,28 @@ def request(
         interactive=get_state(ctx).interactive,
     )
     render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
+=======
+    interactive = get_state(ctx).interactive
+    data = InvoiceRequestCreate(
+        title_id=prompts.require(
+            title_id, flag="--title-id", message=_("Title id:"), interactive=interactive
+        ),
+        address_id=prompts.require(
+            address_id, flag="--address-id", message=_("Address id:"), interactive=interactive
+        ),
+        amount=prompts.require(
+            amount, flag="--amount", message=_("Amount:"), interactive=interactive
+        ),
+    )
+    result = client(ctx).request_invoice(account_ref(ctx, account), data)
+    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
+>>>>>>> issue-14
     if not as_json:
-        render.success(f"Invoice request {result.id} for {result.amount} is {result.status}.")
+        render.success(
+            _("Invoice request {id} for {amount} is {status}.").format(
+                id=result.id, amount=result.amount, status=result.status
+            )
+        )
 
 
 @app.command("list")
@@ -226,6 +283,7 @@ def list_(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoices(account_ref(ctx, account))
+<<<<<<< HEAD
     render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title="Invoice requests")
 
 
@@ -397,3 +455,6 @@ def cancel(
     render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
     if not as_json:
         render.success(f"Invoice request {result.id} is {result.status}; nothing will be issued.")
+=======
+    render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title=_("Invoice requests"))
+>>>>>>> issue-14

@@ -10,6 +10,7 @@ from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
 from guance_billing_cli.errors import InputRequired, InvalidInput, VerificationFailed
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="Change or reset the account's login password.", no_args_is_help=True)
 
@@ -25,12 +26,12 @@ NEW_PASSWORD_TRIES = 3
 
 def ask_new_password() -> str:
     """The new password, typed twice at a terminal (hidden)."""
-    for _ in range(NEW_PASSWORD_TRIES):
-        first = prompts.secret("New password:")
-        if first == prompts.secret("Repeat the new password:"):
+    for _try in range(NEW_PASSWORD_TRIES):
+        first = prompts.secret(_("New password:"))
+        if first == prompts.secret(_("Repeat the new password:")):
             return first
-        render.warn("the two passwords differ; try again")
-    raise InvalidInput("the new password was not repeated identically", field="password")
+        render.warn(_("the two passwords differ; try again"))
+    raise InvalidInput("password_not_repeated", field="password")
 
 
 @app.command("change")
@@ -65,20 +66,18 @@ def change(
     elif password_stdin:
         current, new = prompts.read_stdin_lines(2, flag="--password-stdin")
     elif get_state(ctx).interactive:
-        current = prompts.secret("Current password:")
+        current = prompts.secret(_("Current password:"))
         new = ask_new_password()
     else:
-        raise InputRequired(
-            "missing --password-stdin (no terminal to ask for the passwords)",
-            field="password-stdin",
-        )
+        raise InputRequired("input_missing", field="password_stdin")
     result = api.change_password(
         ref, PasswordChange(current_password=SecretStr(current), new_password=SecretStr(new))
     )
     if as_json:
         render.write_json(result)
     else:
-        render.success(f"Password changed at {result.changed_at:%Y-%m-%d %H:%M:%S} UTC.")
+        changed_at = f"{result.changed_at:%Y-%m-%d %H:%M:%S}"
+        render.success(_("Password changed at {changed_at} UTC.").format(changed_at=changed_at))
 
 
 RESET_FIELDS = (
@@ -91,7 +90,7 @@ def _show_reset(result: Any, *, as_json: bool) -> None:
     if as_json:
         render.write_json(result)
         return
-    render.emit(result, as_json=False, title="Password reset", fields=RESET_FIELDS)
+    render.emit(result, as_json=False, title=_("Password reset"), fields=RESET_FIELDS)
 
 
 def _finish_interactively(api: Any, result: Any) -> Any:
@@ -100,7 +99,7 @@ def _finish_interactively(api: Any, result: Any) -> Any:
 
     from guance_billing_cli.schemas.credentials import PasswordResetComplete
 
-    code = prompts.verification_code(f"Code sent to {result.sent_to}:")
+    code = prompts.verification_code(_("Code sent to {sent_to}:").format(sent_to=result.sent_to))
     new = ask_new_password()
     while True:
         try:
@@ -112,7 +111,7 @@ def _finish_interactively(api: Any, result: Any) -> Any:
             if exc.details.get("state") != "awaiting_code":
                 raise  # failed or expired: the request is over
             render.warn(exc.message)
-            code = prompts.verification_code("Code:")
+            code = prompts.verification_code(_("Code:"))
         except InvalidInput as exc:
             if exc.field != "password":
                 raise
@@ -171,51 +170,51 @@ def reset(
     if request_id is None:
         if code is not None or code_stdin or resend:
             raise InvalidInput(
-                "--code, --code-stdin and --resend need the request id (REQ) of a started reset",
-                field="request_id",
+                "needs_request_id", field="request_id", fields=["code", "code_stdin", "resend"]
             )
         started = api.start_password_reset(
             account_ref(ctx, account), PasswordResetStart(via=via or "email")
         )
         if interactive and not as_json:
-            render.info(f"A code was sent to {started.sent_to}.")
+            render.info(_("A code was sent to {sent_to}.").format(sent_to=started.sent_to))
             done = _finish_interactively(api, started)
-            render.success("Password set. Log in with the new password.")
+            render.success(_("Password set. Log in with the new password."))
             _show_reset(done, as_json=False)
             return
         _show_reset(started, as_json=as_json)
         if not as_json:
+            command = f"guance-billing password reset {started.request_id} --code-stdin"
             render.info(
-                f"A code was sent to {started.sent_to}. Next: guance-billing password reset "
-                f"{started.request_id} --code-stdin --password-stdin"
+                _("A code was sent to {sent_to}.").format(sent_to=started.sent_to)
+                + " "
+                + _("Next: {command}").format(command=command + " --password-stdin")
             )
         return
     if via is not None:
-        raise InvalidInput("--via applies when starting a reset (without REQ)", field="via")
+        raise InvalidInput("via_only_when_starting", field="via")
     if resend:
         _show_reset(api.resend_password_reset(request_id, account=account), as_json=as_json)
         if not as_json:
-            render.info("A new code was sent; the previous one no longer works.")
+            render.info(_("A new code was sent; the previous one no longer works."))
         return
     if code is not None and code_stdin:
-        raise InvalidInput("give --code or --code-stdin, not both", field="code")
+        raise InvalidInput("one_of_not_both", field="code", other_field="code_stdin")
     count = int(code_stdin) + int(password_stdin)
     lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
     if code_stdin:
         code = lines.pop(0)
     elif code is None:
         if not interactive:
-            raise InputRequired("missing --code or --code-stdin (no terminal to ask)", field="code")
-        code = prompts.verification_code("Code:")
+            raise InputRequired(
+                "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
+            )
+        code = prompts.verification_code(_("Code:"))
     if password_stdin:
         new = lines.pop(0)
     elif interactive:
         new = ask_new_password()
     else:
-        raise InputRequired(
-            "missing --password-stdin for the new password (no terminal to ask)",
-            field="password-stdin",
-        )
+        raise InputRequired("input_missing", field="password_stdin")
     done = api.complete_password_reset(
         request_id,
         PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
@@ -223,4 +222,4 @@ def reset(
     )
     _show_reset(done, as_json=as_json)
     if not as_json:
-        render.success("Password set. Log in with the new password.")
+        render.success(_("Password set. Log in with the new password."))

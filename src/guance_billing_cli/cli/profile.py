@@ -10,6 +10,7 @@ from guance_billing_cli.cli import render
 from guance_billing_cli.cli.account import show_account
 from guance_billing_cli.cli.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.state import account_ref, client
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="View and update the billing account's profile.", no_args_is_help=True)
 
@@ -23,7 +24,7 @@ def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = 
       guance-billing profile show --account acme --json
     """
     show_account(
-        client(ctx).get_account(account_ref(ctx, account)), as_json=as_json, title="Profile"
+        client(ctx).get_account(account_ref(ctx, account)), as_json=as_json, title=_("Profile")
     )
 
 
@@ -36,6 +37,10 @@ def update(
     region: Annotated[str | None, typer.Option(help="Region, free text (max 64).")] = None,
     description: Annotated[str | None, typer.Option(help="Description (max 500).")] = None,
     contact_name: Annotated[str | None, typer.Option(help="Contact person (max 64).")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="Language of emails and SMS to the account: en or zh-CN."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Update profile fields; only the ones given change.
@@ -43,6 +48,7 @@ def update(
     \b
     Example:
       guance-billing profile update --industry finance --region "Hangzhou, CN"
+      guance-billing profile update --language zh-CN
     """
     from guance_billing_cli.schemas.accounts import ProfileUpdate
 
@@ -52,8 +58,9 @@ def update(
         region=region,
         description=description,
         contact_name=contact_name,
+        language=language,
     )
     updated = client(ctx).update_profile(account_ref(ctx, account), update_)
-    show_account(updated, as_json=as_json, title="Profile")
+    show_account(updated, as_json=as_json, title=_("Profile"))
     if not as_json:
-        render.success("Profile updated.")
+        render.success(_("Profile updated."))

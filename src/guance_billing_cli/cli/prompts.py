@@ -23,8 +23,13 @@ from guance_billing_cli.errors import (
     InputRequired,
     InvalidInput,
 )
+from guance_billing_cli.i18n import _
 
 T = TypeVar("T")
+
+
+def _field(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
 
 
 def text(
@@ -75,7 +80,7 @@ def until_valid(ask: Callable[[], str], check: Callable[[str], str | None]) -> s
 
 def code_problem(value: str) -> str | None:
     digits = "".join(value.split())
-    return None if len(digits) == 6 and digits.isdigit() else "a code is 6 digits"
+    return None if len(digits) == 6 and digits.isdigit() else _("a code is 6 digits")
 
 
 def verification_code(message: str) -> str:
@@ -95,20 +100,23 @@ def require(
     if value is not None:
         return value
     if not interactive:
-        raise InputRequired(f"missing {flag} (no terminal to ask)", field=flag.lstrip("-"))
+        raise InputRequired("input_missing", field=_field(flag))
     if choices:
         return select(message, choices)
     return text(message)
 
 
-def confirm_or_require_yes(message: str, *, yes: bool, interactive: bool) -> None:
-    """Destructive actions: ``--yes``, or a confirmation at a terminal."""
+def confirm_or_require_yes(
+    message: str, *, yes: bool, interactive: bool, operation: str = ""
+) -> None:
+    """Destructive actions: ``--yes``, or a confirmation at a terminal (``message``,
+    already in the operator's language). ``operation``: what is being confirmed."""
     if yes:
         return
     if not interactive:
-        raise InputRequired(f"{message} Pass --yes to confirm (no terminal to ask)", field="yes")
+        raise InputRequired("confirm_with_yes", field="yes", operation=operation)
     if not confirm(message, default=False):
-        raise Declined("not confirmed; nothing was changed")
+        raise Declined("declined")
 
 
 # -- forms: guided commands that re-ask only the bad field --------------------------
@@ -132,28 +140,12 @@ class Ask:
     hidden: bool = False
 
     def ask(self) -> str:
+        # labels come translated, with their colon (":" or "："): "Username:"
         if self.choices:
-            return select(f"{self.label}:", self.choices)
+            return select(self.label, self.choices)
         if self.hidden:
-            return secret(f"{self.label}:")
-        return text(f"{self.label}:")
-
-
-def in_words(error: BillingError, subject: str) -> str:
-    """The error's message with its leading field name replaced by ``subject``."""
-    field = error.field or ""
-    message = error.message
-    for spelling in (field, field.replace("_", " ")):
-        if spelling and message.startswith(spelling + " "):
-            return subject + message[len(spelling) :]
-    return message
-
-
-def name_flag(error: BillingError, flag: str) -> BillingError:
-    """The same error, its message naming ``flag`` instead of the field."""
-    error.message = in_words(error, flag)
-    error.args = (error.message,)
-    return error
+            return secret(self.label)
+        return text(self.label)
 
 
 def form(
@@ -170,7 +162,7 @@ def form(
         for a in asks:
             if values[a.name] is None and a.required:
                 if not interactive:
-                    raise InputRequired(f"missing {a.flag} (no terminal to ask)", field=a.name)
+                    raise InputRequired("input_missing", field=a.name)
                 values[a.name] = a.ask()
         try:
             return submit(values)
@@ -179,21 +171,21 @@ def form(
             if target is None or error.exit_code not in (ExitCode.USAGE, ExitCode.REFUSED):
                 raise
             if not interactive:
-                raise name_flag(error, target.flag) from None
-            _rejected(in_words(error, target.label))
+                raise
+            from guance_billing_cli.cli.words import describe
+
+            _rejected(describe(error))
             values[target.name] = target.ask()
 
 
 def read_stdin_lines(count: int, *, flag: str) -> list[str]:
     """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``)."""
     lines: list[str] = []
-    for _ in range(count):
+    for _line in range(count):
         line = sys.stdin.readline()
         if not line:
-            raise InputRequired(
-                f"{flag}: expected {count} line(s) on stdin", field=flag.lstrip("-")
-            )
+            raise InputRequired("stdin_lines", field=_field(flag), count=count)
         lines.append(line.rstrip("\r\n"))
     if any(not line for line in lines):
-        raise InvalidInput(f"{flag}: empty line on stdin", field=flag.lstrip("-"))
+        raise InvalidInput("stdin_empty_line", field=_field(flag))
     return lines

@@ -11,6 +11,7 @@ from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
 from guance_billing_cli.errors import InputRequired, InvalidInput
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Real-name (enterprise or individual) authentication of the billing account.",
@@ -26,7 +27,7 @@ MAX_LICENSE_BYTES = 10 * 1024 * 1024  # also enforced by the service
 
 
 def show_realname(result: Any, *, as_json: bool) -> None:
-    render.emit(result, as_json=as_json, title="Real-name authentication", fields=FIELDS)
+    render.emit(result, as_json=as_json, title=_("Real-name authentication"), fields=FIELDS)
 
 
 def read_license(path: Path) -> Any:
@@ -34,14 +35,16 @@ def read_license(path: Path) -> Any:
     from guance_billing_cli.schemas.realname import LicenseUpload
 
     if not path.is_file():
-        raise InvalidInput(f"--license: {path} is not a readable file", field="license")
+        raise InvalidInput("license_unreadable", field="license", path=str(path))
     if path.stat().st_size > MAX_LICENSE_BYTES:
-        raise InvalidInput("--license: the file is larger than 10 MB", field="license")
+        limit = MAX_LICENSE_BYTES // (1024 * 1024)
+        raise InvalidInput("license_too_large", field="license", limit=limit)
     try:
         content = path.read_bytes()
     except OSError as exc:
+        why = exc.strerror or type(exc).__name__
         raise InvalidInput(
-            f"--license: cannot read {path}: {exc.strerror}", field="license"
+            "license_read_failed", field="license", path=str(path), why=why
         ) from None
     return LicenseUpload.from_bytes(path.name, content)
 
@@ -99,10 +102,11 @@ def submit(
 
     interactive = get_state(ctx).interactive
     kind = prompts.require(
-        type_, flag="--type", message="Authentication type:", interactive=interactive,
+        type_, flag="--type", message=_('Authentication type:'), interactive=interactive,
         choices=TYPES,
     )  # fmt: skip
     kind = kind.strip().lower()
+<<<<<<< HEAD
     enterprise = kind == "enterprise" and id_number is None
     individual = kind == "individual" and tax_id is None
     asks = [
@@ -122,10 +126,31 @@ def submit(
             RealnameSubmit(**values, license=license_data, replace=replace),  # type: ignore[arg-type]
         ),
         interactive=interactive,
+=======
+    name = prompts.require(name, flag="--name", message=_("Name:"), interactive=interactive)
+    if kind == "enterprise" and id_number is None:
+        tax_id = prompts.require(
+            tax_id,
+            flag="--tax-id",
+            message=_("Unified Social Credit Code:"),
+            interactive=interactive,
+        )
+    elif kind == "individual" and tax_id is None:
+        id_number = prompts.require(
+            id_number, flag="--id-number", message=_("Resident ID number:"), interactive=interactive
+        )
+    data = RealnameSubmit(
+        type=kind,
+        name=name,
+        tax_id=tax_id,
+        id_number=id_number,
+        license=read_license(license_file) if license_file is not None else None,
+        replace=replace,
+>>>>>>> issue-14
     )
     show_realname(result, as_json=as_json)
     if not as_json:
-        render.success("Submitted for review; status is now pending.")
+        render.success(_("Submitted for review; status is now pending."))
 
 
 @app.command("review")
@@ -149,19 +174,19 @@ def review(
 
     interactive = get_state(ctx).interactive
     if approve and reject:
-        raise InvalidInput("give either --approve or --reject, not both", field="approve")
+        raise InvalidInput("one_of_not_both", field="approve", other_field="reject")
     if not (approve or reject):
         if not interactive:
             raise InputRequired(
-                "missing --approve or --reject (no terminal to ask)", field="approve"
+                "input_missing_one_of", field="approve", alternatives=["approve", "reject"]
             )
-        reject = prompts.select("Decision:", ["approve", "reject"]) == "reject"
+        reject = prompts.select(_("Decision:"), ["approve", "reject"]) == "reject"
     if reject:
         reason = prompts.require(
-            reason, flag="--reason", message="Reason for the rejection:", interactive=interactive
+            reason, flag="--reason", message=_("Reason for the rejection:"), interactive=interactive
         )
     decision = RealnameReview(decision="reject" if reject else "approve", reason=reason)
     result = client(ctx).review_realname(account_ref(ctx, account), decision)
     show_realname(result, as_json=as_json)
     if not as_json:
-        render.success(f"Real-name authentication {result.status}.")
+        render.success(_("Real-name authentication {status}.").format(status=result.status))

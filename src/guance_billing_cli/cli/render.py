@@ -35,7 +35,7 @@ def output_format(as_json: bool, output: str | None) -> str:
         return "json"
     fmt = (output or "table").lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"--output must be one of: {', '.join(FORMATS)}", field="output")
+        raise InvalidInput("not_one_of", field="output", choices=list(FORMATS))
     return fmt
 
 
@@ -83,11 +83,13 @@ def emit(
     from rich.markup import escape
     from rich.table import Table
 
+    from guance_billing_cli.cli.words import label
+
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
     for key in fields or list(data):
-        table.add_row(key, escape(_cell(data.get(key))))
+        table.add_row(label(key), escape(_cell(data.get(key))))
     _stdout_console().print(table)
 
 
@@ -161,12 +163,29 @@ def emit_rows(
             writer.writerow([_cell(data.get(c)) for c in columns])
             count += 1
     else:
+<<<<<<< HEAD
         cells = [[_cell(to_data(row).get(c)) for c in columns] for row in rest]
         count = len(cells)
+=======
+        from rich.markup import escape
+        from rich.table import Table
+
+        from guance_billing_cli.cli.words import label
+
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(label(column))
+        for row in rest:
+            data = to_data(row)
+            table.add_row(*(escape(_cell(data.get(c))) for c in columns))
+            count += 1
+>>>>>>> issue-14
         if count:
             _print_table(columns, cells, title=title)
         else:
-            info("No results.")
+            from guance_billing_cli.i18n import _
+
+            info(_("No results."))
     out.flush()
     return count
 

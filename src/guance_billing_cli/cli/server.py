@@ -11,6 +11,7 @@ from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import client, get_state
 from guance_billing_cli.errors import InvalidInput
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Run the HTTP server, migrate its store, manage API tokens.", no_args_is_help=True
@@ -187,10 +188,14 @@ def migrate(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = F
         render.write_json(result)
     elif result["changed"]:
         render.success(
-            f"Migrated {result['store']} from {result['from'] or 'empty'} to {result['to']}."
+            _("Migrated {store} from {value} to {to}.").format(
+                store=result["store"], value=result["from"] or "empty", to=result["to"]
+            )
         )
     else:
-        render.info(f"{result['store']} is up to date (schema {result['to']}).")
+        render.info(
+            _("{store} is up to date (schema {to}).").format(store=result["store"], to=result["to"])
+        )
 
 
 @token_app.command("create")
@@ -231,11 +236,13 @@ def token_create(
 
     interactive = get_state(ctx).interactive
     data = TokenCreate(
-        name=prompts.require(name, flag="--name", message="Token name:", interactive=interactive),
+        name=prompts.require(
+            name, flag="--name", message=_("Token name:"), interactive=interactive
+        ),
         role=prompts.require(
             role,
             flag="--role",
-            message="Role:",
+            message=_("Role:"),
             interactive=interactive,
             choices=("owner", "support"),
         ),
@@ -253,10 +260,10 @@ def token_create(
     render.emit(
         {**render.to_data(created), "token": secret},
         as_json=False,
-        title="API token",
+        title=_("API token"),
         fields=("token", "id", "name", "role", "account_id", "scopes", "expires_at"),
     )
-    render.warn("Copy the token now: it is shown only this once.")
+    render.warn(_("Copy the token now: it is shown only this once."))
 
 
 @token_app.command("list")
@@ -268,7 +275,9 @@ def token_list(ctx: typer.Context, as_json: JsonFlag = False, output: OutputForm
       guance-billing server token list --output csv
     """
     fmt = render.output_format(as_json, output)
-    render.emit_rows(client(ctx).list_tokens(), fmt=fmt, columns=TOKEN_COLUMNS, title="API tokens")
+    render.emit_rows(
+        client(ctx).list_tokens(), fmt=fmt, columns=TOKEN_COLUMNS, title=_("API tokens")
+    )
 
 
 @token_app.command("revoke")
@@ -285,9 +294,14 @@ def token_revoke(
       guance-billing server token revoke tok_3f9c2a1b7d04 --yes
     """
     prompts.confirm_or_require_yes(
-        f"Revoke token {token}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Revoke token {token}?").format(token=token),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="revoke_token",
     )
     revoked = client(ctx).revoke_token(token)
-    render.emit(revoked, as_json=as_json, title="API token", fields=TOKEN_COLUMNS)
+    render.emit(revoked, as_json=as_json, title=_("API token"), fields=TOKEN_COLUMNS)
     if not as_json:
-        render.success(f"Token {revoked.name} ({revoked.id}) is revoked.")
+        render.success(
+            _("Token {name} ({id}) is revoked.").format(name=revoked.name, id=revoked.id)
+        )

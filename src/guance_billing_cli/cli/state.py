@@ -109,7 +109,7 @@ def account_ref(ctx: typer.Context, flag: str | None) -> str:
     if account:
         return account
     raise InputRequired(
-        "no billing account selected: pass --account, set GUANCE_BILLING_ACCOUNT, "
-        "or run `guance-billing account use ACCOUNT`",
+        "no_account_selected",
+        next_step="use_account",
         field="account",
     )

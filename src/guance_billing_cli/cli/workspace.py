@@ -9,6 +9,8 @@ import typer
 from guance_billing_cli.cli import batchfile, batchview, prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.errors import InvalidInput
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
 
@@ -40,7 +42,7 @@ def _show_change(change: Any, *, as_json: bool, done: str, same: str) -> None:
     if as_json:
         render.write_json({**render.to_data(change.workspace), "changed": change.changed})
         return
-    render.emit(change.workspace, as_json=False, title="Workspace", fields=WORKSPACE_FIELDS)
+    render.emit(change.workspace, as_json=False, title=_("Workspace"), fields=WORKSPACE_FIELDS)
     if change.changed:
         render.success(done)
     else:
@@ -83,7 +85,7 @@ def add(
         from guance_billing_cli.schemas.settlement import batch_items
 
         if ws_id or name or site:
-            raise typer.BadParameter("give either --from-file or --id/--name/--site")
+            raise InvalidInput("file_or_fields", field="from_file", fields=["id", "name", "site"])
         rows = batchfile.collect([], from_file, columns=("id", "name", "site"), plain_ids=False)
         items = batch_items(rows)
         with batchview.progress(len(items), "Adding") as on_progress:
@@ -92,6 +94,7 @@ def add(
         return
     from guance_billing_cli.schemas.settlement import WorkspaceCreate
 
+<<<<<<< HEAD
     asks = [
         prompts.Ask("id", "--id", "Workspace id", ws_id),
         prompts.Ask("name", "--name", "Workspace name", name),
@@ -101,12 +104,28 @@ def add(
         asks,
         lambda values: client(ctx).add_workspace(ref, WorkspaceCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
+=======
+    interactive = get_state(ctx).interactive
+    data = WorkspaceCreate(
+        id=prompts.require(ws_id, flag="--id", message=_("Workspace id:"), interactive=interactive),
+        name=prompts.require(
+            name, flag="--name", message=_("Workspace name:"), interactive=interactive
+        ),
+        site=prompts.require(
+            site, flag="--site", message=_("Site:"), interactive=interactive, choices=SITES
+        ),
+>>>>>>> issue-14
     )
     _show_change(
         change,
         as_json=as_json,
+<<<<<<< HEAD
         done=f"Added workspace {change.workspace.id}.",
         same=f"Workspace {change.workspace.id} already exists; unchanged.",
+=======
+        done=_("Added workspace {id}.").format(id=data.id),
+        same=_("Workspace {id} already exists; unchanged.").format(id=change.workspace.id),
+>>>>>>> issue-14
     )
 
 
@@ -166,9 +185,13 @@ def list_(
         return
     batch = list(rows)
     more = size is not None and len(batch) > size
-    render.emit_rows(batch[:size], fmt="table", columns=WORKSPACE_COLUMNS, title="Workspaces")
+    render.emit_rows(batch[:size], fmt="table", columns=WORKSPACE_COLUMNS, title=_("Workspaces"))
     if more:
-        render.info(f"Page {page}; more with --page {page + 1} (or --output ndjson for all).")
+        render.info(
+            _("Page {page}; more with --page {value} (or --output ndjson for all).").format(
+                page=page, value=page + 1
+            )
+        )
 
 
 @app.command("show")
@@ -185,7 +208,7 @@ def show(
       guance-billing workspace show wksp_prod --json
     """
     found = client(ctx).get_workspace(workspace, account=account)
-    render.emit(found, as_json=as_json, title="Workspace", fields=WORKSPACE_FIELDS)
+    render.emit(found, as_json=as_json, title=_("Workspace"), fields=WORKSPACE_FIELDS)
 
 
 @app.command("move")
@@ -206,14 +229,21 @@ def move(
       guance-billing workspace move wksp_prod --to acme-east
     """
     target = prompts.require(
-        to, flag="--to", message="Move to billing account:", interactive=get_state(ctx).interactive
+        to,
+        flag="--to",
+        message=_("Move to billing account:"),
+        interactive=get_state(ctx).interactive,
     )
     change = client(ctx).move_workspace(workspace, target, account=account)
     _show_change(
         change,
         as_json=as_json,
-        done=f"Moved workspace {workspace} to {target}.",
-        same=f"Workspace {workspace} already belongs to {target}; unchanged.",
+        done=_("Moved workspace {workspace} to {target}.").format(
+            workspace=workspace, target=target
+        ),
+        same=_("Workspace {workspace} already belongs to {target}; unchanged.").format(
+            workspace=workspace, target=target
+        ),
     )
 
 
@@ -252,8 +282,10 @@ def unlock(
     _show_change(
         change,
         as_json=as_json,
-        done=f"Unlocked workspace {workspace}.",
-        same=f"Workspace {workspace} is not in countdown or locked; unchanged.",
+        done=_("Unlocked workspace {workspace}.").format(workspace=workspace),
+        same=_("Workspace {workspace} is not in countdown or locked; unchanged.").format(
+            workspace=workspace
+        ),
     )
 
 
@@ -272,16 +304,19 @@ def dissolve(
       guance-billing workspace dissolve wksp_old --yes
     """
     prompts.confirm_or_require_yes(
-        f"Dissolve workspace {workspace}? This cannot be undone.",
+        _("Dissolve workspace {workspace}? This cannot be undone.").format(workspace=workspace),
         yes=yes,
         interactive=get_state(ctx).interactive,
+        operation="dissolve_workspace",
     )
     change = client(ctx).dissolve_workspace(workspace, account=account)
     _show_change(
         change,
         as_json=as_json,
-        done=f"Dissolved workspace {workspace}.",
-        same=f"Workspace {workspace} was already dissolved; unchanged.",
+        done=_("Dissolved workspace {workspace}.").format(workspace=workspace),
+        same=_("Workspace {workspace} was already dissolved; unchanged.").format(
+            workspace=workspace
+        ),
     )
 
 

@@ -148,9 +148,7 @@ class HttpClient:
     ) -> None:
         self.base_url = token_store.normalize_server(base_url)
         if not self.base_url.startswith(("http://", "https://")):
-            raise InvalidInput(
-                f"server URL must start with http:// or https://: {base_url!r}", field="server"
-            )
+            raise InvalidInput("server_url_scheme", field="server", value=base_url)
         self.settings = settings
         self._token = token
         self.ca_bundle = ca_bundle or (settings.get("ca_bundle") if settings is not None else None)
@@ -158,7 +156,7 @@ class HttpClient:
             try:
                 timeout = float(settings.get("timeout"))
             except ValueError:
-                raise InvalidInput("timeout must be a number of seconds", field="timeout") from None
+                raise InvalidInput("timeout_not_a_number", field="timeout") from None
         self.timeout = timeout or DEFAULT_TIMEOUT
         if insecure_http is None and settings is not None:
             insecure_http = str(settings.get("insecure_http") or "").lower() in TRUE_WORDS
@@ -194,7 +192,7 @@ class HttpClient:
         if self.ca_bundle:
             path = os.path.expanduser(str(self.ca_bundle))
             if not os.path.isfile(path):
-                raise InvalidInput(f"CA bundle {path} does not exist", field="ca_bundle")
+                raise InvalidInput("ca_bundle_missing", field="ca_bundle", path=path)
             return ssl.create_default_context(cafile=path)
         return ssl.create_default_context()
 
@@ -202,10 +200,11 @@ class HttpClient:
         if self._token is None:
             found = token_store.lookup(self.base_url)
             if found.token is None:
-                hint = f" ({found.keyring_error})" if found.keyring_error else ""
                 raise AuthenticationFailed(
-                    f"not logged in to {self.base_url}{hint}: run `guance-billing auth login "
-                    f"--server {self.base_url}` or set GUANCE_BILLING_TOKEN"
+                    "not_logged_in_keyring" if found.keyring_error else "not_logged_in",
+                    server=self.base_url,
+                    why=found.keyring_error or "",
+                    next_step="login",
                 )
             self._token = found.token
         return self._token
@@ -539,11 +538,11 @@ class HttpClient:
         if url.scheme == "https" or is_loopback(url.hostname or ""):
             return
         raise InvalidInput(
-            f"refusing to send credentials in clear text to {url.hostname}: {self.base_url} "
-            "is plain http:// and not loopback, so anyone on the path could read the token "
-            "or password; use https://, or pass --insecure-http (config key insecure_http) "
-            "on a network you trust",
+            "cleartext_credentials",
             field="server",
+            host=url.hostname or "",
+            url=self.base_url,
+            option_field="insecure_http",
         )
 
     def _call(self, name: str, **values: Any) -> Any:
@@ -566,7 +565,7 @@ class HttpClient:
         try:
             data = response.json()
         except ValueError:
-            raise Unavailable(f"server {self.base_url} sent a response that is not JSON") from None
+            raise Unavailable("server_not_json", url=self.base_url) from None
         result = wire.load(op.returns, data)
         if progress is not None:  # the server ran the batch; report its end
             progress(total, total)
@@ -590,17 +589,15 @@ class HttpClient:
                     time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
                     continue
                 raise Unavailable(
-                    f"cannot reach server {self.base_url}: {_reason(exc)}", url=self.base_url
+                    "server_unreachable", url=self.base_url, why=_reason(exc)
                 ) from None
             except httpx.TimeoutException:
                 raise Unavailable(
-                    f"server {self.base_url} did not answer within {self.timeout:g} s",
-                    url=self.base_url,
+                    "server_timeout", url=self.base_url, seconds=f"{self.timeout:g}"
                 ) from None
             except httpx.TransportError as exc:
                 raise Unavailable(
-                    f"connection to server {self.base_url} failed: {_reason(exc)}",
-                    url=self.base_url,
+                    "server_connection_failed", url=self.base_url, why=_reason(exc)
                 ) from None
         raise AssertionError("unreachable")
 
@@ -615,10 +612,7 @@ class HttpClient:
             body = None
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             raise error_from_dict(body["error"])
-        raise Unavailable(
-            f"server {self.base_url} answered HTTP {response.status_code} without an error body",
-            url=self.base_url,
-        )
+        raise Unavailable("server_bad_status", url=self.base_url, status=response.status_code)
 
     def _stream(self, op: Operation, parts: dict[str, Any]) -> Iterator[Any]:
         import httpx
@@ -636,11 +630,9 @@ class HttpClient:
         except BillingError:
             raise
         except ValueError:
-            raise Unavailable(f"server {self.base_url} sent a malformed stream") from None
+            raise Unavailable("server_bad_stream", url=self.base_url) from None
         except httpx.TransportError as exc:
-            raise Unavailable(
-                f"connection to server {self.base_url} broke: {_reason(exc)}", url=self.base_url
-            ) from None
+            raise Unavailable("server_stream_broke", url=self.base_url, why=_reason(exc)) from None
         finally:
             response.close()
 

@@ -182,7 +182,7 @@ class LocalClient:
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             raise Unavailable(
-                f"store {store_engine.redact_url(self.store_url)} unavailable: {reason}"
+                "store_unavailable", store=store_engine.redact_url(self.store_url), why=reason
             ) from None
         if deferred is not None:
             raise deferred

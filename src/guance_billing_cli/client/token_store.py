@@ -125,9 +125,7 @@ def save(server: str, token: str, *, insecure_storage: bool) -> str:
             problem = str(exc)
     if not insecure_storage:
         raise Unavailable(
-            f"cannot store the token: {problem}. Pass --insecure-storage to keep it in "
-            f"{credentials_file()} (mode 0600), or set GUANCE_BILLING_TOKEN",
-            reason=problem,
+            "token_storage", field="insecure_storage", why=problem, path=str(credentials_file())
         )
     data = _read_file()
     data[server] = token

@@ -45,7 +45,7 @@ def flag(value: Any, *, key: str, default: bool) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise InvalidInput(f"config {key} must be true or false, not {value!r}", field=key)
+    raise InvalidInput("config_not_boolean", field=key, value=value)
 
 
 def secret(env_name: str, keyring_user: str) -> str | None:
@@ -62,8 +62,9 @@ def secret(env_name: str, keyring_user: str) -> str | None:
         return None
 
 
-def send_email(settings: Any, *, to: str, subject: str, body: str) -> str:
-    """Deliver one email; returns the transport used (``smtp`` or ``maildir``)."""
+def send_email(settings: Any, *, to: str, subject: str, body: str, html: str | None = None) -> str:
+    """Deliver one email (plain text, and ``html`` as its alternative part); returns the
+    transport used (``smtp`` or ``maildir``)."""
     sender = str(setting(settings, "smtp.from") or DEFAULT_SENDER)
     host = setting(settings, "smtp.host")
     if host:
@@ -75,11 +76,14 @@ def send_email(settings: Any, *, to: str, subject: str, body: str) -> str:
             to=to,
             subject=subject,
             body=body,
+            html=html,
         )
         return "smtp"
     from guance_billing_cli.delivery import maildir
 
-    maildir.deliver(maildir.default_path(), sender=sender, to=to, subject=subject, body=body)
+    maildir.deliver(
+        maildir.default_path(), sender=sender, to=to, subject=subject, body=body, html=html
+    )
     return "maildir"
 
 

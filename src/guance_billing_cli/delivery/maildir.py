@@ -16,7 +16,9 @@ def default_path() -> Path:
     return paths.outbox_dir() / "mail"
 
 
-def build_message(*, sender: str, to: str, subject: str, body: str) -> EmailMessage:
+def build_message(
+    *, sender: str, to: str, subject: str, body: str, html: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -24,21 +26,26 @@ def build_message(*, sender: str, to: str, subject: str, body: str) -> EmailMess
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="guance-billing.localhost")
     message.set_content(body)
+    if html is not None:  # multipart/alternative: readers pick the HTML, the text stays
+        message.add_alternative(html, subtype="html")
     return message
 
 
-def deliver(root: Path, *, sender: str, to: str, subject: str, body: str) -> Path:
+def deliver(
+    root: Path, *, sender: str, to: str, subject: str, body: str, html: str | None = None
+) -> Path:
     """Add one message under ``root/new`` (dirs 0700, file 0600); returns its path."""
     try:
         # mailbox creates tmp/new/cur only along with a missing root: make all four here
         for sub in ("tmp", "new", "cur"):
             paths.ensure_private_dir(root / sub)
         box = mailbox.Maildir(root, create=False)
-        key = box.add(build_message(sender=sender, to=to, subject=subject, body=body))
+        message = build_message(sender=sender, to=to, subject=subject, body=body, html=html)
+        key = box.add(message)
         path = root / "new" / key
         os.chmod(path, 0o600)
     except OSError as exc:
         raise Unavailable(
-            f"cannot write the mail outbox {root}: {exc.strerror or type(exc).__name__}"
+            "mail_outbox_unwritable", path=str(root), why=exc.strerror or type(exc).__name__
         ) from None
     return path

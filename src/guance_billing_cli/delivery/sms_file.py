@@ -29,5 +29,5 @@ def deliver(path: Path, *, to: str, text: str) -> None:
         os.chmod(path, 0o600)
     except OSError as exc:
         raise Unavailable(
-            f"cannot write the SMS outbox {path}: {exc.strerror or type(exc).__name__}"
+            "sms_outbox_unwritable", path=str(path), why=exc.strerror or type(exc).__name__
         ) from None

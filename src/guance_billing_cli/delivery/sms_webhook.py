@@ -41,9 +41,6 @@ def deliver(url: str, *, to: str, text: str, token: str | None) -> None:
             follow_redirects=False,
         )
     except httpx.HTTPError as exc:
-        raise Unavailable(f"SMS webhook {_display(url)} failed: {type(exc).__name__}") from None
+        raise Unavailable("sms_webhook_failed", url=_display(url), why=type(exc).__name__) from None
     if not 200 <= response.status_code < 300:
-        raise Unavailable(
-            f"SMS webhook {_display(url)} answered HTTP {response.status_code}; "
-            "the SMS was not sent"
-        )
+        raise Unavailable("sms_webhook_status", url=_display(url), status=response.status_code)

@@ -34,9 +34,7 @@ class SmtpConfig:
         try:
             port = int(raw_port) if raw_port not in (None, "") else (587 if starttls else 25)
         except ValueError:
-            raise InvalidInput(
-                f"config smtp.port must be a number, not {raw_port!r}", field="smtp.port"
-            ) from None
+            raise InvalidInput("config_not_number", field="smtp.port", value=raw_port) from None
         user = setting(settings, "smtp.user") or None
         return cls(host=host, port=port, starttls=starttls, user=str(user) if user else None)
 
@@ -52,16 +50,25 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}" + (f" (SMTP {code})" if code else "")
 
 
-def deliver(config: SmtpConfig, *, sender: str, to: str, subject: str, body: str) -> None:
-    message = build_message(sender=sender, to=to, subject=subject, body=body)
+def deliver(
+    config: SmtpConfig,
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+) -> None:
+    message = build_message(sender=sender, to=to, subject=subject, body=body, html=html)
     password = None
     if config.user:
         password = secret(PASSWORD_ENV, config.keyring_user)
         if password is None:
             raise Unavailable(
-                f"SMTP user {config.user} is set but no password was found: set "
-                f"{PASSWORD_ENV} or store it in the keyring (service guance-billing, "
-                f"user {config.keyring_user})"
+                "smtp_no_password",
+                user=config.user,
+                env=PASSWORD_ENV,
+                keyring_user=config.keyring_user,
             )
     try:
         with smtplib.SMTP(config.host, config.port, timeout=TIMEOUT) as server:
@@ -74,5 +81,5 @@ def deliver(config: SmtpConfig, *, sender: str, to: str, subject: str, body: str
             server.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise Unavailable(
-            f"cannot send email through SMTP {config.host}:{config.port}: {_reason(exc)}"
+            "smtp_failed", host=config.host, port=config.port, why=_reason(exc)
         ) from None

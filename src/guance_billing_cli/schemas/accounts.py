@@ -38,6 +38,9 @@ class ProfileFields(BaseModel):
     region: str | None = rules.text(64, None)
     description: str | None = rules.text(500, None)
     contact_name: str | None = rules.text(64, None)
+    #: language of emails and SMS to the account: ``en`` or ``zh-CN`` (the service
+    #: also takes ``zh``, ``zh_CN``, ``en-US``... and stores the tag)
+    language: str | None = rules.text(16, None)
 
 
 class AccountCreate(ProfileFields):
@@ -91,5 +94,6 @@ class AccountPublic(BaseModel):
     has_password: bool
     realname_status: str
     arbitrary_settlement: bool
+    language: str = "en"
     created_at: datetime
     updated_at: datetime

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from guance_billing_cli.errors import BillingError
 from guance_billing_cli.schemas import wire_rules as rules
 
 PROVIDERS: tuple[str, ...] = ("aws", "aliyun", "huawei")
@@ -211,7 +212,10 @@ BatchResultKind = Literal["bound", "unbound", "added", "unchanged", "refused"]
 class BatchRowResult(BaseModel):
     workspace_id: str | None
     result: BatchResultKind
+    #: English words (the API's); ``reason_code`` and ``params`` let a face write its own
     reason: str | None = None
+    reason_code: str | None = None
+    params: dict[str, Any] | None = None
     from_: str | None = Field(default=None, alias="from", serialization_alias="from")
     to: str | None = None
     line: int | None = None
@@ -234,11 +238,25 @@ class BatchResult(BaseModel):
 RowResult = dict[str, Any]
 
 
+def why(reason: str | BillingError | None) -> dict[str, Any]:
+    """A row's ``reason`` (English words), and for an error its ``reason_code`` and ``params``.
+
+    A plain string is an input line the CLI could not read (already in words)."""
+    if not isinstance(reason, BillingError):
+        return {"reason": reason}
+    params = dict(reason.params)
+    if reason.field:
+        params["field"] = reason.field
+    if reason.next_step:
+        params["next"] = reason.next_step
+    return {"reason": reason.message, "reason_code": reason.reason, "params": params}
+
+
 def row_result(
     *,
     workspace_id: str | None,
     result: str,
-    reason: str | None = None,
+    reason: str | BillingError | None = None,
     from_: str | None = None,
     to: str | None = None,
     line: int | None = None,
@@ -251,7 +269,7 @@ def row_result(
     return {
         "workspace_id": workspace_id,
         "result": result,
-        "reason": reason,
+        **why(reason),
         "from": from_,
         "to": to,
         "line": line,

@@ -40,10 +40,7 @@ def _require_server_extra() -> None:
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
-        raise Unavailable(
-            f"the server needs the `server` extra ({exc.name} is missing): "
-            "pip install 'guance-billing[server]'"
-        ) from None
+        raise Unavailable("server_extra_missing", module=exc.name or "?") from None
 
 
 def is_loopback_host(host: str) -> bool:
@@ -57,18 +54,20 @@ def check_transport(
 ) -> None:
     """Refuse plain HTTP on an address other hosts can reach, unless told so."""
     if bool(tls_certfile) != bool(tls_keyfile):
-        raise InvalidInput("TLS needs both --tls-certfile and --tls-keyfile", field="tls_certfile")
+        raise InvalidInput("tls_pair", field="tls_certfile", other_field="tls_keyfile")
     for path in (tls_certfile, tls_keyfile):
         if path and not os.path.isfile(path):
-            raise InvalidInput(f"TLS file {path} does not exist", field="tls_certfile")
+            raise InvalidInput("tls_file_missing", field="tls_certfile", path=path)
     if tls or insecure_http or is_loopback_host(host):
         return
     raise InvalidInput(
-        f"refusing to serve plain HTTP on {host}, an address other hosts can reach: tokens, "
-        "passwords and personal data would cross the network in clear text. Give "
-        "--tls-certfile and --tls-keyfile, or listen on 127.0.0.1 behind a reverse proxy that "
-        "terminates TLS (--trusted-proxy), or pass --insecure-http on a network you trust",
+        "plain_http_listener",
         field="host",
+        host=host,
+        cert_field="tls_certfile",
+        key_field="tls_keyfile",
+        proxy_field="trusted_proxy",
+        option_field="insecure_http",
     )
 
 

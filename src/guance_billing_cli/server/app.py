@@ -131,8 +131,10 @@ class Backend:
         version = store_engine.schema_version(self.engine)
         if version != store_engine.HEAD:
             raise Unavailable(
-                f"store schema is {version or 'none'}, expected {store_engine.HEAD}; "
-                "run `guance-billing server migrate`"
+                "store_not_ready",
+                version=version or "none",
+                head=store_engine.HEAD,
+                next_step="migrate_store",
             )
         return {"status": "ready", "schema": version}
 
@@ -167,7 +169,7 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
         yield "\n".join([*buffer, json.dumps({"_error": error.to_dict()})]) + "\n"
     except Exception:  # headers are sent: the client learns of the failure only in-band
         log.exception("stream failed")
-        body = BillingError("internal server error while streaming").to_dict()
+        body = BillingError("internal_streaming").to_dict()
         yield "\n".join([*buffer, json.dumps({"_error": body})]) + "\n"
     finally:
         close = getattr(rows, "close", None)
@@ -321,14 +323,14 @@ def _validation_error(exc: RequestValidationError) -> BillingError:
     """Malformed JSON is 400; a value the schema refuses is 422. Both exit 2."""
     errors = exc.errors()
     if not errors:
-        return InvalidInput("invalid request")
+        return InvalidInput("invalid_request")
     first = errors[0]
     if first.get("type") == "json_invalid":
         return MalformedBody("request body is not valid JSON")
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(loc) or None
-    message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
-    return InvalidInput(message, field=field)
+    why = str(first.get("msg"))
+    return InvalidInput("invalid_value" if field else "invalid_request_why", field=field, why=why)
 
 
 def _limits_from_env() -> BodyLimits:
@@ -404,12 +406,7 @@ def create_app(
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
         # The exception text may hold secrets: log it server-side, answer without it.
         log.error("internal error", exc_info=exc)
-        return error_response(
-            BillingError(
-                f"internal error ({type(exc).__name__}) on the server; its traceback is in "
-                "the server log (--debug shows only the client's side)"
-            )
-        )
+        return error_response(BillingError("internal_server", detail=type(exc).__name__))
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
     def healthz() -> dict[str, str]:
@@ -427,7 +424,7 @@ def create_app(
         except BillingError:
             raise
         except Exception as exc:  # any driver error means "not ready", not a 500
-            raise Unavailable(f"store unreachable ({type(exc).__name__})") from None
+            raise Unavailable("store_unreachable", why=type(exc).__name__) from None
 
     ops = operations()
     for op in ops.values():

@@ -27,16 +27,13 @@ def bearer_token(header: str | None) -> str | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise AuthenticationFailed("malformed Authorization header; expected 'Bearer TOKEN'")
+        raise AuthenticationFailed("bad_authorization_header")
     return value.strip()
 
 
 def require_token(token: str | None) -> str:
     if token is None:
-        raise AuthenticationFailed(
-            "authentication required: run `guance-billing auth login --server URL` "
-            "or set GUANCE_BILLING_TOKEN"
-        )
+        raise AuthenticationFailed("token_required", next_step="login")
     return token
 
 

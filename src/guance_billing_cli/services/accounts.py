@@ -21,7 +21,7 @@ from guance_billing_cli.services import audit, authz, validation
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account
 
-PROFILE_FIELDS = ("company_name", "industry", "region", "description", "contact_name")
+PROFILE_FIELDS = ("company_name", "industry", "region", "description", "contact_name", "language")
 
 
 def to_public(account: Account) -> AccountPublic:
@@ -37,6 +37,7 @@ def to_public(account: Account) -> AccountPublic:
         phone=account.phone,
         has_password=account.has_password,
         realname_status=account.realname_status,
+        language=account.language,
         arbitrary_settlement=account.arbitrary_settlement,
         created_at=account.created_at,
         updated_at=account.updated_at,
@@ -58,10 +59,12 @@ def _clean_profile(fields: Mapping[str, str | None], *, creating: bool) -> dict[
             continue
         if name == "industry":
             clean[name] = validation.industry(value)
+        elif name == "language":
+            clean[name] = validation.language(value)
         else:
             clean[name] = validation.text(value, name, required=(name == "company_name"))
     if creating and "company_name" not in clean:
-        raise InvalidInput("company_name is required", field="company_name")
+        raise InvalidInput("required", field="company_name")
     return clean
 
 
@@ -82,7 +85,7 @@ def ensure_unique(
         if exclude_id is not None:
             stmt = stmt.where(Account.id != exclude_id)
         if ctx.session.exec(stmt).first() is not None:
-            raise Conflict(f"{field_name} is already used by another account", field=field_name)
+            raise Conflict("value_taken", field=field_name)
 
 
 _UNIQUE = re.compile(r'accounts\.(username|email|phone)\b|"ix_accounts_(username|email|phone)"')
@@ -100,7 +103,7 @@ def unique_conflict(error_text: str) -> Conflict | None:
 
 
 def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:
-    authz.require_support(ctx.actor, "creating an account")
+    authz.require_support(ctx.actor, "create_account")
     username = validation.username(data.username)
     email = validation.email(data.email)
     phone = validation.phone(data.phone)
@@ -152,7 +155,7 @@ def find_account(ctx: ServiceContext, ref: str) -> Account:
         if ctx.actor.role != "support":
             # an owner must not learn whether another account exists
             authz.require_account_access(ctx.actor, "")
-        raise NotFound(f"no billing account matches {ref!r}")
+        raise NotFound("account_not_found", ref=ref)
     authz.require_account_access(ctx.actor, account.id)
     return account
 
@@ -172,11 +175,7 @@ def list_accounts(ctx: ServiceContext) -> Iterator[AccountPublic]:
 def update_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> AccountPublic:
     changes = _clean_profile(update.changes(), creating=False)
     if not changes:
-        raise InvalidInput(
-            "nothing to update: give at least one of --company-name, --industry, "
-            "--region, --description, --contact-name",
-            field="profile",
-        )
+        raise InvalidInput("nothing_to_update", fields=list(ProfileUpdate.model_fields))
     account = find_account(ctx, ref)
     before = snapshot(account)
     for name, value in changes.items():
@@ -196,9 +195,9 @@ def update_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> A
 
 
 def admin_update(ctx: ServiceContext, *, ref: str, update: AccountAdminUpdate) -> AccountPublic:
-    authz.require_support(ctx.actor, "account update")
+    authz.require_support(ctx.actor, "admin_update_account")
     if update.arbitrary_settlement is None:
-        raise InvalidInput("nothing to update: give --arbitrary-settlement on|off", field="update")
+        raise InvalidInput("nothing_to_update", fields=["arbitrary_settlement"])
     account = find_account(ctx, ref)
     before = snapshot(account)
     account.arbitrary_settlement = update.arbitrary_settlement

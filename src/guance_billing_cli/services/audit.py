@@ -84,7 +84,7 @@ def chain_key(*, create: bool) -> bytes:
     try:
         return keys.purpose_key("audit-chain", create=create)
     except (keys.MissingSecretKey, keys.BadSecretKey) as exc:
-        raise Unavailable(f"the audit chain key is not available: {exc}") from None
+        raise Unavailable("audit_key_unavailable", why=str(exc)) from None
 
 
 def lock_appends(ctx: ServiceContext) -> None:

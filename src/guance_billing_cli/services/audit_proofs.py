@@ -280,7 +280,7 @@ def _signer() -> Ed25519PrivateKey:
     try:
         return audit_proof.private_key(keys.signing_seed(create=True))
     except (keys.MissingSecretKey, keys.BadSecretKey) as exc:
-        raise Unavailable(f"the audit signing key is not available: {exc}") from None
+        raise Unavailable("audit_signing_key_unavailable", why=str(exc)) from None
 
 
 def public_key(ctx: ServiceContext) -> AuditPublicKey:
@@ -303,11 +303,7 @@ def _latest(ctx: ServiceContext, key: Any) -> audit_proof.Checkpoint | None:
     try:
         return audit_proof.check_signed(json.loads(row.statement), row.signature, key, label=label)
     except (ProofError, json.JSONDecodeError):
-        raise RuleViolation(
-            f"the store's copy of {label} does not verify with this installation's signing "
-            "key; no checkpoint was written",
-            checkpoint=label,
-        ) from None
+        raise RuleViolation("checkpoint_copy_unverified", checkpoint=label) from None
 
 
 def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
@@ -325,10 +321,7 @@ def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
         last_id = int(previous.statement["last_event_id"] or 0)
         if last_id and ctx.session.get(AuditEvent, last_id) is None:
             raise RuleViolation(
-                f"event {last_id}, the last one {previous.label} signed, is gone from the "
-                "trail; no checkpoint was written",
-                first_bad_id=last_id,
-                checkpoint=previous.label,
+                "checkpoint_event_gone", first_bad_id=last_id, checkpoint=previous.label
             )
         walk.resume(
             ordinal=previous.event_count, last_id=last_id, link=previous.statement["last_link"]
@@ -340,9 +333,7 @@ def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
         entry, finding = walk.step(row)
         if finding is not None:
             raise RuleViolation(
-                f"audit chain broken at event {finding.event_id}: {finding.problem}; "
-                "no checkpoint was written",
-                first_bad_id=finding.event_id,
+                "checkpoint_chain_broken", first_bad_id=finding.event_id, why=finding.problem
             )
         entries.append(entry)
     now = ctx.now()

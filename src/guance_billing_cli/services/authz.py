@@ -6,9 +6,10 @@ from guance_billing_cli.errors import PermissionDenied
 from guance_billing_cli.services.context import Actor
 
 
-def require_support(actor: Actor, what: str) -> None:
+def require_support(actor: Actor, operation: str) -> None:
+    """``operation``: the ``BillingClient`` method refused (the face names it)."""
     if actor.role != "support":
-        raise PermissionDenied(f"{what} is a support action; this token's role is {actor.role}")
+        raise PermissionDenied("support_only", operation=operation, role=actor.role)
 
 
 def require_account_access(actor: Actor, account_id: str) -> None:
@@ -16,11 +17,10 @@ def require_account_access(actor: Actor, account_id: str) -> None:
     if actor.role == "support":
         return
     if actor.account_id != account_id:
-        raise PermissionDenied("permission denied for that account")
+        raise PermissionDenied("account_denied")
 
 
 def require_scope(actor: Actor, scope: str) -> None:
     """A scoped token may use only the operations of its scopes."""
     if actor.scopes and scope not in actor.scopes:
-        allowed = ", ".join(sorted(actor.scopes))
-        raise PermissionDenied(f"this token is limited to scope {allowed}")
+        raise PermissionDenied("scope_denied", scopes=sorted(actor.scopes))

@@ -20,7 +20,14 @@ from typing import Any
 
 from sqlalchemy import Table, update
 
-from guance_billing_cli.schemas.settlement import BatchItem, BatchResult, RowResult, batch_result
+from guance_billing_cli.errors import BillingError, NotFound, RuleViolation
+from guance_billing_cli.schemas.settlement import (
+    BatchItem,
+    BatchResult,
+    RowResult,
+    batch_result,
+    why,
+)
 from guance_billing_cli.services import accounts, audit, authz, cloud, workspaces
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
@@ -29,7 +36,7 @@ from guance_billing_cli.store.models import Account
 
 W: Table = workspaces.W
 KINDS = ("bound", "unbound", "unchanged", "refused")
-Decision = tuple[str, str | None]  # (result, reason)
+Decision = tuple[str, BillingError | None]  # (result, why)
 
 
 class _Rows:
@@ -62,17 +69,16 @@ class _Rows:
     def precheck(self, item: BatchItem) -> tuple[str, Any, RowResult | None]:
         """(id, row, final result) — the result is None when the rules still decide."""
         ws_id = (item.workspace_id or "").strip()
-        reason: str | None
+        reason: str | BillingError | None
         row = None
         if item.error is not None:
             reason = item.error
         elif (reason := rules.workspace_id_problem(ws_id)) is None:
             row = self.found.get(ws_id)
             if ws_id in self.first_line:
-                where = self.first_line[ws_id]
+                again = rules.listed_again(self.first_line[ws_id])
                 return ws_id, row, {
-                    "workspace_id": ws_id, "result": "unchanged",
-                    "reason": f"listed again (first on line {where})" if where else "listed again",
+                    "workspace_id": ws_id, "result": "unchanged", **why(again),
                     "from": None, "to": None, "line": item.line,
                 }  # fmt: skip
             self.first_line[ws_id] = item.line
@@ -82,14 +88,15 @@ class _Rows:
                 or not (self.see_all or owner == self.actor_account)
                 or (self.account_id is not None and owner != self.account_id)
             ):
-                row, reason = None, f"no workspace {ws_id} in this billing account"
+                row = None
+                reason = NotFound("workspace_not_in_this_account", workspace_id=ws_id)
             elif row.dissolved_at is not None:
-                reason = "workspace is dissolved"
+                reason = RuleViolation("workspace_dissolved", workspace_id=ws_id)
             else:
                 return ws_id, row, None
         current = rules.describe(row.settlement, row.cloud_account_id) if row is not None else None
         return ws_id, row, {
-            "workspace_id": ws_id or None, "result": "refused", "reason": reason,
+            "workspace_id": ws_id or None, "result": "refused", **why(reason),
             "from": current, "to": None, "line": item.line,
         }  # fmt: skip
 
@@ -132,7 +139,7 @@ def bind(
             current = rules.describe(row.settlement, row.cloud_account_id)
             kind, reason = _decide_bind(row, cloud_id, provider, arbitrary, subscribed, now)
             result = {
-                "workspace_id": ws_id, "result": kind, "reason": reason, "from": current,
+                "workspace_id": ws_id, "result": kind, **why(reason), "from": current,
                 "to": target, "line": item.line,
             }  # fmt: skip
             if kind == "bound":
@@ -162,9 +169,9 @@ def _decide_bind(
     row: Any, cloud_id: str, provider: str, arbitrary: bool, subscribed: bool, now: datetime
 ) -> Decision:
     if not subscribed:
-        return "refused", f"cloud account {cloud_id} is unsubscribed"
+        return "refused", RuleViolation("cloud_unsubscribed", cloud_account_id=cloud_id)
     if row.cloud_account_id == cloud_id and row.settlement == provider:
-        return "unchanged", "already bound to this cloud account"
+        return "unchanged", rules.note("already_bound")
     if not rules.site_allows(row.site, provider, arbitrary=arbitrary):
         return "refused", rules.site_refusal(row.site, provider)
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
@@ -199,7 +206,7 @@ def unbind(
             current = rules.describe(row.settlement, row.cloud_account_id)
             kind, reason = _decide_unbind(row, now)
             result = {
-                "workspace_id": ws_id, "result": kind, "reason": reason, "from": current,
+                "workspace_id": ws_id, "result": kind, **why(reason), "from": current,
                 "to": "billing_center", "line": item.line,
             }  # fmt: skip
             if kind == "unbound":
@@ -236,7 +243,7 @@ def unbind(
 
 def _decide_unbind(row: Any, now: datetime) -> Decision:
     if row.settlement == "billing_center" and row.cloud_account_id is None:
-        return "unchanged", "already settles through the billing center"
+        return "unchanged", rules.note("already_billing_center")
     if row.cloud_account_id is not None and row.cloud_status == "subscribed":
         return "refused", rules.subscribed_refusal(row.cloud_account_id, row.cloud_provider)
     if not rules.is_remedy(row.countdown_started_at) and rules.changed_this_month(

@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
 from guance_billing_cli.ids import new_id
+from guance_billing_cli.notices import Notice, compose
 from guance_billing_cli.schemas.settlement import (
     PROVIDER_NAMES,
     PROVIDERS,
@@ -34,12 +35,9 @@ from guance_billing_cli.store.models import Account, CloudAccount, Workspace
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
 
 ACCOUNT_ID_RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "aws": (re.compile(r"\d{12}"), "an AWS account id is 12 digits"),
-    "aliyun": (re.compile(r"\d{16}"), "an Alibaba Cloud account UID is 16 digits"),
-    "huawei": (
-        re.compile(r"[0-9a-f]{32}"),
-        "a Huawei Cloud account ID is 32 hexadecimal characters",
-    ),
+    "aws": (re.compile(r"\d{12}"), "invalid_aws_account_id"),
+    "aliyun": (re.compile(r"\d{16}"), "invalid_aliyun_account_id"),
+    "huawei": (re.compile(r"[0-9a-f]{32}"), "invalid_huawei_account_id"),
 }
 INSTANCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 
@@ -48,7 +46,7 @@ INSTANCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 def provider(value: str) -> str:
     value = value.strip().lower()
     if value not in PROVIDERS:
-        raise InvalidInput(f"--provider must be one of: {', '.join(PROVIDERS)}", field="provider")
+        raise InvalidInput("not_one_of", field="provider", choices=list(PROVIDERS))
     return value
 
 
@@ -60,28 +58,20 @@ def provider_account_id(provider_name: str, value: str) -> str:
         value = value.lower()
     pattern, rule = ACCOUNT_ID_RULES[provider_name]
     if not pattern.fullmatch(value):
-        raise InvalidInput(f"--account-id is malformed: {rule}", field="account_id")
+        raise InvalidInput(rule, field="account_id")
     return value
 
 
 def instance_id(provider_name: str, value: str | None) -> str | None:
     if provider_name == "aws":
         if value:
-            raise InvalidInput(
-                "--instance-id applies to aliyun and huawei only (AWS has no product instance)",
-                field="instance_id",
-            )
+            raise InvalidInput("instance_id_not_for_aws", field="instance_id")
         return None
     if not value or not value.strip():
-        raise InvalidInput(
-            f"--instance-id is required for {provider_name}: the marketplace product instance id",
-            field="instance_id",
-        )
+        raise InvalidInput("instance_id_required", field="instance_id", provider=provider_name)
     value = value.strip()
     if not INSTANCE_ID_RE.fullmatch(value):
-        raise InvalidInput(
-            "--instance-id is malformed: 1-128 of A-Z a-z 0-9 _ . : -", field="instance_id"
-        )
+        raise InvalidInput("invalid_instance_id", field="instance_id")
     return value
 
 
@@ -117,11 +107,13 @@ def find_cloud(ctx: ServiceContext, ref: str, *, account_ref: str | None = None)
     if cloud is None or not (
         ctx.actor.role == "support" or ctx.actor.account_id == cloud.account_id
     ):
-        raise NotFound(f"no cloud account {ref.strip()!r}")
+        raise NotFound("cloud_account_not_found", ref=ref.strip())
     if account_ref is not None:
         account = accounts.find_account(ctx, account_ref)
         if account.id != cloud.account_id:
-            raise NotFound(f"no cloud account {cloud.id!r} in billing account {account.username}")
+            raise NotFound(
+                "cloud_account_not_in_account", cloud_account_id=cloud.id, username=account.username
+            )
     return cloud
 
 
@@ -164,14 +156,20 @@ def add_cloud_account(
             unlocked=[a.workspace_id for a in result.affected],
         )
     if existing is not None:
-        where = (
-            f" as {existing.id} ({existing.status})"
-            if existing.account_id == account.id
-            else " to another billing account"
-        )
+        if existing.account_id == account.id:
+            raise Conflict(
+                "cloud_account_registered",
+                field="account_id",
+                provider_name=PROVIDER_NAMES[name],
+                value=external_id,
+                cloud_account_id=existing.id,
+                status=existing.status,
+            )
         raise Conflict(
-            f"{PROVIDER_NAMES[name]} account {external_id} is already registered{where}",
+            "cloud_account_registered_elsewhere",
             field="account_id",
+            provider_name=PROVIDER_NAMES[name],
+            value=external_id,
         )
     now = ctx.now()
     cloud = CloudAccount(
@@ -255,6 +253,7 @@ def unsubscribe(
         account = ctx.session.get(Account, cloud.account_id)
         assert account is not None
         notice_to = account.email if ids else None
+        language = account.language
     else:
         conn.execute(
             update(W)
@@ -281,11 +280,9 @@ def unsubscribe(
         from guance_billing_cli import delivery
 
         # Delivered last, inside the transaction: if it fails, nothing is unsubscribed.
+        notice = _fallback_notice(cloud, ids, language)
         delivery.send_email(
-            ctx.settings,
-            to=notice_to,
-            subject=f"Alibaba Cloud account {cloud.provider_account_id} unsubscribed",
-            body=_fallback_notice(cloud, ids),
+            ctx.settings, to=notice_to, subject=notice.subject, body=notice.text, html=notice.html
         )
     return UnsubscribeResult(
         **to_public(cloud, 0).model_dump(),
@@ -295,6 +292,7 @@ def unsubscribe(
     )
 
 
+<<<<<<< HEAD
 def resubscribe(
     ctx: ServiceContext, *, ref: str, account_ref: str | None = None
 ) -> UnsubscribeResult:
@@ -353,7 +351,18 @@ def _fallback_notice(cloud: CloudAccount, ids: list[str]) -> str:
         f"{len(ids)} workspace(s) now settle through the Guance Billing Center instead:",
         *(f"  - {i}" for i in ids[:200]),
     ]
+=======
+def _fallback_notice(cloud: CloudAccount, ids: list[str], language: str) -> Notice:
+    listed = [f"  - {i}" for i in ids[:200]]
+>>>>>>> issue-14
     if len(ids) > 200:
-        lines.append(f"  ... and {len(ids) - 200} more (see `guance-billing workspace list`)")
-    lines += ["", "No action is needed unless you want to bind them to another cloud account.", ""]
-    return "\n".join(lines)
+        listed.append(f"  ... (+{len(ids) - 200})")
+    return compose(
+        "cloud_fallback",
+        language,
+        provider_account_id=cloud.provider_account_id,
+        instance_id=cloud.instance_id,
+        cloud_account_id=cloud.id,
+        count=len(ids),
+        workspaces="\n".join(listed),
+    )

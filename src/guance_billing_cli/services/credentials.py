@@ -26,7 +26,6 @@ MIN_LENGTH, MAX_LENGTH = 8, 64
 MAX_WRONG_ATTEMPTS = 5
 ATTEMPT_WINDOW = timedelta(minutes=15)
 WINDOW_MINUTES = int(ATTEMPT_WINDOW.total_seconds() // 60)
-NO_PASSWORD_HINT = "this account has no password yet; set one with `guance-billing password reset`"
 
 
 @cache
@@ -49,9 +48,7 @@ def common_passwords() -> frozenset[str]:
 def check_policy(password: str, *, username: str, email: str, phone: str) -> None:
     """Raise InvalidInput (exit 2) naming the rule a new password breaks."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise InvalidInput(
-            f"password must be {MIN_LENGTH} to {MAX_LENGTH} characters", field="password"
-        )
+        raise InvalidInput("password_length", field="password", min=MIN_LENGTH, max=MAX_LENGTH)
     classes = sum(
         (
             any(c.islower() for c in password),
@@ -61,15 +58,12 @@ def check_policy(password: str, *, username: str, email: str, phone: str) -> Non
         )
     )
     if classes < 3:
-        raise InvalidInput(
-            "password must mix at least three of: lower case, upper case, digits, symbols",
-            field="password",
-        )
+        raise InvalidInput("password_classes", field="password")
     lowered = password.lower()
     if lowered in {username.lower(), email.lower(), phone.lower(), phone.lstrip("+")}:
-        raise InvalidInput("password must not be the username, email or phone", field="password")
+        raise InvalidInput("password_is_identity", field="password")
     if lowered in common_passwords():
-        raise InvalidInput("password is too common; choose another", field="password")
+        raise InvalidInput("password_too_common", field="password")
 
 
 def hash_new_password(password: str, *, username: str, email: str, phone: str) -> str:
@@ -123,18 +117,20 @@ def _wrong_attempts(ctx: ServiceContext, account_id: str) -> list[Any]:
     return list(ctx.session.exec(stmt))
 
 
-def _refuse_if_limited(ctx: ServiceContext, account_id: str, *, prefix: str = "") -> None:
+def _refuse_if_limited(ctx: ServiceContext, account_id: str, *, wrong_now: bool = False) -> None:
     wrong = _wrong_attempts(ctx, account_id)
     if len(wrong) < MAX_WRONG_ATTEMPTS:
         return
     until = wrong[MAX_WRONG_ATTEMPTS - 1] + ATTEMPT_WINDOW
     retry_after = max(1, int((until - ctx.now()).total_seconds() + 0.999))
     raise RateLimited(
-        f"{prefix}too many wrong passwords ({MAX_WRONG_ATTEMPTS} within "
-        f"{WINDOW_MINUTES} minutes); try again after "
-        f"{until.strftime('%Y-%m-%d %H:%M:%S')} UTC or use `guance-billing password reset`",
+        "password_locked_after_wrong" if wrong_now else "password_locked",
+        limit=MAX_WRONG_ATTEMPTS,
+        minutes=WINDOW_MINUTES,
+        until=until.strftime("%Y-%m-%d %H:%M:%S"),
         retry_after=retry_after,
         retry_at=until.isoformat(),
+        next_step="start_password_reset",
     )
 
 
@@ -179,7 +175,7 @@ def change_password(ctx: ServiceContext, *, ref: str, change: PasswordChange) ->
 
     account = lock_account(ctx, find_account(ctx, ref))
     if account.password_hash is None:
-        raise RuleViolation(NO_PASSWORD_HINT, field="password")
+        raise RuleViolation("no_password_yet", field="password", next_step="start_password_reset")
     _refuse_if_limited(ctx, account.id)
     current = change.current_password.get_secret_value()
     if not verify_password(account.password_hash, current):
@@ -196,18 +192,18 @@ def change_password(ctx: ServiceContext, *, ref: str, change: PasswordChange) ->
             after={"reason": "wrong current password", "attempts_left": left},
         )
         try:
-            _refuse_if_limited(ctx, account.id, prefix="current password is wrong; ")
+            _refuse_if_limited(ctx, account.id, wrong_now=True)
         except RateLimited as limited:
             raise limited.keep_changes() from None
         raise AuthenticationFailed(
-            f"current password is wrong; {left} attempt(s) left before a "
-            f"{WINDOW_MINUTES}-minute lock",
+            "wrong_current_password",
             field="current_password",
             attempts_left=left,
+            minutes=WINDOW_MINUTES,
         ).keep_changes()
     new = change.new_password.get_secret_value()
     if new == current:
-        raise InvalidInput("new password must differ from the current one", field="password")
+        raise InvalidInput("password_unchanged", field="password")
     _set_hash(ctx, account, new, action="password.change")
     _clear_attempts(ctx, account.id)
     from guance_billing_cli.services import sessions

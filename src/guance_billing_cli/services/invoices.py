@@ -42,12 +42,7 @@ from guance_billing_cli.store.models import (
 
 MAX_AMOUNT = Decimal("9999999999.99")
 CENTS = Decimal("0.01")
-SPECIAL_FIELDS = (
-    ("bank_name", "--bank-name"),
-    ("bank_account", "--bank-account"),
-    ("address", "--address"),
-    ("phone", "--phone"),
-)
+SPECIAL_FIELDS = ("bank_name", "bank_account", "address", "phone")
 LIMITS = {
     "title": 128,
     "bank_name": 128,
@@ -57,13 +52,11 @@ LIMITS = {
 BANK_ACCOUNT_RE = re.compile(r"^[0-9][0-9 -]{4,38}[0-9]$")
 LANDLINE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
 # What to do next, by real-name status, for the refusal message.
-REALNAME_FIX = {
-    "unverified": "submit it with `guance-billing realname submit`, then have it approved",
-    "pending": "the submission is pending; approve it with `guance-billing realname review "
-    "--approve` (support)",
-    "rejected": "the submission was rejected; correct it and resubmit with "
-    "`guance-billing realname submit`",
-    "approved": "",
+# realname status -> (reason, the operation that helps next)
+REALNAME_FIX: dict[str, tuple[str, str | None]] = {
+    "unverified": ("realname_required_unverified", "submit_realname"),
+    "pending": ("realname_required_pending", "review_realname"),
+    "rejected": ("realname_required_rejected", "submit_realname"),
 }
 
 
@@ -72,12 +65,12 @@ def _text(value: str | None, field: str, *, required: bool) -> str | None:
     value = (value or "").strip()
     if not value:
         if required:
-            raise InvalidInput(f"{field} is required and must not be blank", field=field)
+            raise InvalidInput("required", field=field)
         return None
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput(f"{field} must not contain control characters", field=field)
+        raise InvalidInput("control_characters", field=field)
     if len(value) > LIMITS[field]:
-        raise InvalidInput(f"{field} must be at most {LIMITS[field]} characters", field=field)
+        raise InvalidInput("too_long", field=field, limit=LIMITS[field])
     return value
 
 
@@ -96,25 +89,25 @@ def parse_amount(value: str | Decimal) -> Decimal:
     """A positive amount with at most two decimal places, returned with exactly two."""
     text = str(value).strip()
     if text.startswith("-") and _AMOUNT.fullmatch(text[1:]):
-        raise InvalidInput("amount must be greater than 0", field="amount")
+        raise InvalidInput("amount_not_positive", field="amount")
     if not _AMOUNT.fullmatch(text):
         if re.fullmatch(r"[0-9]*\.[0-9]{3,}", text, re.ASCII):
-            raise InvalidInput("amount must have at most 2 decimal places", field="amount")
-        raise InvalidInput("amount must be a plain decimal number such as 100.00", field="amount")
+            raise InvalidInput("amount_precision", field="amount")
+        raise InvalidInput("amount_not_a_number", field="amount")
     amount = Decimal(text)
     if amount <= 0:
-        raise InvalidInput("amount must be greater than 0", field="amount")
+        raise InvalidInput("amount_not_positive", field="amount")
     if amount > MAX_AMOUNT:  # before quantize: a huge value overflows the context
-        raise InvalidInput(f"amount must be at most {MAX_AMOUNT}", field="amount")
+        raise InvalidInput("amount_too_large", field="amount", limit=str(MAX_AMOUNT))
     if amount != amount.quantize(CENTS):
-        raise InvalidInput("amount must have at most 2 decimal places", field="amount")
+        raise InvalidInput("amount_precision", field="amount")
     return amount.quantize(CENTS)
 
 
 def _title_fields(data: InvoiceTitleCreate) -> dict[str, Any]:
     kind = data.type.strip().lower()
     if kind not in INVOICE_TYPES:
-        raise InvalidInput(f"type must be one of: {', '.join(INVOICE_TYPES)}", field="type")
+        raise InvalidInput("not_one_of", field="type", choices=list(INVOICE_TYPES))
     fields: dict[str, Any] = {
         "type": kind,
         "title": _required(data.title, "title"),
@@ -127,36 +120,31 @@ def _title_fields(data: InvoiceTitleCreate) -> dict[str, Any]:
     if data.bank_account and data.bank_account.strip():
         account_no = data.bank_account.strip()
         if not BANK_ACCOUNT_RE.fullmatch(account_no):
-            raise InvalidInput(
-                "bank_account must be 6-40 digits (spaces and '-' allowed)", field="bank_account"
-            )
+            raise InvalidInput("invalid_bank_account", field="bank_account")
         fields["bank_account"] = account_no
     if data.phone and data.phone.strip():
         phone = data.phone.strip()
         if not LANDLINE_RE.fullmatch(phone):
-            raise InvalidInput(
-                "phone must be a telephone number such as 0571-88886666", field="phone"
-            )
+            raise InvalidInput("invalid_telephone", field="phone")
         fields["phone"] = phone
     if kind == "vat_special":
-        missing = [flag for name, flag in SPECIAL_FIELDS if not fields[name]]
+        missing = [name for name in SPECIAL_FIELDS if not fields[name]]
         if missing:
-            raise InvalidInput(
-                f"a vat_special title needs {', '.join(missing)}",
-                field=missing[0].lstrip("-").replace("-", "_"),
-            )
+            raise InvalidInput("vat_special_needs", field=missing[0], fields=missing)
     return fields
 
 
 # -- the real-name gate -----------------------------------------------------------
-def _require_realname(ctx: ServiceContext, account: Account, what: str) -> RealnameSubmission:
+def _require_realname(ctx: ServiceContext, account: Account, operation: str) -> RealnameSubmission:
     auth = realname.approved(ctx, account.id)
     if auth is None:
+        status = account.realname_status
         raise RuleViolation(
-            f"{what} needs an approved real-name authentication (status: "
-            f"{account.realname_status}); {REALNAME_FIX.get(account.realname_status, '')}",
+            REALNAME_FIX.get(status, ("realname_required", None))[0],
             field="realname_status",
-            realname_status=account.realname_status,
+            operation=operation,
+            realname_status=status,
+            next_step=REALNAME_FIX.get(status, ("", None))[1],
         )
     return auth
 
@@ -165,25 +153,15 @@ def _check_title_matches(
     auth: RealnameSubmission, *, kind: str, title: str, tax_id: str | None
 ) -> None:
     if title != auth.name:
-        raise RuleViolation(
-            f"the invoice title must equal the authenticated name {auth.name!r}",
-            field="title",
-        )
+        raise RuleViolation("title_must_match_name", field="title", name=auth.name)
     if auth.type == "enterprise":
         if tax_id != auth.tax_id:
-            raise RuleViolation(
-                f"the title's tax id must equal the authenticated tax id {auth.tax_id}",
-                field="tax_id",
-            )
+            raise RuleViolation("title_must_match_tax_id", field="tax_id", tax_id=auth.tax_id)
     else:
         if tax_id is not None:
-            raise RuleViolation(
-                "an individual authentication has no tax id; omit --tax-id", field="tax_id"
-            )
+            raise RuleViolation("individual_has_no_tax_id", field="tax_id")
         if kind == "vat_special":
-            raise RuleViolation(
-                "a vat_special invoice needs an enterprise authentication", field="type"
-            )
+            raise RuleViolation("vat_special_needs_enterprise", field="type")
 
 
 # -- titles -----------------------------------------------------------------------
@@ -194,7 +172,7 @@ def _title_public(row: InvoiceTitle) -> InvoiceTitlePublic:
 def add_title(ctx: ServiceContext, *, ref: str, data: InvoiceTitleCreate) -> InvoiceTitlePublic:
     fields = _title_fields(data)
     account = find_account(ctx, ref)
-    auth = _require_realname(ctx, account, "an invoice title")
+    auth = _require_realname(ctx, account, "add_invoice_title")
     _check_title_matches(auth, kind=fields["type"], title=fields["title"], tax_id=fields["tax_id"])
     row = InvoiceTitle(id=new_id("ttl"), account_id=account.id, created_at=ctx.now(), **fields)
     ctx.session.add(row)
@@ -281,7 +259,7 @@ def _owned(ctx: ServiceContext, model: Any, object_id: str, account: Account, wh
     row = ctx.session.get(model, object_id.strip())
     if row is None or row.account_id != account.id or getattr(row, "deleted_at", None):
         # Another account's object is reported as missing: ids do not leak across accounts.
-        raise NotFound(f"no {what} {object_id!r} on account {account.username}", field=what)
+        raise NotFound("not_on_account", field=what, value=object_id, username=account.username)
     return row
 
 
@@ -290,16 +268,20 @@ def request_invoice(
 ) -> InvoiceRequestPublic:
     amount = parse_amount(data.amount)
     account = find_account(ctx, ref)
-    auth = _require_realname(ctx, account, "requesting an invoice")
+    auth = _require_realname(ctx, account, "request_invoice")
     title: InvoiceTitle = _owned(ctx, InvoiceTitle, data.title_id, account, "title_id")
     address: InvoiceAddress = _owned(ctx, InvoiceAddress, data.address_id, account, "address_id")
     try:
         _check_title_matches(auth, kind=title.type, title=title.title, tax_id=title.tax_id)
     except RuleViolation as exc:
         raise RuleViolation(
-            f"title {title.id} no longer matches the approved authentication ({exc.message}); "
-            "add a matching title with `guance-billing invoice title add`",
+            "title_no_longer_matches",
             field="title_id",
+            title_id=title.id,
+            why=exc.message,
+            why_code=exc.reason,
+            why_params={**exc.params, "field": exc.field},
+            next_step="add_invoice_title",
         ) from None
     row = InvoiceRequest(
         id=new_id("inv"),

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import select
 
@@ -163,37 +164,30 @@ def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCode
         account_id=account.id if account is not None else None,
         channel=channel,
         address=address,
-        deliver=_deliverer(ctx, channel, address),
+        deliver=_deliverer(ctx, channel, address, account.language if account else "en"),
     )
     return LoginCodeSent(
         request_id=subject, sent_to=challenges.mask(channel, address), expires_at=row.expires_at
     )
 
 
-def _deliverer(ctx: ServiceContext, channel: str, address: str) -> challenges.Deliver:
-    def deliver(code: str, expires_at: object) -> None:
-        from guance_billing_cli import delivery
+def _deliverer(
+    ctx: ServiceContext, channel: str, address: str, language: str
+) -> challenges.Deliver:
+    """The login code in the account's language (notices.py has the words)."""
 
-        expires = expires_at.strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[attr-defined]
-        if channel == "email":
-            body = (
-                "Your Guance Billing login code is:\n\n"
-                f"    {code}\n\n"
-                "Purpose: log in to the Guance Billing command-line tool.\n\n"
-                f"It expires at {expires} and works once.\n"
-                "A newer code replaces this one.\n\n"
-                "If you did not try to log in, ignore this message.\n"
-            )
-            delivery.send_email(
-                ctx.settings, to=address, subject="Your Guance Billing login code", body=body
-            )
-        else:
-            delivery.send_sms(
-                ctx.settings,
-                to=address,
-                text=f"[Guance Billing] {code} is your login code. Expires {expires}. "
-                "Never share it.",
-            )
+    def deliver(code: str, expires_at: datetime) -> None:
+        from guance_billing_cli import notices
+
+        notices.send_code(
+            ctx.settings,
+            channel=channel,
+            to=address,
+            language=language,
+            purpose="login",
+            code=code,
+            expires_at=expires_at,
+        )
 
     return deliver
 

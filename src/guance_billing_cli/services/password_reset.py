@@ -72,29 +72,24 @@ def to_public(
     )
 
 
-def _deliverer(ctx: ServiceContext, reset: PasswordReset, username: str) -> challenges.Deliver:
-    def deliver(code: str, expires_at: datetime) -> None:
-        from guance_billing_cli import delivery
+def _deliverer(
+    ctx: ServiceContext, reset: PasswordReset, username: str, language: str
+) -> challenges.Deliver:
+    """The reset code in the account's language (notices.py has the words)."""
 
-        expires = expires_at.strftime("%Y-%m-%d %H:%M UTC")
-        purpose = f"reset the password of your Guance Billing account {username}"
-        if reset.via == "email":
-            body = (
-                "Your Guance Billing verification code is:\n\n"
-                f"    {code}\n\n"
-                f"Purpose:\n{purpose}.\n\n"
-                f"It expires at {expires} and works once.\n"
-                "A newer code replaces this one.\n\n"
-                "If you did not ask for a password reset, ignore this message\n"
-                "and tell your account administrator.\n"
-            )
-            delivery.send_email(
-                ctx.settings, to=reset.address, subject="Your Guance Billing password reset code",
-                body=body,
-            )  # fmt: skip
-        else:
-            text = f"[Guance Billing] {code} is your code to {purpose}. Expires {expires}. "
-            delivery.send_sms(ctx.settings, to=reset.address, text=text + "Never share it.")
+    def deliver(code: str, expires_at: datetime) -> None:
+        from guance_billing_cli import notices
+
+        notices.send_code(
+            ctx.settings,
+            channel=reset.via,
+            to=reset.address,
+            language=language,
+            purpose="password_reset",
+            code=code,
+            expires_at=expires_at,
+            username=username,
+        )
 
     return deliver
 
@@ -107,7 +102,7 @@ def _send_code(ctx: ServiceContext, reset: PasswordReset, account: Account) -> N
         account_id=account.id,
         channel=reset.via,
         address=reset.address,
-        deliver=_deliverer(ctx, reset, account.username),
+        deliver=_deliverer(ctx, reset, account.username, account.language),
     )
     reset.expires_at = row.expires_at
     reset.updated_at = row.created_at

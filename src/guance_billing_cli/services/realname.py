@@ -112,27 +112,26 @@ def get_realname(ctx: ServiceContext, *, ref: str) -> RealnamePublic:
 def _name(value: str) -> str:
     value = value.strip()
     if not value:
-        raise InvalidInput("name is required and must not be blank", field="name")
+        raise InvalidInput("required", field="name")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput("name must not contain control characters", field="name")
+        raise InvalidInput("control_characters", field="name")
     if len(value) > NAME_MAX:
-        raise InvalidInput(f"name must be at most {NAME_MAX} characters", field="name")
+        raise InvalidInput("too_long", field="name", limit=NAME_MAX)
     return value
 
 
 def license_extension(content: bytes) -> str:
     """``.png``, ``.jpg`` or ``.pdf`` from the magic bytes; InvalidInput otherwise."""
     if not content:
-        raise InvalidInput("licence file is empty", field="license")
+        raise InvalidInput("license_empty", field="license")
     if len(content) > MAX_LICENSE_BYTES:
         raise InvalidInput(
-            f"licence file is larger than {MAX_LICENSE_BYTES // (1024 * 1024)} MB",
-            field="license",
+            "license_too_large", field="license", limit=MAX_LICENSE_BYTES // (1024 * 1024)
         )
     for magic, ext in MAGIC:
         if content.startswith(magic):
             return ext
-    raise InvalidInput("licence file must be a PNG, JPEG or PDF (by content)", field="license")
+    raise InvalidInput("license_type", field="license")
 
 
 def _store_license(account_id: str, upload: LicenseUpload) -> tuple[str, int, str, str]:
@@ -141,7 +140,7 @@ def _store_license(account_id: str, upload: LicenseUpload) -> tuple[str, int, st
     ext = license_extension(content)
     name = os.path.basename(upload.filename.replace("\\", "/")).strip() or f"license{ext}"
     if len(name) > 255 or any(ord(ch) < 32 for ch in name):
-        raise InvalidInput("licence file name is not usable", field="license")
+        raise InvalidInput("license_name", field="license")
     digest = hashlib.sha256(content).hexdigest()
     folder = paths.ensure_private_dir(paths.data_dir() / "licenses" / account_id)
     target = folder / f"{digest}{ext}"
@@ -158,21 +157,27 @@ def _store_license(account_id: str, upload: LicenseUpload) -> tuple[str, int, st
 def _clean_submission(data: RealnameSubmit) -> dict[str, Any]:
     kind = data.type.strip().lower()
     if kind not in REALNAME_TYPES:
-        raise InvalidInput(f"type must be one of: {', '.join(REALNAME_TYPES)}", field="type")
+        raise InvalidInput("not_one_of", field="type", choices=list(REALNAME_TYPES))
     fields: dict[str, Any] = {"type": kind, "name": _name(data.name)}
     if kind == "enterprise":
         if data.id_number is not None:
-            raise InvalidInput("--id-number goes with --type individual", field="id_number")
+            raise InvalidInput(
+                "goes_with", field="id_number", other_field="type", value="individual"
+            )
         if data.tax_id is None:
-            raise InvalidInput("--tax-id is required for --type enterprise", field="tax_id")
+            raise InvalidInput(
+                "required_with", field="tax_id", other_field="type", value="enterprise"
+            )
         fields["tax_id"] = validation.tax_id(data.tax_id)
     else:
         if data.tax_id is not None:
-            raise InvalidInput("--tax-id goes with --type enterprise", field="tax_id")
+            raise InvalidInput("goes_with", field="tax_id", other_field="type", value="enterprise")
         if data.license is not None:
-            raise InvalidInput("--license goes with --type enterprise", field="license")
+            raise InvalidInput("goes_with", field="license", other_field="type", value="enterprise")
         if data.id_number is None:
-            raise InvalidInput("--id-number is required for --type individual", field="id_number")
+            raise InvalidInput(
+                "required_with", field="id_number", other_field="type", value="individual"
+            )
         fields["id_number"] = validation.resident_id(data.id_number)
     return fields
 
@@ -184,17 +189,9 @@ def submit(ctx: ServiceContext, *, ref: str, data: RealnameSubmit) -> RealnamePu
     account = lock_account(ctx, find_account(ctx, ref))
     previous = current(ctx, account.id)
     if previous is not None and previous.status == "pending":
-        raise RuleViolation(
-            "a real-name submission is already pending review; wait for "
-            "`guance-billing realname review`",
-            field="status",
-        )
+        raise RuleViolation("realname_pending", field="status", next_step="review_realname")
     if previous is not None and previous.status == "approved" and not data.replace:
-        raise RuleViolation(
-            "real-name authentication is already approved; pass --replace to submit a new "
-            "one (it returns to pending and invoices wait for its review)",
-            field="status",
-        )
+        raise RuleViolation("realname_approved", field="replace")
     sub = RealnameSubmission(
         id=new_id("rn"),
         account_id=account.id,
@@ -227,22 +224,20 @@ def _sync_account(ctx: ServiceContext, account: Account, status: str) -> None:
 
 
 def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> RealnamePublic:
-    authz.require_support(ctx.actor, "reviewing real-name authentication")
+    authz.require_support(ctx.actor, "review_realname")
     reason = (decision.reason or "").strip() or None
     if decision.decision == "reject":
         if reason is None:
-            raise InvalidInput("--reason is required with --reject", field="reason")
+            raise InvalidInput("required_with_option", field="reason", other_field="reject")
         if len(reason) > REASON_MAX:
-            raise InvalidInput(f"reason must be at most {REASON_MAX} characters", field="reason")
+            raise InvalidInput("too_long", field="reason", limit=REASON_MAX)
     elif reason is not None:
-        raise InvalidInput("--reason goes with --reject only", field="reason")
+        raise InvalidInput("goes_with_option", field="reason", other_field="reject")
     account = lock_account(ctx, find_account(ctx, ref))
     sub = current(ctx, account.id)
     if sub is None or sub.status != "pending":
         status = sub.status if sub is not None else "unverified"
-        raise RuleViolation(
-            f"nothing to review: real-name status is {status}, not pending", field="status"
-        )
+        raise RuleViolation("nothing_to_review", field="status", status=status)
     before = _snapshot(sub)
     sub.status = "approved" if decision.decision == "approve" else "rejected"
     sub.reason = reason

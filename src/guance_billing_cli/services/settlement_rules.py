@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
-from guance_billing_cli.errors import InvalidInput
+from guance_billing_cli.errors import BillingError, InvalidInput, RuleViolation
 from guance_billing_cli.schemas.settlement import (
     LOCK_COUNTDOWN_DAYS,
     PROVIDER_NAMES,
@@ -22,42 +23,44 @@ COUNTDOWN = timedelta(days=LOCK_COUNTDOWN_DAYS)
 
 
 # -- formats ----------------------------------------------------------------------
-def workspace_id_problem(value: str) -> str | None:
+# A "problem" is the error a value would raise: a batch reports it on its row
+# (``why``), a single operation raises it.
+def workspace_id_problem(value: str) -> InvalidInput | None:
     """Why ``value`` is not a workspace id, or None when it is one."""
     if WORKSPACE_ID_RE.fullmatch(value):
         return None
-    return f"not a workspace id: {shorten(value)} (1-64 of A-Z a-z 0-9 _ . : -)"
+    return InvalidInput("invalid_workspace_id", field="id", value=shorten(value))
 
 
 def workspace_id(value: str) -> str:
     value = value.strip()
     problem = workspace_id_problem(value)
     if problem:
-        raise InvalidInput(problem, field="id")
+        raise problem
     return value
 
 
-def site_problem(value: str) -> str | None:
+def site_problem(value: str) -> InvalidInput | None:
     if value in SITES:
         return None
-    return f"unknown site {shorten(value)}; sites: {', '.join(SITES)}"
+    return InvalidInput("unknown_site", field="site", value=shorten(value), choices=list(SITES))
 
 
 def site(value: str) -> str:
     value = value.strip().lower()
     problem = site_problem(value)
     if problem:
-        raise InvalidInput(problem, field="site")
+        raise problem
     return value
 
 
-def name_problem(value: str) -> str | None:
+def name_problem(value: str) -> InvalidInput | None:
     if not value:
-        return "name must not be blank"
+        return InvalidInput("required", field="name")
     if len(value) > 128:
-        return "name must be at most 128 characters"
+        return InvalidInput("too_long", field="name", limit=128)
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return "name must not contain control characters"
+        return InvalidInput("control_characters", field="name")
     return None
 
 
@@ -65,14 +68,23 @@ def workspace_name(value: str) -> str:
     value = value.strip()
     problem = name_problem(value)
     if problem:
-        raise InvalidInput(problem, field="name")
+        raise problem
     return value
 
 
+def note(reason: str, **params: Any) -> BillingError:
+    """A row note that is not an error (``unchanged``: already bound, listed again)."""
+    return BillingError(reason, **params)
+
+
+def listed_again(first_line: int | None) -> BillingError:
+    """A workspace listed twice in one batch: the later rows are ``unchanged``."""
+    return note("listed_again_on", line=first_line) if first_line else note("listed_again")
+
+
 def shorten(value: str, limit: int = 40) -> str:
-    """A safe, bounded rendering of user input for messages."""
-    text = value if len(value) <= limit else value[:limit] + "…"
-    return repr(text)
+    """User input, bounded for a message parameter (the template quotes it: ``{value!r}``)."""
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 # -- settlement ---------------------------------------------------------------------
@@ -88,14 +100,16 @@ def site_allows(site_code: str, provider: str, *, arbitrary: bool) -> bool:
     return arbitrary or SITES[site_code].provider == provider
 
 
-def site_refusal(site_code: str, provider: str) -> str:
+def site_refusal(site_code: str, provider: str) -> RuleViolation:
     s = SITES[site_code]
-    own = s.provider
-    allowed = f"billing_center or {own}" if own else "billing_center only"
-    return (
-        f"site {site_code} ({s.name}, {s.cloud}) settles through {allowed}, not "
-        f"{PROVIDER_NAMES[provider]}; support can allow arbitrary settlement "
-        "(account update --arbitrary-settlement on)"
+    return RuleViolation(
+        "site_settles_own_provider" if s.provider else "site_settles_billing_center_only",
+        site=site_code,
+        site_name=s.name,
+        cloud=s.cloud,
+        own=s.provider,
+        provider_name=PROVIDER_NAMES[provider],
+        next_step="admin_update_account",
     )
 
 
@@ -110,17 +124,17 @@ def next_month(now: datetime) -> datetime:
     )
 
 
-def month_refusal(changed_at: datetime, now: datetime) -> str:
-    return (
-        f"settlement method already changed this month (on {changed_at.date().isoformat()}); "
-        f"the next change is possible from {next_month(now).date().isoformat()}"
+def month_refusal(changed_at: datetime, now: datetime) -> RuleViolation:
+    return RuleViolation(
+        "settlement_changed_this_month",
+        changed_on=changed_at.date().isoformat(),
+        next_change=next_month(now).date().isoformat(),
     )
 
 
-def subscribed_refusal(cloud_account_id: str, provider: str) -> str:
-    return (
-        f"settles through cloud account {cloud_account_id} ({provider}), which is still "
-        "subscribed; it can switch only after that cloud account is unsubscribed"
+def subscribed_refusal(cloud_account_id: str, provider: str) -> RuleViolation:
+    return RuleViolation(
+        "cloud_still_subscribed", cloud_account_id=cloud_account_id, provider=provider
     )
 
 

@@ -20,16 +20,14 @@ DEFAULT_PHONE_REGION = "CN"
 
 def _printable(value: str, field: str) -> str:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput(f"{field} must not contain control characters", field=field)
+        raise InvalidInput("control_characters", field=field)
     return value
 
 
 def username(value: str) -> str:
     value = value.strip()
     if not USERNAME_RE.fullmatch(value):
-        raise InvalidInput(
-            "username must be 3-32 characters of a-z, 0-9, '_', '.', '-'", field="username"
-        )
+        raise InvalidInput("invalid_username", field="username")
     return value
 
 
@@ -37,17 +35,27 @@ def text(value: str, field: str, *, required: bool = False) -> str:
     value = _printable(value.strip(), field)
     limit = LIMITS[field]
     if required and not value:
-        raise InvalidInput(f"{field} is required and must not be blank", field=field)
+        raise InvalidInput("required", field=field)
     if len(value) > limit:
-        raise InvalidInput(f"{field} must be at most {limit} characters", field=field)
+        raise InvalidInput("too_long", field=field, limit=limit)
     return value
 
 
 def industry(value: str) -> str:
     value = value.strip().lower()
     if value not in INDUSTRIES:
-        raise InvalidInput(f"industry must be one of: {', '.join(INDUSTRIES)}", field="industry")
+        raise InvalidInput("not_one_of", field="industry", choices=list(INDUSTRIES))
     return value
+
+
+def language(value: str, field: str = "language") -> str:
+    """``en`` or ``zh-CN`` (also accepted: ``zh``, ``zh_CN``, ``en-US``...)."""
+    from guance_billing_cli import i18n
+
+    found = i18n.normalize(value)
+    if found is None:
+        raise InvalidInput("not_one_of", field=field, choices=list(i18n.LANGUAGES))
+    return found
 
 
 def email(value: str, field: str = "email") -> str:
@@ -56,11 +64,11 @@ def email(value: str, field: str = "email") -> str:
 
     value = value.strip()
     if not value or len(value) > 254:
-        raise InvalidInput(f"{field} is not a valid email address", field=field)
+        raise InvalidInput("invalid_email", field=field)
     try:
         info = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidInput(f"{field} is not a valid email address: {exc}", field=field) from None
+    except EmailNotValidError:
+        raise InvalidInput("invalid_email", field=field) from None
     return info.normalized.lower()
 
 
@@ -70,20 +78,20 @@ def phone(value: str, field: str = "phone") -> str:
 
     raw = value.strip()
     if not raw or len(raw) > 32:
-        raise InvalidInput(f"{field} is not a valid phone number", field=field)
+        raise InvalidInput("invalid_phone", field=field)
     try:
         number = phonenumbers.parse(raw, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{field} is not a valid phone number", field=field) from None
+        raise InvalidInput("invalid_phone", field=field) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{field} is not a valid phone number", field=field)
+        raise InvalidInput("invalid_phone", field=field)
     kind = phonenumbers.number_type(number)
     mobile = (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
     if kind not in mobile:
-        raise InvalidInput(f"{field} must be a mobile number", field=field)
+        raise InvalidInput("not_mobile", field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -110,9 +118,7 @@ def tax_id(value: str, field: str = "tax_id") -> str:
     try:
         return str(uscc.validate(value.strip()))
     except ValidationError as exc:
-        raise InvalidInput(
-            f"{field} is not a valid Unified Social Credit Code: {_why(exc)}", field=field
-        ) from None
+        raise InvalidInput("invalid_tax_id", field=field, why=_why(exc)) from None
 
 
 def resident_id(value: str, field: str = "id_number") -> str:
@@ -125,6 +131,4 @@ def resident_id(value: str, field: str = "id_number") -> str:
     try:
         return str(ric.validate(value.strip()))
     except ValidationError as exc:
-        raise InvalidInput(
-            f"{field} is not a valid resident ID number: {_why(exc)}", field=field
-        ) from None
+        raise InvalidInput("invalid_id_number", field=field, why=_why(exc)) from None

@@ -133,37 +133,29 @@ def _audit_view(req: ChangeRequest) -> dict[str, Any]:
 # -- delivery -------------------------------------------------------------------
 
 
-def _purpose(kind: Kind, target: str) -> tuple[str, int]:
-    if target == "current":
-        return f"confirm a change of the {kind.label} of your Guance Billing account", 1
-    return f"confirm this address as the new {kind.label} of your Guance Billing account", 2
+def _language(ctx: ServiceContext, req: ChangeRequest) -> str:
+    account = ctx.session.get(Account, req.account_id)
+    return account.language if account is not None else "en"
 
 
-def _deliverer(ctx: ServiceContext, kind: Kind, *, target: str, to: str) -> challenges.Deliver:
+def _deliverer(
+    ctx: ServiceContext, kind: Kind, *, target: str, to: str, language: str
+) -> challenges.Deliver:
+    """The code of one step in the account's language (notices.py has the words)."""
+
     def deliver(code: str, expires_at: datetime) -> None:
-        from guance_billing_cli import delivery
+        from guance_billing_cli import notices
 
-        purpose, step = _purpose(kind, target)
-        expires = expires_at.strftime("%Y-%m-%d %H:%M UTC")
-        if kind.name == "email":
-            body = (
-                "Your Guance Billing verification code is:\n\n"
-                f"    {code}\n\n"
-                f"Purpose (step {step} of 2):\n{purpose}.\n\n"
-                f"It expires at {expires} and works once.\n"
-                "A newer code replaces this one.\n\n"
-                "If you did not ask for this change, ignore this message\n"
-                "and tell your account administrator.\n"
-            )
-            delivery.send_email(
-                ctx.settings, to=to, subject="Your Guance Billing verification code", body=body
-            )
-        else:
-            text = (
-                f"[Guance Billing] {code} is your code to {purpose} (step {step} of 2). "
-                f"Expires {expires}. Never share it."
-            )
-            delivery.send_sms(ctx.settings, to=to, text=text)
+        notices.send_code(
+            ctx.settings,
+            channel="email" if kind.name == "email" else "sms",
+            to=to,
+            language=language,
+            purpose=f"{kind.name}_{'current' if target == 'current' else 'new'}",
+            code=code,
+            expires_at=expires_at,
+            step=1 if target == "current" else 2,
+        )
 
     return deliver
 
@@ -182,7 +174,7 @@ def _send_code(ctx: ServiceContext, req: ChangeRequest, *, target: str) -> None:
         account_id=req.account_id,
         channel=kind.name,
         address=to,
-        deliver=_deliverer(ctx, kind, target=target, to=to),
+        deliver=_deliverer(ctx, kind, target=target, to=to, language=_language(ctx, req)),
     )
     req.code_target = target
     req.expires_at = row.expires_at

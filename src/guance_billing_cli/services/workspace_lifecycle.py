@@ -49,27 +49,25 @@ def move_workspace(
     if target.id == source.id:
         return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
     if workspace.dissolved_at is not None:
-        raise RuleViolation(f"workspace {workspace.id} is dissolved")
+        raise RuleViolation("workspace_dissolved", workspace_id=workspace.id)
     if workspace.cloud_account_id is not None:
         raise RuleViolation(
-            f"workspace {workspace.id} settles through cloud account "
-            f"{workspace.cloud_account_id} of billing account {source.username}; it must settle "
-            "through the billing center before it can move"
+            "move_needs_billing_center",
+            workspace_id=workspace.id,
+            cloud_account_id=workspace.cloud_account_id,
+            username=source.username,
         )
     auth_source = _enterprise_auth(ctx, source)
     auth_target = _enterprise_auth(ctx, target)
     for acct, auth in ((source, auth_source), (target, auth_target)):
         if auth is None:
             raise RuleViolation(
-                f"billing account {acct.username} has no approved enterprise real-name "
-                "authentication; moving a workspace needs it on both accounts",
+                "move_needs_realname",
+                username=acct.username,
                 account=acct.id,
             )
     if auth_source != auth_target:
-        raise RuleViolation(
-            "the two billing accounts carry different enterprise authentications (name or "
-            "taxpayer id differ); a workspace moves only between accounts of the same enterprise"
-        )
+        raise RuleViolation("move_different_enterprise")
     workspace.account_id = target.id
     workspace.updated_at = ctx.now()
     ctx.session.add(workspace)
@@ -92,14 +90,11 @@ def unlock_workspace(
 
     authz.require_scope(ctx.actor, "workspaces")
     if bool(remedy.rebind) == remedy.billing_center:
-        raise InputRequired(
-            "choose one remedy: --rebind CLOUD (a subscribed cloud account) or --billing-center",
-            field="remedy",
-        )
+        raise InputRequired("choose_remedy", fields=["rebind", "billing_center"])
     workspace = find_workspace(ctx, ref, account_ref=account_ref)
     current = rules.state(workspace.countdown_started_at, workspace.dissolved_at, ctx.now())
     if current == "dissolved":
-        raise RuleViolation(f"workspace {workspace.id} is dissolved; dissolving is irreversible")
+        raise RuleViolation("workspace_dissolved_irreversible", workspace_id=workspace.id)
     if current == "active":
         return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
     item = [BatchItem(workspace_id=workspace.id)]
@@ -109,6 +104,7 @@ def unlock_workspace(
         batch = binding.unbind(ctx, items=item)
     outcome = batch.results[0]
     if outcome.result == "refused":
+<<<<<<< HEAD
         tried = "rebind" if remedy.rebind else "billing_center"
         left = remedies_left(ctx, workspace, exclude=tried)
         raise RuleViolation(
@@ -119,6 +115,14 @@ def unlock_workspace(
                 else "no remedy is left: the workspace can only be dissolved"
             ),
             remedies=left,
+=======
+        raise RuleViolation(
+            "cannot_unlock",
+            workspace_id=workspace.id,
+            why=outcome.reason,
+            why_code=outcome.reason_code,
+            why_params=outcome.params or {},
+>>>>>>> issue-14
         )
     ctx.session.expire(workspace)
     fresh = ctx.session.get(Workspace, workspace.id)

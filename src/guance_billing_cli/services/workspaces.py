@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, select
 
-from guance_billing_cli.errors import InvalidInput, NotFound, RuleViolation
+from guance_billing_cli.errors import BillingError, InvalidInput, NotFound, RuleViolation
 from guance_billing_cli.schemas.settlement import (
     SETTLEMENTS,
     WORKSPACE_STATES,
@@ -84,11 +84,13 @@ def find_workspace(ctx: ServiceContext, ref: str, *, account_ref: str | None = N
     """A workspace by id. A given ``--account`` must be the workspace's (else exit 3)."""
     workspace = ctx.session.get(Workspace, ref.strip())
     if workspace is None or not visible(ctx, workspace.account_id):
-        raise NotFound(f"no workspace {ref.strip()!r}")
+        raise NotFound("workspace_not_found", ref=ref.strip())
     if account_ref is not None:
         account = accounts.find_account(ctx, account_ref)
         if account.id != workspace.account_id:
-            raise NotFound(f"no workspace {workspace.id!r} in billing account {account.username}")
+            raise NotFound(
+                "workspace_not_in_account", workspace_id=workspace.id, username=account.username
+            )
     return workspace
 
 
@@ -106,7 +108,7 @@ def add_workspace(
     if existing is not None:
         if existing.account_id == account.id and (existing.name, existing.site) == (name, site):
             return WorkspaceChange(workspace=to_public(existing, ctx.now()), changed=False)
-        raise RuleViolation(_taken(existing, account.id, name, site), field="id")
+        raise _taken(existing, account.id, name, site)
     now = ctx.now()
     workspace = Workspace(
         id=ws_id, account_id=account.id, name=name, site=site, created_at=now, updated_at=now
@@ -123,12 +125,17 @@ def add_workspace(
     return WorkspaceChange(workspace=to_public(workspace, now), changed=True)
 
 
-def _taken(existing: Any, account_id: str, name: str, site: str) -> str:
+def _taken(existing: Any, account_id: str, name: str, site: str) -> RuleViolation:
     if existing.account_id != account_id:
-        return f"workspace id {existing.id} is already taken (ids are unique across accounts)"
-    return (
-        f"workspace {existing.id} already exists with name {existing.name!r} and site "
-        f"{existing.site} (asked: {name!r}, {site})"
+        return RuleViolation("workspace_id_taken", field="id", workspace_id=existing.id)
+    return RuleViolation(
+        "workspace_exists",
+        field="id",
+        workspace_id=existing.id,
+        name=existing.name,
+        site=existing.site,
+        asked_name=name,
+        asked_site=site,
     )
 
 
@@ -197,7 +204,7 @@ def _classify_add(
 ) -> RowResult | None:
     """A final result for the row, or None when the row is to be added."""
 
-    def refused(reason: str) -> RowResult:
+    def refused(reason: str | BillingError) -> RowResult:
         return row_result(
             workspace_id=ws_id or None, result="refused", reason=reason, line=item.line
         )
@@ -212,13 +219,8 @@ def _classify_add(
     if problem:
         return refused(problem)
     if ws_id in first_line:
-        where = f" on line {first_line[ws_id]}" if first_line[ws_id] else ""
-        return row_result(
-            workspace_id=ws_id,
-            result="unchanged",
-            reason=f"listed again (first{where})",
-            line=item.line,
-        )
+        again = rules.listed_again(first_line[ws_id])
+        return row_result(workspace_id=ws_id, result="unchanged", reason=again, line=item.line)
     row = existing.get(ws_id)
     if row is None:
         return None
@@ -227,7 +229,7 @@ def _classify_add(
         return row_result(
             workspace_id=ws_id,
             result="unchanged",
-            reason="already added",
+            reason=rules.note("already_added"),
             line=item.line,
             to=rules.describe(row.settlement, row.cloud_account_id),
         )
@@ -295,9 +297,7 @@ def list_workspaces(
     if filters.settlement:
         settlement = filters.settlement.strip().lower()
         if settlement not in SETTLEMENTS:
-            raise InvalidInput(
-                f"--settlement must be one of: {', '.join(SETTLEMENTS)}", field="settlement"
-            )
+            raise InvalidInput("not_one_of", field="settlement", choices=list(SETTLEMENTS))
         stmt = stmt.where(W.c.settlement == settlement)
     if filters.cloud_account:
         stmt = stmt.where(W.c.cloud_account_id == filters.cloud_account.strip())
@@ -323,7 +323,7 @@ def _state_condition(state: str, now: datetime) -> Any:
         return and_(alive, W.c.countdown_started_at <= boundary)
     if state == "dissolved":
         return W.c.dissolved_at.is_not(None)
-    raise InvalidInput(f"--state must be one of: {', '.join(WORKSPACE_STATES)}", field="state")
+    raise InvalidInput("not_one_of", field="state", choices=list(WORKSPACE_STATES))
 
 
 def get_workspace(

@@ -29,6 +29,7 @@ REVISIONS: tuple[str, ...] = (
     "0006_i13",
     "0007_i11",
     "0008_i15",
+    "0009_i14",
 )
 HEAD = REVISIONS[-1]
 
@@ -54,7 +55,6 @@ def sqlite_path(url: str) -> str | None:
     return None if path in ("", ":memory:") else path
 
 
-SUPPORTED_STORES = "sqlite:///PATH (or a bare file path) and postgresql+psycopg://HOST/DB"
 # URL scheme -> the driver SQLAlchemy is to use; anything else is refused up front.
 _SCHEMES = {
     "sqlite": "sqlite",
@@ -69,16 +69,13 @@ def driver_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     driver = _SCHEMES.get(scheme.lower()) if sep else None
     if driver is None:
-        raise InvalidInput(
-            f"unsupported store {redact_url(url)!r}: use {SUPPORTED_STORES}", field="store"
-        )
+        raise InvalidInput("unsupported_store", field="store", value=redact_url(url))
     if driver == "postgresql+psycopg":
         try:
             import psycopg  # noqa: F401
         except ImportError:
             raise Unavailable(
-                "a PostgreSQL store needs the psycopg package: "
-                "pip install 'guance-billing[server]' (or 'psycopg[binary]')",
+                "psycopg_missing",
                 package="psycopg",
             ) from None
     return f"{driver}://{rest}"
@@ -120,7 +117,7 @@ def create_store_engine(url: str) -> Engine:
             try:
                 paths.touch_private_file(Path(path))
             except OSError as exc:
-                raise Unavailable(f"cannot create store file {path}: {exc.strerror}") from None
+                raise Unavailable("store_file", path=str(path), why=exc.strerror or "") from None
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -156,7 +153,7 @@ def schema_version(engine: Engine) -> str | None:
         if _is_missing_table(exc):
             return None
         raise Unavailable(
-            f"cannot open store {redact_url(str(engine.url))}: {_reason(exc)}"
+            "store_cannot_open", store=redact_url(str(engine.url)), why=_reason(exc)
         ) from None
 
 
@@ -177,14 +174,15 @@ def check_schema(engine: Engine, *, migrate: bool) -> None:
         return
     if version is not None and version not in REVISIONS:
         raise Unavailable(
-            f"store {redact_url(str(engine.url))} has schema {version}, which is newer than "
-            f"this guance-billing knows (up to {HEAD}); upgrade guance-billing. "
-            "The store was not changed."
+            "store_too_new", store=redact_url(str(engine.url)), version=version, head=HEAD
         )
     if not migrate:
         raise Unavailable(
-            f"store {redact_url(str(engine.url))} is at schema {version or 'none'}, "
-            f"expected {HEAD}; run `guance-billing server migrate --store URL`"
+            "store_behind",
+            store=redact_url(str(engine.url)),
+            version=version or "none",
+            head=HEAD,
+            next_step="migrate_store",
         )
     upgrade(engine)
 
@@ -217,7 +215,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 command.upgrade(cfg, revision)
     except DBAPIError as exc:
         raise Unavailable(
-            f"cannot migrate store {redact_url(str(engine.url))}: {_reason(exc)}"
+            "store_cannot_migrate", store=redact_url(str(engine.url)), why=_reason(exc)
         ) from None
 
 

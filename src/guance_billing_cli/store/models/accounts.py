@@ -24,6 +24,8 @@ class Account(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     realname_status: str = Field(default="unverified", max_length=16)
     arbitrary_settlement: bool = Field(default=False)
+    #: language of emails and SMS to the account: ``en`` or ``zh-CN`` (docs/languages.md)
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -1,0 +1,214 @@
+"""How the CLI names things inside a sentence: a field as its flag, an operation as its command.
+
+Services raise errors with the name of the field at fault and the operation that
+helps next (``i18n/errors.py``); this is the only place that knows which flag
+supplies a field and which command runs an operation. ``describe`` gives an
+error's sentence in the operator's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from guance_billing_cli.i18n import pgettext_noop
+
+if TYPE_CHECKING:
+    from guance_billing_cli.errors import BillingError
+
+PROG = "guance-billing"
+
+#: fields whose flag is not ``--`` + the field name with dashes
+FIELD_FLAGS: dict[str, str] = {
+    "password": "--password-stdin",
+    "new_password": "--password-stdin",
+    "current_password": "--password-stdin",
+    "update": "--arbitrary-settlement",
+    "ref": "ACCOUNT",
+    "config": "config.toml",
+}
+
+#: operations (``BillingClient`` methods) and the command that runs each
+OPERATION_COMMANDS: dict[str, str] = {
+    "create_account": "account create",
+    "list_accounts": "account list",
+    "get_account": "account show",
+    "admin_update_account": "account update ACCOUNT --arbitrary-settlement on",
+    "update_profile": "profile update",
+    "start_change": "email change / phone change",
+    "latest_change": "email status / phone status",
+    "get_change": "email status / phone status",
+    "verify_change": "email verify / phone verify",
+    "set_change_address": "email change / phone change",
+    "resend_change": "email resend / phone resend",
+    "cancel_change": "email cancel / phone cancel",
+    "login": "auth login --server {server}",
+    "send_login_code": "auth login",
+    "whoami": "auth status",
+    "logout": "auth logout",
+    "create_token": "server token create",
+    "list_tokens": "server token list",
+    "revoke_token": "server token revoke",
+    "change_password": "password change",
+    "start_password_reset": "password reset",
+    "complete_password_reset": "password reset",
+    "resend_password_reset": "password reset",
+    "get_password_reset": "password reset",
+    "get_realname": "realname show",
+    "submit_realname": "realname submit",
+    "review_realname": "realname review",
+    "add_invoice_title": "invoice title add",
+    "list_invoice_titles": "invoice title list",
+    "add_invoice_address": "invoice address add",
+    "list_invoice_addresses": "invoice address list",
+    "request_invoice": "invoice request",
+    "list_invoices": "invoice list",
+    "add_cloud_account": "cloud add",
+    "list_cloud_accounts": "cloud list",
+    "get_cloud_account": "cloud show",
+    "unsubscribe_cloud_account": "cloud unsubscribe",
+    "bind_workspaces": "cloud bind",
+    "unbind_workspaces": "cloud unbind",
+    "add_workspace": "workspace add",
+    "add_workspaces": "workspace add",
+    "list_workspaces": "workspace list",
+    "get_workspace": "workspace show",
+    "move_workspace": "workspace move",
+    "unlock_workspace": "workspace unlock",
+    "dissolve_workspace": "workspace dissolve",
+    "list_audit_events": "audit list",
+    "verify_audit": "audit verify",
+    "use_account": "account use ACCOUNT",
+    "migrate_store": "server migrate",
+}
+
+
+#: table headers and field labels: the JSON key in English, a word in other languages
+COLUMN_LABELS = (
+    pgettext_noop("column", "account"),
+    pgettext_noop("column", "account_id"),
+    pgettext_noop("column", "action"),
+    pgettext_noop("column", "actor"),
+    pgettext_noop("column", "address"),
+    pgettext_noop("column", "address_id"),
+    pgettext_noop("column", "affected"),
+    pgettext_noop("column", "after"),
+    pgettext_noop("column", "amount"),
+    pgettext_noop("column", "arbitrary_settlement"),
+    pgettext_noop("column", "at"),
+    pgettext_noop("column", "attempts_left"),
+    pgettext_noop("column", "bank_account"),
+    pgettext_noop("column", "bank_name"),
+    pgettext_noop("column", "before"),
+    pgettext_noop("column", "changed"),
+    pgettext_noop("column", "changed_at"),
+    pgettext_noop("column", "cloud_account_id"),
+    pgettext_noop("column", "code_target"),
+    pgettext_noop("column", "company_name"),
+    pgettext_noop("column", "contact_name"),
+    pgettext_noop("column", "countdown_started_at"),
+    pgettext_noop("column", "created_at"),
+    pgettext_noop("column", "created_by"),
+    pgettext_noop("column", "description"),
+    pgettext_noop("column", "dissolved_at"),
+    pgettext_noop("column", "dry_run"),
+    pgettext_noop("column", "email"),
+    pgettext_noop("column", "expires_at"),
+    pgettext_noop("column", "from"),
+    pgettext_noop("column", "has_password"),
+    pgettext_noop("column", "id"),
+    pgettext_noop("column", "id_number"),
+    pgettext_noop("column", "industry"),
+    pgettext_noop("column", "instance_id"),
+    pgettext_noop("column", "key"),
+    pgettext_noop("column", "kind"),
+    pgettext_noop("column", "language"),
+    pgettext_noop("column", "license"),
+    pgettext_noop("column", "line"),
+    pgettext_noop("column", "locks_at"),
+    pgettext_noop("column", "name"),
+    pgettext_noop("column", "new_address"),
+    pgettext_noop("column", "notice_sent_to"),
+    pgettext_noop("column", "operation"),
+    pgettext_noop("column", "phone"),
+    pgettext_noop("column", "prefix"),
+    pgettext_noop("column", "profile"),
+    pgettext_noop("column", "provider"),
+    pgettext_noop("column", "realname_status"),
+    pgettext_noop("column", "reason"),
+    pgettext_noop("column", "recipient"),
+    pgettext_noop("column", "region"),
+    pgettext_noop("column", "request_id"),
+    pgettext_noop("column", "resend_available_at"),
+    pgettext_noop("column", "result"),
+    pgettext_noop("column", "reviewed_at"),
+    pgettext_noop("column", "revoked_at"),
+    pgettext_noop("column", "role"),
+    pgettext_noop("column", "scopes"),
+    pgettext_noop("column", "sends_left"),
+    pgettext_noop("column", "sent_to"),
+    pgettext_noop("column", "server"),
+    pgettext_noop("column", "settlement"),
+    pgettext_noop("column", "settlement_changed_at"),
+    pgettext_noop("column", "site"),
+    pgettext_noop("column", "source"),
+    pgettext_noop("column", "state"),
+    pgettext_noop("column", "status"),
+    pgettext_noop("column", "storage"),
+    pgettext_noop("column", "store"),
+    pgettext_noop("column", "submitted_at"),
+    pgettext_noop("column", "summary"),
+    pgettext_noop("column", "target"),
+    pgettext_noop("column", "tax_id"),
+    pgettext_noop("column", "title"),
+    pgettext_noop("column", "title_id"),
+    pgettext_noop("column", "to"),
+    pgettext_noop("column", "token"),
+    pgettext_noop("column", "type"),
+    pgettext_noop("column", "unsubscribed_at"),
+    pgettext_noop("column", "updated_at"),
+    pgettext_noop("column", "username"),
+    pgettext_noop("column", "value"),
+    pgettext_noop("column", "via"),
+    pgettext_noop("column", "workspace"),
+    pgettext_noop("column", "workspace_id"),
+    pgettext_noop("column", "workspaces"),
+)
+
+
+def label(key: str) -> str:
+    """A table header or field label for ``key`` in the operator's language."""
+    from guance_billing_cli import i18n
+
+    return i18n.translation(i18n.current()).pgettext("column", key)
+
+
+def flag(field: str) -> str:
+    """The flag (or argument, or config key) that supplies ``field``."""
+    if field in FIELD_FLAGS:
+        return FIELD_FLAGS[field]
+    if "." in field or field.isupper():  # a config key (smtp.port) or an argument (FILE)
+        return field
+    return "--" + field.replace("_", "-")
+
+
+class _Placeholders(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return key.upper()
+
+
+def command(operation: str, params: Mapping[str, Any] | None = None) -> str:
+    """The command line that runs ``operation`` (``{server}`` and the like filled in from
+    the error's parameters, else left as a metavar: ``SERVER``)."""
+    found = OPERATION_COMMANDS.get(operation)
+    if not found:
+        return operation
+    return f"{PROG} " + found.format_map(_Placeholders(params or {}))
+
+
+def describe(error: BillingError) -> str:
+    """``error`` as one sentence in the operator's language, with flags and commands."""
+    from guance_billing_cli import i18n
+    from guance_billing_cli.i18n.errors import Face, words
+
+    return words(error, language=i18n.current(), face=Face(field=flag, operation=command))

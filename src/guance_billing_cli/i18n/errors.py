@@ -1,0 +1,336 @@
+"""Every error reason: its error class and its English template; and the words of an error.
+
+A service raises ``Conflict("value_taken", field="email", value=...)``: the
+reason names what went wrong, the parameters carry the facts. ``REASONS`` below
+is the one list of reasons (``docs/exit-codes.md`` is checked against it). A
+template's placeholders are ``str.format`` names of the parameters; two are
+special and rendered by the face:
+
+- ``{field}``: the input at fault — the CLI shows its flag (``--new-email``),
+  the HTTP API its field name (``new_email``);
+- ``{next}`` and ``{operation}``: an operation (a ``BillingClient`` method) —
+  the CLI shows its command (``guance-billing password reset``), the API its name.
+
+Templates are marked with ``N_`` so Babel extracts them into the catalogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from guance_billing_cli.errors import (
+    AuthenticationFailed,
+    BatchPartlyFailed,
+    BillingError,
+    Conflict,
+    Declined,
+    InputRequired,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    RuleViolation,
+    Unavailable,
+    VerificationFailed,
+)
+from guance_billing_cli.i18n import N_, translate
+
+
+class Reason(NamedTuple):
+    error: type[BillingError]
+    template: str
+
+
+# fmt: off
+REASONS: dict[str, Reason] = {
+    # -- generic input ------------------------------------------------------------
+    "internal": Reason(BillingError, N_("internal error ({detail})")),
+    "required": Reason(InvalidInput, N_("{field} is required and must not be blank")),
+    "too_long": Reason(InvalidInput, N_("{field} must be at most {limit} characters")),
+    "control_characters": Reason(InvalidInput, N_("{field} must not contain control characters")),
+    "not_one_of": Reason(InvalidInput, N_("{field} must be one of: {choices}")),
+    "invalid_email": Reason(InvalidInput, N_("{field} is not a valid email address")),
+    "invalid_phone": Reason(InvalidInput, N_("{field} is not a valid phone number")),
+    "not_mobile": Reason(InvalidInput, N_("{field} must be a mobile number")),
+    "invalid_username": Reason(InvalidInput, N_("{field} must be 3-32 characters of a-z, 0-9, '_', '.', '-'")),
+    "invalid_tax_id": Reason(InvalidInput, N_("{field} is not a valid Unified Social Credit Code: {why}")),
+    "invalid_id_number": Reason(InvalidInput, N_("{field} is not a valid resident ID number: {why}")),
+    "input_missing": Reason(InputRequired, N_("missing {field} (no terminal to ask for it)")),
+    "input_missing_one_of": Reason(InputRequired, N_("missing {alternatives} (no terminal to ask for it)")),
+    "no_workspaces_given": Reason(InputRequired, N_("give workspace ids or {field} FILE|-")),
+    "file_or_fields": Reason(InvalidInput, N_("give either {field} or {fields}")),
+    "license_unreadable": Reason(InvalidInput, N_("{field}: {path} is not a readable file")),
+    "license_read_failed": Reason(InvalidInput, N_("{field}: cannot read {path}: {why}")),
+    "no_account_selected": Reason(InputRequired, N_("no billing account selected: pass {field}, set GUANCE_BILLING_ACCOUNT, or run {next}")),
+    "from_file_unreadable": Reason(InvalidInput, N_("cannot read {field} {path}: {why}")),
+    "from_file_utf16": Reason(InvalidInput, N_("{field} starts with a UTF-16 mark but is not valid UTF-16")),
+    "from_file_missing_columns": Reason(InvalidInput, N_("{field}: the CSV header lacks column(s) {missing} (expected {columns})")),
+    "from_file_no_header": Reason(InvalidInput, N_("{field}: expected a CSV header with {columns} or NDJSON objects with those keys")),
+    "password_not_repeated": Reason(InvalidInput, N_("the new password was not repeated identically")),
+    "needs_request_id": Reason(InvalidInput, N_("{fields} need the request id (REQ) of a started reset")),
+    "via_only_when_starting": Reason(InvalidInput, N_("{field} applies when starting a reset (without REQ)")),
+    "declined": Reason(Declined, N_("not confirmed; nothing was changed")),
+    "confirm_with_yes": Reason(InputRequired, N_("{operation} needs a confirmation: pass {field} (no terminal to ask)")),
+    "stdin_lines": Reason(InputRequired, N_("{field}: expected {count} line(s) on stdin")),
+    "stdin_empty_line": Reason(InvalidInput, N_("{field}: empty line on stdin")),
+    "one_of_not_both": Reason(InvalidInput, N_("give either {field} or {other_field}, not both")),
+    "nothing_to_update": Reason(InvalidInput, N_("nothing to update: give at least one of {fields}")),
+    "invalid_language": Reason(InvalidInput, N_("{field} must be one of: {choices}")),
+    # -- lookup ---------------------------------------------------------------------
+    "account_not_found": Reason(NotFound, N_("no billing account matches {ref!r}")),
+    # -- uniqueness -----------------------------------------------------------------
+    "value_taken": Reason(Conflict, N_("{field} is already used by another account")),
+    # -- permission -----------------------------------------------------------------
+    "support_only": Reason(PermissionDenied, N_("{operation} is a support action; this token's role is {role}")),
+    "account_denied": Reason(PermissionDenied, N_("permission denied for that account")),
+    "scope_denied": Reason(PermissionDenied, N_("this token is limited to scope {scopes}")),
+    # -- workspaces and settlement ------------------------------------------------------
+    "invalid_workspace_id": Reason(InvalidInput, N_("not a workspace id: {value!r} (1-64 of A-Z a-z 0-9 _ . : -)")),
+    "unknown_site": Reason(InvalidInput, N_("unknown site {value!r}; sites: {choices}")),
+    "workspace_not_found": Reason(NotFound, N_("no workspace {ref!r}")),
+    "workspace_not_in_account": Reason(NotFound, N_("no workspace {workspace_id!r} in billing account {username}")),
+    "workspace_not_in_this_account": Reason(NotFound, N_("no workspace {workspace_id} in this billing account")),
+    "workspace_id_taken": Reason(RuleViolation, N_("workspace id {workspace_id} is already taken (ids are unique across accounts)")),
+    "workspace_exists": Reason(RuleViolation, N_("workspace {workspace_id} already exists with name {name!r} and site {site} (asked: {asked_name!r}, {asked_site})")),
+    "workspace_dissolved": Reason(RuleViolation, N_("workspace {workspace_id} is dissolved")),
+    "workspace_dissolved_irreversible": Reason(RuleViolation, N_("workspace {workspace_id} is dissolved; dissolving is irreversible")),
+    "site_settles_own_provider": Reason(RuleViolation, N_("site {site} ({site_name}, {cloud}) settles through billing_center or {own}, not {provider_name}; support can allow arbitrary settlement ({next})")),
+    "site_settles_billing_center_only": Reason(RuleViolation, N_("site {site} ({site_name}, {cloud}) settles through billing_center only, not {provider_name}; support can allow arbitrary settlement ({next})")),
+    "settlement_changed_this_month": Reason(RuleViolation, N_("settlement method already changed this month (on {changed_on}); the next change is possible from {next_change}")),
+    "cloud_still_subscribed": Reason(RuleViolation, N_("settles through cloud account {cloud_account_id} ({provider}), which is still subscribed; it can switch only after that cloud account is unsubscribed")),
+    "cloud_unsubscribed": Reason(RuleViolation, N_("cloud account {cloud_account_id} is unsubscribed")),
+    "move_needs_billing_center": Reason(RuleViolation, N_("workspace {workspace_id} settles through cloud account {cloud_account_id} of billing account {username}; it must settle through the billing center before it can move")),
+    "move_needs_realname": Reason(RuleViolation, N_("billing account {username} has no approved enterprise real-name authentication; moving a workspace needs it on both accounts")),
+    "move_different_enterprise": Reason(RuleViolation, N_("the two billing accounts carry different enterprise authentications (name or taxpayer id differ); a workspace moves only between accounts of the same enterprise")),
+    "choose_remedy": Reason(InputRequired, N_("choose one remedy: {fields}")),
+    "cannot_unlock": Reason(RuleViolation, N_("cannot unlock {workspace_id}: {why}")),
+    # -- cloud accounts ------------------------------------------------------------------
+    "invalid_aws_account_id": Reason(InvalidInput, N_("{field} is malformed: an AWS account id is 12 digits")),
+    "invalid_aliyun_account_id": Reason(InvalidInput, N_("{field} is malformed: an Alibaba Cloud account UID is 16 digits")),
+    "invalid_huawei_account_id": Reason(InvalidInput, N_("{field} is malformed: a Huawei Cloud account ID is 32 hexadecimal characters")),
+    "instance_id_not_for_aws": Reason(InvalidInput, N_("{field} applies to aliyun and huawei only (AWS has no product instance)")),
+    "instance_id_required": Reason(InvalidInput, N_("{field} is required for {provider}: the marketplace product instance id")),
+    "invalid_instance_id": Reason(InvalidInput, N_("{field} is malformed: 1-128 of A-Z a-z 0-9 _ . : -")),
+    "cloud_account_not_found": Reason(NotFound, N_("no cloud account {ref!r}")),
+    "cloud_account_not_in_account": Reason(NotFound, N_("no cloud account {cloud_account_id!r} in billing account {username}")),
+    "cloud_account_registered": Reason(Conflict, N_("{provider_name} account {value} is already registered as {cloud_account_id} ({status})")),
+    "cloud_account_registered_elsewhere": Reason(Conflict, N_("{provider_name} account {value} is already registered to another billing account")),
+    "goes_with": Reason(InvalidInput, N_("{field} goes with {other_field} {value}")),
+    "required_with": Reason(InvalidInput, N_("{field} is required with {other_field} {value}")),
+    "goes_with_option": Reason(InvalidInput, N_("{field} goes with {other_field} only")),
+    "required_with_option": Reason(InvalidInput, N_("{field} is required with {other_field}")),
+    "not_on_account": Reason(NotFound, N_("no {field} {value!r} on account {username}")),
+    # -- real-name authentication ---------------------------------------------------------
+    "license_empty": Reason(InvalidInput, N_("licence file is empty")),
+    "license_too_large": Reason(InvalidInput, N_("licence file is larger than {limit} MB")),
+    "license_type": Reason(InvalidInput, N_("licence file must be a PNG, JPEG or PDF (by content)")),
+    "license_name": Reason(InvalidInput, N_("licence file name is not usable")),
+    "realname_pending": Reason(RuleViolation, N_("a real-name submission is already pending review; wait for {next}")),
+    "realname_approved": Reason(RuleViolation, N_("real-name authentication is already approved; pass {field} to submit a new one (it returns to pending and invoices wait for its review)")),
+    "nothing_to_review": Reason(RuleViolation, N_("nothing to review: real-name status is {status}, not pending")),
+    # -- invoices -------------------------------------------------------------------------
+    "amount_not_a_number": Reason(InvalidInput, N_("{field} must be a plain decimal number such as 100.00")),
+    "amount_not_positive": Reason(InvalidInput, N_("{field} must be greater than 0")),
+    "amount_too_large": Reason(InvalidInput, N_("{field} must be at most {limit}")),
+    "amount_precision": Reason(InvalidInput, N_("{field} must have at most 2 decimal places")),
+    "invalid_bank_account": Reason(InvalidInput, N_("{field} must be 6-40 digits (spaces and '-' allowed)")),
+    "invalid_telephone": Reason(InvalidInput, N_("{field} must be a telephone number such as 0571-88886666")),
+    "vat_special_needs": Reason(InvalidInput, N_("a vat_special title needs {fields}")),
+    "realname_required": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status})")),
+    "realname_required_unverified": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status}); submit it with {next}, then have it approved")),
+    "realname_required_pending": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status}); the submission is pending; approve it with {next} (support)")),
+    "realname_required_rejected": Reason(RuleViolation, N_("{operation} needs an approved real-name authentication (status: {realname_status}); the submission was rejected; correct it and resubmit with {next}")),
+    "title_must_match_name": Reason(RuleViolation, N_("the invoice title must equal the authenticated name {name!r}")),
+    "title_must_match_tax_id": Reason(RuleViolation, N_("the title's tax id must equal the authenticated tax id {tax_id}")),
+    "individual_has_no_tax_id": Reason(RuleViolation, N_("an individual authentication has no tax id; omit {field}")),
+    "vat_special_needs_enterprise": Reason(RuleViolation, N_("a vat_special invoice needs an enterprise authentication")),
+    "title_no_longer_matches": Reason(RuleViolation, N_("title {title_id} no longer matches the approved authentication ({why}); add a matching title with {next}")),
+    # -- passwords ------------------------------------------------------------------------
+    "no_password_yet": Reason(RuleViolation, N_("this account has no password yet; set one with {next}")),
+    "password_length": Reason(InvalidInput, N_("password must be {min} to {max} characters")),
+    "password_classes": Reason(InvalidInput, N_("password must mix at least three of: lower case, upper case, digits, symbols")),
+    "password_is_identity": Reason(InvalidInput, N_("password must not be the username, email or phone")),
+    "password_too_common": Reason(InvalidInput, N_("password is too common; choose another")),
+    "password_unchanged": Reason(InvalidInput, N_("new password must differ from the current one")),
+    "wrong_current_password": Reason(AuthenticationFailed, N_("current password is wrong; {attempts_left} attempt(s) left before a {minutes}-minute lock")),
+    "password_locked": Reason(RateLimited, N_("too many wrong passwords ({limit} within {minutes} minutes); try again after {until} UTC or use {next}")),
+    "password_locked_after_wrong": Reason(RateLimited, N_("current password is wrong; too many wrong passwords ({limit} within {minutes} minutes); try again after {until} UTC or use {next}")),
+    # -- configuration, store, server, delivery ------------------------------------------
+    "config_not_toml": Reason(InvalidInput, N_("config file {path} is not valid TOML: {why}")),
+    "unknown_config_key": Reason(InvalidInput, N_("unknown config key {value!r}; known keys: {choices}")),
+    "config_not_boolean": Reason(InvalidInput, N_("config {field} must be true or false, not {value!r}")),
+    "unsupported_store": Reason(InvalidInput, N_("unsupported store {value!r}: use sqlite:///PATH (or a bare file path) and postgresql+psycopg://HOST/DB")),
+    "psycopg_missing": Reason(Unavailable, N_("a PostgreSQL store needs the psycopg package: pip install 'guance-billing[server]' (or 'psycopg[binary]')")),
+    "store_file": Reason(Unavailable, N_("cannot create store file {path}: {why}")),
+    "store_cannot_open": Reason(Unavailable, N_("cannot open store {store}: {why}")),
+    "store_too_new": Reason(Unavailable, N_("store {store} has schema {version}, which is newer than this guance-billing knows (up to {head}); upgrade guance-billing. The store was not changed.")),
+    "store_behind": Reason(Unavailable, N_("store {store} is at schema {version}, expected {head}; run {next}")),
+    "store_cannot_migrate": Reason(Unavailable, N_("cannot migrate store {store}: {why}")),
+    "store_unavailable": Reason(Unavailable, N_("store {store} unavailable: {why}")),
+    "store_conflict": Reason(Conflict, N_("the change conflicts with existing data; nothing was changed")),
+    "mail_outbox_unwritable": Reason(Unavailable, N_("cannot write the mail outbox {path}: {why}")),
+    "sms_outbox_unwritable": Reason(Unavailable, N_("cannot write the SMS outbox {path}: {why}")),
+    "config_not_number": Reason(InvalidInput, N_("config {field} must be a number, not {value!r}")),
+    "smtp_no_password": Reason(Unavailable, N_("SMTP user {user} is set but no password was found: set {env} or store it in the keyring (service guance-billing, user {keyring_user})")),
+    "smtp_failed": Reason(Unavailable, N_("cannot send email through SMTP {host}:{port}: {why}")),
+    "sms_webhook_failed": Reason(Unavailable, N_("SMS webhook {url} failed: {why}")),
+    "sms_webhook_status": Reason(Unavailable, N_("SMS webhook {url} answered HTTP {status}; the SMS was not sent")),
+    "server_extra_missing": Reason(Unavailable, N_("the server needs the `server` extra ({module} is missing): pip install 'guance-billing[server]'")),
+    "internal_streaming": Reason(BillingError, N_("internal server error while streaming")),
+    "internal_server": Reason(BillingError, N_("internal error ({detail}) on the server; its traceback is in the server log")),
+    "server_url_scheme": Reason(InvalidInput, N_("server URL must start with http:// or https://: {value!r}")),
+    "timeout_not_a_number": Reason(InvalidInput, N_("{field} must be a number of seconds")),
+    "ca_bundle_missing": Reason(InvalidInput, N_("CA bundle {path} does not exist")),
+    "server_not_json": Reason(Unavailable, N_("server {url} sent a response that is not JSON")),
+    "server_unreachable": Reason(Unavailable, N_("cannot reach server {url}: {why}")),
+    "server_timeout": Reason(Unavailable, N_("server {url} did not answer within {seconds} s")),
+    "server_connection_failed": Reason(Unavailable, N_("connection to server {url} failed: {why}")),
+    "server_bad_status": Reason(Unavailable, N_("server {url} answered HTTP {status} without an error body")),
+    "server_bad_stream": Reason(Unavailable, N_("server {url} sent a malformed stream")),
+    "server_stream_broke": Reason(Unavailable, N_("connection to server {url} broke: {why}")),
+    "cleartext_credentials": Reason(InvalidInput, N_("refusing to send credentials in clear text to {host}: {url} is plain http:// and not loopback, so anyone on the path could read the token or password; use https://, or pass {option_field} (config key insecure_http) on a network you trust")),
+    "tls_pair": Reason(InvalidInput, N_("TLS needs both {field} and {other_field}")),
+    "tls_file_missing": Reason(InvalidInput, N_("TLS file {path} does not exist")),
+    "plain_http_listener": Reason(InvalidInput, N_("refusing to serve plain HTTP on {host}, an address other hosts can reach: tokens, passwords and personal data would cross the network in clear text. Give {cert_field} and {key_field}, or listen on 127.0.0.1 behind a reverse proxy that terminates TLS ({proxy_field}), or pass {option_field} on a network you trust")),
+    "store_not_ready": Reason(Unavailable, N_("store schema is {version}, expected {head}; run {next}")),
+    "store_unreachable": Reason(Unavailable, N_("store unreachable ({why})")),
+    "invalid_request": Reason(InvalidInput, N_("invalid request")),
+    "invalid_request_why": Reason(InvalidInput, N_("invalid request: {why}")),
+    "invalid_value": Reason(InvalidInput, N_("{field}: {why}")),
+    # -- audit ------------------------------------------------------------------------------
+    "audit_key_unavailable": Reason(Unavailable, N_("the audit chain key is not available: {why}")),
+    "audit_signing_key_unavailable": Reason(Unavailable, N_("the audit signing key is not available: {why}")),
+    "checkpoint_copy_unverified": Reason(RuleViolation, N_("the store's copy of {checkpoint} does not verify with this installation's signing key; no checkpoint was written")),
+    "checkpoint_event_gone": Reason(RuleViolation, N_("event {first_bad_id}, the last one {checkpoint} signed, is gone from the trail; no checkpoint was written")),
+    "checkpoint_chain_broken": Reason(RuleViolation, N_("audit chain broken at event {first_bad_id}: {why}; no checkpoint was written")),
+    # -- authentication ---------------------------------------------------------------------
+    "not_logged_in": Reason(AuthenticationFailed, N_("not logged in to {server}: run {next} or set GUANCE_BILLING_TOKEN")),
+    "not_logged_in_keyring": Reason(AuthenticationFailed, N_("not logged in to {server} ({why}): run {next} or set GUANCE_BILLING_TOKEN")),
+    "token_storage": Reason(Unavailable, N_("cannot store the token: {why}. Pass {field} to keep it in {path} (mode 0600), or set GUANCE_BILLING_TOKEN")),
+    "bad_authorization_header": Reason(AuthenticationFailed, N_("malformed Authorization header; expected 'Bearer TOKEN'")),
+    "token_required": Reason(AuthenticationFailed, N_("authentication required: run {next} or set GUANCE_BILLING_TOKEN")),
+    # -- batches -------------------------------------------------------------------------
+    "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
+    "batch_partly_refused": Reason(BatchPartlyFailed, N_("{refused} of {total} row(s) refused: {parts}")),
+}
+
+#: notes on batch rows that are not errors (``unchanged`` rows)
+NOTES: dict[str, str] = {
+    "already_bound": N_("already bound to this cloud account"),
+    "already_billing_center": N_("already settles through the billing center"),
+    "already_added": N_("already added"),
+    "listed_again": N_("listed again"),
+    "listed_again_on": N_("listed again (first on line {line})"),
+}
+# fmt: on
+
+OR = N_("or")
+
+#: families without a reason of their own (used by the catalog test and docs)
+FAMILIES: tuple[type[BillingError], ...] = (
+    BillingError,
+    InvalidInput,
+    InputRequired,
+    NotFound,
+    AuthenticationFailed,
+    PermissionDenied,
+    RuleViolation,
+    Conflict,
+    VerificationFailed,
+    RateLimited,
+    BatchPartlyFailed,
+    Unavailable,
+    Declined,
+)
+
+
+@dataclass(frozen=True)
+class Face:
+    """How one face names an input field and an operation inside a sentence
+    (``operation`` also gets the error's parameters: a command line may use them)."""
+
+    field: Callable[[str], str]
+    operation: Callable[[str, Mapping[str, Any]], str]
+
+
+API = Face(field=lambda name: name, operation=lambda name, params: name)
+
+
+class _Values(dict[str, Any]):
+    def __missing__(self, key: str) -> str:  # a missing parameter must not hide the error
+        return "?"
+
+
+def show(value: Any) -> Any:
+    """A parameter as it reads in a sentence (lists joined; values verbatim)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def words(error: BillingError, *, language: str = "en", face: Face = API) -> str:
+    """The sentence for ``error`` in ``language``, naming fields and operations as ``face`` does."""
+    entry = REASONS.get(error.reason)
+    template = entry.template if entry is not None else NOTES.get(error.reason)
+    if template is None:  # a literal message of older code
+        return error.reason
+    values = _Values({key: show(value) for key, value in error.params.items()})
+    if error.field:
+        values["field"] = face.field(error.field)
+    elif isinstance(error.params.get("field"), str):  # a row's params carry it
+        values["field"] = face.field(error.params["field"])
+    next_step = error.next_step or error.params.get("next")  # a row's params carry it
+    if isinstance(next_step, str):
+        values["next"] = face.operation(next_step, error.params)
+    if isinstance(error.params.get("fields"), list):  # several inputs, named by the face
+        values["fields"] = ", ".join(face.field(str(name)) for name in error.params["fields"])
+    if isinstance(error.params.get("alternatives"), list):  # one of several inputs
+        either = " " + translate(OR, language) + " "
+        values["alternatives"] = either.join(
+            face.field(str(n)) for n in error.params["alternatives"]
+        )
+    for name, value in error.params.items():  # another input named in the sentence
+        if name.endswith("_field") and isinstance(value, str):
+            values[name] = face.field(value)
+    if isinstance(values.get("operation"), str):
+        values["operation"] = face.operation(values["operation"], error.params)
+    nested = error.params.get("why_code")
+    if isinstance(nested, str) and nested in REASONS:  # an error inside this one (a row's)
+        inner = REASONS[nested].error(nested, **(error.params.get("why_params") or {}))
+        values["why"] = words(inner, language=language, face=face)
+    try:
+        return translate(template, language).format_map(values)
+    except (ValueError, AttributeError, IndexError, KeyError):  # a broken translation
+        return template.format_map(values)
+
+
+def placeholders(template: str) -> set[str]:
+    """The parameter names a template uses."""
+    import string
+
+    return {
+        name.split(".")[0].split("[")[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
+
+
+def reasons_markdown() -> str:
+    """The table of ``docs/exit-codes.md`` (regenerate: ``python -m guance_billing_cli.i18n.errors``)."""
+    rows = [
+        "| `reason` | `code` | exit | HTTP | meaning (English template) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for reason, (error, template) in sorted(REASONS.items()):
+        meaning = template.replace("|", "\\|")
+        rows.append(
+            f"| `{reason}` | `{error.code}` | {int(error.exit_code)} | {error.http_status} "
+            f"| {meaning} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(reasons_markdown())

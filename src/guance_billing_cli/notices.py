@@ -1,0 +1,188 @@
+"""Messages to an account — emails and SMS — in the account's language.
+
+Each kind of notice is a subject, paragraphs and an SMS text, marked for the
+catalogs; ``compose`` renders them in ``account.language`` (``en`` / ``zh-CN``),
+never in the operator's. An email has a plain-text and an HTML part made from
+the same paragraphs. A code stays alone on its own line, so it is the one
+standalone 6-digit number of the message (DESIGN §3).
+
+Services pick the kind and the facts; the words are here.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from guance_billing_cli.i18n import N_, translate
+
+#: what a one-time code is for (the ``purpose`` parameter of code notices)
+PURPOSES: dict[str, str] = {
+    "email_current": N_("confirm a change of the login email of your Guance Billing account"),
+    "email_new": N_("confirm this address as the new login email of your Guance Billing account"),
+    "phone_current": N_("confirm a change of the login phone of your Guance Billing account"),
+    "phone_new": N_("confirm this number as the new login phone of your Guance Billing account"),
+    "password_reset": N_("reset the password of your Guance Billing account {username}"),
+    "login": N_("log in to the Guance Billing command-line tool"),
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    subject: str
+    paragraphs: tuple[str, ...]
+    sms: str | None = None
+
+
+KINDS: dict[str, Kind] = {
+    "code": Kind(
+        subject=N_("Your Guance Billing verification code"),  # see CODE_SUBJECTS
+        paragraphs=(
+            N_("Your Guance Billing verification code is:"),
+            "{code}",
+            N_("Purpose: {purpose}."),  # with a step: STEP_PURPOSE
+            N_("It expires at {expires} and works once. A newer code replaces this one."),
+            N_(
+                "If you did not ask for this, ignore this message and tell your account "
+                "administrator."
+            ),
+        ),
+        sms=N_(
+            "[Guance Billing] {code} is your code to {purpose}. Expires {expires}. Never share it."
+        ),
+    ),
+    "cloud_fallback": Kind(
+        subject=N_("Alibaba Cloud account {provider_account_id} unsubscribed"),
+        paragraphs=(
+            N_("Hello,"),
+            N_(
+                "The Alibaba Cloud account {provider_account_id} (product instance "
+                "{instance_id}, {cloud_account_id}) was unsubscribed and no longer settles "
+                "your Guance workspaces."
+            ),
+            N_("{count} workspace(s) now settle through the Guance Billing Center instead:"),
+            "{workspaces}",
+            N_("No action is needed unless you want to bind them to another cloud account."),
+        ),
+    ),
+    "countdown": Kind(
+        subject=N_("Workspace {workspace_id} locks on {locks_at}"),
+        paragraphs=(
+            N_("Hello,"),
+            N_(
+                "Workspace {workspace_id} ({name}) of your Guance Billing account {username} "
+                "is in the lock countdown: it locks on {locks_at} ({days_left} day(s) left)."
+            ),
+            N_(
+                "To keep it, settle the arrears, bind it to a subscribed cloud account, or "
+                "switch it to billing-center settlement before then."
+            ),
+        ),
+        sms=N_(
+            "[Guance Billing] Workspace {workspace_id} locks on {locks_at} ({days_left} day(s) "
+            "left). Settle arrears or rebind it to keep it."
+        ),
+    ),
+}
+
+
+#: the purpose line of a code notice that is one step of two (email and phone change)
+STEP_PURPOSE = N_("Purpose (step {step} of 2): {purpose}.")
+
+#: the subject of a code notice by purpose (default: the "code" kind's)
+CODE_SUBJECTS: dict[str, str] = {
+    "password_reset": N_("Your Guance Billing password reset code"),
+    "login": N_("Your Guance Billing login code"),
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    text: str
+    html: str
+    sms: str | None
+
+
+class _Values(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def compose(kind: str, language: str, **params: Any) -> Notice:
+    """The notice ``kind`` in ``language`` with ``params`` filled in.
+
+    ``purpose`` (a key of ``PURPOSES``) is translated and filled in too.
+    """
+    spec = KINDS[kind]
+    values = _Values(params)
+    if "purpose" in params:
+        values["purpose"] = translate(PURPOSES[params["purpose"]], language).format_map(values)
+
+    def say(message: str) -> str:
+        return translate(message, language).format_map(values) if message else ""
+
+    subject = CODE_SUBJECTS.get(params.get("purpose", ""), spec.subject)
+    templates = tuple(
+        STEP_PURPOSE if p == "Purpose: {purpose}." and "step" in params else p
+        for p in spec.paragraphs
+    )
+    paragraphs = [say(p) for p in templates]
+    text = "\n\n".join(paragraphs) + "\n"
+    body = "".join(
+        _html_paragraph(template, rendered)
+        for template, rendered in zip(templates, paragraphs, strict=True)
+    )
+    lang_attr = "zh-CN" if language == "zh-CN" else "en"
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{lang_attr}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(say(subject))}</title></head>\n<body>\n{body}</body></html>\n"
+    )
+    return Notice(
+        subject=say(subject),
+        text=text,
+        html=page,
+        sms=say(spec.sms) if spec.sms else None,
+    )
+
+
+def _html_paragraph(template: str, rendered: str) -> str:
+    if template == "{code}":  # the code: large, alone, easy to read out
+        code = html.escape(rendered)
+        return f'<p style="font-size:24px;letter-spacing:4px"><strong>{code}</strong></p>\n'
+    lines = "<br>\n".join(html.escape(line) for line in rendered.splitlines())
+    return f"<p>{lines}</p>\n"
+
+
+def send_code(
+    settings: Any,
+    *,
+    channel: str,
+    to: str,
+    language: str,
+    purpose: str,
+    code: str,
+    expires_at: datetime,
+    **params: Any,
+) -> Notice:
+    """Compose a one-time-code notice in ``language`` and deliver it by ``channel``
+    (``email``: text and HTML parts; anything else: SMS). Delivery errors propagate."""
+    from guance_billing_cli import delivery
+
+    notice = compose(
+        "code",
+        language,
+        code=code,
+        purpose=purpose,
+        expires=expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        **params,
+    )
+    if channel == "email":
+        delivery.send_email(
+            settings, to=to, subject=notice.subject, body=notice.text, html=notice.html
+        )
+    else:
+        delivery.send_sms(settings, to=to, text=notice.sms or notice.text)
+    return notice
