@@ -111,7 +111,9 @@ def create(
     ]
 
     def submit(values: dict[str, str | None]) -> Any:
-        return client(ctx).create_account(AccountCreate(**values, password=password, language=language or i18n.current()))  # type: ignore[arg-type]
+        language_ = language or i18n.current()
+        data = AccountCreate(**values, password=password, language=language_)  # type: ignore[arg-type]
+        return client(ctx).create_account(data)
 
     account = prompts.form(asks, submit, interactive=interactive)
     show_account(account, as_json=as_json)

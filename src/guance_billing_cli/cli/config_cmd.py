@@ -59,7 +59,6 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             if key not in ("store", "server", "account") and settings.get(key) is not None
         },
     }
-<<<<<<< HEAD
     data["values"] = rows
     render.write_json(data)
 
@@ -90,9 +89,6 @@ def _rows(settings: object) -> list[dict[str, object]]:
             {"key": key, "value": _redact(key, value), "source": source or "default (unset)"}
         )
     return rows
-=======
-    render.emit(data, as_json=as_json, title=_("Configuration"))
->>>>>>> issue-14
 
 
 @app.command("set")

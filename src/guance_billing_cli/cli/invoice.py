@@ -91,11 +91,10 @@ def title_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceTitleCreate
 
-<<<<<<< HEAD
     ref = account_ref(ctx, account)
     asks = [
-        prompts.Ask("type", "--type", "Invoice type", type_, choices=INVOICE_TYPES),
-        prompts.Ask("title", "--title", "Title (the authenticated name)", title),
+        prompts.Ask("type", "--type", _("Invoice type:"), type_, choices=INVOICE_TYPES),
+        prompts.Ask("title", "--title", _("Title:"), title),
         *_optional_title_asks(tax_id, bank_name, bank_account, address, phone),
     ]
     result = prompts.form(
@@ -103,25 +102,7 @@ def title_add(
         lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    render.emit(result, as_json=as_json, title="Invoice title", fields=TITLE_FIELDS)
-=======
-    interactive = get_state(ctx).interactive
-    kind = prompts.require(
-        type_, flag="--type", message=_('Invoice type:'), interactive=interactive,
-        choices=INVOICE_TYPES,
-    )  # fmt: skip
-    data = InvoiceTitleCreate(
-        type=kind,
-        title=prompts.require(title, flag="--title", message=_("Title:"), interactive=interactive),
-        tax_id=tax_id,
-        bank_name=bank_name,
-        bank_account=bank_account,
-        address=address,
-        phone=phone,
-    )
-    result = client(ctx).add_invoice_title(account_ref(ctx, account), data)
     render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
->>>>>>> issue-14
     if not as_json:
         render.success(_("Added invoice title {id}.").format(id=result.id))
 
@@ -163,7 +144,6 @@ def address_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceAddressCreate
 
-<<<<<<< HEAD
     ref = account_ref(ctx, account)
     asks = _address_asks(recipient, phone, email, address, required=True)
     result = prompts.form(
@@ -171,22 +151,7 @@ def address_add(
         lambda values: client(ctx).add_invoice_address(ref, InvoiceAddressCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    render.emit(result, as_json=as_json, title="Mailing address", fields=ADDRESS_FIELDS)
-=======
-    interactive = get_state(ctx).interactive
-    data = InvoiceAddressCreate(
-        recipient=prompts.require(
-            recipient, flag="--recipient", message=_("Recipient:"), interactive=interactive
-        ),
-        phone=prompts.require(phone, flag="--phone", message=_("Phone:"), interactive=interactive),
-        email=prompts.require(email, flag="--email", message=_("Email:"), interactive=interactive),
-        address=prompts.require(
-            address, flag="--address", message=_("Postal address:"), interactive=interactive
-        ),
-    )
-    result = client(ctx).add_invoice_address(account_ref(ctx, account), data)
     render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
->>>>>>> issue-14
     if not as_json:
         render.success(_("Added mailing address {id}.").format(id=result.id))
 
@@ -231,35 +196,18 @@ def request(
     """
     from guance_billing_cli.schemas.invoices import InvoiceRequestCreate
 
-<<<<<<< HEAD
     ref = account_ref(ctx, account)
     asks = [
-        prompts.Ask("title_id", "--title-id", "Title id", title_id),
-        prompts.Ask("address_id", "--address-id", "Address id", address_id),
-        prompts.Ask("amount", "--amount", "Amount (CNY)", amount),
+        prompts.Ask("title_id", "--title-id", _("Title id:"), title_id),
+        prompts.Ask("address_id", "--address-id", _("Address id:"), address_id),
+        prompts.Ask("amount", "--amount", _("Amount:"), amount),
     ]
     result = prompts.form(
         asks,
         lambda values: client(ctx).request_invoice(ref, InvoiceRequestCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
-=======
-    interactive = get_state(ctx).interactive
-    data = InvoiceRequestCreate(
-        title_id=prompts.require(
-            title_id, flag="--title-id", message=_("Title id:"), interactive=interactive
-        ),
-        address_id=prompts.require(
-            address_id, flag="--address-id", message=_("Address id:"), interactive=interactive
-        ),
-        amount=prompts.require(
-            amount, flag="--amount", message=_("Amount:"), interactive=interactive
-        ),
-    )
-    result = client(ctx).request_invoice(account_ref(ctx, account), data)
     render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
->>>>>>> issue-14
     if not as_json:
         render.success(
             _("Invoice request {id} for {amount} is {status}.").format(
@@ -283,8 +231,7 @@ def list_(
     """
     fmt = render.output_format(as_json, output)
     rows = client(ctx).list_invoices(account_ref(ctx, account))
-<<<<<<< HEAD
-    render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title="Invoice requests")
+    render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title=_("Invoice requests"))
 
 
 # -- upkeep (issue 15) ---------------------------------------------------------------
@@ -329,7 +276,7 @@ def title_update(
     if not update.changes():
         raise InputRequired("nothing to change: give at least one option, e.g. --title")
     result = client(ctx).update_invoice_title(title_id, update, account=account)
-    render.emit(result, as_json=as_json, title="Invoice title", fields=TITLE_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
     if not as_json:
         render.success(f"Updated invoice title {result.id}.")
 
@@ -389,7 +336,7 @@ def address_update(
         ),
         interactive=get_state(ctx).interactive,
     )
-    render.emit(result, as_json=as_json, title="Mailing address", fields=ADDRESS_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
     if not as_json:
         render.success(f"Updated mailing address {result.id}.")
 
@@ -431,7 +378,7 @@ def show(
       guance-billing invoice show inv_1a2b3c4d5e6f --json
     """
     result = client(ctx).get_invoice(request_id, account=account)
-    render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
 
 
 @app.command("cancel")
@@ -452,9 +399,6 @@ def cancel(
         f"Cancel invoice request {request_id}?", yes=yes, interactive=get_state(ctx).interactive
     )
     result = client(ctx).cancel_invoice(request_id, account=account)
-    render.emit(result, as_json=as_json, title="Invoice request", fields=REQUEST_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
     if not as_json:
         render.success(f"Invoice request {result.id} is {result.status}; nothing will be issued.")
-=======
-    render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title=_("Invoice requests"))
->>>>>>> issue-14

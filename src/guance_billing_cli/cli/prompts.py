@@ -140,12 +140,13 @@ class Ask:
     hidden: bool = False
 
     def ask(self) -> str:
-        # labels come translated, with their colon (":" or "："): "Username:"
+        # a translated label brings its own colon (":" or "："): "Username:"
+        message = self.label if self.label.endswith((":", "：")) else f"{self.label}:"
         if self.choices:
-            return select(self.label, self.choices)
+            return select(message, self.choices)
         if self.hidden:
-            return secret(self.label)
-        return text(self.label)
+            return secret(message)
+        return text(message)
 
 
 def form(

@@ -106,15 +106,14 @@ def submit(
         choices=TYPES,
     )  # fmt: skip
     kind = kind.strip().lower()
-<<<<<<< HEAD
     enterprise = kind == "enterprise" and id_number is None
     individual = kind == "individual" and tax_id is None
     asks = [
-        prompts.Ask("type", "--type", "Authentication type", kind, choices=TYPES),
-        prompts.Ask("name", "--name", "Name", name),
-        prompts.Ask("tax_id", "--tax-id", "Unified Social Credit Code", tax_id,
+        prompts.Ask("type", "--type", _("Authentication type:"), kind, choices=TYPES),
+        prompts.Ask("name", "--name", _("Name:"), name),
+        prompts.Ask("tax_id", "--tax-id", _("Unified Social Credit Code:"), tax_id,
                     required=enterprise),
-        prompts.Ask("id_number", "--id-number", "Resident ID number", id_number,
+        prompts.Ask("id_number", "--id-number", _("Resident ID number:"), id_number,
                     required=individual),
     ]  # fmt: skip
     license_data = read_license(license_file) if license_file is not None else None
@@ -126,27 +125,6 @@ def submit(
             RealnameSubmit(**values, license=license_data, replace=replace),  # type: ignore[arg-type]
         ),
         interactive=interactive,
-=======
-    name = prompts.require(name, flag="--name", message=_("Name:"), interactive=interactive)
-    if kind == "enterprise" and id_number is None:
-        tax_id = prompts.require(
-            tax_id,
-            flag="--tax-id",
-            message=_("Unified Social Credit Code:"),
-            interactive=interactive,
-        )
-    elif kind == "individual" and tax_id is None:
-        id_number = prompts.require(
-            id_number, flag="--id-number", message=_("Resident ID number:"), interactive=interactive
-        )
-    data = RealnameSubmit(
-        type=kind,
-        name=name,
-        tax_id=tax_id,
-        id_number=id_number,
-        license=read_license(license_file) if license_file is not None else None,
-        replace=replace,
->>>>>>> issue-14
     )
     show_realname(result, as_json=as_json)
     if not as_json:

@@ -105,19 +105,23 @@ FREE_TEXT = frozenset(
 
 
 def _print_table(columns: Sequence[str], cells: list[list[str]], *, title: str | None) -> None:
+    from rich.cells import cell_len
     from rich.markup import escape
     from rich.table import Table
+
+    from guance_billing_cli.cli.words import label
 
     console = _stdout_console()
     table = Table(title=title)
     whole = 0
     for i, column in enumerate(columns):
-        widest = max([len(column), *(len(row[i]) for row in cells)])
+        header = label(column)  # in the operator's language; CJK cells are two wide
+        widest = max([cell_len(header), *(cell_len(row[i]) for row in cells)])
         if column in FREE_TEXT:
-            table.add_column(column, overflow="fold", min_width=min(widest, 12))
+            table.add_column(header, overflow="fold", min_width=min(widest, 12))
             whole += min(widest, 12) + 3
         else:
-            table.add_column(column, no_wrap=True, min_width=widest)
+            table.add_column(header, no_wrap=True, min_width=widest)
             whole += widest + 3
     for row in cells:
         table.add_row(*(escape(cell) for cell in row))
@@ -163,23 +167,8 @@ def emit_rows(
             writer.writerow([_cell(data.get(c)) for c in columns])
             count += 1
     else:
-<<<<<<< HEAD
         cells = [[_cell(to_data(row).get(c)) for c in columns] for row in rest]
         count = len(cells)
-=======
-        from rich.markup import escape
-        from rich.table import Table
-
-        from guance_billing_cli.cli.words import label
-
-        table = Table(title=title)
-        for column in columns:
-            table.add_column(label(column))
-        for row in rest:
-            data = to_data(row)
-            table.add_row(*(escape(_cell(data.get(c))) for c in columns))
-            count += 1
->>>>>>> issue-14
         if count:
             _print_table(columns, cells, title=title)
         else:

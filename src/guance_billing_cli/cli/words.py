@@ -211,4 +211,24 @@ def describe(error: BillingError) -> str:
     from guance_billing_cli import i18n
     from guance_billing_cli.i18n.errors import Face, words
 
-    return words(error, language=i18n.current(), face=Face(field=flag, operation=command))
+    sentence = words(error, language=i18n.current(), face=Face(field=flag, operation=command))
+    remedies = error.params.get("remedies")
+    if isinstance(remedies, list):  # a refused unlock names every remedy left (issue 15)
+        sentence += "; " + _remedies(str(error.params.get("workspace_id", "WS")), remedies)
+    return sentence
+
+
+def _remedies(ws_id: str, remedies: list[dict[str, str]]) -> str:
+    from guance_billing_cli.i18n import _
+
+    if not remedies:
+        return _("no remedy is left: the workspace can only be dissolved")
+    steps = []
+    for r in remedies:
+        if r.get("remedy") == "resubscribe":
+            steps.append(f"{PROG} cloud resubscribe {r.get('cloud_account_id')}")
+        elif r.get("remedy") == "billing_center":
+            steps.append(f"{PROG} workspace unlock {ws_id} --billing-center")
+        else:
+            steps.append(f"{PROG} workspace unlock {ws_id} --rebind {r.get('cloud_account_id')}")
+    return _("remedies left: {remedies}").format(remedies="; ".join(steps))

@@ -94,38 +94,21 @@ def add(
         return
     from guance_billing_cli.schemas.settlement import WorkspaceCreate
 
-<<<<<<< HEAD
     asks = [
-        prompts.Ask("id", "--id", "Workspace id", ws_id),
-        prompts.Ask("name", "--name", "Workspace name", name),
-        prompts.Ask("site", "--site", "Site", site, choices=SITES),
+        prompts.Ask("id", "--id", _("Workspace id:"), ws_id),
+        prompts.Ask("name", "--name", _("Workspace name:"), name),
+        prompts.Ask("site", "--site", _("Site:"), site, choices=SITES),
     ]
     change = prompts.form(
         asks,
         lambda values: client(ctx).add_workspace(ref, WorkspaceCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
-=======
-    interactive = get_state(ctx).interactive
-    data = WorkspaceCreate(
-        id=prompts.require(ws_id, flag="--id", message=_("Workspace id:"), interactive=interactive),
-        name=prompts.require(
-            name, flag="--name", message=_("Workspace name:"), interactive=interactive
-        ),
-        site=prompts.require(
-            site, flag="--site", message=_("Site:"), interactive=interactive, choices=SITES
-        ),
->>>>>>> issue-14
     )
     _show_change(
         change,
         as_json=as_json,
-<<<<<<< HEAD
-        done=f"Added workspace {change.workspace.id}.",
-        same=f"Workspace {change.workspace.id} already exists; unchanged.",
-=======
-        done=_("Added workspace {id}.").format(id=data.id),
+        done=_("Added workspace {id}.").format(id=change.workspace.id),
         same=_("Workspace {id} already exists; unchanged.").format(id=change.workspace.id),
->>>>>>> issue-14
     )
 
 

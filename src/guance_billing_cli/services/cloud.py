@@ -292,7 +292,6 @@ def unsubscribe(
     )
 
 
-<<<<<<< HEAD
 def resubscribe(
     ctx: ServiceContext, *, ref: str, account_ref: str | None = None
 ) -> UnsubscribeResult:
@@ -340,21 +339,8 @@ def resubscribe(
     )
 
 
-def _fallback_notice(cloud: CloudAccount, ids: list[str]) -> str:
-    lines = [
-        "Hello,",
-        "",
-        f"The Alibaba Cloud account {cloud.provider_account_id} (product instance "
-        f"{cloud.instance_id}, {cloud.id}) was unsubscribed and no longer settles your Guance "
-        "workspaces.",
-        "",
-        f"{len(ids)} workspace(s) now settle through the Guance Billing Center instead:",
-        *(f"  - {i}" for i in ids[:200]),
-    ]
-=======
 def _fallback_notice(cloud: CloudAccount, ids: list[str], language: str) -> Notice:
     listed = [f"  - {i}" for i in ids[:200]]
->>>>>>> issue-14
     if len(ids) > 200:
         listed.append(f"  ... (+{len(ids) - 200})")
     return compose(

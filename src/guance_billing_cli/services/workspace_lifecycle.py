@@ -104,25 +104,14 @@ def unlock_workspace(
         batch = binding.unbind(ctx, items=item)
     outcome = batch.results[0]
     if outcome.result == "refused":
-<<<<<<< HEAD
         tried = "rebind" if remedy.rebind else "billing_center"
-        left = remedies_left(ctx, workspace, exclude=tried)
-        raise RuleViolation(
-            f"cannot unlock {workspace.id}: {outcome.reason}; "
-            + (
-                f"remedies left: {describe_remedies(workspace.id, left)}"
-                if left
-                else "no remedy is left: the workspace can only be dissolved"
-            ),
-            remedies=left,
-=======
         raise RuleViolation(
             "cannot_unlock",
             workspace_id=workspace.id,
             why=outcome.reason,
             why_code=outcome.reason_code,
             why_params=outcome.params or {},
->>>>>>> issue-14
+            remedies=remedies_left(ctx, workspace, exclude=tried),
         )
     ctx.session.expire(workspace)
     fresh = ctx.session.get(Workspace, workspace.id)
@@ -163,22 +152,6 @@ def remedies_left(
         if trial.results[0].result != "refused":
             left.append({"remedy": "rebind", "cloud_account_id": cloud.id})
     return left
-
-
-def describe_remedies(ws_id: str, remedies: list[dict[str, str]]) -> str:
-    words = []
-    for r in remedies:
-        if r["remedy"] == "resubscribe":
-            words.append(
-                f"re-subscribe (`guance-billing cloud resubscribe {r['cloud_account_id']}`)"
-            )
-        elif r["remedy"] == "billing_center":
-            words.append(f"`guance-billing workspace unlock {ws_id} --billing-center`")
-        else:
-            words.append(
-                f"`guance-billing workspace unlock {ws_id} --rebind {r['cloud_account_id']}`"
-            )
-    return "; ".join(words)
 
 
 def dissolve_workspace(
