@@ -41,7 +41,7 @@ def _report(error: BillingError, *, as_json: bool) -> int:
     from guance_billing_cli.cli import render
     from guance_billing_cli.cli.prompts import name_flag
 
-    if error.field:  # issue 15: "--new-email is not ...", not "new_email is not ..."
+    if error.field and error.exit_code == ExitCode.USAGE:  # "--new-email is not ...", issue 15
         name_flag(error, "--" + error.field.replace("_", "-"))
 
     render.error(error.to_dict(), as_json=as_json)
