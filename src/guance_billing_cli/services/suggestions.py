@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from guance_billing_cli.suggest_kinds import SUGGEST_KINDS
+
 if TYPE_CHECKING:
     from guance_billing_cli.services.context import ServiceContext
 
@@ -63,6 +65,7 @@ QUERIES: dict[str, str] = {
 }
 
 KINDS = tuple(QUERIES)
+assert set(KINDS) == set(SUGGEST_KINDS), "schemas/suggest.py lists every kind"
 MAX_LIMIT = 200
 
 
