@@ -374,7 +374,7 @@ def test_dissolve_asks_for_confirmation_at_a_terminal(
     before = store_dump(home)
     keys.send_text("n")
     declined = cli("workspace", "dissolve", "w1")
-    assert declined.exit_code == 130 and store_dump(home) == before
+    assert declined.exit_code == 11 and store_dump(home) == before
     keys.send_text("y")
     ok(cli("workspace", "dissolve", "w1"))
     assert show_ws(cli, "w1")["state"] == "dissolved"
