@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _ACCOUNT_FILTER = (
     "(:account IS NULL OR {col} IN (SELECT id FROM accounts WHERE id = :account "
     "OR username = :account OR email = :account OR phone = :account)) "
-    "AND (:owner IS NULL OR {col} = :owner)"
+    "AND (CAST(:owner AS VARCHAR) IS NULL OR {col} = :owner)"
 )
 
 
@@ -41,7 +41,7 @@ QUERIES: dict[str, str] = {
     # --account completes every account a caller may see (support: all; owner: its own)
     "accounts": (
         "SELECT username FROM accounts WHERE username LIKE :prefix ESCAPE '\\' "
-        "AND (:owner IS NULL OR id = :owner) ORDER BY username LIMIT :limit"
+        "AND (CAST(:owner AS VARCHAR) IS NULL OR id = :owner) ORDER BY username LIMIT :limit"
     ),
     "cloud_accounts": _scoped("cloud_accounts", "id"),
     "subscribed_cloud_accounts": _scoped("cloud_accounts", "id", "status = 'subscribed'"),
