@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from guance_billing_cli.services.context import ServiceContext
 
 _ACCOUNT_FILTER = (
-    "(:account IS NULL OR {col} IN (SELECT id FROM accounts WHERE id = :account "
+    "(CAST(:account AS VARCHAR) IS NULL OR {col} IN (SELECT id FROM accounts WHERE id = :account "
     "OR username = :account OR email = :account OR phone = :account)) "
     "AND (CAST(:owner AS VARCHAR) IS NULL OR {col} = :owner)"
 )
