@@ -198,7 +198,9 @@ def update_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> A
 def admin_update(ctx: ServiceContext, *, ref: str, update: AccountAdminUpdate) -> AccountPublic:
     authz.require_support(ctx.actor, "account update")
     if update.arbitrary_settlement is None:
-        raise InvalidInput("nothing to update: give --arbitrary-settlement on|off", field="update")
+        raise InvalidInput(
+            "nothing to update: give arbitrary_settlement (on or off)", field="update"
+        )
     account = find_account(ctx, ref)
     before = snapshot(account)
     account.arbitrary_settlement = update.arbitrary_settlement

@@ -48,7 +48,7 @@ INSTANCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 def provider(value: str) -> str:
     value = value.strip().lower()
     if value not in PROVIDERS:
-        raise InvalidInput(f"--provider must be one of: {', '.join(PROVIDERS)}", field="provider")
+        raise InvalidInput(f"provider must be one of: {', '.join(PROVIDERS)}", field="provider")
     return value
 
 
@@ -60,7 +60,7 @@ def provider_account_id(provider_name: str, value: str) -> str:
         value = value.lower()
     pattern, rule = ACCOUNT_ID_RULES[provider_name]
     if not pattern.fullmatch(value):
-        raise InvalidInput(f"--account-id is malformed: {rule}", field="account_id")
+        raise InvalidInput(f"account_id is malformed: {rule}", field="account_id")
     return value
 
 

@@ -323,7 +323,7 @@ def _state_condition(state: str, now: datetime) -> Any:
         return and_(alive, W.c.countdown_started_at <= boundary)
     if state == "dissolved":
         return W.c.dissolved_at.is_not(None)
-    raise InvalidInput(f"--state must be one of: {', '.join(WORKSPACE_STATES)}", field="state")
+    raise InvalidInput(f"state must be one of: {', '.join(WORKSPACE_STATES)}", field="state")
 
 
 def get_workspace(
