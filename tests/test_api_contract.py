@@ -296,8 +296,9 @@ def test_nul_characters_are_refused_not_500(live: Live, acct: dict) -> None:
         content=b'{"items": [{"workspace_id": "w\\u0000x", "name": "N", "site": "cn1"}]}',
         headers={"Authorization": f"Bearer {live.token}", "Content-Type": "application/json"},
     )
-    assert r.status_code == 200, r.text  # in a body: the row is refused, as locally
-    assert r.json()["results"][0]["result"] == "refused"
+    # in a body: refused whole (422, exit 2), as the CLI refuses a NUL line in a batch file
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["exit_code"] == 2 and "NUL" in r.json()["error"]["message"]
     r = live.get("/v1/accounts/a%00b")
     assert r.status_code == 422 and "NUL" in r.json()["error"]["message"]
     assert live.get("/v1/audit/events", params={"action": "a\x00"}).status_code == 422

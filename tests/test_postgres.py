@@ -58,10 +58,17 @@ def test_a_newer_schema_is_refused_and_left_alone(cli: CliFn, pg_store: str) -> 
     assert pg_dump(pg_store) == before
 
 
-def test_server_does_not_migrate_a_postgresql_store_implicitly(pg_store: str) -> None:
+def test_server_does_not_migrate_a_postgresql_store_implicitly(
+    pg_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
     from guance_billing_cli.errors import Unavailable
     from guance_billing_cli.server.app import create_app
 
+    with pytest.raises(Unavailable, match="needs its secret key"):  # issue 11: first the key
+        create_app(pg_store)
+    monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", os.urandom(32).hex())
     with pytest.raises(Unavailable, match="server migrate"):
         create_app(pg_store)
     assert pg_dump(pg_store) == ""  # nothing was created

@@ -12,7 +12,7 @@ from outbox_helpers import mails
 
 
 @pytest.mark.both_transports
-def test_status_says_where_commands_go(cli: Any, make_account: Any, transport: str) -> None:
+def test_status_says_where_commands_go(cli: Any, make_account: Any, backend: Any) -> None:
     make_account("acme")
     assert cli("account", "use", "acme").exit_code == 0
     result = cli("status", "--json")
@@ -22,8 +22,9 @@ def test_status_says_where_commands_go(cli: Any, make_account: Any, transport: s
     assert status["account_source"] == "profile default"
     assert status["problem"] is None
     assert status["version"]
-    if transport == "local":
-        assert status["target"] == "store" and status["store"].startswith("sqlite:///")
+    if not backend.is_remote:
+        scheme = "postgresql" if backend.is_postgres else "sqlite:///"
+        assert status["target"] == "store" and status["store"].startswith(scheme)
         assert status["role"] == "support (local store operator)"
         assert status["token_storage"] is None
     else:

@@ -379,6 +379,7 @@ def test_dissolve_asks_for_confirmation_at_a_terminal(
     declined = cli("workspace", "dissolve", "w1")
     assert declined.exit_code == 11 and store_dump(home) == before
     assert "nothing was changed" in declined.stderr
+
     keys.send_text("y")
     ok(cli("workspace", "dissolve", "w1"))
     assert show_ws(cli, "w1")["state"] == "dissolved"

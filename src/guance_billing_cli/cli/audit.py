@@ -297,6 +297,10 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Accepted for symmetry: the export is JSON lines already."),
+    ] = False,
 ) -> None:
     """Write events and the checkpoints that cover them as JSON lines, for an auditor.
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from guance_billing_cli.cli.options import JsonFlag
+
 app = typer.Typer(help="Print the shell completion script (bash, zsh or fish).")
 
 
@@ -15,6 +17,7 @@ def completion(
         str,
         typer.Argument(help="The shell: bash, zsh or fish.", metavar="SHELL"),
     ],
+    as_json: JsonFlag = False,
 ) -> None:
     """Print the completion script for SHELL on stdout.
 
@@ -33,4 +36,9 @@ def completion(
 
     if shell not in source.SHELLS:
         raise InvalidInput(f"unknown shell {shell!r}: use bash, zsh or fish", field="shell")
+    if as_json:  # {"shell": ..., "script": ...}: for tools that install it themselves
+        from guance_billing_cli.cli import render
+
+        render.write_json({"shell": shell, "script": source.script(shell)})
+        return
     typer.echo(source.script(shell), nl=False)

@@ -63,7 +63,7 @@ class AuditPublicKey(BaseModel):
 
 class AuditExportQuery(BaseModel):
     account: str | None = None
-    since: datetime | None = None
+    since: WireDatetime | None = None
 
 
 class AuditExportLine(BaseModel):

@@ -311,7 +311,7 @@ REMINDER_STAGES: tuple[str, ...] = ("started", "3_days", "1_day")
 
 class RemindRequest(BaseModel):
     account: str | None = None  # only this billing account (default: every account; support)
-    dry_run: bool = False
+    dry_run: rules.WireBool = False
 
 
 class Reminder(BaseModel):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from guance_billing_cli.schemas import wire_rules as rules
+from guance_billing_cli.suggest_kinds import SUGGEST_KINDS
+
 
 class SuggestQuery(BaseModel):
-    kind: str
+    kind: str = rules.enum(SUGGEST_KINDS)
     prefix: str = Field(default="", max_length=128)
     account: str | None = None
     limit: int = Field(default=50, ge=1, le=200)

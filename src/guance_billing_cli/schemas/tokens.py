@@ -174,19 +174,17 @@ class SessionsRevoked(BaseModel):
     kept: str | None = None  # the caller's token, which stays valid
 
 
-class PasswordForgotten(BaseModel):
-    """Start a password reset by login address, without a token (``forgot``)."""
-
-    email: str | None = None
-    phone: str | None = None
+class PasswordForgotten(LoginCodeRequest):
+    """Start a password reset by login address, without a token (``forgot``): exactly
+    one address, as for a login code."""
 
 
 class ForgottenPasswordReset(BaseModel):
     """Finish a reset started by address: the request id, the code, the new password."""
 
     request_id: str
-    code: SecretStr
-    new_password: SecretStr
+    code: SecretStr = rules.pattern(rules.CODE)
+    new_password: SecretStr = rules.rule(rules.PASSWORD)
 
 
 class PasswordResetDone(BaseModel):

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from guance_billing_cli.suggest_kinds import SUGGEST_KINDS
+
 if TYPE_CHECKING:
     from guance_billing_cli.services.context import ServiceContext
 
 _ACCOUNT_FILTER = (
-    "(:account IS NULL OR {col} IN (SELECT id FROM accounts WHERE id = :account "
+    "(CAST(:account AS VARCHAR) IS NULL OR {col} IN (SELECT id FROM accounts WHERE id = :account "
     "OR username = :account OR email = :account OR phone = :account)) "
-    "AND (:owner IS NULL OR {col} = :owner)"
+    "AND (CAST(:owner AS VARCHAR) IS NULL OR {col} = :owner)"
 )
 
 
@@ -39,7 +41,7 @@ QUERIES: dict[str, str] = {
     # --account completes every account a caller may see (support: all; owner: its own)
     "accounts": (
         "SELECT username FROM accounts WHERE username LIKE :prefix ESCAPE '\\' "
-        "AND (:owner IS NULL OR id = :owner) ORDER BY username LIMIT :limit"
+        "AND (CAST(:owner AS VARCHAR) IS NULL OR id = :owner) ORDER BY username LIMIT :limit"
     ),
     "cloud_accounts": _scoped("cloud_accounts", "id"),
     "subscribed_cloud_accounts": _scoped("cloud_accounts", "id", "status = 'subscribed'"),
@@ -63,6 +65,7 @@ QUERIES: dict[str, str] = {
 }
 
 KINDS = tuple(QUERIES)
+assert set(KINDS) == set(SUGGEST_KINDS), "schemas/suggest.py lists every kind"
 MAX_LIMIT = 200
 
 

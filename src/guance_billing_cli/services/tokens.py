@@ -115,7 +115,7 @@ def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     account_id = None
     if data.role == "owner":
         if not data.account:
-            raise InvalidInput("an owner token needs --account", field="account")
+            raise InvalidInput("an owner token needs an account", field="account")
         account_id = accounts.find_account(ctx, data.account).id
     elif data.account:
         raise InvalidInput(

@@ -77,7 +77,9 @@ def phone(value: str, field: str = "phone") -> str:
     import phonenumbers
 
     raw = value.strip()
-    if not raw or len(raw) > 32:
+    # phonenumbers skips stray punctuation ("+8613800138000*"); a phone is digits and
+    # the separators people type, nothing else
+    if not raw or len(raw) > 32 or raw.strip("+0123456789 ()-."):
         raise InvalidInput("invalid_phone", field=field)
     try:
         number = phonenumbers.parse(raw, DEFAULT_PHONE_REGION)
