@@ -169,3 +169,44 @@ def test_the_installed_tool_never_imports_babel() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("args", "english", "chinese"),
+    [
+        (["account", "list", "--bogus"], "Error: No such option: --bogus", "错误：没有此选项：--bogus"),
+        (["account", "show"], "Error: Missing argument 'ACCOUNT'.", "错误：缺少参数 'ACCOUNT'。"),
+        (["nosuch"], "Error: No such command 'nosuch'.", "错误：没有命令 'nosuch'。"),
+    ],
+)
+def test_typer_usage_errors_speak_the_operator_language(
+    cli: CliFn, args: list[str], english: str, chinese: str
+) -> None:
+    """Typer's own usage errors (unknown option or command, missing argument): exit 2, in
+    the operator's words; with --json the code stays ``usage_error``."""
+    en = cli(*args)
+    assert en.exit_code == 2 and english in en.stderr
+    zh = cli("--lang", "zh-CN", *args)
+    assert zh.exit_code == 2 and chinese in zh.stderr and "Error:" not in zh.stderr
+    if args[0] == "account":
+        assert "用法：" in zh.stderr
+        as_json = cli("--lang", "zh-CN", *args, "--json")
+        assert as_json.exit_code == 2 and as_json.error["code"] == "usage_error"
+        assert as_json.error["message"] == chinese.removeprefix("错误：")
+
+
+def test_doctor_and_auth_speak_the_operator_language(cli: CliFn) -> None:
+    """Command output beyond errors (doctor's findings, auth's notes) follows --lang;
+    doctor's JSON keeps its English words."""
+    en = cli("doctor")
+    zh = cli("--lang", "zh-CN", "doctor")
+    assert zh.exit_code == en.exit_code and zh.exit_code in (0, 10), zh.stderr
+    assert "Maildir outbox " in en.stdout and "Maildir 发件箱" in zh.stdout
+    assert zh.stderr.strip() == ("正常" if zh.exit_code == 0 else "发现问题")
+    as_json = cli("--lang", "zh-CN", "doctor", "--json")
+    details = [f["detail"] for f in as_json.json["findings"]]
+    assert as_json.exit_code == en.exit_code
+    assert any(d.startswith("Maildir outbox ") for d in details)
+    out = cli("--lang", "zh-CN", "auth", "logout", "--server", "https://billing.example.com")
+    assert out.exit_code == 0
+    assert "没有为 https://billing.example.com 保存的令牌。" in out.stderr

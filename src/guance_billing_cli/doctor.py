@@ -10,25 +10,45 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from guance_billing_cli import paths
 from guance_billing_cli.config import Settings
+from guance_billing_cli.i18n import N_
 
 TIMEOUT = 5.0
 
 
-@dataclass
 class Finding:
-    check: str
-    ok: bool
-    detail: str
-    fix: str = ""
+    """One check's outcome. ``detail`` and ``fix`` are English templates (marked for the
+    catalogs) filled from ``params``; the CLI renders them in the operator's language,
+    ``--json`` gives the English words."""
+
+    def __init__(self, check: str, ok: bool, detail: str, fix: str = "", /, **params: Any) -> None:
+        self.check, self.ok, self.detail_template, self.fix_template = check, ok, detail, fix
+        self.params = params
+
+    def render(self, translate: Callable[[str], str] = str) -> tuple[str, str]:
+        """(detail, fix), each template (and a ``what``) passed through ``translate``."""
+        values = {k: translate(v) if k == "what" else v for k, v in self.params.items()}
+        fix = translate(self.fix_template).format(**values) if self.fix_template else ""
+        return translate(self.detail_template).format(**values), fix
+
+    @property
+    def detail(self) -> str:
+        return self.render()[0]
+
+    @property
+    def fix(self) -> str:
+        return self.render()[1]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        detail, fix = self.render()
+        return {"check": self.check, "ok": self.ok, "detail": detail, "fix": fix}
+
+
+_STORE_SETTING = "--store / GUANCE_BILLING_STORE"
 
 
 def check_store(settings: Settings) -> Iterator[Finding]:
@@ -40,30 +60,36 @@ def check_store(settings: Settings) -> Iterator[Finding]:
     url = store_engine.redact_url(settings.store_url)
     db_file = store_engine.sqlite_path(settings.store_url)
     if db_file is not None and not Path(db_file).exists():
-        yield Finding("store", True, f"{url} does not exist yet; it is created on first use")
+        yield Finding(
+            "store", True, N_("{url} does not exist yet; it is created on first use"), url=url
+        )
         return
     try:
         engine = store_engine.create_store_engine(settings.store_url)
         version = store_engine.schema_version(engine)
         engine.dispose()
     except BillingError as exc:
-        yield Finding("store", False, exc.message, "check --store / GUANCE_BILLING_STORE")
+        yield Finding(
+            "store", False, "{why}", N_("check {where}"), why=exc.message, where=_STORE_SETTING
+        )
         return
+    where = {"url": url, "version": version, "head": store_engine.HEAD}
     if version == store_engine.HEAD:
-        yield Finding("store", True, f"{url} reachable, schema {version} (current)")
+        yield Finding("store", True, N_("{url} reachable, schema {version} (current)"), **where)
     elif version is None or version in store_engine.REVISIONS:
         yield Finding(
             "store",
             True,
-            f"{url} reachable, schema {version or 'empty'}; will be migrated to "
-            f"{store_engine.HEAD} on next use",
+            N_("{url} reachable, schema {version}; will be migrated to {head} on next use"),
+            **where | {"version": version or "-"},
         )
     else:
         yield Finding(
             "store",
             False,
-            f"{url} has schema {version}, newer than this tool knows",
-            "upgrade guance-billing",
+            N_("{url} has schema {version}, newer than this tool knows"),
+            N_("upgrade guance-billing"),
+            **where,
         )
 
 
@@ -76,25 +102,32 @@ def _mode_finding(path: Path, want: int, what: str) -> Finding | None:
         return Finding(
             "permissions",
             False,
-            f"{what} {path} is mode {mode:04o} (others can read it)",
-            f"chmod {want:o} {path}",
+            N_("{what} {path} is mode {mode} (others can read it)"),
+            "chmod {want} {path}",
+            what=what,
+            path=str(path),
+            mode=f"{mode:04o}",
+            want=f"{want:o}",
         )
-    return Finding("permissions", True, f"{what} {path} is mode {mode:04o}")
+    return Finding(
+        "permissions", True, N_("{what} {path} is mode {mode}"), what=what, path=str(path),
+        mode=f"{mode:04o}",
+    )  # fmt: skip
 
 
 def check_permissions(settings: Settings) -> Iterator[Finding]:
     candidates = [
-        (paths.config_dir(), 0o700, "config dir"),
-        (paths.data_dir(), 0o700, "data dir"),
-        (paths.config_file(), 0o600, "config file"),
-        (paths.config_dir() / "credentials.json", 0o600, "token file"),
-        (paths.outbox_dir(), 0o700, "outbox"),
+        (paths.config_dir(), 0o700, N_("config dir")),
+        (paths.data_dir(), 0o700, N_("data dir")),
+        (paths.config_file(), 0o600, N_("config file")),
+        (paths.config_dir() / "credentials.json", 0o600, N_("token file")),
+        (paths.outbox_dir(), 0o700, N_("outbox")),
     ]
     from guance_billing_cli.store.engine import sqlite_path
 
     db_file = None if settings.server_url else sqlite_path(settings.store_url)
     if db_file is not None:
-        candidates.append((Path(db_file), 0o600, "store file"))
+        candidates.append((Path(db_file), 0o600, N_("store file")))
     seen: set[Path] = set()
     for path, want, what in candidates:
         if path in seen:
@@ -119,14 +152,17 @@ def check_keyring(settings: Settings) -> Iterator[Finding]:
     if problem is None:
         import keyring
 
-        yield Finding("keyring", True, f"usable ({type(keyring.get_keyring()).__name__})")
+        backend = type(keyring.get_keyring()).__name__
+        yield Finding("keyring", True, N_("usable ({backend})"), backend=backend)
     else:
         needed = bool(settings.server_url) and not os.environ.get("GUANCE_BILLING_TOKEN")
         yield Finding(
             "keyring",
             not needed,
-            problem,
-            "set GUANCE_BILLING_TOKEN, or `auth login --insecure-storage` (file, mode 0600)",
+            "{why}",
+            N_("set GUANCE_BILLING_TOKEN, or {command} (file, mode 0600)"),
+            why=problem,
+            command="`auth login --insecure-storage`",
         )
 
 
@@ -155,17 +191,28 @@ def check_delivery(settings: Settings) -> Iterator[Finding]:
         try:
             with smtplib.SMTP(str(host), port, timeout=TIMEOUT) as smtp:
                 smtp.ehlo()
-            yield Finding("email delivery", True, f"SMTP {host}:{port} answers")
+            yield Finding(
+                "email delivery", True, N_("SMTP {host}:{port} answers"), host=host, port=port
+            )
         except (OSError, smtplib.SMTPException) as exc:
             reason = getattr(exc, "strerror", None) or type(exc).__name__
             yield Finding(
                 "email delivery",
                 False,
-                f"SMTP {host}:{port} unreachable: {reason}",
-                "check smtp.host / smtp.port (`config show`)",
+                N_("SMTP {host}:{port} unreachable: {why}"),
+                N_("check {where}"),
+                host=host,
+                port=port,
+                why=reason,
+                where="smtp.host / smtp.port (`config show`)",
             )
     else:
-        yield Finding("email delivery", True, f"Maildir outbox {paths.outbox_dir() / 'mail'}")
+        yield Finding(
+            "email delivery",
+            True,
+            N_("Maildir outbox {path}"),
+            path=str(paths.outbox_dir() / "mail"),
+        )
     url = settings.get("sms.webhook_url")
     if url:
         from urllib.parse import urlsplit
@@ -175,16 +222,20 @@ def check_delivery(settings: Settings) -> Iterator[Finding]:
         reason = _tcp(parts.hostname or "", port) if parts.hostname else "no host in URL"
         shown = f"{parts.scheme}://{parts.hostname}:{port}"
         if reason is None:
-            yield Finding("sms delivery", True, f"webhook {shown} accepts connections")
+            yield Finding("sms delivery", True, N_("webhook {url} accepts connections"), url=shown)
         else:
             yield Finding(
                 "sms delivery",
                 False,
-                f"webhook {shown} unreachable: {reason}",
-                "check sms.webhook_url (`config show`)",
+                N_("webhook {url} unreachable: {why}"),
+                N_("check {where}"),
+                url=shown,
+                why=reason,
+                where="sms.webhook_url (`config show`)",
             )
     else:
-        yield Finding("sms delivery", True, f"JSON-lines outbox {paths.outbox_dir() / 'sms.jsonl'}")
+        outbox = str(paths.outbox_dir() / "sms.jsonl")
+        yield Finding("sms delivery", True, N_("JSON-lines outbox {path}"), path=outbox)
 
 
 def check_server(settings: Settings) -> Iterator[Finding]:
@@ -203,19 +254,25 @@ def check_server(settings: Settings) -> Iterator[Finding]:
         yield Finding(
             "server",
             False,
-            f"{base} unreachable: {type(exc).__name__}",
-            "check --server / GUANCE_BILLING_SERVER and that `server run` is up",
+            N_("{url} unreachable: {why}"),
+            N_("check {where} and that {command} is up"),
+            url=base,
+            why=type(exc).__name__,
+            where="--server / GUANCE_BILLING_SERVER",
+            command="`server run`",
         )
         return
     if response.status_code != 200:
         yield Finding(
             "server",
             False,
-            f"{base}/healthz answered {response.status_code}",
-            "check the server's log",
+            N_("{url}/healthz answered {status}"),
+            N_("check the server's log"),
+            url=base,
+            status=response.status_code,
         )
         return
-    yield Finding("server", True, f"{base} healthy")
+    yield Finding("server", True, N_("{url} healthy"), url=base)
     date = response.headers.get("date")
     if date:
         skew = abs((clock.now() - parsedate_to_datetime(date)).total_seconds())
@@ -223,8 +280,11 @@ def check_server(settings: Settings) -> Iterator[Finding]:
         yield Finding(
             "clock",
             ok,
-            f"clock differs from the server's by {skew:.0f} s",
-            "" if ok else "synchronise this machine's clock (NTP): codes expire after 10 minutes",
+            N_("clock differs from the server's by {seconds} s"),
+            ""
+            if ok
+            else N_("synchronise this machine's clock (NTP): codes expire after 10 minutes"),
+            seconds=f"{skew:.0f}",
         )
 
 
@@ -238,21 +298,27 @@ def check_secret_key(settings: Settings) -> Iterator[Finding]:
     try:
         found = keys.locate()
     except keys.BadSecretKey as exc:
-        yield Finding("secret key", False, str(exc), "fix or replace the key (64 hex characters)")
+        yield Finding(
+            "secret key", False, "{why}", N_("fix or replace the key (64 hex characters)"),
+            why=str(exc),
+        )  # fmt: skip
         return
     if found is not None:
-        yield Finding("secret key", True, f"from {found[1].describe()}, outside the store")
+        source = found[1].describe()
+        yield Finding("secret key", True, N_("from {source}, outside the store"), source=source)
     elif shared:
         yield Finding(
             "secret key",
             False,
-            "none configured: a server on PostgreSQL refuses to start without it",
-            f"set {keys.ENV_KEY} or {keys.ENV_KEY_FILE} (e.g. `openssl rand -hex 32`)",
+            N_("none configured: a server on PostgreSQL refuses to start without it"),
+            N_("set {env} or {env_file} (e.g. {command})"),
+            env=keys.ENV_KEY,
+            env_file=keys.ENV_KEY_FILE,
+            command="`openssl rand -hex 32`",
         )
     else:
-        yield Finding(
-            "secret key", True, f"none yet; {keys.default_key_file()} is created on first use"
-        )
+        path = str(keys.default_key_file())
+        yield Finding("secret key", True, N_("none yet; {path} is created on first use"), path=path)
 
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
@@ -275,8 +341,9 @@ def run_checks(settings: Settings) -> list[Finding]:
                 Finding(
                     check.__name__.removeprefix("check_"),
                     False,
-                    f"check failed: {type(exc).__name__}",
-                    "run with --debug",
+                    N_("check failed: {why}"),
+                    N_("run with --debug"),
+                    why=type(exc).__name__,
                 )
             )
     return findings

@@ -121,6 +121,18 @@ class InvalidInput(BillingError):
     exit_code, code, http_status = ExitCode.USAGE, "invalid_input", 422
 
 
+class MalformedBody(InvalidInput):
+    """A request body that is not JSON or not UTF-8: HTTP 400 (the CLI's usage exit, 2)."""
+
+    http_status = 400
+
+
+class BodyTooLarge(InvalidInput):
+    """A request body over the server's limit: HTTP 413."""
+
+    http_status = 413
+
+
 class InputRequired(BillingError):
     """A value is missing and there is no terminal to ask for it."""
 

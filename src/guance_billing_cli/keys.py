@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guance_billing_cli import paths
+from guance_billing_cli.errors import Unavailable
 
 ENV_KEY = "GUANCE_BILLING_SECRET_KEY"
 ENV_KEY_FILE = "GUANCE_BILLING_SECRET_KEY_FILE"
@@ -52,6 +53,15 @@ class MissingSecretKey(Exception):
 
 class BadSecretKey(Exception):
     """A configured secret key cannot be used; ``str(exc)`` says where and why (never the key)."""
+
+
+def unavailable(exc: MissingSecretKey | BadSecretKey) -> Unavailable:
+    """The error a caller raises when the key it needs is missing or unusable."""
+    if isinstance(exc, MissingSecretKey):
+        return Unavailable(
+            "secret_key_missing", env=ENV_KEY, env_file=ENV_KEY_FILE, path=str(default_key_file())
+        )
+    return Unavailable("secret_key_unusable", why=str(exc))
 
 
 @dataclass(frozen=True)

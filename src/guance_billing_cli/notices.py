@@ -12,6 +12,7 @@ Services pick the kind and the facts; the words are here.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,6 +155,26 @@ def _html_paragraph(template: str, rendered: str) -> str:
         return f'<p style="font-size:24px;letter-spacing:4px"><strong>{code}</strong></p>\n'
     lines = "<br>\n".join(html.escape(line) for line in rendered.splitlines())
     return f"<p>{lines}</p>\n"
+
+
+def code_deliverer(
+    settings: Any, *, channel: str, to: str, language: str, purpose: str, **params: Any
+) -> Callable[[str, datetime], None]:
+    """What the challenge engine calls with a new code: ``send_code`` to ``to``."""
+
+    def deliver(code: str, expires_at: datetime) -> None:
+        send_code(
+            settings,
+            channel=channel,
+            to=to,
+            language=language,
+            purpose=purpose,
+            code=code,
+            expires_at=expires_at,
+            **params,
+        )
+
+    return deliver
 
 
 def send_code(

@@ -15,6 +15,7 @@ from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat
 from guance_billing_cli.cli.state import client
 from guance_billing_cli.errors import InputRequired, InvalidInput, RuleViolation
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Inspect, verify, checkpoint and export the audit trail.", no_args_is_help=True
@@ -38,9 +39,7 @@ def parse_when(value: str | None, flag: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(
-            f"{flag} must be an ISO 8601 date/time or an age like 30m, 24h, 7d", field=flag[2:]
-        ) from None
+        raise InvalidInput("invalid_when", field=flag[2:], value=text) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -77,7 +76,7 @@ def list_(
         until=parse_when(until, "--until"),
     )
     render.emit_rows(
-        client(ctx).list_audit_events(query), fmt=fmt, columns=COLUMNS, title="Audit trail"
+        client(ctx).list_audit_events(query), fmt=fmt, columns=COLUMNS, title=_("Audit trail")
     )
 
 
@@ -128,7 +127,7 @@ def verify(
     key_text = audit_files.read_text(public_key, field="public_key") if public_key else None
     if file is not None:
         if key_text is None:
-            raise InputRequired("--file needs --public-key KEY to check signatures")
+            raise InputRequired("needs_public_key", field="file", other_field="public_key")
         _verify_export(file, key_text, as_json=as_json)
         return
     from guance_billing_cli.schemas.audit import AuditVerifyRequest, SignedCheckpoint
@@ -139,10 +138,9 @@ def verify(
     )
     result = client(ctx).verify_audit(request)
     if not result.ok:
-        proof = f"; proved by {result.checkpoint}" if result.checkpoint else ""
         raise RuleViolation(
-            f"audit chain broken at event {result.first_bad_id}: {result.problem}{proof} "
-            f"({result.checked} events before it verified)",
+            "audit_chain_proved_broken" if result.checkpoint else "audit_chain_broken",
+            problem=result.problem,
             first_bad_id=result.first_bad_id,
             checked=result.checked,
             checkpoint=result.checkpoint,
@@ -150,12 +148,19 @@ def verify(
     if as_json:
         render.write_json(result)
         return
-    against = f" against {result.checkpoints} signed checkpoints" if result.checkpoints else ""
-    render.success(f"Audit chain intact: {result.checked} events verified{against}.")
+    if result.checkpoints:
+        intact = _(
+            "Audit chain intact: {checked} events verified against {checkpoints} signed "
+            "checkpoints."
+        )
+    else:
+        intact = _("Audit chain intact: {checked} events verified.")
+    render.success(intact.format(checked=result.checked, checkpoints=result.checkpoints))
     if result.unanchored:
         render.info(
-            f"{result.unanchored} events after the newest checkpoint are covered by the "
-            "keyed chain only."
+            _(
+                "{count} events after the newest checkpoint are covered by the keyed chain only."
+            ).format(count=result.unanchored)
         )
 
 
@@ -167,20 +172,22 @@ def _verify_export(file: Path, key_text: str, *, as_json: bool) -> None:
     try:
         key = audit_proof.load_public_key(key_text)
     except audit_proof.ProofError as exc:
-        raise InvalidInput(str(exc), field="public_key") from None
+        raise InvalidInput("invalid_value", field="public_key", why=str(exc)) from None
     try:
         with file.open(encoding="utf-8") as handle:
             result = audit_offline.verify_export(handle, key)
     except OSError as exc:
-        raise InvalidInput(f"cannot read {file}: {exc.strerror}", field="file") from None
+        raise InvalidInput(
+            "file_unreadable", field="file", path=str(file), why=exc.strerror
+        ) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{file} is not a text file", field="file") from None
+        raise InvalidInput("not_a_text_file", field="file", path=str(file)) from None
     except audit_proof.ProofError as exc:
-        raise RuleViolation(f"export does not verify: {exc}", checkpoint=exc.checkpoint) from None
+        raise RuleViolation("export_unverified", why=str(exc), checkpoint=exc.checkpoint) from None
     if not result.ok:
-        proof = f"; proved by {result.checkpoint}" if result.checkpoint else ""
         raise RuleViolation(
-            f"export does not verify at event {result.first_bad_id}: {result.problem}{proof}",
+            "export_proved_broken" if result.checkpoint else "export_broken",
+            problem=result.problem,
             first_bad_id=result.first_bad_id,
             checkpoint=result.checkpoint,
         )
@@ -188,8 +195,15 @@ def _verify_export(file: Path, key_text: str, *, as_json: bool) -> None:
         render.write_json(asdict(result))
         return
     render.success(
-        f"Export verified offline: {result.events} events ({result.withheld} withheld, outside "
-        f"the filter) match {result.checkpoints} checkpoints signed by key {result.key_id}."
+        _(
+            "Export verified offline: {events} events ({withheld} withheld, outside the filter) "
+            "match {checkpoints} checkpoints signed by key {key_id}."
+        ).format(
+            events=result.events,
+            withheld=result.withheld,
+            checkpoints=result.checkpoints,
+            key_id=result.key_id,
+        )
     )
 
 
@@ -234,17 +248,28 @@ def checkpoint(
             path = _write_file(output, text)
     except BillingError as exc:  # signed and recorded already: do not lose it
         sys.stdout.write(text)
+        from guance_billing_cli.cli.words import describe
+
         raise Unavailable(
-            f"{exc.message}; checkpoint {signed.statement['sequence']} is recorded in the store "
-            "and printed on stdout instead: keep it with the others"
+            "checkpoint_not_written",
+            why=describe(exc),
+            sequence=signed.statement["sequence"],
+            why_code=exc.reason if exc.registered else None,
+            why_params=exc.params,
         ) from None
     summary = _summary(signed.statement) | {"file": str(path)}
     if as_json:
         render.write_json(summary)
     else:
         render.success(
-            f"Checkpoint {summary['sequence']} written to {path}: {summary['event_count']} "
-            f"events, up to event {summary['last_event_id']}."
+            _(
+                "Checkpoint {sequence} written to {path}: {count} events, up to event {last}."
+            ).format(
+                sequence=summary["sequence"],
+                path=path,
+                count=summary["event_count"],
+                last=summary["last_event_id"],
+            )
         )
 
 
@@ -257,7 +282,9 @@ def _write_file(path: Path, text: str) -> Path:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}", field="output") from None
+        raise InvalidInput(
+            "file_unwritable", field="output", path=str(path), why=exc.strerror
+        ) from None
     return path
 
 
@@ -280,7 +307,9 @@ def public_key_(
         render.write_json(key)
     elif output is not None:
         _write_file(output, key.pem)
-        render.success(f"Public key {key.key_id} written to {output}.")
+        render.success(
+            _("Public key {key_id} written to {path}.").format(key_id=key.key_id, path=output)
+        )
     else:
         sys.stdout.write(key.pem)
 
@@ -318,7 +347,9 @@ def export(
     try:
         handle = output.open("w", encoding="utf-8") if output else sys.stdout
     except OSError as exc:
-        raise InvalidInput(f"cannot write {output}: {exc.strerror}", field="output") from None
+        raise InvalidInput(
+            "file_unwritable", field="output", path=str(output), why=exc.strerror
+        ) from None
     lines = client(ctx).export_audit(query)
     trailer: dict[str, Any] = {}
     try:
@@ -330,10 +361,14 @@ def export(
         if output:
             handle.close()
     render.info(
-        f"Exported {trailer.get('events', 0)} events ({trailer.get('withheld', 0)} withheld)."
+        _("Exported {events} events ({withheld} withheld).").format(
+            events=trailer.get("events", 0), withheld=trailer.get("withheld", 0)
+        )
     )
     if trailer.get("uncovered"):
         render.warn(
-            f"{trailer['uncovered']} matching events are newer than the newest checkpoint and "
-            "were not exported; run `guance-billing audit checkpoint` first."
+            _(
+                "{count} matching events are newer than the newest checkpoint and were not "
+                "exported; run {command} first."
+            ).format(count=trailer["uncovered"], command="guance-billing audit checkpoint")
         )

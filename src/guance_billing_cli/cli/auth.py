@@ -12,6 +12,7 @@ from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat
 from guance_billing_cli.cli.state import get_state
 from guance_billing_cli.errors import InputRequired
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(
     help="Log in to a guance-billing server and manage the stored token.", no_args_is_help=True
@@ -114,15 +115,16 @@ def login(
     url = _server(ctx, server)
     if bool(email) == bool(phone):
         if email or not state.interactive:
-            raise InputRequired("give exactly one of --email or --phone", field="email")
-        email = prompts.text("Login email:")
+            raise InputRequired("input_missing_one_of", alternatives=["email", "phone"])
+        email = prompts.text(_("Login email:"))
     # Check where the token will go before asking the server for one.
     problem = token_store.check_keyring()
     if problem and not insecure_storage:
         raise Unavailable(
-            f"cannot store a token: {problem}. Pass --insecure-storage to keep it in "
-            f"{token_store.credentials_file()} (mode 0600), or set GUANCE_BILLING_TOKEN",
-            reason=problem,
+            "token_storage",
+            field="insecure_storage",
+            why=problem,
+            path=str(token_store.credentials_file()),
         )
     http = _http(ctx, url)
     token_name = f"on {socket.gethostname()}"[:40]
@@ -133,22 +135,24 @@ def login(
                 render.emit(
                     {**render.to_data(sent), "state": "code_sent"},
                     as_json=as_json,
-                    title="Login code sent",
+                    title=_("Login code sent"),
                 )
                 if not as_json:
                     render.info(
-                        f"Then: guance-billing auth login --with-code --request {sent.request_id}"
-                        " --code-stdin"
+                        _("Then: {command}").format(
+                            command="guance-billing auth login --with-code --request "
+                            f"{sent.request_id} --code-stdin"
+                        )
                     )
                 return
-            render.info(f"A login code was sent to {sent.sent_to}.")
+            render.info(_("A login code was sent to {sent_to}.").format(sent_to=sent.sent_to))
             request_id = sent.request_id
         if code_stdin:
             code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
         elif state.interactive:
-            code = prompts.secret("Login code:")
+            code = prompts.secret(_("Login code:"))
         else:
-            raise InputRequired("missing --code-stdin (no terminal to ask)", field="code-stdin")
+            raise InputRequired("input_missing", field="code_stdin")
         request = LoginRequest(
             email=email,
             phone=phone,
@@ -160,11 +164,9 @@ def login(
         if password_stdin:
             password = prompts.read_stdin_lines(1, flag="--password-stdin")[0]
         elif state.interactive:
-            password = prompts.secret("Password:")
+            password = prompts.secret(_("Password:"))
         else:
-            raise InputRequired(
-                "missing --password-stdin (no terminal to ask)", field="password-stdin"
-            )
+            raise InputRequired("input_missing", field="password")
         request = LoginRequest(
             email=email, phone=phone, password=SecretStr(password), token_name=token_name
         )
@@ -192,19 +194,27 @@ def login(
         "profile_updated": profile_updated,
     }
     if storage != "keyring":
-        render.warn(f"The token is stored in plaintext in {storage} (mode 0600).")
+        render.warn(
+            _("The token is stored in plaintext in {path} (mode 0600).").format(path=storage)
+        )
     if as_json:
         render.write_json(result)
     else:
         render.success(
-            f"Logged in to {url} as the owner of {created.account_id}; "
-            f"token in {result['storage']}."
+            _("Logged in to {server} as the owner of {account}; token in {storage}.").format(
+                server=url, account=created.account_id, storage=result["storage"]
+            )
         )
         if not profile_updated:
             render.info(
-                f"Profile {profile!r} was left as it was (it already points elsewhere): "
-                f"use --server {url} --account {created.account_id}, or a profile of its "
-                f"own: guance-billing --profile NAME auth login --server {url} ..."
+                _(
+                    "Profile {profile!r} was left as it was (it already points elsewhere): "
+                    "use {options}, or a profile of its own: {command}"
+                ).format(
+                    profile=profile,
+                    options=f"--server {url} --account {created.account_id}",
+                    command=f"guance-billing --profile NAME auth login --server {url} ...",
+                )
             )
 
 
@@ -256,17 +266,25 @@ def logout(
         try:
             revoked = _http(ctx, url, token=found.token).logout().id
         except BillingError as exc:  # an expired or unreachable token is still forgotten
-            render.warn(f"could not revoke the token on the server: {exc.message}")
+            from guance_billing_cli.cli.words import describe
+
+            render.warn(
+                _("could not revoke the token on the server: {why}").format(why=describe(exc))
+            )
     removed = token_store.delete(url)
     result = {"server": url, "revoked": revoked, "removed_from": removed}
     if as_json:
         render.write_json(result)
     elif all_sessions:
-        render.success(f"Ended {revoked} session(s) of the account on {url}.")
+        render.success(
+            _("Ended {count} session(s) of the account on {server}.").format(
+                count=revoked, server=url
+            )
+        )
     elif removed:
-        render.success(f"Logged out of {url}.")
+        render.success(_("Logged out of {server}.").format(server=url))
     else:
-        render.info(f"No stored token for {url}.")
+        render.info(_("No stored token for {server}.").format(server=url))
 
 
 @app.command("status")
@@ -286,7 +304,8 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
     found = token_store.lookup(url)
     if found.token is None:
         raise AuthenticationFailed(
-            f"not logged in to {url}: run `guance-billing auth login --server {url}`",
+            "not_logged_in",
+            next_step="login",
             server=url,
             storage=None,
             keyring_error=found.keyring_error,
@@ -302,7 +321,7 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
         "storage": found.source,
         "keyring_error": found.keyring_error,
     }
-    render.emit(result, as_json=as_json, title="Authentication")
+    render.emit(result, as_json=as_json, title=_("Authentication"))
 
 
 @app.command("token")
@@ -334,9 +353,7 @@ def _not_logged_in(url: str, found: Any) -> Exception:
     from guance_billing_cli.errors import AuthenticationFailed
 
     return AuthenticationFailed(
-        f"not logged in to {url}: run `guance-billing auth login --server {url}`",
-        server=url,
-        keyring_error=found.keyring_error,
+        "not_logged_in", next_step="login", server=url, keyring_error=found.keyring_error
     )
 
 
@@ -368,7 +385,7 @@ def sessions_list(
     """
     fmt = render.output_format(as_json, output)
     rows = _session_client(ctx, server).list_sessions()
-    render.emit_rows(rows, fmt=fmt, columns=SESSION_COLUMNS, title="Sessions")
+    render.emit_rows(rows, fmt=fmt, columns=SESSION_COLUMNS, title=_("Sessions"))
 
 
 @sessions_app.command("revoke")
@@ -393,10 +410,10 @@ def sessions_revoke(
     from guance_billing_cli.errors import InvalidInput
 
     if bool(token_id) == all_others:
-        raise InvalidInput("give a session ID or --all-others (one of them)", field="id")
+        raise InvalidInput("exactly_one_of", field="id", fields=["ID", "all_others"])
     http = _session_client(ctx, server)
     result = http.revoke_other_sessions() if all_others else http.revoke_session(token_id)
     if as_json:
         render.write_json(result)
     else:
-        render.success(f"Ended {result.revoked} session(s).")
+        render.success(_("Ended {count} session(s).").format(count=result.revoked))

@@ -192,11 +192,15 @@ class BoundaryGroup(TyperGroup):
             )
             code = rv if isinstance(rv, int) else 0
         except _click_exceptions.ClickException as exc:
+            from guance_billing_cli.cli import usage
+
             if _json_requested(None, argv):
-                body = {"code": "usage_error", "message": exc.format_message(), "exit_code": 2}
+                body = {"code": "usage_error", "message": usage.message(exc), "exit_code": 2}
                 from guance_billing_cli.cli import render
 
                 render.error(body, as_json=True)
+            elif isinstance(exc, _click_exceptions.UsageError):
+                usage.show(exc)
             else:
                 exc.show()
             code = exc.exit_code

@@ -351,10 +351,11 @@ Example:
                 from guance_billing_cli.schemas.verification import ENDED
 
                 raise VerificationFailed(
-                    f"{kind} change request {req.request_id} {ENDED.get(req.state, req.state)}: "
-                    f"start again with `{flow.cmd} change`",
+                    ENDED.get(req.state, "request_completed"),
                     state=req.state,
                     request_id=req.request_id,
+                    kind=kind,
+                    next_step="start_change",
                 )
             guided(ctx, flow, req)
             return

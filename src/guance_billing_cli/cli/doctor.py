@@ -23,6 +23,7 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
       guance-billing doctor --json
     """
     from guance_billing_cli.doctor import run_checks
+    from guance_billing_cli.i18n import _, translate
 
     findings = run_checks(get_state(ctx).settings)
     healthy = all(f.ok for f in findings)
@@ -30,9 +31,12 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         render.write_json({"healthy": healthy, "findings": [f.to_dict() for f in findings]})
     else:
         for f in findings:
+            detail, fix = f.render(translate)
             mark = "ok  " if f.ok else "FAIL"
-            line = f"{mark} {f.check}: {f.detail}"
-            typer.echo(line + (f"\n     fix: {f.fix}" if not f.ok and f.fix else ""))
-        typer.echo("healthy" if healthy else "problems found", err=True)
+            line = f"{mark} {f.check}: {detail}"
+            typer.echo(
+                line + ("\n     " + _("fix: {fix}").format(fix=fix) if not f.ok and fix else "")
+            )
+        typer.echo(_("healthy") if healthy else _("problems found"), err=True)
     if not healthy:
         raise typer.Exit(int(ExitCode.UNAVAILABLE))

@@ -9,6 +9,7 @@ import typer
 from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="Show where commands go: store or server, profile, account, role.")
 
@@ -27,7 +28,7 @@ def _local(settings: Any, found: dict[str, Any]) -> None:
     found["role"] = "support (local store operator)"
     path = sqlite_path(settings.store_url)
     if path is not None and not os.path.exists(path):
-        found["problem"] = "the store file does not exist yet; the first command creates it"
+        found["problem"] = _("the store file does not exist yet; the first command creates it")
         return
     if settings.account:
         from guance_billing_cli.cli.state import make_client
@@ -49,9 +50,9 @@ def _remote(settings: Any, found: dict[str, Any], ca_bundle: str | None) -> None
     token = token_store.lookup(url)
     found["token_storage"] = token.source or "none"
     if token.token is None:
-        found["problem"] = f"not logged in: run `guance-billing auth login --server {url}`" + (
-            f" ({token.keyring_error})" if token.keyring_error else ""
-        )
+        found["problem"] = _("not logged in: run {command}").format(
+            command=f"`guance-billing auth login --server {url}`"
+        ) + (f" ({token.keyring_error})" if token.keyring_error else "")
         return
     remote = HttpClient(url, settings=settings, token=token.token, ca_bundle=ca_bundle)
     try:
@@ -105,8 +106,10 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         else:
             _local(settings, found)
     except BillingError as error:  # shown, not fatal: status must describe a broken setup
-        found["problem"] = error.message
-    render.emit(found, as_json=as_json, title="Status", fields=STATUS_FIELDS)
+        from guance_billing_cli.cli.words import describe
+
+        found["problem"] = describe(error)
+    render.emit(found, as_json=as_json, title=_("Status"), fields=STATUS_FIELDS)
 
 
 def _profile_source(flag: str | None) -> str:

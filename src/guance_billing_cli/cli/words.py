@@ -24,6 +24,8 @@ FIELD_FLAGS: dict[str, str] = {
     "new_password": "--password-stdin",
     "current_password": "--password-stdin",
     "update": "--arbitrary-settlement",
+    "expires": "--expires-days",
+    "trusted_proxies": "--trusted-proxy",
     "ref": "ACCOUNT",
     "config": "config.toml",
 }
@@ -63,6 +65,7 @@ OPERATION_COMMANDS: dict[str, str] = {
     "list_invoice_addresses": "invoice address list",
     "request_invoice": "invoice request",
     "list_invoices": "invoice list",
+    "cancel_invoice": "invoice cancel {request_id}",
     "add_cloud_account": "cloud add",
     "list_cloud_accounts": "cloud list",
     "get_cloud_account": "cloud show",
@@ -203,6 +206,9 @@ def command(operation: str, params: Mapping[str, Any] | None = None) -> str:
     found = OPERATION_COMMANDS.get(operation)
     if not found:
         return operation
+    kind = (params or {}).get("kind")
+    if " / " in found and isinstance(kind, str):  # "email change / phone change": the one meant
+        found = next((c for c in found.split(" / ") if c.startswith(kind + " ")), found)
     return f"{PROG} " + found.format_map(_Placeholders(params or {}))
 
 

@@ -496,9 +496,7 @@ class HttpClient:
             if p.where in ("path", "query") and isinstance(value, str) and len(value) > MAX_REF:
                 # No id, username, email or phone is this long: nothing can match, as the
                 # local store would answer (and such a URL would not reach the server).
-                raise NotFound(
-                    f"nothing matches {value[:40]!r}...: longer than any {p.name}", field=p.name
-                )
+                raise NotFound("longer_than_any", field=p.name, value=value[:40], name=p.name)
             if p.where == "path":
                 path = path.replace("{" + p.name + "}", quote(str(value), safe=""))
             elif p.where == "query":

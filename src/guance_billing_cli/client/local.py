@@ -176,9 +176,7 @@ class LocalClient:
             from guance_billing_cli.services.accounts import unique_conflict
 
             known = unique_conflict(str(exc.orig))
-            raise known or Conflict(
-                "the change conflicts with existing data; nothing was changed"
-            ) from None
+            raise known or Conflict("store_conflict") from None
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             raise Unavailable(

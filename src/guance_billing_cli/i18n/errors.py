@@ -24,10 +24,12 @@ from guance_billing_cli.errors import (
     AuthenticationFailed,
     BatchPartlyFailed,
     BillingError,
+    BodyTooLarge,
     Conflict,
     Declined,
     InputRequired,
     InvalidInput,
+    MalformedBody,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -205,12 +207,90 @@ REASONS: dict[str, Reason] = {
     "checkpoint_copy_unverified": Reason(RuleViolation, N_("the store's copy of {checkpoint} does not verify with this installation's signing key; no checkpoint was written")),
     "checkpoint_event_gone": Reason(RuleViolation, N_("event {first_bad_id}, the last one {checkpoint} signed, is gone from the trail; no checkpoint was written")),
     "checkpoint_chain_broken": Reason(RuleViolation, N_("audit chain broken at event {first_bad_id}: {why}; no checkpoint was written")),
+    "invalid_when": Reason(InvalidInput, N_("{field} must be an ISO 8601 date/time or an age like 30m, 24h, 7d")),
+    "needs_public_key": Reason(InputRequired, N_("{field} needs {other_field} KEY to check signatures")),
+    "audit_chain_broken": Reason(RuleViolation, N_("audit chain broken at event {first_bad_id}: {problem} ({checked} events before it verified)")),
+    "audit_chain_proved_broken": Reason(RuleViolation, N_("audit chain broken at event {first_bad_id}: {problem}; proved by {checkpoint} ({checked} events before it verified)")),
+    "export_unverified": Reason(RuleViolation, N_("export does not verify: {why}")),
+    "export_broken": Reason(RuleViolation, N_("export does not verify at event {first_bad_id}: {problem}")),
+    "export_proved_broken": Reason(RuleViolation, N_("export does not verify at event {first_bad_id}: {problem}; proved by {checkpoint}")),
+    "file_unreadable": Reason(InvalidInput, N_("cannot read {path}: {why}")),
+    "not_a_text_file": Reason(InvalidInput, N_("{path} is not a text file")),
+    "file_unwritable": Reason(InvalidInput, N_("cannot write {path}: {why}")),
+    "checkpoint_not_written": Reason(Unavailable, N_("{why}; checkpoint {sequence} is recorded in the store and printed on stdout instead: keep it with the others")),
     # -- authentication ---------------------------------------------------------------------
     "not_logged_in": Reason(AuthenticationFailed, N_("not logged in to {server}: run {next} or set GUANCE_BILLING_TOKEN")),
     "not_logged_in_keyring": Reason(AuthenticationFailed, N_("not logged in to {server} ({why}): run {next} or set GUANCE_BILLING_TOKEN")),
     "token_storage": Reason(Unavailable, N_("cannot store the token: {why}. Pass {field} to keep it in {path} (mode 0600), or set GUANCE_BILLING_TOKEN")),
     "bad_authorization_header": Reason(AuthenticationFailed, N_("malformed Authorization header; expected 'Bearer TOKEN'")),
     "token_required": Reason(AuthenticationFailed, N_("authentication required: run {next} or set GUANCE_BILLING_TOKEN")),
+    "token_invalid": Reason(AuthenticationFailed, N_("the token is invalid, expired or revoked; log in again ({next})")),
+    "wrong_credentials": Reason(AuthenticationFailed, N_("wrong email/phone or password")),
+    "invalid_trusted_proxy": Reason(InvalidInput, N_("{field}: {value!r} is not an IP address or network")),
+    "secret_key_missing": Reason(Unavailable, N_("a shared store needs its secret key: set {env} or {env_file}, or create {path}")),
+    "secret_key_unusable": Reason(Unavailable, N_("the secret key cannot be used: {why}")),
+    # -- sessions and server tokens -------------------------------------------------------
+    "owner_only": Reason(PermissionDenied, N_("sessions are an account owner's: log in as the owner ({next})")),
+    "no_session": Reason(NotFound, N_("no active session with that id on this account")),
+    "session_without_token": Reason(InvalidInput, N_("this session does not use a server token; nothing to revoke")),
+    "invalid_token_name": Reason(InvalidInput, N_("{field} must be 1-64 printable characters")),
+    "unknown_scope": Reason(InvalidInput, N_("unknown {field} {value}; known scopes: {choices}")),
+    "expiry_too_short": Reason(InvalidInput, N_("{field} must be at least 1 day")),
+    "owner_token_needs_account": Reason(InvalidInput, N_("an owner token needs {field}")),
+    "support_token_no_account": Reason(InvalidInput, N_("a support token reaches every account; drop {field} or use {role_field} owner")),
+    "token_not_found": Reason(NotFound, N_("no token matches {ref!r}")),
+    "token_name_ambiguous": Reason(Conflict, N_("{count} tokens are named {ref!r}; revoke by id")),
+    # -- verification codes (challenges, changes, resets, login) ------------------------------
+    "malformed_code": Reason(InvalidInput, N_("{field} must be {length} digits")),
+    "cooldown": Reason(RateLimited, N_("a code was sent less than {cooldown} s ago; resend in {retry_after} s")),
+    "send_cap": Reason(RateLimited, N_("at most {limit} codes are sent to one address per {hours} hours; try again in {retry_after} s")),
+    "address_throttled": Reason(RateLimited, N_("too many failed attempts for this address; try again in {retry_after} s")),
+    "client_throttled": Reason(RateLimited, N_("too many failed attempts from this client; try again in {retry_after} s")),
+    "wrong_code": Reason(VerificationFailed, N_("wrong code; {attempts_left} attempt(s) left")),
+    "exhausted": Reason(VerificationFailed, N_("wrong code; no attempts left: start again")),
+    "code_expired": Reason(VerificationFailed, N_("the code expired: start again")),
+    "code_used": Reason(VerificationFailed, N_("the code was already used: start again")),
+    "code_voided": Reason(VerificationFailed, N_("the code was replaced by a newer one: use the newest code")),
+    "code_failed": Reason(VerificationFailed, N_("the code ended after too many wrong guesses: start again")),
+    "no_such_code": Reason(VerificationFailed, N_("wrong, expired or used code: start again")),
+    "no_code": Reason(VerificationFailed, N_("no code is outstanding for this step; ask for a new one ({next})")),
+    "request_expired": Reason(VerificationFailed, N_("the code expired; request {request_id} has expired: start again ({next})")),
+    "request_completed": Reason(VerificationFailed, N_("request {request_id} is already completed: start again ({next})")),
+    "request_cancelled": Reason(VerificationFailed, N_("request {request_id} was cancelled: start again ({next})")),
+    "request_failed": Reason(VerificationFailed, N_("request {request_id} ended after too many wrong codes: start again ({next})")),
+    "exactly_one_of": Reason(InvalidInput, N_("give exactly one of {fields}")),
+    "code_login_needs": Reason(InvalidInput, N_("a code login needs {fields}")),
+    "unknown_change_kind": Reason(NotFound, N_("unknown change kind {value!r}")),
+    "change_request_not_found": Reason(NotFound, N_("no {kind} change request {ref!r}")),
+    "change_request_not_in_account": Reason(NotFound, N_("{kind} change request {ref!r} does not belong to account {account!r}")),
+    "no_change_request": Reason(NotFound, N_("account {username} has no {kind} change request")),
+    "request_account_gone": Reason(NotFound, N_("the account of request {request_id} no longer exists")),
+    "address_unchanged": Reason(RuleViolation, N_("{field} is the same as the account's current {kind}")),
+    "address_changed_meanwhile": Reason(RuleViolation, N_("the account's {kind} changed since this request started: start again ({next})")),
+    "new_address_needed": Reason(RuleViolation, N_("no code is outstanding: give {field} first")),
+    "confirm_current_first": Reason(RuleViolation, N_("confirm the code sent to the current {kind} first")),
+    "new_address_already_given": Reason(RuleViolation, N_("this request already has a new {kind}; to use another, start again ({next})")),
+    "reset_not_found": Reason(NotFound, N_("no password reset request {ref!r}")),
+    "reset_not_in_account": Reason(NotFound, N_("password reset request {ref!r} does not belong to account {account!r}")),
+    # -- invoice upkeep ------------------------------------------------------------------------
+    "invoice_title_not_found": Reason(NotFound, N_("no invoice title {ref!r}")),
+    "invoice_address_not_found": Reason(NotFound, N_("no mailing address {ref!r}")),
+    "invoice_request_not_found": Reason(NotFound, N_("no invoice request {ref!r}")),
+    "invoice_title_not_in_account": Reason(NotFound, N_("no invoice title {ref!r} in billing account {username}")),
+    "invoice_address_not_in_account": Reason(NotFound, N_("no mailing address {ref!r} in billing account {username}")),
+    "invoice_request_not_in_account": Reason(NotFound, N_("no invoice request {ref!r} in billing account {username}")),
+    "title_in_use": Reason(RuleViolation, N_("invoice title {ref} is used by pending invoice request {request_id}; cancel that request first ({next})")),
+    "address_in_use": Reason(RuleViolation, N_("mailing address {ref} is used by pending invoice request {request_id}; cancel that request first ({next})")),
+    "only_pending_cancellable": Reason(RuleViolation, N_("invoice request {request_id} is {status}; only a pending request can be cancelled")),
+    # -- server gate and transport -----------------------------------------------------------
+    "nul_character": Reason(InvalidInput, N_("text must not contain NUL (U+0000) characters")),
+    "request_too_large": Reason(BodyTooLarge, N_("request body is larger than the server accepts ({limit} bytes)")),
+    "body_not_json": Reason(MalformedBody, N_("request body is not valid JSON")),
+    "body_unreadable": Reason(MalformedBody, N_("request body could not be read as JSON")),
+    "body_not_utf8": Reason(MalformedBody, N_("request body is not UTF-8 text")),
+    "content_length_not_a_number": Reason(MalformedBody, N_("Content-Length is not a number")),
+    "longer_than_any": Reason(NotFound, N_("nothing matches {value!r}...: longer than any {name}")),
+    "unknown_kind": Reason(InvalidInput, N_("unknown {field} {value!r}; known kinds: {choices}")),
     # -- batches -------------------------------------------------------------------------
     "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
     "batch_partly_refused": Reason(BatchPartlyFailed, N_("{refused} of {total} row(s) refused: {parts}")),
@@ -228,22 +308,8 @@ NOTES: dict[str, str] = {
 
 OR = N_("or")
 
-#: families without a reason of their own (used by the catalog test and docs)
-FAMILIES: tuple[type[BillingError], ...] = (
-    BillingError,
-    InvalidInput,
-    InputRequired,
-    NotFound,
-    AuthenticationFailed,
-    PermissionDenied,
-    RuleViolation,
-    Conflict,
-    VerificationFailed,
-    RateLimited,
-    BatchPartlyFailed,
-    Unavailable,
-    Declined,
-)
+#: a change's ``kind`` (an enum value in ``params``) as it reads inside a sentence
+KIND_WORDS: dict[str, str] = {"email": N_("login email"), "phone": N_("login phone")}
 
 
 @dataclass(frozen=True)
@@ -294,6 +360,9 @@ def words(error: BillingError, *, language: str = "en", face: Face = API) -> str
     for name, value in error.params.items():  # another input named in the sentence
         if name.endswith("_field") and isinstance(value, str):
             values[name] = face.field(value)
+    kind = error.params.get("kind")
+    if isinstance(kind, str) and kind in KIND_WORDS:
+        values["kind"] = translate(KIND_WORDS[kind], language)
     if isinstance(values.get("operation"), str):
         values["operation"] = face.operation(values["operation"], error.params)
     nested = error.params.get("why_code")

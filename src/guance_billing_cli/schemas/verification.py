@@ -24,12 +24,12 @@ CHANGE_STATES: tuple[str, ...] = (
 )
 OPEN_STATES: tuple[str, ...] = ("awaiting_current_code", "awaiting_new_code")
 
-#: How a finished request is described: "request chg_… has expired".
+#: The error reason (``i18n/errors.py``) of a request that has ended, by its state.
 ENDED: dict[str, str] = {
-    "completed": "is already completed",
-    "cancelled": "was cancelled",
-    "failed": "ended after too many wrong codes",
-    "expired": "has expired",
+    "completed": "request_completed",
+    "cancelled": "request_cancelled",
+    "failed": "request_failed",
+    "expired": "request_expired",
 }
 
 

@@ -42,9 +42,15 @@ from guance_billing_cli import __version__
 from guance_billing_cli.client import wire
 from guance_billing_cli.client.local import LocalClient
 from guance_billing_cli.client.operations import Operation, operations
-from guance_billing_cli.errors import BillingError, ExitCode, InvalidInput, Unavailable
+from guance_billing_cli.errors import (
+    BillingError,
+    ExitCode,
+    InvalidInput,
+    MalformedBody,
+    Unavailable,
+)
 from guance_billing_cli.server import auth
-from guance_billing_cli.server.gate import BodyLimits, Gate, MalformedBody
+from guance_billing_cli.server.gate import BodyLimits, Gate
 from guance_billing_cli.server.responses import (
     ErrorResponse,
     documented_errors,
@@ -326,7 +332,7 @@ def _validation_error(exc: RequestValidationError) -> BillingError:
         return InvalidInput("invalid_request")
     first = errors[0]
     if first.get("type") == "json_invalid":
-        return MalformedBody("request body is not valid JSON")
+        return MalformedBody("body_not_json")
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(loc) or None
     why = str(first.get("msg"))
@@ -394,7 +400,7 @@ def create_app(
                 ExitCode.NOT_FOUND,
             )
         if exc.status_code == 400:  # FastAPI could not read the body
-            return error_response(MalformedBody("request body could not be read as JSON"))
+            return error_response(MalformedBody("body_unreadable"))
         return plain_error(
             exc.status_code,
             "http_error",

@@ -61,8 +61,7 @@ def trusted_proxies(value: str | None = None) -> tuple[IPNetwork, ...]:
             networks.append(ipaddress.ip_network(part, strict=False))
         except ValueError:
             raise InvalidInput(
-                f"{TRUSTED_PROXIES_ENV}: {part!r} is not an IP address or network",
-                field="trusted_proxies",
+                "invalid_trusted_proxy", field="trusted_proxies", value=part
             ) from None
     return tuple(networks)
 
@@ -94,17 +93,10 @@ def require_secret_key(store_url: str) -> None:
     """A shared (PostgreSQL) server must be given its secret key: refuse to start
     without one rather than create a key nobody knows to back up."""
     from guance_billing_cli import keys
-    from guance_billing_cli.errors import Unavailable
 
     if not store_url.startswith("postgresql"):
         return
     try:
         keys.master_key(create=False)
-    except keys.MissingSecretKey as exc:
-        raise Unavailable(
-            f"a server on PostgreSQL needs its secret key: {exc}", reason="secret_key_missing"
-        ) from None
-    except keys.BadSecretKey as exc:
-        raise Unavailable(
-            f"the secret key cannot be used: {exc}", reason="secret_key_unusable"
-        ) from None
+    except (keys.MissingSecretKey, keys.BadSecretKey) as exc:
+        raise keys.unavailable(exc) from None

@@ -32,7 +32,7 @@ import anyio.to_thread
 from starlette.routing import Match
 
 from guance_billing_cli.client.operations import Operation
-from guance_billing_cli.errors import BillingError, ExitCode, InvalidInput
+from guance_billing_cli.errors import BillingError, BodyTooLarge, InvalidInput, MalformedBody
 from guance_billing_cli.server import auth, logs
 from guance_billing_cli.server.responses import error_response
 
@@ -59,10 +59,6 @@ class BodyLimits:
 
     def of(self, op: Operation) -> int:
         return self.large if op.route.large_body else self.default
-
-
-class TooLarge(BillingError):
-    exit_code, code, http_status = ExitCode.USAGE, "invalid_input", 413
 
 
 class Gate:
@@ -163,7 +159,7 @@ class Gate:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
-            raise MalformedBody("request body is not UTF-8 text") from None
+            raise MalformedBody("body_not_utf8") from None
         return _replay(body, receive)
 
 
@@ -171,13 +167,7 @@ class NulCharacter(InvalidInput):
     """No path or query value may hold U+0000 (PostgreSQL cannot compare it): 422."""
 
     def __init__(self) -> None:
-        super().__init__("text must not contain NUL (U+0000) characters")
-
-
-class MalformedBody(InvalidInput):
-    """Not JSON, not UTF-8: 400, and the CLI's usage exit code (2)."""
-
-    http_status = 400
+        super().__init__("nul_character")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -201,11 +191,11 @@ def _content_length(scope: Scope) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise MalformedBody("Content-Length is not a number") from None
+        raise MalformedBody("content_length_not_a_number") from None
 
 
-def _too_large(limit: int) -> TooLarge:
-    return TooLarge(f"request body is larger than the server accepts ({limit} bytes)")
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge("request_too_large", limit=limit)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

@@ -99,7 +99,7 @@ def unique_conflict(error_text: str) -> Conflict | None:
     if match is None:
         return None
     field_name = match.group(1) or match.group(2)
-    return Conflict(f"{field_name} is already used by another account", field=field_name)
+    return Conflict("value_taken", field=field_name)
 
 
 def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:

@@ -41,7 +41,6 @@ from guance_billing_cli.errors import (
     BillingError,
     InvalidInput,
     RateLimited,
-    Unavailable,
     VerificationFailed,
 )
 from guance_billing_cli.ids import new_id
@@ -66,6 +65,13 @@ _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d_.]")
 _CODE = re.compile(rf"[0-9]{{{CODE_LENGTH}}}")
 
 Deliver = Callable[[str, datetime], None]
+#: the error reason of a code that is no longer open, by its state
+ENDED_REASONS = {
+    "used": "code_used",
+    "voided": "code_voided",
+    "failed": "code_failed",
+    "expired": "code_expired",
+}
 
 
 # -- keys -----------------------------------------------------------------------------
@@ -79,10 +85,8 @@ def codes_key(ctx: ServiceContext) -> bytes:
     shared = ctx.session.get_bind().dialect.name == "postgresql"
     try:
         return keys.purpose_key("codes", create=not shared)
-    except keys.MissingSecretKey as exc:
-        raise Unavailable(str(exc), reason="secret_key_missing") from None
-    except keys.BadSecretKey as exc:
-        raise Unavailable(str(exc), reason="secret_key_unusable") from None
+    except (keys.MissingSecretKey, keys.BadSecretKey) as exc:
+        raise keys.unavailable(exc) from None
 
 
 def _mac(key: bytes, message: str) -> str:
@@ -110,7 +114,7 @@ def normalise_code(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     value = _SEPARATORS.sub("", folded)
     if not _CODE.fullmatch(value):
-        raise InvalidInput(f"a code is {CODE_LENGTH} digits", field="code", reason="malformed_code")
+        raise InvalidInput("malformed_code", field="code", length=CODE_LENGTH)
     return value
 
 
@@ -132,12 +136,7 @@ def require_cooldown_passed(last_sent_at: datetime | None, now: datetime) -> Non
     wait = (last_sent_at + COOLDOWN - now).total_seconds()
     if wait > 0:
         seconds = math.ceil(wait)
-        raise RateLimited(
-            f"a code was sent less than {int(COOLDOWN.total_seconds())} s ago; "
-            f"resend in {seconds} s",
-            reason="cooldown",
-            retry_after=seconds,
-        )
+        raise RateLimited("cooldown", cooldown=int(COOLDOWN.total_seconds()), retry_after=seconds)
 
 
 def _require_send_allowed(ctx: ServiceContext, *, purpose: str, akey: str, now: datetime) -> None:
@@ -157,9 +156,9 @@ def _require_send_allowed(ctx: ServiceContext, *, purpose: str, akey: str, now: 
     if len(sent) >= SEND_CAP:
         until = sent[len(sent) - SEND_CAP] + SEND_WINDOW
         raise RateLimited(
-            f"at most {SEND_CAP} codes are sent to one address per "
-            f"{int(SEND_WINDOW.total_seconds() // 3600)} hours",
-            reason="send_cap",
+            "send_cap",
+            limit=SEND_CAP,
+            hours=int(SEND_WINDOW.total_seconds() // 3600),
             retry_after=max(1, math.ceil((until - now).total_seconds())),
         )
 
@@ -279,10 +278,8 @@ def verify(ctx: ServiceContext, *, row: Challenge, code: str) -> None:
     if state != "open":
         if state == "expired" and row.state == "open":
             finish(ctx, row, "expired", now)
-            raise VerificationFailed(
-                "the code expired", reason="expired", state="expired"
-            ).keep_changes()
-        raise VerificationFailed(f"the code is {state}", reason=state, state=state)
+            raise VerificationFailed("code_expired", state="expired").keep_changes()
+        raise VerificationFailed(ENDED_REASONS.get(state, "code_used"), state=state)
     expected = row.code_hash or ""
     if row.account_id is not None and hmac.compare_digest(_code_hash(ctx, row.id, value), expected):
         finish(ctx, row, "used", now)
@@ -311,8 +308,7 @@ def verify(ctx: ServiceContext, *, row: Challenge, code: str) -> None:
                 after={"purpose": row.purpose, "step": row.step},
             )
     raise VerificationFailed(
-        "wrong code" + (f"; {left} attempt(s) left" if left else "; no attempts left"),
-        reason="wrong_code" if left else "exhausted",
+        "wrong_code" if left else "exhausted",
         attempts_left=left,
         state="open" if left else "failed",
     ).keep_changes()

@@ -321,10 +321,20 @@ def list_requests(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceRequestPu
 
 
 # -- upkeep (issue 15): update or delete titles and addresses, show or cancel requests --
-_WHAT = {
-    InvoiceTitle: "invoice title",
-    InvoiceAddress: "mailing address",
-    InvoiceRequest: "invoice request",
+_WHAT = {  # the reasons' prefix (i18n/errors.py)
+    InvoiceTitle: "invoice_title",
+    InvoiceAddress: "invoice_address",
+    InvoiceRequest: "invoice_request",
+}
+_NOT_FOUND = {
+    "invoice_title": "invoice_title_not_found",
+    "invoice_address": "invoice_address_not_found",
+    "invoice_request": "invoice_request_not_found",
+}
+_NOT_IN_ACCOUNT = {
+    "invoice_title": "invoice_title_not_in_account",
+    "invoice_address": "invoice_address_not_in_account",
+    "invoice_request": "invoice_request_not_in_account",
 }
 
 
@@ -336,11 +346,11 @@ def _find(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | No
         ctx.actor.role == "support" or ctx.actor.account_id == row.account_id
     )
     if row is None or not visible or getattr(row, "deleted_at", None) is not None:
-        raise NotFound(f"no {what} {object_id.strip()!r}")
+        raise NotFound(_NOT_FOUND[what], ref=object_id.strip())
     if account_ref is not None:
         account = find_account(ctx, account_ref)
         if account.id != row.account_id:
-            raise NotFound(f"no {what} {row.id!r} in billing account {account.username}")
+            raise NotFound(_NOT_IN_ACCOUNT[what], ref=row.id, username=account.username)
     authz.require_account_access(ctx.actor, row.account_id)
     return row
 
@@ -385,11 +395,7 @@ def update_title(
 def _refuse_if_pending(ctx: ServiceContext, column: Any, row: Any, what: str) -> None:
     pending = _pending_use(ctx, column, row.id)
     if pending is not None:
-        raise RuleViolation(
-            f"{what} {row.id} is used by pending invoice request {pending}; "
-            f"cancel that request first (`guance-billing invoice cancel {pending}`)",
-            request_id=pending,
-        )
+        raise RuleViolation(what, ref=row.id, request_id=pending, next_step="cancel_invoice")
 
 
 def delete_title(
@@ -397,7 +403,7 @@ def delete_title(
 ) -> InvoiceTitlePublic:
     """Delete a title no pending request uses (kept for past requests, hidden from lists)."""
     row: InvoiceTitle = _find(ctx, InvoiceTitle, title_id, account_ref)
-    _refuse_if_pending(ctx, col(InvoiceRequest.title_id), row, "invoice title")
+    _refuse_if_pending(ctx, col(InvoiceRequest.title_id), row, "title_in_use")
     row.deleted_at = ctx.now()
     ctx.session.add(row)
     audit.record(
@@ -444,7 +450,7 @@ def delete_address(
 ) -> InvoiceAddressPublic:
     """Delete a mailing address no pending request uses."""
     row: InvoiceAddress = _find(ctx, InvoiceAddress, address_id, account_ref)
-    _refuse_if_pending(ctx, col(InvoiceRequest.address_id), row, "mailing address")
+    _refuse_if_pending(ctx, col(InvoiceRequest.address_id), row, "address_in_use")
     row.deleted_at = ctx.now()
     ctx.session.add(row)
     audit.record(
@@ -476,10 +482,7 @@ def cancel_request(
     if row.status == "cancelled":
         return _request_public(row, title)
     if row.status != "pending":
-        raise RuleViolation(
-            f"invoice request {row.id} is {row.status}; only a pending request can be cancelled",
-            status=row.status,
-        )
+        raise RuleViolation("only_pending_cancellable", request_id=row.id, status=row.status)
     row.status = "cancelled"
     row.cancelled_at = ctx.now()
     ctx.session.add(row)

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import select
 
+from guance_billing_cli import notices
 from guance_billing_cli.errors import AuthenticationFailed, InvalidInput, VerificationFailed
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.tokens import (
@@ -40,15 +40,13 @@ from guance_billing_cli.store.models import Account
 
 OpenContext = Callable[..., AbstractContextManager[ServiceContext]]
 
-REFUSED = "wrong email/phone or password"
-
 
 def resolve_address(
     ctx: ServiceContext, *, email: str | None, phone: str | None
 ) -> tuple[str, str, Account | None]:
     """(channel, normalised address, the account or None). Exactly one is given."""
     if bool(email) == bool(phone):
-        raise InvalidInput("give exactly one of email or phone", field="email")
+        raise InvalidInput("exactly_one_of", field="email", fields=["email", "phone"])
     if email:
         address = validation.email(email)
         account = ctx.session.exec(select(Account).where(Account.email == address)).first()
@@ -93,7 +91,7 @@ def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated
     the budget is refused without its verdict — and issues the token or counts the
     failure."""
     if data.password is None:
-        raise InvalidInput("a password is required", field="password")
+        raise InvalidInput("required", field="password")
     with open_ctx(write=False) as ctx:
         attempt = _prepare(ctx, data)
     known = attempt.password_hash is not credentials.dummy_hash()
@@ -120,7 +118,7 @@ def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated
         challenges.after_failure(
             ctx, address_key=attempt.address_key, account_id=attempt.account_id, what="password"
         )
-        raise AuthenticationFailed(REFUSED, reason="wrong_credentials").keep_changes()
+        raise AuthenticationFailed("wrong_credentials").keep_changes()
 
 
 # argon2 is slow on purpose (memory- and CPU-hard): a burst of logins would take every
@@ -164,38 +162,23 @@ def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCode
         account_id=account.id if account is not None else None,
         channel=channel,
         address=address,
-        deliver=_deliverer(ctx, channel, address, account.language if account else "en"),
+        deliver=notices.code_deliverer(
+            ctx.settings,
+            channel=channel,
+            to=address,
+            language=account.language if account else "en",
+            purpose="login",
+        ),
     )
     return LoginCodeSent(
         request_id=subject, sent_to=challenges.mask(channel, address), expires_at=row.expires_at
     )
 
 
-def _deliverer(
-    ctx: ServiceContext, channel: str, address: str, language: str
-) -> challenges.Deliver:
-    """The login code in the account's language (notices.py has the words)."""
-
-    def deliver(code: str, expires_at: datetime) -> None:
-        from guance_billing_cli import notices
-
-        notices.send_code(
-            ctx.settings,
-            channel=channel,
-            to=address,
-            language=language,
-            purpose="login",
-            code=code,
-            expires_at=expires_at,
-        )
-
-    return deliver
-
-
 def code_login(ctx: ServiceContext, *, data: LoginRequest) -> TokenCreated:
     """Log in with the code sent by ``send_login_code`` (request id + code)."""
     if not data.request_id or data.code is None:
-        raise InvalidInput("a code login needs the request id and the code", field="code")
+        raise InvalidInput("code_login_needs", field="code", fields=["request_id", "code"])
     code = data.code.get_secret_value()
     challenges.normalise_code(code)
     channel, address, _account = resolve_address(ctx, email=data.email, phone=data.phone)
@@ -203,9 +186,9 @@ def code_login(ctx: ServiceContext, *, data: LoginRequest) -> TokenCreated:
     row = challenges.current(ctx, data.request_id.strip(), lock=True)
     if row is None or row.purpose != "login" or row.address_key != akey:
         # No guess is possible against a code that does not exist: not counted.
-        raise VerificationFailed("wrong, expired or used login code", reason="no_code")
+        raise VerificationFailed("no_such_code")
     challenges.verify(ctx, row=row, code=code)
     account = ctx.session.get(Account, row.account_id) if row.account_id else None
     if account is None:  # the account went away since the code was sent
-        raise VerificationFailed("wrong, expired or used login code", reason="no_code")
+        raise VerificationFailed("no_such_code")
     return issue_login_token(ctx, account=account, token_name=data.token_name, method="code")

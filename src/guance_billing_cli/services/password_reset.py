@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
+from guance_billing_cli import notices
 from guance_billing_cli.errors import InvalidInput, NotFound, VerificationFailed
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.credentials import (
@@ -72,28 +73,6 @@ def to_public(
     )
 
 
-def _deliverer(
-    ctx: ServiceContext, reset: PasswordReset, username: str, language: str
-) -> challenges.Deliver:
-    """The reset code in the account's language (notices.py has the words)."""
-
-    def deliver(code: str, expires_at: datetime) -> None:
-        from guance_billing_cli import notices
-
-        notices.send_code(
-            ctx.settings,
-            channel=reset.via,
-            to=reset.address,
-            language=language,
-            purpose="password_reset",
-            code=code,
-            expires_at=expires_at,
-            username=username,
-        )
-
-    return deliver
-
-
 def _send_code(ctx: ServiceContext, reset: PasswordReset, account: Account) -> None:
     row = challenges.issue(
         ctx,
@@ -102,7 +81,14 @@ def _send_code(ctx: ServiceContext, reset: PasswordReset, account: Account) -> N
         account_id=account.id,
         channel=reset.via,
         address=reset.address,
-        deliver=_deliverer(ctx, reset, account.username, account.language),
+        deliver=notices.code_deliverer(
+            ctx.settings,
+            channel=reset.via,
+            to=reset.address,
+            language=account.language,
+            purpose="password_reset",
+            username=account.username,
+        ),
     )
     reset.expires_at = row.expires_at
     reset.updated_at = row.created_at
@@ -124,14 +110,14 @@ def _load(
 ) -> PasswordReset:
     rid = request_id.strip()
     # Echo the id only when it looks like one: a code pasted in its place must not be printed.
-    shown = repr(rid) if REQUEST_ID_RE.fullmatch(rid) else "with that id"
+    shown = rid if REQUEST_ID_RE.fullmatch(rid) else "***"
     stmt = select(PasswordReset).where(PasswordReset.id == rid)
     reset = ctx.session.exec(stmt.with_for_update() if lock else stmt).first()
     if reset is None:
-        raise NotFound(f"no password reset request {shown}")
+        raise NotFound("reset_not_found", ref=shown)
     authz.require_account_access(ctx.actor, reset.account_id)
     if account is not None and accounts.find_account(ctx, account).id != reset.account_id:
-        raise NotFound(f"password reset request {shown} does not belong to account {account!r}")
+        raise NotFound("reset_not_in_account", ref=shown, account=account)
     return reset
 
 
@@ -146,23 +132,23 @@ def _require_open(ctx: ServiceContext, reset: PasswordReset, now: datetime) -> N
             before={"state": "awaiting_code"}, after={"state": "expired"},
         )  # fmt: skip
         raise VerificationFailed(
-            f"the code expired; password reset request {reset.id} has expired: start again",
-            reason="expired",
+            "request_expired",
             state="expired",
             request_id=reset.id,
+            next_step="start_password_reset",
         ).keep_changes()
     raise VerificationFailed(
-        f"password reset request {reset.id} {ENDED.get(state, 'is ' + state)}: start again",
-        reason=state,
+        ENDED.get(state, "request_completed"),
         state=state,
         request_id=reset.id,
+        next_step="start_password_reset",
     )
 
 
 def _account(ctx: ServiceContext, reset: PasswordReset) -> Account:
     account = ctx.session.get(Account, reset.account_id)
     if account is None:
-        raise NotFound(f"the account of password reset request {reset.id} no longer exists")
+        raise NotFound("request_account_gone", request_id=reset.id)
     return account
 
 
@@ -204,7 +190,7 @@ def start_reset(ctx: ServiceContext, *, ref: str, via: str = "email") -> Passwor
     """Send a reset code to the account's login email or phone; older open resets end."""
     channel = via.strip().lower()
     if channel not in RESET_CHANNELS:
-        raise InvalidInput(f"via must be one of: {', '.join(RESET_CHANNELS)}", field="via")
+        raise InvalidInput("not_one_of", field="via", choices=list(RESET_CHANNELS))
     account = accounts.find_account(ctx, ref)
     return to_public(ctx, _open_reset(ctx, account, channel))
 
@@ -285,10 +271,7 @@ def complete_reset(
     )
     row = challenges.current(ctx, reset.id, lock=True)
     if row is None:
-        raise VerificationFailed(
-            "no code is outstanding; ask for a new one (resend)", reason="no_code",
-            state=reset.state,
-        )  # fmt: skip
+        raise VerificationFailed("no_code", state=reset.state, next_step="resend_password_reset")
     _check_code(ctx, reset, row, code)
     revoked = _set_password(ctx, reset, owner, new_password)
     return to_public(ctx, reset, sessions_revoked=revoked)
@@ -307,7 +290,7 @@ def complete_forgotten(ctx: ServiceContext, *, data: ForgottenPasswordReset) -> 
     rid = data.request_id.strip()
     row = challenges.current(ctx, rid, lock=True)
     if row is None or row.purpose != PURPOSE:
-        raise VerificationFailed("no such code; start again", reason="no_code")
+        raise VerificationFailed("no_such_code")
     reset = ctx.session.get(PasswordReset, rid, with_for_update=True)
     owner = ctx.session.get(Account, reset.account_id) if reset is not None else None
     new_password = data.new_password.get_secret_value()

@@ -57,9 +57,7 @@ def revoke_others(ctx: ServiceContext, *, account_id: str, why: str) -> int:
 def _own_account(ctx: ServiceContext) -> str:
     account_id = ctx.actor.account_id
     if ctx.actor.role != "owner" or account_id is None:
-        raise PermissionDenied(
-            "sessions are an account owner's: log in as the owner", reason="owner_only"
-        )
+        raise PermissionDenied("owner_only", next_step="login")
     return account_id
 
 
@@ -74,7 +72,7 @@ def revoke_session(ctx: ServiceContext, *, token_id: str) -> SessionsRevoked:
     account_id = _own_account(ctx)
     rows = [r for r in _active(ctx, account_id) if r.id == token_id.strip()]
     if not rows:
-        raise NotFound("no active session with that id on this account", reason="no_session")
+        raise NotFound("no_session")
     return SessionsRevoked(revoked=_revoke(ctx, rows, why="owner"), kept=ctx.actor.token_id)
 
 

@@ -94,7 +94,7 @@ def suggest(
     from guance_billing_cli.errors import InvalidInput
 
     if kind not in QUERIES:
-        raise InvalidInput(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}", field="kind")
+        raise InvalidInput("unknown_kind", field="kind", value=kind, choices=list(KINDS))
     owner = None if ctx.actor.role == "support" else (ctx.actor.account_id or "")
     params = parameters(prefix=prefix, account=account, owner=owner, limit=limit)
     rows = ctx.session.execute(text(QUERIES[kind]), params)  # type: ignore[call-overload]

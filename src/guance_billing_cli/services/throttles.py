@@ -59,11 +59,7 @@ def address_wait(times: list[datetime], now: datetime) -> datetime | None:
 
 def _refuse(until: datetime, now: datetime, reason: str) -> RateLimited:
     seconds = max(1, math.ceil((until - now).total_seconds()))
-    return RateLimited(
-        "too many failed attempts; try again later",
-        reason=reason,
-        retry_after=seconds,
-    )
+    return RateLimited(reason, retry_after=seconds)
 
 
 def check(ctx: ServiceContext, *, address_key: str, client_key: str) -> None:

@@ -42,7 +42,7 @@ LOGIN_TOKEN_DAYS = 90
 def clean_token_name(value: str) -> str:
     value = value.strip()
     if not value or len(value) > 64 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput("token name must be 1-64 printable characters", field="name")
+        raise InvalidInput("invalid_token_name", field="name")
     return value
 
 
@@ -103,25 +103,21 @@ def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     authz.require_support(ctx.actor, "creating a token")
     name = clean_token_name(data.name)
     if data.role not in TOKEN_ROLES:
-        raise InvalidInput(f"role must be one of: {', '.join(TOKEN_ROLES)}", field="role")
+        raise InvalidInput("not_one_of", field="role", choices=list(TOKEN_ROLES))
     unknown = sorted(set(data.scopes) - set(TOKEN_SCOPES))
     if unknown:
         raise InvalidInput(
-            f"unknown scope {', '.join(unknown)}; known scopes: {', '.join(TOKEN_SCOPES)}",
-            field="scope",
+            "unknown_scope", field="scope", value=unknown, choices=list(TOKEN_SCOPES)
         )
     if data.expires_in_days is not None and data.expires_in_days < 1:
-        raise InvalidInput("expiry must be at least 1 day", field="expires")
+        raise InvalidInput("expiry_too_short", field="expires")
     account_id = None
     if data.role == "owner":
         if not data.account:
-            raise InvalidInput("an owner token needs an account", field="account")
+            raise InvalidInput("owner_token_needs_account", field="account")
         account_id = accounts.find_account(ctx, data.account).id
     elif data.account:
-        raise InvalidInput(
-            "a support token reaches every account; drop --account or use --role owner",
-            field="account",
-        )
+        raise InvalidInput("support_token_no_account", field="account", role_field="role")
     return _issue(
         ctx,
         name=name,
@@ -148,9 +144,9 @@ def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
         select(ApiToken).where((ApiToken.id == ref) | (ApiToken.name == ref))
     ).all()
     if not rows:
-        raise NotFound(f"no token matches {ref!r}")
+        raise NotFound("token_not_found", ref=ref)
     if len(rows) > 1:
-        raise Conflict(f"{len(rows)} tokens are named {ref!r}; revoke by id", field="token")
+        raise Conflict("token_name_ambiguous", field="token", count=len(rows), ref=ref)
     row = rows[0]
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
@@ -173,7 +169,7 @@ def authenticate(ctx: ServiceContext, *, token: str) -> Actor:
         or row.revoked_at is not None
         or (row.expires_at is not None and row.expires_at <= ctx.now())
     ):
-        raise AuthenticationFailed("the token is invalid, expired or revoked; log in again")
+        raise AuthenticationFailed("token_invalid", next_step="login")
     return Actor(
         name=f"token:{row.id}:{row.name}"[:128],
         role=row.role,
@@ -226,9 +222,7 @@ def logout(ctx: ServiceContext) -> TokenPublic:
     token_id = ctx.actor.token_id
     row = ctx.session.get(ApiToken, token_id) if token_id else None
     if row is None:
-        raise InvalidInput(
-            "this session does not use a server token; nothing to revoke", field="token"
-        )
+        raise InvalidInput("session_without_token", field="token")
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
         ctx.session.add(row)

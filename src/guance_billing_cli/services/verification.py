@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from guance_billing_cli import notices
 from guance_billing_cli.errors import (
     NotFound,
     RuleViolation,
@@ -64,7 +65,7 @@ def kind_of(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise NotFound(f"unknown change kind {name!r}") from None
+        raise NotFound("unknown_change_kind", value=name) from None
 
 
 # -- views ----------------------------------------------------------------------
@@ -138,28 +139,6 @@ def _language(ctx: ServiceContext, req: ChangeRequest) -> str:
     return account.language if account is not None else "en"
 
 
-def _deliverer(
-    ctx: ServiceContext, kind: Kind, *, target: str, to: str, language: str
-) -> challenges.Deliver:
-    """The code of one step in the account's language (notices.py has the words)."""
-
-    def deliver(code: str, expires_at: datetime) -> None:
-        from guance_billing_cli import notices
-
-        notices.send_code(
-            ctx.settings,
-            channel="email" if kind.name == "email" else "sms",
-            to=to,
-            language=language,
-            purpose=f"{kind.name}_{'current' if target == 'current' else 'new'}",
-            code=code,
-            expires_at=expires_at,
-            step=1 if target == "current" else 2,
-        )
-
-    return deliver
-
-
 def _send_code(ctx: ServiceContext, req: ChangeRequest, *, target: str) -> None:
     """A new code for the request's current step, through the engine (which voids the
     older one, enforces cooldown and send cap, audits, and delivers last)."""
@@ -174,7 +153,14 @@ def _send_code(ctx: ServiceContext, req: ChangeRequest, *, target: str) -> None:
         account_id=req.account_id,
         channel=kind.name,
         address=to,
-        deliver=_deliverer(ctx, kind, target=target, to=to, language=_language(ctx, req)),
+        deliver=notices.code_deliverer(
+            ctx.settings,
+            channel="email" if kind.name == "email" else "sms",
+            to=to,
+            language=_language(ctx, req),
+            purpose=f"{kind.name}_{'current' if target == 'current' else 'new'}",
+            step=1 if target == "current" else 2,
+        ),
     )
     req.code_target = target
     req.expires_at = row.expires_at
@@ -192,14 +178,14 @@ def _load(
     or other account: exit 3."""
     rid = request_id.strip()
     # Echo the id only when it looks like one: a code pasted in its place must not be printed.
-    shown = repr(rid) if REQUEST_ID_RE.fullmatch(rid) else "with that id"
+    shown = rid if REQUEST_ID_RE.fullmatch(rid) else "***"
     stmt = select(ChangeRequest).where(ChangeRequest.id == rid)
     req = ctx.session.exec(stmt.with_for_update() if lock else stmt).first()
     if req is None or req.kind != kind.name:
-        raise NotFound(f"no {kind.name} change request {shown}")
+        raise NotFound("change_request_not_found", kind=kind.name, ref=shown)
     authz.require_account_access(ctx.actor, req.account_id)
     if account is not None and accounts.find_account(ctx, account).id != req.account_id:
-        raise NotFound(f"{kind.name} change request {shown} does not belong to account {account!r}")
+        raise NotFound("change_request_not_in_account", kind=kind.name, ref=shown, account=account)
     return req
 
 
@@ -235,32 +221,32 @@ def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> Non
     if state == "expired" and req.state != "expired":
         _end(ctx, req, "expired", now, "expire")
         raise VerificationFailed(
-            f"the code expired; {req.kind} change request {req.id} has expired: start again",
-            reason="expired",
+            "request_expired",
             state="expired",
             request_id=req.id,
+            kind=req.kind,
+            next_step="start_change",
         ).keep_changes()
     raise VerificationFailed(
-        f"{req.kind} change request {req.id} {ENDED.get(state, 'is ' + state)}: start again",
-        reason=state,
+        ENDED.get(state, "request_completed"),
         state=state,
         request_id=req.id,
+        kind=req.kind,
+        next_step="start_change",
     )
 
 
 def _check_new_address(ctx: ServiceContext, kind: Kind, account: Account, new: str) -> None:
     """Same as current → exit 6; used by another account → exit 6 (conflict)."""
     if getattr(account, kind.name) == new:
-        raise RuleViolation(
-            f"the new {kind.label} is the same as the current one", field=kind.field
-        )
+        raise RuleViolation("address_unchanged", field=kind.field, kind=kind.name)
     accounts.ensure_unique(ctx, exclude_id=account.id, **{kind.name: new})
 
 
 def _account(ctx: ServiceContext, req: ChangeRequest) -> Account:
     account = ctx.session.get(Account, req.account_id)
     if account is None:
-        raise NotFound(f"the account of change request {req.id} no longer exists")
+        raise NotFound("request_account_gone", request_id=req.id)
     return account
 
 
@@ -333,18 +319,10 @@ def verify_change(
     now = ctx.now()
     _require_open(ctx, req, now)
     if req.code_target is None:
-        raise RuleViolation(
-            f"no code is outstanding: give the new {spec.label} first",
-            reason="new_address_needed",
-            state=req.state,
-        )
+        raise RuleViolation("new_address_needed", field=spec.field, state=req.state)
     row = challenges.current(ctx, req.id, step=req.code_target, lock=True)
     if row is None:
-        raise VerificationFailed(
-            "no code is outstanding for this step; ask for a new one (resend)",
-            reason="no_code",
-            state=req.state,
-        )
+        raise VerificationFailed("no_code", state=req.state, next_step="resend_change")
     try:
         challenges.verify(ctx, row=row, code=code)
     except VerificationFailed as exc:
@@ -386,9 +364,7 @@ def _apply(ctx: ServiceContext, spec: Kind, req: ChangeRequest, now: datetime) -
     account = _account(ctx, req)
     assert req.new_address is not None
     if getattr(account, spec.name) != req.current_address:
-        raise RuleViolation(
-            f"the account's {spec.label} changed since this request started; start again"
-        )
+        raise RuleViolation("address_changed_meanwhile", kind=spec.name, next_step="start_change")
     # Another account may have taken the address meanwhile (exit 6, nothing changed);
     # the unique index backs this check up against a concurrent writer.
     _check_new_address(ctx, spec, account, req.new_address)
@@ -423,13 +399,10 @@ def set_new_address(
     now = ctx.now()
     _require_open(ctx, req, now)
     if req.state != "awaiting_new_code":
-        raise RuleViolation(
-            f"confirm the code sent to the current {spec.label} first", state=req.state
-        )
+        raise RuleViolation("confirm_current_first", kind=spec.name, state=req.state)
     if req.new_address is not None:
         raise RuleViolation(
-            f"this request already has a new {spec.label}; to use another, start again",
-            state=req.state,
+            "new_address_already_given", kind=spec.name, state=req.state, next_step="start_change"
         )
     new = spec.validate(new_address)
     _check_new_address(ctx, spec, _account(ctx, req), new)
@@ -454,7 +427,7 @@ def resend(
     now = ctx.now()
     _require_open(ctx, req, now)
     if req.code_target is None:
-        raise RuleViolation(f"no code to resend: give the new {spec.label} first", state=req.state)
+        raise RuleViolation("new_address_needed", field=spec.field, state=req.state)
     _send_code(ctx, req, target=req.code_target)
     audit.record(
         ctx,
@@ -499,5 +472,5 @@ def latest_change(ctx: ServiceContext, *, ref: str, kind: str) -> ChangeRequestP
         .limit(1)
     ).first()
     if req is None:
-        raise NotFound(f"account {account.username} has no {spec.name} change request")
+        raise NotFound("no_change_request", username=account.username, kind=spec.name)
     return to_public(ctx, req)

@@ -102,7 +102,7 @@ def refuse_nul_text(engine: Engine) -> None:
         _conn: Any, _cursor: Any, _statement: str, parameters: Any, _ctx: Any, _many: bool
     ) -> None:
         if _has_nul(parameters):
-            raise InvalidInput("text must not contain NUL (U+0000) characters")
+            raise InvalidInput("nul_character")
 
 
 def create_store_engine(url: str) -> Engine:
