@@ -467,7 +467,7 @@ def test_one_client_gets_at_most_fifty_failures_a_day_over_all_addresses(
         akey = challenges.address_key(ctx, "email", fresh)
         with pytest.raises(RateLimited) as held:
             throttles.check(ctx, address_key=akey, client_key=ckey)
-        assert held.value.details["reason"] == "client_throttled"
+        assert held.value.reason == "client_throttled"
     other = LocalClient(f"sqlite:///{home / 'billing.db'}")
     other.client_address = "198.51.100.9"
     with other.context(write=False) as ctx:  # another client is not held back

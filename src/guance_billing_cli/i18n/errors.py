@@ -265,7 +265,7 @@ REASONS: dict[str, Reason] = {
     "change_request_not_in_account": Reason(NotFound, N_("{kind} change request {ref!r} does not belong to account {account!r}")),
     "no_change_request": Reason(NotFound, N_("account {username} has no {kind} change request")),
     "request_account_gone": Reason(NotFound, N_("the account of request {request_id} no longer exists")),
-    "address_unchanged": Reason(RuleViolation, N_("{field} is the same as the account's current {kind}")),
+    "address_unchanged": Reason(RuleViolation, N_("{field} is the same as the current {kind}")),
     "address_changed_meanwhile": Reason(RuleViolation, N_("the account's {kind} changed since this request started: start again ({next})")),
     "new_address_needed": Reason(RuleViolation, N_("no code is outstanding: give {field} first")),
     "confirm_current_first": Reason(RuleViolation, N_("confirm the code sent to the current {kind} first")),
