@@ -174,7 +174,11 @@ def test_the_installed_tool_never_imports_babel() -> None:
 @pytest.mark.parametrize(
     ("args", "english", "chinese"),
     [
-        (["account", "list", "--bogus"], "Error: No such option: --bogus", "错误：没有此选项：--bogus"),
+        (
+            ["account", "list", "--bogus"],
+            "Error: No such option: --bogus",
+            "错误：没有此选项：--bogus",
+        ),
         (["account", "show"], "Error: Missing argument 'ACCOUNT'.", "错误：缺少参数 'ACCOUNT'。"),
         (["nosuch"], "Error: No such command 'nosuch'.", "错误：没有命令 'nosuch'。"),
     ],

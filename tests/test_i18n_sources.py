@@ -126,8 +126,12 @@ def test_every_next_operation_has_a_command() -> None:
     named = set()
     for path in _modules([*FACELESS, SRC / "cli"], FACELESS_FILES):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.keyword) and node.arg == "next_step":
-                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                    named.add(node.value.value)
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "next_step"
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                named.add(node.value.value)
     assert len(named) > 5
     assert not named - set(OPERATION_COMMANDS), sorted(named - set(OPERATION_COMMANDS))

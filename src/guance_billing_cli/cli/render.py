@@ -211,5 +211,7 @@ def error(body: Mapping[str, Any], *, as_json: bool) -> None:
     if as_json:
         sys.stderr.write(json.dumps({"error": dict(body)}, ensure_ascii=False) + "\n")
     else:
-        sys.stderr.write(f"error: {body['message']}\n")
+        from guance_billing_cli.i18n import _
+
+        sys.stderr.write(_("error: {message}").format(message=body["message"]) + "\n")
     sys.stderr.flush()

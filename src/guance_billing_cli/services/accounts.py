@@ -75,8 +75,10 @@ def ensure_unique(
     email: str | None = None,
     phone: str | None = None,
     exclude_id: str | None = None,
+    given_as: str | None = None,
 ) -> None:
-    """Refuse (exit 6) a username, email or phone another account already uses."""
+    """Refuse (exit 6) a username, email or phone another account already uses;
+    ``given_as`` names the input that carried the value (``new_email``)."""
     for field_name, value in (("username", username), ("email", email), ("phone", phone)):
         if value is None:
             continue
@@ -85,7 +87,7 @@ def ensure_unique(
         if exclude_id is not None:
             stmt = stmt.where(Account.id != exclude_id)
         if ctx.session.exec(stmt).first() is not None:
-            raise Conflict("value_taken", field=field_name)
+            raise Conflict("value_taken", field=given_as or field_name)
 
 
 _UNIQUE = re.compile(r'accounts\.(username|email|phone)\b|"ix_accounts_(username|email|phone)"')

@@ -240,7 +240,7 @@ def _check_new_address(ctx: ServiceContext, kind: Kind, account: Account, new: s
     """Same as current → exit 6; used by another account → exit 6 (conflict)."""
     if getattr(account, kind.name) == new:
         raise RuleViolation("address_unchanged", field=kind.field, kind=kind.name)
-    accounts.ensure_unique(ctx, exclude_id=account.id, **{kind.name: new})
+    accounts.ensure_unique(ctx, exclude_id=account.id, given_as=kind.field, **{kind.name: new})
 
 
 def _account(ctx: ServiceContext, req: ChangeRequest) -> Account:
