@@ -8,6 +8,8 @@ code and the next operation; the HTTP client rebuilds the same error.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from guance_billing_cli import i18n
@@ -99,3 +101,25 @@ def test_docs_list_every_reason_with_exit_code_and_http_status() -> None:
         "docs/exit-codes.md is out of date: paste the output of "
         "`python -m guance_billing_cli.i18n.errors` between the reasons markers"
     )
+
+
+def test_the_http_api_answers_with_reason_params_english_words_and_next(
+    remote_server: Any,
+) -> None:
+    """Through the real FastAPI app: errors of the login engine carry their reason,
+    params and next operation, English words naming fields, never a CLI flag."""
+    import httpx
+
+    with httpx.Client(transport=remote_server.transport, base_url=remote_server.url) as http:
+        login = {"email": "ops@acme.example.com", "request_id": "chl_0123456789ab", "code": "12a"}
+        malformed = http.post("/v1/auth/login", json=login)
+        anonymous = http.get("/v1/auth/whoami")
+    body = malformed.json()["error"]
+    assert malformed.status_code == 422 and body["reason"] == "malformed_code"
+    assert body["params"] == {"field": "code", "length": 6} and body["exit_code"] == 2
+    assert body["message"] == "code must be 6 digits"
+    error = anonymous.json()["error"]
+    assert anonymous.status_code == 401 and error["reason"] == "token_required"
+    assert error["next"] == "login" and error["exit_code"] == 4
+    assert error["message"] == "authentication required: run login or set GUANCE_BILLING_TOKEN"
+    assert "--" not in malformed.text + anonymous.text
