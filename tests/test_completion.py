@@ -167,7 +167,7 @@ def test_completion_command_prints_scripts(cli: Any) -> None:
         assert "guance-billing __complete" in result.stdout
     bad = cli("completion", "tcsh")
     assert bad.exit_code == 2
-    assert "use bash, zsh or fish" in bad.stderr
+    assert "SHELL must be one of: bash, zsh, fish" in bad.stderr
 
 
 def test_install_completion_is_idempotent(tmp_path: Path) -> None:

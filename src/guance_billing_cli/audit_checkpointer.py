@@ -37,11 +37,7 @@ def parse_every(text: str) -> Schedule:
     for part in (p.strip() for p in text.split(",")):
         match = _PART.fullmatch(part)
         if not match or int(match.group(1)) < 1:
-            raise InvalidInput(
-                f"checkpoint interval {part!r}: give a number of events (1000), a time "
-                "(30s, 10m, 1h) or both separated by a comma",
-                field="checkpoint_every",
-            )
+            raise InvalidInput("checkpoint_interval", field="checkpoint_every", value=part)
         if match.group(2):
             seconds = int(match.group(1)) * _SECONDS[match.group(2)]
         else:

@@ -22,20 +22,19 @@ def write_checkpoint(directory: Path, name: str, text: str) -> Path:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise Unavailable(f"{directory} is not a directory") from None
+        raise Unavailable("checkpoint_dir_not_directory", path=str(directory)) from None
     except OSError as exc:
-        raise Unavailable(f"cannot create {directory}: {exc.strerror}") from None
+        raise Unavailable(
+            "checkpoint_dir_uncreatable", path=str(directory), why=exc.strerror
+        ) from None
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
-        raise Unavailable(
-            f"{path} already exists: a checkpoint with this sequence was written before "
-            "(was the store's checkpoint record rewound?)"
-        ) from None
+        raise Unavailable("checkpoint_exists", path=str(path)) from None
     except OSError as exc:
-        raise Unavailable(f"cannot write checkpoint in {directory}: {exc.strerror}") from None
+        raise Unavailable("checkpoint_unwritable", path=str(directory), why=exc.strerror) from None
     return path
 
 
@@ -43,41 +42,43 @@ def check_writable(path: Path, *, directory: bool, field: str) -> None:
     """Refuse, before anything is signed, a target that cannot be written."""
     if path.exists():
         if path.is_dir() != directory:
-            kind = "not a directory" if directory else "a directory"
-            raise InvalidInput(f"{path} is {kind}", field=field)
+            reason = "not_a_directory" if directory else "is_a_directory"
+            raise InvalidInput(reason, field=field, path=str(path))
         if not os.access(path, os.W_OK):
-            raise InvalidInput(f"{path} is not writable", field=field)
+            raise InvalidInput("not_writable", field=field, path=str(path))
         return
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not directory and ancestor != path.parent:
-        raise InvalidInput(f"cannot write {path}: {path.parent} does not exist", field=field)
+        raise InvalidInput("parent_missing", field=field, path=str(path), parent=str(path.parent))
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
         raise InvalidInput(
-            f"cannot create {path}: {ancestor} is not a writable directory", field=field
+            "ancestor_not_writable", field=field, path=str(path), ancestor=str(ancestor)
         )
 
 
 def read_checkpoints(directory: Path) -> list[dict[str, Any]]:
     """Every checkpoint file in ``directory``: ``{"statement", "signature", "label"}``."""
     if not directory.is_dir():
-        raise InvalidInput(f"{directory} is not a directory", field="checkpoints")
+        raise InvalidInput("not_a_directory", field="checkpoints", path=str(directory))
     found: list[dict[str, Any]] = []
     for path in sorted(directory.glob(CHECKPOINT_GLOB)):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             raise InvalidInput(
-                f"{path} is not a readable checkpoint file", field="checkpoints"
+                "checkpoint_unreadable", field="checkpoints", path=str(path)
             ) from None
         if not isinstance(data, dict) or "statement" not in data or "signature" not in data:
-            raise InvalidInput(f"{path} is not a checkpoint file", field="checkpoints")
+            raise InvalidInput("not_a_checkpoint", field="checkpoints", path=str(path))
         found.append(
             {"statement": data["statement"], "signature": data["signature"], "label": path.name}
         )
     if not found:
-        raise InvalidInput(f"no checkpoint files ({CHECKPOINT_GLOB}) in {directory}")
+        raise InvalidInput(
+            "no_checkpoints", field="checkpoints", pattern=CHECKPOINT_GLOB, path=str(directory)
+        )
     return found
 
 
@@ -86,4 +87,4 @@ def read_text(path: Path, *, field: str) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not text"
-        raise InvalidInput(f"cannot read {path}: {reason}", field=field) from None
+        raise InvalidInput("file_unreadable", field=field, path=str(path), why=reason) from None

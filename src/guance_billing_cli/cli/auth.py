@@ -38,9 +38,7 @@ def _server(ctx: typer.Context, flag: str | None) -> str:
 
     url = flag or get_state(ctx).settings.server_url
     if not url:
-        raise InputRequired(
-            "no server selected: pass --server URL or set GUANCE_BILLING_SERVER", field="server"
-        )
+        raise InputRequired("no_server_selected", field="server")
     return normalize_server(url)
 
 
@@ -341,7 +339,7 @@ def token(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = F
     found = token_store.lookup(url)
     if found.token is None:
         raise AuthenticationFailed(
-            f"not logged in to {url}", server=url, keyring_error=found.keyring_error
+            "not_logged_in", next_step="login", server=url, keyring_error=found.keyring_error
         )
     if as_json:
         render.write_json({"server": url, "token": found.token, "storage": found.source})

@@ -35,7 +35,7 @@ def completion(
     from guance_billing_cli.errors import InvalidInput
 
     if shell not in source.SHELLS:
-        raise InvalidInput(f"unknown shell {shell!r}: use bash, zsh or fish", field="shell")
+        raise InvalidInput("not_one_of", field="SHELL", choices=list(source.SHELLS))
     if as_json:  # {"shell": ..., "script": ...}: for tools that install it themselves
         from guance_billing_cli.cli import render
 

@@ -274,7 +274,7 @@ def title_update(
         bank_account=bank_account, address=address, phone=phone,
     )  # fmt: skip
     if not update.changes():
-        raise InputRequired("nothing to change: give at least one option, e.g. --title")
+        raise InputRequired("nothing_to_change", field="title")
     result = client(ctx).update_invoice_title(title_id, update, account=account)
     render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
     if not as_json:
@@ -328,7 +328,7 @@ def address_update(
 
     asks = _address_asks(recipient, phone, email, address, required=False)
     if all(a.value is None for a in asks):
-        raise InputRequired("nothing to change: give at least one option, e.g. --recipient")
+        raise InputRequired("nothing_to_change", field="recipient")
     result = prompts.form(
         asks,
         lambda values: client(ctx).update_invoice_address(

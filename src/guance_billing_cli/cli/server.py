@@ -147,7 +147,7 @@ def run(
     from guance_billing_cli.server import admin
 
     if log_format not in ("text", "json"):
-        raise InvalidInput("--log-format is text or json", field="log_format")
+        raise InvalidInput("not_one_of", field="log_format", choices=["text", "json"])
     url = _store_url(ctx, store)
     if remind_every > 0:  # issue 15: countdown reminders on a timer
         from guance_billing_cli.server import reminder_timer

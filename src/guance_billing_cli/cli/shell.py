@@ -98,11 +98,13 @@ def _script_source(file: Path | None) -> Any:
         try:
             return open(file, encoding="utf-8")  # closed by the caller's `with`
         except OSError as exc:
-            raise InvalidInput(f"cannot read {file}: {exc.strerror}", field="file") from None
+            raise InvalidInput(
+                "file_unreadable", field="file", path=str(file), why=exc.strerror
+            ) from None
     if sys.stdin.isatty() and sys.stdout.isatty():
         return None
     if sys.stdin.isatty():  # a terminal, but output piped: no prompt to draw
-        raise InvalidInput("no commands: give --file, or pipe commands on stdin", field="file")
+        raise InvalidInput("no_commands", field="file")
     return _Borrowed(sys.stdin)
 
 

@@ -183,7 +183,7 @@ class Session:
         try:
             words = shlex.split(line, comments=True)
         except ValueError as exc:
-            return Outcome(self._fail(InvalidInput(f"cannot read the line: {exc}")))
+            return Outcome(self._fail(InvalidInput("unreadable_line", why=str(exc))))
         if not words:
             return Outcome()
         name, rest = words[0], words[1:]
@@ -196,7 +196,7 @@ class Session:
         if name == "use":
             return Outcome(self.use(rest))
         if name == "shell":
-            return Outcome(self._fail(InvalidInput("already in a shell")))
+            return Outcome(self._fail(InvalidInput("already_in_shell")))
         return Outcome(self.run_args(words))
 
     def run_args(self, words: list[str]) -> int:
@@ -220,7 +220,7 @@ class Session:
             return Outcome(0, leave=True)
         if len(rest) == 1 and rest[0].isdigit():
             return Outcome(int(rest[0]), leave=True)
-        return Outcome(self._fail(InvalidInput("usage: exit [CODE]")))
+        return Outcome(self._fail(InvalidInput("builtin_usage", usage="exit [CODE]")))
 
     def use(self, rest: list[str]) -> int:
         """``use ACCOUNT``: check the account exists, then act on it from now on."""
@@ -231,7 +231,7 @@ class Session:
             sys.stdout.write(f"{current or '(no account selected)'}\n")
             return 0
         if len(refs) > 1:
-            return self._fail(InvalidInput("usage: use ACCOUNT"), as_json=as_json)
+            return self._fail(InvalidInput("builtin_usage", usage="use ACCOUNT"), as_json=as_json)
         try:
             account = self.pool(self.settings(), self.state.extras.get("ca_bundle")).get_account(
                 refs[0]

@@ -37,9 +37,7 @@ class LicenseUpload(BaseModel):
         except ValueError:
             from guance_billing_cli.errors import InvalidInput
 
-            raise InvalidInput(
-                "licence file content is not valid base64", field="license"
-            ) from None
+            raise InvalidInput("license_not_base64", field="license") from None
 
 
 class RealnameSubmit(BaseModel):
