@@ -97,6 +97,10 @@ def unlock_workspace(
             field="remedy",
         )
     workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    if remedy.rebind:  # the remedy must name a real cloud account even when there is no lock
+        from guance_billing_cli.services.cloud import find_cloud
+
+        find_cloud(ctx, remedy.rebind, account_ref=account_ref)
     current = rules.state(workspace.countdown_started_at, workspace.dissolved_at, ctx.now())
     if current == "dissolved":
         raise RuleViolation(f"workspace {workspace.id} is dissolved; dissolving is irreversible")
