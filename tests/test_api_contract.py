@@ -346,6 +346,15 @@ def test_enums_and_patterns_are_in_the_schema(live: Live) -> None:
     assert schemas["CodeSubmit"]["properties"]["code"]["pattern"] == "^[0-9]{6}$"
 
 
+def test_an_unknown_change_kind_is_422_and_documented(live: Live, acct: dict) -> None:
+    spec = httpx.get(live.url + "/openapi.json").json()
+    params = spec["paths"]["/v1/accounts/{ref}/changes/latest"]["get"]["parameters"]
+    kind = next(p for p in params if p["name"] == "kind")
+    assert kind["schema"]["enum"] == ["email", "phone"]
+    r = live.get(f"/v1/accounts/{acct['id']}/changes/latest", params={"kind": "fax"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "kind", r.text
+
+
 def test_405_says_allow(live: Live) -> None:
     r = httpx.put(live.url + "/v1/accounts", headers={"Authorization": f"Bearer {live.token}"})
     assert r.status_code == 405

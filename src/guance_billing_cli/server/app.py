@@ -29,7 +29,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +43,7 @@ from guance_billing_cli.client import wire
 from guance_billing_cli.client.local import LocalClient
 from guance_billing_cli.client.operations import Operation, operations
 from guance_billing_cli.errors import BillingError, ExitCode, InvalidInput, Unavailable
+from guance_billing_cli.schemas.verification import CHANGE_KINDS
 from guance_billing_cli.server import auth
 from guance_billing_cli.server.gate import BodyLimits, Gate, MalformedBody
 from guance_billing_cli.server.responses import (
@@ -75,6 +76,10 @@ PATH_PATTERNS: dict[str, str] = {
     "title_id": r"^[^/]{1,254}$",
     "address_id": r"^[^/]{1,254}$",
 }
+# Query parameters with a closed set of values: an enum in the document, 422 otherwise
+# (a Literal for FastAPI). The protocol keeps ``str``: the local face checks the same
+# set in the service.
+QUERY_CHOICES: dict[str, tuple[str, ...]] = {"kind": CHANGE_KINDS}
 
 
 class RequestClient(LocalClient):
@@ -255,18 +260,21 @@ def _signature(op: Operation) -> inspect.Signature:
         if p.where == "local":
             continue
         default = p.default
+        annotation = _server_annotation(p.annotation)
         if p.where == "path":
             marker: Any = Path(pattern=PATH_PATTERNS[p.name])
             default = inspect.Parameter.empty
         elif p.where == "query":
             marker = Query()
+            if p.name in QUERY_CHOICES:
+                annotation = Literal[QUERY_CHOICES[p.name]]  # type: ignore[valid-type]
         else:
             marker = Body() if op.body_is_model else Body(embed=True)
         params.append(
             inspect.Parameter(
                 p.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[_server_annotation(p.annotation), marker],
+                annotation=Annotated[annotation, marker],
                 default=default,
             )
         )

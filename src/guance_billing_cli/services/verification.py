@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from guance_billing_cli.errors import (
+    InvalidInput,
     NotFound,
     RuleViolation,
     VerificationFailed,
@@ -64,7 +65,9 @@ def kind_of(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise NotFound(f"unknown change kind {name!r}") from None
+        raise InvalidInput(
+            f"unknown change kind {name!r}; known: {', '.join(KINDS)}", field="kind"
+        ) from None
 
 
 # -- views ----------------------------------------------------------------------
