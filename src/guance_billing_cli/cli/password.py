@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -100,14 +101,23 @@ def _finish_interactively(api: Any, result: Any) -> Any:
 
     from guance_billing_cli.schemas.credentials import PasswordResetComplete
 
-    code = prompts.verification_code(f"Code sent to {result.sent_to}:")
+    return _ask_until_done(
+        result.sent_to,
+        lambda code, new: api.complete_password_reset(
+            result.request_id,
+            PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
+        ),
+    )
+
+
+def _ask_until_done(sent_to: str, complete: Callable[[str, str], Any]) -> Any:
+    """Ask for the code and the new password, and ``complete(code, new)``, again after
+    a wrong code or a refused password, until it succeeds or the request is over."""
+    code = prompts.verification_code(f"Code sent to {sent_to}:")
     new = ask_new_password()
     while True:
         try:
-            return api.complete_password_reset(
-                result.request_id,
-                PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
-            )
+            return complete(code, new)
         except VerificationFailed as exc:
             if exc.details.get("state") != "awaiting_code":
                 raise  # failed or expired: the request is over
@@ -224,3 +234,124 @@ def reset(
     _show_reset(done, as_json=as_json)
     if not as_json:
         render.success("Password set. Log in with the new password.")
+
+
+@app.command("forgot")
+def forgot(
+    ctx: typer.Context,
+    request_id: Annotated[
+        str | None,
+        typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="The account's login email.", metavar="EMAIL")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="The account's login phone.", metavar="PHONE")
+    ] = None,
+    code: Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")] = None,
+    code_stdin: Annotated[
+        bool, typer.Option("--code-stdin", help="Read the code from stdin (first line).")
+    ] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the new password from stdin (after the code)."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reset a forgotten password without logging in (no token needed).
+
+    Without REQ: a code goes to the login email or phone given with --email or
+    --phone. The answer is the same whether or not an account has that address, so
+    it tells nobody who has an account. At a terminal the command then asks for the
+    code and the new password (twice). Without a terminal finish in a second step:
+    REQ with --code or --code-stdin, and --password-stdin (stdin: the code first if
+    --code-stdin, then the new password). The code is valid 10 minutes; 5 wrong
+    codes end the request. Completing it signs out the account's other sessions.
+
+    \b
+    Example:
+      guance-billing --server https://billing.example.com password forgot --email ops@acme.com
+      guance-billing password forgot --email ops@acme.com --json      # -> request_id
+      printf '%s\\n%s\\n' "$CODE" "$NEW" | \\
+          guance-billing password forgot pwr_0123456789ab --code-stdin --password-stdin
+    """
+    from pydantic import SecretStr
+
+    from guance_billing_cli.schemas.tokens import ForgottenPasswordReset, PasswordForgotten
+
+    api = client(ctx)
+    interactive = get_state(ctx).interactive
+
+    def complete(rid: str, code: str, new: str) -> Any:
+        return api.reset_forgotten_password(
+            ForgottenPasswordReset(
+                request_id=rid, code=SecretStr(code), new_password=SecretStr(new)
+            )
+        )
+
+    if request_id is None:
+        if code is not None or code_stdin or password_stdin:
+            raise InvalidInput(
+                "--code, --code-stdin and --password-stdin need the request id (REQ) "
+                "of a started reset",
+                field="request_id",
+            )
+        if bool(email) == bool(phone):
+            raise InputRequired("give exactly one of --email or --phone", field="email")
+        sent = api.forgot_password(PasswordForgotten(email=email, phone=phone))
+        if interactive and not as_json:
+            done = _ask_until_done(
+                sent.sent_to, lambda code, new: complete(sent.request_id, code, new)
+            )
+            _forgot_done(done, as_json=False)
+            return
+        render.emit(
+            {**render.to_data(sent), "state": "code_sent"},
+            as_json=as_json,
+            title="Password reset",
+        )
+        if not as_json:
+            render.info(
+                f"If an account has this address, a code was sent to {sent.sent_to}. Next: "
+                f"guance-billing password forgot {sent.request_id} --code-stdin --password-stdin"
+            )
+        return
+    if email or phone:
+        raise InvalidInput(
+            "--email and --phone apply when starting a reset (without REQ)", field="email"
+        )
+    if code is not None and code_stdin:
+        raise InvalidInput("give --code or --code-stdin, not both", field="code")
+    count = int(code_stdin) + int(password_stdin)
+    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
+    if code_stdin:
+        code = lines.pop(0)
+    elif code is None:
+        if not interactive:
+            raise InputRequired("missing --code or --code-stdin (no terminal to ask)", field="code")
+        code = prompts.verification_code("Code:")
+    if password_stdin:
+        new = lines.pop(0)
+    elif interactive:
+        new = ask_new_password()
+    else:
+        raise InputRequired(
+            "missing --password-stdin for the new password (no terminal to ask)",
+            field="password-stdin",
+        )
+    _forgot_done(complete(request_id, code, new), as_json=as_json)
+
+
+def _forgot_done(done: Any, *, as_json: bool) -> None:
+    if as_json:
+        render.write_json(done)
+        return
+    render.success(
+        "Password set. Log in with the new password"
+        + (
+            f"; {done.sessions_revoked} other session(s) signed out."
+            if done.sessions_revoked
+            else "."
+        )
+    )
