@@ -130,6 +130,33 @@ def _ask_until_done(sent_to: str, complete: Callable[[str, str], Any]) -> Any:
             new = ask_new_password()
 
 
+def _code_and_new_password(
+    code: str | None, *, code_stdin: bool, password_stdin: bool, interactive: bool
+) -> tuple[str, str]:
+    """The second step of a reset: the code (flag, stdin or prompt), then the new
+    password (stdin after the code, or asked twice at a terminal)."""
+    if code is not None and code_stdin:
+        raise InvalidInput("give --code or --code-stdin, not both", field="code")
+    count = int(code_stdin) + int(password_stdin)
+    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
+    if code_stdin:
+        code = lines.pop(0)
+    elif code is None:
+        if not interactive:
+            raise InputRequired("missing --code or --code-stdin (no terminal to ask)", field="code")
+        code = prompts.verification_code("Code:")
+    if password_stdin:
+        new = lines.pop(0)
+    elif interactive:
+        new = ask_new_password()
+    else:
+        raise InputRequired(
+            "missing --password-stdin for the new password (no terminal to ask)",
+            field="password-stdin",
+        )
+    return code, new
+
+
 @app.command("reset")
 def reset(
     ctx: typer.Context,
@@ -207,25 +234,9 @@ def reset(
         if not as_json:
             render.info("A new code was sent; the previous one no longer works.")
         return
-    if code is not None and code_stdin:
-        raise InvalidInput("give --code or --code-stdin, not both", field="code")
-    count = int(code_stdin) + int(password_stdin)
-    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
-    if code_stdin:
-        code = lines.pop(0)
-    elif code is None:
-        if not interactive:
-            raise InputRequired("missing --code or --code-stdin (no terminal to ask)", field="code")
-        code = prompts.verification_code("Code:")
-    if password_stdin:
-        new = lines.pop(0)
-    elif interactive:
-        new = ask_new_password()
-    else:
-        raise InputRequired(
-            "missing --password-stdin for the new password (no terminal to ask)",
-            field="password-stdin",
-        )
+    code, new = _code_and_new_password(
+        code, code_stdin=code_stdin, password_stdin=password_stdin, interactive=interactive
+    )
     done = api.complete_password_reset(
         request_id,
         PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
@@ -321,25 +332,9 @@ def forgot(
         raise InvalidInput(
             "--email and --phone apply when starting a reset (without REQ)", field="email"
         )
-    if code is not None and code_stdin:
-        raise InvalidInput("give --code or --code-stdin, not both", field="code")
-    count = int(code_stdin) + int(password_stdin)
-    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
-    if code_stdin:
-        code = lines.pop(0)
-    elif code is None:
-        if not interactive:
-            raise InputRequired("missing --code or --code-stdin (no terminal to ask)", field="code")
-        code = prompts.verification_code("Code:")
-    if password_stdin:
-        new = lines.pop(0)
-    elif interactive:
-        new = ask_new_password()
-    else:
-        raise InputRequired(
-            "missing --password-stdin for the new password (no terminal to ask)",
-            field="password-stdin",
-        )
+    code, new = _code_and_new_password(
+        code, code_stdin=code_stdin, password_stdin=password_stdin, interactive=interactive
+    )
     _forgot_done(complete(request_id, code, new), as_json=as_json)
 
 
