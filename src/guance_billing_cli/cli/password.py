@@ -21,6 +21,19 @@ PasswordStdin = Annotated[
         help="Read the passwords from stdin, one a line (see the command's help).",
     ),
 ]
+# The second step of `password reset` and `password forgot`
+ResetRequest = Annotated[
+    str | None,
+    typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
+]
+CodeOption = Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")]
+CodeStdin = Annotated[
+    bool, typer.Option("--code-stdin", help="Read the code from stdin (first line).")
+]
+NewPasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the new password from stdin (after the code)."),
+]
 NEW_PASSWORD_TRIES = 3
 
 
@@ -160,10 +173,7 @@ def _code_and_new_password(
 @app.command("reset")
 def reset(
     ctx: typer.Context,
-    request_id: Annotated[
-        str | None,
-        typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
-    ] = None,
+    request_id: ResetRequest = None,
     account: AccountOption = None,
     via: Annotated[
         str | None,
@@ -171,14 +181,9 @@ def reset(
             help="Send the code to the login email (default) or phone.", metavar="email|phone"
         ),
     ] = None,
-    code: Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")] = None,
-    code_stdin: Annotated[
-        bool, typer.Option("--code-stdin", help="Read the code from stdin (first line).")
-    ] = False,
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the new password from stdin (after the code)."),
-    ] = False,
+    code: CodeOption = None,
+    code_stdin: CodeStdin = False,
+    password_stdin: NewPasswordStdin = False,
     resend: Annotated[
         bool, typer.Option("--resend", help="Send a new code for REQ (the old one stops working).")
     ] = False,
@@ -250,24 +255,16 @@ def reset(
 @app.command("forgot")
 def forgot(
     ctx: typer.Context,
-    request_id: Annotated[
-        str | None,
-        typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
-    ] = None,
+    request_id: ResetRequest = None,
     email: Annotated[
         str | None, typer.Option(help="The account's login email.", metavar="EMAIL")
     ] = None,
     phone: Annotated[
         str | None, typer.Option(help="The account's login phone.", metavar="PHONE")
     ] = None,
-    code: Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")] = None,
-    code_stdin: Annotated[
-        bool, typer.Option("--code-stdin", help="Read the code from stdin (first line).")
-    ] = False,
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the new password from stdin (after the code)."),
-    ] = False,
+    code: CodeOption = None,
+    code_stdin: CodeStdin = False,
+    password_stdin: NewPasswordStdin = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Reset a forgotten password without logging in (no token needed).
