@@ -531,3 +531,19 @@ def test_forgot_password_input_errors(cli: CliFn, acme: dict, home: Path) -> Non
     missing = forgot(cli, "pwr_000000000000", "--code", "123456")
     assert missing.exit_code == 2 and "--password-stdin" in missing.error["message"]
     assert store_dump(home) == before
+
+
+def test_interactive_forgot_asks_code_then_password(
+    cli: CliFn, acme: dict, home: Path, keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import guance_billing_cli.services.challenges as challenges
+
+    monkeypatch.setattr(challenges, "new_code", lambda: "246810")
+    keys.send_text("135790\r")  # type: ignore[attr-defined]  (wrong: asked again)
+    keys.send_text(f"{NEW_PASSWORD}\r{NEW_PASSWORD}\r")  # type: ignore[attr-defined]
+    keys.send_text("246810\r")  # type: ignore[attr-defined]
+    result = cli("password", "forgot", "--email", "ops@acme.com", env=NO_TOKEN)
+    assert result.exit_code == 0, result.stderr
+    assert "wrong code; 4 attempt(s) left" in result.stderr
+    assert "Password set" in result.stderr
+    assert change(cli, NEW_PASSWORD, "Third-Pass-word-3").exit_code == 0
