@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -38,14 +39,19 @@ def cli(*args: str) -> list[str]:
     return [str(BIN), *args] if BIN.exists() else [PY, "-m", "guance_billing_cli", *args]
 
 
-def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, str]:
-    samples, out = [], ""
+def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float, str]:
+    """Median wall time and median CPU time (user + system of the child), in ms. On a
+    shared machine the wall time carries the queueing; the CPU time does not."""
+    walls, cpus, out = [], [], ""
     for _ in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-        samples.append((time.perf_counter() - start) * 1000)
+        walls.append((time.perf_counter() - start) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
         out = done.stdout
-    return statistics.median(samples[1:]), out
+    return statistics.median(walls[1:]), statistics.median(cpus[1:]), out
 
 
 def free_port() -> int:
@@ -71,7 +77,7 @@ def seed(env: dict[str, str]) -> str:
 
 
 def measure(label: str, env: dict[str, str], cloud: str, runs: int) -> bool:
-    base_ms, _ = median_ms([PY, "-c", "import typer"], env, runs)
+    base_ms, base_cpu, _ = median_ms([PY, "-c", "import typer"], env, runs)
     ok_all = True
     for name, line, expect in (
         ("cloud bind <TAB>", "guance-billing cloud bind ", cloud),
@@ -79,13 +85,13 @@ def measure(label: str, env: dict[str, str], cloud: str, runs: int) -> bool:
         ("workspace <TAB>", "guance-billing workspace ", "unlock"),
     ):
         cmd = cli("__complete", "--shell", "bash", "--line", line)
-        ms, out = median_ms(cmd, env, runs)
+        ms, cpu, out = median_ms(cmd, env, runs)
         found = expect in out
         ok = ms <= TARGET_MS and found
         ok_all &= ok
         print(
-            f"{label:<7}{name:<28}{ms:>9.1f}{base_ms:>12.1f}{ms / base_ms:>7.2f}  "
-            f"<= {TARGET_MS:.0f} ms {'ok' if ok else 'MISSED'}"
+            f"{label:<7}{name:<28}{ms:>9.1f}{cpu:>8.1f}{base_ms:>10.1f}{base_cpu:>8.1f}"
+            f"{ms / base_ms:>7.2f}  <= {TARGET_MS:.0f} ms {'ok' if ok else 'MISSED'}"
             + ("" if found else " (expected value missing)")
         )
     return ok_all
@@ -100,7 +106,11 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}
     env.update(GUANCE_BILLING_HOME=str(home / "local"), NO_COLOR="1")
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    print(f"{'where':<7}{'completion':<28}{'median ms':>9}{'typer ms':>12}{'ratio':>7}  target")
+    print(f"load average {os.getloadavg()[0]:.1f} (wall times grow with it; CPU times do not)")
+    print(
+        f"{'where':<7}{'completion':<28}{'wall ms':>9}{'cpu ms':>8}{'typer ms':>10}"
+        f"{'cpu ms':>8}{'ratio':>7}  target (wall)"
+    )
     ok = measure("local", env, seed(env), args.runs)
 
     server_home = home / "server"

@@ -1,13 +1,17 @@
-"""Generators for the formats the OpenAPI document names but a pattern cannot state.
+"""Generators for the formats the OpenAPI document names but a pattern cannot state,
+and the reader of NDJSON responses.
 
-Loaded by scripts/schemathesis_run.py (SCHEMATHESIS_HOOKS). Each produces values the
-server's own check accepts — python-stdnum computes the check characters — so
-"schema-valid" input really is valid.
+Loaded by scripts/schemathesis_run.py (SCHEMATHESIS_HOOKS). Each generator produces
+values the server's own check accepts — python-stdnum computes the check characters —
+so "schema-valid" input really is valid. A streamed list (``application/x-ndjson``) is
+split into its lines, so every row is checked against the documented schema.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+from typing import Any
 
 import schemathesis
 from hypothesis import strategies as st
@@ -55,3 +59,10 @@ schemathesis.openapi.format("cn-uscc", _uscc())
 schemathesis.openapi.format("cn-resident-id", _resident_id())
 schemathesis.openapi.format("billing-password", _password)
 schemathesis.openapi.format("billing-licence", _licence)
+
+
+@schemathesis.deserializer("application/x-ndjson")
+def _ndjson(_ctx: Any, response: Any) -> list[Any]:
+    """One JSON value a line: the array the OpenAPI document describes."""
+    text = response.content.decode("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

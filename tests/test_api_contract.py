@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -329,6 +330,10 @@ def test_openapi_documents_every_status_with_one_error_schema(live: Live) -> Non
             assert ("security" in op) is not public, op["operationId"]
     detail = spec["components"]["schemas"]["ErrorDetail"]
     assert {"code", "message", "exit_code", "params"} <= set(detail["properties"])
+    # every reference resolves (a streamed row's model is listed too)
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert refs - set(spec["components"]["schemas"]) == set()
+    assert {"AuditEventPublic", "AuditExportLine", "SessionPublic"} <= refs
 
 
 def test_enums_and_patterns_are_in_the_schema(live: Live) -> None:
@@ -339,6 +344,15 @@ def test_enums_and_patterns_are_in_the_schema(live: Live) -> None:
     assert "cn1" in schemas["WorkspaceCreate"]["properties"]["site"]["enum"]
     assert schemas["TokenCreate"]["properties"]["role"]["enum"] == ["owner", "support"]
     assert schemas["CodeSubmit"]["properties"]["code"]["pattern"] == "^[0-9]{6}$"
+
+
+def test_an_unknown_change_kind_is_422_and_documented(live: Live, acct: dict) -> None:
+    spec = httpx.get(live.url + "/openapi.json").json()
+    params = spec["paths"]["/v1/accounts/{ref}/changes/latest"]["get"]["parameters"]
+    kind = next(p for p in params if p["name"] == "kind")
+    assert kind["schema"]["enum"] == ["email", "phone"]
+    r = live.get(f"/v1/accounts/{acct['id']}/changes/latest", params={"kind": "fax"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "kind", r.text
 
 
 def test_405_says_allow(live: Live) -> None:
@@ -376,6 +390,29 @@ def test_rows_carry_from_on_the_wire(live: Live, acct: dict) -> None:
     assert r.status_code == 200, r.text
     row = r.json()["results"][0]
     assert "from" in row and "from_" not in row
+
+
+def test_streamed_rows_match_the_documented_ndjson_schema(live: Live, acct: dict) -> None:
+    import jsonschema_rs  # schemathesis's validator
+
+    spec = httpx.get(live.url + "/openapi.json").json()
+    op = spec["paths"]["/v1/accounts/{ref}/workspaces"]["get"]
+    schema = op["responses"]["200"]["content"]["application/x-ndjson"]["schema"]
+    validator = jsonschema_rs.validator_for({**schema, "components": spec["components"]})
+    for n in range(2):
+        made = live.post(
+            f"/v1/accounts/{acct['id']}/workspaces",
+            json={"id": f"wksp_nd{n:04d}", "name": f"Stream {n}", "site": "cn1"},
+        )
+        assert made.status_code == 200, made.text
+    r = live.get(f"/v1/accounts/{acct['id']}/workspaces")
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    rows = [json.loads(line) for line in r.text.splitlines()]
+    assert {row["id"] for row in rows} >= {"wksp_nd0000", "wksp_nd0001"}
+    assert validator.is_valid(rows)  # as scripts/schemathesis_hooks.py reads a stream
+    assert validator.is_valid([*rows, {"_error": {"code": "x", "message": "m", "exit_code": 1}}])
+    broken = [{k: v for k, v in rows[0].items() if k != "site"}]
+    assert not validator.is_valid(broken)  # a row missing a field is caught
 
 
 # -- 6. operations -------------------------------------------------------------------------

@@ -387,8 +387,6 @@ def test_argon2_runs_while_nobody_holds_the_write_lock(
 ) -> None:
     """While a login hashes, another connection can take SQLite's write lock at once
     (``BEGIN IMMEDIATE`` with no wait): the login holds no transaction."""
-    import sqlite3
-
     from pydantic import SecretStr
 
     from guance_billing_cli.client.local import LocalClient
@@ -407,15 +405,7 @@ def test_argon2_runs_while_nobody_holds_the_write_lock(
     seen: list[str] = []
 
     def verify_and_probe(password_hash: str, password: str) -> bool:
-        probe = sqlite3.connect(db, timeout=0, isolation_level=None)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            probe.execute("ROLLBACK")
-            seen.append("free")
-        except sqlite3.OperationalError as exc:
-            seen.append(str(exc))
-        finally:
-            probe.close()
+        _write_lock_probe(db, seen)
         return real(password_hash, password)
 
     monkeypatch.setattr(credentials, "verify_password", verify_and_probe)
@@ -425,4 +415,83 @@ def test_argon2_runs_while_nobody_holds_the_write_lock(
     token = local.login(LoginRequest(email=EMAIL, password=SecretStr(PASSWORD)))
     assert token.role == "owner"
     assert seen == ["free", "free", "free"]
+    local.close()
+
+
+def _write_lock_probe(db: Path, seen: list[str]) -> None:
+    """Record whether another connection can take SQLite's write lock at once."""
+    import sqlite3
+
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        seen.append("free")
+    except sqlite3.OperationalError as exc:
+        seen.append(str(exc))
+    finally:
+        probe.close()
+
+
+def test_password_change_hashes_while_nobody_holds_the_write_lock(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`password change` verifies the current password and hashes the new one with no
+    transaction open (as a login does); a change that lands meanwhile wins, and the
+    slower one is refused without writing."""
+    import sqlite3
+
+    from pydantic import SecretStr
+
+    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.errors import AuthenticationFailed, RuleViolation
+    from guance_billing_cli.schemas.accounts import AccountCreate
+    from guance_billing_cli.schemas.credentials import PasswordChange
+    from guance_billing_cli.services import credentials
+
+    db = home / "billing.db"
+    local = LocalClient(f"sqlite:///{db}")
+    local.create_account(
+        AccountCreate(username="acme", company_name="Acme", email=EMAIL, phone=PHONE,
+                      password=SecretStr(PASSWORD))
+    )  # fmt: skip
+    real_verify, real_hasher = credentials.verify_password, credentials._hasher()
+    seen: list[str] = []
+
+    class ProbingHasher:
+        def hash(self, password: str) -> str:
+            _write_lock_probe(db, seen)
+            return str(real_hasher.hash(password))
+
+        def verify(self, password_hash: str, password: str) -> bool:
+            return bool(real_hasher.verify(password_hash, password))
+
+    def verify_and_probe(password_hash: str, password: str) -> bool:
+        _write_lock_probe(db, seen)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(credentials, "verify_password", verify_and_probe)
+    monkeypatch.setattr(credentials, "_hasher", lambda: ProbingHasher())
+
+    def change(current: str, new: str) -> Any:
+        data = PasswordChange(current_password=SecretStr(current), new_password=SecretStr(new))
+        return local.change_password("acme", data)
+
+    with pytest.raises(AuthenticationFailed):
+        change("Wr0ng-Passw0rd!", "N3w-Passw0rd!x")
+    assert change(PASSWORD, "N3w-Passw0rd!x").account_id
+    assert seen == ["free", "free", "free"]  # wrong verify; right verify; the new hash
+
+    # another change lands while this one hashes: this one is refused, nothing written
+    def verify_then_race(password_hash: str, password: str) -> bool:
+        with sqlite3.connect(db) as other:
+            other.execute("UPDATE accounts SET password_hash = 'changed-elsewhere'")
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(credentials, "verify_password", verify_then_race)
+    with pytest.raises(RuleViolation, match="changed while this change was checked"):
+        change("N3w-Passw0rd!x", "Th1rd-Passw0rd!")
+    with sqlite3.connect(db) as check:
+        stored = check.execute("SELECT password_hash FROM accounts").fetchone()[0]
+    assert stored == "changed-elsewhere"
     local.close()

@@ -478,3 +478,73 @@ def json_dump(value: object) -> str:
     import json
 
     return json.dumps(value)
+
+
+# -- password forgot: the same reset, started by address, with no token ----------------
+
+NO_TOKEN = {"GUANCE_BILLING_TOKEN": None}  # remotely: no token at all (locally: no effect)
+
+
+def forgot(cli: CliFn, *args: str, input: str | None = None):
+    return cli("password", "forgot", *args, "--json", input=input, env=NO_TOKEN)
+
+
+def test_forgot_password_without_a_token(cli: CliFn, acme: dict, home: Path) -> None:
+    started = forgot(cli, "--email", "ops@acme.com")
+    assert started.exit_code == 0, started.stderr
+    assert started.json["state"] == "code_sent" and started.json["sent_to"] == "o***@acme.com"
+    rid = started.json["request_id"]
+    [code] = mail_codes(home)
+    other = f"{(int(code) + 1) % 1_000_000:06d}"
+    wrong = forgot(cli, rid, "--code-stdin", "--password-stdin", input=f"{other}\n{NEW_PASSWORD}\n")
+    assert wrong.exit_code == 7, wrong.stderr
+    done = forgot(cli, rid, "--code-stdin", "--password-stdin", input=f"{code}\n{NEW_PASSWORD}\n")
+    assert done.exit_code == 0, done.stderr
+    assert done.json["state"] == "completed"
+    assert change(cli, PASSWORD, "Third-Pass-word-3").exit_code == 4  # the old one is gone
+    assert change(cli, NEW_PASSWORD, "Third-Pass-word-3").exit_code == 0
+
+
+def test_forgot_password_answers_alike_for_an_unknown_address(
+    cli: CliFn, acme: dict, home: Path
+) -> None:
+    known = forgot(cli, "--phone", "+8613800138000")
+    unknown = forgot(cli, "--email", "nobody@acme.com")
+    assert known.exit_code == unknown.exit_code == 0, unknown.stderr
+    assert set(unknown.json) == set(known.json) and unknown.json["state"] == "code_sent"
+    assert unknown.json["sent_to"] == "n***@acme.com"
+    mail = home / "outbox" / "mail"
+    assert not mail.exists() or not mail_codes(home)  # the code went by SMS; none to nobody@
+    guess = forgot(cli, unknown.json["request_id"], "--code", "123456", "--password-stdin",
+                   input=NEW_PASSWORD + "\n")  # fmt: skip
+    assert guess.exit_code == 7 and "Password set" not in guess.stdout
+
+
+def test_forgot_password_input_errors(cli: CliFn, acme: dict, home: Path) -> None:
+    before = store_dump(home)
+    both = forgot(cli, "--email", "ops@acme.com", "--phone", "+8613800138000")
+    assert both.exit_code == 2 and "--email" in both.error["message"]
+    assert forgot(cli).exit_code == 2
+    early = forgot(cli, "--email", "ops@acme.com", "--code", "123456")
+    assert early.exit_code == 2 and "REQ" in early.error["message"]
+    late = forgot(cli, "pwr_000000000000", "--email", "ops@acme.com")
+    assert late.exit_code == 2
+    missing = forgot(cli, "pwr_000000000000", "--code", "123456")
+    assert missing.exit_code == 2 and "--password-stdin" in missing.error["message"]
+    assert store_dump(home) == before
+
+
+def test_interactive_forgot_asks_code_then_password(
+    cli: CliFn, acme: dict, home: Path, keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import guance_billing_cli.services.challenges as challenges
+
+    monkeypatch.setattr(challenges, "new_code", lambda: "246810")
+    keys.send_text("135790\r")  # type: ignore[attr-defined]  (wrong: asked again)
+    keys.send_text(f"{NEW_PASSWORD}\r{NEW_PASSWORD}\r")  # type: ignore[attr-defined]
+    keys.send_text("246810\r")  # type: ignore[attr-defined]
+    result = cli("password", "forgot", "--email", "ops@acme.com", env=NO_TOKEN)
+    assert result.exit_code == 0, result.stderr
+    assert "wrong code; 4 attempt(s) left" in result.stderr
+    assert "Password set" in result.stderr
+    assert change(cli, NEW_PASSWORD, "Third-Pass-word-3").exit_code == 0

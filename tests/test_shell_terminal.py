@@ -30,14 +30,19 @@ pytestmark = [
 class Terminal:
     """One tmux server with one window running a command."""
 
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+    def __init__(self, command: list[str], env: dict[str, str], status_file: Path) -> None:
         self.socket = f"gbt-{uuid.uuid4().hex[:8]}"
-        # no wrapping sh: Ctrl-C must reach only the shell, as at a real terminal;
-        # the pane stays after it ends, so its exit status can be read
+        self.status_file = status_file
+        # A non-interactive bash runs the command and writes its exit status to a file
+        # (tmux 3.3 can report a dead pane with no status when the pty closes before
+        # the child is reaped). Such a bash waits out a child that handles Ctrl-C and
+        # carries on, so Ctrl-C reaches the shell as at a real terminal.
+        script = '"$0" "$@"; rc=$?; echo "$rc" > "$GBT_STATUS"; exit "$rc"'
         self._tmux(
-            "new-session", "-d", "-x", "160", "-y", "50", *command,
-            ";", "set-option", "-g", "remain-on-exit", "on",
-            env=env,
+            "new-session", "-d", "-x", "160", "-y", "50",
+            "bash", "--norc", "--noprofile", "-c", script, *command,
+            ";", "set-option", "-g", "remain-on-exit", "on",  # the screen stays readable
+            env={**env, "GBT_STATUS": str(status_file)},
         )  # fmt: skip
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
@@ -68,21 +73,12 @@ class Terminal:
             time.sleep(0.1)
 
     def exit_status(self, timeout: float = 30) -> int:
-        """Wait for the shell to end; its exit status."""
+        """Wait for the command to end; its exit status."""
         deadline = time.monotonic() + timeout
-        while True:
-            dead, status, signal = (
-                self._tmux(
-                    "display-message", "-p", "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}"
-                )
-                .strip()
-                .split("|")
-            )
-            if dead == "1" and (status or signal):
-                assert not signal, f"killed by signal {signal}:\n{self.screen()}"
-                return int(status)
+        while not self.status_file.exists() or not self.status_file.read_text().strip():
             assert time.monotonic() < deadline, f"still running:\n{self.screen()}"
             time.sleep(0.1)
+        return int(self.status_file.read_text())
 
     def type(self, text: str) -> None:
         self._tmux("send-keys", "-l", text)
@@ -116,7 +112,9 @@ def terminal(home: Path, cli, make_account) -> Iterator[Terminal]:  # type: igno
                     "--site", "cn1")  # fmt: skip
         assert added.exit_code == 0, added.stderr
     term = Terminal(
-        [sys.executable, "-m", "guance_billing_cli", "shell", "--account", "acme"], _env(home)
+        [sys.executable, "-m", "guance_billing_cli", "shell", "--account", "acme"],
+        _env(home),
+        home.parent / "shell-exit-status",
     )
     try:
         term.wait_for(r"billing acme@local>$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +21,19 @@ PasswordStdin = Annotated[
         "--password-stdin",
         help="Read the passwords from stdin, one a line (see the command's help).",
     ),
+]
+# The second step of `password reset` and `password forgot`
+ResetRequest = Annotated[
+    str | None,
+    typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
+]
+CodeOption = Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")]
+CodeStdin = Annotated[
+    bool, typer.Option("--code-stdin", help="Read the code from stdin (first line).")
+]
+NewPasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the new password from stdin (after the code)."),
 ]
 NEW_PASSWORD_TRIES = 3
 
@@ -99,14 +113,23 @@ def _finish_interactively(api: Any, result: Any) -> Any:
 
     from guance_billing_cli.schemas.credentials import PasswordResetComplete
 
-    code = prompts.verification_code(_("Code sent to {sent_to}:").format(sent_to=result.sent_to))
+    return _ask_until_done(
+        result.sent_to,
+        lambda code, new: api.complete_password_reset(
+            result.request_id,
+            PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
+        ),
+    )
+
+
+def _ask_until_done(sent_to: str, complete: Callable[[str, str], Any]) -> Any:
+    """Ask for the code and the new password, and ``complete(code, new)``, again after
+    a wrong code or a refused password, until it succeeds or the request is over."""
+    code = prompts.verification_code(_("Code sent to {sent_to}:").format(sent_to=sent_to))
     new = ask_new_password()
     while True:
         try:
-            return api.complete_password_reset(
-                result.request_id,
-                PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
-            )
+            return complete(code, new)
         except VerificationFailed as exc:
             if exc.details.get("state") != "awaiting_code":
                 raise  # failed or expired: the request is over
@@ -119,13 +142,36 @@ def _finish_interactively(api: Any, result: Any) -> Any:
             new = ask_new_password()
 
 
+def _code_and_new_password(
+    code: str | None, *, code_stdin: bool, password_stdin: bool, interactive: bool
+) -> tuple[str, str]:
+    """The second step of a reset: the code (flag, stdin or prompt), then the new
+    password (stdin after the code, or asked twice at a terminal)."""
+    if code is not None and code_stdin:
+        raise InvalidInput("one_of_not_both", field="code", other_field="code_stdin")
+    count = int(code_stdin) + int(password_stdin)
+    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
+    if code_stdin:
+        code = lines.pop(0)
+    elif code is None:
+        if not interactive:
+            raise InputRequired(
+                "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
+            )
+        code = prompts.verification_code(_("Code:"))
+    if password_stdin:
+        new = lines.pop(0)
+    elif interactive:
+        new = ask_new_password()
+    else:
+        raise InputRequired("input_missing", field="password_stdin")
+    return code, new
+
+
 @app.command("reset")
 def reset(
     ctx: typer.Context,
-    request_id: Annotated[
-        str | None,
-        typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
-    ] = None,
+    request_id: ResetRequest = None,
     account: AccountOption = None,
     via: Annotated[
         str | None,
@@ -133,14 +179,9 @@ def reset(
             help="Send the code to the login email (default) or phone.", metavar="email|phone"
         ),
     ] = None,
-    code: Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")] = None,
-    code_stdin: Annotated[
-        bool, typer.Option("--code-stdin", help="Read the code from stdin (first line).")
-    ] = False,
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the new password from stdin (after the code)."),
-    ] = False,
+    code: CodeOption = None,
+    code_stdin: CodeStdin = False,
+    password_stdin: NewPasswordStdin = False,
     resend: Annotated[
         bool, typer.Option("--resend", help="Send a new code for REQ (the old one stops working).")
     ] = False,
@@ -197,24 +238,9 @@ def reset(
         if not as_json:
             render.info(_("A new code was sent; the previous one no longer works."))
         return
-    if code is not None and code_stdin:
-        raise InvalidInput("one_of_not_both", field="code", other_field="code_stdin")
-    count = int(code_stdin) + int(password_stdin)
-    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
-    if code_stdin:
-        code = lines.pop(0)
-    elif code is None:
-        if not interactive:
-            raise InputRequired(
-                "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
-            )
-        code = prompts.verification_code(_("Code:"))
-    if password_stdin:
-        new = lines.pop(0)
-    elif interactive:
-        new = ask_new_password()
-    else:
-        raise InputRequired("input_missing", field="password_stdin")
+    code, new = _code_and_new_password(
+        code, code_stdin=code_stdin, password_stdin=password_stdin, interactive=interactive
+    )
     done = api.complete_password_reset(
         request_id,
         PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
@@ -223,3 +249,100 @@ def reset(
     _show_reset(done, as_json=as_json)
     if not as_json:
         render.success(_("Password set. Log in with the new password."))
+
+
+@app.command("forgot")
+def forgot(
+    ctx: typer.Context,
+    request_id: ResetRequest = None,
+    email: Annotated[
+        str | None, typer.Option(help="The account's login email.", metavar="EMAIL")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="The account's login phone.", metavar="PHONE")
+    ] = None,
+    code: CodeOption = None,
+    code_stdin: CodeStdin = False,
+    password_stdin: NewPasswordStdin = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reset a forgotten password without logging in (no token needed).
+
+    Without REQ: a code goes to the login email or phone given with --email or
+    --phone. The answer is the same whether or not an account has that address, so
+    it tells nobody who has an account. At a terminal the command then asks for the
+    code and the new password (twice). Without a terminal finish in a second step:
+    REQ with --code or --code-stdin, and --password-stdin (stdin: the code first if
+    --code-stdin, then the new password). The code is valid 10 minutes; 5 wrong
+    codes end the request. Completing it signs out the account's other sessions.
+
+    \b
+    Example:
+      guance-billing --server https://billing.example.com password forgot --email ops@acme.com
+      guance-billing password forgot --email ops@acme.com --json      # -> request_id
+      printf '%s\\n%s\\n' "$CODE" "$NEW" | \\
+          guance-billing password forgot pwr_0123456789ab --code-stdin --password-stdin
+    """
+    from pydantic import SecretStr
+
+    from guance_billing_cli.schemas.tokens import ForgottenPasswordReset, PasswordForgotten
+
+    api = client(ctx)
+    interactive = get_state(ctx).interactive
+
+    def complete(rid: str, code: str, new: str) -> Any:
+        return api.reset_forgotten_password(
+            ForgottenPasswordReset(
+                request_id=rid, code=SecretStr(code), new_password=SecretStr(new)
+            )
+        )
+
+    if request_id is None:
+        if code is not None or code_stdin or password_stdin:
+            raise InvalidInput(
+                "needs_request_id",
+                field="request_id",
+                fields=["code", "code_stdin", "password_stdin"],
+            )
+        if bool(email) == bool(phone):
+            raise InvalidInput("exactly_one_of", field="email", fields=["email", "phone"])
+        sent = api.forgot_password(PasswordForgotten(email=email, phone=phone))
+        if interactive and not as_json:
+            done = _ask_until_done(
+                sent.sent_to, lambda code, new: complete(sent.request_id, code, new)
+            )
+            _forgot_done(done, as_json=False)
+            return
+        render.emit(
+            {**render.to_data(sent), "state": "code_sent"},
+            as_json=as_json,
+            title=_("Password reset"),
+        )
+        if not as_json:
+            command = f"guance-billing password forgot {sent.request_id} --code-stdin"
+            render.info(
+                _("If an account has this address, a code was sent to {sent_to}.").format(
+                    sent_to=sent.sent_to
+                )
+                + " "
+                + _("Next: {command}").format(command=command + " --password-stdin")
+            )
+        return
+    if email or phone:
+        raise InvalidInput("via_only_when_starting", field="email" if email else "phone")
+    code, new = _code_and_new_password(
+        code, code_stdin=code_stdin, password_stdin=password_stdin, interactive=interactive
+    )
+    _forgot_done(complete(request_id, code, new), as_json=as_json)
+
+
+def _forgot_done(done: Any, *, as_json: bool) -> None:
+    if as_json:
+        render.write_json(done)
+        return
+    message = _("Password set. Log in with the new password.")
+    if done.sessions_revoked:
+        message += " " + _("{count} other session(s) signed out.").format(
+            count=done.sessions_revoked
+        )
+    render.success(message)

@@ -307,8 +307,7 @@ class LocalClient:
     def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged:
         from guance_billing_cli.services import credentials
 
-        with self.context(write=True) as ctx:
-            return credentials.change_password(ctx, ref=ref, change=data)
+        return credentials.change_password(self.context, ref=ref, change=data)
 
     def start_password_reset(self, ref: str, data: PasswordResetStart) -> PasswordResetPublic:
         from guance_billing_cli.services import password_reset

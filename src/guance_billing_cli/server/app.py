@@ -29,7 +29,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -49,6 +49,7 @@ from guance_billing_cli.errors import (
     MalformedBody,
     Unavailable,
 )
+from guance_billing_cli.schemas.verification import CHANGE_KINDS
 from guance_billing_cli.server import auth
 from guance_billing_cli.server.gate import BodyLimits, Gate
 from guance_billing_cli.server.responses import (
@@ -81,6 +82,10 @@ PATH_PATTERNS: dict[str, str] = {
     "title_id": r"^[^/]{1,254}$",
     "address_id": r"^[^/]{1,254}$",
 }
+# Query parameters with a closed set of values: an enum in the document, 422 otherwise
+# (a Literal for FastAPI). The protocol keeps ``str``: the local face checks the same
+# set in the service.
+QUERY_CHOICES: dict[str, tuple[str, ...]] = {"kind": CHANGE_KINDS}
 
 
 class RequestClient(LocalClient):
@@ -213,6 +218,44 @@ def _run(
     return StreamingResponse(_stream(it), media_type="application/x-ndjson")
 
 
+def _document_stream_rows(app: FastAPI, rows: list[Any]) -> None:
+    """FastAPI lists a model in ``components`` only when a body or a JSON response uses
+    it; a streamed row's model is added here, so every ``$ref`` in the document resolves."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = default()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in rows:
+            if model.__name__ not in components:
+                own = model.model_json_schema(
+                    ref_template="#/components/schemas/{model}", mode="serialization"
+                )
+                for name, nested in own.pop("$defs", {}).items():
+                    components.setdefault(name, nested)
+                components[model.__name__] = own
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def ndjson_schema(row: str) -> dict[str, Any]:
+    """A stream's lines, as the array they make once split: the rows, then perhaps one
+    ``_error`` line (``scripts/schemathesis_hooks.py`` splits them so for its checks)."""
+    error_line = {
+        "type": "object",
+        "properties": {"_error": {"$ref": "#/components/schemas/ErrorDetail"}},
+        "required": ["_error"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "array",
+        "items": {"anyOf": [{"$ref": f"#/components/schemas/{row}"}, error_line]},
+    }
+
+
 def _server_annotation(annotation: Any) -> Any:
     """Body booleans are strict on the wire: ``0`` or ``"yes"`` is not ``false``."""
     return StrictBool if annotation is bool else annotation
@@ -225,18 +268,21 @@ def _signature(op: Operation) -> inspect.Signature:
         if p.where == "local":
             continue
         default = p.default
+        annotation = _server_annotation(p.annotation)
         if p.where == "path":
             marker: Any = Path(pattern=PATH_PATTERNS[p.name])
             default = inspect.Parameter.empty
         elif p.where == "query":
             marker = Query()
+            if p.name in QUERY_CHOICES:
+                annotation = Literal[QUERY_CHOICES[p.name]]  # type: ignore[valid-type]
         else:
             marker = Body() if op.body_is_model else Body(embed=True)
         params.append(
             inspect.Parameter(
                 p.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[_server_annotation(p.annotation), marker],
+                annotation=Annotated[annotation, marker],
                 default=default,
             )
         )
@@ -285,12 +331,9 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
     if op.streams:
         extra["response_class"] = StreamingResponse
         responses[200] = {
-            "description": f"NDJSON stream, one {op.returns.__name__} a line",
-            "content": {
-                "application/x-ndjson": {
-                    "schema": {"$ref": f"#/components/schemas/{op.returns.__name__}"}
-                }
-            },
+            "description": f"NDJSON stream, one {op.returns.__name__} a line; an error "
+            'after the first row ends the stream with one `{"_error": ErrorDetail}` line',
+            "content": {"application/x-ndjson": {"schema": ndjson_schema(op.returns.__name__)}},
         }
     else:
         extra["response_model"] = op.returns
@@ -435,6 +478,7 @@ def create_app(
     ops = operations()
     for op in ops.values():
         _add_route(app, backend, op, bearer)
+    _document_stream_rows(app, [op.returns for op in ops.values() if op.streams])
     app.add_middleware(
         Gate,  # type: ignore[arg-type]
         api=app,

@@ -3,6 +3,7 @@ new password after a verified reset. Hashes never leave ``services/``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from importlib import resources
@@ -18,6 +19,7 @@ from guance_billing_cli.errors import (
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.credentials import PasswordChange, PasswordChanged
     from guance_billing_cli.services.context import ServiceContext
+    from guance_billing_cli.services.login import OpenContext
     from guance_billing_cli.store.models import Account
 
 MIN_LENGTH, MAX_LENGTH = 8, 64
@@ -142,13 +144,11 @@ def _clear_attempts(ctx: ServiceContext, account_id: str) -> None:
     ctx.session.exec(delete(PasswordAttempt).where(col(PasswordAttempt.account_id) == account_id))
 
 
-def _set_hash(ctx: ServiceContext, account: Account, password: str, *, action: str) -> None:
+def _set_hash(ctx: ServiceContext, account: Account, password_hash: str, *, action: str) -> None:
     from guance_billing_cli.services import audit
 
     had_password = account.has_password
-    account.password_hash = hash_new_password(
-        password, username=account.username, email=account.email, phone=account.phone
-    )
+    account.password_hash = password_hash
     account.updated_at = ctx.now()
     ctx.session.add(account)
     audit.record(
@@ -161,24 +161,69 @@ def _set_hash(ctx: ServiceContext, account: Account, password: str, *, action: s
     )
 
 
-def change_password(ctx: ServiceContext, *, ref: str, change: PasswordChange) -> PasswordChanged:
+@dataclass(frozen=True)
+class _Seen:
+    """What the read-only step saw of the account, for the hashing and the write."""
+
+    account_id: str
+    password_hash: str
+    username: str
+    email: str
+    phone: str
+
+
+def change_password(open_ctx: OpenContext, *, ref: str, change: PasswordChange) -> PasswordChanged:
     """Replace the password after checking the current one.
 
     Refusals in order: no password yet (exit 6, pointing to reset), too many wrong
     attempts (exit 8), wrong current password (exit 4, counted and committed),
     new password against the policy (exit 2).
+
+    Three steps, as a login (``services/login.py``), so that argon2 never runs while
+    the store's write lock is held: a read-only look at the account and its attempt
+    limit; verifying the current password and hashing the new one with no transaction
+    open; one short write that checks the limit again under the account's lock, and
+    refuses (exit 6) if the password changed meanwhile.
     """
+    from guance_billing_cli.services.accounts import find_account
+    from guance_billing_cli.services.login import hash_at_low_priority
+
+    with open_ctx(write=False) as ctx:
+        account = find_account(ctx, ref)
+        if account.password_hash is None:
+            raise RuleViolation(
+                "no_password_yet", field="password", next_step="start_password_reset"
+            )
+        _refuse_if_limited(ctx, account.id)
+        seen = _Seen(
+            account.id, account.password_hash, account.username, account.email, account.phone
+        )
+    current = change.current_password.get_secret_value()
+    new = change.new_password.get_secret_value()
+    right = hash_at_low_priority(verify_password, seen.password_hash, current)
+    new_hash = None
+    if right:
+        if new == current:
+            raise InvalidInput("password_unchanged", field="password")
+        check_policy(new, username=seen.username, email=seen.email, phone=seen.phone)
+        new_hash = hash_at_low_priority(lambda: str(_hasher().hash(new)))
+    with open_ctx(write=True) as ctx:
+        return _apply_change(ctx, seen, new_hash)
+
+
+def _apply_change(ctx: ServiceContext, seen: _Seen, new_hash: str | None) -> PasswordChanged:
+    """The write step of ``change_password``: ``new_hash`` None means the current
+    password was wrong (counted, and committed although the call fails)."""
     from guance_billing_cli.schemas.credentials import PasswordChanged
-    from guance_billing_cli.services import audit
+    from guance_billing_cli.services import audit, sessions
     from guance_billing_cli.services.accounts import find_account
     from guance_billing_cli.store.models import PasswordAttempt
 
-    account = lock_account(ctx, find_account(ctx, ref))
-    if account.password_hash is None:
-        raise RuleViolation("no_password_yet", field="password", next_step="start_password_reset")
+    account = lock_account(ctx, find_account(ctx, seen.account_id))
+    if account.password_hash != seen.password_hash:
+        raise RuleViolation("password_changed_meanwhile", field="current_password")
     _refuse_if_limited(ctx, account.id)
-    current = change.current_password.get_secret_value()
-    if not verify_password(account.password_hash, current):
+    if new_hash is None:
         # Counted in the store and committed although the call fails (keep_changes),
         # so the limit holds across processes and server workers.
         ctx.session.add(PasswordAttempt(account_id=account.id, at=ctx.now()))
@@ -201,18 +246,16 @@ def change_password(ctx: ServiceContext, *, ref: str, change: PasswordChange) ->
             attempts_left=left,
             minutes=WINDOW_MINUTES,
         ).keep_changes()
-    new = change.new_password.get_secret_value()
-    if new == current:
-        raise InvalidInput("password_unchanged", field="password")
-    _set_hash(ctx, account, new, action="password.change")
+    _set_hash(ctx, account, new_hash, action="password.change")
     _clear_attempts(ctx, account.id)
-    from guance_billing_cli.services import sessions
-
     revoked = sessions.revoke_others(ctx, account_id=account.id, why="password.change")
     return PasswordChanged(account_id=account.id, changed_at=ctx.now(), sessions_revoked=revoked)
 
 
 def set_password_after_reset(ctx: ServiceContext, *, account: Account, password: str) -> None:
     """Set (or first set) a password once a reset code was verified; clears the lock."""
-    _set_hash(ctx, account, password, action="password.reset")
+    password_hash = hash_new_password(
+        password, username=account.username, email=account.email, phone=account.phone
+    )
+    _set_hash(ctx, account, password_hash, action="password.reset")
     _clear_attempts(ctx, account.id)

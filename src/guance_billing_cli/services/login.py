@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlmodel import select
 
@@ -39,6 +40,7 @@ from guance_billing_cli.services.tokens import issue_login_token
 from guance_billing_cli.store.models import Account
 
 OpenContext = Callable[..., AbstractContextManager[ServiceContext]]
+T = TypeVar("T")
 
 
 def resolve_address(
@@ -138,14 +140,19 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
 
 
-def verify_at_low_priority(password_hash: str, password: str) -> bool:
+def hash_at_low_priority(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` (an argon2 verify or hash) on the low-priority hashing pool."""
     global _pool
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(
                 max_workers=HASH_THREADS, thread_name_prefix="argon2", initializer=_lower_priority
             )
-    return _pool.submit(credentials.verify_password, password_hash, password).result()
+    return _pool.submit(work, *args).result()
+
+
+def verify_at_low_priority(password_hash: str, password: str) -> bool:
+    return hash_at_low_priority(credentials.verify_password, password_hash, password)
 
 
 # -- one-time code ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from guance_billing_cli import notices
 from guance_billing_cli.errors import (
+    InvalidInput,
     NotFound,
     RuleViolation,
     VerificationFailed,
@@ -65,7 +66,9 @@ def kind_of(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise NotFound("unknown_change_kind", value=name) from None
+        raise InvalidInput(
+            "unknown_change_kind", field="kind", value=name, choices=", ".join(KINDS)
+        ) from None
 
 
 # -- views ----------------------------------------------------------------------

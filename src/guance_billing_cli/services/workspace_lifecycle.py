@@ -92,6 +92,10 @@ def unlock_workspace(
     if bool(remedy.rebind) == remedy.billing_center:
         raise InputRequired("choose_remedy", fields=["rebind", "billing_center"])
     workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    if remedy.rebind:  # the remedy must name a real cloud account even when there is no lock
+        from guance_billing_cli.services.cloud import find_cloud
+
+        find_cloud(ctx, remedy.rebind, account_ref=account_ref)
     current = rules.state(workspace.countdown_started_at, workspace.dissolved_at, ctx.now())
     if current == "dissolved":
         raise RuleViolation("workspace_dissolved_irreversible", workspace_id=workspace.id)
