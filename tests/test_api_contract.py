@@ -309,7 +309,7 @@ def test_nul_characters_are_refused_not_500(live: Live, acct: dict) -> None:
 
 
 def test_openapi_documents_every_status_with_one_error_schema(live: Live) -> None:
-    spec = httpx.get(live.url + "/openapi.json").json()
+    spec = httpx.get(live.url + "/openapi.json", timeout=60).json()
     error_ref = "#/components/schemas/ErrorResponse"
     for path, item in spec["paths"].items():
         for method, op in item.items():
@@ -337,7 +337,7 @@ def test_openapi_documents_every_status_with_one_error_schema(live: Live) -> Non
 
 
 def test_enums_and_patterns_are_in_the_schema(live: Live) -> None:
-    schemas = httpx.get(live.url + "/openapi.json").json()["components"]["schemas"]
+    schemas = httpx.get(live.url + "/openapi.json", timeout=60).json()["components"]["schemas"]
     assert schemas["CloudAccountCreate"]["properties"]["provider"]["enum"] == [
         "aws", "aliyun", "huawei",
     ]  # fmt: skip
@@ -347,7 +347,7 @@ def test_enums_and_patterns_are_in_the_schema(live: Live) -> None:
 
 
 def test_an_unknown_change_kind_is_422_and_documented(live: Live, acct: dict) -> None:
-    spec = httpx.get(live.url + "/openapi.json").json()
+    spec = httpx.get(live.url + "/openapi.json", timeout=60).json()
     params = spec["paths"]["/v1/accounts/{ref}/changes/latest"]["get"]["parameters"]
     kind = next(p for p in params if p["name"] == "kind")
     assert kind["schema"]["enum"] == ["email", "phone"]
@@ -395,7 +395,7 @@ def test_rows_carry_from_on_the_wire(live: Live, acct: dict) -> None:
 def test_streamed_rows_match_the_documented_ndjson_schema(live: Live, acct: dict) -> None:
     import jsonschema_rs  # schemathesis's validator
 
-    spec = httpx.get(live.url + "/openapi.json").json()
+    spec = httpx.get(live.url + "/openapi.json", timeout=60).json()
     op = spec["paths"]["/v1/accounts/{ref}/workspaces"]["get"]
     schema = op["responses"]["200"]["content"]["application/x-ndjson"]["schema"]
     validator = jsonschema_rs.validator_for({**schema, "components": spec["components"]})
