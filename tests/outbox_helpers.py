@@ -21,7 +21,9 @@ def _order(key: str) -> tuple[int, int, int]:
 
 def mails(home: Path, to: str | None = None) -> list[Message]:
     root = home / "outbox" / "mail"
-    if not (root / "new").is_dir():
+    # The writer makes tmp/, new/ and cur/ one after the other, and a reader polling
+    # while the first message arrives can see new/ without cur/: read whole or not yet.
+    if not all((root / sub).is_dir() for sub in ("tmp", "new", "cur")):
         return []
     box = mailbox.Maildir(root, create=False)
     messages = [box[key] for key in sorted(box.keys(), key=_order)]
