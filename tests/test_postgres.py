@@ -63,14 +63,18 @@ def test_server_does_not_migrate_a_postgresql_store_implicitly(
 ) -> None:
     import os
 
+    from guance_billing_cli.cli.words import describe
     from guance_billing_cli.errors import Unavailable
     from guance_billing_cli.server.app import create_app
 
     with pytest.raises(Unavailable, match="needs its secret key"):  # issue 11: first the key
         create_app(pg_store)
     monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", os.urandom(32).hex())
-    with pytest.raises(Unavailable, match="server migrate"):
+    with pytest.raises(Unavailable) as behind:
         create_app(pg_store)
+    # the store is behind: the next step is the migration, a command in the CLI's words
+    assert behind.value.next_step == "migrate_store"
+    assert "guance-billing server migrate" in describe(behind.value)
     assert pg_dump(pg_store) == ""  # nothing was created
     app = create_app(pg_store, migrate=True)
     app.state.backend.dispose()

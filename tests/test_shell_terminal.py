@@ -8,7 +8,6 @@ outbox, `use`, and leaving with Ctrl-D.
 from __future__ import annotations
 
 import json
-import mailbox
 import os
 import re
 import shutil
@@ -163,9 +162,10 @@ def test_completion_history_and_ctrl_c(terminal: Terminal, home: Path) -> None:
 
 
 def _codes(home: Path, to: str) -> list[str]:
-    box = mailbox.Maildir(home / "outbox" / "mail", create=False)
-    messages = sorted((m for m in box if to in str(m["To"])), key=lambda m: m.get_date())
-    return [re.findall(r"\b\d{6}\b", m.get_payload(decode=True).decode())[-1] for m in messages]
+    """Every code sent to ``to``, oldest first (from each email's plain-text part)."""
+    from outbox_helpers import body, mails, only_code
+
+    return [only_code(body(m)) for m in mails(home, to)]
 
 
 def test_guided_email_change_inside_the_shell(terminal: Terminal, home: Path) -> None:
@@ -195,11 +195,9 @@ def test_use_switches_the_prompt_and_errors_keep_the_shell(
     terminal.run("use beta", r"billing beta@local>$")
     out = terminal.run("profile show --json", r"\}\s*\nbilling beta@local>$")
     assert '"username": "beta"' in out
-    out = terminal.run(
-        "workspace show ws_nope --json", r"\"exit_code\": 3\}\}\s*\nbilling beta@local>$"
-    )
+    out = terminal.run("workspace show ws_nope --json", r"\}\}\s*\nbilling beta@local>$")
     error = json.loads(re.findall(r"\{\"error\".*\}\}", out)[-1])
-    assert error["error"]["code"] == "not_found"
+    assert error["error"]["code"] == "not_found" and error["error"]["exit_code"] == 3
     terminal.type("exit 3")
     terminal.key("Enter")
     assert terminal.exit_status() == 3

@@ -421,3 +421,17 @@ def test_any_add_file_gives_results_not_a_traceback(
         assert isinstance(row["line"], int) and row["line"] >= 1
         assert row["result"] in ("added", "unchanged", "refused")
         assert row["result"] != "refused" or row["reason"]
+
+
+def test_a_page_past_the_furthest_row_is_a_usage_error(cli: CliFn, make_account) -> None:
+    """Found by the bad-input campaign: --page 65536 --limit 65536 was exit 1 (a crash)."""
+    make_account("acme")
+    far = cli(
+        "workspace", "list", "--account", "acme", "--page", "65536", "--limit", "65536", "--json"
+    )
+    assert far.exit_code == 2
+    assert far.error["reason"] == "page_out_of_reach" and far.error["params"]["field"] == "page"
+    assert (
+        far.error["message"]
+        == "--page 65536 starts past row 1000000000, the furthest a list reaches"
+    )

@@ -58,6 +58,12 @@ def _debug_hint() -> str:
     return _("; run again with --debug for the traceback")
 
 
+def _server_debug_hint() -> str:
+    from guance_billing_cli.i18n import _
+
+    return _(" (--debug shows only the client's side)")
+
+
 def _plain_help(command: Any) -> Any:
     """No rich markup anywhere in the tree (plain help is what the start-up budget allows);
     each command's summary line in the operator's language."""
@@ -146,7 +152,10 @@ class BoundaryGroup(TyperGroup):
                 import traceback
 
                 traceback.print_exc()
-            raise typer.Exit(_report(error, as_json=_json_requested(ctx, args))) from None
+            hint = _server_debug_hint() if error.reason == "internal_server" else ""
+            raise typer.Exit(
+                _report(error, as_json=_json_requested(ctx, args), hint=hint)
+            ) from None
         except BrokenPipeError:
             raise typer.Exit(0) from None
         except Exception as exc:  # the boundary: any bug becomes exit 1 without a traceback

@@ -64,7 +64,7 @@ def select(message: str, choices: Sequence[str], *, default: str | None = None) 
 
 
 def _rejected(reason: str) -> None:
-    sys.stderr.write(f"  {reason}; try again.\n")
+    sys.stderr.write("  " + _("{reason}; try again.").format(reason=reason) + "\n")
     sys.stderr.flush()
 
 
@@ -175,7 +175,7 @@ def form(
                 raise
             from guance_billing_cli.cli.words import describe
 
-            _rejected(describe(error))
+            _rejected(describe(error, label=target.label.rstrip(":：")))
             values[target.name] = target.ask()
 
 

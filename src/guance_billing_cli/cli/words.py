@@ -212,12 +212,16 @@ def command(operation: str, params: Mapping[str, Any] | None = None) -> str:
     return f"{PROG} " + found.format_map(_Placeholders(params or {}))
 
 
-def describe(error: BillingError) -> str:
-    """``error`` as one sentence in the operator's language, with flags and commands."""
+def describe(error: BillingError, *, label: str | None = None) -> str:
+    """``error`` as one sentence in the operator's language, with flags and commands;
+    a guided form names the field at fault by its ``label`` (``Username``) instead."""
     from guance_billing_cli import i18n
     from guance_billing_cli.i18n.errors import Face, words
 
-    sentence = words(error, language=i18n.current(), face=Face(field=flag, operation=command))
+    def field(name: str) -> str:
+        return label if label and name == error.field else flag(name)
+
+    sentence = words(error, language=i18n.current(), face=Face(field=field, operation=command))
     remedies = error.params.get("remedies")
     if isinstance(remedies, list):  # a refused unlock names every remedy left (issue 15)
         sentence += "; " + _remedies(str(error.params.get("workspace_id", "WS")), remedies)

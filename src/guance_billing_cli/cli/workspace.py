@@ -149,11 +149,13 @@ def list_(
       guance-billing workspace list --site cn1 --state countdown
       guance-billing workspace list --settlement aws --output ndjson > aws.ndjson
     """
-    from guance_billing_cli.schemas.settlement import WorkspaceFilter
+    from guance_billing_cli.schemas.settlement import MAX_OFFSET, WorkspaceFilter
 
     fmt = render.output_format(as_json, output)
     size = limit or (PAGE_SIZE if fmt == "table" else None)
     offset = (page - 1) * size if size else 0
+    if offset > MAX_OFFSET:  # --page 65536 --limit 65536: a usage error, not a crash
+        raise InvalidInput("page_out_of_reach", field="page", value=page, limit=MAX_OFFSET)
     filters = WorkspaceFilter(
         site=site,
         settlement=settlement,

@@ -233,6 +233,7 @@ REASONS: dict[str, Reason] = {
     "not_a_checkpoint": Reason(InvalidInput, N_("{path} is not a checkpoint file")),
     "no_checkpoints": Reason(InvalidInput, N_("no checkpoint files ({pattern}) in {path}")),
     # -- the CLI's own inputs --------------------------------------------------------------
+    "page_out_of_reach": Reason(InvalidInput, N_("{field} {value} starts past row {limit}, the furthest a list reaches")),
     "no_server_selected": Reason(InputRequired, N_("no server selected: pass {field} URL or set GUANCE_BILLING_SERVER")),
     "nothing_to_change": Reason(InputRequired, N_("nothing to change: give at least one option, e.g. {field}")),
     "no_commands": Reason(InvalidInput, N_("no commands: give {field}, or pipe commands on stdin")),
