@@ -435,3 +435,10 @@ def test_a_page_past_the_furthest_row_is_a_usage_error(cli: CliFn, make_account)
         far.error["message"]
         == "--page 65536 starts past row 1000000000, the furthest a list reaches"
     )
+
+
+def test_a_filter_too_long_for_a_url_is_exit_2_on_every_backend(cli: CliFn, acme: dict) -> None:
+    # found by the bad-input campaign: remotely httpx refused the URL (exit 1)
+    result = cli("workspace", "list", "--state", "x" * 70_000, "--json")
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == "" and "internal error" not in result.stderr

@@ -581,6 +581,9 @@ class HttpClient:
         for attempt in range(attempts):
             try:
                 request = self.http.build_request(op.method, **parts)
+            except httpx.InvalidURL as exc:  # a query value longer than a URL may be
+                raise InvalidInput("too_long_for_a_url", why=_reason(exc)) from None
+            try:
                 return self.http.send(request, stream=stream)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt + 1 < attempts:

@@ -313,6 +313,7 @@ REASONS: dict[str, Reason] = {
     "body_not_utf8": Reason(MalformedBody, N_("request body is not UTF-8 text")),
     "content_length_not_a_number": Reason(MalformedBody, N_("Content-Length is not a number")),
     "longer_than_any": Reason(NotFound, N_("nothing matches {value!r}...: longer than any {name}")),
+    "too_long_for_a_url": Reason(InvalidInput, N_("a value given is too long to send to the server ({why})")),
     "unknown_kind": Reason(InvalidInput, N_("unknown {field} {value!r}; known kinds: {choices}")),
     # -- batches -------------------------------------------------------------------------
     "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
