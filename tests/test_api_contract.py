@@ -355,6 +355,34 @@ def test_an_unknown_change_kind_is_422_and_documented(live: Live, acct: dict) ->
     assert r.status_code == 422 and r.json()["error"]["field"] == "kind", r.text
 
 
+def test_schema_valid_values_found_refused_by_schemathesis_are_accepted(
+    live: Live, acct: dict
+) -> None:
+    # an encoded ':' in a workspace id is checked once decoded (it was 422 undecoded)
+    made = live.post(
+        f"/v1/accounts/{acct['id']}/workspaces", json={"id": "8:x", "name": "C", "site": "cn1"}
+    )
+    assert made.status_code == 200, made.text
+    assert live.get("/v1/workspaces/8%3Ax").json()["id"] == "8:x"
+    bad = live.get("/v1/workspaces/a%2Fb")  # a slash is still no workspace id
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "ws_id"
+    # a change kind in a body is an enum too (it was free text, then 422 from the service)
+    spec = httpx.get(live.url + "/openapi.json", timeout=60).json()
+    body = spec["paths"]["/v1/changes/{request_id}/cancel"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert spec["components"]["schemas"][ref]["properties"]["kind"]["enum"] == ["email", "phone"]
+    # the language pattern says what the service takes ("" is neither)
+    language = spec["components"]["schemas"]["ProfileUpdate"]["properties"]["language"]
+    assert "pattern" in language
+    r = httpx.patch(
+        live.url + f"/v1/accounts/{acct['id']}/profile",
+        json={"language": ""},
+        headers={"Authorization": f"Bearer {live.token}"},
+        timeout=30,
+    )
+    assert r.status_code == 422, r.text
+
+
 def test_405_says_allow(live: Live) -> None:
     r = httpx.put(live.url + "/v1/accounts", headers={"Authorization": f"Bearer {live.token}"})
     assert r.status_code == 405

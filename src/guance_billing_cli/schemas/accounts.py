@@ -40,7 +40,7 @@ class ProfileFields(BaseModel):
     contact_name: str | None = rules.text(64, None)
     #: language of emails and SMS to the account: ``en`` or ``zh-CN`` (the service
     #: also takes ``zh``, ``zh_CN``, ``en-US``... and stores the tag)
-    language: str | None = rules.text(16, None)
+    language: str | None = rules.pattern(rules.LANGUAGE, None, max_length=16)
 
 
 class AccountCreate(ProfileFields):

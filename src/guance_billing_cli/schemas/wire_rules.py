@@ -27,7 +27,10 @@ EMAIL = (
     r"\.(com|cn|net|org|io)$"
 )
 # A mainland China mobile number, E.164 (the service also takes other countries').
-PHONE = r"^\+86(13[0-9]|15[0-35-9]|17[0-8]|18[0-9]|19[0-35-9])[0-9]{8}$"
+# an account's language: en or zh, with an optional region or script (zh-CN, zh_CN, en-US)
+LANGUAGE = r"^([eE][nN]|[zZ][hH])([-_][A-Za-z0-9]{1,8}){0,2}$"
+# (174 is left out: phonenumbers takes few of its numbers for mobiles)
+PHONE = r"^\+86(13[0-9]|15[0-35-9]|17[0-35-8]|18[0-9]|19[0-35-9])[0-9]{8}$"
 CODE = r"^[0-9]{6}$"
 BANK_ACCOUNT = r"^[0-9][0-9 -]{4,38}[0-9]$"
 LANDLINE = r"^\+?[0-9][0-9 ()-]{4,30}$"

@@ -27,6 +27,7 @@ import inspect
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any, Literal
@@ -82,10 +83,10 @@ PATH_PATTERNS: dict[str, str] = {
     "title_id": r"^[^/]{1,254}$",
     "address_id": r"^[^/]{1,254}$",
 }
-# Query parameters with a closed set of values: an enum in the document, 422 otherwise
-# (a Literal for FastAPI). The protocol keeps ``str``: the local face checks the same
-# set in the service.
-QUERY_CHOICES: dict[str, tuple[str, ...]] = {"kind": CHANGE_KINDS}
+# Query and body parameters with a closed set of values: an enum in the document, 422
+# otherwise (a Literal for FastAPI). The protocol keeps ``str``: the local face checks
+# the same set in the service.
+PARAM_CHOICES: dict[str, tuple[str, ...]] = {"kind": CHANGE_KINDS}
 
 
 class RequestClient(LocalClient):
@@ -269,13 +270,14 @@ def _signature(op: Operation) -> inspect.Signature:
             continue
         default = p.default
         annotation = _server_annotation(p.annotation)
+        if p.name in PARAM_CHOICES and p.where in ("query", "body"):
+            annotation = Literal[PARAM_CHOICES[p.name]]  # type: ignore[valid-type]
         if p.where == "path":
-            marker: Any = Path(pattern=PATH_PATTERNS[p.name])
+            # documented here, checked once decoded (the route sees it undecoded)
+            marker: Any = Path(json_schema_extra={"pattern": PATH_PATTERNS[p.name]})
             default = inspect.Parameter.empty
         elif p.where == "query":
             marker = Query()
-            if p.name in QUERY_CHOICES:
-                annotation = Literal[QUERY_CHOICES[p.name]]  # type: ignore[valid-type]
         else:
             marker = Body() if op.body_is_model else Body(embed=True)
         params.append(
@@ -314,6 +316,9 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
         # The gate (server/gate.py) has checked the token and the scope already.
         for name in path_params:  # routed undecoded (RawPathRouting): decode once here
             kwargs[name] = unquote(kwargs[name])
+            if not re.fullmatch(PATH_PATTERNS[name], kwargs[name]):
+                why = f"String should match pattern '{PATH_PATTERNS[name]}'"
+                raise InvalidInput("invalid_value", field=name, why=why)
         state = gb_request.state
         caller = auth.client_address(
             gb_request.client.host if gb_request.client else None,

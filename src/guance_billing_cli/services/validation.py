@@ -50,9 +50,12 @@ def industry(value: str) -> str:
 
 def language(value: str, field: str = "language") -> str:
     """``en`` or ``zh-CN`` (also accepted: ``zh``, ``zh_CN``, ``en-US``...)."""
-    from guance_billing_cli import i18n
+    import re
 
-    found = i18n.normalize(value)
+    from guance_billing_cli import i18n
+    from guance_billing_cli.schemas.wire_rules import LANGUAGE
+
+    found = i18n.normalize(value) if re.fullmatch(LANGUAGE, value) else None
     if found is None:
         raise InvalidInput("not_one_of", field=field, choices=list(i18n.LANGUAGES))
     return found
