@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import like_an_install
+from common import BENCH_ACCOUNT, like_an_install
 
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
@@ -93,16 +93,7 @@ def main() -> int:
     try:
         run(
             cli_cmd(
-                "account",
-                "create",
-                "--username",
-                "bench",
-                "--company-name",
-                "Bench Ltd",
-                "--email",
-                "bench@example.com",
-                "--phone",
-                "+8613800138000",
+                *BENCH_ACCOUNT,
             ),
             env,
         )

@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import like_an_install
+from common import BENCH_ACCOUNT, like_an_install
 
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
@@ -48,16 +48,7 @@ def make_store(home: Path, rows: int) -> None:
     env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "NO_COLOR": "1"}
     out = subprocess.run(
         cli_cmd(
-            "account",
-            "create",
-            "--username",
-            "bench",
-            "--company-name",
-            "Bench Ltd",
-            "--email",
-            "bench@example.com",
-            "--phone",
-            "+8613800138000",
+            *BENCH_ACCOUNT,
             "--json",
         ),
         env=env,

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from common import like_an_install
+from common import BENCH_ACCOUNT, like_an_install
 
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
@@ -204,16 +204,7 @@ def measure_store(label: str, store: str, home: Path, args: argparse.Namespace) 
         acct = json.loads(
             run(
                 renv,
-                "account",
-                "create",
-                "--username",
-                "bench",
-                "--company-name",
-                "Bench Ltd",
-                "--email",
-                "bench@example.com",
-                "--phone",
-                "+8613800138000",
+                *BENCH_ACCOUNT,
                 "--json",
             )
         )

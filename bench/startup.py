@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import like_an_install
+from common import BENCH_ACCOUNT, like_an_install
 
 PY = sys.executable
 BIN = Path(PY).parent / "guance-billing"
@@ -58,16 +58,7 @@ def main() -> int:
     env.pop("GUANCE_BILLING_SERVER", None)
     subprocess.run(
         cli_cmd(
-            "account",
-            "create",
-            "--username",
-            "bench",
-            "--company-name",
-            "Bench Ltd",
-            "--email",
-            "bench@example.com",
-            "--phone",
-            "+8613800138000",
+            *BENCH_ACCOUNT,
         ),
         env=env,
         check=True,
