@@ -96,7 +96,7 @@ def test_an_unusable_store_path_is_unavailable(cli: CliFn, home) -> None:
     home.mkdir(parents=True, exist_ok=True)
     blocker = home / "afile"
     blocker.write_text("x")
-    result = cli("--store", str(blocker / "sub" / "b.db"), "account", "list")
+    result = cli("--store", str(blocker / "sub" / "b.db"), "store", "init")
     assert result.exit_code == 10
     assert "cannot create store file" in result.stderr
 

@@ -1,3 +1,3 @@
 """guance-billing: administration of Guance Billing Center accounts."""
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"

@@ -56,6 +56,7 @@ BoundaryGroup.lazy_commands = {
         ("auth", "auth"),
         ("audit", "audit"),
         ("server", "server"),
+        ("store", "store"),
         ("config", "config_cmd"),
         ("status", "status"),
         ("doctor", "doctor"),
@@ -67,7 +68,9 @@ BoundaryGroup.lazy_commands = {
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"guance-billing {__version__}")
+        from guance_billing_cli.store.engine import HEAD
+
+        typer.echo(f"guance-billing {__version__} (store schema {HEAD})")
         raise typer.Exit()
 
 

@@ -64,6 +64,14 @@ def run(
             metavar="text|json",
         ),
     ] = "text",
+    log_level: Annotated[
+        str,
+        typer.Option(
+            "--log-level",
+            help="Least level logged: debug, info, warning (refusals, throttles), error (5xx).",
+            metavar="LEVEL",
+        ),
+    ] = "info",
     tls_certfile: Annotated[
         str | None,
         typer.Option(
@@ -148,6 +156,7 @@ def run(
 
     if log_format not in ("text", "json"):
         raise InvalidInput("not_one_of", field="log_format", choices=["text", "json"])
+    _logging(log_format, log_level)
     url = _store_url(ctx, store)
     if remind_every > 0:  # issue 15: countdown reminders on a timer
         from guance_billing_cli.server import reminder_timer
@@ -162,6 +171,7 @@ def run(
             migrate=migrate,
             access_log=access_log,
             log_format="json" if log_format == "json" else "text",
+            log_level=log_level.lower(),
             tls_certfile=tls_certfile,
             tls_keyfile=tls_keyfile,
             insecure_http=insecure_http,
@@ -171,9 +181,26 @@ def run(
         )
 
 
+def _logging(log_format: str, log_level: str) -> None:
+    """Check --log-level; with --log-format json, make stderr JSON-only from here on."""
+    from guance_billing_cli.server import logs
+
+    if log_level.lower() not in logs.LEVELS:
+        raise InvalidInput("not_one_of", field="log_level", choices=list(logs.LEVELS))
+    if log_format == "json":
+        logs.json_only_stderr()
+
+
 @app.command("migrate")
-def migrate(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = False) -> None:
-    """Apply pending schema migrations to the store (SQLite or PostgreSQL).
+def migrate(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be applied; change nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Apply pending schema migrations (an alias of `store migrate`).
 
     A store written by a newer guance-billing is refused (exit 10) and left untouched.
 
@@ -181,21 +208,9 @@ def migrate(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = F
     Example:
       guance-billing server migrate --store postgresql+psycopg://billing@db/billing
     """
-    from guance_billing_cli.server import admin
+    from guance_billing_cli.cli.store import run_migrate
 
-    result = admin.migrate(_store_url(ctx, store))
-    if as_json:
-        render.write_json(result)
-    elif result["changed"]:
-        render.success(
-            _("Migrated {store} from {value} to {to}.").format(
-                store=result["store"], value=result["from"] or "empty", to=result["to"]
-            )
-        )
-    else:
-        render.info(
-            _("{store} is up to date (schema {to}).").format(store=result["store"], to=result["to"])
-        )
+    run_migrate(_store_url(ctx, store), dry_run=dry_run, as_json=as_json)
 
 
 @token_app.command("create")

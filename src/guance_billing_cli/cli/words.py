@@ -82,7 +82,9 @@ OPERATION_COMMANDS: dict[str, str] = {
     "list_audit_events": "audit list",
     "verify_audit": "audit verify",
     "use_account": "account use ACCOUNT",
-    "migrate_store": "server migrate",
+    "migrate_store": "store migrate",
+    "init_store": "store init",
+    "verify_store": "store verify",
 }
 
 

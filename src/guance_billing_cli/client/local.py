@@ -132,7 +132,7 @@ class LocalClient:
         *,
         settings: Any = None,
         actor: Actor | None = None,
-        migrate: bool = True,
+        migrate: bool | None = None,
     ) -> None:
         self.store_url = store_url
         self.settings = settings
@@ -144,8 +144,15 @@ class LocalClient:
 
     @property
     def engine(self) -> Engine:
+        return self._open(create=True)
+
+    def _open(self, *, create: bool) -> Engine:
+        """The engine, opened on first use: a read never creates a missing store (issue 21);
+        ``migrate`` None: SQLite migrates itself (after a copy), PostgreSQL never does."""
         if self._engine is None:
-            self._engine = store_engine.open_store(self.store_url, migrate=self._migrate)
+            self._engine = store_engine.open_store(
+                self.store_url, migrate=self._migrate, create=create
+            )
         return self._engine
 
     @contextmanager
@@ -154,7 +161,8 @@ class LocalClient:
         from sqlalchemy.exc import IntegrityError, OperationalError
         from sqlmodel import Session
 
-        bind = self.engine.execution_options(**store_engine.WRITE) if write else self.engine
+        engine = self._open(create=write)
+        bind = engine.execution_options(**store_engine.WRITE) if write else engine
         deferred: BillingError | None = None
         try:
             with Session(bind=bind, expire_on_commit=False) as session, session.begin():

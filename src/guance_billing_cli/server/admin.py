@@ -80,6 +80,7 @@ def serve(
     migrate: bool | None,
     access_log: bool,
     log_format: LogFormat = "text",
+    log_level: str = "info",
     tls_certfile: str | None = None,
     tls_keyfile: str | None = None,
     insecure_http: bool = False,
@@ -139,7 +140,7 @@ def serve(
         port=port,
         workers=workers,
         access_log=False,  # the app logs each request itself, without the path (logs.py)
-        log_config=logs.log_config(log_format),
+        log_config=logs.log_config(log_format, log_level),
         ssl_certfile=tls_certfile,
         ssl_keyfile=tls_keyfile,
         proxy_headers=bool(trusted_proxies),

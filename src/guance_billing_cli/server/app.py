@@ -34,7 +34,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPBearer
 from pydantic import StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -139,16 +139,25 @@ class Backend:
             return tokens.authenticate(ctx, token=token)
 
     def readiness(self) -> dict[str, Any]:
-        """The store answers and its schema is the one this code expects."""
-        version = store_engine.schema_version(self.engine)
-        if version != store_engine.HEAD:
-            raise Unavailable(
-                "store_not_ready",
-                version=version or "none",
-                head=store_engine.HEAD,
-                next_step="migrate_store",
-            )
-        return {"status": "ready", "schema": version}
+        """Ready: the store answers and is at the schema this code serves. Not ready: a
+        reason code (``store_unreachable``, ``store_not_ready`` for a store behind,
+        ``schema_ahead`` for one a newer release migrated) and never a connection detail
+        (host, port, user, database or driver message)."""
+        try:
+            version = store_engine.schema_version(self.engine)
+        except Exception as exc:  # any driver error means "not ready", not a 500
+            why = exc.reason if isinstance(exc, BillingError) else type(exc).__name__
+            raise Unavailable("store_unreachable", why=why) from None
+        if version == store_engine.HEAD:
+            return {"status": "ready", "schema": version}
+        if version is not None and version not in store_engine.REVISIONS:
+            raise store_engine.schema_refusal(version)
+        raise Unavailable(
+            "store_not_ready",
+            version=version or "none",
+            head=store_engine.HEAD,
+            next_step="migrate_store",
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -473,12 +482,15 @@ def create_app(
         responses={503: {"model": ErrorResponse, "description": "Store unreachable or behind"}},
     )
     def readyz() -> dict[str, Any]:
-        try:
-            return backend.readiness()
-        except BillingError:
-            raise
-        except Exception as exc:  # any driver error means "not ready", not a 500
-            raise Unavailable("store_unreachable", why=type(exc).__name__) from None
+        return backend.readiness()
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus text format (server/metrics.py; docs/server.md, "Metrics")."""
+        from guance_billing_cli.server import metrics as server_metrics
+
+        body, content_type = server_metrics.exposition(backend.engine)
+        return Response(body, media_type=content_type)
 
     ops = operations()
     for op in ops.values():

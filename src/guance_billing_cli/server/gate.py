@@ -33,7 +33,7 @@ from starlette.routing import Match
 
 from guance_billing_cli.client.operations import Operation
 from guance_billing_cli.errors import BillingError, BodyTooLarge, InvalidInput, MalformedBody
-from guance_billing_cli.server import auth, logs
+from guance_billing_cli.server import auth, logs, metrics
 from guance_billing_cli.server.responses import error_response
 
 if TYPE_CHECKING:
@@ -110,6 +110,9 @@ class Gate:
                 return
             await self.app(scope, receive, send_with_id)
         finally:
+            metrics.observe(
+                scope["method"], template, status["code"], time.perf_counter() - started
+            )
             if self.access_log:
                 self._log(scope, request_id, template, status["code"], started)
 

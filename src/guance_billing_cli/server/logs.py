@@ -9,9 +9,11 @@ number, in case a message or an exception carries one.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
+import threading
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -107,7 +109,8 @@ def access(
         "actor": actor,
         "client": client,
     }
-    logging.getLogger(ACCESS_LOGGER).info(
+    logging.getLogger(ACCESS_LOGGER).log(
+        access_level(status),
         "%s %s %s %.1fms actor=%s id=%s client=%s",
         method,
         route,
@@ -118,3 +121,86 @@ def access(
         client,
         extra=fields,
     )
+
+
+# -- levels and JSON-only output (issue 21) ---------------------------------------------
+LEVELS = ("debug", "info", "warning", "error")
+#: refused logins, missing or unknown tokens, forbidden scopes, throttles: warning
+_WARNING_STATUSES = frozenset({401, 403, 429})
+
+
+def access_level(status: int) -> int:
+    """An answer's log level: 5xx error; refused credentials and throttles warning; else info."""
+    if status >= 500:
+        return logging.ERROR
+    if status in _WARNING_STATUSES:
+        return logging.WARNING
+    return logging.INFO
+
+
+class JsonLines(io.TextIOBase):
+    """A stderr that lets JSON lines through and wraps every other line (a start-up note,
+    a timer's report, a third party's print) in the JSON log shape, so that
+    ``--log-format json`` prints nothing but JSON lines."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._buffer = ""
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._buffer += text
+            while "\n" in self._buffer:
+                line, self._buffer = self._buffer.split("\n", 1)
+                self._emit(line)
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def _emit(self, line: str) -> None:
+        if not line.strip():
+            return
+        if line.startswith("{"):
+            try:
+                json.loads(line)
+            except ValueError:
+                pass
+            else:
+                self._stream.write(line + "\n")
+                self._stream.flush()
+                return
+        lowered = line.lstrip().lower()
+        level = (
+            "error"
+            if lowered.startswith(("error", "traceback"))
+            else "warning"
+            if lowered.startswith("warning")
+            else "info"
+        )
+        body = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": level,
+            "logger": "guance_billing.stderr",
+            "message": redact(line),
+        }
+        self._stream.write(json.dumps(body, ensure_ascii=False) + "\n")
+        self._stream.flush()
+
+
+def json_only_stderr() -> None:
+    """From now on, every line this process writes on stderr is a JSON object."""
+    import sys
+
+    if not isinstance(sys.stderr, JsonLines):
+        sys.stderr = JsonLines(sys.stderr)

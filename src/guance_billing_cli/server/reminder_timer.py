@@ -42,11 +42,22 @@ def start(store_url: str, *, every_minutes: float, first_after: float = 5.0) -> 
         while not stop.is_set():
             try:
                 sent = run_once(store_url)
+                _count_run(ok=True)
                 if sent:
                     sys.stderr.write(f"reminders: sent {sent} lock-countdown reminder(s)\n")
             except Exception as exc:  # the timer must outlive a failed run; next tick retries
+                _count_run(ok=False)
                 sys.stderr.write(f"reminders: run failed ({type(exc).__name__}: {exc})\n")
             stop.wait(every_minutes * 60)
 
     threading.Thread(target=loop, name="guance-billing-reminders", daemon=True).start()
     return stop
+
+
+def _count_run(*, ok: bool) -> None:
+    """``guance_billing_reminder_runs_total`` on ``/metrics`` (issue 21)."""
+    try:
+        from guance_billing_cli.server import metrics
+    except ImportError:  # prometheus-client is in the server extra
+        return
+    metrics.reminder_run(ok)
