@@ -65,7 +65,7 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         )
         return
     try:
-        engine = store_engine.create_store_engine(settings.store_url)
+        engine = store_engine.create_store_engine(settings.store_url, create=False)
         version = store_engine.schema_version(engine)
         engine.dispose()
     except BillingError as exc:
@@ -76,6 +76,14 @@ def check_store(settings: Settings) -> Iterator[Finding]:
     where = {"url": url, "version": version, "head": store_engine.HEAD}
     if version == store_engine.HEAD:
         yield Finding("store", True, N_("{url} reachable, schema {version} (current)"), **where)
+    elif (version is None or version in store_engine.REVISIONS) and db_file is None:
+        yield Finding(
+            "store",
+            False,
+            N_("{url} reachable, schema {version}, behind {head}; a shared store is migrated only on purpose"),
+            N_("run `guance-billing store migrate` (docs/upgrade.md)"),
+            **where | {"version": version or "-"},
+        )  # fmt: skip
     elif version is None or version in store_engine.REVISIONS:
         yield Finding(
             "store",
@@ -321,9 +329,89 @@ def check_secret_key(settings: Settings) -> Iterator[Finding]:
         yield Finding("secret key", True, N_("none yet; {path} is created on first use"), path=path)
 
 
+#: below this much free space where the store lives, a write may fail: doctor fails
+MIN_FREE_BYTES = 32 * 1024 * 1024
+
+
+def check_store_writable(settings: Settings) -> Iterator[Finding]:
+    """Issue 21: the store can take a write — its file and directory are writable (not a
+    read-only file system) and its disk is not full; PostgreSQL: not read-only."""
+    if settings.server_url:
+        return
+    from guance_billing_cli.store import engine as store_engine
+
+    db_file = store_engine.sqlite_path(settings.store_url)
+    if db_file is None:
+        yield from _pg_writable(settings.store_url)
+        return
+    path = Path(db_file)
+    where = path.parent
+    while not where.exists() and where != where.parent:
+        where = where.parent  # a store not created yet: the directory it will be in
+    for target in (path, path.parent) if path.exists() else (where,):
+        if not os.access(target, os.W_OK):
+            yield Finding(
+                "store writable",
+                False,
+                N_("{path} cannot be written by this user (read-only file or file system); reads work, writes fail"),
+                N_("give this user write access to {path}, or remount it read-write"),
+                path=str(target),
+            )  # fmt: skip
+            return
+    import shutil
+
+    free = shutil.disk_usage(where).free
+    if free < MIN_FREE_BYTES:
+        yield Finding(
+            "store writable",
+            False,
+            N_("the disk holding {path} is full ({free} MiB free); writes will fail"),
+            N_("free space on that disk (at least {need} MiB)"),
+            path=str(where),
+            free=f"{free / 1048576:.1f}",
+            need=MIN_FREE_BYTES // 1048576,
+        )
+        return
+    yield Finding(
+        "store writable",
+        True,
+        N_("{path} is writable, {free} MiB free"),
+        path=str(where),
+        free=f"{free / 1048576:.0f}",
+    )
+
+
+def _pg_writable(store_url: str) -> Iterator[Finding]:
+    from sqlalchemy import text
+
+    from guance_billing_cli.errors import BillingError
+    from guance_billing_cli.store import engine as store_engine
+
+    try:
+        engine = store_engine.create_store_engine(store_url)
+        try:
+            with engine.connect() as conn:
+                read_only = conn.execute(text("SHOW transaction_read_only")).scalar()
+        finally:
+            engine.dispose()
+    except (BillingError, Exception):  # check_store reports an unreachable store
+        return
+    if read_only == "on":
+        yield Finding(
+            "store writable",
+            False,
+            N_("the database takes no writes (a read-only replica or transaction_read_only)"),
+            N_("point {where} at the primary"),
+            where=_STORE_SETTING,
+        )
+    else:
+        yield Finding("store writable", True, N_("the database takes writes"))
+
+
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
     check_permissions,
     check_store,
+    check_store_writable,
     check_secret_key,
     check_keyring,
     check_delivery,
