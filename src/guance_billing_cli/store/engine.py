@@ -165,8 +165,12 @@ def schema_version(engine: Engine) -> str | None:
 
 
 def _is_missing_table(exc: Exception) -> bool:
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "no such table" in text or "does not exist" in text
+    """The table is missing (an empty store) — not the database (that is unreachable)."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) is not None:  # PostgreSQL: undefined_table only
+        return getattr(orig, "sqlstate", None) == "42P01"
+    text = str(orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 def _reason(exc: Exception) -> str:
