@@ -181,7 +181,9 @@ def _needs_mounts() -> None:
         pytest.skip(f"cannot mount here: {probe.stderr.strip()}")
 
 
-def _in_namespace(tmp_path: Path, home: Path, store: Path, setup: str, *commands: str) -> list[Done]:
+def _in_namespace(
+    tmp_path: Path, home: Path, store: Path, setup: str, *commands: str
+) -> list[Done]:
     """Run ``setup`` (mounts) and then each CLI command in one private mount namespace;
     each command's exit code, stdout and stderr."""
     cli = (
@@ -284,7 +286,9 @@ def test_metrics_and_json_logs_of_a_real_server(tmp_path: Path) -> None:
     }
     requests = {k[1]: v for k, v in samples.items() if k[0] == "guance_billing_http_requests_total"}
     by_route = {(dict(k)["route"], dict(k)["status"]): v for k, v in requests.items()}
-    assert by_route.get(("/v1/accounts", "200"), 0) + by_route.get(("/v1/accounts", "201"), 0), by_route
+    assert by_route.get(("/v1/accounts", "200"), 0) + by_route.get(("/v1/accounts", "201"), 0), (
+        by_route
+    )
     assert by_route[("/v1/accounts/{ref}", "200")] == 1  # the template, never the email
     assert by_route[("/v1/accounts", "401")] == 1
     assert by_route[("/readyz", "503")] == 1

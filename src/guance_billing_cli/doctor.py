@@ -80,7 +80,10 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         yield Finding(
             "store",
             False,
-            N_("{url} reachable, schema {version}, behind {head}; a shared store is migrated only on purpose"),
+            N_(
+                "{url} reachable, schema {version}, behind {head}; "
+                "a shared store is migrated only on purpose"
+            ),
             N_("run `guance-billing store migrate` (docs/upgrade.md)"),
             **where | {"version": version or "-"},
         )  # fmt: skip
@@ -353,7 +356,10 @@ def check_store_writable(settings: Settings) -> Iterator[Finding]:
             yield Finding(
                 "store writable",
                 False,
-                N_("{path} cannot be written by this user (read-only file or file system); reads work, writes fail"),
+                N_(
+                    "{path} cannot be written by this user (read-only file or file system); "
+                    "reads work, writes fail"
+                ),
                 N_("give this user write access to {path}, or remount it read-write"),
                 path=str(target),
             )  # fmt: skip
@@ -384,7 +390,6 @@ def check_store_writable(settings: Settings) -> Iterator[Finding]:
 def _pg_writable(store_url: str) -> Iterator[Finding]:
     from sqlalchemy import text
 
-    from guance_billing_cli.errors import BillingError
     from guance_billing_cli.store import engine as store_engine
 
     try:
@@ -394,7 +399,7 @@ def _pg_writable(store_url: str) -> Iterator[Finding]:
                 read_only = conn.execute(text("SHOW transaction_read_only")).scalar()
         finally:
             engine.dispose()
-    except (BillingError, Exception):  # check_store reports an unreachable store
+    except Exception:  # check_store reports an unreachable store
         return
     if read_only == "on":
         yield Finding(

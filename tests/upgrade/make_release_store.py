@@ -112,7 +112,9 @@ def main() -> int:
             return 0
         dsn = pg.replace("postgresql+psycopg://", "postgresql://")
         base, _, _ = dsn.rpartition("/")
-        subprocess.run(["psql", dsn, "-qc", "DROP DATABASE IF EXISTS gb_release_fixture"], check=True)
+        subprocess.run(
+            ["psql", dsn, "-qc", "DROP DATABASE IF EXISTS gb_release_fixture"], check=True
+        )
         subprocess.run(["psql", dsn, "-qc", "CREATE DATABASE gb_release_fixture"], check=True)
         url = f"{base}/gb_release_fixture".replace("postgresql://", "postgresql+psycopg://")
         os.environ["GUANCE_BILLING_SECRET_KEY"] = "00" * 32

@@ -75,7 +75,10 @@ def run_migrate(url: str, *, dry_run: bool, as_json: bool) -> None:
 
 @app.command("migrate")
 def migrate(
-    ctx: typer.Context, store: StoreOption = None, dry_run: DryRunFlag = False, as_json: JsonFlag = False
+    ctx: typer.Context,
+    store: StoreOption = None,
+    dry_run: DryRunFlag = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Apply pending schema migrations: the one way a PostgreSQL store changes schema.
 
@@ -158,7 +161,9 @@ def restore(
         )
     )
     if result["replaced_kept_at"]:
-        render.info(_("The replaced store is kept at {path}.").format(path=result["replaced_kept_at"]))
+        render.info(
+            _("The replaced store is kept at {path}.").format(path=result["replaced_kept_at"])
+        )
 
 
 @app.command("verify")
@@ -216,4 +221,6 @@ def _render_report(report: dict[str, Any]) -> None:
     )
     audit = report["audit"]
     if audit is not None and audit["ok"]:
-        render.info(_("Audit chain intact: {checked} events verified.").format(checked=audit["checked"]))
+        render.info(
+            _("Audit chain intact: {checked} events verified.").format(checked=audit["checked"])
+        )

@@ -85,7 +85,9 @@ class StoreCollector(Collector):
         try:
             with self.engine.connect() as conn:
                 events = conn.execute(text("SELECT count(*) FROM audit_events")).scalar() or 0
-                newest = conn.execute(text("SELECT max(created_at) FROM audit_checkpoints")).scalar()
+                newest = conn.execute(
+                    text("SELECT max(created_at) FROM audit_checkpoints")
+                ).scalar()
                 reminders = conn.execute(text("SELECT count(*) FROM workspace_reminders")).scalar()
         except Exception:  # a scrape reports the store down, it does not fail
             up.add_metric([], 0)
@@ -136,4 +138,3 @@ def exposition(engine: Engine) -> tuple[bytes, str]:
             registry.register(collector)
     registry.register(StoreCollector(engine))
     return generate_latest(registry), CONTENT_TYPE_LATEST
-

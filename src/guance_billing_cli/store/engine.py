@@ -253,7 +253,6 @@ def open_store(url: str, *, migrate: bool | None = None, create: bool = True) ->
     return engine
 
 
-
 # -- a missing or read-only SQLite file ------------------------------------------------
 _READ_ONLY: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 """engine -> the path of a store it opened read-only"""

@@ -101,7 +101,9 @@ def inspect_backup(file: Path) -> str:
     try:
         conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise InvalidInput("backup_not_sqlite", field="file", path=str(file), why=str(exc)) from None
+        raise InvalidInput(
+            "backup_not_sqlite", field="file", path=str(file), why=str(exc)
+        ) from None
     try:
         try:
             rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
