@@ -256,6 +256,7 @@ def test_login_fills_a_fresh_profile_and_store_flag_still_wins(
     assert result.json["profile_updated"] is True
     assert cli("profile", "show", "--json").json["username"] == "acme"  # via the server
     other = tmp_path / "other.db"
+    assert cli("--store", str(other), "store", "init").exit_code == 0  # reads create none
     local = cli("--store", f"sqlite:///{other}", "account", "list", "--json")
     assert local.exit_code == 0, local.stderr
     assert local.json == []  # the named store, not the server

@@ -74,6 +74,7 @@ def test_store_flag_wins_over_a_server_from_env_and_profile(
     ok(cli("config", "set", "server", "http://127.0.0.1:9"))  # nothing listens there
     other = tmp_path / "other.db"
     env = {"GUANCE_BILLING_SERVER": "http://127.0.0.1:9"}
+    ok(cli("--store", str(other), "store", "init", env=env))  # a read creates no store
     result = cli("--store", f"sqlite:///{other}", "account", "list", "--json", env=env)
     assert result.exit_code == 0, result.stderr
     assert result.json == []  # the other store: empty, and no server was asked
@@ -84,6 +85,7 @@ def test_store_flag_wins_over_a_server_from_env_and_profile(
 
 def test_an_empty_server_flag_means_no_server(cli: CliFn, home: Path) -> None:
     ok(cli("config", "set", "server", "http://127.0.0.1:9"))
+    ok(cli("--server", "", "store", "init"))  # a read creates no store (issue 21)
     result = cli("--server", "", "account", "list", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json == []

@@ -67,6 +67,7 @@ def test_named_profiles_keep_their_own_accounts(cli: CliFn, make_account) -> Non
 def test_store_flag_selects_another_store(cli: CliFn, make_account, home) -> None:
     make_account("acme")
     other = home / "second.db"
+    assert cli("--store", str(other), "store", "init").exit_code == 0  # reads create none
     result = cli("--store", str(other), "account", "list", "--json")
     assert result.exit_code == 0
     assert result.json == []
