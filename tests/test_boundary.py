@@ -12,7 +12,10 @@ from guance_billing_cli.client.local import LocalClient
 def test_version(cli: CliFn) -> None:
     result = cli("--version")
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"guance-billing {__version__}"
+    from guance_billing_cli.store.engine import HEAD
+
+    # the release and the store schema it serves (issue 21)
+    assert result.stdout.strip() == f"guance-billing {__version__} (store schema {HEAD})"
 
 
 def test_help_documents_exit_codes(cli: CliFn) -> None:
@@ -81,5 +84,6 @@ def test_keyboard_interrupt_exits_130(cli: CliFn, make_account, monkeypatch) -> 
 
 
 def test_domain_error_with_debug_still_exits_with_its_code(cli: CliFn) -> None:
+    assert cli("store", "init").exit_code == 0  # a read creates no store (issue 21)
     result = cli("--debug", "account", "show", "nobody")
     assert result.exit_code == 3
