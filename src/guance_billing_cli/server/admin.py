@@ -1,33 +1,17 @@
-"""Server administration behind ``guance-billing server``: migrate, prepare, serve."""
+"""Server administration behind ``guance-billing server``: prepare, serve (migrating is
+``store/maintenance.py``)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from guance_billing_cli.errors import InvalidInput, Unavailable
 from guance_billing_cli.store import engine as store_engine
 
 if TYPE_CHECKING:
     from guance_billing_cli.server.logs import LogFormat
-
-
-def migrate(store_url: str) -> dict[str, Any]:
-    """Bring the store to the head schema (SQLite or PostgreSQL); refuse a newer one."""
-    engine = store_engine.create_store_engine(store_url)
-    try:
-        before = store_engine.schema_version(engine)
-        store_engine.check_schema(engine, migrate=True)
-        after = store_engine.schema_version(engine)
-    finally:
-        engine.dispose()
-    return {
-        "store": store_engine.redact_url(store_url),
-        "from": before,
-        "to": after,
-        "changed": before != after,
-    }
 
 
 def prepare(store_url: str, *, migrate: bool) -> None:
