@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,10 @@ def test_release_sqlite_store_is_copied_then_migrated_row_by_row(tmp_path: Path)
     db = home / "billing.db"
     shutil.copyfile(RELEASE_DB, db)
     os.chmod(db, 0o600)
+    # as if 0.1.0 opened the requests just now (a request expires after 10 minutes)
+    soon = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE change_requests SET expires_at = ? WHERE finished_at IS NULL", (soon,))
     old = sqlite_rows(db)
 
     listed = gb(home, "account", "list", "--json")  # a read: the personal store migrates
