@@ -118,8 +118,9 @@ def read_desired(path: str) -> DesiredState:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_of(str(exc))
-        why = str(getattr(exc, "msg", "") or str(exc).split(" (at line")[0])
+        message = str(exc)
+        line = _line_of(message) or (len(text.splitlines()) or 1)
+        why = message.split(" (at ")[0]
         raise InvalidInput(
             "bindings_file_not_toml", field="FILE", where=_where(name, line), why=why
         ) from None
