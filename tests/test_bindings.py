@@ -105,12 +105,12 @@ def test_plan_table_and_markdown(cli: CliFn, world: dict, tmp_path: Path) -> Non
 
 def test_exclusive_unbinds_an_unlisted_workspace(cli: CliFn, world: dict, tmp_path: Path) -> None:
     ok(cli("cloud", "bind", world["ali"], "h1"))
-    text = f'[cloud.{world["ali"]}]\nexclusive = true\nworkspaces = []\n'
+    text = f"[cloud.{world['ali']}]\nexclusive = true\nworkspaces = []\n"
     ok(cli("cloud", "unsubscribe", world["ali"], "--yes"))  # Alibaba: back to billing center
     plan = ok(cli("bindings", "plan", write(tmp_path, text), "--json"))
     assert plan.json["rows"] == []  # nothing is bound to it any more
     # bound to c1 and unlisted: u4 (subscribed) is refused, the rest would be unbound
-    text = f'[cloud.{world["c1"]}]\nexclusive = true\nworkspaces = []\n'
+    text = f"[cloud.{world['c1']}]\nexclusive = true\nworkspaces = []\n"
     got = rows(ok(cli("bindings", "plan", write(tmp_path, text), "--json")))
     assert got["u4"]["action"] == "refused" and got["u4"]["source"] == "exclusive"
 
@@ -189,7 +189,7 @@ def test_stale_plan_changes_nothing(cli: CliFn, world: dict, tmp_path: Path, hom
 def test_plan_file_must_be_a_plan(cli: CliFn, acme: dict, tmp_path: Path) -> None:
     junk = write(tmp_path, '{"rows": 3}', "junk.json")
     run = cli("bindings", "apply", "--plan", junk, "--yes")
-    assert run.exit_code == 2 and "not a plan written by bindings plan --out" in run.stderr
+    assert run.exit_code == 2 and "not a saved bindings plan" in run.stderr
     both = cli("bindings", "apply", junk, "--plan", junk, "--yes")
     assert both.exit_code == 2 and "exactly one of" in both.stderr
 
@@ -216,7 +216,7 @@ def test_apply_asks_at_a_terminal(cli: CliFn, world: dict, tmp_path: Path, termi
 # -- export --------------------------------------------------------------------------------
 def test_export_then_plan_shows_no_change(cli: CliFn, world: dict, tmp_path: Path) -> None:
     exported = ok(cli("bindings", "export")).stdout
-    assert f"[cloud.{world['c1']}]\nexclusive = true\nworkspaces = [\n  \"u4\",\n]" in exported
+    assert f'[cloud.{world["c1"]}]\nexclusive = true\nworkspaces = [\n  "u4",\n]' in exported
     plan = ok(cli("bindings", "plan", write(tmp_path, exported), "--json"))
     assert plan.json["summary"]["unchanged"] == len(plan.json["rows"]) == 7
     only = ok(cli("bindings", "export", "--cloud", world["c2"])).stdout

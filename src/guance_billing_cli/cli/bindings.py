@@ -276,6 +276,13 @@ def summary_line(summary: dict[str, int]) -> str:
     ).format(**{k: summary.get(k, 0) for k in ("bind", "move", "unbind", "unchanged", "refused")})
 
 
+def applied_line(summary: dict[str, int]) -> str:
+    return _(
+        "{bind} bound, {move} moved, {unbind} unbound, {unchanged} unchanged, "
+        "{refused} refused and skipped"
+    ).format(**{k: summary.get(k, 0) for k in ("bind", "move", "unbind", "unchanged", "refused")})
+
+
 def show_plan(result: BindingsPlan, output: str) -> None:
     if output == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
@@ -295,13 +302,15 @@ def show_applied(result: BindingsApplied, output: str) -> None:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
     if output == "markdown":
-        sys.stdout.write(markdown(result.rows, result.summary, title=_("Bindings applied")))
+        sys.stdout.write(
+            markdown(result.rows, result.summary, title=_("Bindings applied"), applied=True)
+        )
     else:
         _table([r for r in result.rows if r.action != "unchanged"])
     if not result.changes:
         render.success(_("Nothing to change: the store already matches."))
     else:
-        render.success(_("Applied: {summary}.").format(summary=summary_line(result.summary)))
+        render.success(_("Applied: {summary}.").format(summary=applied_line(result.summary)))
 
 
 def _table(rows: list[PlanRow]) -> None:
@@ -321,7 +330,9 @@ def _md(value: Any) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(rows: list[PlanRow], summary: dict[str, int], *, title: str) -> str:
+def markdown(
+    rows: list[PlanRow], summary: dict[str, int], *, title: str, applied: bool = False
+) -> str:
     """A GitHub-flavoured Markdown summary: changes and refusals first, unchanged folded."""
     from guance_billing_cli.cli.words import label
 
@@ -337,7 +348,8 @@ def markdown(rows: list[PlanRow], summary: dict[str, int], *, title: str) -> str
             lines.append("| " + " | ".join(_md(cells[c]) for c in COLUMNS) + " |")
         return lines
 
-    out = [f"### {title}", "", summary_line(summary), ""]
+    line = applied_line(summary) if applied else summary_line(summary)
+    out = [f"### {title}", "", line, ""]
     active = [r for r in rows if r.action != "unchanged"]
     same = [r for r in rows if r.action == "unchanged"]
     if active:

@@ -329,7 +329,7 @@ REASONS: dict[str, Reason] = {
     "bindings_file_workspace_twice": Reason(InvalidInput, N_("{where}: workspace {workspace_id} is listed again (already under {first}, line {first_line})")),
     "bindings_cloud_twice": Reason(InvalidInput, N_("cloud account {cloud_account_id} appears twice in the desired state")),
     "bindings_workspace_twice": Reason(InvalidInput, N_("workspace {workspace_id} is listed under both {first} and {second}")),
-    "bindings_plan_unreadable": Reason(InvalidInput, N_("{path} is not a plan written by bindings plan --out: {why}")),
+    "bindings_plan_unreadable": Reason(InvalidInput, N_("{path} is not a saved bindings plan: {why}")),
     "bindings_plan_refused": Reason(RuleViolation, N_("{count} row(s) of the plan cannot be applied: {workspaces}")),
     "bindings_refused": Reason(RuleViolation, N_("{count} row(s) cannot be applied ({workspaces}); nothing was changed: fix them (see {next}) or pass {field}")),
     "bindings_skipped": Reason(BatchPartlyFailed, N_("{skipped} refused row(s) skipped; the other changes were applied")),
