@@ -67,7 +67,7 @@ class _Lines:
                 if "]" in code:
                     in_list = False
 
-    def of_id(self, table: str, value: str, nth: int) -> int | None:
+    def of_id(self, table: str, value: str, nth: int = 0) -> int | None:
         seen = 0
         for found, line in self.ids.get(table, ()):
             if found == value:
@@ -124,7 +124,12 @@ def read_desired(path: str) -> DesiredState:
         raise InvalidInput(
             "bindings_file_not_toml", field="FILE", where=_where(name, line), why=why
         ) from None
-    lines = _Lines(text)
+    scanned: list[_Lines] = []
+
+    def lines() -> _Lines:  # the line scan runs only when there is an error to place
+        if not scanned:
+            scanned.append(_Lines(text))
+        return scanned[0]
 
     def fail(reason: str, line: int | None, **params: Any) -> InvalidInput:
         return InvalidInput(reason, field="FILE", where=_where(name, line), **params)
@@ -132,45 +137,48 @@ def read_desired(path: str) -> DesiredState:
     def check_keys(table: dict[str, Any], known: Iterable[str], where: str) -> None:
         for key in table:
             if key not in known:
-                line = lines.keys.get((where, key)) or lines.tables.get(_join(where, key))
+                line = lines().keys.get((where, key)) or lines().tables.get(_join(where, key))
                 raise fail("bindings_file_unknown_key", line, key=key, choices=list(known))
 
     check_keys(data, TOP_KEYS, "")
     if "version" in data and data["version"] != VERSION:
-        raise fail("bindings_file_version", lines.keys.get(("", "version")), value=data["version"],
-                   known=VERSION)  # fmt: skip
-    first: dict[str, tuple[str, int | None]] = {}  # workspace -> (where, line)
+        line = lines().keys.get(("", "version"))
+        raise fail("bindings_file_version", line, value=data["version"], known=VERSION)
+    # workspace -> (where, index): its line is looked up only for an error
+    first: dict[str, tuple[str, int]] = {}
+    listed_in: dict[str, list[str]] = {}
 
     def ids(table: Any, where: str) -> list[str]:
         check_keys(table, CLOUD_KEYS if where != "billing_center" else CENTER_KEYS, where)
         listed = table.get("workspaces", [])
         if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
-            raise fail("bindings_file_not_ids", lines.keys.get((where, "workspaces")),
+            raise fail("bindings_file_not_ids", lines().keys.get((where, "workspaces")),
                        key=f"{where}.workspaces")  # fmt: skip
-        nth: dict[str, int] = {}
-        for value in listed:
-            line = lines.of_id(where, value, nth.get(value, 0))
-            nth[value] = nth.get(value, 0) + 1
+        listed_in[where] = listed
+        for index, value in enumerate(listed):
             ws_id = value.strip()
             if ws_id in first:
-                label, first_line = first[ws_id]
+                label, first_index = first[ws_id]
+                where_first = "billing_center" if label == "billing_center" else f"cloud.{label}"
+                first_line = lines().of_id(where_first, listed_in[where_first][first_index])
+                line = lines().of_id(where, value, listed[:index].count(value))
                 raise fail("bindings_file_workspace_twice", line, workspace_id=ws_id,
                            first=label, first_line=first_line or "?")  # fmt: skip
-            first[ws_id] = (where.removeprefix("cloud."), line)
+            first[ws_id] = (where.removeprefix("cloud."), index)
         return listed
 
     clouds: list[DesiredCloud] = []
     section = data.get("cloud", {})
     if not isinstance(section, dict):
-        raise fail("bindings_file_not_table", lines.keys.get(("", "cloud")), key="cloud")
+        raise fail("bindings_file_not_table", lines().keys.get(("", "cloud")), key="cloud")
     for cloud_id, table in section.items():
         where = f"cloud.{cloud_id}"
         if not isinstance(table, dict):
-            line = lines.keys.get(("cloud", cloud_id)) or lines.tables.get("cloud")
+            line = lines().keys.get(("cloud", cloud_id)) or lines().tables.get("cloud")
             raise fail("bindings_file_not_table", line, key=where)
         exclusive = table.get("exclusive", False)
         if not isinstance(exclusive, bool):
-            raise fail("bindings_file_not_bool", lines.keys.get((where, "exclusive")),
+            raise fail("bindings_file_not_bool", lines().keys.get((where, "exclusive")),
                        key=f"{where}.exclusive")  # fmt: skip
         listed = ids(table, where)
         clouds.append(DesiredCloud(cloud_account_id=cloud_id, workspaces=listed,
@@ -178,7 +186,7 @@ def read_desired(path: str) -> DesiredState:
     center = None
     if "billing_center" in data:
         if not isinstance(data["billing_center"], dict):
-            raise fail("bindings_file_not_table", lines.keys.get(("", "billing_center")),
+            raise fail("bindings_file_not_table", lines().keys.get(("", "billing_center")),
                        key="billing_center")  # fmt: skip
         center = ids(data["billing_center"], "billing_center")
     return DesiredState(clouds=clouds, billing_center=center)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -33,7 +32,7 @@ from guance_billing_cli.schemas.bindings import (
     DesiredState,
     PlannedRow,
 )
-from guance_billing_cli.schemas.settlement import BatchItem, BatchResult, why
+from guance_billing_cli.schemas.settlement import BatchResult, batch_items, why
 from guance_billing_cli.services import accounts, authz, binding, cloud, workspaces
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
@@ -172,13 +171,14 @@ def _rows(
                     wanted[ws_id] = BILLING_CENTER
                     source[ws_id] = "exclusive"
     found = {r.id: r for r in workspaces.fetch(ctx, list(wanted), with_cloud=True)}
-    arbitrary = _arbitrary(ctx, [c.account_id for c in clouds.values()], found.values())
+    owners = {c.account_id for c in clouds.values()} | {r.account_id for r in found.values()}
+    arbitrary = _arbitrary(ctx, owners)
     now = ctx.now()
     see_all = ctx.actor.role == "support" and owner_id is None
 
     rows: dict[str, dict[str, Any]] = {}
-    to_bind: dict[str, list[BatchItem]] = {}
-    to_unbind: list[BatchItem] = []
+    to_bind: dict[str, list[dict[str, str]]] = {}
+    to_unbind: list[dict[str, str]] = []
     for ws_id, where in wanted.items():
         row = found.get(ws_id)
         target = clouds.get(where)
@@ -205,18 +205,19 @@ def _rows(
         mine = row is not None and (see_all or row.account_id == owner_id)
         if mine and row.dissolved_at is None and entry["from"] == goal:
             continue  # already as the file says: nothing for the rules to decide
-        item = BatchItem(workspace_id=ws_id)
+        item = {"workspace_id": ws_id}  # the batch checks the id itself
         if target is None:
             to_unbind.append(item)
         else:
             to_bind.setdefault(where, []).append(item)
     for where, items in to_bind.items():
         _merge(rows, binding.bind(
-            ctx, cloud_ref=clouds[where].id, items=items, dry_run=dry_run, account_ref=account_ref,
+            ctx, cloud_ref=clouds[where].id, items=batch_items(items), dry_run=dry_run,
+            account_ref=account_ref,
         ))  # fmt: skip
     if to_unbind:
         _merge(rows, binding.unbind(
-            ctx, items=to_unbind, dry_run=dry_run, account_ref=account_ref,
+            ctx, items=batch_items(to_unbind), dry_run=dry_run, account_ref=account_ref,
         ))  # fmt: skip
     return list(rows.values())
 
@@ -246,12 +247,8 @@ def _bound_to(ctx: ServiceContext, cloud_id: str) -> list[str]:
     return list(ctx.session.connection().execute(stmt).scalars())
 
 
-def _arbitrary(ctx: ServiceContext, *account_groups: Iterable[Any]) -> dict[str, bool]:
+def _arbitrary(ctx: ServiceContext, ids: set[str]) -> dict[str, bool]:
     """billing account id -> ``arbitrary_settlement`` (rule 2 reads it)."""
-    ids: set[str] = set()
-    for group in account_groups:
-        for item in group:
-            ids.add(item if isinstance(item, str) else item.account_id)
     if not ids:
         return {}
     A = cast(Table, Account.__table__)  # type: ignore[attr-defined]
@@ -259,26 +256,16 @@ def _arbitrary(ctx: ServiceContext, *account_groups: Iterable[Any]) -> dict[str,
     return {r.id: bool(r.arbitrary_settlement) for r in ctx.session.connection().execute(stmt)}
 
 
-def _stamp(value: datetime | None) -> str:
-    return "" if value is None else value.isoformat()
-
-
 def _fingerprint(row: Any, target: CloudAccount | None, arbitrary: dict[str, bool]) -> str:
     """A short hash of everything the rules read for this row."""
     if row is None:
-        parts = ["absent"]
+        text = "absent"
     else:
-        parts = [
-            row.account_id,
-            row.site,
-            row.settlement,
-            row.cloud_account_id or "",
-            row.cloud_status or "",
-            _stamp(row.settlement_changed_at),
-            _stamp(row.countdown_started_at),
-            _stamp(row.dissolved_at),
-            "arbitrary" if arbitrary.get(row.account_id) else "",
-        ]
+        text = (
+            f"{row.account_id}\x1f{row.site}\x1f{row.settlement}\x1f{row.cloud_account_id}"
+            f"\x1f{row.cloud_status}\x1f{row.settlement_changed_at}\x1f{row.countdown_started_at}"
+            f"\x1f{row.dissolved_at}\x1f{arbitrary.get(row.account_id, False)}"
+        )
     if target is not None:
-        parts += [target.id, target.status]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+        text += f"\x1f{target.id}\x1f{target.status}"
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
