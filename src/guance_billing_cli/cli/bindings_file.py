@@ -119,10 +119,10 @@ def read_desired(path: str) -> DesiredState:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        line = _line_of(message) or (len(text.splitlines()) or 1)
+        at: int | None = _line_of(message) or (len(text.splitlines()) or 1)
         why = message.split(" (at ")[0]
         raise InvalidInput(
-            "bindings_file_not_toml", field="FILE", where=_where(name, line), why=why
+            "bindings_file_not_toml", field="FILE", where=_where(name, at), why=why
         ) from None
     scanned: list[_Lines] = []
 
@@ -137,13 +137,13 @@ def read_desired(path: str) -> DesiredState:
     def check_keys(table: dict[str, Any], known: Iterable[str], where: str) -> None:
         for key in table:
             if key not in known:
-                line = lines().keys.get((where, key)) or lines().tables.get(_join(where, key))
-                raise fail("bindings_file_unknown_key", line, key=key, choices=list(known))
+                at = lines().keys.get((where, key)) or lines().tables.get(_join(where, key))
+                raise fail("bindings_file_unknown_key", at, key=key, choices=list(known))
 
     check_keys(data, TOP_KEYS, "")
     if "version" in data and data["version"] != VERSION:
-        line = lines().keys.get(("", "version"))
-        raise fail("bindings_file_version", line, value=data["version"], known=VERSION)
+        at = lines().keys.get(("", "version"))
+        raise fail("bindings_file_version", at, value=data["version"], known=VERSION)
     # workspace -> (where, index): its line is looked up only for an error
     first: dict[str, tuple[str, int]] = {}
     listed_in: dict[str, list[str]] = {}
@@ -161,8 +161,8 @@ def read_desired(path: str) -> DesiredState:
                 label, first_index = first[ws_id]
                 where_first = "billing_center" if label == "billing_center" else f"cloud.{label}"
                 first_line = lines().of_id(where_first, listed_in[where_first][first_index])
-                line = lines().of_id(where, value, listed[:index].count(value))
-                raise fail("bindings_file_workspace_twice", line, workspace_id=ws_id,
+                at = lines().of_id(where, value, listed[:index].count(value))
+                raise fail("bindings_file_workspace_twice", at, workspace_id=ws_id,
                            first=label, first_line=first_line or "?")  # fmt: skip
             first[ws_id] = (where.removeprefix("cloud."), index)
         return listed
@@ -174,8 +174,8 @@ def read_desired(path: str) -> DesiredState:
     for cloud_id, table in section.items():
         where = f"cloud.{cloud_id}"
         if not isinstance(table, dict):
-            line = lines().keys.get(("cloud", cloud_id)) or lines().tables.get("cloud")
-            raise fail("bindings_file_not_table", line, key=where)
+            at = lines().keys.get(("cloud", cloud_id)) or lines().tables.get("cloud")
+            raise fail("bindings_file_not_table", at, key=where)
         exclusive = table.get("exclusive", False)
         if not isinstance(exclusive, bool):
             raise fail("bindings_file_not_bool", lines().keys.get((where, "exclusive")),

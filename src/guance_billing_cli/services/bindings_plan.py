@@ -198,12 +198,16 @@ def _rows(
             locks = rules.locks_at(row.countdown_started_at)
             if locks is not None and row.dissolved_at is None:
                 entry["locks_at"] = locks.isoformat()
-        if source[ws_id] == "exclusive":
+        if source[ws_id] == "exclusive" and row is not None:
             note = rules.note("not_listed_exclusive", cloud_account_id=row.cloud_account_id)
             entry.update(why(note))
         rows[ws_id] = entry
-        mine = row is not None and (see_all or row.account_id == owner_id)
-        if mine and row.dissolved_at is None and entry["from"] == goal:
+        if (
+            row is not None
+            and (see_all or row.account_id == owner_id)
+            and row.dissolved_at is None
+            and entry["from"] == goal
+        ):
             continue  # already as the file says: nothing for the rules to decide
         item = {"workspace_id": ws_id}  # the batch checks the id itself
         if target is None:
