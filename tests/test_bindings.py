@@ -223,6 +223,10 @@ def test_export_then_plan_shows_no_change(cli: CliFn, world: dict, tmp_path: Pat
     assert world["c1"] not in only and "[billing_center]" not in only and '"u3"' in only
     path = write(tmp_path, only, "c2.toml")
     assert cli("bindings", "plan", path, "--detailed-exitcode").exit_code == 0
+    as_json = ok(cli("bindings", "export", "--json")).json
+    listed = {c["cloud_account_id"]: c["workspaces"] for c in as_json["clouds"]}
+    assert listed[world["c1"]] == ["u4"]
+    assert as_json["billing_center"] == ["e1", "h1", "m1", "u1", "u2"]
     missing = cli("bindings", "export", "--cloud", "cld_000000000000")
     assert missing.exit_code == 3
 

@@ -204,6 +204,7 @@ def export(
         typer.Option("--cloud", metavar="CLD", help="Only this cloud account (repeatable)."),
     ] = None,
     account: AccountOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write today's bindings as a desired-state file on stdout.
 
@@ -216,6 +217,7 @@ def export(
     Example:
       guance-billing bindings export > bindings.toml
       guance-billing bindings export --cloud cld_3f9c2a1b7d04
+      guance-billing bindings export --json    # the same state as JSON (the API's shape)
     """
     from guance_billing_cli.errors import NotFound
     from guance_billing_cli.schemas.settlement import WorkspaceFilter
@@ -238,6 +240,18 @@ def export(
             bound[ws.cloud_account_id].append(ws.id)
         elif center is not None and ws.settlement == "billing_center":
             center.append(ws.id)
+    if as_json:
+        from guance_billing_cli.schemas.bindings import DesiredCloud, DesiredState
+
+        state = DesiredState(
+            clouds=[
+                DesiredCloud(cloud_account_id=c.id, workspaces=bound[c.id], exclusive=True)
+                for c in clouds
+            ],
+            billing_center=center,
+        )
+        sys.stdout.write(state.model_dump_json(indent=2) + "\n")
+        return
     text = bindings_file.export_text(ref, [(c, bound[c.id]) for c in clouds], center)
     sys.stdout.write(text)
 

@@ -110,7 +110,7 @@ def read_desired(path: str) -> DesiredState:
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the path
         raise InvalidInput(
             "bindings_file_unreadable", field="FILE", path=path, why=_why(exc)
         ) from None
@@ -258,7 +258,7 @@ def read_plan(path: str) -> BindingsPlan:
 
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         raise InvalidInput("file_unreadable", field="plan", path=path, why=_why(exc)) from None
     try:
         plan = BindingsPlan.model_validate_json(text)
@@ -276,5 +276,5 @@ def read_plan(path: str) -> BindingsPlan:
 def write_plan(path: str, plan: BindingsPlan) -> None:
     try:
         Path(path).write_text(plan.model_dump_json(indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise InvalidInput("file_unwritable", field="out", path=path, why=_why(exc)) from None

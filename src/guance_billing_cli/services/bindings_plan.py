@@ -170,7 +170,10 @@ def _rows(
                 if ws_id not in wanted:
                     wanted[ws_id] = BILLING_CENTER
                     source[ws_id] = "exclusive"
-    found = {r.id: r for r in workspaces.fetch(ctx, list(wanted), with_cloud=True)}
+    # Only well-formed ids reach the query (as in the batches): a malformed one is a
+    # refused row, never a driver error (PostgreSQL rejects a NUL byte).
+    well_formed = [ws for ws in wanted if rules.workspace_id_problem(ws) is None]
+    found = {r.id: r for r in workspaces.fetch(ctx, well_formed, with_cloud=True)}
     owners = {c.account_id for c in clouds.values()} | {r.account_id for r in found.values()}
     arbitrary = _arbitrary(ctx, owners)
     now = ctx.now()
