@@ -75,9 +75,9 @@ def plan(
     as_json: JsonFlag = False,
     fmt: Format = None,
 ) -> None:
-    """Show what `bindings apply` would change, row by row; write nothing.
+    """Show what apply would change, row by row.
 
-    Each workspace named in FILE (and each one bound to an `exclusive` cloud
+    Nothing is written. Each workspace named in FILE (and each one bound to an `exclusive` cloud
     account but not listed under it) gets an action: bind, move, unbind,
     unchanged, or refused with the reason (the same rules as `cloud bind`).
 
@@ -133,7 +133,7 @@ def apply(
     as_json: JsonFlag = False,
     fmt: Format = None,
 ) -> None:
-    """Make the store match FILE (or a saved plan): all of it in one transaction, or nothing.
+    """Make the store match a file, all or nothing.
 
     With --plan, nothing is changed if any planned row changed since the plan
     (plan_stale). Refused rows stop the apply (nothing changed) unless
@@ -206,7 +206,7 @@ def export(
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write today's bindings as a desired-state file on stdout.
+    """Write today's bindings as a TOML file.
 
     Every cloud account (or those given with --cloud) is written `exclusive`
     with the workspaces that settle through it; without --cloud, the workspaces
