@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from guance_billing_cli.schemas.wire_rules import WireBool, WireInt
+
 PLAN_VERSION = 1
 ACTIONS = ("bind", "move", "unbind", "unchanged", "refused")
 PlanAction = Literal["bind", "move", "unbind", "unchanged", "refused"]
@@ -27,7 +29,7 @@ class DesiredCloud(BaseModel):
 
     cloud_account_id: str = Field(min_length=1, max_length=64)
     workspaces: list[str] = Field(default_factory=list, max_length=ID_LIST_LIMIT)
-    exclusive: bool = False  # any other workspace bound to it is to be unbound
+    exclusive: WireBool = False  # any other workspace bound to it is to be unbound
 
 
 class DesiredState(BaseModel):
@@ -69,7 +71,7 @@ class BindingsPlanRequest(BaseModel):
 class BindingsPlan(BaseModel):
     """A plan; ``--out`` writes this document, ``apply --plan`` reads it back."""
 
-    version: int = PLAN_VERSION
+    version: WireInt = PLAN_VERSION
     account: str | None = None
     planned_at: str
     desired: DesiredState
@@ -100,7 +102,7 @@ class BindingsApplyRequest(BaseModel):
     #: the saved plan's rows: apply refuses (``plan_stale``) if any differs now; None: plan now
     expected: list[PlannedRow] | None = Field(default=None, max_length=ID_LIST_LIMIT)
     #: apply the other rows when some are refused (reported as ``skipped``)
-    skip_refused: bool = False
+    skip_refused: WireBool = False
 
 
 class BindingsApplied(BaseModel):

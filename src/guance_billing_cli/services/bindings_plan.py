@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, select
 
-from guance_billing_cli.errors import InvalidInput, RuleViolation
+from guance_billing_cli.errors import RuleViolation
 from guance_billing_cli.schemas.bindings import (
     ACTIONS,
     BindingsApplied,
@@ -47,20 +47,21 @@ STALE_NAMED = 20  # rows named in a plan_stale / bindings_refused error (the cou
 def targets(desired: DesiredState) -> dict[str, str]:
     """workspace id -> cloud account id or ``billing_center``, in file order.
 
-    The CLI's file reader finds these mistakes first, with the file's line; a request
-    that reaches the server without it is checked here too."""
+    The CLI's file reader finds these mistakes first, with the file's line (exit 2); a
+    request that reaches the service without it is refused as contradicting itself
+    (409, exit 6: a schema cannot say "unique across lists")."""
     found: dict[str, str] = {}
     seen_clouds: set[str] = set()
     sections = [(c.cloud_account_id.strip(), c.workspaces) for c in desired.clouds]
     sections.append((BILLING_CENTER, desired.billing_center or []))
     for where, ids in sections:
         if where in seen_clouds:
-            raise InvalidInput("bindings_cloud_twice", field="desired", cloud_account_id=where)
+            raise RuleViolation("bindings_cloud_twice", field="desired", cloud_account_id=where)
         seen_clouds.add(where)
         for raw in ids:
             ws_id = raw.strip()
             if ws_id in found:
-                raise InvalidInput(
+                raise RuleViolation(
                     "bindings_workspace_twice",
                     field="desired",
                     workspace_id=rules.shorten(ws_id),
