@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,10 +38,23 @@ def run(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> str:
     return out.stdout
 
 
-def timed(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> tuple[str, float]:
-    start = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # label -> CPU seconds of the child, per run
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(
+    cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,), label: str = ""
+) -> tuple[str, float]:
+    """(stdout, wall seconds); the child's CPU seconds go to CPU[label]."""
+    cpu, start = child_cpu(), time.perf_counter()
     out = run(cmd, env, ok)
-    return out, time.perf_counter() - start
+    wall = time.perf_counter() - start
+    CPU.setdefault(label, []).append(child_cpu() - cpu)
+    return out, wall
 
 
 def fresh(pristine: Path, store: Path) -> None:
@@ -96,7 +110,9 @@ def main() -> int:
         for _ in range(args.runs):
             # Interleaved, each from the same pristine store, so all see the same load.
             fresh(pristine, store)
-            out, wall = timed(cli_cmd("bindings", "plan", str(desired), "--json"), env)
+            out, wall = timed(
+                cli_cmd("bindings", "plan", str(desired), "--json"), env, label="plan"
+            )
             assert json.loads(out)["summary"]["bind"] == args.rows
             plan_s.append(wall)
             out, wall = timed(
@@ -104,15 +120,20 @@ def main() -> int:
                     "cloud", "bind", cloud, "--from-file", str(ids_path), "--dry-run", "--json"
                 ),
                 env,
+                label="dry",
             )
             assert json.loads(out)["summary"]["bound"] == args.rows
             dry_s.append(wall)
-            out, wall = timed(cli_cmd("bindings", "apply", str(desired), "--yes", "--json"), env)
+            out, wall = timed(
+                cli_cmd("bindings", "apply", str(desired), "--yes", "--json"), env, label="apply"
+            )
             assert json.loads(out)["summary"]["bind"] == args.rows
             apply_s.append(wall)
             fresh(pristine, store)
             out, wall = timed(
-                cli_cmd("cloud", "bind", cloud, "--from-file", str(ids_path), "--json"), env
+                cli_cmd("cloud", "bind", cloud, "--from-file", str(ids_path), "--json"),
+                env,
+                label="bind",
             )
             assert json.loads(out)["summary"]["bound"] == args.rows
             bind_s.append(wall)
@@ -123,7 +144,10 @@ def main() -> int:
             cli_cmd("bindings", "plan", str(desired), "--detailed-exitcode", "--json"), env
         )
 
+        for _ in range(args.runs):  # the floor: any local command (start-up, imports, store)
+            timed(cli_cmd("profile", "show", "--json"), env, label="floor")
         plan, apply_, dry, bind = (statistics.median(v) for v in (plan_s, apply_s, dry_s, bind_s))
+        cpu = {label: statistics.median(v) for label, v in CPU.items() if label}
         print(f"rows: {args.rows}, runs: {args.runs} (medians)")
         print(
             f"bindings plan --json:                 {plan:7.3f} s   target <= 2 s "
@@ -137,6 +161,15 @@ def main() -> int:
         print(f"baseline cloud bind --json:            {bind:7.3f} s")
         print(f"ratio plan / cloud bind --dry-run:     {plan / dry:7.2f}x")
         print(f"ratio apply / cloud bind:              {apply_ / bind:7.2f}x")
+        print(
+            f"CPU plan / apply:                      {cpu['plan']:7.3f} s / {cpu['apply']:.3f} s"
+            "  (the wall times above include waiting for a loaded machine)"
+        )
+        print(
+            f"CPU ratios: plan / bind --dry-run {cpu['plan'] / cpu['dry']:.2f}x, "
+            f"apply / bind {cpu['apply'] / cpu['bind']:.2f}x; "
+            f"floor (profile show --json) CPU {cpu['floor']:.3f} s"
+        )
         print(f"apply again (all unchanged):           {again_s:7.3f} s")
         print(f"plan with nothing to change:           {noop_plan_s:7.3f} s")
         return 0 if plan <= 2 and apply_ <= 2 else 1

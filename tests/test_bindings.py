@@ -94,6 +94,7 @@ def test_plan_table_and_markdown(cli: CliFn, world: dict, tmp_path: Path) -> Non
     assert "u3" in table.stdout and "move" in table.stdout
     assert "the next change is possible from 2026-04-01" in table.stdout
     assert "countdown, locks 2026-03-16" in table.stdout
+    assert f"bound to {world['c1']}, which is exclusive, but not listed under it" in table.stdout
     assert "2 to bind, 1 to move, 0 to unbind, 1 unchanged, 4 refused" in table.stderr
     md = ok(cli("bindings", "plan", path, "--format", "markdown")).stdout
     assert md.startswith("### Bindings plan\n\n2 to bind, 1 to move")

@@ -261,9 +261,13 @@ def _reason_words(row: PlanRow) -> str:
     from guance_billing_cli.cli.words import describe
     from guance_billing_cli.errors import BillingError
 
-    if not row.reason_code:
-        return row.reason or ""
-    return describe(BillingError(row.reason_code, **(row.params or {})))
+    words = describe(BillingError(row.reason_code, **(row.params or {}))) if row.reason_code else ""
+    if row.source == "exclusive" and row.reason_code != "not_listed_exclusive":
+        # a refused row of an exclusive account: say why it is in the plan at all
+        held_by = (row.from_ or "").partition(":")[2]
+        note = describe(BillingError("not_listed_exclusive", cloud_account_id=held_by))
+        return f"{note}; {words}" if words else note
+    return words or row.reason or ""
 
 
 def _state(row: PlanRow) -> str:

@@ -183,11 +183,14 @@ def _rows(
     rows: dict[str, dict[str, Any]] = {}
     to_bind: dict[str, list[dict[str, str]]] = {}
     to_unbind: list[dict[str, str]] = []
+    # Per target, once: what a row's ``to`` reads and what its fingerprint adds.
+    goals = {key: rules.describe(c.provider, c.id) for key, c in clouds.items()}
+    goals[BILLING_CENTER] = BILLING_CENTER
+    suffix = {key: f"{c.id}|{c.status}" for key, c in clouds.items()}
     for ws_id, where in wanted.items():
         row = found.get(ws_id)
-        target = clouds.get(where)
-        goal = BILLING_CENTER if target is None else rules.describe(target.provider, target.id)
-        print_ = _fingerprint(row, target, arbitrary)
+        goal = goals[where]
+        print_ = _fingerprint(row, suffix.get(where, ""), arbitrary)
         entry: dict[str, Any] = {
             "workspace_id": ws_id,
             "action": "unchanged",
@@ -214,7 +217,7 @@ def _rows(
         ):
             continue  # already as the file says: nothing for the rules to decide
         item = {"workspace_id": ws_id}  # the batch checks the id itself
-        if target is None:
+        if where == BILLING_CENTER:
             to_unbind.append(item)
         else:
             to_bind.setdefault(where, []).append(item)
@@ -264,16 +267,12 @@ def _arbitrary(ctx: ServiceContext, ids: set[str]) -> dict[str, bool]:
     return {r.id: bool(r.arbitrary_settlement) for r in ctx.session.connection().execute(stmt)}
 
 
-def _fingerprint(row: Any, target: CloudAccount | None, arbitrary: dict[str, bool]) -> str:
-    """A short hash of everything the rules read for this row."""
+def _fingerprint(row: Any, target: str, arbitrary: dict[str, bool]) -> str:
+    """A short hash of the row as the rules read it (account, site, settlement, cloud
+    account and its status, the settlement / countdown / dissolve times, ...), the
+    account's arbitrary-settlement flag and the target cloud account's status."""
     if row is None:
-        text = "absent"
+        text = f"absent|{target}"
     else:
-        text = (
-            f"{row.account_id}\x1f{row.site}\x1f{row.settlement}\x1f{row.cloud_account_id}"
-            f"\x1f{row.cloud_status}\x1f{row.settlement_changed_at}\x1f{row.countdown_started_at}"
-            f"\x1f{row.dissolved_at}\x1f{arbitrary.get(row.account_id, False)}"
-        )
-    if target is not None:
-        text += f"\x1f{target.id}\x1f{target.status}"
+        text = repr((*row, arbitrary.get(row.account_id, False), target))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
