@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(PY) bench/startup.py
 	$(PY) bench/list.py
 	$(PY) bench/bind.py
+	$(PY) bench/bindings.py
 	$(PY) bench/remote.py
 	$(PY) bench/limits.py
 	$(PY) bench/login.py

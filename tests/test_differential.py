@@ -328,6 +328,44 @@ class LocalVsRemote(RuleBasedStateMachine):
                   lambda c, s: c.unbind_workspaces(items, dry_run=dry_run,
                                                    account=on(account, s)))  # fmt: skip
 
+    # -- bindings as code (issue 25) --------------------------------------------------
+    @rule(ref=accounts, cloud=clouds, exclusive=st.booleans(),
+          listed=st.lists(st.sampled_from(BATCH_IDS), max_size=3),
+          center=st.none() | st.lists(st.sampled_from(BATCH_IDS), max_size=2),
+          mode=st.sampled_from(["plan", "apply", "apply-saved", "apply-skip"]))  # fmt: skip
+    def bindings(self, ref: Ref, cloud: Ref, exclusive: bool, listed: list[str],
+                 center: list[str] | None, mode: str) -> None:  # fmt: skip
+        from guance_billing_cli.schemas.bindings import (
+            BindingsApplyRequest,
+            BindingsPlanRequest,
+            DesiredCloud,
+            DesiredState,
+            PlannedRow,
+        )
+
+        def call(c: Any, s: str) -> Any:
+            desired = DesiredState(
+                clouds=[DesiredCloud(cloud_account_id=on(cloud, s), workspaces=listed,
+                                     exclusive=exclusive)],
+                billing_center=center,
+            )  # fmt: skip
+            plan = c.plan_bindings(BindingsPlanRequest(desired=desired, account=on(ref, s)))
+            if mode == "plan":
+                return _unprinted(plan)
+            expected = None
+            if mode == "apply-saved":
+                expected = [PlannedRow(workspace_id=r.workspace_id, action=r.action, to=r.to,
+                                       fingerprint=r.fingerprint) for r in plan.rows]  # fmt: skip
+            request = BindingsApplyRequest(
+                desired=desired,
+                account=on(ref, s),
+                expected=expected,
+                skip_refused=mode == "apply-skip",
+            )
+            return _unprinted(c.apply_bindings(request))
+
+        self.both(f"bindings {mode} {cloud} {listed!r} excl={exclusive} bc={center!r}", call)
+
     @rule(ws=st.sampled_from(PATH_WS_IDS), to=accounts)
     def move(self, ws: str, to: Ref) -> None:
         self.both(f"workspace move {ws!r}", lambda c, s: c.move_workspace(ws, on(to, s)))
@@ -387,6 +425,14 @@ class LocalVsRemote(RuleBasedStateMachine):
     def same_accounts(self) -> None:
         if self.steps:
             self.both("(invariant) account list", lambda c, _s: list(c.list_accounts()))
+
+
+def _unprinted(result: Any) -> Any:
+    """A plan or an apply without its fingerprints (they hash each side's own ids)."""
+    data = result.model_dump(mode="json")
+    for row in data["rows"]:
+        row["fingerprint"] = "-"
+    return data
 
 
 def _dig(data: Any, key: str) -> str:

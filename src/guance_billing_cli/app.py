@@ -53,6 +53,7 @@ BoundaryGroup.lazy_commands = {
         ("invoice", "invoice"),
         ("cloud", "cloud"),
         ("workspace", "workspace"),
+        ("bindings", "bindings"),
         ("auth", "auth"),
         ("audit", "audit"),
         ("server", "server"),

@@ -79,6 +79,8 @@ OPERATION_COMMANDS: dict[str, str] = {
     "move_workspace": "workspace move",
     "unlock_workspace": "workspace unlock",
     "dissolve_workspace": "workspace dissolve",
+    "plan_bindings": "bindings plan FILE",
+    "apply_bindings": "bindings apply",
     "list_audit_events": "audit list",
     "verify_audit": "audit verify",
     "use_account": "account use ACCOUNT",

@@ -54,6 +54,12 @@ if TYPE_CHECKING:
         AuditVerifyRequest,
         SignedCheckpoint,
     )
+    from guance_billing_cli.schemas.bindings import (
+        BindingsApplied,
+        BindingsApplyRequest,
+        BindingsPlan,
+        BindingsPlanRequest,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -470,6 +476,12 @@ class HttpClient:
 
     def suggest(self, query: SuggestQuery) -> Suggestions:
         return self._call("suggest", query=query)
+
+    def plan_bindings(self, request: BindingsPlanRequest) -> BindingsPlan:
+        return self._call("plan_bindings", request=request)
+
+    def apply_bindings(self, request: BindingsApplyRequest) -> BindingsApplied:
+        return self._call("apply_bindings", request=request)
 
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
         return self._stream_call("list_audit_events", query=query)

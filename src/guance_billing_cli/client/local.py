@@ -34,6 +34,12 @@ if TYPE_CHECKING:
         AuditVerifyRequest,
         SignedCheckpoint,
     )
+    from guance_billing_cli.schemas.bindings import (
+        BindingsApplied,
+        BindingsApplyRequest,
+        BindingsPlan,
+        BindingsPlanRequest,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -650,6 +656,19 @@ class LocalClient:
 
         with self.context(write=not data.dry_run) as ctx:
             return reminders.remind(ctx, account_ref=data.account, dry_run=data.dry_run)
+
+    # -- bindings as code (issue 25) ----------------------------------------------
+    def plan_bindings(self, request: BindingsPlanRequest) -> BindingsPlan:
+        from guance_billing_cli.services import bindings_plan
+
+        with self.context(write=False) as ctx:
+            return bindings_plan.plan(ctx, request=request)
+
+    def apply_bindings(self, request: BindingsApplyRequest) -> BindingsApplied:
+        from guance_billing_cli.services import bindings_plan
+
+        with self.context(write=True) as ctx:
+            return bindings_plan.apply(ctx, request=request)
 
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:

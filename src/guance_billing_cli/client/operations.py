@@ -124,6 +124,9 @@ ROUTES: dict[str, Route] = {
     "unlock_workspace": Route("POST", "/v1/workspaces/{ws_id}/unlock"),
     "dissolve_workspace": Route("POST", "/v1/workspaces/{ws_id}/dissolve"),
     "remind_workspaces": Route("POST", "/v1/workspaces/remind"),
+    # bindings as code (issue 25): plan and apply a desired-state file
+    "plan_bindings": Route("POST", "/v1/bindings/plan", scope=BINDINGS, large_body=True),
+    "apply_bindings": Route("POST", "/v1/bindings/apply", scope=BINDINGS, large_body=True),
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
     # body: every checkpoint (about 2 MB per 100,000 events): the larger limit applies

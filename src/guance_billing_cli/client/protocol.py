@@ -28,6 +28,12 @@ if TYPE_CHECKING:
         AuditVerifyRequest,
         SignedCheckpoint,
     )
+    from guance_billing_cli.schemas.bindings import (
+        BindingsApplied,
+        BindingsApplyRequest,
+        BindingsPlan,
+        BindingsPlanRequest,
+    )
     from guance_billing_cli.schemas.credentials import (
         PasswordChange,
         PasswordChanged,
@@ -220,6 +226,10 @@ class BillingClient(Protocol):
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange: ...
     def remind_workspaces(self, data: RemindRequest) -> RemindResult: ...
 
+    # -- bindings as code (issue 25) ----------------------------------------------
+    def plan_bindings(self, request: BindingsPlanRequest) -> BindingsPlan: ...
+    def apply_bindings(self, request: BindingsApplyRequest) -> BindingsApplied: ...
+
     # -- audit trail --------------------------------------------------------------
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]: ...
     def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification: ...
@@ -250,6 +260,10 @@ SCHEMA_MODULES: dict[str, str] = {
     "AuditExportQuery": "audit",
     "AuditPublicKey": "audit",
     "SignedCheckpoint": "audit",
+    "BindingsApplied": "bindings",
+    "BindingsApplyRequest": "bindings",
+    "BindingsPlan": "bindings",
+    "BindingsPlanRequest": "bindings",
     "PasswordChange": "credentials",
     "PasswordChanged": "credentials",
     "PasswordResetComplete": "credentials",

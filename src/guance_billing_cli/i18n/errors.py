@@ -327,6 +327,22 @@ REASONS: dict[str, Reason] = {
     # -- batches -------------------------------------------------------------------------
     "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
     "batch_partly_refused": Reason(BatchPartlyFailed, N_("{refused} of {total} row(s) refused: {parts}")),
+    # -- bindings as code (issue 25) -------------------------------------------------------
+    "bindings_file_unreadable": Reason(InvalidInput, N_("cannot read desired-state file {path}: {why}")),
+    "bindings_file_not_toml": Reason(InvalidInput, N_("{where}: not valid TOML: {why}")),
+    "bindings_file_unknown_key": Reason(InvalidInput, N_("{where}: unknown key {key!r}; known here: {choices}")),
+    "bindings_file_not_table": Reason(InvalidInput, N_("{where}: {key} must be a table ([{key}])")),
+    "bindings_file_not_ids": Reason(InvalidInput, N_("{where}: {key} must be a list of workspace ids (strings)")),
+    "bindings_file_not_bool": Reason(InvalidInput, N_("{where}: {key} must be true or false")),
+    "bindings_file_version": Reason(InvalidInput, N_("{where}: version {value!r} is not one this guance-billing reads (it reads {known})")),
+    "bindings_file_workspace_twice": Reason(InvalidInput, N_("{where}: workspace {workspace_id} is listed again (already under {first}, line {first_line})")),
+    "bindings_cloud_twice": Reason(RuleViolation, N_("cloud account {cloud_account_id} appears twice in the desired state")),
+    "bindings_workspace_twice": Reason(RuleViolation, N_("workspace {workspace_id} is listed under both {first} and {second}")),
+    "bindings_plan_unreadable": Reason(InvalidInput, N_("{path} is not a saved bindings plan: {why}")),
+    "bindings_plan_refused": Reason(RuleViolation, N_("{count} row(s) of the plan cannot be applied: {workspaces}")),
+    "bindings_refused": Reason(RuleViolation, N_("{count} row(s) cannot be applied ({workspaces}); nothing was changed: fix them (see {next}) or pass {field}")),
+    "bindings_skipped": Reason(BatchPartlyFailed, N_("{skipped} refused row(s) skipped; the other changes were applied")),
+    "plan_stale": Reason(RuleViolation, N_("the plan is stale: {count} row(s) changed since it was made ({workspaces}); nothing was changed: plan again ({next})")),
 }
 
 #: notes on batch rows that are not errors (``unchanged`` rows)
@@ -336,6 +352,7 @@ NOTES: dict[str, str] = {
     "already_added": N_("already added"),
     "listed_again": N_("listed again"),
     "listed_again_on": N_("listed again (first on line {line})"),
+    "not_listed_exclusive": N_("bound to {cloud_account_id}, which is exclusive, but not listed under it"),
 }
 # fmt: on
 
