@@ -19,7 +19,8 @@ trail in id order (the trail is the one serial order the store committed) and de
 - a contested address has exactly one holder, and exactly one contestant won it.
 
 ``GUANCE_BILLING_CONCURRENCY_SECONDS`` sets how long the mix runs (default 8 s);
-``GUANCE_BILLING_CONCURRENCY_REPORT`` names a file to write the figures to (JSON).
+``GUANCE_BILLING_CONCURRENCY_REPORT`` names a file to append the figures to (JSON
+lines); ``GUANCE_BILLING_CONCURRENCY_SEED`` changes the clients' random draws.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ CLIENTS = 12
 WORKSPACES = 6
 CLOUDS = 3
 SECONDS = float(os.environ.get("GUANCE_BILLING_CONCURRENCY_SECONDS", "8"))
+# read at import: the suite's fixtures clear GUANCE_BILLING_* before each test
+REPORT = os.environ.get("GUANCE_BILLING_CONCURRENCY_REPORT")
+SEED = os.environ.get("GUANCE_BILLING_CONCURRENCY_SEED", "19")
 CONTEST_ROUNDS = 3
 POOL = [f"new-{i}" for i in range(8)]  # workspaces the clients race to add
 KEY = "5" * 64  # one master key for every process of the test (a shared deployment's)
@@ -241,12 +245,14 @@ def _contest(apis: list[Api], home: Path, run: Run, stop_at: float) -> None:
         gate = threading.Barrier(2)
         finals: list[Answer] = []
 
-        def last_step(code: str = code, path: str = path) -> None:
+        def last_step(
+            code: str = code, path: str = path, gate: Any = gate, finals: Any = finals
+        ) -> None:
             gate.wait(timeout=30)
             body = {"data": {"code": code}, "kind": "email"}
             finals.append(apis[0].call("email_change", "POST", f"{path}/verify", body))
 
-        def rival(n: int = n, new: str = new) -> None:
+        def rival(n: int = n, new: str = new, gate: Any = gate, finals: Any = finals) -> None:
             gate.wait(timeout=30)
             body = {"username": f"rival{n}", "company_name": "Rival", "email": new,
                     "phone": f"+86139001390{n:02d}"}  # fmt: skip
@@ -376,7 +382,7 @@ def race(urls: list[str], token: str, home: Path, db: StoreDB) -> tuple[Run, lis
 
     def client(n: int) -> None:
         api = Api(urls[n % len(urls)], token, n, run)
-        rng = random.Random(f"{os.environ.get('GUANCE_BILLING_CONCURRENCY_SEED', 19)}-{n}")
+        rng = random.Random(f"{SEED}-{n}")
         start.wait(timeout=60)
         while time.monotonic() < stop_at[0]:
             _mix(api, rng, workspaces, clouds)
@@ -413,9 +419,8 @@ def report(name: str, run: Run, anomalies: list[str]) -> None:
         "first_anomalies": anomalies[:20],
     }
     print(json.dumps(figures, indent=1))
-    out = os.environ.get("GUANCE_BILLING_CONCURRENCY_REPORT")
-    if out:
-        with open(out, "a") as fh:
+    if REPORT:
+        with open(REPORT, "a") as fh:
             fh.write(json.dumps(figures) + "\n")
 
 

@@ -179,6 +179,10 @@ class LocalClient:
             raise known or Conflict("store_conflict") from None
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            if store_engine.is_contention(exc):  # rolled back: the caller may run it again
+                raise Unavailable(
+                    "store_contention", store=store_engine.redact_url(self.store_url)
+                ) from None
             raise Unavailable(
                 "store_unavailable", store=store_engine.redact_url(self.store_url), why=reason
             ) from None

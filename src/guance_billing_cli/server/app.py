@@ -192,6 +192,24 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
 _EMPTY = object()
 
 
+def _retrying(client: RequestClient, name: str, kwargs: dict[str, Any]) -> Any:
+    """Run an operation; a write that lost a race to a concurrent one (deadlock,
+    serialization failure: rolled back whole) runs again, a bounded number of times,
+    so several servers on one database never answer such a race with an error."""
+    import random
+    import time
+
+    for attempt in range(store_engine.WRITE_ATTEMPTS):
+        try:
+            return getattr(client, name)(**kwargs)
+        except Unavailable as exc:
+            if exc.reason != "store_contention" or attempt + 1 == store_engine.WRITE_ATTEMPTS:
+                raise
+            log.info("%s lost a race with another writer; running it again", name)
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def _run(
     backend: Backend,
     op: Operation,
@@ -201,9 +219,9 @@ def _run(
     caller: str = "unknown",
 ) -> Any:
     client = RequestClient(backend, actor, request_id, caller)
-    result = getattr(client, op.name)(**kwargs)
     if not op.streams:
-        return JSONResponse(wire.dump(result))
+        return JSONResponse(wire.dump(_retrying(client, op.name, kwargs)))
+    result = getattr(client, op.name)(**kwargs)
     rows = iter(result)
     try:  # run the service up to its first row, so early errors get their HTTP status
         first = next(rows)
