@@ -206,6 +206,7 @@ def _checkpoint_set(
             )
             for c in request.checkpoints
         ]
+        checked += _store_copies(ctx, key, {c.sequence for c in checked})
         for item in checked:
             if item.statement["store_id"] != meta.store_id:
                 raise ProofError(
@@ -223,6 +224,32 @@ def _checkpoint_set(
         return CheckpointSet(checked)
     except ProofError as exc:
         raise RuleViolation(str(exc), checkpoint=exc.checkpoint) from None
+
+
+def _store_copies(ctx: ServiceContext, key: Any, given: set[int]) -> list[audit_proof.Checkpoint]:
+    """The store's own record of the checkpoints the given files lack, each checked
+    against the signing key: with several servers each host's directory holds only the
+    checkpoints its own process wrote (or none), so a sequence absent from the files is
+    not evidence of anything. The copies fill the gaps (and extend past the newest file);
+    a copy that differs from a file of the same sequence, or one not signed by the key, is
+    reported as such, and a file beyond the store's record still proves events missing
+    from the end."""
+    from guance_billing_cli.store.models.audit import AuditCheckpoint
+
+    if not given:
+        return []
+    rows = ctx.session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.sequence)))
+    copies: list[audit_proof.Checkpoint] = []
+    for row in rows:
+        if row.sequence in given:
+            continue
+        label = f"checkpoint {row.sequence} (the store's copy)"
+        try:
+            statement = json.loads(row.statement)
+        except json.JSONDecodeError:
+            raise ProofError(f"{label} is not readable", checkpoint=label) from None
+        copies.append(audit_proof.check_signed(statement, row.signature, key, label=label))
+    return copies
 
 
 def verify_chain(
@@ -368,6 +395,26 @@ def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
     return SignedCheckpoint(
         statement=statement, signature=signature, label=audit_proof.checkpoint_file_name(statement)
     )
+
+
+def checkpoint_if_due(
+    ctx: ServiceContext, *, events: int | None, seconds: float | None, final: bool = False
+) -> SignedCheckpoint | None:
+    """Sign the trail's end when a schedule says so — decided and written in one write
+    transaction under the append lock, so that of several servers on one store exactly
+    one writes each checkpoint (the others then find it not due)."""
+    lock_appends(ctx)
+    new, last_at, intact = pending(ctx)
+    if intact and new == 0:
+        return None
+    due = not intact or final or last_at is None or bool(events and new >= events)
+    if not due and seconds:
+        due = (ctx.now() - _aware(last_at)).total_seconds() >= seconds
+    return write_checkpoint(ctx) if due else None
+
+
+def _aware(value: Any) -> Any:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def pending(ctx: ServiceContext) -> tuple[int, Any, bool]:
