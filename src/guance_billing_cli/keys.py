@@ -163,6 +163,18 @@ def master_key(*, create: bool = True) -> tuple[bytes, KeySource]:
     return _read_file(path), KeySource("file", path)
 
 
+def fingerprint(master: bytes) -> str:
+    """A short public name for a master key: an HMAC of a fixed label under it. It tells
+    two keys apart and reveals nothing of the key (the store records it, issue 19)."""
+    return "kfp_" + hmac.new(master, b"guance-billing/fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def configured_fingerprint() -> tuple[str, KeySource] | None:
+    """The fingerprint of the configured key and where it came from (None: no key yet)."""
+    found = locate()
+    return None if found is None else (fingerprint(found[0]), found[1])
+
+
 def derive(master: bytes, purpose: str) -> bytes:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown key purpose {purpose!r}")

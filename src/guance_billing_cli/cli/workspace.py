@@ -336,7 +336,10 @@ def remind(
         return
     if result.busy:
         render.info(
-            _("Another reminder run is sending right now; this run sent nothing (each reminder goes out once).")  # fmt: skip
+            _(
+                "Another reminder run is sending right now; this run sent nothing "
+                "(each reminder goes out once)."
+            )
         )
         return
     rows = [{**r.model_dump(), "sent_to": mask_email(r.sent_to)} for r in result.reminders]

@@ -158,14 +158,19 @@ class LocalClient:
         deferred: BillingError | None = None
         try:
             with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+                ctx = ServiceContext(
+                    session=session,
+                    actor=self.actor,
+                    settings=self.settings,
+                    request_id=request_id,
+                    client=self.client_address,
+                )
+                if write:  # issue 19: a process with another key than the store's writes nothing
+                    from guance_billing_cli.services import store_keys
+
+                    store_keys.ensure_same_key(ctx)
                 try:
-                    yield ServiceContext(
-                        session=session,
-                        actor=self.actor,
-                        settings=self.settings,
-                        request_id=request_id,
-                        client=self.client_address,
-                    )
+                    yield ctx
                 except BillingError as error:
                     if not error.commit:
                         raise

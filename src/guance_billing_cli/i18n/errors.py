@@ -172,6 +172,7 @@ REASONS: dict[str, Reason] = {
     "store_behind": Reason(Unavailable, N_("store {store} is at schema {version}, expected {head}; run {next}")),
     "store_cannot_migrate": Reason(Unavailable, N_("cannot migrate store {store}: {why}")),
     "store_unavailable": Reason(Unavailable, N_("store {store} unavailable: {why}")),
+    "store_key_mismatch": Reason(Unavailable, N_("this store's key has fingerprint {stored}, but the key configured here ({source}) has fingerprint {configured}; nothing was written: configure the store's key on this host, or move the store to the new key with `guance-billing keys rotate`")),
     "store_contention": Reason(Unavailable, N_("store {store} is busy with other writers of the same rows; nothing was changed, try again")),
     "store_conflict": Reason(Conflict, N_("the change conflicts with existing data; nothing was changed")),
     "mail_outbox_unwritable": Reason(Unavailable, N_("cannot write the mail outbox {path}: {why}")),

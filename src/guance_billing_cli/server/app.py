@@ -129,6 +129,9 @@ class Backend:
         self.store_url = store_url
         self.settings = settings
         self.engine = store_engine.open_store(store_url, migrate=migrate)
+        from guance_billing_cli.services import store_keys
+
+        store_keys.check_at_start(self.engine)  # issue 19: the store's key, or no start
         db_path = store_engine.sqlite_path(store_url)
         self.write_queue = WriteQueue(db_path) if db_path else None
 

@@ -298,6 +298,35 @@ def verify_chain(
     return result
 
 
+def verify_recent(ctx: ServiceContext, *, count: int = 1000) -> tuple[int, Finding | None]:
+    """Check the newest ``count`` links of the chain (``doctor``): how many verified, and
+    the first bad one. Cheap enough for a health check however long the trail is."""
+    from guance_billing_cli.store.models.audit import AuditEvent
+
+    meta = _meta(ctx)
+    last = ctx.session.exec(select(func.max(AuditEvent.id))).one()
+    if not last:
+        return 0, None
+    walk = _Walk(meta, chain_key(create=False))
+    start = max(int(last) - count, meta.legacy_until, 0)
+    if start:
+        before = ctx.session.exec(
+            select(AuditEvent.id, AuditEvent.hash)
+            .where(col(AuditEvent.id) <= start)
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        ).first()
+        if before is not None:
+            walk.resume(ordinal=int(before[0]), last_id=int(before[0]), link=before[1])
+    checked = 0
+    for row in _rows(ctx, after_id=walk.last_id):
+        _entry, finding = walk.step(row)
+        if finding is not None:
+            return checked, finding
+        checked += 1
+    return checked, None
+
+
 # -- signed checkpoints ---------------------------------------------------------------
 
 
