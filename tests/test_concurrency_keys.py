@@ -93,3 +93,46 @@ def test_the_first_write_records_the_key_once(cli: CliFn, make_account, store_db
     make_account("globex")
     rows = store_db.column("SELECT value FROM audit_meta WHERE name = 'key_fingerprint'")
     assert rows == [keys.configured_fingerprint()[0]]  # type: ignore[index]
+
+
+def test_keys_rotate_moves_the_store_without_breaking_the_chain(
+    cli: CliFn, make_account, home: Path, tmp_path: Path, store_db: StoreDB, monkeypatch
+) -> None:
+    make_account("acme")
+    checkpoints = tmp_path / "checkpoints"
+    assert cli("audit", "checkpoint", "--dir", str(checkpoints)).exit_code == 0
+    started = cli("email", "change", "--account", "acme", "--new-email", "new@acme.com", "--json")
+    assert started.exit_code == 0, started.stderr
+    old = keys.configured_fingerprint()[0]  # type: ignore[index]
+    new_file = tmp_path / "new.key"
+    rotated = cli("keys", "rotate", "--new-key-file", str(new_file), "--json")
+    assert rotated.exit_code == 0, rotated.stderr
+    done = rotated.json
+    assert done["old_fingerprint"] == old and done["new_key_file_created"] is True
+    assert done["codes_voided"] == 1  # the email change's open code, and it says so
+    assert new_file.stat().st_mode & 0o777 == 0o600
+    new_key = new_file.read_text().strip()
+    assert done["new_fingerprint"] == _fingerprint(new_key)
+    assert new_key not in store_db.dump()
+    assert store_db.column("SELECT state FROM challenges") == ["voided"]
+    # the old key now writes nothing
+    stale = cli("profile", "update", "--account", "acme", "--region", "Oregon")
+    assert stale.exit_code == 10 and done["new_fingerprint"] in stale.stderr
+    # under the new key: writes continue the chain, which verifies whole, checkpoints too
+    monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", new_key)
+    assert cli("profile", "update", "--account", "acme", "--region", "Oregon").exit_code == 0
+    assert cli("audit", "checkpoint", "--dir", str(checkpoints)).exit_code == 0
+    verified = cli("audit", "verify", "--checkpoints", str(checkpoints), "--json")
+    assert verified.exit_code == 0, verified.stderr
+    assert verified.json["ok"] is True and verified.json["checkpoints"] == 2
+    assert store_db.scalar("SELECT count(*) FROM audit_events WHERE action = 'keys.rotate'") == 1
+    # a second rotation: both old segments still verify under the newest key alone
+    newer = tmp_path / "newer.key"
+    assert cli("keys", "rotate", "--new-key-file", str(newer)).exit_code == 0
+    monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", newer.read_text().strip())
+    assert cli("account", "create", "--username", "globex", "--company-name", "Globex",
+               "--email", "ops@globex.com", "--phone", "+8613800138009").exit_code == 0  # fmt: skip
+    assert cli("audit", "verify", "--checkpoints", str(checkpoints)).exit_code == 0
+    # the same key again is refused, nothing changed
+    again = cli("keys", "rotate", "--new-key-file", str(newer))
+    assert again.exit_code == 6 and "already" in again.stderr

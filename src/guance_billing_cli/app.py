@@ -56,6 +56,7 @@ BoundaryGroup.lazy_commands = {
         ("auth", "auth"),
         ("audit", "audit"),
         ("server", "server"),
+        ("keys", "keys"),
         ("config", "config_cmd"),
         ("status", "status"),
         ("doctor", "doctor"),

@@ -44,7 +44,7 @@ KEY_BYTES = 32
 ENV_SIGNING_KEY = "GUANCE_BILLING_AUDIT_SIGNING_KEY"
 ENV_SIGNING_KEY_FILE = "GUANCE_BILLING_AUDIT_SIGNING_KEY_FILE"
 
-PURPOSES = frozenset({"codes", "audit-chain", "audit-signing"})
+PURPOSES = frozenset({"codes", "audit-chain", "audit-signing", "key-seal"})
 
 
 class MissingSecretKey(Exception):
