@@ -410,10 +410,16 @@ def check_recent_audit(settings: Settings) -> Iterator[Finding]:
     """The newest audit links verify under the configured key."""
     if settings.server_url:
         return
+    from guance_billing_cli import keys
     from guance_billing_cli.errors import BillingError
     from guance_billing_cli.services import audit_proofs
     from guance_billing_cli.services.context import Actor, ServiceContext
 
+    try:
+        if keys.configured_fingerprint() is None:
+            return  # nothing to verify with yet (check_secret_key / check_store_key say so)
+    except keys.BadSecretKey:
+        return  # check_secret_key reports it
     session = _store_session(settings)
     if session is None:
         return
