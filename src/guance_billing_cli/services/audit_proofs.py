@@ -359,7 +359,7 @@ def verify_recent(ctx: ServiceContext, *, count: int = 1000) -> tuple[int, Findi
             .order_by(col(AuditEvent.id).desc())
             .limit(1)
         ).first()
-        if before is not None:
+        if before is not None and before[0] is not None:
             walk.resume(ordinal=int(before[0]), last_id=int(before[0]), link=before[1])
     checked = 0
     for row in _rows(ctx, after_id=walk.last_id):

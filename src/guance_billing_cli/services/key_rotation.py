@@ -134,10 +134,10 @@ def rotate(ctx: ServiceContext, *, new_master: bytes) -> Rotation:
     ctx.session.flush()
     chain = [*previous, (int(event.id or 0), keys.derive(old_master, "audit-chain"))]
     fingerprints = [*_epoch_fingerprints(ctx), old_fp]
-    for row in ctx.session.exec(
+    for old_row in ctx.session.exec(
         select(AuditMeta).where(col(AuditMeta.name).startswith(EPOCH_PREFIX))
     ).all():
-        ctx.session.delete(row)
+        ctx.session.delete(old_row)
     ctx.session.flush()
     for n, ((until, chain_key), fp) in enumerate(zip(chain, fingerprints, strict=True)):
         label = f"{until}|{fp}"
