@@ -105,7 +105,7 @@ def test_keys_rotate_moves_the_store_without_breaking_the_chain(
     assert started.exit_code == 0, started.stderr
     old = keys.configured_fingerprint()[0]  # type: ignore[index]
     new_file = tmp_path / "new.key"
-    rotated = cli("keys", "rotate", "--new-key-file", str(new_file), "--json")
+    rotated = cli("keys", "rotate", "--new-key-file", str(new_file), "--generate", "--json")
     assert rotated.exit_code == 0, rotated.stderr
     done = rotated.json
     assert done["old_fingerprint"] == old and done["new_key_file_created"] is True
@@ -128,7 +128,7 @@ def test_keys_rotate_moves_the_store_without_breaking_the_chain(
     assert store_db.scalar("SELECT count(*) FROM audit_events WHERE action = 'keys.rotate'") == 1
     # a second rotation: both old segments still verify under the newest key alone
     newer = tmp_path / "newer.key"
-    assert cli("keys", "rotate", "--new-key-file", str(newer)).exit_code == 0
+    assert cli("keys", "rotate", "--new-key-file", str(newer), "--generate").exit_code == 0
     monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", newer.read_text().strip())
     assert cli("account", "create", "--username", "globex", "--company-name", "Globex",
                "--email", "ops@globex.com", "--phone", "+8613800138009").exit_code == 0  # fmt: skip

@@ -29,9 +29,15 @@ def rotate(
         typer.Option(
             "--new-key-file",
             metavar="PATH",
-            help="File with the new key (64 hex characters, mode 0600); made if missing.",
+            help="File with the new key (64 hex characters, mode 0600).",
         ),
     ],
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate", help="Make --new-key-file first, with a fresh key (it must not exist)."
+        ),
+    ] = False,
     store: Annotated[
         str | None, typer.Option("--store", help="Store URL (default: the configured one).")
     ] = None,
@@ -48,7 +54,7 @@ def rotate(
 
     \b
     Example:
-      guance-billing keys rotate --new-key-file /etc/guance-billing/secret.key.new
+      guance-billing keys rotate --new-key-file /etc/guance-billing/secret.key.new --generate
     """
     from guance_billing_cli import keys
     from guance_billing_cli.client.local import LocalClient, local_actor
@@ -59,9 +65,14 @@ def rotate(
     if state.settings.server_url and not store:
         raise InvalidInput("keys_rotate_local", field="store")
     url = normalize_store_url(store) if store else state.settings.store_url
-    made = not new_key_file.exists()
-    if made:
-        keys.write_key_file(new_key_file)
+    made = generate
+    if generate:
+        try:
+            keys.write_key_file(new_key_file)
+        except OSError as exc:
+            raise InvalidInput(
+                "not_writable", field="new_key_file", path=str(new_key_file)
+            ) from exc
     try:
         new_master = keys._read_file(new_key_file)
     except keys.BadSecretKey as exc:
