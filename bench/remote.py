@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from common import BENCH_ACCOUNT, like_an_install
@@ -126,14 +126,14 @@ def build(method: str, path: str, token: str | None, body: bytes = b"") -> bytes
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-async def _load(port: int, requests: list[bytes]) -> tuple[float, list[float], int]:
+async def _load(ports: list[int], requests: list[bytes]) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for raw in requests:
         queue.put_nowait(raw)
 
-    async def worker() -> None:
+    async def worker(port: int) -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
@@ -147,13 +147,15 @@ async def _load(port: int, requests: list[bytes]) -> tuple[float, list[float], i
             writer.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    # clients spread over the servers (several servers behind a balancer: issue 19)
+    await asyncio.gather(*(worker(ports[i % len(ports)]) for i in range(CONCURRENCY)))
     return time.perf_counter() - start, latencies, errors
 
 
-def load(port: int, requests: list[bytes]) -> dict[str, float]:
-    asyncio.run(_load(port, requests[: CONCURRENCY * 2]))  # warm-up: connections, caches
-    wall, latencies, errors = asyncio.run(_load(port, requests))
+def load(port: int | list[int], requests: list[bytes]) -> dict[str, float]:
+    ports = port if isinstance(port, list) else [port]
+    asyncio.run(_load(ports, requests[: CONCURRENCY * 2]))  # warm-up: connections, caches
+    wall, latencies, errors = asyncio.run(_load(ports, requests))
     latencies.sort()
     return {
         "rps": len(latencies) / wall,
@@ -172,7 +174,11 @@ def row(name: str, m: dict[str, float], hello: dict[str, float] | None = None) -
     )
 
 
-def measure_store(label: str, store: str, home: Path, args: argparse.Namespace) -> list[str]:
+def measure_store(
+    label: str, store: str, home: Path, args: argparse.Namespace, servers: int = 1
+) -> list[str]:
+    """One store behind one server (2 workers), or behind ``servers`` servers of one
+    worker each on the same database (issue 19: the several-servers set-up)."""
     env = {**os.environ, "GUANCE_BILLING_HOME": str(home), "NO_COLOR": "1"}
     for key in ("GUANCE_BILLING_SERVER", "GUANCE_BILLING_TOKEN", "GUANCE_BILLING_STORE", "CI"):
         env.pop(key, None)
@@ -193,13 +199,16 @@ def measure_store(label: str, store: str, home: Path, args: argparse.Namespace) 
         )
     )
     token = created["token"]
-    port = free_port()
+    ports = [free_port() for _ in range(servers)]
+    port = ports[0]
     url = f"http://127.0.0.1:{port}"
-    server = cli_cmd(
-        "server", "run", "--store", store, "--port", str(port), "--workers", "2", "--no-access-log"
-    )
+    workers = "2" if servers == 1 else "1"
     lines = []
-    with serve(server, env, port, "/healthz"):
+    with ExitStack() as running:
+        for p in ports:
+            cmd = cli_cmd("server", "run", "--store", store, "--port", str(p), "--workers",
+                          workers, "--no-access-log", "--remind-every", "0")  # fmt: skip
+            running.enter_context(serve(cmd, env, p, "/healthz"))
         renv = {**env, "GUANCE_BILLING_SERVER": url, "GUANCE_BILLING_TOKEN": token}
         acct = json.loads(
             run(
@@ -247,8 +256,8 @@ def measure_store(label: str, store: str, home: Path, args: argparse.Namespace) 
                 f"ratio {startup / floor:.2f} (target <= 1.3) "
                 f"{'ok' if startup / floor <= 1.3 else 'MISSED'}"
             )
-        read_m = load(port, reads)
-        bind_m = load(port, binds)
+        read_m = load(ports, reads)
+        bind_m = load(ports, binds)
     return [*lines, f"__{label}", json.dumps({"read": read_m, "bind": bind_m})]
 
 
@@ -320,10 +329,16 @@ def main() -> int:
             with pg_database(args.pg) as pg_url:
                 out = measure_store("PostgreSQL", pg_url, tmp / "pg-home", args)
                 results["PostgreSQL"] = json.loads(out[-1])
+            with pg_database(args.pg) as pg_url:  # two servers, one database (issue 19)
+                out = measure_store("PG, 2 servers", pg_url, tmp / "pg2-home", args, servers=2)
+                results["PG, 2 servers"] = json.loads(out[-1])
 
         for note in notes:
             print(note)
-        print(f"\n{CONCURRENCY} concurrent keep-alive clients, loopback, uvicorn --workers 2")
+        print(
+            f"\n{CONCURRENCY} concurrent keep-alive clients, loopback, uvicorn --workers 2 "
+            "(2 servers: --workers 1 each, clients spread over both)"
+        )
         print(
             f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs hello':>9}"
             f"{'errors':>7}{'n':>7}"

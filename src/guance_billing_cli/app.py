@@ -58,6 +58,7 @@ BoundaryGroup.lazy_commands = {
         ("audit", "audit"),
         ("server", "server"),
         ("store", "store"),
+        ("keys", "keys"),
         ("config", "config_cmd"),
         ("status", "status"),
         ("doctor", "doctor"),

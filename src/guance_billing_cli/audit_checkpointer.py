@@ -1,10 +1,16 @@
 """The server's checkpoint writer: a signed checkpoint every N events or M minutes.
 
-``server run --checkpoint-dir DIR`` starts one ``Checkpointer`` thread in the process
-that supervises the workers, so there is exactly one writer however many workers
-serve requests. It polls the store, and writes a checkpoint (to the store's record
-and as a file in DIR) when N events have accumulated since the last one, or M
-minutes have passed and there is at least one new event; a last one on shutdown.
+``server run --checkpoint-dir DIR`` (or any server on PostgreSQL, without a DIR) starts
+one ``Checkpointer`` thread in the process that supervises the workers. It polls the
+store and writes a checkpoint (to the store's record, and as a file in DIR if given)
+when N events have accumulated since the last one, or M minutes have passed and there
+is at least one new event; a last one on shutdown.
+
+Several servers on one store each run one, yet each checkpoint is written once: the
+decision and the write are one transaction under the audit append lock, so the second
+server finds the first's checkpoint and nothing due. Each host's DIR then holds the
+checkpoints its own process wrote; ``audit verify --checkpoints DIR`` fills the rest
+from the store's signed record (``audit_proofs._store_copies``).
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ def parse_every(text: str) -> Schedule:
 
 class Checkpointer(threading.Thread):
     def __init__(
-        self, store_url: str, directory: Path, schedule: Schedule, *, poll: float = 1.0
+        self, store_url: str, directory: Path | None, schedule: Schedule, *, poll: float = 1.0
     ) -> None:
         super().__init__(name="audit-checkpointer", daemon=True)
         from guance_billing_cli.client.local import LocalClient
@@ -63,35 +69,31 @@ class Checkpointer(threading.Thread):
         self.written: list[Path] = []
         self.last_failure: str | None = None
 
-    def due(self, *, final: bool = False) -> bool:
-        from guance_billing_cli import clock
+    def write_if_due(self, *, final: bool = False) -> str | None:
+        """Decide and sign in one write transaction (several servers: one writes); then
+        copy the checkpoint to DIR, if any. What was written, for the log."""
+        from guance_billing_cli import audit_files
         from guance_billing_cli.services import audit_proofs
 
-        with self.client.context(write=False) as ctx:
-            new, last_at, intact = audit_proofs.pending(ctx)
-        if not intact:
-            return True  # writing fails and says why: the signed end of the trail is gone
-        if new == 0:
-            return False
-        if final or last_at is None or (self.schedule.events and new >= self.schedule.events):
-            return True
-        age = (clock.now() - last_at).total_seconds()
-        return bool(self.schedule.seconds and age >= self.schedule.seconds)
-
-    def write(self) -> Path:
-        from guance_billing_cli import audit_files
-
-        signed = self.client.write_audit_checkpoint()
+        with self.client.context(write=True) as ctx:
+            signed = audit_proofs.checkpoint_if_due(
+                ctx, events=self.schedule.events, seconds=self.schedule.seconds, final=final
+            )
+        if signed is None:
+            return None
+        label = signed.label or "checkpoint"
+        if self.directory is None:
+            return f"{label} (in the store)"
         text = audit_files.checkpoint_text(signed.statement, signed.signature)
-        path = audit_files.write_checkpoint(self.directory, signed.label or "checkpoint", text)
+        path = audit_files.write_checkpoint(self.directory, label, text)
         self.written.append(path)
-        return path
+        return str(path)
 
     def tick(self, *, final: bool = False) -> None:
         try:
-            if self.due(final=final):
-                path = self.write()
-                sys.stderr.write(f"audit checkpoint written: {path}\n")
+            written = self.write_if_due(final=final)
+            if written:
+                sys.stderr.write(f"audit checkpoint written: {written}\n")
                 sys.stderr.flush()
         except BillingError as exc:  # keep serving; the operator sees why in the log (once)
             if exc.message != self.last_failure:
@@ -113,10 +115,16 @@ class Checkpointer(threading.Thread):
         self.client.close()
 
 
+def anchors_by_default(store_url: str) -> bool:
+    """A server on PostgreSQL (the several-servers set-up) anchors even without a DIR."""
+    return store_url.startswith(("postgresql", "postgres"))
+
+
 @contextlib.contextmanager
 def running(store_url: str, directory: Path | None, every: str) -> Iterator[None]:
-    """Run a checkpointer around the server when a directory is configured."""
-    if directory is None:
+    """Run a checkpointer around the server: with a directory, or on PostgreSQL by
+    default (checkpoints kept in the store); ``every`` ``off`` turns it off."""
+    if every.strip().lower() == "off" or (directory is None and not anchors_by_default(store_url)):
         yield
         return
     checkpointer = Checkpointer(store_url, directory, parse_every(every))

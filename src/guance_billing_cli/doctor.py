@@ -440,3 +440,130 @@ def run_checks(settings: Settings) -> list[Finding]:
                 )
             )
     return findings
+
+
+# -- issue 19: the store's key, the newest audit links, free disk space ---------------
+RECENT_LINKS = 1000
+LOW_DISK = 512 * 1024 * 1024  # below this much free space, say so
+
+
+def _store_session(settings: Settings) -> Any:
+    """A read-only session on the configured store, or None when there is none yet."""
+    from sqlmodel import Session
+
+    from guance_billing_cli.store import engine as store_engine
+
+    db_file = store_engine.sqlite_path(settings.store_url)
+    if db_file is not None and not Path(db_file).exists():
+        return None
+    engine = store_engine.create_store_engine(settings.store_url)
+    if store_engine.schema_version(engine) != store_engine.HEAD:
+        engine.dispose()
+        return None  # check_store says why
+    return Session(bind=engine)
+
+
+def check_store_key(settings: Settings) -> Iterator[Finding]:
+    """The configured key is the one the store's chain and codes were made with."""
+    if settings.server_url:
+        return
+    from guance_billing_cli import keys
+    from guance_billing_cli.services import store_keys
+    from guance_billing_cli.services.context import Actor, ServiceContext
+
+    session = _store_session(settings)
+    if session is None:
+        return
+    with session:
+        stored = store_keys.recorded(ServiceContext(session=session, actor=Actor("doctor")))
+    try:
+        mine = keys.configured_fingerprint()
+    except keys.BadSecretKey:
+        return  # check_secret_key reports it
+    if stored is None:
+        yield Finding("store key", True, N_("no key recorded yet; the next write records it"))
+    elif mine is None:
+        yield Finding(
+            "store key", False, N_("the store's key has fingerprint {stored}; none is configured"),
+            N_("configure the store's key (see docs/server.md, Several servers)"), stored=stored,
+        )  # fmt: skip
+    elif mine[0] != stored:
+        yield Finding(
+            "store key", False,
+            N_("the store's key has fingerprint {stored}, the configured one ({source}) "
+               "{configured}: writes are refused"),
+            N_("configure the store's key, or run `guance-billing keys rotate`"),
+            stored=stored, configured=mine[0], source=mine[1].describe(),
+        )  # fmt: skip
+    else:
+        yield Finding("store key", True, N_("matches the store (fingerprint {fp})"), fp=stored)
+
+
+def check_recent_audit(settings: Settings) -> Iterator[Finding]:
+    """The newest audit links verify under the configured key."""
+    if settings.server_url:
+        return
+    from guance_billing_cli import keys
+    from guance_billing_cli.errors import BillingError
+    from guance_billing_cli.services import audit_proofs
+    from guance_billing_cli.services.context import Actor, ServiceContext
+
+    try:
+        if keys.configured_fingerprint() is None:
+            return  # nothing to verify with yet (check_secret_key / check_store_key say so)
+    except keys.BadSecretKey:
+        return  # check_secret_key reports it
+    session = _store_session(settings)
+    if session is None:
+        return
+    try:
+        with session:
+            ctx = ServiceContext(session=session, actor=Actor("doctor"))
+            checked, finding = audit_proofs.verify_recent(ctx, count=RECENT_LINKS)
+    except BillingError as exc:
+        yield Finding(
+            "audit trail", False, "{why}", N_("configure the store's key"), why=exc.message
+        )
+        return
+    if finding is None:
+        yield Finding("audit trail", True, N_("the newest {checked} links verify"), checked=checked)
+    else:
+        yield Finding(
+            "audit trail", False, N_("event {event}: {problem}"),
+            N_("run `guance-billing audit verify --checkpoints DIR` (docs/audit.md)"),
+            event=finding.event_id, problem=finding.problem,
+        )  # fmt: skip
+
+
+def _disk_path(settings: Settings) -> Path:
+    from guance_billing_cli.store import engine as store_engine
+
+    db_file = store_engine.sqlite_path(settings.store_url)
+    path = Path(db_file).parent if db_file else paths.config_dir()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_disk_space(settings: Settings) -> Iterator[Finding]:
+    """Free space where the store (SQLite) or this host's files (PostgreSQL) live."""
+    import shutil
+
+    path = _disk_path(settings)
+    usage = shutil.disk_usage(path)
+    gib = 1024**3
+    values = {
+        "free": f"{usage.free / gib:.1f}",
+        "total": f"{usage.total / gib:.1f}",
+        "path": str(path),
+    }
+    if usage.free < LOW_DISK:
+        yield Finding(
+            "disk space", False, N_("{free} GiB free of {total} GiB at {path}"),
+            N_("free some space: a write that cannot grow the store fails"), **values,
+        )  # fmt: skip
+    else:
+        yield Finding("disk space", True, N_("{free} GiB free of {total} GiB at {path}"), **values)
+
+
+CHECKS = (*CHECKS, check_store_key, check_recent_audit, check_disk_space)

@@ -44,7 +44,7 @@ KEY_BYTES = 32
 ENV_SIGNING_KEY = "GUANCE_BILLING_AUDIT_SIGNING_KEY"
 ENV_SIGNING_KEY_FILE = "GUANCE_BILLING_AUDIT_SIGNING_KEY_FILE"
 
-PURPOSES = frozenset({"codes", "audit-chain", "audit-signing"})
+PURPOSES = frozenset({"codes", "audit-chain", "audit-signing", "key-seal"})
 
 
 class MissingSecretKey(Exception):
@@ -161,6 +161,18 @@ def master_key(*, create: bool = True) -> tuple[bytes, KeySource]:
     with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
         write_key_file(path)
     return _read_file(path), KeySource("file", path)
+
+
+def fingerprint(master: bytes) -> str:
+    """A short public name for a master key: an HMAC of a fixed label under it. It tells
+    two keys apart and reveals nothing of the key (the store records it, issue 19)."""
+    return "kfp_" + hmac.new(master, b"guance-billing/fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def configured_fingerprint() -> tuple[str, KeySource] | None:
+    """The fingerprint of the configured key and where it came from (None: no key yet)."""
+    found = locate()
+    return None if found is None else (fingerprint(found[0]), found[1])
 
 
 def derive(master: bytes, purpose: str) -> bytes:

@@ -123,7 +123,8 @@ def run(
         typer.Option(
             "--checkpoint-every",
             metavar="N,TIME",
-            help="With --checkpoint-dir: after N events and/or TIME (30s, 10m, 1h).",
+            help="Checkpoint after N events and/or TIME (30s, 10m, 1h); 'off': never. A "
+            "server on PostgreSQL checkpoints into the store even without --checkpoint-dir.",
         ),
     ] = "1000,10m",
     remind_every: Annotated[

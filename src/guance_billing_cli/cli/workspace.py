@@ -334,6 +334,14 @@ def remind(
     if as_json:
         render.write_json(result)
         return
+    if result.busy:
+        render.info(
+            _(
+                "Another reminder run is sending right now; this run sent nothing "
+                "(each reminder goes out once)."
+            )
+        )
+        return
     rows = [{**r.model_dump(), "sent_to": mask_email(r.sent_to)} for r in result.reminders]
     columns = ("workspace_id", "stage", "locks_at", "days_left", "sent_to", "result")
     if rows:

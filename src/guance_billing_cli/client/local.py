@@ -172,14 +172,19 @@ class LocalClient:
         deferred: BillingError | None = None
         try:
             with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+                ctx = ServiceContext(
+                    session=session,
+                    actor=self.actor,
+                    settings=self.settings,
+                    request_id=request_id,
+                    client=self.client_address,
+                )
+                if write:  # issue 19: a process with another key than the store's writes nothing
+                    from guance_billing_cli.services import store_keys
+
+                    store_keys.ensure_same_key(ctx)
                 try:
-                    yield ServiceContext(
-                        session=session,
-                        actor=self.actor,
-                        settings=self.settings,
-                        request_id=request_id,
-                        client=self.client_address,
-                    )
+                    yield ctx
                 except BillingError as error:
                     if not error.commit:
                         raise
@@ -193,6 +198,10 @@ class LocalClient:
             raise known or Conflict("store_conflict") from None
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            if store_engine.is_contention(exc):  # rolled back: the caller may run it again
+                raise Unavailable(
+                    "store_contention", store=store_engine.redact_url(self.store_url)
+                ) from None
             raise Unavailable(
                 "store_unavailable", store=store_engine.redact_url(self.store_url), why=reason
             ) from None

@@ -328,3 +328,6 @@ class RemindResult(BaseModel):
     dry_run: bool
     reminders: list[Reminder]
     already_sent: int  # workspaces in countdown whose due reminder went out before
+    # another run (a server's timer, a cron job on another host) was sending at that
+    # moment: this one sent nothing, and nothing is lost (each reminder goes out once)
+    busy: bool = False

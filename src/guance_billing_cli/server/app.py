@@ -129,6 +129,9 @@ class Backend:
         self.store_url = store_url
         self.settings = settings
         self.engine = store_engine.open_store(store_url, migrate=migrate)
+        from guance_billing_cli.services import store_keys
+
+        store_keys.check_at_start(self.engine)  # issue 19: the store's key, or no start
         db_path = store_engine.sqlite_path(store_url)
         self.write_queue = WriteQueue(db_path) if db_path else None
 
@@ -201,6 +204,24 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
 _EMPTY = object()
 
 
+def _retrying(client: RequestClient, name: str, kwargs: dict[str, Any]) -> Any:
+    """Run an operation; a write that lost a race to a concurrent one (deadlock,
+    serialization failure: rolled back whole) runs again, a bounded number of times,
+    so several servers on one database never answer such a race with an error."""
+    import random
+    import time
+
+    for attempt in range(store_engine.WRITE_ATTEMPTS):
+        try:
+            return getattr(client, name)(**kwargs)
+        except Unavailable as exc:
+            if exc.reason != "store_contention" or attempt + 1 == store_engine.WRITE_ATTEMPTS:
+                raise
+            log.info("%s lost a race with another writer; running it again", name)
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def _run(
     backend: Backend,
     op: Operation,
@@ -210,9 +231,9 @@ def _run(
     caller: str = "unknown",
 ) -> Any:
     client = RequestClient(backend, actor, request_id, caller)
-    result = getattr(client, op.name)(**kwargs)
     if not op.streams:
-        return JSONResponse(wire.dump(result))
+        return JSONResponse(wire.dump(_retrying(client, op.name, kwargs)))
+    result = getattr(client, op.name)(**kwargs)
     rows = iter(result)
     try:  # run the service up to its first row, so early errors get their HTTP status
         first = next(rows)

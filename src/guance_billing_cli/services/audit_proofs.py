@@ -10,6 +10,7 @@ broken trail is never signed.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlmodel import col, func, select
 from guance_billing_cli import audit_proof
 from guance_billing_cli.audit_proof import ENTRY_BYTES, GENESIS, CheckpointSet, ProofError
 from guance_billing_cli.errors import RuleViolation, Unavailable
-from guance_billing_cli.services import authz
+from guance_billing_cli.services import authz, key_rotation
 from guance_billing_cli.services.audit import chain_key, legacy_hash, lock_appends
 from guance_billing_cli.services.context import ServiceContext
 
@@ -96,9 +97,20 @@ class Finding:
 class _Walk:
     """The state of a walk over the trail in id order (see the module docstring)."""
 
-    def __init__(self, meta: Meta, key: bytes, checkpoints: CheckpointSet | None = None) -> None:
+    def __init__(
+        self,
+        meta: Meta,
+        key: bytes,
+        checkpoints: CheckpointSet | None = None,
+        epochs: list[tuple[int, bytes]] | None = None,
+    ) -> None:
         self.meta, self.checkpoints = meta, checkpoints
+        # keys rotated away (issue 19): events up to ``until`` are linked under each
+        self._epochs = list(epochs or [])
+        self._key = key
+        self._until = -1
         self.link_of = audit_proof.linker(key)
+        self._advance(0)
         self.ordinal = 0  # events seen, including those before ``resume``
         self.last_id = 0
         self.link = GENESIS
@@ -106,6 +118,17 @@ class _Walk:
         # the checkpoint covering the current position: its span and entries, cached
         self._cover: audit_proof.Checkpoint | None = None
         self._span = (1, 0)
+
+    def _advance(self, event_id: int) -> None:
+        """Use the key the event at ``event_id`` was linked under."""
+        while self._epochs and self._epochs[0][0] < event_id:
+            self._epochs.pop(0)
+        if self._epochs:
+            self._until = self._epochs[0][0]
+            self.link_of = audit_proof.linker(self._epochs[0][1])
+        else:
+            self._until = 1 << 62
+            self.link_of = audit_proof.linker(self._key)
 
     def resume(self, *, ordinal: int, last_id: int, link: str) -> None:
         self.ordinal, self.last_id, self.link = ordinal, last_id, link
@@ -122,6 +145,8 @@ class _Walk:
         """Check one event; the fast path is the usual case, the slow one explains."""
         self.ordinal += 1
         event_id, link = row[ID], row[LINK]
+        if event_id > self._until:
+            self._advance(event_id)
         body = audit_proof.body_digest(row[BODY])
         at = audit_proof.canonical_time(row[AT])
         entry = audit_proof.entry_digest(event_id, at, row[ACCOUNT], body)
@@ -201,11 +226,12 @@ def _checkpoint_set(
             audit_proof.check_signed(
                 c.statement,
                 c.signature,
-                key,
+                _key_for(ctx, c.statement, key),
                 label=c.label or f"checkpoint {c.statement.get('sequence', '?')}",
             )
             for c in request.checkpoints
         ]
+        checked += _store_copies(ctx, key, {c.sequence for c in checked})
         for item in checked:
             if item.statement["store_id"] != meta.store_id:
                 raise ProofError(
@@ -225,6 +251,50 @@ def _checkpoint_set(
         raise RuleViolation(str(exc), checkpoint=exc.checkpoint) from None
 
 
+def _key_for(ctx: ServiceContext, statement: Any, key: Any) -> Any:
+    """The key that signed ``statement``: ``key``, or a signing key retired by ``keys
+    rotate`` (recorded in its chained event) when the statement names that one."""
+    wanted = statement.get("key_id") if isinstance(statement, dict) else None
+    if not wanted or wanted == audit_proof.key_id(key):
+        return key
+    retired = key_rotation.signing_keys(ctx).get(wanted)
+    if retired is None:
+        return key  # the signature check says it does not verify
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(retired))
+
+
+def _store_copies(ctx: ServiceContext, key: Any, given: set[int]) -> list[audit_proof.Checkpoint]:
+    """The store's own record of the checkpoints the given files lack, each checked
+    against the signing key: with several servers each host's directory holds only the
+    checkpoints its own process wrote (or none), so a sequence absent from the files is
+    not evidence of anything. The copies fill the gaps (and extend past the newest file);
+    a copy that differs from a file of the same sequence, or one not signed by the key, is
+    reported as such, and a file beyond the store's record still proves events missing
+    from the end."""
+    from guance_billing_cli.store.models.audit import AuditCheckpoint
+
+    if not given:
+        return []
+    rows = ctx.session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.sequence)))
+    copies: list[audit_proof.Checkpoint] = []
+    for row in rows:
+        if row.sequence in given:
+            continue
+        label = f"checkpoint {row.sequence} (the store's copy)"
+        try:
+            statement = json.loads(row.statement)
+        except json.JSONDecodeError:
+            raise ProofError(f"{label} is not readable", checkpoint=label) from None
+        copies.append(
+            audit_proof.check_signed(
+                statement, row.signature, _key_for(ctx, statement, key), label=label
+            )
+        )
+    return copies
+
+
 def verify_chain(
     ctx: ServiceContext, *, request: AuditVerifyRequest | None = None
 ) -> AuditVerification:
@@ -235,7 +305,7 @@ def verify_chain(
     request = request or AuditVerifyRequest()
     meta = _meta(ctx)
     checkpoints = _checkpoint_set(ctx, meta, request)
-    walk = _Walk(meta, chain_key(create=False), checkpoints)
+    walk = _Walk(meta, chain_key(create=False), checkpoints, key_rotation.epochs(ctx))
     result = AuditVerification(ok=True, checked=0, checkpoints=len(checkpoints or ()))
     checked = 0
     step = walk.step
@@ -271,6 +341,35 @@ def verify_chain(
     return result
 
 
+def verify_recent(ctx: ServiceContext, *, count: int = 1000) -> tuple[int, Finding | None]:
+    """Check the newest ``count`` links of the chain (``doctor``): how many verified, and
+    the first bad one. Cheap enough for a health check however long the trail is."""
+    from guance_billing_cli.store.models.audit import AuditEvent
+
+    meta = _meta(ctx)
+    last = ctx.session.exec(select(func.max(AuditEvent.id))).one()
+    if not last:
+        return 0, None
+    walk = _Walk(meta, chain_key(create=False), epochs=key_rotation.epochs(ctx))
+    start = max(int(last) - count, meta.legacy_until, 0)
+    if start:
+        before = ctx.session.exec(
+            select(AuditEvent.id, AuditEvent.hash)
+            .where(col(AuditEvent.id) <= start)
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        ).first()
+        if before is not None and before[0] is not None:
+            walk.resume(ordinal=int(before[0]), last_id=int(before[0]), link=before[1])
+    checked = 0
+    for row in _rows(ctx, after_id=walk.last_id):
+        _entry, finding = walk.step(row)
+        if finding is not None:
+            return checked, finding
+        checked += 1
+    return checked, None
+
+
 # -- signed checkpoints ---------------------------------------------------------------
 
 
@@ -301,7 +400,9 @@ def _latest(ctx: ServiceContext, key: Any) -> audit_proof.Checkpoint | None:
         return None
     label = f"checkpoint {row.sequence}"
     try:
-        return audit_proof.check_signed(json.loads(row.statement), row.signature, key, label=label)
+        statement = json.loads(row.statement)
+        key = _key_for(ctx, statement, key)
+        return audit_proof.check_signed(statement, row.signature, key, label=label)
     except (ProofError, json.JSONDecodeError):
         raise RuleViolation("checkpoint_copy_unverified", checkpoint=label) from None
 
@@ -316,7 +417,7 @@ def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
     signer = _signer()
     meta = _meta(ctx)
     previous = _latest(ctx, signer.public_key())
-    walk = _Walk(meta, chain_key(create=True))
+    walk = _Walk(meta, chain_key(create=True), epochs=key_rotation.epochs(ctx))
     if previous is not None:
         last_id = int(previous.statement["last_event_id"] or 0)
         if last_id and ctx.session.get(AuditEvent, last_id) is None:
@@ -368,6 +469,26 @@ def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
     return SignedCheckpoint(
         statement=statement, signature=signature, label=audit_proof.checkpoint_file_name(statement)
     )
+
+
+def checkpoint_if_due(
+    ctx: ServiceContext, *, events: int | None, seconds: float | None, final: bool = False
+) -> SignedCheckpoint | None:
+    """Sign the trail's end when a schedule says so — decided and written in one write
+    transaction under the append lock, so that of several servers on one store exactly
+    one writes each checkpoint (the others then find it not due)."""
+    lock_appends(ctx)
+    new, last_at, intact = pending(ctx)
+    if intact and new == 0:
+        return None
+    due = not intact or final or last_at is None or bool(events and new >= events)
+    if not due and seconds:
+        due = (ctx.now() - _aware(last_at)).total_seconds() >= seconds
+    return write_checkpoint(ctx) if due else None
+
+
+def _aware(value: Any) -> Any:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def pending(ctx: ServiceContext) -> tuple[int, Any, bool]:

@@ -28,7 +28,7 @@ from guance_billing_cli.schemas.settlement import (
     batch_result,
     why,
 )
-from guance_billing_cli.services import accounts, audit, authz, cloud, workspaces
+from guance_billing_cli.services import accounts, audit, authz, cloud, locking, workspaces
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.workspaces import Progress, chunks
@@ -120,6 +120,8 @@ def bind(
     """Bind workspaces to a cloud account (rules 1-3, same billing account, subscribed)."""
     authz.require_scope(ctx.actor, "bindings")
     target_cloud = cloud.find_cloud(ctx, cloud_ref, account_ref=account_ref)
+    if not dry_run:  # the rows, the clouds and the rules' answer stay true until commit
+        locking.hold_accounts(ctx, [target_cloud.account_id])
     owner = ctx.session.get(Account, target_cloud.account_id)
     assert owner is not None
     # Plain locals: ORM attribute access inside a 10,000-row loop adds up.
@@ -198,6 +200,12 @@ def unbind(
     account_id = accounts.find_account(ctx, account_ref).id if account_ref else None
     now = ctx.now()
     rows = _Rows(ctx, items, progress, account_id)
+    # Hold every account the rows belong to, then read them again (a row that moved to
+    # another account meanwhile: hold that one too).
+    owners = {account_id} if account_id else {r.account_id for r in rows.found.values()}
+    while not dry_run and locking.hold_accounts(ctx, owners):
+        rows = _Rows(ctx, items, None, account_id)
+        owners = {account_id} if account_id else {r.account_id for r in rows.found.values()}
     results: list[RowResult] = []
     before: dict[str, dict[str, str]] = {}  # per billing account: workspace -> from
     for item in items:

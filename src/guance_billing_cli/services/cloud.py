@@ -27,7 +27,7 @@ from guance_billing_cli.schemas.settlement import (
     CloudAccountPublic,
     UnsubscribeResult,
 )
-from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, CloudAccount, Workspace
@@ -218,6 +218,7 @@ def unsubscribe(
     AWS and Huawei → workspaces enter the 14-day lock countdown. Again: unchanged."""
     authz.require_scope(ctx.actor, "cloud")
     cloud = find_cloud(ctx, ref, account_ref=account_ref)
+    locking.hold_accounts(ctx, [cloud.account_id])  # its status and workspaces until commit
     if cloud.status == "unsubscribed":
         return UnsubscribeResult(
             **get_cloud_account(ctx, ref=cloud.id).model_dump(), changed=False, affected=[]
@@ -303,6 +304,7 @@ def resubscribe(
     """
     authz.require_scope(ctx.actor, "cloud")
     cloud = find_cloud(ctx, ref, account_ref=account_ref)
+    locking.hold_accounts(ctx, [cloud.account_id])
     if cloud.status == "subscribed":
         return UnsubscribeResult(
             **get_cloud_account(ctx, ref=cloud.id).model_dump(), changed=False, affected=[]

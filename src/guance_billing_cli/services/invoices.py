@@ -29,7 +29,7 @@ from guance_billing_cli.schemas.invoices import (
     InvoiceTitlePublic,
     InvoiceTitleUpdate,
 )
-from guance_billing_cli.services import audit, authz, realname, validation
+from guance_billing_cli.services import audit, authz, locking, realname, validation
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import (
@@ -268,6 +268,7 @@ def request_invoice(
 ) -> InvoiceRequestPublic:
     amount = parse_amount(data.amount)
     account = find_account(ctx, ref)
+    locking.hold_accounts(ctx, [account.id])  # its title, address and real name until commit
     auth = _require_realname(ctx, account, "request_invoice")
     title: InvoiceTitle = _owned(ctx, InvoiceTitle, data.title_id, account, "title_id")
     address: InvoiceAddress = _owned(ctx, InvoiceAddress, data.address_id, account, "address_id")
@@ -477,6 +478,7 @@ def cancel_request(
 ) -> InvoiceRequestPublic:
     """Cancel a pending request; cancelling it again changes nothing."""
     row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account_ref)
+    locking.hold_accounts(ctx, [row.account_id])  # one cancel at a time: one event
     title = ctx.session.get(InvoiceTitle, row.title_id)
     assert title is not None
     if row.status == "cancelled":

@@ -79,6 +79,8 @@ def remind(
         only = None
     else:
         only = accounts.find_account(ctx, account_ref).id
+    if not dry_run and not _one_run_at_a_time(ctx):
+        return RemindResult(dry_run=False, reminders=[], already_sent=0, busy=True)
     now = ctx.now()
     A = Account.__table__  # type: ignore[attr-defined]
     conditions = [
@@ -123,6 +125,21 @@ def remind(
             )
         )
     return RemindResult(dry_run=dry_run, reminders=reminders, already_sent=already)
+
+
+#: one reminder run at a time across every server and cron job on a PostgreSQL store
+REMIND_LOCK = 7452019
+
+
+def _one_run_at_a_time(ctx: ServiceContext) -> bool:
+    """False when another run holds the reminder lock right now (PostgreSQL). SQLite
+    writes are ``BEGIN IMMEDIATE``: a second run waits, then finds everything sent."""
+    if ctx.session.get_bind().dialect.name != "postgresql":
+        return True
+    from sqlalchemy import text
+
+    got = ctx.session.execute(text(f"SELECT pg_try_advisory_xact_lock({REMIND_LOCK})"))
+    return bool(got.scalar())
 
 
 def _send(

@@ -13,12 +13,15 @@ from sqlmodel import col, select
 
 from guance_billing_cli.errors import NotFound, PermissionDenied
 from guance_billing_cli.schemas.tokens import SessionPublic, SessionsRevoked
-from guance_billing_cli.services import audit
+from guance_billing_cli.services import audit, locking
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import ApiToken
 
 
 def _active(ctx: ServiceContext, account_id: str) -> list[ApiToken]:
+    """The account's live sessions, read after holding the account: two revokes at once
+    end (and record) each session once."""
+    locking.hold_accounts(ctx, [account_id])
     now = ctx.now()
     stmt = (
         select(ApiToken)

@@ -31,7 +31,7 @@ from guance_billing_cli.schemas.tokens import (
     TokenPublic,
     WhoAmI,
 )
-from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.store.models import Account, ApiToken
 
@@ -148,6 +148,7 @@ def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
     if len(rows) > 1:
         raise Conflict("token_name_ambiguous", field="token", count=len(rows), ref=ref)
     row = rows[0]
+    locking.hold(ctx, [f"token:{row.id}"])  # one revoke at a time: one event (re-read)
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
         ctx.session.add(row)

@@ -28,7 +28,15 @@ from guance_billing_cli.errors import (
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.masking import mask_email, mask_phone
 from guance_billing_cli.schemas.verification import ENDED, OPEN_STATES, ChangeRequestPublic
-from guance_billing_cli.services import accounts, audit, authz, challenges, sessions, validation
+from guance_billing_cli.services import (
+    accounts,
+    audit,
+    authz,
+    challenges,
+    locking,
+    sessions,
+    validation,
+)
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, ChangeRequest
 
@@ -319,6 +327,8 @@ def verify_change(
     challenges.normalise_code(code)  # bad input is exit 2 before anything else
     spec = kind_of(kind)
     req = _load(ctx, request_id=request_id, kind=spec, account=account)
+    # the last step checks the account's address and who else holds the new one
+    locking.hold(ctx, [f"account:{req.account_id}", f"address:{req.new_address or ''}"])
     now = ctx.now()
     _require_open(ctx, req, now)
     if req.code_target is None:

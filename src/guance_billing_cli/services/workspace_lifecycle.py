@@ -10,7 +10,7 @@ from typing import Any
 
 from guance_billing_cli.errors import InputRequired, RuleViolation
 from guance_billing_cli.schemas.settlement import BatchItem, UnlockRequest, WorkspaceChange
-from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.workspaces import find_workspace, to_public
@@ -43,8 +43,11 @@ def move_workspace(
     """Move a workspace to another billing account with the same enterprise authentication."""
     authz.require_scope(ctx.actor, "workspaces")
     workspace = find_workspace(ctx, ref, account_ref=account_ref)
-    source = ctx.session.get(Account, workspace.account_id)
     target = accounts.find_account(ctx, to)
+    # both accounts, in a stable order; a move that happened meanwhile is seen (and held)
+    while locking.hold_accounts(ctx, [workspace.account_id, target.id]):
+        pass
+    source = ctx.session.get(Account, workspace.account_id)
     assert source is not None
     if target.id == source.id:
         return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
@@ -92,6 +95,7 @@ def unlock_workspace(
     if bool(remedy.rebind) == remedy.billing_center:
         raise InputRequired("choose_remedy", fields=["rebind", "billing_center"])
     workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    locking.hold_accounts(ctx, [workspace.account_id])
     if remedy.rebind:  # the remedy must name a real cloud account even when there is no lock
         from guance_billing_cli.services.cloud import find_cloud
 
@@ -164,6 +168,7 @@ def dissolve_workspace(
     """Dissolve a workspace (irreversible). Dissolving it again changes nothing."""
     authz.require_scope(ctx.actor, "workspaces")
     workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    locking.hold_accounts(ctx, [workspace.account_id])
     if workspace.dissolved_at is not None:
         return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
     before = snapshot(workspace)

@@ -28,7 +28,7 @@ from guance_billing_cli.schemas.settlement import (
     batch_result,
     row_result,
 )
-from guance_billing_cli.services import accounts, audit, authz
+from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Workspace
@@ -104,6 +104,8 @@ def add_workspace(
     ws_id = rules.workspace_id(data.id)
     name = rules.workspace_name(data.name)
     site = rules.site(data.site)
+    # two adds of one id at once: the second waits, then sees the first's row
+    locking.hold(ctx, [f"account:{account.id}", f"workspace:{ws_id}"])
     existing = ctx.session.get(Workspace, ws_id)
     if existing is not None:
         if existing.account_id == account.id and (existing.name, existing.site) == (name, site):
@@ -150,6 +152,8 @@ def add_batch(
     """Add many workspaces in one transaction: ``added | unchanged | refused`` per row."""
     authz.require_scope(ctx.actor, "workspaces")
     account = accounts.find_account(ctx, account_ref)
+    if not dry_run:
+        locking.hold_accounts(ctx, [account.id])
     now = ctx.now()
     wanted: list[str] = []
     for item in items:

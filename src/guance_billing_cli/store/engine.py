@@ -37,6 +37,19 @@ HEAD = REVISIONS[-1]
 
 WRITE = {"sqlite_begin": "IMMEDIATE"}
 
+# A transaction that lost to a concurrent one and may simply run again: serialization
+# failure, deadlock, lock not available (PostgreSQL SQLSTATEs).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+#: how many times a server runs a write that lost such a race before answering 503
+WRITE_ATTEMPTS = 4
+
+
+def is_contention(exc: Exception) -> bool:
+    """True for a transaction aborted only because another one won a race for the same
+    rows or locks: running it again is safe (nothing of it was committed)."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
 
 def redact_url(url: str) -> str:
     """The URL without its password, for messages."""
