@@ -28,8 +28,9 @@ TITLE_FIELDS = (
 TITLE_COLUMNS = ("id", "type", "title", "tax_id", "bank_name", "bank_account")
 ADDRESS_FIELDS = ("id", "recipient", "phone", "email", "address", "created_at")
 REQUEST_FIELDS = (
-    "id", "status", "amount", "type", "title", "title_id", "address_id", "created_at",
-    "cancelled_at",
+    "id", "status", "amount", "type", "title", "tax_id", "bank_name", "bank_account",
+    "registered_address", "registered_phone", "title_id", "recipient", "recipient_phone",
+    "recipient_email", "mailing_address", "address_id", "created_at", "cancelled_at",
 )  # fmt: skip
 REQUEST_COLUMNS = ("id", "status", "amount", "type", "title", "created_at")
 
@@ -278,7 +279,7 @@ def title_update(
     result = client(ctx).update_invoice_title(title_id, update, account=account)
     render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
     if not as_json:
-        render.success(f"Updated invoice title {result.id}.")
+        render.success(_("Updated invoice title {id}.").format(id=result.id))
 
 
 @title_app.command("delete")
@@ -296,12 +297,15 @@ def title_delete(
       guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
     """
     prompts.confirm_or_require_yes(
-        f"Delete invoice title {title_id}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Delete invoice title {title}?").format(title=title_id),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="delete_invoice_title",
     )
     result = client(ctx).delete_invoice_title(title_id, account=account)
-    render.emit(result, as_json=as_json, title="Deleted invoice title", fields=TITLE_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Deleted invoice title"), fields=TITLE_FIELDS)
     if not as_json:
-        render.success(f"Deleted invoice title {result.id}.")
+        render.success(_("Deleted invoice title {id}.").format(id=result.id))
 
 
 @address_app.command("update")
@@ -338,7 +342,7 @@ def address_update(
     )
     render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
     if not as_json:
-        render.success(f"Updated mailing address {result.id}.")
+        render.success(_("Updated mailing address {id}.").format(id=result.id))
 
 
 @address_app.command("delete")
@@ -356,12 +360,17 @@ def address_delete(
       guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
     """
     prompts.confirm_or_require_yes(
-        f"Delete mailing address {address_id}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Delete mailing address {address}?").format(address=address_id),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="delete_invoice_address",
     )
     result = client(ctx).delete_invoice_address(address_id, account=account)
-    render.emit(result, as_json=as_json, title="Deleted mailing address", fields=ADDRESS_FIELDS)
+    render.emit(
+        result, as_json=as_json, title=_("Deleted mailing address"), fields=ADDRESS_FIELDS
+    )
     if not as_json:
-        render.success(f"Deleted mailing address {result.id}.")
+        render.success(_("Deleted mailing address {id}.").format(id=result.id))
 
 
 @app.command("show")
@@ -396,9 +405,17 @@ def cancel(
       guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
     """
     prompts.confirm_or_require_yes(
-        f"Cancel invoice request {request_id}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Cancel invoice request {request}?").format(request=request_id),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="cancel_invoice",
+        params={"request_id": request_id},
     )
     result = client(ctx).cancel_invoice(request_id, account=account)
     render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
     if not as_json:
-        render.success(f"Invoice request {result.id} is {result.status}; nothing will be issued.")
+        render.success(
+            _("Invoice request {id} is {status}; nothing will be issued.").format(
+                id=result.id, status=result.status
+            )
+        )

@@ -12,7 +12,7 @@ rejected and keeps the others; declining a confirmation says nothing changed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -107,16 +107,35 @@ def require(
 
 
 def confirm_or_require_yes(
-    message: str, *, yes: bool, interactive: bool, operation: str = ""
+    message: str,
+    *,
+    yes: bool,
+    interactive: bool,
+    operation: str = "",
+    params: Mapping[str, str] | None = None,
 ) -> None:
     """Destructive actions: ``--yes``, or a confirmation at a terminal (``message``,
-    already in the operator's language). ``operation``: what is being confirmed."""
+    already in the operator's language). ``operation``: what is being confirmed (an
+    operation of ``cli/words.py``; without one, the running command's own name)."""
     if yes:
         return
     if not interactive:
-        raise InputRequired("confirm_with_yes", field="yes", operation=operation)
+        raise InputRequired(
+            "confirm_with_yes",
+            field="yes",
+            operation=operation or _running_command(),
+            **dict(params or {}),
+        )
     if not confirm(message, default=False):
         raise Declined("declined")
+
+
+def _running_command() -> str:
+    """The command being run (``guance-billing invoice cancel``), from Typer's context."""
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    return context.command_path if context is not None else ""
 
 
 # -- forms: guided commands that re-ask only the bad field --------------------------
