@@ -85,6 +85,7 @@ OPERATION_COMMANDS: dict[str, str] = {
     "verify_audit": "audit verify",
     "use_account": "account use ACCOUNT",
     "migrate_store": "server migrate",
+    "config_unset": "config unset {key}",
 }
 
 

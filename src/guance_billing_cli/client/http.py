@@ -153,10 +153,9 @@ class HttpClient:
         self._token = token
         self.ca_bundle = ca_bundle or (settings.get("ca_bundle") if settings is not None else None)
         if timeout is None and settings is not None and settings.get("timeout"):
-            try:
-                timeout = float(settings.get("timeout"))
-            except ValueError:
-                raise InvalidInput("timeout_not_a_number", field="timeout") from None
+            from guance_billing_cli.config import check_value
+
+            timeout = float(check_value("timeout", str(settings.get("timeout"))))
         self.timeout = timeout or DEFAULT_TIMEOUT
         if insecure_http is None and settings is not None:
             insecure_http = str(settings.get("insecure_http") or "").lower() in TRUE_WORDS
