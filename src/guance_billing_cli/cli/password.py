@@ -78,7 +78,9 @@ def change(
         # Nothing to ask for: the service refuses (exit 6) and points to `password reset`.
         current = new = ""
     elif password_stdin:
-        current, new = prompts.read_stdin_lines(2, flag="--password-stdin")
+        current, new = prompts.read_stdin_lines(
+            2, flag="--password-stdin", labels=(_("Current password"), _("New password"))
+        )
     elif get_state(ctx).interactive:
         current = prompts.secret(_("Current password:"))
         new = ask_new_password()
@@ -150,7 +152,12 @@ def _code_and_new_password(
     if code is not None and code_stdin:
         raise InvalidInput("one_of_not_both", field="code", other_field="code_stdin")
     count = int(code_stdin) + int(password_stdin)
-    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
+    labels = [_("Verification code")] * code_stdin + [_("New password")] * password_stdin
+    lines = (
+        prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin", labels=labels)
+        if count
+        else []
+    )
     if code_stdin:
         code = lines.pop(0)
     elif code is None:

@@ -198,8 +198,16 @@ def form(
             values[target.name] = target.ask()
 
 
-def read_stdin_lines(count: int, *, flag: str) -> list[str]:
-    """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``)."""
+def read_stdin_lines(
+    count: int, *, flag: str, labels: Sequence[str] | None = None
+) -> list[str]:
+    """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``).
+
+    stdin is meant to be a pipe. When it is a terminal (someone typed the flag at a
+    prompt, or inside ``guance-billing shell``) each line is asked for by its label
+    and read hidden, never echoed: ``labels`` (else one from ``flag``)."""
+    if sys.stdin.isatty():
+        return [_hidden_line(label, flag) for label in _stdin_labels(count, flag, labels)]
     lines: list[str] = []
     for _line in range(count):
         line = sys.stdin.readline()
@@ -209,3 +217,32 @@ def read_stdin_lines(count: int, *, flag: str) -> list[str]:
     if any(not line for line in lines):
         raise InvalidInput("stdin_empty_line", field=_field(flag))
     return lines
+
+
+def _stdin_labels(count: int, flag: str, labels: Sequence[str] | None) -> list[str]:
+    if labels is not None:
+        return list(labels)
+    if "code" in flag:
+        return [_("Verification code")] * count
+    return [_("Password")] * count
+
+
+def _hidden_line(label: str, flag: str) -> str:
+    """One line typed at the terminal without echo (``--password-stdin`` at a terminal)."""
+    import getpass
+
+    prompt = _("{label} (typing is hidden, Enter ends it): ").format(label=label)
+    value = getpass.getpass(prompt, stream=sys.stderr).strip("\r\n")
+    if not value:
+        raise InvalidInput("stdin_empty_line", field=_field(flag))
+    return value
+
+
+def note_reading_terminal(what: str) -> None:
+    """Say on stderr that a command now reads ``what`` from the terminal (``--from-file -``)."""
+    if sys.stdin.isatty():
+        sys.stderr.write(
+            _("Waiting for {what} from the terminal, one a line: type or paste them, then "
+              "press Ctrl-D on an empty line; Ctrl-C cancels.").format(what=what) + "\n"
+        )  # fmt: skip
+        sys.stderr.flush()
