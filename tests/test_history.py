@@ -133,3 +133,21 @@ def test_a_refused_confirmation_names_the_command(
     assert "needs a confirmation: pass --yes" in result.stderr
     assert "error:  needs" not in result.stderr
     assert store_dump(home) == before
+
+
+@pytest.mark.local_only
+def test_the_unsubscribe_confirmation_says_what_will_happen(
+    cli: CliFn, acme: dict, terminal, home: Path
+) -> None:
+    assert cli("account", "use", "acme").exit_code == 0
+    aws = add_cloud(cli, "aws", AWS_ID)
+    for ws in ("a", "b"):
+        add_ws(cli, ws, "us1")
+    ok(cli("cloud", "bind", aws["id"], "a", "b"))
+    before = store_dump(home)
+    screen = terminal.run(
+        "cloud", "unsubscribe", aws["id"], "--account", "acme", answers=[("start a 14-day", "n")]
+    )
+    assert "2 workspaces start a 14-day" in screen.text, screen.text
+    assert screen.exit_code != 0
+    assert store_dump(home) == before
