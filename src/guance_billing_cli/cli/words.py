@@ -86,6 +86,7 @@ OPERATION_COMMANDS: dict[str, str] = {
     "use_account": "account use ACCOUNT",
     "migrate_store": "server migrate",
     "config_unset": "config unset {key}",
+    "doctor": "doctor",
 }
 
 

@@ -589,7 +589,7 @@ class HttpClient:
                     time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
                     continue
                 raise Unavailable(
-                    "server_unreachable", url=self.base_url, why=_reason(exc)
+                    "server_unreachable", url=self.base_url, why=_reason(exc), next_step="doctor"
                 ) from None
             except httpx.TimeoutException:
                 raise Unavailable(
@@ -597,7 +597,10 @@ class HttpClient:
                 ) from None
             except httpx.TransportError as exc:
                 raise Unavailable(
-                    "server_connection_failed", url=self.base_url, why=_reason(exc)
+                    "server_connection_failed",
+                    url=self.base_url,
+                    why=_reason(exc),
+                    next_step="doctor",
                 ) from None
         raise AssertionError("unreachable")
 
@@ -638,5 +641,11 @@ class HttpClient:
 
 
 def _reason(exc: Exception) -> str:
+    """The first line of ``exc`` for a person: ``connection refused``, not
+    ``[Errno 111] Connection refused``."""
+    import re
+
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else type(exc).__name__
+    plain = re.sub(r"^\[Errno -?\d+\]\s*", "", first)
+    return plain[:1].lower() + plain[1:] if plain else first
