@@ -267,13 +267,22 @@ def resubscribe(
         return
     render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
     if not result.changed:
-        render.info(f"{result.id} is subscribed already; nothing changed.")
+        render.info(_("{id} is subscribed already; nothing changed.").format(id=result.id))
         return
     if result.affected:
         render.emit_rows(
-            result.affected, fmt="table", columns=("workspace_id", "effect"), title="Unlocked"
+            result.affected, fmt="table", columns=("workspace_id", "effect"), title=_("Unlocked")
         )
-    render.success(f"Re-subscribed {result.id}; {len(result.affected)} workspace(s) unlocked.")
+    from guance_billing_cli.i18n import ngettext
+
+    count = len(result.affected)
+    render.success(
+        ngettext(
+            "Re-subscribed {id}; {count} workspace unlocked.",
+            "Re-subscribed {id}; {count} workspaces unlocked.",
+            count,
+        ).format(id=result.id, count=count)
+    )
 
 
 @app.command("bind")

@@ -185,6 +185,21 @@ COLUMN_LABELS = (
     pgettext_noop("column", "workspace"),
     pgettext_noop("column", "workspace_id"),
     pgettext_noop("column", "workspaces"),
+    # status, doctor, config show, workspace remind (issue 23)
+    pgettext_noop("column", "version"),
+    pgettext_noop("column", "profile_source"),
+    pgettext_noop("column", "account_source"),
+    pgettext_noop("column", "token_storage"),
+    pgettext_noop("column", "config_file"),
+    pgettext_noop("column", "problem"),
+    pgettext_noop("column", "stage"),
+    pgettext_noop("column", "days_left"),
+    pgettext_noop("column", "check"),
+    pgettext_noop("column", "ok"),
+    pgettext_noop("column", "detail"),
+    pgettext_noop("column", "fix"),
+    pgettext_noop("column", "effect"),
+    pgettext_noop("column", "current"),
 )
 
 
