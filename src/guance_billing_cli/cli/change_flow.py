@@ -206,13 +206,15 @@ def _ask_new_address(ctx: typer.Context, flow: Flow, req: Any) -> Any:
 
     render.success(_("The current {label} is confirmed.").format(label=_(flow.label)))
     while True:
-        value = prompts.text(_("New {label}:").format(label=_(flow.label)))
+        prompt = _("New {label}:").format(label=_(flow.label))
+        value = prompts.text(prompt)
         try:
             return client(ctx).set_change_address(
                 req.request_id, NewAddress(new_address=value), kind=flow.kind
             )
         except (InvalidInput, RuleViolation) as exc:  # malformed, same, or taken: ask again
-            render.warn(describe(exc))
+            # named by the prompt's label, not by a flag the user never typed
+            render.warn(describe(exc, label=prompt.rstrip(":：")))
 
 
 def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:

@@ -35,9 +35,32 @@ REQUEST_FIELDS = (
 REQUEST_COLUMNS = ("id", "status", "amount", "type", "title", "created_at")
 
 
+def _prefill_from_realname(
+    ctx: typer.Context, ref: str, title: str | None, tax_id: str | None
+) -> tuple[str | None, str | None]:
+    """The title and tax id of the approved authentication where none was given."""
+    if title is not None and tax_id is not None:
+        return title, tax_id
+    found = client(ctx).get_realname(ref)
+    if found.status != "approved" or not found.name:
+        return title, tax_id  # the service refuses with the way to get approved
+    title = found.name if title is None else title
+    if tax_id is None and found.tax_id:
+        tax_id = found.tax_id
+    render.info(
+        _("From the approved authentication: title {title}{tax_id}.").format(
+            title=title, tax_id=f", {tax_id}" if tax_id else ""
+        )
+    )
+    return title, tax_id
+
+
 def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
     names = ("tax_id", "bank_name", "bank_account", "address", "phone")
-    labels = ("Tax id", "Bank", "Bank account", "Registered address", "Registered telephone")
+    labels = (
+        _("Tax id"), _("Bank"), _("Bank account"), _("Registered address"),
+        _("Registered telephone"),
+    )  # fmt: skip
     return [
         prompts.Ask(name, f"--{name.replace('_', '-')}", label, value, required=False)
         for name, label, value in zip(names, labels, values, strict=True)
@@ -46,7 +69,7 @@ def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
 
 def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
     names = ("recipient", "phone", "email", "address")
-    labels = ("Recipient", "Recipient's phone", "Recipient's email", "Postal address")
+    labels = (_("Recipient"), _("Recipient's phone"), _("Recipient's email"), _("Postal address"))
     return [
         prompts.Ask(name, f"--{name}", label, value, required=required)
         for name, label, value in zip(names, labels, values, strict=True)
@@ -93,15 +116,27 @@ def title_add(
     from guance_billing_cli.schemas.invoices import InvoiceTitleCreate
 
     ref = account_ref(ctx, account)
+    interactive = get_state(ctx).interactive
+    special = False
+    if interactive:
+        # guided: what the approved authentication says is filled in, and a vat_special
+        # title asks for its bank details up front, each by its label
+        if type_ is None:
+            type_ = prompts.select(_("Invoice type:"), INVOICE_TYPES)
+        special = type_.strip().lower() == "vat_special"
+        title, tax_id = _prefill_from_realname(ctx, ref, title, tax_id)
     asks = [
         prompts.Ask("type", "--type", _("Invoice type:"), type_, choices=INVOICE_TYPES),
         prompts.Ask("title", "--title", _("Title:"), title),
         *_optional_title_asks(tax_id, bank_name, bank_account, address, phone),
     ]
+    for ask in asks:
+        if special and ask.name in ("bank_name", "bank_account", "address", "phone"):
+            ask.required = True
     result = prompts.form(
         asks,
         lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
-        interactive=get_state(ctx).interactive,
+        interactive=interactive,
     )
     render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
     if not as_json:
