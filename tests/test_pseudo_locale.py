@@ -116,3 +116,61 @@ def test_the_summary_of_every_command(pseudo, cli: CliFn) -> None:
 
     walk(root, [])
     assert leaks == [], "\n".join(leaks)
+
+
+def _screen_of(ask, keys: str) -> str:  # type: ignore[no-untyped-def]
+    """What a questionary prompt draws, answered with ``keys`` (prompt_toolkit's pipe)."""
+    import io
+
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output.plain_text import PlainTextOutput
+
+    out = io.StringIO()
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=PlainTextOutput(out)):
+        pipe.send_text(keys)
+        ask()
+    return out.getvalue()
+
+
+def test_questionarys_hints_and_yes_no(pseudo) -> None:
+    from guance_billing_cli.cli import prompts
+    from guance_billing_cli.i18n import use
+
+    use("zh-CN")
+    try:
+        confirmed = _screen_of(lambda: prompts.confirm("Q1"), "y")
+        declined = _screen_of(lambda: prompts.confirm("Q2", default=True), "n")
+        chosen = _screen_of(lambda: prompts.select("Q3", ["vat_special", "vat_ordinary"]), "\r")
+    finally:
+        use("en")
+    for screen in (confirmed, declined, chosen):
+        _clean(screen, allowed={"Q1", "Q2", "Q3"})
+    assert pseudo_locale.pseudo("Yes") in confirmed and pseudo_locale.pseudo("No") in declined
+    assert pseudo_locale.pseudo("(Use arrow keys)") in chosen
+
+
+def test_the_zh_cn_catalog_covers_the_new_screens(cli: CliFn, acme: dict, home: Path) -> None:
+    """With the real catalog: the exhausted code of an email change is Chinese from end
+    to end and its JSON keeps its reason; status and doctor are Chinese."""
+    import re
+
+    started = cli("email", "change", "--new-email", "new@acme.example.com", "--json")
+    assert started.exit_code == 0, started.stderr
+    rid = started.json["request_id"]
+    from outbox_helpers import only_code
+
+    code = only_code(body(mails(home, "ops@acme.example.com")[-1]))
+    wrong = "000000" if code != "000000" else "111111"
+    for _try in range(4):
+        assert cli("email", "verify", rid, "--code", wrong).exit_code == 7
+    last = cli("--lang", "zh-CN", "email", "verify", rid, "--code", wrong)
+    assert last.exit_code == 7
+    assert last.stderr.startswith("错误：") and "wrong code" not in last.stderr
+    assert not re.search(r"[A-Za-z]{3,}", last.stderr.replace(rid, "")), last.stderr
+    as_json = cli("--lang", "zh-CN", "email", "verify", rid, "--code", wrong, "--json")
+    assert as_json.error["reason"] == "request_failed"  # a script still branches on it
+    status = cli("--lang", "zh-CN", "status")
+    assert "状态" in status.stdout and "技术支持（本地存储操作员）" in status.stdout
+    doctor = cli("--lang", "zh-CN", "doctor")
+    assert "正常 文件权限" in doctor.stdout and "邮件投递" in doctor.stdout

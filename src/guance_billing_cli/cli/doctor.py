@@ -26,6 +26,14 @@ CHECK_NAMES = {
 app = typer.Typer(help="Check store, permissions, keyring, delivery and server.")
 
 
+def _pad(text: str, cells: int) -> str:
+    """``text`` padded to ``cells`` terminal columns (a CJK character takes two)."""
+    import unicodedata
+
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, cells - width)
+
+
 @app.command("doctor")
 def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Check store, file permissions, keyring, delivery and server; exit 10 if unhealthy.
@@ -48,7 +56,7 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             detail, fix = f.render(translate)
             mark = _("ok") if f.ok else _("FAIL")
             name = translate(CHECK_NAMES[f.check]) if f.check in CHECK_NAMES else f.check
-            line = f"{mark:<4} {name}: {detail}"
+            line = f"{_pad(mark, 4)} {name}: {detail}"
             typer.echo(
                 line + ("\n     " + _("fix: {fix}").format(fix=fix) if not f.ok and fix else "")
             )

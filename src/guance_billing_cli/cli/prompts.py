@@ -51,16 +51,31 @@ def secret(message: str) -> str:
     return str(questionary.password(message).unsafe_ask())
 
 
+def _speak_questionary() -> None:
+    """questionary's own words in the operator's language: the confirm's key hint and
+    its Yes/No (module constants the confirm prompt reads each time it draws)."""
+    from questionary.prompts import confirm as confirm_module
+
+    confirm_module.YES = _("Yes")  # type: ignore[attr-defined]
+    confirm_module.NO = _("No")  # type: ignore[attr-defined]
+    confirm_module.YES_OR_NO = _("(Y/n)")  # type: ignore[attr-defined]
+    confirm_module.NO_OR_YES = _("(y/N)")  # type: ignore[attr-defined]
+
+
 def confirm(message: str, *, default: bool = False) -> bool:
     import questionary
 
+    _speak_questionary()
     return bool(questionary.confirm(message, default=default).unsafe_ask())
 
 
 def select(message: str, choices: Sequence[str], *, default: str | None = None) -> str:
     import questionary
 
-    return str(questionary.select(message, choices=list(choices), default=default).unsafe_ask())
+    question = questionary.select(
+        message, choices=list(choices), default=default, instruction=_("(Use arrow keys)")
+    )
+    return str(question.unsafe_ask())
 
 
 def _rejected(reason: str) -> None:
