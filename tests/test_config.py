@@ -84,7 +84,7 @@ def test_broken_config_file_is_a_clear_error(cli: CliFn, home) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "words"),
     [
-        ("timeout", "abc", "config key timeout must be a number of seconds greater than 0, not 'abc'"),
+        ("timeout", "abc", "key timeout must be a number of seconds greater than 0, not 'abc'"),
         ("timeout", "0", "config key timeout must be a number of seconds greater than 0"),
         ("timeout", "nan", "config key timeout must be a number of seconds"),
         ("lang", "xx", "config key lang must be one of: en, zh-CN; not 'xx'"),
@@ -96,7 +96,7 @@ def test_broken_config_file_is_a_clear_error(cli: CliFn, home) -> None:
         ("smtp.from", "nobody", "config key smtp.from must be an email address"),
         ("ca_bundle", "/nonexistent/ca.pem", "config key ca_bundle names no file"),
         ("store", "mysql://db/x", "unsupported store"),
-        ("account", "  ", "config key account needs a value; to remove it, use guance-billing config unset account"),
+        ("account", "  ", "account needs a value; to remove it, use guance-billing config unset"),
     ],
 )  # fmt: skip
 def test_set_checks_each_key_as_its_flag_and_names_the_key(
@@ -112,8 +112,13 @@ def test_set_checks_each_key_as_its_flag_and_names_the_key(
 
 
 def test_set_keeps_a_valid_value_in_its_normal_form(cli: CliFn, home) -> None:
-    for key, value in (("timeout", "2.5"), ("lang", "zh_CN"), ("smtp.starttls", "No"),
-                       ("smtp.port", "0587"), ("server", "https://billing.example.com/")):
+    for key, value in (
+        ("timeout", "2.5"),
+        ("lang", "zh_CN"),
+        ("smtp.starttls", "No"),
+        ("smtp.port", "0587"),
+        ("server", "https://billing.example.com/"),
+    ):
         assert cli("config", "set", key, value).exit_code == 0  # fmt: skip
     settings = cli("config", "show", "--json").json["settings"]
     assert settings["timeout"] == "2.5" and settings["lang"] == "zh-CN"

@@ -84,9 +84,7 @@ def _drive(args: list[str], steps: list[tuple[str, str]], env: dict[str, str]) -
     return code, ANSI.sub("", seen)
 
 
-def test_password_change_states_the_policy_and_asks_again(
-    terminal, cli: CliFn, acme: None
-) -> None:
+def test_password_change_states_the_policy_and_asks_again(terminal, cli: CliFn, acme: None) -> None:
     code, text = _drive(
         ["password", "change", "--account", "acme"],
         [("Current password:", OLD + "\r"), ("New password:", OLD + "\r"),

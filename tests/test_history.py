@@ -60,7 +60,9 @@ def test_a_request_keeps_the_title_and_address_it_was_made_with(cli: CliFn, acme
 
 
 @pytest.mark.sqlite_only
-def test_the_migration_snapshots_requests_made_before_it(cli: CliFn, acme: dict, home: Path) -> None:
+def test_the_migration_snapshots_requests_made_before_it(
+    cli: CliFn, acme: dict, home: Path
+) -> None:
     from guance_billing_cli.store import engine as store_engine
 
     authenticate(cli)

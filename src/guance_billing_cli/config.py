@@ -236,9 +236,12 @@ def _url(key: str, value: str) -> str:
 
 
 def _email(key: str, value: str) -> str:
+    """An address, bare or with a display name (``Billing <billing@example.com>``)."""
+    from email.utils import parseaddr
+
     from guance_billing_cli.services.validation import looks_like_email
 
-    if not looks_like_email(value):
+    if not looks_like_email(parseaddr(value)[1] or value):
         raise _refuse("config_value_not_email", key, value)
     return value
 

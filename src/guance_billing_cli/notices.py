@@ -92,7 +92,10 @@ KINDS: dict[str, Kind] = {
         subject=N_("Guance workspace {workspace_id} locks on {locks_at}"),
         paragraphs=(
             N_("Hello,"),
-            N_("Workspace {workspace_id} is in its lock countdown: it locks on {locks_at} ({days_left})."),
+            N_(
+                "Workspace {workspace_id} is in its lock countdown: it locks on {locks_at} "
+                "({days_left})."
+            ),
             N_("To keep it running, do one of these in the Guance console before then:"),
             "{remedies}",
             N_("If you need help, contact Guance support and quote the workspace id."),
@@ -148,7 +151,7 @@ class _Values(dict[str, Any]):
 
 
 def days_left(count: int, language: str) -> str:
-    """"3 days left" / "1 day left" in ``language`` (never "day(s)")."""
+    """ "3 days left" / "1 day left" in ``language`` (never "day(s)")."""
     from guance_billing_cli.i18n import translation
 
     words = translation(language).ngettext("{count} day left", "{count} days left", count)
@@ -156,11 +159,11 @@ def days_left(count: int, language: str) -> str:
 
 
 def hours(count: int, language: str) -> str:
-    """"24 hours" / "1 hour" in ``language``."""
+    """ "24 hours" / "1 hour" in ``language``."""
     from guance_billing_cli.i18n import translation
 
-    return translation(language).ngettext("{count} hour", "{count} hours", count).format(
-        count=count
+    return (
+        translation(language).ngettext("{count} hour", "{count} hours", count).format(count=count)
     )
 
 

@@ -86,11 +86,12 @@ STATUS_SUMMARY = N_("Show a change request (default: the account's latest).")
 CANCEL_SUMMARY = N_("Cancel an open change request; nothing changes.")
 
 
-def describe(error: Exception) -> str:
-    """An error's sentence in the operator's language (imported when needed: --help)."""
+def describe(error: Exception, *, label: str | None = None) -> str:
+    """An error's sentence in the operator's language (imported when needed: --help);
+    at a prompt the field at fault is named by the prompt's ``label``."""
     from guance_billing_cli.cli.words import describe as words
 
-    return words(error)  # type: ignore[arg-type]
+    return words(error, label=label)  # type: ignore[arg-type]
 
 
 def _time(value: datetime | None) -> str:

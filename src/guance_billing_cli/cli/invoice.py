@@ -401,9 +401,7 @@ def address_delete(
         operation="delete_invoice_address",
     )
     result = client(ctx).delete_invoice_address(address_id, account=account)
-    render.emit(
-        result, as_json=as_json, title=_("Deleted mailing address"), fields=ADDRESS_FIELDS
-    )
+    render.emit(result, as_json=as_json, title=_("Deleted mailing address"), fields=ADDRESS_FIELDS)
     if not as_json:
         render.success(_("Deleted mailing address {id}.").format(id=result.id))
 

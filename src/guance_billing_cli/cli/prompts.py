@@ -213,9 +213,7 @@ def form(
             values[target.name] = target.ask()
 
 
-def read_stdin_lines(
-    count: int, *, flag: str, labels: Sequence[str] | None = None
-) -> list[str]:
+def read_stdin_lines(count: int, *, flag: str, labels: Sequence[str] | None = None) -> list[str]:
     """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``).
 
     stdin is meant to be a pipe. When it is a terminal (someone typed the flag at a

@@ -118,9 +118,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 #: status values that are words for a person (``--json`` keeps them as they are)
 _WORDS = {
     "support (local store operator)": N_("support (local store operator)"),
-    "config default_profile or built-in default": N_(
-        "config default_profile or built-in default"
-    ),
+    "config default_profile or built-in default": N_("config default_profile or built-in default"),
     "flag": N_("flag"),
     "default": N_("default"),
     "store": N_("store"),

@@ -43,8 +43,7 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.String(length), nullable=True))
     # correlated subqueries: the same statement on SQLite and PostgreSQL
     title_sets = ", ".join(
-        f"{name} = (SELECT t.{source} FROM invoice_titles t"
-        f" WHERE t.id = invoice_requests.title_id)"
+        f"{name} = (SELECT t.{source} FROM invoice_titles t WHERE t.id = invoice_requests.title_id)"
         for name, (source, _length) in TITLE_COLUMNS.items()
     )
     address_sets = ", ".join(
