@@ -22,7 +22,19 @@ cleanup() {
     rm -rf "$DEMO"
 }
 trap cleanup EXIT
-gb() { echo; echo "\$ guance-billing $*"; guance-billing "$@"; }
+# a command line as it would be typed: an argument with a space or a quote keeps its quotes
+shown() {
+    local out="" arg
+    for arg in "$@"; do
+        if [[ "$arg" =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+            out+=" $arg"
+        else
+            out+=" '${arg//\'/\'\\\'\'}'"
+        fi
+    done
+    printf '%s\n' "${out# }"
+}
+gb() { echo; echo "\$ guance-billing $(shown "$@")"; guance-billing "$@"; }
 admin() { GUANCE_BILLING_HOME="$SERVER_HOME" guance-billing --store "$STORE" "$@"; }
 
 echo "Demo dir (thrown away afterwards): $DEMO"

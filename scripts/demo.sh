@@ -12,7 +12,19 @@ trap 'rm -rf "$DEMO_HOME"' EXIT
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^GUANCE_BILLING_' || true)
 export GUANCE_BILLING_HOME="$DEMO_HOME"
 export NO_COLOR=1
-gb() { echo; echo "\$ guance-billing $*"; guance-billing "$@"; }
+# a command line as it would be typed: an argument with a space or a quote keeps its quotes
+shown() {
+    local out="" arg
+    for arg in "$@"; do
+        if [[ "$arg" =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+            out+=" $arg"
+        else
+            out+=" '${arg//\'/\'\\\'\'}'"
+        fi
+    done
+    printf '%s\n' "${out# }"
+}
+gb() { echo; echo "\$ guance-billing $(shown "$@")"; guance-billing "$@"; }
 
 echo "Demo home (thrown away afterwards): $GUANCE_BILLING_HOME"
 

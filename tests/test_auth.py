@@ -109,6 +109,8 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(server, cli: Cli
     assert wrong.exit_code == unknown.exit_code == 4
     assert wrong.error["message"] == unknown.error["message"]
     assert keyring.get_password("guance-billing", URL) is None
+    # a next step after the refusal (issue 23)
+    assert "guance-billing password reset" in wrong.error["message"]
 
 
 def test_failed_logins_are_counted_in_the_store(server, cli: CliFn, home) -> None:

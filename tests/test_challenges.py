@@ -130,7 +130,11 @@ def test_wrong_code_five_times_then_the_right_one_still_fails(
     result = verify(cli, rid, wrong(code))
     assert result.exit_code == 7
     assert result.error["attempts_left"] == 0
-    assert "failed" in result.error["message"]
+    # the engine's reason and words are kept; the ended request is in params (issue 23)
+    assert result.error["reason"] == "exhausted"
+    assert result.error["message"] == "wrong code; no attempts left: start again"
+    assert result.error["params"]["state"] == "failed"
+    assert result.error["params"]["request_id"] == rid
     assert status(cli, rid)["state"] == "failed"
 
     result = verify(cli, rid, code)

@@ -152,7 +152,7 @@ def test_declining_unsubscribe_says_nothing_changed(
     cloud = add_cloud(cli, "aliyun", ALIYUN_ID, "i-1")
     screen = terminal.run(
         "cloud", "unsubscribe", cloud["id"], "--account", "acme",
-        answers=[("stop settling", "n")],
+        answers=[("No workspace settles through it", "n")],
     )  # fmt: skip
     assert screen.exit_code == 11, screen.text
     assert "nothing was changed" in screen.text

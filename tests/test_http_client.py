@@ -47,6 +47,11 @@ def test_reads_are_retried_on_connection_errors(cli: CliFn, counted) -> None:
     assert result.exit_code == 10
     assert len(seen) == 1 + http_module.READ_RETRIES
     assert "cannot reach server http://billing.test" in result.error["message"]
+    # a next step, and no raw errno (issue 23)
+    assert "(connection refused)" in result.error["message"]
+    assert "Errno" not in result.error["message"]
+    human = cli("account", "show", "acme")
+    assert "guance-billing doctor checks both" in human.stderr
 
 
 def test_writes_are_never_retried(cli: CliFn, counted) -> None:

@@ -108,7 +108,12 @@ def test_reminders_once_per_stage(cli: CliFn, in_countdown: dict, home: Path, cl
     sent = mails(home, "acme@example.com")
     assert len(sent) == 1
     assert "w1" in sent[0]["Subject"] and "2026-03-16" in sent[0]["Subject"]
-    assert f"cloud resubscribe {in_countdown['id']}" in body(sent[0])
+    text = body(sent[0])
+    # customers have the console and support, not this tool (issue 23)
+    assert f"re-subscribe the cloud account {in_countdown['id']}" in text
+    assert "Guance console" in text and "Guance support" in text
+    assert "guance-billing" not in text and "--rebind" not in text
+    assert "(14 days left)" in text and "day(s)" not in text
     again = remind()
     assert again["reminders"] == [] and again["already_sent"] == 1
     assert len(mails(home, "acme@example.com")) == 1
@@ -117,6 +122,7 @@ def test_reminders_once_per_stage(cli: CliFn, in_countdown: dict, home: Path, cl
     assert [r["stage"] for r in remind()["reminders"]] == ["3_days"]
     clock.advance(days=2)  # 1 day left
     assert [r["stage"] for r in remind()["reminders"]] == ["1_day"]
+    assert "(1 day left)" in body(mails(home, "acme@example.com")[-1])
     assert remind()["reminders"] == []
     clock.advance(days=2)  # locked: the countdown is over, nothing more
     assert remind()["reminders"] == []

@@ -374,7 +374,11 @@ def test_wrong_codes_count_and_the_fifth_ends_the_request(
         assert f"wrong code; {left} attempt(s) left" in result.error["message"]
     last = finish(cli, started["request_id"], wrong)
     assert last.exit_code == 7
-    assert "failed" in last.error["message"]
+    # the engine's meaning, kept (issue 23): reason, words, and which request it ended
+    assert last.error["reason"] == "exhausted"
+    assert "no attempts left" in last.error["message"]
+    assert last.error["params"]["state"] == "failed"
+    assert last.error["params"]["request_id"] == started["request_id"]
     late = finish(cli, started["request_id"], code)
     assert late.exit_code == 7
     assert "ended after too many wrong codes" in late.error["message"]

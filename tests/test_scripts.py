@@ -63,6 +63,8 @@ def test_demo_ignores_the_users_store_and_profile(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "acme" in done.stdout
+    # the commands are printed as they would be typed: quotes kept (issue 23)
+    assert "--company-name 'Acme Ltd'" in done.stdout
     assert files_under(tmp_path / "user") == []  # the user's real store was never created
     assert list((tmp_path / "tmp").iterdir()) == []  # and the demo's home is gone
 

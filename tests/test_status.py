@@ -54,7 +54,7 @@ def test_config_show_is_a_table_with_sources(cli: Any, monkeypatch: pytest.Monke
     assert table.exit_code == 0
     lines = {line.split("│")[1].strip(): line for line in table.stdout.splitlines() if "│" in line}
     assert "profile default" in lines["smtp.host"] and "smtp.example.com" in lines["smtp.host"]
-    assert "env GUANCE_BILLING_SMTP_PORT" in lines["smtp.port"]
+    assert "environment variable GUANCE_BILLING_SMTP_PORT" in lines["smtp.port"]
     assert "default (unset)" in lines["sms.webhook_url"]
     data = cli("config", "show", "--json").json
     rows = {row["key"]: row for row in data["values"]}

@@ -197,25 +197,118 @@ def profile_is_free_for(profile: str, server: str) -> bool:
     return bool(current) or not values.get("account")
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def _refuse(reason: str, key: str, value: str, **params: Any) -> InvalidInput:
+    # field "value": the argument of `config set KEY VALUE`; the sentence names the key
+    return InvalidInput(reason, field="value", key=key, value=value, **params)
+
+
+def _seconds(key: str, value: str) -> str:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise _refuse("config_value_not_seconds", key, value) from None
+    if not 0 < seconds < float("inf"):
+        raise _refuse("config_value_not_seconds", key, value)
+    return value
+
+
+def _port(key: str, value: str) -> str:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise _refuse("config_value_not_port", key, value)
+    return str(int(value))
+
+
+def _boolean(key: str, value: str) -> str:
+    word = value.lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise _refuse("config_value_not_boolean", key, value)
+    return "true" if word in TRUE_WORDS else "false"
+
+
+def _url(key: str, value: str) -> str:
+    if not value.lower().startswith(("http://", "https://")) or len(value) <= len("https://"):
+        raise _refuse("config_value_not_url", key, value)
+    return value.rstrip("/")
+
+
+def _email(key: str, value: str) -> str:
+    """An address, bare or with a display name (``Billing <billing@example.com>``)."""
+    from email.utils import parseaddr
+
+    from guance_billing_cli.services.validation import looks_like_email
+
+    if not looks_like_email(parseaddr(value)[1] or value):
+        raise _refuse("config_value_not_email", key, value)
+    return value
+
+
+def _language(key: str, value: str) -> str:
+    from guance_billing_cli import i18n
+
+    normal = i18n.normalize(value)
+    if normal is None:
+        raise _refuse("config_value_not_one_of", key, value, choices=list(i18n.LANGUAGES))
+    return normal
+
+
+def _existing_file(key: str, value: str) -> str:
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise _refuse("config_value_no_file", key, value, path=str(path))
+    return str(path.resolve())
+
+
+def _store(key: str, value: str) -> str:
+    from guance_billing_cli.store.engine import _SCHEMES, redact_url
+
+    url = normalize_store_url(value)
+    if url.partition("://")[0].lower() not in _SCHEMES:
+        raise InvalidInput("unsupported_store", field="value", value=redact_url(url))
+    return url
+
+
+#: what each key takes: the same rule as its flag or its use (docs/configuration.md)
+CHECKS: dict[str, Any] = {
+    "store": _store,
+    "server": _url,
+    "ca_bundle": _existing_file,
+    "insecure_http": _boolean,
+    "timeout": _seconds,
+    "lang": _language,
+    "smtp.port": _port,
+    "smtp.starttls": _boolean,
+    "smtp.from": _email,
+    "sms.webhook_url": _url,
+}
+
+
+def check_value(key: str, value: str) -> Any:
+    """``value`` as ``config set`` stores it under ``key``, or an error naming the key."""
+    value = value.strip()
+    if not value:
+        raise _refuse("config_value_empty", key, value, next="config_unset")
+    check = CHECKS.get(key)
+    return value if check is None else check(key, value)
+
+
 def set_value(profile: str, key: str, value: str | None) -> Path:
-    """Set (or with ``None`` unset) a dotted key in a profile."""
+    """Set (or with ``None`` unset) a dotted key in a profile, checked as its flag is."""
     if key not in CONFIG_KEYS:
         raise InvalidInput(
             "unknown_config_key", field="key", value=key, choices=sorted(CONFIG_KEYS)
         )
-    if key == "lang" and value is not None:
-        from guance_billing_cli import i18n
-
-        if i18n.normalize(value) is None:
-            raise InvalidInput("not_one_of", field="value", choices=list(i18n.LANGUAGES))
-        value = i18n.normalize(value)
+    stored = None if value is None else check_value(key, value)
     data = load_config()
     node = data.setdefault("profiles", {}).setdefault(profile, {})
     *parents, leaf = key.split(".")
     for part in parents:
         node = node.setdefault(part, {})
-    if value is None:
+    if stored is None:
         node.pop(leaf, None)
     else:
-        node[leaf] = normalize_store_url(value) if key == "store" else value
+        node[leaf] = stored
     return save_config(data)

@@ -132,8 +132,9 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
         (paths.data_dir(), 0o700, N_("data dir")),
         (paths.config_file(), 0o600, N_("config file")),
         (paths.config_dir() / "credentials.json", 0o600, N_("token file")),
-        (paths.outbox_dir(), 0o700, N_("outbox")),
     ]
+    if not settings.server_url:  # remote mode writes no local outbox
+        candidates.append((paths.outbox_dir(), 0o700, N_("outbox")))
     from guance_billing_cli.store.engine import sqlite_path
 
     db_file = None if settings.server_url else sqlite_path(settings.store_url)
@@ -167,6 +168,13 @@ def check_keyring(settings: Settings) -> Iterator[Finding]:
         yield Finding("keyring", True, N_("usable ({backend})"), backend=backend)
     else:
         needed = bool(settings.server_url) and not os.environ.get("GUANCE_BILLING_TOKEN")
+        if needed and _token_in_file(str(settings.server_url)):
+            # `auth login --insecure-storage` keeps the token in a file: no keyring needed
+            yield Finding(
+                "keyring", True, N_("not usable ({why}); the token is in {path} (mode 0600)"),
+                why=problem, path=str(token_store.credentials_file()),
+            )  # fmt: skip
+            return
         yield Finding(
             "keyring",
             not needed,
@@ -175,6 +183,13 @@ def check_keyring(settings: Settings) -> Iterator[Finding]:
             why=problem,
             command="`auth login --insecure-storage`",
         )
+
+
+def _token_in_file(server: str) -> bool:
+    """A token for ``server`` saved by ``auth login --insecure-storage``."""
+    from guance_billing_cli.client import token_store
+
+    return bool(token_store._read_file().get(token_store.normalize_server(server)))
 
 
 def _probe_keyring() -> None:
@@ -194,6 +209,12 @@ def _tcp(host: str, port: int) -> str | None:
 
 
 def check_delivery(settings: Settings) -> Iterator[Finding]:
+    if settings.server_url:  # remote mode: the server delivers codes and notices
+        yield Finding(
+            "delivery", True, N_("codes and notices are sent by the server {url}"),
+            url=settings.server_url,
+        )  # fmt: skip
+        return
     host = settings.get("smtp.host")
     if host:
         import smtplib

@@ -74,18 +74,56 @@ KINDS: dict[str, Kind] = {
             N_("Hello,"),
             N_(
                 "Workspace {workspace_id} ({name}) of your Guance Billing account {username} "
-                "is in the lock countdown: it locks on {locks_at} ({days_left} day(s) left)."
+                "is in the lock countdown: it locks on {locks_at} ({days_left})."
             ),
             N_(
                 "To keep it, settle the arrears, bind it to a subscribed cloud account, or "
-                "switch it to billing-center settlement before then."
+                "switch it to billing-center settlement in the Guance console before then. "
+                "Guance support can help."
             ),
         ),
         sms=N_(
-            "[Guance Billing] Workspace {workspace_id} locks on {locks_at} ({days_left} day(s) "
-            "left). Settle arrears or rebind it to keep it."
+            "[Guance Billing] Workspace {workspace_id} locks on {locks_at} ({days_left}). "
+            "Settle arrears or rebind it in the Guance console to keep it."
         ),
     ),
+    # `workspace remind`: one reminder per stage of a workspace's 14-day countdown
+    "reminder": Kind(
+        subject=N_("Guance workspace {workspace_id} locks on {locks_at}"),
+        paragraphs=(
+            N_("Hello,"),
+            N_(
+                "Workspace {workspace_id} is in its lock countdown: it locks on {locks_at} "
+                "({days_left})."
+            ),
+            N_("To keep it running, do one of these in the Guance console before then:"),
+            "{remedies}",
+            N_("If you need help, contact Guance support and quote the workspace id."),
+            N_("You receive this when the countdown starts, and 3 days and 1 day before the lock."),
+        ),
+    ),
+    # too many failed sign-ins or codes for one address (services/challenges.py)
+    "lockout": Kind(
+        subject=N_("Failed sign-in attempts on your Guance Billing account"),
+        paragraphs=(
+            N_(
+                "Someone made many failed attempts to sign in to your Guance Billing account "
+                "{username} or to use its one-time codes."
+            ),
+            N_("Further attempts with that address are paused for up to {hours}."),
+            N_(
+                "Your password and codes were not revealed. If this was not you, change your "
+                "password in the Guance console and tell Guance support."
+            ),
+        ),
+    ),
+}
+
+#: the remedies a reminder lists, each on its own line (``{cloud_account_id}`` filled in)
+REMEDY_LINES: dict[str, str] = {
+    "resubscribe": N_("re-subscribe the cloud account {cloud_account_id}"),
+    "rebind": N_("bind the workspace to another subscribed cloud account"),
+    "billing_center": N_("switch the workspace to Guance Billing Center settlement"),
 }
 
 
@@ -112,15 +150,43 @@ class _Values(dict[str, Any]):
         return "?"
 
 
+def days_left(count: int, language: str) -> str:
+    """ "3 days left" / "1 day left" in ``language`` (never "day(s)")."""
+    from guance_billing_cli.i18n import translation
+
+    words = translation(language).ngettext("{count} day left", "{count} days left", count)
+    return words.format(count=count)
+
+
+def hours(count: int, language: str) -> str:
+    """ "24 hours" / "1 hour" in ``language``."""
+    from guance_billing_cli.i18n import translation
+
+    return (
+        translation(language).ngettext("{count} hour", "{count} hours", count).format(count=count)
+    )
+
+
 def compose(kind: str, language: str, **params: Any) -> Notice:
     """The notice ``kind`` in ``language`` with ``params`` filled in.
 
-    ``purpose`` (a key of ``PURPOSES``) is translated and filled in too.
+    ``purpose`` (a key of ``PURPOSES``) is translated and filled in too; an integer
+    ``days_left`` or ``hours`` becomes words with the right plural; ``remedies`` (keys
+    of ``REMEDY_LINES``) become one line each.
     """
     spec = KINDS[kind]
     values = _Values(params)
     if "purpose" in params:
         values["purpose"] = translate(PURPOSES[params["purpose"]], language).format_map(values)
+    if isinstance(params.get("days_left"), int):
+        values["days_left"] = days_left(params["days_left"], language)
+    if isinstance(params.get("hours"), int):
+        values["hours"] = hours(params["hours"], language)
+    if isinstance(params.get("remedies"), list | tuple):
+        values["remedies"] = "\n".join(
+            "  - " + translate(REMEDY_LINES[r], language).format_map(values)
+            for r in params["remedies"]
+        )
 
     def say(message: str) -> str:
         return translate(message, language).format_map(values) if message else ""
@@ -155,6 +221,43 @@ def _html_paragraph(template: str, rendered: str) -> str:
         return f'<p style="font-size:24px;letter-spacing:4px"><strong>{code}</strong></p>\n'
     lines = "<br>\n".join(html.escape(line) for line in rendered.splitlines())
     return f"<p>{lines}</p>\n"
+
+
+def send_reminder(
+    settings: Any,
+    *,
+    to: str,
+    language: str,
+    workspace_id: str,
+    locks_at: datetime,
+    days: int,
+    cloud_account_id: str | None,
+) -> Notice:
+    """A lock-countdown reminder (``workspace remind``) in ``language``: what to do in
+    the console, never a command of this tool. Delivery errors propagate."""
+    from guance_billing_cli import delivery
+
+    remedies = [*(["resubscribe"] if cloud_account_id else []), "rebind", "billing_center"]
+    notice = compose(
+        "reminder",
+        language,
+        workspace_id=workspace_id,
+        locks_at=locks_at.strftime("%Y-%m-%d %H:%M UTC"),
+        days_left=days,
+        cloud_account_id=cloud_account_id,
+        remedies=remedies,
+    )
+    delivery.send_email(settings, to=to, subject=notice.subject, body=notice.text, html=notice.html)
+    return notice
+
+
+def send_lockout(settings: Any, *, to: str, language: str, username: str, hours: int) -> Notice:
+    """The lock-out notice: many failed sign-ins or codes for the account's address."""
+    from guance_billing_cli import delivery
+
+    notice = compose("lockout", language, username=username, hours=hours)
+    delivery.send_email(settings, to=to, subject=notice.subject, body=notice.text, html=notice.html)
+    return notice
 
 
 def code_deliverer(

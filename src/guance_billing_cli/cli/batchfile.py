@@ -39,6 +39,10 @@ def row(line: int | None, **fields: str | None) -> Row:
 def read_source(source: str) -> bytes:
     """The bytes of ``source`` (a path, or ``-`` for stdin)."""
     if source == "-":
+        from guance_billing_cli.cli.prompts import note_reading_terminal
+        from guance_billing_cli.i18n import _
+
+        note_reading_terminal(_("workspace ids"))
         return sys.stdin.buffer.read()
     try:
         return Path(source).read_bytes()

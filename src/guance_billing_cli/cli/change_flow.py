@@ -86,11 +86,12 @@ STATUS_SUMMARY = N_("Show a change request (default: the account's latest).")
 CANCEL_SUMMARY = N_("Cancel an open change request; nothing changes.")
 
 
-def describe(error: Exception) -> str:
-    """An error's sentence in the operator's language (imported when needed: --help)."""
+def describe(error: Exception, *, label: str | None = None) -> str:
+    """An error's sentence in the operator's language (imported when needed: --help);
+    at a prompt the field at fault is named by the prompt's ``label``."""
     from guance_billing_cli.cli.words import describe as words
 
-    return words(error)  # type: ignore[arg-type]
+    return words(error, label=label)  # type: ignore[arg-type]
 
 
 def _time(value: datetime | None) -> str:
@@ -206,13 +207,15 @@ def _ask_new_address(ctx: typer.Context, flow: Flow, req: Any) -> Any:
 
     render.success(_("The current {label} is confirmed.").format(label=_(flow.label)))
     while True:
-        value = prompts.text(_("New {label}:").format(label=_(flow.label)))
+        prompt = _("New {label}:").format(label=_(flow.label))
+        value = prompts.text(prompt)
         try:
             return client(ctx).set_change_address(
                 req.request_id, NewAddress(new_address=value), kind=flow.kind
             )
         except (InvalidInput, RuleViolation) as exc:  # malformed, same, or taken: ask again
-            render.warn(describe(exc))
+            # named by the prompt's label, not by a flag the user never typed
+            render.warn(describe(exc, label=prompt.rstrip(":：")))
 
 
 def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:

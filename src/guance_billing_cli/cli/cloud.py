@@ -182,12 +182,11 @@ def unsubscribe(
     Example:
       guance-billing cloud unsubscribe cld_3f9c2a1b7d04 --yes --json
     """
+    interactive = get_state(ctx).interactive
     prompts.confirm_or_require_yes(
-        _("Unsubscribe cloud account {cloud}? Its workspaces stop settling through it.").format(
-            cloud=cloud
-        ),
+        _unsubscribe_question(ctx, cloud, account) if interactive and not yes else "",
         yes=yes,
-        interactive=get_state(ctx).interactive,
+        interactive=interactive,
         operation="unsubscribe_cloud_account",
     )
     result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
@@ -216,6 +215,35 @@ def unsubscribe(
     render.success(_("Unsubscribed {id}.").format(id=result.id))
 
 
+def _unsubscribe_question(ctx: typer.Context, cloud: str, account: str | None) -> str:
+    """The confirmation, saying what will happen to how many workspaces."""
+    from guance_billing_cli.i18n import ngettext
+
+    found = client(ctx).get_cloud_account(cloud, account=account)
+    count = found.workspaces
+    if found.status == "unsubscribed" or count == 0:
+        return _("Unsubscribe cloud account {cloud}? No workspace settles through it.").format(
+            cloud=found.id
+        )
+    if found.provider == "aliyun":
+        words = ngettext(
+            "Unsubscribe cloud account {cloud}? {count} workspace falls back to billing-center "
+            "settlement and the account's email gets a notice.",
+            "Unsubscribe cloud account {cloud}? {count} workspaces fall back to billing-center "
+            "settlement and the account's email gets a notice.",
+            count,
+        )
+    else:
+        words = ngettext(
+            "Unsubscribe cloud account {cloud}? {count} workspace starts a 14-day countdown "
+            "and then locks unless it is rebound or switched to the billing center.",
+            "Unsubscribe cloud account {cloud}? {count} workspaces start a 14-day countdown "
+            "and then lock unless they are rebound or switched to the billing center.",
+            count,
+        )
+    return words.format(cloud=found.id, count=count)
+
+
 @app.command("resubscribe")
 def resubscribe(
     ctx: typer.Context,
@@ -237,15 +265,24 @@ def resubscribe(
     if as_json:
         render.write_json(result)
         return
-    render.emit(result, as_json=False, title="Cloud account", fields=CLOUD_FIELDS)
+    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
     if not result.changed:
-        render.info(f"{result.id} is subscribed already; nothing changed.")
+        render.info(_("{id} is subscribed already; nothing changed.").format(id=result.id))
         return
     if result.affected:
         render.emit_rows(
-            result.affected, fmt="table", columns=("workspace_id", "effect"), title="Unlocked"
+            result.affected, fmt="table", columns=("workspace_id", "effect"), title=_("Unlocked")
         )
-    render.success(f"Re-subscribed {result.id}; {len(result.affected)} workspace(s) unlocked.")
+    from guance_billing_cli.i18n import ngettext
+
+    count = len(result.affected)
+    render.success(
+        ngettext(
+            "Re-subscribed {id}; {count} workspace unlocked.",
+            "Re-subscribed {id}; {count} workspaces unlocked.",
+            count,
+        ).format(id=result.id, count=count)
+    )
 
 
 @app.command("bind")

@@ -40,10 +40,12 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     rows = _rows(settings)
     if not as_json:
         render.emit_rows(
-            rows,
+            [{**row, "source": _source_words(str(row["source"]))} for row in rows],
             fmt="table",
             columns=("key", "value", "source"),
-            title=f"Configuration: profile {settings.profile} ({paths.config_file()})",
+            title=_("Configuration: profile {profile} ({path})").format(
+                profile=settings.profile, path=paths.config_file()
+            ),
         )
         return
     data: dict[str, object] = {
@@ -61,6 +63,24 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     }
     data["values"] = rows
     render.write_json(data)
+
+
+def _source_words(source: str) -> str:
+    """Where a value comes from, in the operator's language (``--json`` keeps the English)."""
+    if source == "default (unset)":
+        return _("default (unset)")
+    if source == "default":
+        return _("default")
+    if source == "flag":
+        return _("flag")
+    for prefix, words in (
+        ("profile ", _("profile {name}")),
+        ("env ", _("environment variable {name}")),
+        ("overridden by ", _("overridden by {name}")),
+    ):
+        if source.startswith(prefix):
+            return words.format(name=_source_words(source.removeprefix(prefix)))
+    return source
 
 
 def _rows(settings: object) -> list[dict[str, object]]:

@@ -8,8 +8,30 @@ from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
 from guance_billing_cli.errors import ExitCode
+from guance_billing_cli.i18n import N_
+
+#: the name of each check as a person reads it (``--json`` keeps the English ``check``)
+CHECK_NAMES = {
+    "store": N_("store"),
+    "permissions": N_("permissions"),
+    "secret key": N_("secret key"),
+    "keyring": N_("keyring"),
+    "email delivery": N_("email delivery"),
+    "sms delivery": N_("sms delivery"),
+    "delivery": N_("delivery"),
+    "server": N_("server"),
+    "clock": N_("clock"),
+}
 
 app = typer.Typer(help="Check store, permissions, keyring, delivery and server.")
+
+
+def _pad(text: str, cells: int) -> str:
+    """``text`` padded to ``cells`` terminal columns (a CJK character takes two)."""
+    import unicodedata
+
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, cells - width)
 
 
 @app.command("doctor")
@@ -32,8 +54,9 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     else:
         for f in findings:
             detail, fix = f.render(translate)
-            mark = "ok  " if f.ok else "FAIL"
-            line = f"{mark} {f.check}: {detail}"
+            mark = _("ok") if f.ok else _("FAIL")
+            name = translate(CHECK_NAMES[f.check]) if f.check in CHECK_NAMES else f.check
+            line = f"{_pad(mark, 4)} {name}: {detail}"
             typer.echo(
                 line + ("\n     " + _("fix: {fix}").format(fix=fix) if not f.ok and fix else "")
             )

@@ -28,15 +28,39 @@ TITLE_FIELDS = (
 TITLE_COLUMNS = ("id", "type", "title", "tax_id", "bank_name", "bank_account")
 ADDRESS_FIELDS = ("id", "recipient", "phone", "email", "address", "created_at")
 REQUEST_FIELDS = (
-    "id", "status", "amount", "type", "title", "title_id", "address_id", "created_at",
-    "cancelled_at",
+    "id", "status", "amount", "type", "title", "tax_id", "bank_name", "bank_account",
+    "registered_address", "registered_phone", "title_id", "recipient", "recipient_phone",
+    "recipient_email", "mailing_address", "address_id", "created_at", "cancelled_at",
 )  # fmt: skip
 REQUEST_COLUMNS = ("id", "status", "amount", "type", "title", "created_at")
 
 
+def _prefill_from_realname(
+    ctx: typer.Context, ref: str, title: str | None, tax_id: str | None
+) -> tuple[str | None, str | None]:
+    """The title and tax id of the approved authentication where none was given."""
+    if title is not None and tax_id is not None:
+        return title, tax_id
+    found = client(ctx).get_realname(ref)
+    if found.status != "approved" or not found.name:
+        return title, tax_id  # the service refuses with the way to get approved
+    title = found.name if title is None else title
+    if tax_id is None and found.tax_id:
+        tax_id = found.tax_id
+    render.info(
+        _("From the approved authentication: title {title}{tax_id}.").format(
+            title=title, tax_id=f", {tax_id}" if tax_id else ""
+        )
+    )
+    return title, tax_id
+
+
 def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
     names = ("tax_id", "bank_name", "bank_account", "address", "phone")
-    labels = ("Tax id", "Bank", "Bank account", "Registered address", "Registered telephone")
+    labels = (
+        _("Tax id"), _("Bank"), _("Bank account"), _("Registered address"),
+        _("Registered telephone"),
+    )  # fmt: skip
     return [
         prompts.Ask(name, f"--{name.replace('_', '-')}", label, value, required=False)
         for name, label, value in zip(names, labels, values, strict=True)
@@ -45,7 +69,7 @@ def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
 
 def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
     names = ("recipient", "phone", "email", "address")
-    labels = ("Recipient", "Recipient's phone", "Recipient's email", "Postal address")
+    labels = (_("Recipient"), _("Recipient's phone"), _("Recipient's email"), _("Postal address"))
     return [
         prompts.Ask(name, f"--{name}", label, value, required=required)
         for name, label, value in zip(names, labels, values, strict=True)
@@ -92,15 +116,27 @@ def title_add(
     from guance_billing_cli.schemas.invoices import InvoiceTitleCreate
 
     ref = account_ref(ctx, account)
+    interactive = get_state(ctx).interactive
+    special = False
+    if interactive:
+        # guided: what the approved authentication says is filled in, and a vat_special
+        # title asks for its bank details up front, each by its label
+        if type_ is None:
+            type_ = prompts.select(_("Invoice type:"), INVOICE_TYPES)
+        special = type_.strip().lower() == "vat_special"
+        title, tax_id = _prefill_from_realname(ctx, ref, title, tax_id)
     asks = [
         prompts.Ask("type", "--type", _("Invoice type:"), type_, choices=INVOICE_TYPES),
         prompts.Ask("title", "--title", _("Title:"), title),
         *_optional_title_asks(tax_id, bank_name, bank_account, address, phone),
     ]
+    for ask in asks:
+        if special and ask.name in ("bank_name", "bank_account", "address", "phone"):
+            ask.required = True
     result = prompts.form(
         asks,
         lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
-        interactive=get_state(ctx).interactive,
+        interactive=interactive,
     )
     render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
     if not as_json:
@@ -278,7 +314,7 @@ def title_update(
     result = client(ctx).update_invoice_title(title_id, update, account=account)
     render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
     if not as_json:
-        render.success(f"Updated invoice title {result.id}.")
+        render.success(_("Updated invoice title {id}.").format(id=result.id))
 
 
 @title_app.command("delete")
@@ -296,12 +332,15 @@ def title_delete(
       guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
     """
     prompts.confirm_or_require_yes(
-        f"Delete invoice title {title_id}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Delete invoice title {title}?").format(title=title_id),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="delete_invoice_title",
     )
     result = client(ctx).delete_invoice_title(title_id, account=account)
-    render.emit(result, as_json=as_json, title="Deleted invoice title", fields=TITLE_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Deleted invoice title"), fields=TITLE_FIELDS)
     if not as_json:
-        render.success(f"Deleted invoice title {result.id}.")
+        render.success(_("Deleted invoice title {id}.").format(id=result.id))
 
 
 @address_app.command("update")
@@ -338,7 +377,7 @@ def address_update(
     )
     render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
     if not as_json:
-        render.success(f"Updated mailing address {result.id}.")
+        render.success(_("Updated mailing address {id}.").format(id=result.id))
 
 
 @address_app.command("delete")
@@ -356,12 +395,15 @@ def address_delete(
       guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
     """
     prompts.confirm_or_require_yes(
-        f"Delete mailing address {address_id}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Delete mailing address {address}?").format(address=address_id),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="delete_invoice_address",
     )
     result = client(ctx).delete_invoice_address(address_id, account=account)
-    render.emit(result, as_json=as_json, title="Deleted mailing address", fields=ADDRESS_FIELDS)
+    render.emit(result, as_json=as_json, title=_("Deleted mailing address"), fields=ADDRESS_FIELDS)
     if not as_json:
-        render.success(f"Deleted mailing address {result.id}.")
+        render.success(_("Deleted mailing address {id}.").format(id=result.id))
 
 
 @app.command("show")
@@ -396,9 +438,17 @@ def cancel(
       guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
     """
     prompts.confirm_or_require_yes(
-        f"Cancel invoice request {request_id}?", yes=yes, interactive=get_state(ctx).interactive
+        _("Cancel invoice request {request}?").format(request=request_id),
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation="cancel_invoice",
+        params={"request_id": request_id},
     )
     result = client(ctx).cancel_invoice(request_id, account=account)
     render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
     if not as_json:
-        render.success(f"Invoice request {result.id} is {result.status}; nothing will be issued.")
+        render.success(
+            _("Invoice request {id} is {status}; nothing will be issued.").format(
+                id=result.id, status=result.status
+            )
+        )

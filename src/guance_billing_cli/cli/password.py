@@ -10,8 +10,9 @@ import typer
 from guance_billing_cli.cli import prompts, render
 from guance_billing_cli.cli.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.cli.words import describe
 from guance_billing_cli.errors import InputRequired, InvalidInput, VerificationFailed
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
 
 app = typer.Typer(help="Change or reset the account's login password.", no_args_is_help=True)
 
@@ -38,8 +39,17 @@ NewPasswordStdin = Annotated[
 NEW_PASSWORD_TRIES = 3
 
 
-def ask_new_password() -> str:
-    """The new password, typed twice at a terminal (hidden)."""
+#: the whole policy, said before the first try (services/credentials.py checks it)
+POLICY = N_(
+    "A password needs 8 to 64 characters and at least three of: lower case, upper case, "
+    "digits, symbols. It must not be the username, email or phone, nor a common password."
+)
+
+
+def ask_new_password(*, policy: bool = True) -> str:
+    """The new password, typed twice at a terminal (hidden); the policy is said first."""
+    if policy:
+        render.info(_(POLICY))
     for _try in range(NEW_PASSWORD_TRIES):
         first = prompts.secret(_("New password:"))
         if first == prompts.secret(_("Repeat the new password:")):
@@ -78,15 +88,26 @@ def change(
         # Nothing to ask for: the service refuses (exit 6) and points to `password reset`.
         current = new = ""
     elif password_stdin:
-        current, new = prompts.read_stdin_lines(2, flag="--password-stdin")
+        current, new = prompts.read_stdin_lines(
+            2, flag="--password-stdin", labels=(_("Current password"), _("New password"))
+        )
     elif get_state(ctx).interactive:
         current = prompts.secret(_("Current password:"))
         new = ask_new_password()
     else:
         raise InputRequired("input_missing", field="password_stdin")
-    result = api.change_password(
-        ref, PasswordChange(current_password=SecretStr(current), new_password=SecretStr(new))
-    )
+    while True:
+        try:
+            result = api.change_password(
+                ref,
+                PasswordChange(current_password=SecretStr(current), new_password=SecretStr(new)),
+            )
+            break
+        except InvalidInput as exc:  # at a terminal a refused new password is asked again
+            if password_stdin or exc.field != "password" or not get_state(ctx).interactive:
+                raise
+            render.warn(describe(exc, label=_("New password")))
+            new = ask_new_password(policy=False)
     if as_json:
         render.write_json(result)
     else:
@@ -133,13 +154,13 @@ def _ask_until_done(sent_to: str, complete: Callable[[str, str], Any]) -> Any:
         except VerificationFailed as exc:
             if exc.details.get("state") != "awaiting_code":
                 raise  # failed or expired: the request is over
-            render.warn(exc.message)
+            render.warn(describe(exc))
             code = prompts.verification_code(_("Code:"))
         except InvalidInput as exc:
-            if exc.field != "password":
+            if exc.field not in ("password", "new_password"):
                 raise
-            render.warn(exc.message)
-            new = ask_new_password()
+            render.warn(describe(exc, label=_("New password")))
+            new = ask_new_password(policy=False)
 
 
 def _code_and_new_password(
@@ -150,7 +171,12 @@ def _code_and_new_password(
     if code is not None and code_stdin:
         raise InvalidInput("one_of_not_both", field="code", other_field="code_stdin")
     count = int(code_stdin) + int(password_stdin)
-    lines = prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin") if count else []
+    labels = [_("Verification code")] * code_stdin + [_("New password")] * password_stdin
+    lines = (
+        prompts.read_stdin_lines(count, flag="--code-stdin/--password-stdin", labels=labels)
+        if count
+        else []
+    )
     if code_stdin:
         code = lines.pop(0)
     elif code is None:

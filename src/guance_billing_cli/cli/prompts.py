@@ -12,7 +12,7 @@ rejected and keeps the others; declining a confirmation says nothing changed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -51,16 +51,31 @@ def secret(message: str) -> str:
     return str(questionary.password(message).unsafe_ask())
 
 
+def _speak_questionary() -> None:
+    """questionary's own words in the operator's language: the confirm's key hint and
+    its Yes/No (module constants the confirm prompt reads each time it draws)."""
+    from questionary.prompts import confirm as confirm_module
+
+    confirm_module.YES = _("Yes")  # type: ignore[attr-defined]
+    confirm_module.NO = _("No")  # type: ignore[attr-defined]
+    confirm_module.YES_OR_NO = _("(Y/n)")  # type: ignore[attr-defined]
+    confirm_module.NO_OR_YES = _("(y/N)")  # type: ignore[attr-defined]
+
+
 def confirm(message: str, *, default: bool = False) -> bool:
     import questionary
 
+    _speak_questionary()
     return bool(questionary.confirm(message, default=default).unsafe_ask())
 
 
 def select(message: str, choices: Sequence[str], *, default: str | None = None) -> str:
     import questionary
 
-    return str(questionary.select(message, choices=list(choices), default=default).unsafe_ask())
+    question = questionary.select(
+        message, choices=list(choices), default=default, instruction=_("(Use arrow keys)")
+    )
+    return str(question.unsafe_ask())
 
 
 def _rejected(reason: str) -> None:
@@ -107,16 +122,35 @@ def require(
 
 
 def confirm_or_require_yes(
-    message: str, *, yes: bool, interactive: bool, operation: str = ""
+    message: str,
+    *,
+    yes: bool,
+    interactive: bool,
+    operation: str = "",
+    params: Mapping[str, str] | None = None,
 ) -> None:
     """Destructive actions: ``--yes``, or a confirmation at a terminal (``message``,
-    already in the operator's language). ``operation``: what is being confirmed."""
+    already in the operator's language). ``operation``: what is being confirmed (an
+    operation of ``cli/words.py``; without one, the running command's own name)."""
     if yes:
         return
     if not interactive:
-        raise InputRequired("confirm_with_yes", field="yes", operation=operation)
+        raise InputRequired(
+            "confirm_with_yes",
+            field="yes",
+            operation=operation or _running_command(),
+            **dict(params or {}),
+        )
     if not confirm(message, default=False):
         raise Declined("declined")
+
+
+def _running_command() -> str:
+    """The command being run (``guance-billing invoice cancel``), from Typer's context."""
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    return context.command_path if context is not None else ""
 
 
 # -- forms: guided commands that re-ask only the bad field --------------------------
@@ -179,8 +213,14 @@ def form(
             values[target.name] = target.ask()
 
 
-def read_stdin_lines(count: int, *, flag: str) -> list[str]:
-    """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``)."""
+def read_stdin_lines(count: int, *, flag: str, labels: Sequence[str] | None = None) -> list[str]:
+    """``count`` secret lines from stdin (``--password-stdin``, ``--code-stdin``).
+
+    stdin is meant to be a pipe. When it is a terminal (someone typed the flag at a
+    prompt, or inside ``guance-billing shell``) each line is asked for by its label
+    and read hidden, never echoed: ``labels`` (else one from ``flag``)."""
+    if sys.stdin.isatty():
+        return [_hidden_line(label, flag) for label in _stdin_labels(count, flag, labels)]
     lines: list[str] = []
     for _line in range(count):
         line = sys.stdin.readline()
@@ -190,3 +230,32 @@ def read_stdin_lines(count: int, *, flag: str) -> list[str]:
     if any(not line for line in lines):
         raise InvalidInput("stdin_empty_line", field=_field(flag))
     return lines
+
+
+def _stdin_labels(count: int, flag: str, labels: Sequence[str] | None) -> list[str]:
+    if labels is not None:
+        return list(labels)
+    if "code" in flag:
+        return [_("Verification code")] * count
+    return [_("Password")] * count
+
+
+def _hidden_line(label: str, flag: str) -> str:
+    """One line typed at the terminal without echo (``--password-stdin`` at a terminal)."""
+    import getpass
+
+    prompt = _("{label} (typing is hidden, Enter ends it): ").format(label=label)
+    value = getpass.getpass(prompt, stream=sys.stderr).strip("\r\n")
+    if not value:
+        raise InvalidInput("stdin_empty_line", field=_field(flag))
+    return value
+
+
+def note_reading_terminal(what: str) -> None:
+    """Say on stderr that a command now reads ``what`` from the terminal (``--from-file -``)."""
+    if sys.stdin.isatty():
+        sys.stderr.write(
+            _("Waiting for {what} from the terminal, one a line: type or paste them, then "
+              "press Ctrl-D on an empty line; Ctrl-C cancels.").format(what=what) + "\n"
+        )  # fmt: skip
+        sys.stderr.flush()

@@ -105,6 +105,8 @@ FREE_TEXT = frozenset(
 
 
 def _print_table(columns: Sequence[str], cells: list[list[str]], *, title: str | None) -> None:
+    """A table that fits the terminal: free text wraps at word boundaries, everything
+    else is printed whole; when even that is too wide, one block per record."""
     from rich.cells import cell_len
     from rich.markup import escape
     from rich.table import Table
@@ -123,11 +125,37 @@ def _print_table(columns: Sequence[str], cells: list[list[str]], *, title: str |
         else:
             table.add_column(header, no_wrap=True, min_width=widest)
             whole += widest + 3
+    if whole + 1 > console.width:
+        if sys.stdout.isatty():  # too narrow for columns: a block per record
+            _print_records(console, columns, cells, title=title)
+            return
+        console.width = whole + 1  # (never reached: piped tables get 10,000 columns)
     for row in cells:
         table.add_row(*(escape(cell) for cell in row))
-    if whole + 1 > console.width:
-        console.width = whole + 1  # wider than the terminal rather than cut an id
     console.print(table)
+
+
+def _print_records(
+    console: Any, columns: Sequence[str], cells: list[list[str]], *, title: str | None
+) -> None:
+    """Each record as label/value lines; free text wraps at word boundaries, an id or a
+    date is never split (a value wider than the terminal runs on rather than break)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from guance_billing_cli.cli.words import label
+
+    if title:
+        console.print(escape(title), style="italic")
+    for n, row in enumerate(cells):
+        block = Table(show_header=False, box=None, pad_edge=False, expand=False)
+        block.add_column(style="bold", no_wrap=True)
+        block.add_column(overflow="fold")
+        for column, cell in zip(columns, row, strict=True):
+            block.add_row(label(column), escape(cell))
+        if n:
+            console.print()
+        console.print(block)
 
 
 def emit_rows(
@@ -203,7 +231,9 @@ def success(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    from guance_billing_cli.i18n import _
+
+    sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
     sys.stderr.flush()
 
 

@@ -9,7 +9,7 @@ import typer
 from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
 
 app = typer.Typer(help="Show where commands go: store or server, profile, account, role.")
 
@@ -109,7 +109,41 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         from guance_billing_cli.cli.words import describe
 
         found["problem"] = describe(error)
-    render.emit(found, as_json=as_json, title=_("Status"), fields=STATUS_FIELDS)
+    if as_json:
+        render.write_json(found)
+        return
+    render.emit(_shown(found), as_json=False, title=_("Status"), fields=STATUS_FIELDS)
+
+
+#: status values that are words for a person (``--json`` keeps them as they are)
+_WORDS = {
+    "support (local store operator)": N_("support (local store operator)"),
+    "config default_profile or built-in default": N_("config default_profile or built-in default"),
+    "flag": N_("flag"),
+    "default": N_("default"),
+    "store": N_("store"),
+    "server": N_("server"),
+    "none": N_("none"),
+    "keyring": N_("keyring"),
+    "file": N_("file"),
+    "env": N_("environment variable"),
+}
+
+
+def _shown(found: dict[str, Any]) -> dict[str, Any]:
+    """``found`` for the table: its fixed words in the operator's language."""
+    shown = dict(found)
+    for key in ("profile_source", "account_source", "target", "role", "token_storage"):
+        value = shown.get(key)
+        if not isinstance(value, str):
+            continue
+        if value in _WORDS:
+            shown[key] = _(_WORDS[value])
+        elif value.startswith("profile "):  # "profile NAME"
+            shown[key] = _("profile {name}").format(name=value.removeprefix("profile "))
+        elif value.startswith("env "):  # "env VARIABLE"
+            shown[key] = _("environment variable {name}").format(name=value.removeprefix("env "))
+    return shown
 
 
 def _profile_source(flag: str | None) -> str:

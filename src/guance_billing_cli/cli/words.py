@@ -66,6 +66,8 @@ OPERATION_COMMANDS: dict[str, str] = {
     "request_invoice": "invoice request",
     "list_invoices": "invoice list",
     "cancel_invoice": "invoice cancel {request_id}",
+    "delete_invoice_title": "invoice title delete",
+    "delete_invoice_address": "invoice address delete",
     "add_cloud_account": "cloud add",
     "list_cloud_accounts": "cloud list",
     "get_cloud_account": "cloud show",
@@ -87,6 +89,8 @@ OPERATION_COMMANDS: dict[str, str] = {
     "migrate_store": "store migrate",
     "init_store": "store init",
     "verify_store": "store verify",
+    "config_unset": "config unset {key}",
+    "doctor": "doctor",
 }
 
 
@@ -143,6 +147,11 @@ COLUMN_LABELS = (
     pgettext_noop("column", "provider"),
     pgettext_noop("column", "realname_status"),
     pgettext_noop("column", "reason"),
+    pgettext_noop("column", "recipient_email"),
+    pgettext_noop("column", "recipient_phone"),
+    pgettext_noop("column", "registered_address"),
+    pgettext_noop("column", "registered_phone"),
+    pgettext_noop("column", "mailing_address"),
     pgettext_noop("column", "recipient"),
     pgettext_noop("column", "region"),
     pgettext_noop("column", "request_id"),
@@ -180,6 +189,21 @@ COLUMN_LABELS = (
     pgettext_noop("column", "workspace"),
     pgettext_noop("column", "workspace_id"),
     pgettext_noop("column", "workspaces"),
+    # status, doctor, config show, workspace remind (issue 23)
+    pgettext_noop("column", "version"),
+    pgettext_noop("column", "profile_source"),
+    pgettext_noop("column", "account_source"),
+    pgettext_noop("column", "token_storage"),
+    pgettext_noop("column", "config_file"),
+    pgettext_noop("column", "problem"),
+    pgettext_noop("column", "stage"),
+    pgettext_noop("column", "days_left"),
+    pgettext_noop("column", "check"),
+    pgettext_noop("column", "ok"),
+    pgettext_noop("column", "detail"),
+    pgettext_noop("column", "fix"),
+    pgettext_noop("column", "effect"),
+    pgettext_noop("column", "current"),
 )
 
 

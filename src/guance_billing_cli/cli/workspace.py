@@ -345,8 +345,20 @@ def remind(
     rows = [{**r.model_dump(), "sent_to": mask_email(r.sent_to)} for r in result.reminders]
     columns = ("workspace_id", "stage", "locks_at", "days_left", "sent_to", "result")
     if rows:
-        render.emit_rows(rows, fmt="table", columns=columns, title="Reminders")
-    verb = "would be sent" if dry_run else "sent"
+        render.emit_rows(rows, fmt="table", columns=columns, title=_("Reminders"))
+    from guance_billing_cli.i18n import ngettext
+
+    if dry_run:
+        sent = ngettext("{count} reminder would be sent", "{count} reminders would be sent",
+                        len(rows))  # fmt: skip
+    else:
+        sent = ngettext("{count} reminder sent", "{count} reminders sent", len(rows))
+    already = ngettext(
+        "{count} workspace already reminded", "{count} workspaces already reminded",
+        result.already_sent,
+    )  # fmt: skip
     render.info(
-        f"{len(rows)} reminder(s) {verb}; {result.already_sent} workspace(s) already reminded."
+        _("{sent}; {already}.").format(
+            sent=sent.format(count=len(rows)), already=already.format(count=result.already_sent)
+        )
     )

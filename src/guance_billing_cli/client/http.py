@@ -159,10 +159,9 @@ class HttpClient:
         self._token = token
         self.ca_bundle = ca_bundle or (settings.get("ca_bundle") if settings is not None else None)
         if timeout is None and settings is not None and settings.get("timeout"):
-            try:
-                timeout = float(settings.get("timeout"))
-            except ValueError:
-                raise InvalidInput("timeout_not_a_number", field="timeout") from None
+            from guance_billing_cli.config import check_value
+
+            timeout = float(check_value("timeout", str(settings.get("timeout"))))
         self.timeout = timeout or DEFAULT_TIMEOUT
         if insecure_http is None and settings is not None:
             insecure_http = str(settings.get("insecure_http") or "").lower() in TRUE_WORDS
@@ -602,7 +601,7 @@ class HttpClient:
                     time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
                     continue
                 raise Unavailable(
-                    "server_unreachable", url=self.base_url, why=_reason(exc)
+                    "server_unreachable", url=self.base_url, why=_reason(exc), next_step="doctor"
                 ) from None
             except httpx.TimeoutException:
                 raise Unavailable(
@@ -610,7 +609,10 @@ class HttpClient:
                 ) from None
             except httpx.TransportError as exc:
                 raise Unavailable(
-                    "server_connection_failed", url=self.base_url, why=_reason(exc)
+                    "server_connection_failed",
+                    url=self.base_url,
+                    why=_reason(exc),
+                    next_step="doctor",
                 ) from None
         raise AssertionError("unreachable")
 
@@ -651,5 +653,11 @@ class HttpClient:
 
 
 def _reason(exc: Exception) -> str:
+    """The first line of ``exc`` for a person: ``connection refused``, not
+    ``[Errno 111] Connection refused``."""
+    import re
+
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else type(exc).__name__
+    plain = re.sub(r"^\[Errno -?\d+\]\s*", "", first)
+    return plain[:1].lower() + plain[1:] if plain else first

@@ -99,6 +99,9 @@ class InvoiceRequestCreate(BaseModel):
 
 
 class InvoiceRequestPublic(BaseModel):
+    """A request as it was made: the title's and the address's values at that moment
+    (updating the title or the address later changes no request)."""
+
     id: str
     account_id: str
     status: str
@@ -109,3 +112,12 @@ class InvoiceRequestPublic(BaseModel):
     address_id: str
     created_at: datetime
     cancelled_at: datetime | None = None
+    tax_id: str | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    registered_address: str | None = None
+    registered_phone: str | None = None
+    recipient: str | None = None
+    recipient_phone: str | None = None
+    recipient_email: str | None = None
+    mailing_address: str | None = None

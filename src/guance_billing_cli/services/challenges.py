@@ -343,25 +343,19 @@ def after_failure(
 
 
 def _notify_lockout(ctx: ServiceContext, account_id: str) -> None:
-    from guance_billing_cli import delivery
+    from guance_billing_cli import notices
 
     account = ctx.session.get(Account, account_id)
     if account is None:
         return
     hours = int(throttles.WINDOW.total_seconds() // 3600)
-    body = (
-        "Someone made many failed attempts to sign in to your Guance Billing account\n"
-        f"{account.username} or to use its one-time codes.\n\n"
-        f"Further attempts with that address are paused for up to {hours} hours.\n"
-        "Your password and codes were not revealed. If this was not you, consider\n"
-        "changing your password and tell your account administrator.\n"
-    )
     try:
-        delivery.send_email(
+        notices.send_lockout(
             ctx.settings,
             to=account.email,
-            subject="Failed sign-in attempts on your Guance Billing account",
-            body=body,
+            language=account.language,
+            username=account.username,
+            hours=hours,
         )
     except BillingError as exc:  # the lock-out holds either way; a lost notice is logged
         log.warning("lock-out notice for %s not delivered: %s", account_id, exc.message)

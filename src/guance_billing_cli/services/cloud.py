@@ -285,8 +285,9 @@ def unsubscribe(
         delivery.send_email(
             ctx.settings, to=notice_to, subject=notice.subject, body=notice.text, html=notice.html
         )
+    # the count `cloud show` gives right after: a countdown keeps its workspaces bound
     return UnsubscribeResult(
-        **to_public(cloud, 0).model_dump(),
+        **get_cloud_account(ctx, ref=cloud.id).model_dump(),
         changed=True,
         affected=affected,
         notice_sent_to=notice_to,

@@ -240,18 +240,55 @@ def list_addresses(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceAddressP
 
 
 # -- requests -----------------------------------------------------------------------
-def _request_public(row: InvoiceRequest, title: InvoiceTitle) -> InvoiceRequestPublic:
+#: request snapshot column -> the title's column it copies
+_TITLE_SNAPSHOT = {
+    "title_type": "type",
+    "title_text": "title",
+    "title_tax_id": "tax_id",
+    "title_bank_name": "bank_name",
+    "title_bank_account": "bank_account",
+    "title_address": "address",
+    "title_phone": "phone",
+}
+#: request snapshot column -> the mailing address's column it copies
+_ADDRESS_SNAPSHOT = {
+    "mail_recipient": "recipient",
+    "mail_phone": "phone",
+    "mail_email": "email",
+    "mail_address": "address",
+}
+
+
+def _snapshot(title: InvoiceTitle, address: InvoiceAddress) -> dict[str, Any]:
+    """The title's and the address's values as the request is made."""
+    return {
+        **{column: getattr(title, source) for column, source in _TITLE_SNAPSHOT.items()},
+        **{column: getattr(address, source) for column, source in _ADDRESS_SNAPSHOT.items()},
+    }
+
+
+def _request_public(row: InvoiceRequest) -> InvoiceRequestPublic:
+    """The request as it was made: its own copy of the title and the address."""
     return InvoiceRequestPublic(
         id=row.id,
         account_id=row.account_id,
         status=row.status,
         amount=(Decimal(row.amount_cents) / 100).quantize(CENTS),
-        type=title.type,
-        title_id=title.id,
-        title=title.title,
+        type=row.title_type or "",
+        title_id=row.title_id,
+        title=row.title_text or "",
         address_id=row.address_id,
         created_at=row.created_at,
         cancelled_at=row.cancelled_at,
+        tax_id=row.title_tax_id,
+        bank_name=row.title_bank_name,
+        bank_account=row.title_bank_account,
+        registered_address=row.title_address,
+        registered_phone=row.title_phone,
+        recipient=row.mail_recipient,
+        recipient_phone=row.mail_phone,
+        recipient_email=row.mail_email,
+        mailing_address=row.mail_address,
     )
 
 
@@ -292,6 +329,7 @@ def request_invoice(
         amount_cents=int(amount * 100),
         status="pending",
         created_at=ctx.now(),
+        **_snapshot(title, address),
     )
     ctx.session.add(row)
     audit.record(
@@ -306,19 +344,18 @@ def request_invoice(
             "status": row.status,
         },
     )
-    return _request_public(row, title)
+    return _request_public(row)
 
 
 def list_requests(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceRequestPublic]:
     account = find_account(ctx, ref)
     stmt = (
-        select(InvoiceRequest, InvoiceTitle)
-        .join(InvoiceTitle, col(InvoiceRequest.title_id) == col(InvoiceTitle.id))
+        select(InvoiceRequest)
         .where(InvoiceRequest.account_id == account.id)
         .order_by(col(InvoiceRequest.created_at), col(InvoiceRequest.id))
     )
-    for row, title in ctx.session.exec(stmt):
-        yield _request_public(row, title)
+    for row in ctx.session.exec(stmt):
+        yield _request_public(row)
 
 
 # -- upkeep (issue 15): update or delete titles and addresses, show or cancel requests --
@@ -468,9 +505,7 @@ def get_request(
     ctx: ServiceContext, *, request_id: str, account_ref: str | None = None
 ) -> InvoiceRequestPublic:
     row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account_ref)
-    title = ctx.session.get(InvoiceTitle, row.title_id)
-    assert title is not None
-    return _request_public(row, title)
+    return _request_public(row)
 
 
 def cancel_request(
@@ -479,10 +514,8 @@ def cancel_request(
     """Cancel a pending request; cancelling it again changes nothing."""
     row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account_ref)
     locking.hold_accounts(ctx, [row.account_id])  # one cancel at a time: one event
-    title = ctx.session.get(InvoiceTitle, row.title_id)
-    assert title is not None
     if row.status == "cancelled":
-        return _request_public(row, title)
+        return _request_public(row)
     if row.status != "pending":
         raise RuleViolation("only_pending_cancellable", request_id=row.id, status=row.status)
     row.status = "cancelled"
@@ -496,4 +529,4 @@ def cancel_request(
         before={"status": "pending"},
         after={"status": "cancelled"},
     )
-    return _request_public(row, title)
+    return _request_public(row)

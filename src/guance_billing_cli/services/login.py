@@ -120,7 +120,9 @@ def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated
         challenges.after_failure(
             ctx, address_key=attempt.address_key, account_id=attempt.account_id, what="password"
         )
-        raise AuthenticationFailed("wrong_credentials").keep_changes()
+        raise AuthenticationFailed(
+            "wrong_credentials", next_step="start_password_reset"
+        ).keep_changes()
 
 
 # argon2 is slow on purpose (memory- and CPU-hard): a burst of logins would take every

@@ -233,8 +233,9 @@ def _check_code(
     except VerificationFailed as exc:
         if reset is not None and row.state in ("failed", "expired"):
             _finish(ctx, reset, row.state, now)
-            exc.message = f"{exc.message}: password reset request {reset.id} {row.state}"
-            exc.args = (exc.message,)
+            # the meaning stays the engine's (reason and words); the params say which
+            # request it ended
+            exc.params.update(state=row.state, request_id=reset.id)
             audit.record(
                 ctx, action=f"password.reset.{'fail' if row.state == 'failed' else 'expire'}",
                 target=reset.id, account_id=reset.account_id,

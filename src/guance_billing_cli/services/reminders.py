@@ -91,7 +91,7 @@ def remind(
     if only is not None:
         conditions.append(W.c.account_id == only)
     stmt = (
-        select(W.c.id, W.c.account_id, W.c.countdown_started_at, A.c.email)
+        select(W.c.id, W.c.account_id, W.c.countdown_started_at, A.c.email, A.c.language)
         .select_from(W.join(A, A.c.id == W.c.account_id))
         .where(and_(*conditions))
         .order_by(W.c.account_id, W.c.id)
@@ -145,7 +145,7 @@ def _one_run_at_a_time(ctx: ServiceContext) -> bool:
 def _send(
     ctx: ServiceContext, row: Any, stage: str, locks: datetime, left: int, now: datetime
 ) -> None:
-    from guance_billing_cli import delivery
+    from guance_billing_cli import notices
 
     record = WorkspaceReminder(
         id=new_id("rmd"),
@@ -165,41 +165,17 @@ def _send(
         account_id=row.account_id,
         after={"stage": stage, "locks_at": locks.isoformat(), "sent_to": row.email},
     )
-    delivery.send_email(
-        ctx.settings,
-        to=row.email,
-        subject=f"Guance workspace {row.id} locks on {locks:%Y-%m-%d %H:%M} UTC",
-        body=_body(ctx, row, locks, left),
-    )
-
-
-def _body(ctx: ServiceContext, row: Any, locks: datetime, left: int) -> str:
     cloud_id = (
         ctx.session.connection()
         .execute(select(W.c.cloud_account_id).where(W.c.id == row.id))
         .scalar()
     )
-    remedies = [
-        f"  - re-subscribe the cloud account {cloud_id}: guance-billing cloud resubscribe "
-        f"{cloud_id}"
-        if cloud_id
-        else None,
-        f"  - bind it to another subscribed cloud account: guance-billing workspace unlock "
-        f"{row.id} --rebind CLOUD",
-        f"  - settle it through the Guance Billing Center: guance-billing workspace unlock "
-        f"{row.id} --billing-center",
-    ]
-    return "\n".join(
-        [
-            "Hello,",
-            "",
-            f"Workspace {row.id} is in its lock countdown: it locks on "
-            f"{locks:%Y-%m-%d %H:%M} UTC ({left} day(s) left).",
-            "",
-            "To keep it running, before then:",
-            *(r for r in remedies if r),
-            "",
-            "You receive this when the countdown starts, and 3 days and 1 day before the lock.",
-            "",
-        ]
+    notices.send_reminder(
+        ctx.settings,
+        to=row.email,
+        language=row.language,
+        workspace_id=row.id,
+        locks_at=locks,
+        days=left,
+        cloud_account_id=cloud_id,
     )

@@ -342,9 +342,9 @@ def verify_change(
         if row.state in ("failed", "expired"):
             state = "failed" if row.state == "failed" else "expired"
             _end(ctx, req, state, now, "fail" if state == "failed" else "expire")
-            exc.message = f"{exc.message}: {spec.name} change request {req.id} {state}"
-            exc.args = (exc.message,)
-            exc.details["state"] = state
+            # the meaning stays the engine's (reason and words); the params say which
+            # request it ended
+            exc.params.update(state=state, request_id=req.id)
         else:
             exc.details["state"] = req.state
         raise

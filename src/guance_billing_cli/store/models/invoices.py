@@ -54,3 +54,16 @@ class InvoiceRequest(SQLModel, table=True):
     status: str = Field(max_length=16)  # pending | cancelled (issuing is outside this tool)
     created_at: datetime = Field(sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the title and the mailing address said when the request was made (issue 23):
+    # a later update of either changes no request's history.
+    title_type: str | None = Field(default=None, max_length=32)
+    title_text: str | None = Field(default=None, max_length=128)
+    title_tax_id: str | None = Field(default=None, max_length=18)
+    title_bank_name: str | None = Field(default=None, max_length=128)
+    title_bank_account: str | None = Field(default=None, max_length=40)
+    title_address: str | None = Field(default=None, max_length=256)
+    title_phone: str | None = Field(default=None, max_length=32)
+    mail_recipient: str | None = Field(default=None, max_length=64)
+    mail_phone: str | None = Field(default=None, max_length=20)
+    mail_email: str | None = Field(default=None, max_length=254)
+    mail_address: str | None = Field(default=None, max_length=256)
