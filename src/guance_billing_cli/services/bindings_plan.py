@@ -34,7 +34,7 @@ from guance_billing_cli.schemas.bindings import (
     PlannedRow,
 )
 from guance_billing_cli.schemas.settlement import BatchResult, batch_items, why
-from guance_billing_cli.services import accounts, authz, binding, cloud, workspaces
+from guance_billing_cli.services import accounts, authz, binding, cloud, locking, workspaces
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, CloudAccount
@@ -179,6 +179,10 @@ def _rows(
     well_formed = [ws for ws in wanted if rules.workspace_id_problem(ws) is None]
     found = {r.id: r for r in workspaces.fetch(ctx, well_formed, with_cloud=True)}
     owners = {c.account_id for c in clouds.values()} | {r.account_id for r in found.values()}
+    if not dry_run and locking.hold_accounts(ctx, owners):
+        # issue 19: an apply decides on rows no other writer can change before it
+        # commits; what was read before the accounts were held is read again
+        return _rows(ctx, desired, account_ref, dry_run=dry_run)
     arbitrary = _arbitrary(ctx, owners)
     now = ctx.now()
     see_all = ctx.actor.role == "support" and owner_id is None
