@@ -140,7 +140,7 @@ def acct(live: Live) -> dict:
             "phone": "+8613800138000",
         },
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
     return r.json()
 
 
@@ -362,7 +362,7 @@ def test_schema_valid_values_found_refused_by_schemathesis_are_accepted(
     made = live.post(
         f"/v1/accounts/{acct['id']}/workspaces", json={"id": "8:x", "name": "C", "site": "cn1"}
     )
-    assert made.status_code == 200, made.text
+    assert made.status_code == 201, made.text
     assert live.get("/v1/workspaces/8%3Ax").json()["id"] == "8:x"
     bad = live.get("/v1/workspaces/a%2Fb")  # a slash is still no workspace id
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "ws_id"
@@ -413,7 +413,7 @@ def test_rows_carry_from_on_the_wire(live: Live, acct: dict) -> None:
         f"/v1/accounts/{acct['id']}/workspaces",
         json={"id": "wksp_from1", "name": "From", "site": "cn1"},
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
     r = live.post("/v1/workspaces/unbind", json={"items": [{"workspace_id": "wksp_from1"}]})
     assert r.status_code == 200, r.text
     row = r.json()["results"][0]
@@ -432,7 +432,7 @@ def test_streamed_rows_match_the_documented_ndjson_schema(live: Live, acct: dict
             f"/v1/accounts/{acct['id']}/workspaces",
             json={"id": f"wksp_nd{n:04d}", "name": f"Stream {n}", "site": "cn1"},
         )
-        assert made.status_code == 200, made.text
+        assert made.status_code == 201, made.text
     r = live.get(f"/v1/accounts/{acct['id']}/workspaces")
     assert r.headers["content-type"].startswith("application/x-ndjson")
     rows = [json.loads(line) for line in r.text.splitlines()]

@@ -345,7 +345,7 @@ def test_changes_end_the_other_sessions_and_owners_manage_their_own(live: Live, 
         {"kind": "email", "new_address": "new@acme.com"},
         headers=_bearer(t4),
     )
-    assert started.status_code == 200, started.text
+    assert started.status_code == 201, started.text
     rid = started.json()["request_id"]
     step = live.post(
         f"/v1/changes/{rid}/verify",

@@ -23,6 +23,7 @@ migrated implicitly: run ``guance-billing server migrate`` (or ``server run --mi
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
@@ -42,17 +43,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from guance_billing_cli import __version__
 from guance_billing_cli.client import wire
 from guance_billing_cli.client.local import LocalClient
-from guance_billing_cli.client.operations import Operation, operations
+from guance_billing_cli.client.operations import Operation, operations, token_scopes
+from guance_billing_cli.client.operations import get as get_operation
 from guance_billing_cli.errors import (
     BillingError,
     ExitCode,
     InvalidInput,
     MalformedBody,
+    PreconditionFailed,
     Unavailable,
 )
 from guance_billing_cli.schemas.verification import CHANGE_KINDS
 from guance_billing_cli.server import auth
 from guance_billing_cli.server.gate import BodyLimits, Gate
+from guance_billing_cli.server.idempotency import IdempotencyStore
 from guance_billing_cli.server.responses import (
     ErrorResponse,
     documented_errors,
@@ -131,6 +135,7 @@ class Backend:
         self.engine = store_engine.open_store(store_url, migrate=migrate)
         db_path = store_engine.sqlite_path(store_url)
         self.write_queue = WriteQueue(db_path) if db_path else None
+        self.idempotency = IdempotencyStore(self.engine, self.write_queue)
 
     def authenticate(self, token: str, request_id: str | None) -> Actor:
         from guance_billing_cli.services import tokens
@@ -192,18 +197,50 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
 _EMPTY = object()
 
 
-def _run(
-    backend: Backend,
-    op: Operation,
-    actor: Actor,
-    request_id: str,
-    kwargs: dict[str, Any],
-    caller: str = "unknown",
-) -> Any:
-    client = RequestClient(backend, actor, request_id, caller)
+def etag_of(data: Any) -> str:
+    """A strong ETag: a digest of the resource's JSON (the same answer, the same tag)."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def _location(template: str, result: Any) -> str:
+    """``/v1/accounts/{id}`` filled from the answer (``{workspace.id}``: a nested field)."""
+    from urllib.parse import quote
+
+    def value(match: re.Match[str]) -> str:
+        found = result
+        for part in match.group(1).split("."):
+            found = getattr(found, part)
+        return quote(str(found), safe="")
+
+    return re.sub(r"{([\w.]+)}", value, template)
+
+
+def _check_if_match(client: LocalClient, op: Operation, kwargs: dict[str, Any], given: str) -> None:
+    """412 unless ``If-Match`` names the resource's current ETag (or is ``*``)."""
+    read = get_operation(str(op.route.etag_from))
+    assert read is not None, op.route.etag_from
+    names = {p.name for p in read.params}
+    current = getattr(client, read.name)(**{k: v for k, v in kwargs.items() if k in names})
+    tag = etag_of(wire.dump(current))
+    tags = [t.strip() for t in given.split(",")]
+    if "*" in tags or tag in tags:
+        return
+    raise PreconditionFailed("etag_mismatch", given=given[:80], current=tag)
+
+
+def _answer(client: LocalClient, op: Operation, kwargs: dict[str, Any]) -> Any:
     result = getattr(client, op.name)(**kwargs)
     if not op.streams:
-        return JSONResponse(wire.dump(result))
+        data = wire.dump(result)
+        headers: dict[str, str] = {}
+        status = 200
+        if op.route.created and getattr(result, "changed", True):
+            status = 201
+            headers["Location"] = _location(op.route.created, result)
+        if op.method == "GET" or _same_as_read(op):
+            headers["ETag"] = etag_of(data)
+        return JSONResponse(data, status_code=status, headers=headers)
     rows = iter(result)
     try:  # run the service up to its first row, so early errors get their HTTP status
         first = next(rows)
@@ -217,6 +254,32 @@ def _run(
 
     it = chained()
     return StreamingResponse(_stream(it), media_type="application/x-ndjson")
+
+
+def _same_as_read(op: Operation) -> bool:
+    """An update answering the resource as its read does: the answer carries the ETag."""
+    read = get_operation(op.route.etag_from) if op.route.etag_from else None
+    return read is not None and read.returns is op.returns
+
+
+def _run(
+    backend: Backend,
+    op: Operation,
+    actor: Actor,
+    request_id: str,
+    kwargs: dict[str, Any],
+    caller: str = "unknown",
+    headers: Any = None,
+) -> Any:
+    client = RequestClient(backend, actor, request_id, caller)
+    headers = headers or {}
+    given = headers.get("if-match")
+    if op.route.etag_from and given:
+        _check_if_match(client, op, kwargs, given)
+    key = headers.get("idempotency-key") if op.route.idempotent else None
+    if key is not None:
+        return backend.idempotency.run(actor, op, key, kwargs, lambda: _answer(client, op, kwargs))
+    return _answer(client, op, kwargs)
 
 
 def _document_stream_rows(app: FastAPI, rows: list[Any]) -> None:
@@ -237,6 +300,63 @@ def _document_stream_rows(app: FastAPI, rows: list[Any]) -> None:
                 for name, nested in own.pop("$defs", {}).items():
                     components.setdefault(name, nested)
                 components[model.__name__] = own
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_HEADER_PARAMS = {
+    "idempotency": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Any unique text (a UUID): a retry with the same key within 24 hours "
+        "gets the first answer again (`Idempotent-Replayed: true`) instead of running twice; "
+        "the same key with another body is 422 `idempotency_key_reused`.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    },
+    "if_match": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": "The `ETag` of the resource as last read: the change applies only if "
+        "it is still current (412 `etag_mismatch` otherwise).",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def _document_contract(app: FastAPI, ops: dict[str, Operation]) -> None:
+    """What FastAPI cannot say from the routes: each operation's token scopes (in its
+    security requirement and ``x-token-scopes``), the ``Idempotency-Key`` and
+    ``If-Match`` headers, and the scopes in the security scheme."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = default()
+        for op in ops.values():
+            doc = schema["paths"][op.path][op.method.lower()]
+            params = doc.setdefault("parameters", [])
+            if op.route.idempotent:
+                params.append(_HEADER_PARAMS["idempotency"])
+            if op.route.etag_from:
+                params.append(_HEADER_PARAMS["if_match"])
+            if not params:
+                doc.pop("parameters")
+            if op.route.auth:
+                scopes = token_scopes(op)
+                doc["security"] = [{"HTTPBearer": scopes}]
+                doc["x-token-scopes"] = scopes
+        scheme = schema.get("components", {}).get("securitySchemes", {}).get("HTTPBearer")
+        if scheme is not None:
+            scheme["description"] = (
+                "A token from `server token create` or `auth login`. A token without scopes "
+                "may call every operation its role allows; a token with scopes "
+                "(`--scope bindings`) only the operations whose security requirement lists one "
+                "of them (403 `scope_denied` otherwise). Table: docs/api.md."
+            )
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -307,6 +427,38 @@ class RawPathRouting:
         await self.app(scope, receive, send)
 
 
+_TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+
+
+class HeadAsGet:
+    """``HEAD`` wherever ``GET`` is: the GET runs (gate, token, scope alike) and its
+    headers are sent without the body. Other paths keep their 405 (with ``Allow``)."""
+
+    def __init__(self, app: Any, api: FastAPI) -> None:
+        self.app = app
+        self.api = api
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        from starlette.routing import Match
+
+        as_get = {**scope, "method": "GET"}
+        if not any(route.matches(as_get)[0] is Match.FULL for route in self.api.router.routes):
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(as_get, receive, headers_only)
+
+
 def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer) -> None:
     from urllib.parse import unquote
 
@@ -325,14 +477,29 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
             gb_request.headers.get("x-forwarded-for"),
             backend.trusted_proxies,
         )
-        return _run(backend, op, state.actor, state.request_id, kwargs, caller)
+        return _run(backend, op, state.actor, state.request_id, kwargs, caller, gb_request.headers)
 
     endpoint.__signature__ = _signature(op)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name
     doc = inspect.getdoc(getattr(LocalClient, op.name)) or op.name.replace("_", " ")
     has_body = any(p.where == "body" for p in op.params)
-    responses: dict[int | str, dict[str, Any]] = documented_errors(body=has_body)
+    responses: dict[int | str, dict[str, Any]] = documented_errors(
+        body=has_body, if_match=op.route.etag_from is not None
+    )
     extra: dict[str, Any] = {}
+    if op.route.created:
+        extra["status_code"] = 201
+        responses[201] = {
+            "description": "Created",
+            "headers": {"Location": {"description": "The new resource", **_TEXT}},
+        }
+        if "changed" in getattr(op.returns, "model_fields", {}):
+            responses[200] = {"model": op.returns, "description": "Already there: unchanged"}
+    elif (op.method == "GET" and not op.streams) or _same_as_read(op):
+        responses[200] = {
+            "description": "Successful Response",
+            "headers": {"ETag": {"description": "The resource's version (If-Match)", **_TEXT}},
+        }
     if op.streams:
         extra["response_class"] = StreamingResponse
         responses[200] = {
@@ -370,7 +537,10 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
         return []
     # /v1/workspaces/unbind also matches /v1/workspaces/{ws_id}: the literal path wins
     best = min(matching, key=lambda path: path.count("{"))
-    return sorted(matching[best])
+    methods = set(matching[best])
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _validation_error(exc: RequestValidationError) -> BillingError:
@@ -484,6 +654,7 @@ def create_app(
     for op in ops.values():
         _add_route(app, backend, op, bearer)
     _document_stream_rows(app, [op.returns for op in ops.values() if op.streams])
+    _document_contract(app, ops)
     app.add_middleware(
         Gate,  # type: ignore[arg-type]
         api=app,
@@ -492,6 +663,7 @@ def create_app(
         limits=limits or _limits_from_env(),
         access_log=os.environ.get(ACCESS_LOG_ENV) != "0",
     )
+    app.add_middleware(HeadAsGet, api=app)  # type: ignore[arg-type]
     return app
 
 

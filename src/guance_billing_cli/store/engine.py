@@ -30,6 +30,7 @@ REVISIONS: tuple[str, ...] = (
     "0007_i11",
     "0008_i15",
     "0009_i14",
+    "0010_i24",
 )
 HEAD = REVISIONS[-1]
 
