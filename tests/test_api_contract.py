@@ -386,7 +386,7 @@ def test_schema_valid_values_found_refused_by_schemathesis_are_accepted(
 def test_405_says_allow(live: Live) -> None:
     r = httpx.put(live.url + "/v1/accounts", headers={"Authorization": f"Bearer {live.token}"})
     assert r.status_code == 405
-    assert r.headers["Allow"] == "GET, POST"
+    assert r.headers["Allow"] == "GET, HEAD, POST"
     r = httpx.request("OPTIONS", live.url + "/v1/workspaces/unbind")
     assert r.status_code == 405 and r.headers["Allow"] == "POST"
 
@@ -433,7 +433,10 @@ def test_streamed_rows_match_the_documented_ndjson_schema(live: Live, acct: dict
             json={"id": f"wksp_nd{n:04d}", "name": f"Stream {n}", "site": "cn1"},
         )
         assert made.status_code == 201, made.text
-    r = live.get(f"/v1/accounts/{acct['id']}/workspaces")
+    r = live.get(
+        f"/v1/accounts/{acct['id']}/workspaces",
+        headers={"Authorization": f"Bearer {live.token}", "Accept": "application/x-ndjson"},
+    )
     assert r.headers["content-type"].startswith("application/x-ndjson")
     rows = [json.loads(line) for line in r.text.splitlines()]
     assert {row["id"] for row in rows} >= {"wksp_nd0000", "wksp_nd0001"}
@@ -482,7 +485,7 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
     writer.join(timeout=30)
     # uvicorn re-raises SIGTERM once drained: the usual "terminated by SIGTERM" status
     assert server.proc.wait(timeout=30) in (0, -15)
-    assert answers and answers[0].status_code == 200, answers
+    assert answers and answers[0].status_code in (200, 201), answers
     assert answers[0].json()["username"] == "late"
 
 

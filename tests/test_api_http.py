@@ -309,3 +309,55 @@ def test_scopes_are_declared_per_operation_as_the_gate_enforces_them(live: Live)
         assert allowed == ("bindings" in declared), op.name
     # the table in docs/api.md is generated from the same rows
     assert scope_table() in (ROOT / "docs" / "api.md").read_text()
+
+
+# -- lists as JSON pages -------------------------------------------------------------------
+
+
+def test_every_list_answers_json_pages_and_ndjson_on_request(live: Live) -> None:
+    made = new_account(live, "paged")
+    assert made.status_code == 201, made.text
+    ref = made.json()["id"]
+    for n in range(5):
+        body = {"id": f"wksp_page{n}", "name": f"P{n}", "site": "cn1"}
+        assert live.post(f"/v1/accounts/{ref}/workspaces", json=body).status_code == 201
+    path = f"/v1/accounts/{ref}/workspaces"
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = live.get(path, params=params)
+        assert page.status_code == 200 and page.headers["content-type"] == "application/json"
+        body = page.json()
+        assert set(body) == {"items", "next_cursor"} and len(body["items"]) <= 2
+        seen += [row["id"] for row in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and seen == [f"wksp_page{n}" for n in range(5)]
+    # the whole list as NDJSON, for exports and the CLI
+    stream = live.get(path, headers=auth(live, Accept="application/x-ndjson"))
+    assert stream.headers["content-type"].startswith("application/x-ndjson")
+    assert [__import__("json").loads(x)["id"] for x in stream.text.splitlines()] == seen
+    # a cursor this server did not give is 422, naming the field
+    bad = live.get(path, params={"cursor": "nonsense!"})
+    assert bad.status_code == 422 and bad.json()["error"]["params"]["field"] == "cursor"
+    # every list operation is documented with a JSON page, limit and cursor
+    from guance_billing_cli.client.operations import operations
+
+    spec = httpx.get(live.url + "/openapi.json", timeout=60).json()
+    lists = [op for op in operations().values() if op.streams]
+    assert len(lists) >= 10
+    for op in lists:
+        doc = spec["paths"][op.path]["get"]
+        names = {p["name"] for p in doc["parameters"]}
+        assert {"limit", "cursor"} <= names, op.name
+        content = doc["responses"]["200"]["content"]
+        assert content["application/json"]["schema"]["$ref"].endswith("Page"), op.name
+        assert "application/x-ndjson" in content, op.name
+    # and answers one, e.g. the accounts and the audit trail
+    body = live.get("/v1/audit/events", params={"limit": 1}).json()
+    assert len(body["items"]) == 1 and body["next_cursor"]
+    assert len(live.get("/v1/accounts", params={"limit": 1}).json()["items"]) == 1

@@ -516,7 +516,8 @@ class HttpClient:
             parts["params"] = query
         if op.method != "GET" and any(p.where == "body" for p in op.params):
             parts["json"] = next(iter(body.values())) if op.body_is_model else body
-        headers = {"Accept": "application/json"}
+        # a list as one NDJSON stream (the server's default is a JSON page)
+        headers = {"Accept": "application/x-ndjson" if op.streams else "application/json"}
         carries_secret = op.route.auth or any(
             wire.has_secret(values.get(p.name)) for p in op.params if p.where == "body"
         )

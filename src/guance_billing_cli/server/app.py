@@ -23,21 +23,24 @@ migrated implicitly: run ``guance-billing server migrate`` (or ``server run --mi
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import inspect
+import itertools
 import json
 import logging
 import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPBearer
-from pydantic import StrictBool
+from pydantic import BaseModel, StrictBool, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guance_billing_cli import __version__
@@ -70,6 +73,9 @@ from guance_billing_cli.store import engine as store_engine
 log = logging.getLogger("guance_billing.server")
 
 STREAM_CHUNK = 200  # rows per write of an NDJSON stream
+DEFAULT_PAGE = 100  # rows of a JSON page when ``limit`` is not given
+MAX_PAGE = 1000
+NDJSON = "application/x-ndjson"
 STORE_ENV = "GUANCE_BILLING_STORE"
 MAX_BODY_ENV = "GUANCE_BILLING_MAX_BODY"
 MAX_LARGE_BODY_ENV = "GUANCE_BILLING_MAX_LARGE_BODY"
@@ -229,7 +235,12 @@ def _check_if_match(client: LocalClient, op: Operation, kwargs: dict[str, Any], 
     raise PreconditionFailed("etag_mismatch", given=given[:80], current=tag)
 
 
-def _answer(client: LocalClient, op: Operation, kwargs: dict[str, Any]) -> Any:
+def _answer(client: LocalClient, op: Operation, kwargs: dict[str, Any], headers: Any = None) -> Any:
+    if op.streams:
+        limit = kwargs.pop("limit", None) if _page_limit_field(op) is None else None
+        cursor = kwargs.pop("cursor", None)
+        if not _wants_ndjson((headers or {}).get("accept")):
+            return _page(client, op, kwargs, limit, cursor)
     result = getattr(client, op.name)(**kwargs)
     if not op.streams:
         data = wire.dump(result)
@@ -256,6 +267,80 @@ def _answer(client: LocalClient, op: Operation, kwargs: dict[str, Any]) -> Any:
     return StreamingResponse(_stream(it), media_type="application/x-ndjson")
 
 
+@cache
+def page_model(row: Any) -> type[BaseModel]:
+    """``{"items": [row, ...], "next_cursor": str | null}``, a named component schema."""
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{row.__name__}Page",
+        __doc__=f"One page of {row.__name__} rows; pass `next_cursor` as `cursor` for the "
+        "next page (null: this was the last).",
+        items=(list[row], ...),
+        next_cursor=(str | None, None),
+    )
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    """An opaque cursor: the position in the list (rows before it are skipped)."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("ascii")
+        kind, _, number = text.partition(":")
+        offset = int(number)
+        if kind != "o" or offset < 0:
+            raise ValueError(cursor)
+    except (ValueError, UnicodeError):
+        raise InvalidInput(
+            "invalid_value", field="cursor", why="not a cursor this server gave"
+        ) from None
+    return offset
+
+
+def _make_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode("ascii").rstrip("=")
+
+
+def _page_limit_field(op: Operation) -> str | None:
+    """The query model parameter that already has a ``limit`` field (it sizes the page)."""
+    for p in op.params:
+        if p.where == "query" and p.is_model and "limit" in p.annotation.model_fields:
+            return p.name
+    return None
+
+
+def _page(
+    client: LocalClient,
+    op: Operation,
+    kwargs: dict[str, Any],
+    limit: int | None,
+    cursor: str | None,
+) -> Any:
+    """A JSON page of a list: ``limit`` rows from ``cursor`` on, and the next cursor."""
+    start = _cursor_offset(cursor)
+    model_param = _page_limit_field(op)
+    if model_param is not None:  # the service's own limit would cut the list: page it here
+        model = kwargs[model_param]
+        limit = model.limit
+        kwargs = {**kwargs, model_param: model.model_copy(update={"limit": None})}
+    size = limit or DEFAULT_PAGE
+    rows = iter(getattr(client, op.name)(**kwargs))
+    try:
+        window = list(itertools.islice(rows, start, start + size + 1))
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+    more = len(window) > size
+    items = [wire.dump(row) for row in window[:size]]
+    return JSONResponse(
+        {"items": items, "next_cursor": _make_cursor(start + size) if more else None}
+    )
+
+
+def _wants_ndjson(accept: str | None) -> bool:
+    return NDJSON in (accept or "").lower()
+
+
 def _same_as_read(op: Operation) -> bool:
     """An update answering the resource as its read does: the answer carries the ETag."""
     read = get_operation(op.route.etag_from) if op.route.etag_from else None
@@ -279,7 +364,7 @@ def _run(
     key = headers.get("idempotency-key") if op.route.idempotent else None
     if key is not None:
         return backend.idempotency.run(actor, op, key, kwargs, lambda: _answer(client, op, kwargs))
-    return _answer(client, op, kwargs)
+    return _answer(client, op, kwargs, headers)
 
 
 def _document_stream_rows(app: FastAPI, rows: list[Any]) -> None:
@@ -408,6 +493,32 @@ def _signature(op: Operation) -> inspect.Signature:
                 default=default,
             )
         )
+    if op.streams:  # a JSON page: its size and where it starts (docs/api.md)
+        if _page_limit_field(op) is None:
+            params.append(
+                inspect.Parameter(
+                    "limit",
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=Annotated[
+                        int | None,
+                        Query(
+                            ge=1, le=MAX_PAGE, description=f"Rows per page (default {DEFAULT_PAGE})"
+                        ),
+                    ],
+                    default=None,
+                )
+            )
+        params.append(
+            inspect.Parameter(
+                "cursor",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[
+                    str | None,
+                    Query(max_length=64, description="`next_cursor` of the previous page"),
+                ],
+                default=None,
+            )
+        )
     return inspect.Signature(params)
 
 
@@ -501,11 +612,13 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
             "headers": {"ETag": {"description": "The resource's version (If-Match)", **_TEXT}},
         }
     if op.streams:
-        extra["response_class"] = StreamingResponse
+        extra["response_model"] = page_model(op.returns)
         responses[200] = {
-            "description": f"NDJSON stream, one {op.returns.__name__} a line; an error "
-            'after the first row ends the stream with one `{"_error": ErrorDetail}` line',
-            "content": {"application/x-ndjson": {"schema": ndjson_schema(op.returns.__name__)}},
+            "description": f"A page of {op.returns.__name__} rows (JSON). With `Accept: "
+            f"{NDJSON}`: the whole list as a stream, one {op.returns.__name__} a line "
+            "(`limit` and `cursor` are ignored); an error after the first row ends the stream "
+            'with one `{"_error": ErrorDetail}` line',
+            "content": {NDJSON: {"schema": ndjson_schema(op.returns.__name__)}},
         }
     else:
         extra["response_model"] = op.returns
