@@ -60,6 +60,7 @@ from guance_billing_cli.schemas.verification import CHANGE_KINDS
 from guance_billing_cli.server import auth
 from guance_billing_cli.server.gate import BodyLimits, Gate
 from guance_billing_cli.server.idempotency import IdempotencyStore
+from guance_billing_cli.server.openapi_doc import name_bodies, split_variants
 from guance_billing_cli.server.responses import (
     ErrorResponse,
     documented_errors,
@@ -421,6 +422,8 @@ def _document_contract(app: FastAPI, ops: dict[str, Operation]) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = default()
+        split_variants(schema.setdefault("components", {}).setdefault("schemas", {}))
+        name_bodies(schema)
         for op in ops.values():
             doc = schema["paths"][op.path][op.method.lower()]
             params = doc.setdefault("parameters", [])
@@ -628,6 +631,7 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
         methods=[op.method],
         name=op.name,
         operation_id=op.name,
+        tags=[op.path.split("/")[2]],  # accounts, auth, tokens, ...: a module per tag
         summary=op.name.replace("_", " "),
         description=doc,
         responses=responses,
