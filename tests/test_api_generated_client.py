@@ -111,14 +111,18 @@ def test_a_generated_client_imports_and_runs_the_ci_example(live: Live, tmp_path
     assert generated.returncode == 0, generated.stdout + generated.stderr
     assert "Warning" not in generated.stdout + generated.stderr  # nothing left out
     # every module imports; a request model keeps its shared fields
-    check = (
-        "import importlib, inspect, pkgutil, guance_billing_client as g\n"
-        "mods = [importlib.import_module(m.name) for m in pkgutil.walk_packages(g.__path__, g.__name__ + '.')]\n"
-        "from guance_billing_client.models import TokenCreateOwner, InvoiceTitlePublicVatSpecial\n"
-        "assert 'name' in inspect.signature(TokenCreateOwner).parameters\n"
-        "assert {'id', 'title', 'created_at'} <= set(inspect.signature(InvoiceTitlePublicVatSpecial).parameters)\n"
-        "print(len(mods), 'modules')\n"
-    )  # fmt: skip
+    check = """
+import importlib, inspect, pkgutil
+import guance_billing_client as g
+from guance_billing_client.models import InvoiceTitlePublicVatSpecial as Title
+from guance_billing_client.models import TokenCreateOwner
+
+walk = pkgutil.walk_packages(g.__path__, g.__name__ + ".")
+mods = [importlib.import_module(m.name) for m in walk]
+assert "name" in inspect.signature(TokenCreateOwner).parameters
+assert {"id", "title", "created_at"} <= set(inspect.signature(Title).parameters)
+print(len(mods), "modules")
+"""
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(tmp_path)}
     imported = subprocess.run(
         [python, "-c", check], capture_output=True, text=True, env=env, timeout=120

@@ -361,3 +361,18 @@ def test_every_list_answers_json_pages_and_ndjson_on_request(live: Live) -> None
     body = live.get("/v1/audit/events", params={"limit": 1}).json()
     assert len(body["items"]) == 1 and body["next_cursor"]
     assert len(live.get("/v1/accounts", params={"limit": 1}).json()["items"]) == 1
+
+
+def test_no_api_pages_that_load_scripts_from_a_public_cdn(live: Live) -> None:
+    for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        r = httpx.get(live.url + path)
+        assert r.status_code == 404 and "cdn" not in r.text.lower(), path
+    assert httpx.get(live.url + "/openapi.json", timeout=60).status_code == 200
+
+
+def test_every_operation_has_a_description() -> None:
+    from guance_billing_cli.client.operations import ROUTES
+    from guance_billing_cli.server.descriptions import DESCRIPTIONS
+
+    assert sorted(set(ROUTES) - set(DESCRIPTIONS)) == []
+    assert sorted(set(DESCRIPTIONS) - set(ROUTES)) == []

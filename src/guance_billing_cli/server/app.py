@@ -245,14 +245,14 @@ def _answer(client: LocalClient, op: Operation, kwargs: dict[str, Any], headers:
     result = getattr(client, op.name)(**kwargs)
     if not op.streams:
         data = wire.dump(result)
-        headers: dict[str, str] = {}
+        answer_headers: dict[str, str] = {}
         status = 200
         if op.route.created and getattr(result, "changed", True):
             status = 201
-            headers["Location"] = _location(op.route.created, result)
+            answer_headers["Location"] = _location(op.route.created, result)
         if op.method == "GET" or _same_as_read(op):
-            headers["ETag"] = etag_of(data)
-        return JSONResponse(data, status_code=status, headers=headers)
+            answer_headers["ETag"] = etag_of(data)
+        return JSONResponse(data, status_code=status, headers=answer_headers)
     rows = iter(result)
     try:  # run the service up to its first row, so early errors get their HTTP status
         first = next(rows)
@@ -595,7 +595,13 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
 
     endpoint.__signature__ = _signature(op)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name
-    doc = inspect.getdoc(getattr(LocalClient, op.name)) or op.name.replace("_", " ")
+    from guance_billing_cli.server.descriptions import DESCRIPTIONS
+
+    doc = (
+        DESCRIPTIONS.get(op.name)
+        or inspect.getdoc(getattr(LocalClient, op.name))
+        or op.name.replace("_", " ")
+    )
     has_body = any(p.where == "body" for p in op.params)
     responses: dict[int | str, dict[str, Any]] = documented_errors(
         body=has_body, if_match=op.route.etag_from is not None
@@ -699,7 +705,12 @@ def create_app(
         title="guance-billing",
         version=__version__,
         description="Guance Billing Center administration API (one endpoint per CLI operation). "
-        'Every error is `{"error": {"code", "message", "exit_code", ...}}`.',
+        'Every error is `{"error": {"code", "reason", "message", "params", "exit_code", "next"}}`; '
+        "integrators: docs/api.md.",
+        # no Swagger UI or ReDoc: FastAPI's load their scripts from public CDNs. Read
+        # /openapi.json with any local viewer (docs/api.md).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.backend = backend
     app.add_middleware(RawPathRouting)

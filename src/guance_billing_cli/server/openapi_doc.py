@@ -35,7 +35,7 @@ def _non_null(shared: dict[str, Any]) -> dict[str, Any]:
 
 def _narrow(shared: dict[str, Any], branch: dict[str, Any]) -> dict[str, Any]:
     """A shared field as one branch constrains it."""
-    keep = {k: shared[k] for k in ("title", "description") if k in shared}
+    keep: dict[str, Any] = {k: shared[k] for k in ("title", "description") if k in shared}
     if "const" in branch:
         value = branch["const"]
         return {**keep, "type": _JSON_TYPES[type(value)], "const": value}
