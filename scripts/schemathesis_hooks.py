@@ -67,10 +67,3 @@ def _ndjson(_ctx: Any, response: Any) -> list[Any]:
     text = response.content.decode("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
-
-@schemathesis.hook
-def before_call(_ctx: Any, case: Any, **_kwargs: Any) -> None:
-    """A fresh ``Idempotency-Key`` per request: a drawn key repeats (``"0"``), and the same
-    key with another body is rightly refused (422, tests/test_api_http.py covers it)."""
-    if case.headers and "Idempotency-Key" in case.headers:
-        case.headers["Idempotency-Key"] = str(__import__("uuid").uuid4())

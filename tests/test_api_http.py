@@ -181,7 +181,7 @@ def test_a_retried_create_with_its_key_gets_the_first_answer(live: Live) -> None
     assert new_account(live, "retried").status_code == 409
     # the same key with another body is refused, and runs nothing
     other = new_account(live, "another", **{"Idempotency-Key": key})
-    assert other.status_code == 422 and other.json()["error"]["reason"] == "idempotency_key_reused"
+    assert other.status_code == 409 and other.json()["error"]["reason"] == "idempotency_key_reused"
     assert db_rows(live, "SELECT count(*) FROM accounts WHERE username='another'") == [(0,)]
     # a key that is no header-safe text is refused
     bad = new_account(live, "spaced", **{"Idempotency-Key": "has space"})

@@ -8,7 +8,7 @@ JSON body and ``Location``. Then, for 24 hours, the same caller with the same ke
 
 - and the same operation and arguments: the stored answer again (header
   ``Idempotent-Replayed: true``), nothing runs;
-- and other arguments or another operation: 422 ``idempotency_key_reused``;
+- and other arguments or another operation: 409 ``idempotency_key_reused``;
 - while the first request still runs: 409 ``idempotency_key_in_flight``.
 
 A request that fails (4xx/5xx) releases its key: nothing changed, a retry runs
@@ -31,7 +31,7 @@ from fastapi.responses import JSONResponse, Response
 
 from guance_billing_cli import clock
 from guance_billing_cli.client import wire
-from guance_billing_cli.errors import InvalidInput, RuleViolation, Unavailable
+from guance_billing_cli.errors import Conflict, InvalidInput, Unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -135,11 +135,11 @@ class IdempotencyStore:
                     )
                     return None
         except IntegrityError:  # another request claimed it a moment ago
-            raise RuleViolation("idempotency_key_in_flight", key=key) from None
+            raise Conflict("idempotency_key_in_flight", key=key) from None
         if row.operation != operation or row.fingerprint != fp:
-            raise InvalidInput("idempotency_key_reused", key=key)
+            raise Conflict("idempotency_key_reused", key=key)
         if row.status is None:
-            raise RuleViolation("idempotency_key_in_flight", key=key)
+            raise Conflict("idempotency_key_in_flight", key=key)
         headers = {REPLAYED: "true"}
         if row.location:
             headers["Location"] = row.location
