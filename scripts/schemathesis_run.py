@@ -1,6 +1,6 @@
 """schemathesis against a live server: every check, >= 50 examples per operation.
 
-    .venv/bin/python scripts/schemathesis_run.py [--store URL] [--examples N]
+    .venv/bin/python scripts/schemathesis_run.py [--store URL] [--examples N] [--seed N|random]
 
 The store: `--store`, else a fresh database on GUANCE_BILLING_TEST_PG_URL
 (`eval "$(scripts/pg-test-server.sh start)"`), dropped afterwards; without either,
@@ -10,8 +10,13 @@ addresses, cloud accounts of every provider, workspaces on every site, bindings)
 then `guance-billing server run` serves it on 127.0.0.1 and schemathesis tests
 `/openapi.json` with a support token. Exit status: schemathesis's (0: no failure).
 
-Left out, and why: `logout` revokes the very token the run uses (tested in
-tests/test_auth.py). The checks' settings are in `scripts/schemathesis.toml`.
+The operations that can revoke the caller's own token (`logout`, `logout_all`,
+`revoke_session`, `revoke_token`) run apart, after the main run, with a token of
+their own: in the main run they ended its token and left most of it 401. The
+checks' settings are in `scripts/schemathesis.toml`.
+
+`--seed random` draws a seed and prints it; a failing run prints the command that
+replays it.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-EXCLUDED_OPERATIONS = ("logout",)
+# they can revoke the run's own token: a run of their own, after the main one
+REVOKING_OPERATIONS = ("logout", "logout_all", "revoke_session", "revoke_token")
 
 
 def free_port() -> int:
@@ -184,6 +190,17 @@ def seed(url: str) -> Seeded:
         client.close()
 
 
+def support_token(url: str, name: str) -> str:
+    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.schemas.tokens import TokenCreate
+
+    client = LocalClient(url)
+    try:
+        return client.create_token(TokenCreate(name=name, role="support")).token.get_secret_value()
+    finally:
+        client.close()
+
+
 def run_config(seeded: Seeded, path: Path) -> Path:
     """scripts/schemathesis.toml plus this run's ids: half the generated path
     parameters name a seeded account, cloud account or workspace, so the tests
@@ -232,11 +249,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--store", help="store URL (default: a fresh PostgreSQL database)")
     parser.add_argument("--examples", type=int, default=50, help="examples per operation")
-    parser.add_argument("--seed", type=int, default=None, help="schemathesis random seed")
+    parser.add_argument(
+        "--seed", default=None, help="schemathesis random seed: a number, or 'random' (printed)"
+    )
     # one worker: hypothesis' lambda descriptions are not thread-safe (a spurious
     # "AST constructor recursion depth mismatch" error with several)
     parser.add_argument("--workers", default="1", help="schemathesis workers")
     args = parser.parse_args()
+    if args.seed == "random":
+        args.seed = str(secrets.randbelow(2**31))
+    if args.seed is not None:
+        args.seed = str(int(args.seed))
+        print(f"schemathesis seed {args.seed} (--examples {args.examples})", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="gb-schemathesis-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}
@@ -271,41 +295,59 @@ def main() -> int:
             )
             try:
                 wait_ready(base, server)
-                command = [
-                    str(BIN / "schemathesis"),
-                    "--config-file",
-                    str(config),
-                    "run",
-                    f"{base}/openapi.json",
-                    "--checks",
-                    "all",
-                    "--max-examples",
-                    str(args.examples),
-                    "--workers",
-                    args.workers,
-                    "--header",
-                    f"Authorization: Bearer {token}",
-                    "--generation-database",
-                    "none",
-                    # NUL is refused (422, or a refused batch row; docs/server.md), which
-                    # JSON Schema cannot say for free text
-                    "--generation-allow-x00",
-                    "false",
-                    "--no-color",
-                    *(f"--exclude-operation-id={op}" for op in EXCLUDED_OPERATIONS),
-                    *(["--seed", str(args.seed)] if args.seed is not None else []),
-                ]
+
+                def command(token: str, *only: str) -> list[str]:
+                    return [
+                        str(BIN / "schemathesis"),
+                        "--config-file",
+                        str(config),
+                        "run",
+                        f"{base}/openapi.json",
+                        "--checks",
+                        "all",
+                        "--max-examples",
+                        str(args.examples),
+                        "--workers",
+                        args.workers,
+                        "--header",
+                        f"Authorization: Bearer {token}",
+                        "--generation-database",
+                        "none",
+                        # NUL is refused (422, or a refused batch row; docs/server.md), which
+                        # JSON Schema cannot say for free text
+                        "--generation-allow-x00",
+                        "false",
+                        "--no-color",
+                        *(
+                            (f"--include-operation-id={op}" for op in only)
+                            if only
+                            else (f"--exclude-operation-id={op}" for op in REVOKING_OPERATIONS)
+                        ),
+                        *(["--seed", str(args.seed)] if args.seed is not None else []),
+                    ]
+
                 hooks = {"SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": str(HERE)}
                 # its cache (.schemathesis/) goes to the run's temporary directory
-                result = subprocess.run(command, env={**env, **hooks}, cwd=tmp, check=False)
+                result = subprocess.run(command(token), env={**env, **hooks}, cwd=tmp, check=False)
+                print("== the operations that revoke tokens, with a token of their own", flush=True)
+                revoking = subprocess.run(
+                    command(support_token(url, "schemathesis-revoking"), *REVOKING_OPERATIONS),
+                    env={**env, **hooks},
+                    cwd=tmp,
+                    check=False,
+                )
             finally:
                 server.terminate()
                 server.wait(timeout=30)
         tracebacks = log_path.read_text(errors="replace").count("Traceback")
         print(f"server log: {log_path} ({tracebacks} traceback(s))")
-        if tracebacks:
-            return 1
-    return result.returncode
+    failed = bool(tracebacks or result.returncode or revoking.returncode)
+    if failed and args.seed is not None:
+        print(
+            "replay: .venv/bin/python scripts/schemathesis_run.py "
+            f"--seed {args.seed} --examples {args.examples}"
+        )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -387,6 +387,11 @@ def sqlite_file(url: str) -> Path | None:
     return Path(url[len(prefix) :]) if url.startswith(prefix) else None
 
 
+# Transport bookkeeping, not data: the answers kept for Idempotency-Key replays (issue 24;
+# the HttpClient sends a key with each create and batch write).
+NOT_DATA_TABLES = ("idempotency_keys",)
+
+
 def dump_store(url: str) -> str:
     """A store's content as text, to prove a refusal changed nothing."""
     path = sqlite_file(url)
@@ -394,8 +399,9 @@ def dump_store(url: str) -> str:
         return pg_dump(url)
     if not path.exists():
         return ""
+    skip = tuple(f'INSERT INTO "{table}"' for table in NOT_DATA_TABLES)
     with sqlite3.connect(path) as conn:
-        return "\n".join(conn.iterdump())
+        return "\n".join(line for line in conn.iterdump() if not line.startswith(skip))
 
 
 def active_store(home: Path) -> StoreDB:
@@ -589,6 +595,8 @@ def pg_dump(url: str) -> str:
             )
         ]
         for table in tables:
+            if table in NOT_DATA_TABLES:
+                continue
             for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
                 lines.append(f"{table}: {row!r}")
     return "\n".join(lines)

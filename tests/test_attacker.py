@@ -305,7 +305,10 @@ def _alive(live: Live, token: str) -> bool:
 
 def test_changes_end_the_other_sessions_and_owners_manage_their_own(live: Live, home: Path) -> None:
     t1, t2, _t3 = _login(live), _login(live), _login(live)
-    listed = httpx.get(live.url + "/v1/auth/sessions", headers=_bearer(t1))
+    listed = httpx.get(
+        live.url + "/v1/auth/sessions",
+        headers={**_bearer(t1), "Accept": "application/x-ndjson"},
+    )
     assert listed.status_code == 200, listed.text
     rows = [__import__("json").loads(line) for line in listed.text.splitlines()]
     assert len(rows) == 3 and sum(r["current"] for r in rows) == 1
@@ -345,7 +348,7 @@ def test_changes_end_the_other_sessions_and_owners_manage_their_own(live: Live, 
         {"kind": "email", "new_address": "new@acme.com"},
         headers=_bearer(t4),
     )
-    assert started.status_code == 200, started.text
+    assert started.status_code == 201, started.text
     rid = started.json()["request_id"]
     step = live.post(
         f"/v1/changes/{rid}/verify",

@@ -127,6 +127,12 @@ class MalformedBody(InvalidInput):
     http_status = 400
 
 
+class UnsupportedMediaType(MalformedBody):
+    """A request body that is not declared as JSON (``Content-Type``): HTTP 415."""
+
+    http_status = 415
+
+
 class BodyTooLarge(InvalidInput):
     """A request body over the server's limit: HTTP 413."""
 
@@ -161,6 +167,12 @@ class Conflict(RuleViolation):
     """A unique value is taken (username, email, phone, ...)."""
 
     code = "conflict"
+
+
+class PreconditionFailed(RuleViolation):
+    """``If-Match`` names a version that is no longer current: HTTP 412, nothing changed."""
+
+    http_status = 412
 
 
 class VerificationFailed(BillingError):

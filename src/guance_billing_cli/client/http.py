@@ -7,7 +7,9 @@ against the protocol. Each passes its arguments by name to ``_call`` (or
 Errors come back as ``{"error": {...}}`` and are re-raised as the same domain
 error, so exit codes match the local store.
 
-Reads (GET) are retried on connection failures; writes never are. TLS is verified
+Reads (GET) are retried on connection failures; writes only when they carry an
+``Idempotency-Key`` (creates and batch writes: the server answers a retry with the
+first result, docs/api.md), never otherwise. TLS is verified
 (``ca_bundle`` / ``--ca-bundle`` for a private CA). A token or a password is never
 sent over plain ``http://`` to anything but loopback unless ``insecure_http`` is
 set (``--insecure-http``). Nothing here imports SQLAlchemy.
@@ -525,7 +527,8 @@ class HttpClient:
             parts["params"] = query
         if op.method != "GET" and any(p.where == "body" for p in op.params):
             parts["json"] = next(iter(body.values())) if op.body_is_model else body
-        headers = {"Accept": "application/json"}
+        # a list as one NDJSON stream (the server's default is a JSON page)
+        headers = {"Accept": "application/x-ndjson" if op.streams else "application/json"}
         carries_secret = op.route.auth or any(
             wire.has_secret(values.get(p.name)) for p in op.params if p.where == "body"
         )
@@ -533,6 +536,10 @@ class HttpClient:
             self._refuse_cleartext()
         if op.route.auth:
             headers["Authorization"] = f"Bearer {self.token()}"
+        if op.route.idempotent:  # a retry after a broken connection cannot apply it twice
+            import uuid
+
+            headers["Idempotency-Key"] = str(uuid.uuid4())
         parts["headers"] = headers
         return parts
 
@@ -588,7 +595,9 @@ class HttpClient:
     def _send(self, op: Operation, parts: dict[str, Any], *, stream: bool = False) -> Any:
         import httpx
 
-        attempts = 1 + (READ_RETRIES if op.method == "GET" else 0)
+        # reads, and writes sent with an Idempotency-Key (a replay answers the first result)
+        keyed = "Idempotency-Key" in parts.get("headers", {})
+        attempts = 1 + (READ_RETRIES if op.method == "GET" or keyed else 0)
         for attempt in range(attempts):
             try:
                 request = self.http.build_request(op.method, **parts)
@@ -602,6 +611,13 @@ class HttpClient:
                     continue
                 raise Unavailable(
                     "server_unreachable", url=self.base_url, why=_reason(exc), next_step="doctor"
+                ) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if keyed and attempt + 1 < attempts:  # sent, answer lost: the key makes it safe
+                    time.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+                    continue
+                raise Unavailable(
+                    "server_connection_failed", url=self.base_url, why=_reason(exc)
                 ) from None
             except httpx.TimeoutException:
                 raise Unavailable(
@@ -617,7 +633,7 @@ class HttpClient:
         raise AssertionError("unreachable")
 
     def _raise_for_error(self, response: httpx.Response) -> None:
-        if response.status_code == 200:
+        if 200 <= response.status_code < 300:
             return
         if response.is_stream_consumed is False:
             response.read()

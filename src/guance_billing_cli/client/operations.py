@@ -48,6 +48,13 @@ class Route:
     scope: str | None = None
     auth: bool = True  # False: public (login); no token needed, none sent
     large_body: bool = False  # batches, licence scans: the larger body limit applies
+    # issue 24 (docs/api.md): ``created``: the new resource's path, ``{id}`` (or a dotted
+    # ``{workspace.id}``) filled from the answer: 201 with ``Location``; ``idempotent``:
+    # an ``Idempotency-Key`` is honoured (creates and batch writes); ``etag_from``: the read
+    # whose ``ETag`` an ``If-Match`` on this update/delete is checked against (412 if stale)
+    created: str | None = None
+    idempotent: bool = False
+    etag_from: str | None = None
 
 
 # name of the BillingClient method -> how it travels over HTTP. Keep grouped by issue.
@@ -56,13 +63,13 @@ ANY = "*"
 BINDINGS = "bindings"
 ROUTES: dict[str, Route] = {
     # accounts and profile
-    "create_account": Route("POST", "/v1/accounts"),
+    "create_account": Route("POST", "/v1/accounts", created="/v1/accounts/{id}", idempotent=True),
     "list_accounts": Route("GET", "/v1/accounts"),
     "get_account": Route("GET", "/v1/accounts/{ref}"),
-    "admin_update_account": Route("PATCH", "/v1/accounts/{ref}"),
-    "update_profile": Route("PATCH", "/v1/accounts/{ref}/profile"),
+    "admin_update_account": Route("PATCH", "/v1/accounts/{ref}", etag_from="get_account"),
+    "update_profile": Route("PATCH", "/v1/accounts/{ref}/profile", etag_from="get_account"),
     # email / phone change (issue 3)
-    "start_change": Route("POST", "/v1/accounts/{ref}/changes"),
+    "start_change": Route("POST", "/v1/accounts/{ref}/changes", created="/v1/changes/{request_id}"),
     "latest_change": Route("GET", "/v1/accounts/{ref}/changes/latest"),
     "get_change": Route("GET", "/v1/changes/{request_id}"),
     "verify_change": Route("POST", "/v1/changes/{request_id}/verify"),
@@ -74,7 +81,7 @@ ROUTES: dict[str, Route] = {
     "send_login_code": Route("POST", "/v1/auth/login-code", auth=False),
     "whoami": Route("GET", "/v1/auth/whoami", scope=ANY),
     "logout": Route("POST", "/v1/auth/logout", scope=ANY),
-    "create_token": Route("POST", "/v1/tokens"),
+    "create_token": Route("POST", "/v1/tokens", created="/v1/tokens/{id}"),
     "list_tokens": Route("GET", "/v1/tokens"),
     "revoke_token": Route("DELETE", "/v1/tokens/{ref}"),
     # sessions and password reset without a token (issue 11)
@@ -86,18 +93,34 @@ ROUTES: dict[str, Route] = {
     "reset_forgotten_password": Route("POST", "/v1/auth/password-reset/complete", auth=False),
     # passwords, real-name authentication, invoices (issue 4)
     "change_password": Route("POST", "/v1/accounts/{ref}/password"),
-    "start_password_reset": Route("POST", "/v1/accounts/{ref}/password-resets"),
+    "start_password_reset": Route(
+        "POST", "/v1/accounts/{ref}/password-resets", created="/v1/password-resets/{request_id}"
+    ),
     "complete_password_reset": Route("POST", "/v1/password-resets/{request_id}/complete"),
     "resend_password_reset": Route("POST", "/v1/password-resets/{request_id}/resend"),
     "get_password_reset": Route("GET", "/v1/password-resets/{request_id}"),
     "get_realname": Route("GET", "/v1/accounts/{ref}/realname"),
     "submit_realname": Route("POST", "/v1/accounts/{ref}/realname", large_body=True),
-    "review_realname": Route("POST", "/v1/accounts/{ref}/realname/review"),
-    "add_invoice_title": Route("POST", "/v1/accounts/{ref}/invoice-titles"),
+    "review_realname": Route(
+        "POST", "/v1/accounts/{ref}/realname/review", etag_from="get_realname"
+    ),
+    "add_invoice_title": Route(
+        "POST",
+        "/v1/accounts/{ref}/invoice-titles",
+        created="/v1/invoice-titles/{id}",
+        idempotent=True,
+    ),
     "list_invoice_titles": Route("GET", "/v1/accounts/{ref}/invoice-titles"),
-    "add_invoice_address": Route("POST", "/v1/accounts/{ref}/invoice-addresses"),
+    "add_invoice_address": Route(
+        "POST",
+        "/v1/accounts/{ref}/invoice-addresses",
+        created="/v1/invoice-addresses/{id}",
+        idempotent=True,
+    ),
     "list_invoice_addresses": Route("GET", "/v1/accounts/{ref}/invoice-addresses"),
-    "request_invoice": Route("POST", "/v1/accounts/{ref}/invoices"),
+    "request_invoice": Route(
+        "POST", "/v1/accounts/{ref}/invoices", created="/v1/invoices/{id}", idempotent=True
+    ),
     "list_invoices": Route("GET", "/v1/accounts/{ref}/invoices"),
     # invoice upkeep (issue 15)
     "update_invoice_title": Route("PATCH", "/v1/invoice-titles/{title_id}"),
@@ -105,28 +128,54 @@ ROUTES: dict[str, Route] = {
     "update_invoice_address": Route("PATCH", "/v1/invoice-addresses/{address_id}"),
     "delete_invoice_address": Route("POST", "/v1/invoice-addresses/{address_id}/delete"),
     "get_invoice": Route("GET", "/v1/invoices/{request_id}"),
-    "cancel_invoice": Route("POST", "/v1/invoices/{request_id}/cancel"),
+    "cancel_invoice": Route("POST", "/v1/invoices/{request_id}/cancel", etag_from="get_invoice"),
     # cloud accounts, workspaces, settlement batches (issue 5)
-    "add_cloud_account": Route("POST", "/v1/accounts/{ref}/cloud-accounts"),
+    "add_cloud_account": Route(
+        "POST",
+        "/v1/accounts/{ref}/cloud-accounts",
+        created="/v1/cloud-accounts/{id}",
+        idempotent=True,
+    ),
     "list_cloud_accounts": Route("GET", "/v1/accounts/{ref}/cloud-accounts", scope=BINDINGS),
     "get_cloud_account": Route("GET", "/v1/cloud-accounts/{cloud_id}"),
-    "unsubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/unsubscribe"),
-    "resubscribe_cloud_account": Route("POST", "/v1/cloud-accounts/{cloud_id}/resubscribe"),
-    "bind_workspaces": Route(
-        "POST", "/v1/cloud-accounts/{cloud_id}/bind", scope=BINDINGS, large_body=True
+    "unsubscribe_cloud_account": Route(
+        "POST", "/v1/cloud-accounts/{cloud_id}/unsubscribe", etag_from="get_cloud_account"
     ),
-    "unbind_workspaces": Route("POST", "/v1/workspaces/unbind", scope=BINDINGS, large_body=True),
-    "add_workspace": Route("POST", "/v1/accounts/{ref}/workspaces"),
-    "add_workspaces": Route("POST", "/v1/accounts/{ref}/workspaces/batch", large_body=True),
+    "resubscribe_cloud_account": Route(
+        "POST", "/v1/cloud-accounts/{cloud_id}/resubscribe", etag_from="get_cloud_account"
+    ),
+    "bind_workspaces": Route(
+        "POST",
+        "/v1/cloud-accounts/{cloud_id}/bind",
+        scope=BINDINGS,
+        large_body=True,
+        idempotent=True,
+    ),
+    "unbind_workspaces": Route(
+        "POST", "/v1/workspaces/unbind", scope=BINDINGS, large_body=True, idempotent=True
+    ),
+    "add_workspace": Route(
+        "POST",
+        "/v1/accounts/{ref}/workspaces",
+        created="/v1/workspaces/{workspace.id}",
+        idempotent=True,
+    ),
+    "add_workspaces": Route(
+        "POST", "/v1/accounts/{ref}/workspaces/batch", large_body=True, idempotent=True
+    ),
     "list_workspaces": Route("GET", "/v1/accounts/{ref}/workspaces", scope=BINDINGS),
     "get_workspace": Route("GET", "/v1/workspaces/{ws_id}"),
-    "move_workspace": Route("POST", "/v1/workspaces/{ws_id}/move"),
-    "unlock_workspace": Route("POST", "/v1/workspaces/{ws_id}/unlock"),
-    "dissolve_workspace": Route("POST", "/v1/workspaces/{ws_id}/dissolve"),
+    "move_workspace": Route("POST", "/v1/workspaces/{ws_id}/move", etag_from="get_workspace"),
+    "unlock_workspace": Route("POST", "/v1/workspaces/{ws_id}/unlock", etag_from="get_workspace"),
+    "dissolve_workspace": Route(
+        "POST", "/v1/workspaces/{ws_id}/dissolve", etag_from="get_workspace"
+    ),
     "remind_workspaces": Route("POST", "/v1/workspaces/remind"),
     # bindings as code (issue 25): plan and apply a desired-state file
     "plan_bindings": Route("POST", "/v1/bindings/plan", scope=BINDINGS, large_body=True),
-    "apply_bindings": Route("POST", "/v1/bindings/apply", scope=BINDINGS, large_body=True),
+    "apply_bindings": Route(
+        "POST", "/v1/bindings/apply", scope=BINDINGS, large_body=True, idempotent=True
+    ),
     # audit trail
     "list_audit_events": Route("GET", "/v1/audit/events"),
     # body: every checkpoint (about 2 MB per 100,000 events): the larger limit applies
@@ -250,6 +299,37 @@ def _describe_cached(name: str) -> Operation:
 def operations() -> dict[str, Operation]:
     """Every exposed operation (the server builds its routes from this)."""
     return {name: _describe_cached(name) for name in ROUTES}
+
+
+def token_scopes(op: Operation) -> list[str]:
+    """The token scopes that reach ``op`` besides an unscoped token (which reaches every
+    operation its role allows): ``[]`` only an unscoped token, every scope for ``ANY``."""
+    from guance_billing_cli.schemas.tokens import TOKEN_SCOPES
+
+    if op.route.scope == ANY:
+        return sorted(TOKEN_SCOPES)
+    return [op.route.scope] if op.route.scope else []
+
+
+def scope_table() -> str:
+    """The markdown table of docs/api.md (a test checks it is current)."""
+    lines = [
+        "| operationId | method and path | token scopes | Idempotency-Key | If-Match |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, op in sorted(operations().items(), key=lambda item: (item[1].path, item[0])):
+        if not op.route.auth:
+            scopes = "public (no token)"
+        elif op.route.scope == ANY:
+            scopes = "any token"
+        else:
+            scopes = ", ".join(["unscoped", *(f"`{s}`" for s in token_scopes(op))])
+        lines.append(
+            f"| `{name}` | `{op.method} {op.path}` | {scopes} | "
+            f"{'yes' if op.route.idempotent else ''} | "
+            f"{'yes' if op.route.etag_from else ''} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def get(name: str) -> Operation | None:

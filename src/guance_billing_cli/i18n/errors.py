@@ -32,9 +32,11 @@ from guance_billing_cli.errors import (
     MalformedBody,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     RateLimited,
     RuleViolation,
     Unavailable,
+    UnsupportedMediaType,
     VerificationFailed,
 )
 from guance_billing_cli.i18n import N_, translate
@@ -334,6 +336,11 @@ REASONS: dict[str, Reason] = {
     "body_unreadable": Reason(MalformedBody, N_("request body could not be read as JSON")),
     "body_not_utf8": Reason(MalformedBody, N_("request body is not UTF-8 text")),
     "content_length_not_a_number": Reason(MalformedBody, N_("Content-Length is not a number")),
+    "body_not_declared_json": Reason(UnsupportedMediaType, N_("request body must be JSON (Content-Type: application/json), not {content_type!r}")),
+    "etag_mismatch": Reason(PreconditionFailed, N_("the resource changed since it was read (If-Match {given} is not its current ETag {current}); read it again, then retry")),
+    "idempotency_key_invalid": Reason(InvalidInput, N_("Idempotency-Key must be 1-{limit} printable ASCII characters")),
+    "idempotency_key_reused": Reason(Conflict, N_("Idempotency-Key {key!r} was used for another request (operation or body differ); use a new key")),
+    "idempotency_key_in_flight": Reason(Conflict, N_("a request with Idempotency-Key {key!r} is still running; retry after it answers")),
     "longer_than_any": Reason(NotFound, N_("nothing matches {value!r}...: longer than any {name}")),
     "too_long_for_a_url": Reason(InvalidInput, N_("a value given is too long to send to the server ({why})")),
     "unknown_kind": Reason(InvalidInput, N_("unknown {field} {value!r}; known kinds: {choices}")),

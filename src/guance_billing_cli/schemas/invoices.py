@@ -29,7 +29,10 @@ class InvoiceTitleCreate(BaseModel):
                     },
                     "required": list(SPECIAL_FIELDS),
                 },
-                {"properties": {"type": {"enum": ["vat_ordinary", "electronic_ordinary"]}}},
+                {
+                    "title": "ordinary",  # names the variant in the API document
+                    "properties": {"type": {"enum": ["vat_ordinary", "electronic_ordinary"]}},
+                },
             ]
         }
     )

@@ -67,6 +67,7 @@ class LoginRequest(BaseModel):
         json_schema_extra={
             "oneOf": [
                 {
+                    "title": "email_password",  # names the variant in the API document
                     "required": ["email", "password"],
                     "properties": {
                         "email": {"type": "string"},
@@ -77,6 +78,7 @@ class LoginRequest(BaseModel):
                     },
                 },
                 {
+                    "title": "phone_password",  # names the variant in the API document
                     "required": ["phone", "password"],
                     "properties": {
                         "phone": {"type": "string"},
@@ -87,6 +89,7 @@ class LoginRequest(BaseModel):
                     },
                 },
                 {
+                    "title": "email_code",  # names the variant in the API document
                     "required": ["email", "request_id", "code"],
                     "properties": {
                         "email": {"type": "string"},
@@ -97,6 +100,7 @@ class LoginRequest(BaseModel):
                     },
                 },
                 {
+                    "title": "phone_code",  # names the variant in the API document
                     "required": ["phone", "request_id", "code"],
                     "properties": {
                         "phone": {"type": "string"},

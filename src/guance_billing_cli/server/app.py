@@ -23,36 +23,43 @@ migrated implicitly: run ``guance-billing server migrate`` (or ``server run --mi
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import itertools
 import json
 import logging
 import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPBearer
-from pydantic import StrictBool
+from pydantic import BaseModel, StrictBool, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guance_billing_cli import __version__
 from guance_billing_cli.client import wire
 from guance_billing_cli.client.local import LocalClient
-from guance_billing_cli.client.operations import Operation, operations
+from guance_billing_cli.client.operations import Operation, operations, token_scopes
+from guance_billing_cli.client.operations import get as get_operation
 from guance_billing_cli.errors import (
     BillingError,
     ExitCode,
     InvalidInput,
     MalformedBody,
+    PreconditionFailed,
     Unavailable,
 )
 from guance_billing_cli.schemas.verification import CHANGE_KINDS
 from guance_billing_cli.server import auth
 from guance_billing_cli.server.gate import BodyLimits, Gate
+from guance_billing_cli.server.idempotency import IdempotencyStore
+from guance_billing_cli.server.openapi_doc import name_bodies, split_variants
 from guance_billing_cli.server.responses import (
     ErrorResponse,
     documented_errors,
@@ -66,6 +73,9 @@ from guance_billing_cli.store import engine as store_engine
 log = logging.getLogger("guance_billing.server")
 
 STREAM_CHUNK = 200  # rows per write of an NDJSON stream
+DEFAULT_PAGE = 100  # rows of a JSON page when ``limit`` is not given
+MAX_PAGE = 1000
+NDJSON = "application/x-ndjson"
 STORE_ENV = "GUANCE_BILLING_STORE"
 MAX_BODY_ENV = "GUANCE_BILLING_MAX_BODY"
 MAX_LARGE_BODY_ENV = "GUANCE_BILLING_MAX_LARGE_BODY"
@@ -134,6 +144,7 @@ class Backend:
         store_keys.check_at_start(self.engine)  # issue 19: the store's key, or no start
         db_path = store_engine.sqlite_path(store_url)
         self.write_queue = WriteQueue(db_path) if db_path else None
+        self.idempotency = IdempotencyStore(self.engine, self.write_queue)
 
     def authenticate(self, token: str, request_id: str | None) -> Actor:
         from guance_billing_cli.services import tokens
@@ -204,7 +215,7 @@ def _stream(rows: Iterator[Any]) -> Iterator[str]:
 _EMPTY = object()
 
 
-def _retrying(client: RequestClient, name: str, kwargs: dict[str, Any]) -> Any:
+def _retrying(client: LocalClient, name: str, kwargs: dict[str, Any]) -> Any:
     """Run an operation; a write that lost a race to a concurrent one (deadlock,
     serialization failure: rolled back whole) runs again, a bounded number of times,
     so several servers on one database never answer such a race with an error."""
@@ -222,19 +233,56 @@ def _retrying(client: RequestClient, name: str, kwargs: dict[str, Any]) -> Any:
     raise AssertionError("unreachable")
 
 
-def _run(
-    backend: Backend,
-    op: Operation,
-    actor: Actor,
-    request_id: str,
-    kwargs: dict[str, Any],
-    caller: str = "unknown",
-) -> Any:
-    client = RequestClient(backend, actor, request_id, caller)
+def etag_of(data: Any) -> str:
+    """A strong ETag: a digest of the resource's JSON (the same answer, the same tag)."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def _location(template: str, result: Any) -> str:
+    """``/v1/accounts/{id}`` filled from the answer (``{workspace.id}``: a nested field)."""
+    from urllib.parse import quote
+
+    def value(match: re.Match[str]) -> str:
+        found = result
+        for part in match.group(1).split("."):
+            found = getattr(found, part)
+        return quote(str(found), safe="")
+
+    return re.sub(r"{([\w.]+)}", value, template)
+
+
+def _check_if_match(client: LocalClient, op: Operation, kwargs: dict[str, Any], given: str) -> None:
+    """412 unless ``If-Match`` names the resource's current ETag (or is ``*``)."""
+    read = get_operation(str(op.route.etag_from))
+    assert read is not None, op.route.etag_from
+    names = {p.name for p in read.params}
+    current = getattr(client, read.name)(**{k: v for k, v in kwargs.items() if k in names})
+    tag = etag_of(wire.dump(current))
+    tags = [t.strip() for t in given.split(",")]
+    if "*" in tags or tag in tags:
+        return
+    raise PreconditionFailed("etag_mismatch", given=given[:80], current=tag)
+
+
+def _answer(client: LocalClient, op: Operation, kwargs: dict[str, Any], headers: Any = None) -> Any:
+    if op.streams:
+        limit = kwargs.pop("limit", None) if _page_limit_field(op) is None else None
+        cursor = kwargs.pop("cursor", None)
+        if not _wants_ndjson((headers or {}).get("accept")):
+            return _page(client, op, kwargs, limit, cursor)
     if not op.streams:
-        return JSONResponse(wire.dump(_retrying(client, op.name, kwargs)))
-    result = getattr(client, op.name)(**kwargs)
-    rows = iter(result)
+        result = _retrying(client, op.name, kwargs)
+        data = wire.dump(result)
+        answer_headers: dict[str, str] = {}
+        status = 200
+        if op.route.created and getattr(result, "changed", True):
+            status = 201
+            answer_headers["Location"] = _location(op.route.created, result)
+        if op.method == "GET" or _same_as_read(op):
+            answer_headers["ETag"] = etag_of(data)
+        return JSONResponse(data, status_code=status, headers=answer_headers)
+    rows = iter(getattr(client, op.name)(**kwargs))
     try:  # run the service up to its first row, so early errors get their HTTP status
         first = next(rows)
     except StopIteration:
@@ -247,6 +295,103 @@ def _run(
 
     it = chained()
     return StreamingResponse(_stream(it), media_type="application/x-ndjson")
+
+
+@cache
+def page_model(row: Any) -> type[BaseModel]:
+    """``{"items": [row, ...], "next_cursor": str | null}``, a named component schema."""
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{row.__name__}Page",
+        __doc__=f"One page of {row.__name__} rows; pass `next_cursor` as `cursor` for the "
+        "next page (null: this was the last).",
+        items=(list[row], ...),
+        next_cursor=(str | None, None),
+    )
+
+
+# A cursor is opaque to clients; today ``o`` and the position in the list (rows before
+# it are skipped). Its pattern is in the document, so any cursor that matches is valid
+# (past the end: an empty last page).
+CURSOR_PATTERN = r"^o[0-9]{1,9}$"
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise InvalidInput("invalid_value", field="cursor", why="not a cursor this server gave")
+    return int(cursor[1:])
+
+
+def _make_cursor(offset: int) -> str:
+    return f"o{offset}"
+
+
+def _page_limit_field(op: Operation) -> str | None:
+    """The query model parameter that already has a ``limit`` field (it sizes the page)."""
+    for p in op.params:
+        if p.where == "query" and p.is_model and "limit" in p.annotation.model_fields:
+            return p.name
+    return None
+
+
+def _page(
+    client: LocalClient,
+    op: Operation,
+    kwargs: dict[str, Any],
+    limit: int | None,
+    cursor: str | None,
+) -> Any:
+    """A JSON page of a list: ``limit`` rows from ``cursor`` on, and the next cursor."""
+    start = _cursor_offset(cursor)
+    model_param = _page_limit_field(op)
+    if model_param is not None:  # the service's own limit would cut the list: page it here
+        model = kwargs[model_param]
+        limit = model.limit
+        kwargs = {**kwargs, model_param: model.model_copy(update={"limit": None})}
+    size = limit or DEFAULT_PAGE
+    rows = iter(getattr(client, op.name)(**kwargs))
+    try:
+        window = list(itertools.islice(rows, start, start + size + 1))
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+    more = len(window) > size
+    items = [wire.dump(row) for row in window[:size]]
+    return JSONResponse(
+        {"items": items, "next_cursor": _make_cursor(start + size) if more else None}
+    )
+
+
+def _wants_ndjson(accept: str | None) -> bool:
+    return NDJSON in (accept or "").lower()
+
+
+def _same_as_read(op: Operation) -> bool:
+    """An update answering the resource as its read does: the answer carries the ETag."""
+    read = get_operation(op.route.etag_from) if op.route.etag_from else None
+    return read is not None and read.returns is op.returns
+
+
+def _run(
+    backend: Backend,
+    op: Operation,
+    actor: Actor,
+    request_id: str,
+    kwargs: dict[str, Any],
+    caller: str = "unknown",
+    headers: Any = None,
+) -> Any:
+    client = RequestClient(backend, actor, request_id, caller)
+    headers = headers or {}
+    given = headers.get("if-match")
+    if op.route.etag_from and given:
+        _check_if_match(client, op, kwargs, given)
+    key = headers.get("idempotency-key") if op.route.idempotent else None
+    if key is not None:
+        return backend.idempotency.run(actor, op, key, kwargs, lambda: _answer(client, op, kwargs))
+    return _answer(client, op, kwargs, headers)
 
 
 def _document_stream_rows(app: FastAPI, rows: list[Any]) -> None:
@@ -267,6 +412,65 @@ def _document_stream_rows(app: FastAPI, rows: list[Any]) -> None:
                 for name, nested in own.pop("$defs", {}).items():
                     components.setdefault(name, nested)
                 components[model.__name__] = own
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_HEADER_PARAMS = {
+    "idempotency": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Any unique text (a UUID): a retry with the same key within 24 hours "
+        "gets the first answer again (`Idempotent-Replayed: true`) instead of running twice; "
+        "the same key with another body is 409 `idempotency_key_reused`.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    },
+    "if_match": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": "The `ETag` of the resource as last read: the change applies only if "
+        "it is still current (412 `etag_mismatch` otherwise).",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def _document_contract(app: FastAPI, ops: dict[str, Operation]) -> None:
+    """What FastAPI cannot say from the routes: each operation's token scopes (in its
+    security requirement and ``x-token-scopes``), the ``Idempotency-Key`` and
+    ``If-Match`` headers, and the scopes in the security scheme."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = default()
+        split_variants(schema.setdefault("components", {}).setdefault("schemas", {}))
+        name_bodies(schema)
+        for op in ops.values():
+            doc = schema["paths"][op.path][op.method.lower()]
+            params = doc.setdefault("parameters", [])
+            if op.route.idempotent:
+                params.append(_HEADER_PARAMS["idempotency"])
+            if op.route.etag_from:
+                params.append(_HEADER_PARAMS["if_match"])
+            if not params:
+                doc.pop("parameters")
+            if op.route.auth:
+                scopes = token_scopes(op)
+                doc["security"] = [{"HTTPBearer": scopes}]
+                doc["x-token-scopes"] = scopes
+        scheme = schema.get("components", {}).get("securitySchemes", {}).get("HTTPBearer")
+        if scheme is not None:
+            scheme["description"] = (
+                "A token from `server token create` or `auth login`. A token without scopes "
+                "may call every operation its role allows; a token with scopes "
+                "(`--scope bindings`) only the operations whose security requirement lists one "
+                "of them (403 `scope_denied` otherwise). Table: docs/api.md."
+            )
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -318,6 +522,32 @@ def _signature(op: Operation) -> inspect.Signature:
                 default=default,
             )
         )
+    if op.streams:  # a JSON page: its size and where it starts (docs/api.md)
+        if _page_limit_field(op) is None:
+            params.append(
+                inspect.Parameter(
+                    "limit",
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=Annotated[
+                        int | None,
+                        Query(
+                            ge=1, le=MAX_PAGE, description=f"Rows per page (default {DEFAULT_PAGE})"
+                        ),
+                    ],
+                    default=None,
+                )
+            )
+        params.append(
+            inspect.Parameter(
+                "cursor",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[
+                    str | None,
+                    Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page"),
+                ],
+                default=None,
+            )
+        )
     return inspect.Signature(params)
 
 
@@ -335,6 +565,38 @@ class RawPathRouting:
         if raw:
             scope = {**scope, "path": raw.split(b"?", 1)[0].decode("latin-1")}
         await self.app(scope, receive, send)
+
+
+_TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+
+
+class HeadAsGet:
+    """``HEAD`` wherever ``GET`` is: the GET runs (gate, token, scope alike) and its
+    headers are sent without the body. Other paths keep their 405 (with ``Allow``)."""
+
+    def __init__(self, app: Any, api: FastAPI) -> None:
+        self.app = app
+        self.api = api
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        from starlette.routing import Match
+
+        as_get = {**scope, "method": "GET"}
+        if not any(route.matches(as_get)[0] is Match.FULL for route in self.api.router.routes):
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(as_get, receive, headers_only)
 
 
 def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer) -> None:
@@ -355,20 +617,43 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
             gb_request.headers.get("x-forwarded-for"),
             backend.trusted_proxies,
         )
-        return _run(backend, op, state.actor, state.request_id, kwargs, caller)
+        return _run(backend, op, state.actor, state.request_id, kwargs, caller, gb_request.headers)
 
     endpoint.__signature__ = _signature(op)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name
-    doc = inspect.getdoc(getattr(LocalClient, op.name)) or op.name.replace("_", " ")
+    from guance_billing_cli.server.descriptions import DESCRIPTIONS
+
+    doc = (
+        DESCRIPTIONS.get(op.name)
+        or inspect.getdoc(getattr(LocalClient, op.name))
+        or op.name.replace("_", " ")
+    )
     has_body = any(p.where == "body" for p in op.params)
-    responses: dict[int | str, dict[str, Any]] = documented_errors(body=has_body)
+    responses: dict[int | str, dict[str, Any]] = documented_errors(
+        body=has_body, if_match=op.route.etag_from is not None
+    )
     extra: dict[str, Any] = {}
-    if op.streams:
-        extra["response_class"] = StreamingResponse
+    if op.route.created:
+        extra["status_code"] = 201
+        responses[201] = {
+            "description": "Created",
+            "headers": {"Location": {"description": "The new resource", **_TEXT}},
+        }
+        if "changed" in getattr(op.returns, "model_fields", {}):
+            responses[200] = {"model": op.returns, "description": "Already there: unchanged"}
+    elif (op.method == "GET" and not op.streams) or _same_as_read(op):
         responses[200] = {
-            "description": f"NDJSON stream, one {op.returns.__name__} a line; an error "
-            'after the first row ends the stream with one `{"_error": ErrorDetail}` line',
-            "content": {"application/x-ndjson": {"schema": ndjson_schema(op.returns.__name__)}},
+            "description": "Successful Response",
+            "headers": {"ETag": {"description": "The resource's version (If-Match)", **_TEXT}},
+        }
+    if op.streams:
+        extra["response_model"] = page_model(op.returns)
+        responses[200] = {
+            "description": f"A page of {op.returns.__name__} rows (JSON). With `Accept: "
+            f"{NDJSON}`: the whole list as a stream, one {op.returns.__name__} a line "
+            "(`limit` and `cursor` are ignored); an error after the first row ends the stream "
+            'with one `{"_error": ErrorDetail}` line',
+            "content": {NDJSON: {"schema": ndjson_schema(op.returns.__name__)}},
         }
     else:
         extra["response_model"] = op.returns
@@ -378,6 +663,7 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
         methods=[op.method],
         name=op.name,
         operation_id=op.name,
+        tags=[op.path.split("/")[2]],  # accounts, auth, tokens, ...: a module per tag
         summary=op.name.replace("_", " "),
         description=doc,
         responses=responses,
@@ -400,7 +686,10 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
         return []
     # /v1/workspaces/unbind also matches /v1/workspaces/{ws_id}: the literal path wins
     best = min(matching, key=lambda path: path.count("{"))
-    return sorted(matching[best])
+    methods = set(matching[best])
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _validation_error(exc: RequestValidationError) -> BillingError:
@@ -442,7 +731,12 @@ def create_app(
         title="guance-billing",
         version=__version__,
         description="Guance Billing Center administration API (one endpoint per CLI operation). "
-        'Every error is `{"error": {"code", "message", "exit_code", ...}}`.',
+        'Every error is `{"error": {"code", "reason", "message", "params", "exit_code", "next"}}`; '
+        "integrators: docs/api.md.",
+        # no Swagger UI or ReDoc: FastAPI's load their scripts from public CDNs. Read
+        # /openapi.json with any local viewer (docs/api.md).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.backend = backend
     app.add_middleware(RawPathRouting)
@@ -517,6 +811,7 @@ def create_app(
     for op in ops.values():
         _add_route(app, backend, op, bearer)
     _document_stream_rows(app, [op.returns for op in ops.values() if op.streams])
+    _document_contract(app, ops)
     app.add_middleware(
         Gate,  # type: ignore[arg-type]
         api=app,
@@ -525,6 +820,7 @@ def create_app(
         limits=limits or _limits_from_env(),
         access_log=os.environ.get(ACCESS_LOG_ENV) != "0",
     )
+    app.add_middleware(HeadAsGet, api=app)  # type: ignore[arg-type]
     return app
 
 

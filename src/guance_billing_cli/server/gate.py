@@ -9,7 +9,8 @@ In this order, cheapest first, so a stranger costs the server as little as possi
    401/403 **before** the body is read or validated, so a stranger learns
    nothing about the input schema and cannot make the server parse a big body;
 4. the body, read up to the limit (413 beyond it, also without
-   ``Content-Length``) and checked to be UTF-8 (400); a NUL character in the path
+   ``Content-Length``), declared as JSON (``Content-Type``; 415 otherwise) and
+   checked to be UTF-8 (400); a NUL character in the path
    or the query is 422 (PostgreSQL cannot compare one; in a body the services
    refuse it, a batch row by row, as for a local store);
 5. one access log line (``server/logs.py``): route template, status, latency,
@@ -32,7 +33,13 @@ import anyio.to_thread
 from starlette.routing import Match
 
 from guance_billing_cli.client.operations import Operation
-from guance_billing_cli.errors import BillingError, BodyTooLarge, InvalidInput, MalformedBody
+from guance_billing_cli.errors import (
+    BillingError,
+    BodyTooLarge,
+    InvalidInput,
+    MalformedBody,
+    UnsupportedMediaType,
+)
 from guance_billing_cli.server import auth, logs, metrics
 from guance_billing_cli.server.responses import error_response
 
@@ -159,6 +166,9 @@ class Gate:
         if op.method == "GET":
             return receive
         body = await _read_body(receive, limit)
+        if body.strip() and not _is_json(_header(scope, b"content-type")):
+            content_type = _header(scope, b"content-type") or "none"
+            raise UnsupportedMediaType("body_not_declared_json", content_type=content_type[:80])
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
@@ -178,6 +188,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def _is_json(content_type: str | None) -> bool:
+    """``application/json`` or a ``+json`` type, parameters (charset) aside."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 def _request_id(scope: Scope) -> str:

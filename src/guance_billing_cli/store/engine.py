@@ -33,6 +33,7 @@ REVISIONS: tuple[str, ...] = (
     "0008_i15",
     "0009_i14",
     "0010_i23",
+    "0011_i24",
 )
 HEAD = REVISIONS[-1]
 

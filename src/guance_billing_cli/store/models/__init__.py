@@ -27,6 +27,7 @@ TABLES: dict[str, str] = {
     "InvoiceTitle": "invoices",
     "RealnameSubmission": "realname",
     "ApiToken": "tokens",
+    "IdempotencyKey": "idempotency",
     "ThrottleFailure": "challenges",
     "ChangeRequest": "verification",
 }
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from guance_billing_cli.store.models.challenges import Challenge, ThrottleFailure
     from guance_billing_cli.store.models.cloud import CloudAccount, Workspace, WorkspaceReminder
     from guance_billing_cli.store.models.credentials import PasswordAttempt, PasswordReset
+    from guance_billing_cli.store.models.idempotency import IdempotencyKey
     from guance_billing_cli.store.models.invoices import (
         InvoiceAddress,
         InvoiceRequest,
