@@ -267,6 +267,7 @@ REASONS: dict[str, Reason] = {
     "malformed_code": Reason(InvalidInput, N_("{field} must be {length} digits")),
     "cooldown": Reason(RateLimited, N_("a code was sent less than {cooldown} s ago; resend in {retry_after} s")),
     "send_cap": Reason(RateLimited, N_("at most {limit} codes are sent to one address per {hours} hours; try again in {retry_after} s")),
+    "address_check_budget": Reason(RateLimited, N_("at most {limit} new login addresses are checked per account per {hours} hours; try again in {retry_after} s")),
     "address_throttled": Reason(RateLimited, N_("too many failed attempts for this address; try again in {retry_after} s")),
     "client_throttled": Reason(RateLimited, N_("too many failed attempts from this client; try again in {retry_after} s")),
     "wrong_code": Reason(VerificationFailed, N_("wrong code; {attempts_left} attempt(s) left")),
