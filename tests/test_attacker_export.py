@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_audit_export import exported  # noqa: F401 (the fixture)
 
+import test_audit_export
 from conftest import CliFn
+
+exported = test_audit_export.exported  # an export of 2 of 7 events, and the public key
 
 
 def _rewrite(export: Path, change: Callable[[list[dict[str, Any]]], None]) -> None:
@@ -60,12 +62,18 @@ def _line_after_end(lines: list[dict[str, Any]]) -> None:
         (_bad_uncovered, "is not a count"),
         (_line_after_end, "after the export's end"),
     ],
-    ids=["end-removed", "cut-short", "events-altered", "withheld-altered", "uncovered-altered",
-         "line-after-end"],  # fmt: skip
+    ids=[
+        "end-removed",
+        "cut-short",
+        "events-altered",
+        "withheld-altered",
+        "uncovered-altered",
+        "line-after-end",
+    ],
 )
 def test_an_export_without_its_whole_trailer_fails(
     cli: CliFn,
-    exported: tuple[Path, Path],  # noqa: F811
+    exported: tuple[Path, Path],
     change: Callable[[list[dict[str, Any]]], None],
     words: str,
 ) -> None:

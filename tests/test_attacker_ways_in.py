@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from test_attacker import EMAIL, PASSWORD, PHONE, Live, live  # noqa: F401 (the fixture)
 
+import test_attacker
 from outbox_helpers import mail_code
+from test_attacker import EMAIL, PASSWORD, Live
+
+live = test_attacker.live  # the real server (uvicorn on 127.0.0.1), SQLite and PostgreSQL
 
 UNKNOWN = "nobody@acme.com"
 
@@ -84,9 +86,7 @@ def test_identity_rule_comes_after_a_valid_code_and_keeps_it(live: Live, home: P
     refused = live.post("/v1/auth/password-reset/complete", body)
     assert refused.status_code == 422 and _error(refused)["reason"] == "password_is_identity"
     # the refusal rolled back: the same code still works, once
-    done = live.post(
-        "/v1/auth/password-reset/complete", {**body, "new_password": "N3w-Passw0rd!x"}
-    )
+    done = live.post("/v1/auth/password-reset/complete", {**body, "new_password": "N3w-Passw0rd!x"})
     assert done.status_code == 200, done.text
     again = live.post(
         "/v1/auth/password-reset/complete", {**body, "new_password": "Th1rd-Passw0rd!"}
@@ -201,8 +201,15 @@ def _audit_actions(live: Live, action: str) -> list[Any]:
 # -- 3. not yours = not found ------------------------------------------------------------
 
 
-def _same_as_missing(live: Live, method: str, path: str, theirs: str, missing: str,
-                     headers: dict[str, str], body: dict[str, Any] | None = None) -> str:  # fmt: skip
+def _same_as_missing(
+    live: Live,
+    method: str,
+    path: str,
+    theirs: str,
+    missing: str,
+    headers: dict[str, str],
+    body: dict[str, Any] | None = None,
+) -> str:
     def ask(ref: str) -> httpx.Response:
         return httpx.request(
             method, live.url + path.format(ref), json=body, headers=headers, timeout=30
@@ -242,13 +249,23 @@ def test_another_accounts_objects_answer_like_missing_ones(live: Live, home: Pat
             live, "GET", "/v1/changes/{}?kind=email", change, "chg_000000000000", mine
         ),
         "change verify": _same_as_missing(
-            live, "POST", "/v1/changes/{}/verify", change, "chg_000000000000", mine,
+            live,
+            "POST",
+            "/v1/changes/{}/verify",
+            change,
+            "chg_000000000000",
+            mine,
             {"kind": "email", "data": {"code": "123456"}},
-        ),  # fmt: skip
+        ),
         "change cancel": _same_as_missing(
-            live, "POST", "/v1/changes/{}/cancel", change, "chg_000000000000", mine,
+            live,
+            "POST",
+            "/v1/changes/{}/cancel",
+            change,
+            "chg_000000000000",
+            mine,
             {"kind": "email"},
-        ),  # fmt: skip
+        ),
         "reset status": _same_as_missing(
             live, "GET", "/v1/password-resets/{}", reset, "pwr_000000000000", mine
         ),
@@ -259,9 +276,14 @@ def test_another_accounts_objects_answer_like_missing_ones(live: Live, home: Pat
             live, "DELETE", "/v1/auth/sessions/{}", session, "tok_000000000000", mine
         ),
         "invoice address": _same_as_missing(
-            live, "PATCH", "/v1/invoice-addresses/{}", address, "adr_000000000000", mine,
+            live,
+            "PATCH",
+            "/v1/invoice-addresses/{}",
+            address,
+            "adr_000000000000",
+            mine,
             {"data": {"recipient": "X"}},
-        ),  # fmt: skip
+        ),
     }
     print(f"\n[{live.store_url.split(':')[0]}] another account's ids: {reasons}")
     # nothing of the victim's changed
