@@ -52,6 +52,7 @@ REASONS: dict[str, Reason] = {
     "required": Reason(InvalidInput, N_("{field} is required and must not be blank")),
     "too_long": Reason(InvalidInput, N_("{field} must be at most {limit} characters")),
     "control_characters": Reason(InvalidInput, N_("{field} must not contain control characters")),
+    "invisible_characters": Reason(InvalidInput, N_("{field} must be plain text: {codepoint} is an invisible or direction-changing character")),
     "not_one_of": Reason(InvalidInput, N_("{field} must be one of: {choices}")),
     "invalid_email": Reason(InvalidInput, N_("{field} is not a valid email address")),
     "invalid_phone": Reason(InvalidInput, N_("{field} is not a valid phone number")),
