@@ -25,7 +25,6 @@ from urllib.parse import quote, urlsplit
 
 from guance_billing_cli import __version__
 from guance_billing_cli.client import token_store, wire
-
 from guance_billing_cli.client.operations import Operation
 from guance_billing_cli.client.operations import get as get_operation
 from guance_billing_cli.errors import (
