@@ -217,6 +217,8 @@ REASONS: dict[str, Reason] = {
     "export_broken": Reason(RuleViolation, N_("export does not verify at event {first_bad_id}: {problem}")),
     "export_proved_broken": Reason(RuleViolation, N_("export does not verify at event {first_bad_id}: {problem}; proved by {checkpoint}")),
     "file_unreadable": Reason(InvalidInput, N_("cannot read {path}: {why}")),
+    "secret_file_mode": Reason(InvalidInput, N_("{path} holds a secret but others may read it (mode {mode}): chmod 600 {path}")),
+    "store_file_format": Reason(InvalidInput, N_("{path} must hold the store URL on one line")),
     "not_a_text_file": Reason(InvalidInput, N_("{path} is not a text file")),
     "file_unwritable": Reason(InvalidInput, N_("cannot write {path}: {why}")),
     "checkpoint_not_written": Reason(Unavailable, N_("{why}; checkpoint {sequence} is recorded in the store and printed on stdout instead: keep it with the others")),
