@@ -12,7 +12,9 @@ In this order, cheapest first, so a stranger costs the server as little as possi
    ``Content-Length``) and checked to be UTF-8 (400); a NUL character in the path
    or the query is 422 (PostgreSQL cannot compare one; in a body the services
    refuse it, a batch row by row, as for a local store);
-5. one access log line (``server/logs.py``): route template, status, latency,
+5. the body must arrive within its deadline (``server/slow_clients.py``): 408 and
+   the connection closed for a client that trickles it;
+6. one access log line (``server/logs.py``): route template, status, latency,
    actor, request id — no path, so no personal data.
 
 The endpoint finds the actor in ``request.state.actor`` and the request id in
@@ -108,6 +110,9 @@ class Gate:
             except BillingError as error:
                 await error_response(error)(scope, receive, send_with_id)
                 return
+            except BodyTimeout as late:
+                await _request_timeout(late)(scope, receive, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         finally:
             if self.access_log:
@@ -155,12 +160,21 @@ class Gate:
             raise NulCharacter()
         if op.method == "GET":
             return receive
-        body = await _read_body(receive, limit)
+        body = await _read_body_in_time(receive, limit, declared)
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedBody("body_not_utf8") from None
         return _replay(body, receive)
+
+
+def _request_timeout(late: BodyTimeout) -> Any:
+    from guance_billing_cli.errors import ExitCode
+    from guance_billing_cli.server.responses import plain_error
+
+    return plain_error(
+        408, "request_timeout", str(late), ExitCode.UNAVAILABLE, headers={"Connection": "close"}
+    )
 
 
 class NulCharacter(InvalidInput):
@@ -213,6 +227,26 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def _read_body_in_time(receive: Receive, limit: int, declared: int | None) -> bytes:
+    """The body within ``slow_clients.body_deadline``: a client that trickles it is
+    answered 408 and its connection closed (``BodyTimeout``)."""
+    from guance_billing_cli.server.slow_clients import body_deadline
+
+    seconds = body_deadline(declared, limit)
+    with anyio.move_on_after(seconds) as scope:
+        return await _read_body(receive, limit)
+    assert scope.cancelled_caught
+    raise BodyTimeout(seconds)
+
+
+class BodyTimeout(Exception):
+    """The body did not arrive within its deadline (408, ``Connection: close``)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"request body not received within {seconds:.0f} s")
+        self.seconds = seconds
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
