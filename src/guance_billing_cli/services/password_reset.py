@@ -224,17 +224,26 @@ def _no_delivery(_code: str, _expires_at: datetime) -> None:
 
 
 def _check_code(
-    ctx: ServiceContext, reset: PasswordReset | None, row: Challenge, code: str
+    ctx: ServiceContext,
+    reset: PasswordReset | None,
+    row: Challenge,
+    code: str,
+    *,
+    name_request: bool = False,
 ) -> None:
-    """The engine's verdict; a code that failed or expired ends the reset too. The
-    error's words stay the engine's: a reset of a known address and a phantom answer
-    alike."""
+    """The engine's verdict; a code that failed or expired ends the reset too. Without
+    a token (``forgot``) the error's words stay the engine's, so a reset of a known
+    address and a phantom answer alike; ``name_request`` (a caller who may see the
+    request) adds which request ended."""
     now = ctx.now()
     try:
         challenges.verify(ctx, row=row, code=code)
     except VerificationFailed as exc:
         if reset is not None and row.state in ("failed", "expired"):
             _finish(ctx, reset, row.state, now)
+            if name_request:
+                exc.message = f"{exc.message}: password reset request {reset.id} {row.state}"
+                exc.args = (exc.message,)
             audit.record(
                 ctx, action=f"password.reset.{'fail' if row.state == 'failed' else 'expire'}",
                 target=reset.id, account_id=reset.account_id,
@@ -285,7 +294,7 @@ def complete_reset(
     row = challenges.current(ctx, reset.id, lock=True)
     if row is None:
         raise VerificationFailed("no_code", state=reset.state, next_step="resend_password_reset")
-    _check_code(ctx, reset, row, code)
+    _check_code(ctx, reset, row, code, name_request=True)
     _check_new_password(new_password, owner)
     revoked = _set_password(ctx, reset, owner, new_password)
     return to_public(ctx, reset, sessions_revoked=revoked)

@@ -14,9 +14,9 @@ the client that sent it. Both keys are keyed hashes (no address or IP in the tab
   most ``CLIENT_BUDGET`` failures within ``WINDOW`` across all addresses.
 - **Address checks per account**: every answer to "is this new login address
   free?" (an email or phone change naming its new address) is a row under the
-  account's ``probe:`` key: at most ``PROBE_BUDGET`` within ``WINDOW``, and one
-  per cooldown, taken or free alike — so an owner cannot list other accounts'
-  addresses faster than that.
+  account's ``probe:`` keys: at most ``PROBE_BUDGET`` within ``WINDOW`` (email and
+  phone together), and one per cooldown of each kind, taken or free alike — so an
+  owner cannot list other accounts' addresses faster than that.
 
 The keys are addresses, never account rows, so an address without an account is
 throttled exactly like one with: the answers cannot tell them apart.
@@ -105,22 +105,34 @@ def serialize(ctx: ServiceContext, key: str) -> None:
     ctx.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
 
 
-def probe_key(account_id: str) -> str:
-    return f"probe:{account_id}"
+def probe_key(account_id: str, kind: str) -> str:
+    return f"probe:{account_id}:{kind}"
 
 
-def charge_probe(ctx: ServiceContext, *, account_id: str, cooldown: timedelta) -> None:
+def charge_probe(
+    ctx: ServiceContext, *, account_id: str, kind: str, cooldown: timedelta | None
+) -> None:
     """Count one address check of ``account_id``; RateLimited (exit 8) within
-    ``cooldown`` of the last one or beyond ``PROBE_BUDGET`` in ``WINDOW``."""
-    key = probe_key(account_id)
-    serialize(ctx, key)
+    ``cooldown`` of the last one of the same ``kind`` (email and phone changes stay
+    independent; None: no cooldown) or beyond ``PROBE_BUDGET`` in ``WINDOW`` for both
+    kinds together."""
+    key = probe_key(account_id, kind)
+    serialize(ctx, probe_key(account_id, "*"))
     now = ctx.now()
     times = _failures(ctx, key, now)
-    if times and times[-1] + cooldown > now:
+    if cooldown is not None and times and times[-1] + cooldown > now:
         seconds = max(1, math.ceil((times[-1] + cooldown - now).total_seconds()))
         raise RateLimited("cooldown", cooldown=int(cooldown.total_seconds()), retry_after=seconds)
-    if len(times) >= PROBE_BUDGET:
-        until = times[len(times) - PROBE_BUDGET] + WINDOW
+    every = sorted(
+        ctx.session.exec(
+            select(ThrottleFailure.at).where(
+                col(ThrottleFailure.key).startswith(f"probe:{account_id}:"),
+                col(ThrottleFailure.at) > now - WINDOW,
+            )
+        )
+    )
+    if len(every) >= PROBE_BUDGET:
+        until = every[len(every) - PROBE_BUDGET] + WINDOW
         raise RateLimited(
             "address_check_budget",
             limit=PROBE_BUDGET,

@@ -256,16 +256,28 @@ def _check_new_address(ctx: ServiceContext, kind: Kind, account: Account, new: s
 
 
 def _probe_new_address(
-    ctx: ServiceContext, kind: Kind, account: Account, new: str, *, code_to: str
+    ctx: ServiceContext,
+    kind: Kind,
+    account: Account,
+    new: str,
+    *,
+    code_to: str,
+    confirmed: bool = False,
 ) -> None:
     """Whether ``new`` is free, answered only at a price: the next code's cooldown and
     send cap (to ``code_to``) first, then one of the account's address checks
-    (``throttles.charge_probe``: a cooldown and ``PROBE_BUDGET`` a day), audited and
-    kept whether the address is taken or free."""
+    (``throttles.charge_probe``: ``PROBE_BUDGET`` a day, and a cooldown unless the
+    current address was ``confirmed`` with its code — a mistyped taken address is
+    then corrected at once), audited and kept whether the address is taken or free."""
     if getattr(account, kind.name) == new:
         raise RuleViolation("address_unchanged", field=kind.field, kind=kind.name)
     challenges.require_send_allowed(ctx, purpose=kind.purpose, channel=kind.name, address=code_to)
-    throttles.charge_probe(ctx, account_id=account.id, cooldown=challenges.COOLDOWN)
+    throttles.charge_probe(
+        ctx,
+        account_id=account.id,
+        kind=kind.name,
+        cooldown=None if confirmed else challenges.COOLDOWN,
+    )
     try:
         _check_new_address(ctx, kind, account, new)
     except Conflict as exc:
@@ -448,7 +460,7 @@ def set_new_address(
             "new_address_already_given", kind=spec.name, state=req.state, next_step="start_change"
         )
     new = spec.validate(new_address)
-    _probe_new_address(ctx, spec, _account(ctx, req), new, code_to=new)
+    _probe_new_address(ctx, spec, _account(ctx, req), new, code_to=new, confirmed=True)
     req.new_address = new
     _send_code(ctx, req, target="new")
     audit.record(
