@@ -10,7 +10,10 @@ holder of the signing key and they follow one another; every ``event`` line is,
 field for field, the event the store held at that position when the checkpoint was
 signed; no event of the covered stretch was dropped, added or reordered; every
 ``withheld`` event lies outside the stated filter (its time and account are bound
-into its digest). It does not check the HMAC links (that needs the audit key) and
+into its digest); the file is whole: its ``end`` line is there, last, and counts
+the events and withheld lines it holds (the trailer is not signed, so a file cut
+after any event, or with its trailer removed or edited, is rejected rather than
+passed). It does not check the HMAC links (that needs the audit key) and
 says nothing about events after the newest checkpoint in the export.
 """
 
@@ -121,9 +124,13 @@ def verify_export(lines: Iterable[str], public_key: Ed25519PublicKey) -> ExportC
         )
     ordinal = checkpoints.first_ordinal
     previous_id = 0
+    trailer: dict[str, Any] | None = None
     for number, data in _chain(pending, stream):
         if data["kind"] == "end":
-            result.uncovered = data.get("uncovered")
+            trailer = data
+            extra = next(stream, None)
+            if extra is not None:
+                raise ProofError(f"line {extra[0]}: a line after the export's end")
             break
         if data["kind"] not in ("event", "withheld"):
             raise ProofError(f"line {number}: unexpected {data['kind']!r} line")
@@ -169,6 +176,36 @@ def verify_export(lines: Iterable[str], public_key: Ed25519PublicKey) -> ExportC
             if checkpoints.covering(ordinal)
             else last.label,
         )
+    return _check_trailer(result, trailer)
+
+
+def _check_trailer(result: ExportCheck, trailer: dict[str, Any] | None) -> ExportCheck:
+    """An export is whole or rejected: the ``end`` line must be there and count what
+    the file holds (a file cut after an event, or a trailer edited to hide that events
+    were left out, fails)."""
+    if trailer is None:
+        return result.fail(
+            "the export has no end line: it was cut short or its trailer removed",
+            event_id=None,
+            checkpoint=None,
+        )
+    counts = {"events": result.events, "withheld": result.withheld}
+    for name, counted in counts.items():
+        stated = trailer.get(name)
+        if type(stated) is not int or stated != counted:
+            return result.fail(
+                f"the end line says {stated!r} {name} but the export holds {counted}",
+                event_id=None,
+                checkpoint=None,
+            )
+    uncovered = trailer.get("uncovered")
+    if type(uncovered) is not int or uncovered < 0:
+        return result.fail(
+            f"the end line's uncovered count {uncovered!r} is not a count",
+            event_id=None,
+            checkpoint=None,
+        )
+    result.uncovered = uncovered
     return result
 
 

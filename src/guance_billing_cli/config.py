@@ -114,6 +114,29 @@ def save_config(data: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
+STORE_FILE_ENV = "GUANCE_BILLING_STORE_FILE"
+
+
+def read_store_file(path: str) -> str:
+    """The store URL kept in ``path``: one line, in a file only its owner can read
+    (mode 0600 or stricter), so a database password never rides on argv (where every
+    user of the machine sees it in ``ps``) nor in the config file."""
+    file = Path(path).expanduser()
+    try:
+        mode = file.stat().st_mode
+        text = file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        raise InvalidInput("file_unreadable", field="store", path=str(file), why=why) from None
+    if mode & 0o077:
+        raise InvalidInput(
+            "secret_file_mode", field="store", path=str(file), mode=f"{mode & 0o777:04o}"
+        )
+    if not text or "\n" in text:
+        raise InvalidInput("store_file_format", field="store", path=str(file))
+    return text
+
+
 def normalize_store_url(value: str) -> str:
     """Accept a URL or a bare file path (taken as a SQLite file)."""
     if "://" in value:
@@ -162,6 +185,11 @@ def resolve_settings(
     if store is not None and server:
         raise InvalidInput("one_of_not_both", field="store", other_field="server")
     store_level, store_value, store_source = level("store", store)
+    if store_level > 1 and os.environ.get(STORE_FILE_ENV):
+        # after --store and GUANCE_BILLING_STORE, before the profile: a URL with a
+        # password kept out of argv and of config.toml
+        store_level, store_value = 1, read_store_file(os.environ[STORE_FILE_ENV])
+        store_source = f"env {STORE_FILE_ENV}"
     server_level, server_value, server_source = level("server", server)
     if server_value is not None and store_value is not None and store_level < server_level:
         server_value, server_source = None, f"overridden by {store_source}"

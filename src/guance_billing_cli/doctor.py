@@ -278,11 +278,16 @@ def check_server(settings: Settings) -> Iterator[Finding]:
     import httpx
 
     from guance_billing_cli import clock
+    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.errors import BillingError
 
     base = settings.server_url.rstrip("/")
+    client = None
     try:
-        response = httpx.get(f"{base}/healthz", timeout=TIMEOUT)
-    except httpx.HTTPError as exc:
+        # The CLI's one transport (its TLS settings, the CA bundle); /healthz needs no token.
+        client = HttpClient(base, settings=settings, timeout=TIMEOUT)
+        response = client.http.get("/healthz")
+    except (httpx.HTTPError, BillingError) as exc:
         yield Finding(
             "server",
             False,
@@ -294,6 +299,9 @@ def check_server(settings: Settings) -> Iterator[Finding]:
             command="`server run`",
         )
         return
+    finally:
+        if client is not None:
+            client.close()
     if response.status_code != 200:
         yield Finding(
             "server",

@@ -80,16 +80,19 @@ class Where:
     profile: str | None = None
     account: str | None = None
     ca_bundle: str | None = None
+    insecure_http: bool | None = None
 
     @classmethod
     def from_words(cls, words: Sequence[str]) -> Where:
-        seen = walk(words).values
+        position = walk(words)
+        seen = position.values
         return cls(
             store=seen.get("store"),
             server=seen.get("server"),
             profile=seen.get("profile"),
             account=seen.get("account"),
             ca_bundle=seen.get("ca_bundle"),
+            insecure_http=True if "insecure_http" in position.used else None,
         )
 
 
@@ -109,6 +112,7 @@ def _lookup(kind: str, prefix: str, where: Where) -> list[str]:
         limit=LIVE_LIMIT,
         timeout=budget(),
         ca_bundle=where.ca_bundle or settings.get("ca_bundle"),
+        insecure_http=where.insecure_http,
     )
 
 
@@ -314,6 +318,7 @@ def _value_candidates(position: Position, param: Any, incomplete: str) -> list[C
         profile=position.values.get("profile"),
         account=position.values.get("account"),
         ca_bundle=position.values.get("ca_bundle"),
+        insecure_http=True if "insecure_http" in position.used else None,
     )
     return [Candidate(v) for v in live(kind, incomplete, where=where)]
 

@@ -63,6 +63,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _shown(cell: str) -> str:
+    """A table cell with invisible and direction-changing characters written out
+    (``\\u202e``): a value stored before free text had to be plain cannot disguise
+    itself or its neighbours on a terminal."""
+    from guance_billing_cli.plaintext import shown
+
+    return shown(cell)
+
+
 def write_json(data: Any) -> None:
     sys.stdout.write(json.dumps(to_data(data), ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
@@ -89,7 +98,7 @@ def emit(
     table.add_column(style="bold")
     table.add_column()
     for key in fields or list(data):
-        table.add_row(label(key), escape(_cell(data.get(key))))
+        table.add_row(label(key), escape(_shown(_cell(data.get(key)))))
     _stdout_console().print(table)
 
 
@@ -115,6 +124,7 @@ def _print_table(columns: Sequence[str], cells: list[list[str]], *, title: str |
 
     console = _stdout_console()
     table = Table(title=title)
+    cells = [[_shown(cell) for cell in row] for row in cells]
     whole = 0
     for i, column in enumerate(columns):
         header = label(column)  # in the operator's language; CJK cells are two wide

@@ -41,7 +41,13 @@ def _local(settings: Any, found: dict[str, Any]) -> None:
             client.close()
 
 
-def _remote(settings: Any, found: dict[str, Any], ca_bundle: str | None) -> None:
+def _remote(
+    settings: Any,
+    found: dict[str, Any],
+    ca_bundle: str | None,
+    *,
+    insecure_http: bool | None = None,
+) -> None:
     from guance_billing_cli.client import token_store
     from guance_billing_cli.client.http import HttpClient
 
@@ -54,7 +60,13 @@ def _remote(settings: Any, found: dict[str, Any], ca_bundle: str | None) -> None
             command=f"`guance-billing auth login --server {url}`"
         ) + (f" ({token.keyring_error})" if token.keyring_error else "")
         return
-    remote = HttpClient(url, settings=settings, token=token.token, ca_bundle=ca_bundle)
+    remote = HttpClient(
+        url,
+        settings=settings,
+        token=token.token,
+        ca_bundle=ca_bundle,
+        insecure_http=insecure_http,
+    )
     try:
         me = remote.whoami()
         found["role"], found["scopes"] = me.role, me.scopes or None
@@ -102,7 +114,12 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     }
     try:
         if settings.server_url:
-            _remote(settings, found, state.extras.get("ca_bundle"))
+            _remote(
+                settings,
+                found,
+                state.extras.get("ca_bundle"),
+                insecure_http=state.extras.get("insecure_http"),
+            )
         else:
             _local(settings, found)
     except BillingError as error:  # shown, not fatal: status must describe a broken setup

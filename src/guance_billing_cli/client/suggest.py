@@ -6,8 +6,10 @@ A local SQLite store is read with the standard library's ``sqlite3``, opened
 ``services/suggestions.py``: importing SQLAlchemy alone would spend the
 completion budget. Any other store goes through ``LocalClient`` without
 migrating, and a server is asked ``GET /v1/suggest`` (the ``suggest``
-operation, so a token sees only what it may see) with the standard library's
-``urllib``: importing httpx and pydantic would cost more than the budget.
+operation, so a token sees only what it may see) through ``HttpClient``, the one
+transport of every CLI request: the same TLS, loopback and ``--insecure-http``
+rules as any command (importing httpx costs start-up time, measured in
+``bench/completion.py``; a token sent where it must not go costs more).
 Errors yield no values: completion must never fail loudly.
 """
 
@@ -57,31 +59,23 @@ def from_server(
     limit: int,
     timeout: float,
     ca_bundle: str | None,
+    settings: Any = None,
+    insecure_http: bool | None = None,
 ) -> list[str]:
-    import json
-    import ssl
-    import urllib.request
-    from urllib.parse import urlencode
+    """Ask the server through ``HttpClient``, the CLI's one transport: TLS verified,
+    no token over plain HTTP except to loopback unless ``insecure_http`` — refused
+    before any connection is made."""
+    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.schemas.suggest import SuggestQuery
 
-    from guance_billing_cli.client import token_store
-
-    base = token_store.normalize_server(url)
-    token = token_store.lookup(base).token
-    if token is None:
-        return []
-    query = {"kind": kind, "prefix": prefix, "limit": str(limit)}
-    if account:
-        query["account"] = account
-    request = urllib.request.Request(
-        f"{base}{PATH}?{urlencode(query)}",
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    client = HttpClient(
+        url, settings=settings, ca_bundle=ca_bundle, timeout=timeout, insecure_http=insecure_http
     )
-    context = None
-    if base.startswith("https://"):
-        context = ssl.create_default_context(cafile=ca_bundle or None)
-    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
-        data = json.loads(response.read())
-    return [str(v) for v in data.get("values", [])]
+    try:
+        query = SuggestQuery(kind=kind, prefix=prefix, account=account, limit=limit)
+        return [str(v) for v in client.suggest(query).values]
+    finally:
+        client.close()
 
 
 def live_values(
@@ -93,6 +87,7 @@ def live_values(
     limit: int = 50,
     timeout: float = 0.25,
     ca_bundle: str | None = None,
+    insecure_http: bool | None = None,
 ) -> list[str]:
     """Values of ``kind`` starting with ``prefix`` in the store or server ``settings`` selects."""
     if settings.server_url:
@@ -104,6 +99,8 @@ def live_values(
             limit=limit,
             timeout=timeout,
             ca_bundle=ca_bundle,
+            settings=settings,
+            insecure_http=insecure_http,
         )
     path = sqlite_path(settings.store_url)
     if path is not None:

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictBool
 
+from guance_billing_cli.plaintext import CLASS as _HIDDEN
+
 USERNAME = r"^[a-z0-9_.-]{3,32}$"
 EMAIL = (
     r"^[a-z0-9_%+-]{1,32}(\.[a-z0-9_%+-]{1,16}){0,2}"
@@ -43,10 +45,11 @@ PASSWORD = {"format": "billing-password", "minLength": 8, "maxLength": 64}
 LICENCE = {"format": "billing-licence"}  # base64 of a PNG, JPEG or PDF file
 REQUEST_ID = r"^[a-z]{2,4}_[0-9a-f]{12}$"
 WORKSPACE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
-# Printable text that is not blank: no control characters, and no whitespace at either
-# end (the services strip what Python's str.strip strips, so the ends exclude exactly that).
-_END = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-PRINTABLE = rf"^{_END}([^\x00-\x1f\x7f]*{_END})?$"
+# Plain text that is not blank: no control, format (bidi, zero-width), private-use or
+# separator characters (``plaintext.CLASS``), and no whitespace at either end (the
+# services strip what Python's str.strip strips, so the ends exclude exactly that).
+_END = rf"[^\x20\x85\xa0\u1680\u2000-\u200a\u202f\u205f\u3000{_HIDDEN}]"
+PRINTABLE = rf"^{_END}([^{_HIDDEN}]*{_END})?$"
 _NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
 
 

@@ -89,7 +89,7 @@ def serve(
     import uvicorn
 
     from guance_billing_cli.server import app as server_app
-    from guance_billing_cli.server import logs
+    from guance_billing_cli.server import logs, slow_clients
     from guance_billing_cli.server.auth import TRUSTED_PROXIES_ENV, require_secret_key
 
     require_secret_key(store_url)  # before anything listens: PostgreSQL needs its key
@@ -131,4 +131,5 @@ def serve(
         forwarded_allow_ips=",".join(trusted_proxies) if trusted_proxies else None,
         timeout_graceful_shutdown=graceful_timeout,
         server_header=False,
+        **slow_clients.uvicorn_options(),  # header and unread-body deadlines
     )

@@ -13,7 +13,9 @@ In this order, cheapest first, so a stranger costs the server as little as possi
    checked to be UTF-8 (400); a NUL character in the path
    or the query is 422 (PostgreSQL cannot compare one; in a body the services
    refuse it, a batch row by row, as for a local store);
-5. one access log line (``server/logs.py``): route template, status, latency,
+5. the body must arrive within its deadline (``server/slow_clients.py``): 408 and
+   the connection closed for a client that trickles it;
+6. one access log line (``server/logs.py``): route template, status, latency,
    actor, request id — no path, so no personal data.
 
 The endpoint finds the actor in ``request.state.actor`` and the request id in
@@ -115,6 +117,9 @@ class Gate:
             except BillingError as error:
                 await error_response(error)(scope, receive, send_with_id)
                 return
+            except BodyTimeout as late:
+                await _request_timeout(late)(scope, receive, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         finally:
             metrics.observe(
@@ -165,7 +170,7 @@ class Gate:
             raise NulCharacter()
         if op.method == "GET":
             return receive
-        body = await _read_body(receive, limit)
+        body = await _read_body_in_time(receive, limit, declared)
         if body.strip() and not _is_json(_header(scope, b"content-type")):
             content_type = _header(scope, b"content-type") or "none"
             raise UnsupportedMediaType("body_not_declared_json", content_type=content_type[:80])
@@ -174,6 +179,15 @@ class Gate:
         except UnicodeDecodeError:
             raise MalformedBody("body_not_utf8") from None
         return _replay(body, receive)
+
+
+def _request_timeout(late: BodyTimeout) -> Any:
+    from guance_billing_cli.errors import ExitCode
+    from guance_billing_cli.server.responses import plain_error
+
+    return plain_error(
+        408, "request_timeout", str(late), ExitCode.UNAVAILABLE, headers={"Connection": "close"}
+    )
 
 
 class NulCharacter(InvalidInput):
@@ -234,6 +248,26 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def _read_body_in_time(receive: Receive, limit: int, declared: int | None) -> bytes:
+    """The body within ``slow_clients.body_deadline``: a client that trickles it is
+    answered 408 and its connection closed (``BodyTimeout``)."""
+    from guance_billing_cli.server.slow_clients import body_deadline
+
+    seconds = body_deadline(declared, limit)
+    with anyio.move_on_after(seconds) as scope:
+        return await _read_body(receive, limit)
+    assert scope.cancelled_caught
+    raise BodyTimeout(seconds)
+
+
+class BodyTimeout(Exception):
+    """The body did not arrive within its deadline (408, ``Connection: close``)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"request body not received within {seconds:.0f} s")
+        self.seconds = seconds
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

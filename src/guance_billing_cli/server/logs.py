@@ -22,7 +22,14 @@ ACCESS_LOGGER = "guance_billing.access"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ID_NUMBER = re.compile(r"(?<![\w])\d{17}[\dXx](?![\w])")  # resident ID (18 characters)
-_PHONE = re.compile(r"(?<![\w.:/-])\+?\d[\d -]{6,18}\d(?![\w.:])")  # +86 138 0013 8000
+# A phone is what one looks like, not any run of digits and dashes (a date, a time,
+# an amount or an id must survive): an international number written with its ``+``
+# (7 to 15 digits, single spaces or dashes between), or a mainland mobile number
+# (11 digits from 13-19, perhaps after 86) standing alone.
+_PHONE = re.compile(
+    r"(?<![\w+])\+\d(?:[ -]?\d){6,14}(?![\w])"
+    r"|(?<![\w.:+-])(?:86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?!\.?\d|[\w:])"
+)
 _ENCODED_AT = re.compile(r"%40", re.IGNORECASE)
 
 

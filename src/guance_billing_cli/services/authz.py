@@ -12,6 +12,13 @@ def require_support(actor: Actor, operation: str) -> None:
         raise PermissionDenied("support_only", operation=operation, role=actor.role)
 
 
+def may_access(actor: Actor, account_id: str) -> bool:
+    """Support reaches every account, an owner only its own. An object of another
+    account is answered as missing (``NotFound``), never as forbidden: its id must
+    not tell that it exists."""
+    return actor.role == "support" or actor.account_id == account_id
+
+
 def require_account_access(actor: Actor, account_id: str) -> None:
     """Owners reach only their own account (no hint whether another one exists)."""
     if actor.role == "support":

@@ -163,6 +163,14 @@ def _require_send_allowed(ctx: ServiceContext, *, purpose: str, akey: str, now: 
         )
 
 
+def require_send_allowed(ctx: ServiceContext, *, purpose: str, channel: str, address: str) -> None:
+    """Refuse (exit 8) now what ``issue`` would refuse for a code to ``address``: so a
+    caller can check the cooldown and the cap before anything else answers."""
+    akey = address_key(ctx, channel, address)
+    throttles.serialize(ctx, akey)
+    _require_send_allowed(ctx, purpose=purpose, akey=akey, now=ctx.now())
+
+
 def _void(ctx: ServiceContext, *, purpose: str, subject: str, akey: str, now: datetime) -> None:
     stale = ctx.session.exec(
         select(Challenge).where(

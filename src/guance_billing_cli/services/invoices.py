@@ -67,8 +67,7 @@ def _text(value: str | None, field: str, *, required: bool) -> str | None:
         if required:
             raise InvalidInput("required", field=field)
         return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput("control_characters", field=field)
+    validation.plain(value, field)
     if len(value) > LIMITS[field]:
         raise InvalidInput("too_long", field=field, limit=LIMITS[field])
     return value

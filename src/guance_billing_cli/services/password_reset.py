@@ -113,9 +113,9 @@ def _load(
     shown = rid if REQUEST_ID_RE.fullmatch(rid) else "***"
     stmt = select(PasswordReset).where(PasswordReset.id == rid)
     reset = ctx.session.exec(stmt.with_for_update() if lock else stmt).first()
-    if reset is None:
+    # Another account's request answers exactly like a missing one.
+    if reset is None or not authz.may_access(ctx.actor, reset.account_id):
         raise NotFound("reset_not_found", ref=shown)
-    authz.require_account_access(ctx.actor, reset.account_id)
     if account is not None and accounts.find_account(ctx, account).id != reset.account_id:
         raise NotFound("reset_not_in_account", ref=shown, account=account)
     return reset
@@ -224,18 +224,28 @@ def _no_delivery(_code: str, _expires_at: datetime) -> None:
 
 
 def _check_code(
-    ctx: ServiceContext, reset: PasswordReset | None, row: Challenge, code: str
+    ctx: ServiceContext,
+    reset: PasswordReset | None,
+    row: Challenge,
+    code: str,
+    *,
+    name_request: bool = False,
 ) -> None:
-    """The engine's verdict; a code that failed or expired ends the reset too."""
+    """The engine's verdict; a code that failed or expired ends the reset too. Without
+    a token (``forgot``) the error's words stay the engine's, so a reset of a known
+    address and a phantom answer alike; ``name_request`` (a caller who may see the
+    request) adds which request ended."""
     now = ctx.now()
     try:
         challenges.verify(ctx, row=row, code=code)
     except VerificationFailed as exc:
         if reset is not None and row.state in ("failed", "expired"):
             _finish(ctx, reset, row.state, now)
-            # the meaning stays the engine's (reason and words); the params say which
-            # request it ended
-            exc.params.update(state=row.state, request_id=reset.id)
+            if name_request:
+                # a caller who may see the request learns which one ended; the meaning
+                # (reason and words) stays the engine's. Without a token nothing is
+                # added, so a known address and a phantom answer alike (issue 22).
+                exc.params.update(state=row.state, request_id=reset.id)
             audit.record(
                 ctx, action=f"password.reset.{'fail' if row.state == 'failed' else 'expire'}",
                 target=reset.id, account_id=reset.account_id,
@@ -247,6 +257,19 @@ def _check_code(
         raise
 
 
+def _check_new_password(password: str, owner: Account | None) -> None:
+    """The password policy. With no owner, only the rules that need no account
+    (length, classes, blocklist): they answer the same for every address, so they may
+    come before the code. The rules about the account's own identity come after a
+    valid code; if one fails, the transaction rolls back and the code stays usable."""
+    credentials.check_policy(
+        password,
+        username=owner.username if owner else "",
+        email=owner.email if owner else "",
+        phone=owner.phone if owner else "",
+    )
+
+
 def complete_reset(
     ctx: ServiceContext,
     *,
@@ -256,24 +279,25 @@ def complete_reset(
 ) -> PasswordResetPublic:
     """Check the code and set the new password, in one transaction.
 
-    Bad input first (a malformed code or a password against the policy: exit 2, the
-    code stays usable); then the engine's checks (exit 8 throttled, exit 7 wrong or
-    finished, counted and committed).
+    Bad input first (a malformed code, or a password that breaks a rule that needs
+    no account: exit 2, the code stays usable); then the request and the engine's
+    checks (exit 8 throttled, exit 7 wrong or finished, counted and committed); only
+    after a valid code the rules about the account (``password_is_identity``), so
+    nothing about the account is revealed before the code.
     """
     code = data.code.get_secret_value()
     challenges.normalise_code(code)
+    new_password = data.new_password.get_secret_value()
+    _check_new_password(new_password, None)
     reset = _load(ctx, request_id=request_id, account=account)
     now = ctx.now()
     _require_open(ctx, reset, now)
     owner = _account(ctx, reset)
-    new_password = data.new_password.get_secret_value()
-    credentials.check_policy(
-        new_password, username=owner.username, email=owner.email, phone=owner.phone
-    )
     row = challenges.current(ctx, reset.id, lock=True)
     if row is None:
         raise VerificationFailed("no_code", state=reset.state, next_step="resend_password_reset")
-    _check_code(ctx, reset, row, code)
+    _check_code(ctx, reset, row, code, name_request=True)
+    _check_new_password(new_password, owner)
     revoked = _set_password(ctx, reset, owner, new_password)
     return to_public(ctx, reset, sessions_revoked=revoked)
 
@@ -285,24 +309,24 @@ def _set_password(ctx: ServiceContext, reset: PasswordReset, owner: Account, pas
 
 
 def complete_forgotten(ctx: ServiceContext, *, data: ForgottenPasswordReset) -> PasswordResetDone:
-    """Finish a reset started with ``forgot`` (no token): the request id is the key."""
+    """Finish a reset started with ``forgot`` (no token): the request id is the key.
+
+    Nothing about the account is looked at before the code is valid: the request and
+    the code decide every answer up to then, and a phantom's request answers alike.
+    """
     code = data.code.get_secret_value()
     challenges.normalise_code(code)
+    new_password = data.new_password.get_secret_value()
+    _check_new_password(new_password, None)
     rid = data.request_id.strip()
     row = challenges.current(ctx, rid, lock=True)
     if row is None or row.purpose != PURPOSE:
         raise VerificationFailed("no_such_code")
     reset = ctx.session.get(PasswordReset, rid, with_for_update=True)
-    owner = ctx.session.get(Account, reset.account_id) if reset is not None else None
-    new_password = data.new_password.get_secret_value()
-    credentials.check_policy(
-        new_password,
-        username=owner.username if owner else "",
-        email=owner.email if owner else "",
-        phone=owner.phone if owner else "",
-    )
     _check_code(ctx, reset, row, code)
-    assert reset is not None and owner is not None  # a phantom's code never matches
+    assert reset is not None  # a phantom's code never matches
+    owner = _account(ctx, reset)
+    _check_new_password(new_password, owner)
     revoked = _set_password(ctx, reset, owner, new_password)
     return PasswordResetDone(request_id=reset.id, state=reset.state, sessions_revoked=revoked)
 

@@ -113,8 +113,7 @@ def _name(value: str) -> str:
     value = value.strip()
     if not value:
         raise InvalidInput("required", field="name")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput("control_characters", field="name")
+    validation.plain(value, "name")
     if len(value) > NAME_MAX:
         raise InvalidInput("too_long", field="name", limit=NAME_MAX)
     return value
@@ -139,7 +138,7 @@ def _store_license(account_id: str, upload: LicenseUpload) -> tuple[str, int, st
     content = upload.content()
     ext = license_extension(content)
     name = os.path.basename(upload.filename.replace("\\", "/")).strip() or f"license{ext}"
-    if len(name) > 255 or any(ord(ch) < 32 for ch in name):
+    if len(name) > 255 or validation.hidden_problem(name, "license") is not None:
         raise InvalidInput("license_name", field="license")
     digest = hashlib.sha256(content).hexdigest()
     folder = paths.ensure_private_dir(paths.data_dir() / "licenses" / account_id)
@@ -229,6 +228,7 @@ def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> Realna
     if decision.decision == "reject":
         if reason is None:
             raise InvalidInput("required_with_option", field="reason", other_field="reject")
+        validation.plain(reason, "reason")
         if len(reason) > REASON_MAX:
             raise InvalidInput("too_long", field="reason", limit=REASON_MAX)
     elif reason is not None:

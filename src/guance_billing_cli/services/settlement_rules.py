@@ -59,9 +59,9 @@ def name_problem(value: str) -> InvalidInput | None:
         return InvalidInput("required", field="name")
     if len(value) > 128:
         return InvalidInput("too_long", field="name", limit=128)
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return InvalidInput("control_characters", field="name")
-    return None
+    from guance_billing_cli.services.validation import hidden_problem
+
+    return hidden_problem(value, "name")
 
 
 def workspace_name(value: str) -> str:

@@ -12,6 +12,11 @@ the client that sent it. Both keys are keyed hashes (no address or IP in the tab
   audited, and the account is emailed.
 - **Per client** (the peer address on the server, ``local`` for a local store): at
   most ``CLIENT_BUDGET`` failures within ``WINDOW`` across all addresses.
+- **Address checks per account**: every answer to "is this new login address
+  free?" (an email or phone change naming its new address) is a row under the
+  account's ``probe:`` keys: at most ``PROBE_BUDGET`` within ``WINDOW`` (email and
+  phone together), and one per cooldown of each kind, taken or free alike — so an
+  owner cannot list other accounts' addresses faster than that.
 
 The keys are addresses, never account rows, so an address without an account is
 throttled exactly like one with: the answers cannot tell them apart.
@@ -34,6 +39,7 @@ ADDRESS_FREE = 5
 ADDRESS_BUDGET = 10
 BACKOFF_BASE = timedelta(minutes=1)
 CLIENT_BUDGET = 50
+PROBE_BUDGET = 20
 
 
 def _failures(ctx: ServiceContext, key: str, now: datetime) -> list[datetime]:
@@ -97,3 +103,41 @@ def serialize(ctx: ServiceContext, key: str) -> None:
 
     digest = int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)
     ctx.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
+
+
+def probe_key(account_id: str, kind: str) -> str:
+    return f"probe:{account_id}:{kind}"
+
+
+def charge_probe(
+    ctx: ServiceContext, *, account_id: str, kind: str, cooldown: timedelta | None
+) -> None:
+    """Count one address check of ``account_id``; RateLimited (exit 8) within
+    ``cooldown`` of the last one of the same ``kind`` (email and phone changes stay
+    independent; None: no cooldown) or beyond ``PROBE_BUDGET`` in ``WINDOW`` for both
+    kinds together."""
+    key = probe_key(account_id, kind)
+    serialize(ctx, probe_key(account_id, "*"))
+    now = ctx.now()
+    times = _failures(ctx, key, now)
+    if cooldown is not None and times and times[-1] + cooldown > now:
+        seconds = max(1, math.ceil((times[-1] + cooldown - now).total_seconds()))
+        raise RateLimited("cooldown", cooldown=int(cooldown.total_seconds()), retry_after=seconds)
+    every = sorted(
+        ctx.session.exec(
+            select(ThrottleFailure.at).where(
+                col(ThrottleFailure.key).startswith(f"probe:{account_id}:"),
+                col(ThrottleFailure.at) > now - WINDOW,
+            )
+        )
+    )
+    if len(every) >= PROBE_BUDGET:
+        until = every[len(every) - PROBE_BUDGET] + WINDOW
+        raise RateLimited(
+            "address_check_budget",
+            limit=PROBE_BUDGET,
+            hours=int(WINDOW.total_seconds() // 3600),
+            retry_after=max(1, math.ceil((until - now).total_seconds())),
+        )
+    ctx.session.add(ThrottleFailure(key=key, at=now))
+    ctx.session.flush()

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from guance_billing_cli import plaintext
 from guance_billing_cli.errors import (
     AuthenticationFailed,
     Conflict,
@@ -41,7 +42,7 @@ LOGIN_TOKEN_DAYS = 90
 
 def clean_token_name(value: str) -> str:
     value = value.strip()
-    if not value or len(value) > 64 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if not value or len(value) > 64 or plaintext.first_hidden(value) is not None:
         raise InvalidInput("invalid_token_name", field="name")
     return value
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from guance_billing_cli import plaintext
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.schemas.accounts import INDUSTRIES
 
@@ -18,10 +19,27 @@ LIMITS = {
 DEFAULT_PHONE_REGION = "CN"
 
 
-def _printable(value: str, field: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput("control_characters", field=field)
+def hidden_problem(value: str, field: str) -> InvalidInput | None:
+    """Free text is plain text (``plaintext``): a control character, or an invisible or
+    direction-changing one (U+202E, a zero-width space...), is refused, naming it."""
+    ch = plaintext.first_hidden(value)
+    if ch is None:
+        return None
+    if ord(ch) < 32 or ord(ch) == 127:
+        return InvalidInput("control_characters", field=field)
+    return InvalidInput("invisible_characters", field=field, codepoint=plaintext.codepoint(ch))
+
+
+def plain(value: str, field: str) -> str:
+    """``value`` if it is plain text, else InvalidInput (exit 2) naming ``field``."""
+    problem = hidden_problem(value, field)
+    if problem is not None:
+        raise problem
     return value
+
+
+def _printable(value: str, field: str) -> str:
+    return plain(value, field)
 
 
 def username(value: str) -> str:

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from guance_billing_cli import notices
 from guance_billing_cli.errors import (
+    Conflict,
     InvalidInput,
     NotFound,
     RuleViolation,
@@ -35,6 +36,7 @@ from guance_billing_cli.services import (
     challenges,
     locking,
     sessions,
+    throttles,
     validation,
 )
 from guance_billing_cli.services.context import ServiceContext
@@ -185,16 +187,16 @@ def _send_code(ctx: ServiceContext, req: ChangeRequest, *, target: str) -> None:
 def _load(
     ctx: ServiceContext, *, request_id: str, kind: Kind, account: str | None, lock: bool = True
 ) -> ChangeRequest:
-    """The request (locked for update unless ``lock`` is false). Unknown id, other kind
-    or other account: exit 3."""
+    """The request (locked for update unless ``lock`` is false). Unknown id, other kind,
+    another account's request: exit 3, the same answer."""
     rid = request_id.strip()
     # Echo the id only when it looks like one: a code pasted in its place must not be printed.
     shown = rid if REQUEST_ID_RE.fullmatch(rid) else "***"
     stmt = select(ChangeRequest).where(ChangeRequest.id == rid)
     req = ctx.session.exec(stmt.with_for_update() if lock else stmt).first()
-    if req is None or req.kind != kind.name:
+    # Another account's request answers exactly like a missing one.
+    if req is None or req.kind != kind.name or not authz.may_access(ctx.actor, req.account_id):
         raise NotFound("change_request_not_found", kind=kind.name, ref=shown)
-    authz.require_account_access(ctx.actor, req.account_id)
     if account is not None and accounts.find_account(ctx, account).id != req.account_id:
         raise NotFound("change_request_not_in_account", kind=kind.name, ref=shown, account=account)
     return req
@@ -254,6 +256,49 @@ def _check_new_address(ctx: ServiceContext, kind: Kind, account: Account, new: s
     accounts.ensure_unique(ctx, exclude_id=account.id, given_as=kind.field, **{kind.name: new})
 
 
+def _probe_new_address(
+    ctx: ServiceContext,
+    kind: Kind,
+    account: Account,
+    new: str,
+    *,
+    code_to: str,
+    confirmed: bool = False,
+) -> None:
+    """Whether ``new`` is free, answered only at a price: the next code's cooldown and
+    send cap (to ``code_to``) first, then one of the account's address checks
+    (``throttles.charge_probe``: ``PROBE_BUDGET`` a day, and a cooldown unless the
+    current address was ``confirmed`` with its code — a mistyped taken address is
+    then corrected at once), audited and kept whether the address is taken or free."""
+    if getattr(account, kind.name) == new:
+        raise RuleViolation("address_unchanged", field=kind.field, kind=kind.name)
+    challenges.require_send_allowed(ctx, purpose=kind.purpose, channel=kind.name, address=code_to)
+    throttles.charge_probe(
+        ctx,
+        account_id=account.id,
+        kind=kind.name,
+        cooldown=None if confirmed else challenges.COOLDOWN,
+    )
+    try:
+        _check_new_address(ctx, kind, account, new)
+    except Conflict as exc:
+        _audit_probe(ctx, kind, account, new, taken=True)
+        raise exc.keep_changes() from None
+    _audit_probe(ctx, kind, account, new, taken=False)
+
+
+def _audit_probe(
+    ctx: ServiceContext, kind: Kind, account: Account, new: str, *, taken: bool
+) -> None:
+    audit.record(
+        ctx,
+        action=f"{kind.name}.change.address_check",
+        target=account.id,
+        account_id=account.id,
+        after={"new_address": kind.mask(new), "taken": taken},
+    )
+
+
 def _account(ctx: ServiceContext, req: ChangeRequest) -> Account:
     account = ctx.session.get(Account, req.account_id)
     if account is None:
@@ -278,7 +323,7 @@ def start_change(
     ctx.session.exec(select(Account.id).where(Account.id == account.id).with_for_update()).one()
     new = spec.validate(new_address) if new_address is not None else None
     if new is not None:
-        _check_new_address(ctx, spec, account, new)
+        _probe_new_address(ctx, spec, account, new, code_to=getattr(account, spec.name))
     now = ctx.now()
     req = ChangeRequest(
         id=new_id("chg"),
@@ -418,7 +463,7 @@ def set_new_address(
             "new_address_already_given", kind=spec.name, state=req.state, next_step="start_change"
         )
     new = spec.validate(new_address)
-    _check_new_address(ctx, spec, _account(ctx, req), new)
+    _probe_new_address(ctx, spec, _account(ctx, req), new, code_to=new, confirmed=True)
     req.new_address = new
     _send_code(ctx, req, target="new")
     audit.record(
