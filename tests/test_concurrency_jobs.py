@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'home' / 'billing.db'}"
-    return str(request.getfixturevalue("pg_store"))
+    return str(request.getfixturevalue("pg_migrated_store"))
 
 
 def _env(home: Path, store: str) -> dict[str, str]:
@@ -133,22 +133,22 @@ def test_checkpoints_are_one_job_across_hosts(
 
 
 def test_a_server_on_postgresql_checkpoints_without_a_directory(
-    tmp_path: Path, pg_store: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_migrated_store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from guance_billing_cli import audit_checkpointer
 
     home = tmp_path / "home"
-    gb = _gb(home, pg_store)
+    gb = _gb(home, pg_migrated_store)
     monkeypatch.setenv("GUANCE_BILLING_HOME", str(home))
     monkeypatch.setenv("GUANCE_BILLING_SECRET_KEY", KEY)
     _account(gb, "acme", 0)
-    assert audit_checkpointer.anchors_by_default(pg_store)
+    assert audit_checkpointer.anchors_by_default(pg_migrated_store)
     assert not audit_checkpointer.anchors_by_default(f"sqlite:///{tmp_path / 'x.db'}")
-    with audit_checkpointer.running(pg_store, None, "1000,10m"):
+    with audit_checkpointer.running(pg_migrated_store, None, "1000,10m"):
         pass  # the last checkpoint on shutdown
-    db = StoreDB(pg_store)
+    db = StoreDB(pg_migrated_store)
     assert db.column("SELECT sequence FROM audit_checkpoints") == [1]
-    with audit_checkpointer.running(pg_store, None, "off"):
+    with audit_checkpointer.running(pg_migrated_store, None, "off"):
         _account(gb, "beta", 1)
     assert db.column("SELECT sequence FROM audit_checkpoints") == [1]
 
@@ -190,9 +190,9 @@ def test_concurrent_remind_runs_all_succeed_and_send_each_reminder_once(
     for code, out, err in outcomes:
         assert code == 0, (out, err)
     said = [out + err for _, out, err in outcomes]
-    sent = [text for text in said if "3 reminder(s) sent" in text]
+    sent = [text for text in said if "3 reminders sent" in text]
     busy = [text for text in said if "Another reminder run is sending" in text]
-    idle = [text for text in said if "0 reminder(s) sent" in text]
+    idle = [text for text in said if "0 reminders sent" in text]
     assert len(sent) == 1, said
     assert len(sent) + len(busy) + len(idle) == RACERS, said
     assert all(len(text.strip().splitlines()) == 1 for text in busy), busy
