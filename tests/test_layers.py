@@ -1,0 +1,152 @@
+"""The package's layers as a tested contract (docs/architecture.md, DESIGN.md §1).
+
+An ast scan of every import statement in ``src/guance_billing_cli`` (module level,
+function level and ``TYPE_CHECKING`` blocks alike), so a lazy import cannot hide
+an arrow. Two rules: the forbidden arrows below, and no import cycles at all.
+``make lint`` runs this file.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "src" / "guance_billing_cli"
+PACKAGE = "guance_billing_cli"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@cache
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in sorted(ROOT.rglob("*.py"))}
+
+
+def _resolve(name: str, known: dict[str, Path]) -> str | None:
+    """The longest known module that ``name`` is, or lies inside."""
+    while name:
+        if name in known:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+@cache
+def _imports() -> dict[str, frozenset[tuple[str, str, int]]]:
+    """Each module → {(imported name, resolved own module or '', line)}.
+
+    External imports keep their full dotted name with '' as the own module.
+    """
+    known = _modules()
+    graph: dict[str, frozenset[tuple[str, str, int]]] = {}
+    for module, path in known.items():
+        is_package = path.name == "__init__.py"
+        found: set[tuple[str, str, int]] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = module.split(".")
+                    drop = node.level - 1 if is_package else node.level
+                    base = base[: len(base) - drop] if drop else base
+                    prefix = ".".join(base)
+                    stem = f"{prefix}.{node.module}" if node.module else prefix
+                else:
+                    stem = node.module or ""
+                targets = [f"{stem}.{alias.name}" for alias in node.names]
+            for target in targets:
+                if target == PACKAGE or target.startswith(PACKAGE + "."):
+                    own = _resolve(target, known)
+                    if own is not None and own != module:
+                        found.add((target, own, node.lineno))
+                elif target:
+                    found.add((target, "", node.lineno))
+        graph[module] = frozenset(found)
+    return graph
+
+
+def _edges() -> dict[str, set[str]]:
+    """The import graph between the package's own modules.
+
+    As grimp counts it: ``from pkg import name`` is an arrow to ``pkg.name`` when
+    that is a module, else to ``pkg``; an arrow to ``pkg.sub`` is not also one to
+    ``pkg`` (whose ``__init__`` runs first, but imports nothing back at that time
+    unless it has its own arrow).
+    """
+    edges: dict[str, set[str]] = {module: set() for module in _modules()}
+    for module, found in _imports().items():
+        edges[module].update(own for _target, own, _line in found if own)
+    return edges
+
+
+def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative; components of two or more modules (or a self-loop)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    result: list[list[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges.get(node, ()):
+                    result.append(sorted(component))
+    return result
+
+
+def _short(module: str) -> str:
+    return module.removeprefix(PACKAGE + ".")
+
+
+def test_no_import_cycles() -> None:
+    cycles = [[_short(m) for m in component] for component in strongly_connected(_edges())]
+    assert cycles == [], f"import cycles (each list is one strongly connected set): {cycles}"
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's view of the graph
+    for component in strongly_connected(_edges()):
+        print(sorted(_short(m) for m in component))
+    pytest.main([__file__, "-q"])
