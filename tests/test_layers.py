@@ -150,3 +150,70 @@ if __name__ == "__main__":  # pragma: no cover - a maintainer's view of the grap
     for component in strongly_connected(_edges()):
         print(sorted(_short(m) for m in component))
     pytest.main([__file__, "-q"])
+
+
+# -- the forbidden arrows ------------------------------------------------------------
+
+#: (importer prefix, forbidden prefix): the arrows DESIGN.md §1 rules out. A prefix is
+#: a module of ours (``cli``, ``store``) or an outside package (``sqlalchemy``).
+FORBIDDEN: list[tuple[str, str, str]] = [
+    ("cli", "store", "the CLI reaches data only through client/"),
+    ("cli", "services", "the CLI reaches business rules only through client/"),
+    ("cli", "server", "the CLI reaches the server only through client/"),
+    ("schemas", "store", "schemas are shared with the remote path"),
+    ("schemas", "sqlalchemy", "the remote path starts without SQLAlchemy"),
+    ("schemas", "sqlmodel", "the remote path starts without SQLModel"),
+    ("services", "cli", "services know no terminal"),
+    ("services", "client.http", "services run under both transports, not through one"),
+    ("services", "server", "the server calls services, never the reverse"),
+    ("store", "services", "the store holds no business rules"),
+    ("store", "cli", "the store knows no terminal"),
+    ("store", "server", "the store knows no server"),
+]
+
+#: Arrows that break a rule today and are not fixed yet: (importer, imported) → why.
+#: Each is a debt to pay (issue 20); the test fails if one disappears, so the list
+#: only shrinks.
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
+
+#: Import cycles that remain (issue 20): each a strongly connected set, sorted.
+KNOWN_CYCLES: list[list[str]] = []
+
+
+def _inside(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def _arrows() -> set[tuple[str, str]]:
+    arrows: set[tuple[str, str]] = set()
+    for module, found in _imports().items():
+        for target, own, _line in found:
+            arrows.add((_short(module), _short(own) if own else target))
+    return arrows
+
+
+def _violations() -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for importer, imported in sorted(_arrows()):
+        for source, forbidden, why in FORBIDDEN:
+            if _inside(importer, source) and _inside(imported, forbidden):
+                found[(importer, imported)] = why
+    return found
+
+
+def test_forbidden_arrows() -> None:
+    new = {arrow: why for arrow, why in _violations().items() if arrow not in KNOWN_VIOLATIONS}
+    assert new == {}, f"imports that break the layer rules (docs/architecture.md): {new}"
+
+
+def test_known_violations_are_still_there() -> None:
+    """A debt paid is taken off the list, so the list stays true."""
+    gone = set(KNOWN_VIOLATIONS) - set(_violations())
+    assert gone == set(), f"fixed: remove from KNOWN_VIOLATIONS: {sorted(gone)}"
+
+
+def test_the_scan_sees_lazy_imports() -> None:
+    """The scan counts imports inside functions (the start-up budget makes many lazy)."""
+    arrows = _arrows()
+    assert ("__main__", "cli.completion") in arrows  # inside main()
+    assert ("cli.anywhere", "cli.command_tree") in arrows  # inside hoist()

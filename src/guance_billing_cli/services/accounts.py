@@ -11,6 +11,7 @@ from sqlmodel import col, or_, select
 
 from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
 from guance_billing_cli.ids import new_id
+from guance_billing_cli.masking import looks_like_email, looks_like_phone
 from guance_billing_cli.schemas.accounts import (
     AccountAdminUpdate,
     AccountCreate,
@@ -147,9 +148,9 @@ def find_account(ctx: ServiceContext, ref: str) -> Account:
     """An account by id, username, email or phone; NotFound (exit 3) otherwise."""
     ref = ref.strip()
     candidates: list[Any] = [Account.id == ref, Account.username == ref.lower()]
-    if validation.looks_like_email(ref):
+    if looks_like_email(ref):
         candidates.append(Account.email == ref.lower())
-    if validation.looks_like_phone(ref):
+    if looks_like_phone(ref):
         with contextlib.suppress(InvalidInput):  # not a phone after all
             candidates.append(Account.phone == validation.phone(ref))
     account = ctx.session.exec(select(Account).where(or_(*candidates))).first()
