@@ -142,8 +142,17 @@ def _short(module: str) -> str:
 
 
 def test_no_import_cycles() -> None:
+    """No new cycle, and the known ones do not grow; one that is broken leaves the list."""
     cycles = [[_short(m) for m in component] for component in strongly_connected(_edges())]
-    assert cycles == [], f"import cycles (each list is one strongly connected set): {cycles}"
+    assert sorted(cycles) == sorted(KNOWN_CYCLES), (
+        "import cycles changed (each list is one strongly connected set); break a new one "
+        f"by moving the shared piece down a layer: {cycles}"
+    )
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}, "f": set()}
+    assert strongly_connected(edges) == [["a", "b", "c"], ["e"]]
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintainer's view of the graph
@@ -174,10 +183,44 @@ FORBIDDEN: list[tuple[str, str, str]] = [
 #: Arrows that break a rule today and are not fixed yet: (importer, imported) → why.
 #: Each is a debt to pay (issue 20); the test fails if one disappears, so the list
 #: only shrinks.
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
+    # `keys rotate` is a local-store operation outside the BillingClient protocol; it
+    # goes when rotation becomes a declared operation (issue 20, item 1).
+    ("cli.keys", "services.key_rotation"): "keys rotate runs the service on a LocalClient",
+    # `store backup|check|...` work on the store file itself (local operator commands);
+    # they go behind client/ (or a store-operator facade) when cli/ is split (item 2).
+    ("cli.store", "store.engine"): "store maintenance commands open the store",
+    ("cli.store", "store.maintenance"): "store maintenance commands run it",
+}
+
+#: Arrows that break a rule by design, not as debt: the ``server`` command group is the
+#: server's own face (``server run`` starts it in this process).
+ALLOWED: dict[tuple[str, str], str] = {
+    ("cli.server", "server.admin"): "server run / migrate start the server here",
+    ("cli.server", "server.logs"): "server run sets up the server's logging",
+    ("cli.server", "server.reminder_timer"): "server run starts the reminder timer",
+}
 
 #: Import cycles that remain (issue 20): each a strongly connected set, sorted.
-KNOWN_CYCLES: list[list[str]] = []
+KNOWN_CYCLES: list[list[str]] = [
+    # errors <-> i18n.errors: BillingError.message words itself with i18n.errors.words,
+    # whose REASONS table names the error classes; i18n reads the profile's language
+    # through config, which raises errors. To break: REASONS keyed to error codes (not
+    # classes), and the profile language passed into i18n rather than read by it.
+    ["config", "errors", "i18n", "i18n.errors"],
+    # the account/credential services call each other (login <-> credentials,
+    # accounts <-> audit via find_account); to break: find_account and the audit
+    # recorder below the rest, credentials' login half into login.
+    [
+        "services.accounts",
+        "services.audit",
+        "services.challenges",
+        "services.credentials",
+        "services.login",
+        "services.sessions",
+        "services.tokens",
+    ],
+]
 
 
 def _inside(name: str, prefix: str) -> bool:
@@ -202,13 +245,17 @@ def _violations() -> dict[tuple[str, str], str]:
 
 
 def test_forbidden_arrows() -> None:
-    new = {arrow: why for arrow, why in _violations().items() if arrow not in KNOWN_VIOLATIONS}
+    new = {
+        arrow: why
+        for arrow, why in _violations().items()
+        if arrow not in KNOWN_VIOLATIONS and arrow not in ALLOWED
+    }
     assert new == {}, f"imports that break the layer rules (docs/architecture.md): {new}"
 
 
 def test_known_violations_are_still_there() -> None:
     """A debt paid is taken off the list, so the list stays true."""
-    gone = set(KNOWN_VIOLATIONS) - set(_violations())
+    gone = (set(KNOWN_VIOLATIONS) | set(ALLOWED)) - set(_violations())
     assert gone == set(), f"fixed: remove from KNOWN_VIOLATIONS: {sorted(gone)}"
 
 
