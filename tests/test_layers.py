@@ -209,18 +209,6 @@ KNOWN_CYCLES: list[list[str]] = [
     # through config, which raises errors. To break: REASONS keyed to error codes (not
     # classes), and the profile language passed into i18n rather than read by it.
     ["config", "errors", "i18n", "i18n.errors"],
-    # the account/credential services call each other (login <-> credentials,
-    # accounts <-> audit via find_account); to break: find_account and the audit
-    # recorder below the rest, credentials' login half into login.
-    [
-        "services.accounts",
-        "services.audit",
-        "services.challenges",
-        "services.credentials",
-        "services.login",
-        "services.sessions",
-        "services.tokens",
-    ],
 ]
 
 
