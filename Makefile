@@ -65,6 +65,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/shellcheck scripts/*.sh .ci/run
+	$(PY) -m pytest -q tests/test_layers.py  # the layer contract and zero new import cycles (docs/architecture.md)
 
 bench: $(STAMP)
 	$(PY) bench/startup.py

@@ -1,5 +1,21 @@
-"""`python -m guance_billing_cli`."""
+"""The program's entry point: ``guance-billing`` and ``python -m guance_billing_cli``.
 
-from guance_billing_cli.app import main
+Above ``app`` (the root command) and ``cli/completion.py`` (which walks that
+command), so neither imports the other's module to start.
+"""
 
-main()
+import sys
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["__complete"]:  # the shell completion scripts call this
+        from guance_billing_cli.cli.completion import main as complete
+
+        raise SystemExit(complete(sys.argv[2:]))
+    from guance_billing_cli.app import app
+
+    app(prog_name="guance-billing")
+
+
+if __name__ == "__main__":
+    main()

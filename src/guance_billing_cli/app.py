@@ -7,7 +7,6 @@ and this file, and a command loads only its own group.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -79,7 +78,7 @@ def _version(value: bool) -> None:
 def _install_completion(value: bool) -> None:
     if not value:
         return
-    from guance_billing_cli.cli import completion
+    from guance_billing_cli.cli import completion_scripts as completion
 
     shell = completion.detect_shell()
     if shell is None:
@@ -198,11 +197,3 @@ def root(
         ctx.obj.extras["ca_bundle"] = ca_bundle
     if insecure_http:
         ctx.obj.extras["insecure_http"] = True
-
-
-def main() -> None:
-    if sys.argv[1:2] == ["__complete"]:  # the shell completion scripts call this
-        from guance_billing_cli.cli.completion import main as complete
-
-        raise SystemExit(complete(sys.argv[2:]))
-    app(prog_name="guance-billing")

@@ -144,6 +144,34 @@ def normalize_store_url(value: str) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite URL (None for other databases and in-memory)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :].split("?", 1)[0]
+    return None if path in ("", ":memory:") else path
+
+
+# URL scheme -> the driver SQLAlchemy is to use; anything else is refused up front.
+STORE_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+}
+
+
 def selected_profile(flag: str | None, data: dict[str, Any]) -> str:
     return (
         flag
@@ -267,7 +295,7 @@ def _email(key: str, value: str) -> str:
     """An address, bare or with a display name (``Billing <billing@example.com>``)."""
     from email.utils import parseaddr
 
-    from guance_billing_cli.services.validation import looks_like_email
+    from guance_billing_cli.masking import looks_like_email
 
     if not looks_like_email(parseaddr(value)[1] or value):
         raise _refuse("config_value_not_email", key, value)
@@ -291,10 +319,8 @@ def _existing_file(key: str, value: str) -> str:
 
 
 def _store(key: str, value: str) -> str:
-    from guance_billing_cli.store.engine import _SCHEMES, redact_url
-
     url = normalize_store_url(value)
-    if url.partition("://")[0].lower() not in _SCHEMES:
+    if url.partition("://")[0].lower() not in STORE_SCHEMES:
         raise InvalidInput("unsupported_store", field="value", value=redact_url(url))
     return url
 

@@ -1,4 +1,5 @@
-"""Masked forms of personal data (addresses, ID numbers): the one place for each mask."""
+"""Masked forms of personal data (addresses, ID numbers): the one place for each mask;
+and the rough test of which kind of address a string is (an email or a phone number)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,12 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def looks_like_email(value: str) -> bool:
+    return "@" in value
+
+
+def looks_like_phone(value: str) -> bool:
+    stripped = value.replace(" ", "").replace("-", "")
+    return stripped.startswith("+") or (stripped.isdigit() and len(stripped) >= 7)

@@ -27,9 +27,9 @@ def needs_hoisting(argv: Sequence[str]) -> bool:
 def hoist(argv: Sequence[str], root: Any) -> list[str]:
     if not needs_hoisting(argv):
         return list(argv)
-    from guance_billing_cli.cli import completion  # the parser walk, only when needed
+    from guance_billing_cli.cli import command_tree  # the parser walk, only when needed
 
-    position = completion.Position(commands=[root])
+    position = command_tree.Position(commands=[root])
     front: list[str] = []
     rest: list[str] = []
     i = 0
@@ -41,19 +41,21 @@ def hoist(argv: Sequence[str], root: Any) -> list[str]:
         if word.startswith("-") and len(word) > 1:
             name, eq, _ = word.partition("=")
             own = (
-                completion.find_option(completion.Position(commands=position.commands[1:]), name)
+                command_tree.find_option(
+                    command_tree.Position(commands=position.commands[1:]), name
+                )
                 if len(position.commands) > 1
                 else None
             )
-            option = own or completion.find_option(completion.Position(commands=[root]), name)
-            width = 2 if option is not None and completion.takes_value(option) and not eq else 1
+            option = own or command_tree.find_option(command_tree.Position(commands=[root]), name)
+            width = 2 if option is not None and command_tree.takes_value(option) and not eq else 1
             target = front if own is None and option is not None and position.path else rest
             target.extend(argv[i : i + width])
             i += width
             continue
         command = position.command
-        if completion.is_group(command) and position.positional == 0:
-            sub = completion.subcommand(command, word)
+        if command_tree.is_group(command) and position.positional == 0:
+            sub = command_tree.subcommand(command, word)
             if sub is not None:
                 position.commands.append(sub)
                 position.path.append(word)

@@ -31,7 +31,7 @@ no error). The live-value functions below can be called on their own, e.g.
 
 Shell scripts: ``script("bash"|"zsh"|"fish")`` is what ``guance-billing
 completion SHELL`` prints; the script calls ``guance-billing __complete``
-(``main`` below), which ``app.main`` routes here before Typer parses anything.
+(``main`` below), which ``__main__.main`` routes here before Typer parses anything.
 ``install(shell)`` writes the script where the shell finds it.
 """
 
@@ -41,12 +41,37 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-SHELLS = ("bash", "zsh", "fish")
-PROG = "guance-billing"
+from guance_billing_cli.cli.command_tree import (
+    Position,
+    find_option,
+    is_group,
+    subcommand,
+    takes_value,
+)
+from guance_billing_cli.cli.command_tree import arguments as _arguments
+from guance_billing_cli.cli.command_tree import options as _options
+from guance_billing_cli.cli.completion_scripts import PROG, SHELLS, detect_shell, install, script
+
+__all__ = [
+    "PROG",
+    "SHELLS",
+    "Candidate",
+    "Position",
+    "candidates",
+    "complete",
+    "detect_shell",
+    "find_option",
+    "install",
+    "is_group",
+    "main",
+    "script",
+    "subcommand",
+    "takes_value",
+    "walk",
+]
 #: Seconds a live lookup may take before completion goes on without it
 #: (env GUANCE_BILLING_COMPLETION_BUDGET: more for a server over a slow link).
 LIVE_BUDGET = 0.2
@@ -175,54 +200,6 @@ def root_command() -> Any:
     from guance_billing_cli.app import app
 
     return typer.main.get_command(app)
-
-
-def is_group(command: Any) -> bool:
-    return hasattr(command, "list_commands")
-
-
-def subcommand(group: Any, name: str) -> Any:
-    try:
-        return group.get_command(None, name)
-    except Exception:  # a group that fails to load offers nothing
-        return None
-
-
-def _options(command: Any) -> list[Any]:
-    return [p for p in command.params if getattr(p, "param_type_name", "") == "option"]
-
-
-def _arguments(command: Any) -> list[Any]:
-    return [p for p in command.params if getattr(p, "param_type_name", "") == "argument"]
-
-
-def takes_value(option: Any) -> bool:
-    return not (option.is_flag or option.count)
-
-
-@dataclass
-class Position:
-    """Where the cursor stands after ``words``."""
-
-    path: list[str] = field(default_factory=list)
-    commands: list[Any] = field(default_factory=list)  # root first, then each sub-command
-    expecting: Any = None  # an option waiting for its value
-    positional: int = 0  # positional arguments given to the command reached
-    values: dict[str, str] = field(default_factory=dict)  # option name -> value seen
-    used: set[str] = field(default_factory=set)  # option names already given
-
-    @property
-    def command(self) -> Any:
-        return self.commands[-1]
-
-
-def find_option(position: Position, name: str) -> Any:
-    """The option ``name`` of the command reached or, failing that, of a parent (global)."""
-    for command in reversed(position.commands):
-        for option in _options(command):
-            if name in option.opts or name in option.secondary_opts:
-                return option
-    return None
 
 
 def walk(words: Sequence[str], root: Any = None) -> Position:
@@ -409,99 +386,6 @@ def candidates(words: Sequence[str], incomplete: str = "") -> list[str]:
 
 
 # -- shell scripts -----------------------------------------------------------------
-
-_BASH = r"""# bash completion for {prog}                      -*- shell-script -*-
-# Load with: eval "$({prog} completion bash)"   (or: {prog} --install-completion)
-_{func}_complete() {{
-    local IFS=$'\n'
-    COMPREPLY=($({prog} __complete --shell bash --line "${{COMP_LINE:0:COMP_POINT}}" 2>/dev/null))
-}}
-complete -o default -o nosort -F _{func}_complete {prog} 2>/dev/null \
-    || complete -o default -F _{func}_complete {prog}
-"""
-
-_ZSH = r"""#compdef {prog}
-# zsh completion for {prog}. Load with: eval "$({prog} completion zsh)" after compinit
-# (or: {prog} --install-completion).
-_{func}() {{
-    local -a items
-    local IFS=$'\n'
-    items=($({prog} __complete --shell zsh -- \
-        "${{(@)words[2,CURRENT-1]}}" "${{words[CURRENT]}}" 2>/dev/null))
-    if (( ${{#items}} )); then
-        _describe -t values '{prog}' items
-    else
-        _files
-    fi
-}}
-if [[ "${{funcstack[1]}}" = "_{func}" ]]; then
-    _{func} "$@"
-else
-    compdef _{func} {prog}
-fi
-"""
-
-_FISH = r"""# fish completion for {prog}. Load with: {prog} completion fish | source
-# (or: {prog} --install-completion).
-function __{func}_complete
-    set -l tokens (commandline -opc)
-    {prog} __complete --shell fish -- $tokens[2..-1] (commandline -ct) 2>/dev/null
-end
-complete -c {prog} -f -a '(__{func}_complete)'
-"""
-
-_SCRIPTS = {"bash": _BASH, "zsh": _ZSH, "fish": _FISH}
-
-
-def script(shell: str, prog: str = PROG) -> str:
-    """The completion script ``guance-billing completion SHELL`` prints."""
-    if shell not in _SCRIPTS:
-        raise ValueError(shell)
-    return _SCRIPTS[shell].format(prog=prog, func=prog.replace("-", "_"))
-
-
-def detect_shell() -> str | None:
-    """The user's shell from ``$SHELL`` (bash, zsh or fish), else None."""
-    name = Path(os.environ.get("SHELL", "")).name
-    return name if name in SHELLS else None
-
-
-def install(shell: str, prog: str = PROG, home: Path | None = None) -> list[Path]:
-    """Write the script where ``shell`` loads it; return the files written or changed.
-
-    bash: ``~/.local/share/bash-completion/completions/PROG`` (loaded on demand by
-    bash-completion) plus one ``source`` line in ``~/.bashrc`` for bash without it;
-    zsh: ``~/.zfunc/_PROG`` plus an ``fpath`` line in ``~/.zshrc``; fish:
-    ``~/.config/fish/completions/PROG.fish``. Running it again changes nothing.
-    """
-    home = home or Path.home()
-    text = script(shell, prog)
-    written: list[Path] = []
-    if shell == "bash":
-        data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
-        target = data / "bash-completion" / "completions" / prog
-        rc, line = home / ".bashrc", f"[ -f {target} ] && . {target}"
-    elif shell == "zsh":
-        target = home / ".zfunc" / f"_{prog}"
-        rc = home / ".zshrc"
-        line = "fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit"
-    else:
-        config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-        target = config / "fish" / "completions" / f"{prog}.fish"
-        rc, line = None, ""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
-    if rc is not None:
-        existing = rc.read_text(encoding="utf-8") if rc.exists() else ""
-        if line not in existing:
-            separator = "\n" if existing and not existing.endswith("\n") else ""
-            with rc.open("a", encoding="utf-8") as fh:
-                fh.write(f"{separator}# {prog} completion\n{line}\n")
-            written.append(rc)
-    return written
-
 
 # -- the hidden entry point the scripts call -----------------------------------------
 

@@ -152,8 +152,7 @@ def run(
           --host 0.0.0.0 --port 8443 --workers 4 \\
           --tls-certfile /etc/billing/cert.pem --tls-keyfile /etc/billing/key.pem
     """
-    from guance_billing_cli import audit_checkpointer
-    from guance_billing_cli.server import admin
+    from guance_billing_cli.server import admin, checkpointer
 
     if log_format not in ("text", "json"):
         raise InvalidInput("not_one_of", field="log_format", choices=["text", "json"])
@@ -163,7 +162,7 @@ def run(
         from guance_billing_cli.server import reminder_timer
 
         reminder_timer.start(url, every_minutes=remind_every)
-    with audit_checkpointer.running(url, checkpoint_dir, checkpoint_every):
+    with checkpointer.running(url, checkpoint_dir, checkpoint_every):
         admin.serve(
             url,
             host=host,

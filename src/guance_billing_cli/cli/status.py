@@ -22,7 +22,7 @@ STATUS_FIELDS = (
 def _local(settings: Any, found: dict[str, Any]) -> None:
     import os
 
-    from guance_billing_cli.store.engine import redact_url, sqlite_path
+    from guance_billing_cli.config import redact_url, sqlite_path
 
     found["store"] = redact_url(settings.store_url)
     found["role"] = "support (local store operator)"

@@ -37,7 +37,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from guance_billing_cli.client import suggest
 from guance_billing_cli.client.protocol import SCHEMA_MODULES, BillingClient
 
 
@@ -184,7 +183,7 @@ ROUTES: dict[str, Route] = {
     "audit_public_key": Route("GET", "/v1/audit/public-key"),
     "export_audit": Route("GET", "/v1/audit/export"),
     # completion values (issue 15): every token may ask; the service filters by role
-    "suggest": Route("GET", suggest.PATH, scope=ANY),
+    "suggest": Route("GET", "/v1/suggest", scope=ANY),
 }
 
 # Protocol members that are not operations.

@@ -20,9 +20,6 @@ from typing import Any
 from guance_billing_cli.services import suggestions
 from guance_billing_cli.store.engine import sqlite_path
 
-#: The route of the ``suggest`` operation (``client/operations.py`` uses this).
-PATH = "/v1/suggest"
-
 
 def from_sqlite(
     path: str, kind: str, *, prefix: str, account: str | None, limit: int, timeout: float

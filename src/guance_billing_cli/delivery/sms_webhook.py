@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from guance_billing_cli.delivery import secret
+from guance_billing_cli.delivery.settings import secret
 from guance_billing_cli.errors import Unavailable
 
 TOKEN_ENV = "GUANCE_BILLING_SMS_TOKEN"

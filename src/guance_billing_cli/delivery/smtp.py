@@ -11,8 +11,8 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-from guance_billing_cli.delivery import flag, secret, setting
 from guance_billing_cli.delivery.maildir import build_message
+from guance_billing_cli.delivery.settings import flag, secret, setting
 from guance_billing_cli.errors import InvalidInput, Unavailable
 
 PASSWORD_ENV = "GUANCE_BILLING_SMTP_PASSWORD"

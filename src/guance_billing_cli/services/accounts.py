@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 
-from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
+from guance_billing_cli.errors import Conflict, InvalidInput
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.accounts import (
     AccountAdminUpdate,
@@ -18,6 +17,7 @@ from guance_billing_cli.schemas.accounts import (
     ProfileUpdate,
 )
 from guance_billing_cli.services import audit, authz, validation
+from guance_billing_cli.services.account_lookup import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account
 
@@ -141,25 +141,6 @@ def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic
         after=snapshot(account),
     )
     return to_public(account)
-
-
-def find_account(ctx: ServiceContext, ref: str) -> Account:
-    """An account by id, username, email or phone; NotFound (exit 3) otherwise."""
-    ref = ref.strip()
-    candidates: list[Any] = [Account.id == ref, Account.username == ref.lower()]
-    if validation.looks_like_email(ref):
-        candidates.append(Account.email == ref.lower())
-    if validation.looks_like_phone(ref):
-        with contextlib.suppress(InvalidInput):  # not a phone after all
-            candidates.append(Account.phone == validation.phone(ref))
-    account = ctx.session.exec(select(Account).where(or_(*candidates))).first()
-    if account is None:
-        if ctx.actor.role != "support":
-            # an owner must not learn whether another account exists
-            authz.require_account_access(ctx.actor, "")
-        raise NotFound("account_not_found", ref=ref)
-    authz.require_account_access(ctx.actor, account.id)
-    return account
 
 
 def get_account(ctx: ServiceContext, *, ref: str) -> AccountPublic:

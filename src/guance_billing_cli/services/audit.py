@@ -170,7 +170,7 @@ def _public(event: AuditEvent) -> AuditEventPublic:
 
 def list_events(ctx: ServiceContext, *, query: AuditQuery) -> Iterator[AuditEventPublic]:
     """Events oldest first; owners see only their own account's events."""
-    from guance_billing_cli.services.accounts import find_account
+    from guance_billing_cli.services.account_lookup import find_account
     from guance_billing_cli.store.models.audit import AuditEvent
 
     stmt = select(AuditEvent).order_by(col(AuditEvent.id))

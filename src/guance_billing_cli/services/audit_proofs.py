@@ -23,7 +23,7 @@ from sqlmodel import col, func, select
 from guance_billing_cli import audit_proof
 from guance_billing_cli.audit_proof import ENTRY_BYTES, GENESIS, CheckpointSet, ProofError
 from guance_billing_cli.errors import RuleViolation, Unavailable
-from guance_billing_cli.services import authz, key_rotation
+from guance_billing_cli.services import authz, key_epochs
 from guance_billing_cli.services.audit import chain_key, legacy_hash, lock_appends
 from guance_billing_cli.services.context import ServiceContext
 
@@ -257,7 +257,7 @@ def _key_for(ctx: ServiceContext, statement: Any, key: Any) -> Any:
     wanted = statement.get("key_id") if isinstance(statement, dict) else None
     if not wanted or wanted == audit_proof.key_id(key):
         return key
-    retired = key_rotation.signing_keys(ctx).get(wanted)
+    retired = key_epochs.signing_keys(ctx).get(wanted)
     if retired is None:
         return key  # the signature check says it does not verify
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -305,7 +305,7 @@ def verify_chain(
     request = request or AuditVerifyRequest()
     meta = _meta(ctx)
     checkpoints = _checkpoint_set(ctx, meta, request)
-    walk = _Walk(meta, chain_key(create=False), checkpoints, key_rotation.epochs(ctx))
+    walk = _Walk(meta, chain_key(create=False), checkpoints, key_epochs.epochs(ctx))
     result = AuditVerification(ok=True, checked=0, checkpoints=len(checkpoints or ()))
     checked = 0
     step = walk.step
@@ -350,7 +350,7 @@ def verify_recent(ctx: ServiceContext, *, count: int = 1000) -> tuple[int, Findi
     last = ctx.session.exec(select(func.max(AuditEvent.id))).one()
     if not last:
         return 0, None
-    walk = _Walk(meta, chain_key(create=False), epochs=key_rotation.epochs(ctx))
+    walk = _Walk(meta, chain_key(create=False), epochs=key_epochs.epochs(ctx))
     start = max(int(last) - count, meta.legacy_until, 0)
     if start:
         before = ctx.session.exec(
@@ -417,7 +417,7 @@ def write_checkpoint(ctx: ServiceContext) -> SignedCheckpoint:
     signer = _signer()
     meta = _meta(ctx)
     previous = _latest(ctx, signer.public_key())
-    walk = _Walk(meta, chain_key(create=True), epochs=key_rotation.epochs(ctx))
+    walk = _Walk(meta, chain_key(create=True), epochs=key_epochs.epochs(ctx))
     if previous is not None:
         last_id = int(previous.statement["last_event_id"] or 0)
         if last_id and ctx.session.get(AuditEvent, last_id) is None:

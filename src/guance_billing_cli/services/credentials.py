@@ -19,7 +19,7 @@ from guance_billing_cli.errors import (
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.credentials import PasswordChange, PasswordChanged
     from guance_billing_cli.services.context import ServiceContext
-    from guance_billing_cli.services.login import OpenContext
+    from guance_billing_cli.services.hashing import OpenContext
     from guance_billing_cli.store.models import Account
 
 MIN_LENGTH, MAX_LENGTH = 8, 64
@@ -185,8 +185,8 @@ def change_password(open_ctx: OpenContext, *, ref: str, change: PasswordChange) 
     open; one short write that checks the limit again under the account's lock, and
     refuses (exit 6) if the password changed meanwhile.
     """
-    from guance_billing_cli.services.accounts import find_account
-    from guance_billing_cli.services.login import hash_at_low_priority
+    from guance_billing_cli.services.account_lookup import find_account
+    from guance_billing_cli.services.hashing import hash_at_low_priority
 
     with open_ctx(write=False) as ctx:
         account = find_account(ctx, ref)
@@ -216,7 +216,7 @@ def _apply_change(ctx: ServiceContext, seen: _Seen, new_hash: str | None) -> Pas
     password was wrong (counted, and committed although the call fails)."""
     from guance_billing_cli.schemas.credentials import PasswordChanged
     from guance_billing_cli.services import audit, sessions
-    from guance_billing_cli.services.accounts import find_account
+    from guance_billing_cli.services.account_lookup import find_account
     from guance_billing_cli.store.models import PasswordAttempt
 
     account = lock_account(ctx, find_account(ctx, seen.account_id))

@@ -27,10 +27,14 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from guance_billing_cli import keys
-from guance_billing_cli.errors import RuleViolation, Unavailable
+from guance_billing_cli.errors import RuleViolation
 from guance_billing_cli.services.context import ServiceContext
-
-EPOCH_PREFIX = "key_epoch:"
+from guance_billing_cli.services.key_epochs import (
+    EPOCH_PREFIX,
+    epoch_fingerprints,
+    epochs,
+    seal,
+)
 
 
 @dataclass(frozen=True)
@@ -40,50 +44,6 @@ class Rotation:
     event_id: int
     codes_voided: int
     epochs: int
-
-
-def _seal_key(master: bytes) -> bytes:
-    return keys.derive(master, "key-seal")
-
-
-def _seal(master: bytes, secret: bytes, label: str) -> str:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = os.urandom(12)
-    sealed = AESGCM(_seal_key(master)).encrypt(nonce, secret, label.encode())
-    return base64.b64encode(nonce + sealed).decode()
-
-
-def _unseal(master: bytes, text: str, label: str) -> bytes:
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    raw = base64.b64decode(text)
-    try:
-        return AESGCM(_seal_key(master)).decrypt(raw[:12], raw[12:], label.encode())
-    except InvalidTag:
-        raise Unavailable("key_epoch_unsealable", epoch=label) from None
-
-
-def epochs(ctx: ServiceContext, *, create: bool = False) -> list[tuple[int, bytes]]:
-    """The chain keys of the key epochs before the current key, oldest first:
-    ``(last event id linked under it, chain key)``. Empty for a store never rotated."""
-    from guance_billing_cli.store.models.audit import AuditMeta
-
-    rows = ctx.session.exec(
-        select(AuditMeta).where(col(AuditMeta.name).startswith(EPOCH_PREFIX))
-    ).all()
-    if not rows:
-        return []
-    try:
-        master, _source = keys.master_key(create=create)
-    except (keys.MissingSecretKey, keys.BadSecretKey) as exc:
-        raise keys.unavailable(exc) from None
-    found: list[tuple[int, bytes]] = []
-    for row in rows:
-        until, fingerprint, sealed = row.value.split("|", 2)
-        found.append((int(until), _unseal(master, sealed, f"{int(until)}|{fingerprint}")))
-    return sorted(found)
 
 
 def _signing_public(seed: bytes) -> tuple[str, str]:
@@ -133,7 +93,7 @@ def rotate(ctx: ServiceContext, *, new_master: bytes) -> Rotation:
     )
     ctx.session.flush()
     chain = [*previous, (int(event.id or 0), keys.derive(old_master, "audit-chain"))]
-    fingerprints = [*_epoch_fingerprints(ctx), old_fp]
+    fingerprints = [*epoch_fingerprints(ctx), old_fp]
     for old_row in ctx.session.exec(
         select(AuditMeta).where(col(AuditMeta.name).startswith(EPOCH_PREFIX))
     ).all():
@@ -143,7 +103,7 @@ def rotate(ctx: ServiceContext, *, new_master: bytes) -> Rotation:
         label = f"{until}|{fp}"
         ctx.session.add(
             AuditMeta(
-                name=f"{EPOCH_PREFIX}{n}", value=f"{label}|{_seal(new_master, chain_key, label)}"
+                name=f"{EPOCH_PREFIX}{n}", value=f"{label}|{seal(new_master, chain_key, label)}"
             )
         )
     meta = ctx.session.get(AuditMeta, store_keys.META_NAME)
@@ -153,30 +113,3 @@ def rotate(ctx: ServiceContext, *, new_master: bytes) -> Rotation:
         meta.value = new_fp
         ctx.session.add(meta)
     return Rotation(old_fp, new_fp, int(event.id or 0), voided, len(chain))
-
-
-def _epoch_fingerprints(ctx: ServiceContext) -> list[str]:
-    from guance_billing_cli.store.models.audit import AuditMeta
-
-    rows = ctx.session.exec(
-        select(AuditMeta).where(col(AuditMeta.name).startswith(EPOCH_PREFIX))
-    ).all()
-    parsed = sorted((int(r.value.split("|", 2)[0]), r.value.split("|", 2)[1]) for r in rows)
-    return [fp for _until, fp in parsed]
-
-
-def signing_keys(ctx: ServiceContext) -> dict[str, str]:
-    """key id -> raw public key (base64) of every checkpoint-signing key retired by a
-    rotation, from the ``keys.rotate`` events (which the keyed chain protects)."""
-    import json
-
-    from guance_billing_cli.store.models.audit import AuditEvent
-
-    found: dict[str, str] = {}
-    for before in ctx.session.exec(
-        select(AuditEvent.before).where(AuditEvent.action == "keys.rotate")
-    ).all():
-        data = json.loads(before) if isinstance(before, str) else (before or {})
-        if data.get("signing_key_id") and data.get("signing_key"):
-            found[data["signing_key_id"]] = data["signing_key"]
-    return found

@@ -14,14 +14,7 @@ hold SQLite's write lock while hashing.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from sqlmodel import select
 
@@ -36,11 +29,9 @@ from guance_billing_cli.schemas.tokens import (
 )
 from guance_billing_cli.services import audit, challenges, credentials, throttles, validation
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.hashing import OpenContext, hash_at_low_priority
 from guance_billing_cli.services.tokens import issue_login_token
 from guance_billing_cli.store.models import Account
-
-OpenContext = Callable[..., AbstractContextManager[ServiceContext]]
-T = TypeVar("T")
 
 
 def resolve_address(
@@ -123,34 +114,6 @@ def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated
         raise AuthenticationFailed(
             "wrong_credentials", next_step="start_password_reset"
         ).keep_changes()
-
-
-# argon2 is slow on purpose (memory- and CPU-hard): a burst of logins would take every
-# core from the server's other requests. Logins hash on a small pool of threads
-# running at a lower scheduling priority (Linux niceness is per thread; the threads
-# argon2 starts inherit it), so other accounts' requests go first and at most
-# HASH_THREADS hashes (64 MiB each) run at once per server process.
-HASH_THREADS = 2
-HASH_NICENESS = 10
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _lower_priority() -> None:
-    # not every platform has per-thread priorities; hashing works either way
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
-
-
-def hash_at_low_priority(work: Callable[..., T], *args: Any) -> T:
-    """``work(*args)`` (an argon2 verify or hash) on the low-priority hashing pool."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=HASH_THREADS, thread_name_prefix="argon2", initializer=_lower_priority
-            )
-    return _pool.submit(work, *args).result()
 
 
 def verify_at_low_priority(password_hash: str, password: str) -> bool:

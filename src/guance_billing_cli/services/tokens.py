@@ -32,7 +32,8 @@ from guance_billing_cli.schemas.tokens import (
     TokenPublic,
     WhoAmI,
 )
-from guance_billing_cli.services import accounts, audit, authz, locking
+from guance_billing_cli.services import audit, authz, locking
+from guance_billing_cli.services.account_lookup import find_account
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.store.models import Account, ApiToken
 
@@ -116,7 +117,7 @@ def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     if data.role == "owner":
         if not data.account:
             raise InvalidInput("owner_token_needs_account", field="account")
-        account_id = accounts.find_account(ctx, data.account).id
+        account_id = find_account(ctx, data.account).id
     elif data.account:
         raise InvalidInput("support_token_no_account", field="account", role_field="role")
     return _issue(

@@ -118,15 +118,6 @@ def phone(value: str, field: str = "phone") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def looks_like_email(value: str) -> bool:
-    return "@" in value
-
-
-def looks_like_phone(value: str) -> bool:
-    stripped = value.replace(" ", "").replace("-", "")
-    return stripped.startswith("+") or (stripped.isdigit() and len(stripped) >= 7)
-
-
 def _why(exc: Exception) -> str:
     """python-stdnum's reason, as a clause ("the number has an invalid length")."""
     message = str(getattr(exc, "message", "") or exc).strip().rstrip(".")

@@ -15,6 +15,8 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from guance_billing_cli import paths
+from guance_billing_cli.config import STORE_SCHEMES as _SCHEMES
+from guance_billing_cli.config import redact_url, sqlite_path
 from guance_billing_cli.errors import InvalidInput, Unavailable
 
 if TYPE_CHECKING:
@@ -51,34 +53,6 @@ def is_contention(exc: Exception) -> bool:
     rows or locks: running it again is safe (nothing of it was committed)."""
     orig = getattr(exc, "orig", exc)
     return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
-
-
-def sqlite_path(url: str) -> str | None:
-    """The file of a SQLite URL (None for other databases and in-memory)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return None
-    path = url[len(prefix) :].split("?", 1)[0]
-    return None if path in ("", ":memory:") else path
-
-
-# URL scheme -> the driver SQLAlchemy is to use; anything else is refused up front.
-_SCHEMES = {
-    "sqlite": "sqlite",
-    "postgresql+psycopg": "postgresql+psycopg",
-    "postgresql": "postgresql+psycopg",
-    "postgres": "postgresql+psycopg",
-}
 
 
 def driver_url(url: str) -> str:

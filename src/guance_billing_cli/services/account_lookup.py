@@ -1,0 +1,37 @@
+"""Finding an account by what a person types: id, username, email or phone.
+
+Used by nearly every service (and by ``audit`` to filter by account), so it sits
+below them and imports none of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sqlmodel import or_, select
+
+from guance_billing_cli.errors import InvalidInput, NotFound
+from guance_billing_cli.masking import looks_like_email, looks_like_phone
+from guance_billing_cli.services import authz, validation
+from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.store.models import Account
+
+
+def find_account(ctx: ServiceContext, ref: str) -> Account:
+    """An account by id, username, email or phone; NotFound (exit 3) otherwise."""
+    ref = ref.strip()
+    candidates: list[Any] = [Account.id == ref, Account.username == ref.lower()]
+    if looks_like_email(ref):
+        candidates.append(Account.email == ref.lower())
+    if looks_like_phone(ref):
+        with contextlib.suppress(InvalidInput):  # not a phone after all
+            candidates.append(Account.phone == validation.phone(ref))
+    account = ctx.session.exec(select(Account).where(or_(*candidates))).first()
+    if account is None:
+        if ctx.actor.role != "support":
+            # an owner must not learn whether another account exists
+            authz.require_account_access(ctx.actor, "")
+        raise NotFound("account_not_found", ref=ref)
+    authz.require_account_access(ctx.actor, account.id)
+    return account
