@@ -11,7 +11,7 @@ from guance_billing_cli.cli import render
 from guance_billing_cli.cli.options import JsonFlag
 from guance_billing_cli.cli.state import get_state
 from guance_billing_cli.errors import InvalidInput
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import _, ngettext
 
 app = typer.Typer(help="The store's secret key: rotate it.", no_args_is_help=True)
 
@@ -101,9 +101,11 @@ def rotate(
         )
     )
     render.info(
-        _("{count} open one-time code(s) voided: whoever was waiting for one asks again.").format(
-            count=done.codes_voided
-        )
+        ngettext(
+            "{count} open one-time code voided: whoever was waiting for it asks again.",
+            "{count} open one-time codes voided: whoever was waiting for one asks again.",
+            done.codes_voided,
+        ).format(count=done.codes_voided)
     )
     render.info(
         _(
