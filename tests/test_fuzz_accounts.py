@@ -56,7 +56,7 @@ def _invoke(cli: CliFn, args: list[str]) -> tuple[int, str]:
 
 
 def _seed(cli: CliFn) -> None:
-    if cli("account", "show", "acme", "--json").exit_code == 3:
+    if cli("account", "show", "acme", "--json").exit_code in (3, 10):  # 10: no store yet
         code, out = _invoke(
             cli,
             [
