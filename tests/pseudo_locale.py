@@ -74,6 +74,7 @@ DATA = re.compile(
     r"""
     --[a-z][a-z0-9-]*            # a flag
     | guance-billing(?:\s+[a-z][a-z-]*)*   # a command line
+    | kfp_[0-9a-f]+              # a key fingerprint (issue 19)
     | [a-z]+_[0-9a-f]{12}        # an id: acc_…, cld_…
     | [\w.+-]+@[\w.-]+           # an email
     | [a-z][a-z+]*://\S+          # a URL (http, sqlite, postgresql+psycopg)

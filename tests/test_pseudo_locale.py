@@ -46,12 +46,11 @@ DATA = {"acme", "Acme", "Ltd", "aws", "us1", "w1", "w2", "default", "started", "
 
 
 def test_status_doctor_and_config_show(pseudo, cli: CliFn, acme: dict) -> None:
-    # the keyring backend's class name is data; "key file" comes from keys.describe()
-    # (not yet translated, see the report of issue 23)
+    # the keyring backend's class name is data
     from guance_billing_cli.config import CONFIG_KEYS
 
     keys = {part for key in CONFIG_KEYS for part in key.split(".")}  # config show's keys
-    allowed = DATA | keys | {"MemoryKeyring", "key", "file"}
+    allowed = DATA | keys | {"MemoryKeyring"}
     for args in (("status",), ("doctor",), ("config", "show")):
         result = cli("--lang", "zh-CN", *args)
         assert result.exit_code in (0, 10), result.stderr

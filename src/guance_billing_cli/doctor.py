@@ -15,7 +15,7 @@ from typing import Any
 
 from guance_billing_cli import paths
 from guance_billing_cli.config import Settings
-from guance_billing_cli.i18n import N_
+from guance_billing_cli.i18n import N_, translate
 
 TIMEOUT = 5.0
 
@@ -344,7 +344,7 @@ def check_secret_key(settings: Settings) -> Iterator[Finding]:
         )  # fmt: skip
         return
     if found is not None:
-        source = found[1].describe()
+        source = _key_source_words(found[1])
         yield Finding("secret key", True, N_("from {source}, outside the store"), source=source)
     elif shared:
         yield Finding(
@@ -596,3 +596,21 @@ def check_disk_space(settings: Settings) -> Iterator[Finding]:
 
 
 CHECKS = (*CHECKS, check_store_key, check_recent_audit, check_disk_space)
+
+
+#: where the secret key came from, in the reader's language (``keys`` keeps the
+#: English words for error params)
+KEY_SOURCES = {
+    "env": N_("environment ({name})"),
+    "keyring": N_("OS keyring"),
+    "file": N_("key file {path}"),
+}
+
+
+def _key_source_words(source: Any) -> str:
+    from guance_billing_cli import keys
+
+    words = KEY_SOURCES.get(source.kind)
+    if words is None:
+        return str(source.describe())
+    return translate(words).format(name=keys.ENV_KEY, path=getattr(source, "path", ""))

@@ -21,6 +21,10 @@ CHECK_NAMES = {
     "delivery": N_("delivery"),
     "server": N_("server"),
     "clock": N_("clock"),
+    "store writable": N_("store writable"),
+    "store key": N_("store key"),
+    "audit trail": N_("audit trail"),
+    "disk space": N_("disk space"),
 }
 
 app = typer.Typer(help="Check store, permissions, keyring, delivery and server.")
