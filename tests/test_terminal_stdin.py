@@ -46,6 +46,7 @@ def test_password_change_stdin_at_a_terminal_names_both_lines(
     assert SECRET not in screen.text and "Old-Passw0rd!x" not in screen.text
 
 
+@pytest.mark.sqlite_only  # the answers wait for the default store's prompt, `…@local>`
 def test_inside_the_shell_password_stdin_reads_one_hidden_line(
     terminal, cli: CliFn, make_account
 ) -> None:
