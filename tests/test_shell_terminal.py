@@ -133,8 +133,9 @@ def test_completion_history_and_ctrl_c(terminal: Terminal, home: Path) -> None:
     terminal.type("profile update --region Mars")
     terminal.key("C-c")
     screen = terminal.wait_for(r"Mars\s*\n.*billing acme@local>$")
-    # Ctrl-C during a running command (a batch waiting for its rows) cancels only it
-    terminal.run("workspace add --from-file -", r"Ctrl-C cancels\.\s*$")  # the waiting notice (issue 23)
+    # Ctrl-C during a running command (a batch waiting for its rows, which says so since
+    # issue 23) cancels only it
+    terminal.run("workspace add --from-file -", r"Ctrl-C cancels\.\s*$")
     time.sleep(0.5)
     terminal.key("C-c")
     terminal.wait_for(r"interrupted\s*\nbilling acme@local>$", after=len(screen.rstrip()))
