@@ -52,6 +52,10 @@ def seed(live: Live) -> tuple[str, str]:
     from guance_billing_cli.schemas.realname import LicenseUpload, RealnameReview, RealnameSubmit
     from guance_billing_cli.schemas.settlement import CloudAccountCreate, WorkspaceCreate
 
+    # the server's store is keyed with the server's home's key (issue 19: another key
+    # is refused before anything is written)
+    saved = os.environ.get("GUANCE_BILLING_HOME")
+    os.environ["GUANCE_BILLING_HOME"] = str(live.home)
     client = LocalClient(f"sqlite:///{live.home / 'billing.db'}")
     try:
         account = client.create_account(
@@ -84,6 +88,10 @@ def seed(live: Live) -> tuple[str, str]:
             )
     finally:
         client.close()
+        if saved is None:
+            os.environ.pop("GUANCE_BILLING_HOME", None)
+        else:
+            os.environ["GUANCE_BILLING_HOME"] = saved
     made = gb(
         cli_env(live.home),
         "--store", f"sqlite:///{live.home / 'billing.db'}",
