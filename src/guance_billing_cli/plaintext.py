@@ -45,6 +45,18 @@ CLASS = "".join(
 )
 _HIDDEN = re.compile(f"[{CLASS}]")
 
+#: The same class for the OpenAPI document, without the surrogates (U+D800-U+DFFF): no
+#: JSON schema regex engine takes them in a class (Rust's rejects the pattern whole, and a
+#: fuzzer then ignores it), and a valid UTF-8 body cannot hold one anyway.
+WIRE_CLASS = "".join(
+    _escape(first) if first == last else f"{_escape(first)}-{_escape(last)}"
+    for first, last in (
+        (max(first, 0xE000), last) if first <= 0xDFFF <= last else (first, last)
+        for first, last in RANGES
+        if not (first >= 0xD800 and last <= 0xDFFF)
+    )
+)
+
 
 def first_hidden(value: str) -> str | None:
     """The first character of ``value`` that free text may not hold, or None."""
