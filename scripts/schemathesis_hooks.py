@@ -66,4 +66,3 @@ def _ndjson(_ctx: Any, response: Any) -> list[Any]:
     """One JSON value a line: the array the OpenAPI document describes."""
     text = response.content.decode("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
-
