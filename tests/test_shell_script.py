@@ -165,6 +165,22 @@ def test_file_option_reads_the_script(cli: CliFn, make_account, tmp_path: Path) 
     assert "error: cannot read" in missing.stderr
 
 
+def test_a_binary_script_is_refused_in_one_line(
+    cli: CliFn, make_account, tmp_path: Path, home: Path
+) -> None:
+    """A script file that is not UTF-8 text is a documented input error (2), not an
+    internal error, and runs nothing."""
+    make_account("acme")
+    before = store_dump(home)
+    binary = tmp_path / "binary.bin"
+    binary.write_bytes(b"\xff\xfe\x00profile update --account acme --region Mars\n\x80\x81")
+    result = cli("shell", "--file", str(binary))
+    assert result.exit_code == 2, result.stderr
+    assert f"error: {binary} is not a text file" in result.stderr
+    assert "internal error" not in result.stderr
+    assert store_dump(home) == before
+
+
 def test_stdin_is_the_commands_only_with_file(
     cli: CliFn, make_account, tmp_path: Path, home: Path
 ) -> None:

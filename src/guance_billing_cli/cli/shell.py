@@ -89,7 +89,12 @@ def shell(
 
             raise typer.Exit(run_terminal(session))
         with script:
-            raise typer.Exit(run_script(session, script, keep_going=keep_going, echo=echo))
+            try:
+                code = run_script(session, script, keep_going=keep_going, echo=echo)
+            except UnicodeDecodeError:  # the lines before it ran, as `sh` would have
+                where = str(file) if file is not None else "stdin"
+                raise InvalidInput("not_a_text_file", field="file", path=where) from None
+            raise typer.Exit(code)
 
 
 def _script_source(file: Path | None) -> Any:
