@@ -76,9 +76,9 @@ def _plain_help(command: Any) -> Any:
         command.short_help = i18n.translate(command.short_help)
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
-    from guance_billing_cli.cli.helptext import readable  # issue 15: metavars as words
+    from guance_billing_cli.cli.helptext import localize, readable  # issue 15: metavars as words
 
-    return readable(command)
+    return localize(readable(command))  # issue 23: options' help and click's words translated
 
 
 def _option_value(args: Sequence[str], name: str) -> str | None:
@@ -190,6 +190,9 @@ class BoundaryGroup(TyperGroup):
 
         i18n.request(flag=_option_value(argv, "--lang"), profile=_option_value(argv, "--profile"))
         self.help = i18n.summary(self.help)
+        from guance_billing_cli.cli.helptext import localize
+
+        localize(self)  # the global options' help, click's words
         try:
             rv = super().main(
                 args=argv,

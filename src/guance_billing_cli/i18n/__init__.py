@@ -137,19 +137,42 @@ def translate(message: str, language: str | None = None) -> str:
 
 
 def summary(help_text: str | None, language: str | None = None) -> str | None:
-    """A command's help with its summary (first line) and every paragraph that has a
-    translation in ``language``; the rest (examples) stays as written."""
+    """A command's help in ``language`` (default: the operator's): its summary (first line)
+    and every paragraph that has a translation; an example block keeps its command lines and
+    translates its heading (``Example:``)."""
     if not help_text:
         return help_text
+    return "".join(
+        translate(part, language) if words else part for part, words in help_segments(help_text)
+    )
+
+
+def help_segments(help_text: str) -> list[tuple[str, bool]]:
+    """``help_text`` cut into (text, is it words?) parts that join back into it, less the
+    blank lines around it; the words are what the catalog holds (``i18n/extract.py`` yields
+    the same parts). The words: the first line, each paragraph after it, and the heading of a
+    ``\\b`` block whose other lines are indented (an example: command lines, kept)."""
     text = help_text.strip("\n")
     first, sep, rest = text.partition("\n")
-    done = [_keep_space(p, language) for p in rest.split("\n\n")]
-    return translate(first.strip(), language) + sep + "\n\n".join(done)
+    parts: list[tuple[str, bool]] = [(first.strip(), True), (sep, False)]
+    for n, paragraph in enumerate(rest.split("\n\n")):
+        if n:
+            parts.append(("\n\n", False))
+        parts.extend(_paragraph_segments(paragraph))
+    return [(part, words) for part, words in parts if part]
 
 
-def _keep_space(paragraph: str, language: str | None) -> str:
+def _paragraph_segments(paragraph: str) -> list[tuple[str, bool]]:
     core = paragraph.strip()
     if not core:
-        return paragraph
+        return [(paragraph, False)]
     start = paragraph.index(core)
-    return paragraph[:start] + translate(core, language) + paragraph[start + len(core) :]
+    lead, tail = paragraph[:start], paragraph[start + len(core) :]
+    if core.startswith("\b"):  # click's "keep these lines as they are"
+        body = core[1:].lstrip("\n")
+        head, newline, lines = body.partition("\n")
+        marker = core[: len(core) - len(body)]
+        if head.endswith(":") and all(not ln or ln[0] == " " for ln in lines.split("\n")):
+            return [(lead + marker, False), (head, True), (newline + lines + tail, False)]
+        return [(lead + marker, False), (body, True), (tail, False)]  # prose kept as laid out
+    return [(lead, False), (core, True), (tail, False)]
