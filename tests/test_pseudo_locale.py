@@ -177,7 +177,8 @@ def test_the_help_of_every_command(pseudo, cli: CliFn) -> None:
 def test_usage_errors_in_the_pseudo_locale(pseudo, cli: CliFn) -> None:
     """What Typer prints on a usage error: the usage line, "Try ... for help.", the error
     (unknown command, missing option, invalid value) — words from the catalog."""
-    allowed = {"nope", "abc", "ACCOUNT"}
+    # "account" alone shows the group's help: its sub-commands' names are data
+    allowed = {"nope", "abc", "create", "list", "show", "use", "update"}
     for args in (
         ("account", "nope"),
         ("account", "create", "--company-name", "Acme"),
