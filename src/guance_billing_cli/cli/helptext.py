@@ -10,6 +10,7 @@ argument's name.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from guance_billing_cli.i18n import N_, _, translate
@@ -64,8 +65,61 @@ TYPER_WORDS = (
 )
 
 
+#: a wide (CJK) character; ASCII text is wrapped by click as before
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_OPEN = "（《「『【“‘"
+_CLOSE = "，。；：、）》」』】！？”’"
+#: what a line may break before: a space, or a unit (one wide character or one run of
+#: narrow ones) with the punctuation that must stay with it
+_IDEOGRAPH = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+_UNIT = re.compile(
+    rf"\s+|[{_OPEN}]*(?:[{_IDEOGRAPH}]|[^\s{_OPEN}{_CLOSE}{_IDEOGRAPH}]+)[{_CLOSE}]*"
+    rf"|[{_OPEN}{_CLOSE}]"
+)
+
+
+def _cells(text: str) -> int:
+    return len(text) + len(_WIDE.findall(text))
+
+
+def _fill(text: str, width: int, first: str, rest: str) -> str:
+    """``text`` in lines of at most ``width`` cells, breaking at spaces and between wide
+    characters (click counts characters and breaks only at spaces: a Chinese paragraph
+    would run past the terminal's edge)."""
+    lines, line, used, gap = [], first, _cells(first), False
+    for unit in _UNIT.findall(" ".join(text.split())):
+        if unit.isspace():
+            gap = line.strip() != ""
+            continue
+        size = _cells(unit) + gap
+        if line.strip() and used + size > width:
+            lines.append(line)
+            line, used = rest + unit, _cells(rest) + _cells(unit)
+        else:
+            line, used = line + " " * gap + unit, used + size
+        gap = False
+    return "\n".join([*lines, line])
+
+
+def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
+    """click's ``wrap_text`` (paragraphs, ``\\b`` blocks kept), counting display cells."""
+    from typer._click.formatting import wrap_text
+
+    if not _WIDE.search(text):
+        return str(wrap_text(text, width, first, rest, preserve_paragraphs=True))
+    out = []
+    for paragraph in re.split(r"\n\s*\n", text.expandtabs()):
+        lines = paragraph.splitlines()
+        if lines and lines[0].strip() == "\b":
+            out.append("\n".join(first + line for line in lines[1:]))
+        else:
+            out.append(_fill(paragraph, width, first, rest))
+    return "\n\n".join(out)
+
+
 def _formatter_class() -> Any:
-    """click's help formatter, with its "Usage:" prefix and section headings translated."""
+    """click's help formatter, with its "Usage:" prefix and section headings translated and
+    text wrapped by display width."""
     from typer._click.formatting import HelpFormatter
 
     class LocalFormatter(HelpFormatter):
@@ -75,6 +129,31 @@ def _formatter_class() -> Any:
         def write_heading(self, heading: str) -> None:
             line = _("{heading}:").format(heading=translate(heading))
             self.write(f"{'':>{self.current_indent}}{line}\n")
+
+        def write_text(self, text: str) -> None:
+            indent = " " * self.current_indent
+            self.write(_wrap(text, self.width, indent, indent) + "\n")
+
+        def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+            rows = list(rows)
+            if not any(_WIDE.search(second) for _first, second in rows):
+                return super().write_dl(rows, col_max, col_spacing)
+            first_col = min(max(len(first) for first, _second in rows), col_max) + col_spacing
+            text_width = max(self.width - first_col - 2, 10)
+            for first, second in rows:
+                self.write(f"{'':>{self.current_indent}}{first}")
+                if not second:
+                    self.write("\n")
+                    continue
+                if len(first) <= first_col - col_spacing:
+                    self.write(" " * (first_col - len(first)))
+                else:
+                    self.write("\n" + " " * (first_col + self.current_indent))
+                lines = _wrap(second, text_width).splitlines() or [""]
+                self.write(lines[0] + "\n")
+                for line in lines[1:]:
+                    self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+            return None
 
     return LocalFormatter
 
