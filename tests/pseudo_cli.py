@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pseudo_locale  # noqa: E402
+import pseudo_locale
 
 pseudo_locale.serve()
 

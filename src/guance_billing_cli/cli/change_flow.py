@@ -143,8 +143,7 @@ RESEND_PARAGRAPH = N_(
     "Exit codes: 3 unknown request, 7 finished request, 10 delivery failed."
 )
 CANCEL_PARAGRAPH = N_(
-    "Exit codes: 0 also if already cancelled, 3 unknown request, 7 completed, failed\n"
-    "or expired."
+    "Exit codes: 0 also if already cancelled, 3 unknown request, 7 completed, failed\nor expired."
 )
 VERIFY_SUMMARY = N_("Confirm the code of the current step.")
 RESEND_SUMMARY = N_("Send a new code for the current step; the old one stops working.")
@@ -318,7 +317,6 @@ def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
 
 def build_app(kind: str) -> typer.Typer:
     flow = FLOWS[kind]
-    noun = flow.label
     summary = SUMMARIES[kind]
     app = typer.Typer(help=summary["group"], no_args_is_help=True)
     NewAddressOption = Annotated[

@@ -66,7 +66,9 @@ TYPER_WORDS = (
 
 
 #: a wide (CJK) character; ASCII text is wrapped by click as before
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_WIDE = re.compile(
+    r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
 _OPEN = "（《「『【“‘"
 _CLOSE = "，。；：、）》」』】！？”’"
 #: what a line may break before: a space, or a unit (one wide character or one run of
