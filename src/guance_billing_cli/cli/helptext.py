@@ -11,6 +11,7 @@ argument's name.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from guance_billing_cli.i18n import N_, _, translate
@@ -66,22 +67,36 @@ TYPER_WORDS = (
 
 
 #: a wide (CJK) character; ASCII text is wrapped by click as before
-_WIDE = re.compile(
-    r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_WIDE_RANGES = (
+    "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 )
+_IDEOGRAPH = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
 _OPEN = "（《「『【“‘"
 _CLOSE = "，。；：、）》」』】！？”’"
-#: what a line may break before: a space, or a unit (one wide character or one run of
-#: narrow ones) with the punctuation that must stay with it
-_IDEOGRAPH = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
-_UNIT = re.compile(
-    rf"\s+|[{_OPEN}]*(?:[{_IDEOGRAPH}]|[^\s{_OPEN}{_CLOSE}{_IDEOGRAPH}]+)[{_CLOSE}]*"
-    rf"|[{_OPEN}{_CLOSE}]"
-)
+
+
+@cache
+def _wide() -> re.Pattern[str]:
+    return re.compile(f"[{_WIDE_RANGES}]")
+
+
+@cache
+def _units() -> re.Pattern[str]:
+    """What a line may break before: a space, or a unit (one wide character or one run of
+    narrow ones) with the punctuation that must stay with it. Compiled on first use: it
+    costs milliseconds, and English help never needs it."""
+    return re.compile(
+        rf"\s+|[{_OPEN}]*(?:[{_IDEOGRAPH}]|[^\s{_OPEN}{_CLOSE}{_IDEOGRAPH}]+)[{_CLOSE}]*"
+        rf"|[{_OPEN}{_CLOSE}]"
+    )
+
+
+def _has_wide(text: str) -> bool:
+    return any(ord(c) >= 0x1100 for c in text) and _wide().search(text) is not None
 
 
 def _cells(text: str) -> int:
-    return len(text) + len(_WIDE.findall(text))
+    return len(text) + len(_wide().findall(text))
 
 
 def _fill(text: str, width: int, first: str, rest: str) -> str:
@@ -89,7 +104,7 @@ def _fill(text: str, width: int, first: str, rest: str) -> str:
     characters (click counts characters and breaks only at spaces: a Chinese paragraph
     would run past the terminal's edge)."""
     lines, line, used, gap = [], first, _cells(first), False
-    for unit in _UNIT.findall(" ".join(text.split())):
+    for unit in _units().findall(" ".join(text.split())):
         if unit.isspace():
             gap = line.strip() != ""
             continue
@@ -107,7 +122,7 @@ def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
     """click's ``wrap_text`` (paragraphs, ``\\b`` blocks kept), counting display cells."""
     from typer._click.formatting import wrap_text
 
-    if not _WIDE.search(text):
+    if not _has_wide(text):
         return str(wrap_text(text, width, first, rest, preserve_paragraphs=True))
     out = []
     for paragraph in re.split(r"\n\s*\n", text.expandtabs()):
@@ -138,7 +153,7 @@ def _formatter_class() -> Any:
 
         def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
             rows = list(rows)
-            if not any(_WIDE.search(second) for _first, second in rows):
+            if not any(_has_wide(second) for _first, second in rows):
                 return super().write_dl(rows, col_max, col_spacing)
             first_col = min(max(len(first) for first, _second in rows), col_max) + col_spacing
             text_width = max(self.width - first_col - 2, 10)
