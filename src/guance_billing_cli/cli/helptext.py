@@ -6,6 +6,10 @@ walks a built click command and gives every parameter an upper-case word as its
 metavar (its own metavar when it has one), shows arguments as ``NAME``,
 ``[NAME]`` or ``NAME...`` in the usage line, and drops the type after an
 argument's name.
+
+``localize`` (issue 23) puts the whole help in the operator's language: each parameter's
+help from the catalog, click's own words (``Usage:``, the section headings, ``[default:
+…]``, ``[required]``, the help option's line), and Chinese wrapped by display width.
 """
 
 from __future__ import annotations
@@ -134,6 +138,7 @@ def _wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
     return "\n\n".join(out)
 
 
+@cache
 def _formatter_class() -> Any:
     """click's help formatter, with its "Usage:" prefix and section headings translated and
     text wrapped by display width."""
@@ -177,8 +182,11 @@ def _formatter_class() -> Any:
 
 def _context_class(command: Any) -> Any:
     base = command.context_class
-    if getattr(base, "_localized", False):
-        return base
+    return base if getattr(base, "_localized", False) else _localized_context(base)
+
+
+@cache
+def _localized_context(base: Any) -> Any:
     return type(base.__name__, (base,), {"formatter_class": _formatter_class(), "_localized": True})
 
 
