@@ -177,15 +177,18 @@ def test_the_help_of_every_command(pseudo, cli: CliFn) -> None:
 
 def test_usage_errors_in_the_pseudo_locale(pseudo, cli: CliFn) -> None:
     """What Typer prints on a usage error: the usage line, "Try ... for help.", the error
-    (unknown command, missing option, invalid value) — words from the catalog."""
+    (unknown command or option, missing input or argument, invalid value, an extra
+    argument; a group without its command shows its help) — words from the catalog."""
     # "account" alone shows the group's help: its sub-commands' names are data
-    allowed = {"nope", "abc", "create", "list", "show", "use", "update"}
+    allowed = {"nope", "abc", "extra", "create", "list", "show", "use", "update"}
     for args in (
         ("account", "nope"),
         ("account", "create", "--company-name", "Acme"),
         ("workspace", "list", "--page", "abc"),
         ("account", "show"),
         ("account",),
+        ("account", "list", "--nope"),  # no such option
+        ("account", "list", "extra"),  # an unexpected extra argument
     ):
         result = cli("--lang", "zh-CN", *args)
         assert result.exit_code == 2, (args, result.stdout, result.stderr)
