@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,11 +37,28 @@ OutputFormat = Annotated[
         metavar="FORMAT",
     ),
 ]
+
+
+def _session_account(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> Any:
+    """In a ``shell`` session, its account (``use``) stands where the environment
+    variable would: after this option given on the line, before the environment."""
+    from guance_billing_cli.cli.state import get_state
+
+    session = get_state(ctx).session
+    if session is None or not session.account:
+        return value
+    source = ctx.get_parameter_source(param.name or "")
+    if source is not None and source.name == "COMMANDLINE":
+        return value
+    return session.account
+
+
 AccountOption = Annotated[
     str | None,
     typer.Option(
         "--account",
         envvar="GUANCE_BILLING_ACCOUNT",
+        callback=_session_account,
         show_envvar=True,
         help="Billing account (id, username, email or phone). Default: the profile's.",
     ),

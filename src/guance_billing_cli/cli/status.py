@@ -41,13 +41,7 @@ def _local(settings: Any, found: dict[str, Any]) -> None:
             client.close()
 
 
-def _remote(
-    settings: Any,
-    found: dict[str, Any],
-    ca_bundle: str | None,
-    *,
-    insecure_http: bool | None = None,
-) -> None:
+def _remote(settings: Any, found: dict[str, Any]) -> None:
     from guance_billing_cli.client import token_store
     from guance_billing_cli.client.http import HttpClient
 
@@ -64,8 +58,8 @@ def _remote(
         url,
         settings=settings,
         token=token.token,
-        ca_bundle=ca_bundle,
-        insecure_http=insecure_http,
+        ca_bundle=settings.ca_bundle,
+        insecure_http=settings.insecure_http,
     )
     try:
         me = remote.whoami()
@@ -114,12 +108,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     }
     try:
         if settings.server_url:
-            _remote(
-                settings,
-                found,
-                state.extras.get("ca_bundle"),
-                insecure_http=state.extras.get("insecure_http"),
-            )
+            _remote(settings, found)
         else:
             _local(settings, found)
     except BillingError as error:  # shown, not fatal: status must describe a broken setup
