@@ -39,18 +39,16 @@ OutputFormat = Annotated[
 ]
 
 
-def _session_account(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> Any:
-    """In a ``shell`` session, its account (``use``) stands where the environment
-    variable would: after this option given on the line, before the environment."""
+def _account(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> Any:
+    """A command's ``--account``: given on its own, it wins; else the global ``--account``
+    (or a ``shell`` session's account, which stands there), which wins over
+    ``GUANCE_BILLING_ACCOUNT``: flag > environment > profile."""
     from guance_billing_cli.cli.state import get_state
 
-    session = get_state(ctx).session
-    if session is None or not session.account:
-        return value
     source = ctx.get_parameter_source(param.name or "")
     if source is not None and source.name == "COMMANDLINE":
         return value
-    return session.account
+    return get_state(ctx).account or value
 
 
 AccountOption = Annotated[
@@ -58,7 +56,7 @@ AccountOption = Annotated[
     typer.Option(
         "--account",
         envvar="GUANCE_BILLING_ACCOUNT",
-        callback=_session_account,
+        callback=_account,
         show_envvar=True,
         help="Billing account (id, username, email or phone). Default: the profile's.",
     ),
