@@ -80,6 +80,9 @@ class Settings:
     #: the language of messages (``en`` / ``zh-CN``): ``--lang``, ``GUANCE_BILLING_LANG``,
     #: the profile's ``lang``, then ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``, else English
     language: str = "en"
+    #: where ``profile`` comes from (``status``): ``flag``, ``env GUANCE_BILLING_PROFILE``, or
+    #: the config file's ``default_profile`` / the built-in default
+    profile_source: str = "config default_profile or built-in default"
     #: every other key of ``CONFIG_KEYS`` that is set (dotted: ``smtp.host``), already
     #: resolved flag > environment > profile; unset keys are absent
     values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -273,10 +276,19 @@ def resolve_settings(
         server_url=server_value,
         account=account_value,
         language=_pick_language(lang, raw.get("lang")),
+        profile_source=_profile_source(profile),
         values=MappingProxyType(values),
         sources=MappingProxyType(sources),
         origins=MappingProxyType(origins),
     )
+
+
+def _profile_source(flag: str | None) -> str:
+    if flag:
+        return "flag"
+    if os.environ.get("GUANCE_BILLING_PROFILE"):
+        return "env GUANCE_BILLING_PROFILE"
+    return "config default_profile or built-in default"
 
 
 def _other_values(

@@ -93,7 +93,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     found: dict[str, Any] = {
         "version": __version__,
         "profile": settings.profile,
-        "profile_source": _profile_source(state.profile),
+        "profile_source": settings.profile_source,
         "target": "server" if settings.server_url else "store",
         "store": None,
         "server": None,
@@ -150,13 +150,3 @@ def _shown(found: dict[str, Any]) -> dict[str, Any]:
         elif value.startswith("env "):  # "env VARIABLE"
             shown[key] = _("environment variable {name}").format(name=value.removeprefix("env "))
     return shown
-
-
-def _profile_source(flag: str | None) -> str:
-    import os
-
-    if flag:
-        return "flag"
-    if os.environ.get("GUANCE_BILLING_PROFILE"):
-        return "env GUANCE_BILLING_PROFILE"
-    return "config default_profile or built-in default"
