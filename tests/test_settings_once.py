@@ -165,3 +165,20 @@ def test_the_settings_object_is_frozen() -> None:
         settings.account = "acme"  # type: ignore[misc]
     with pytest.raises(TypeError):
         settings.values["timeout"] = "1"  # type: ignore[index]
+
+
+@pytest.mark.sqlite_only
+def test_a_lines_global_option_after_the_command_wins_over_the_sessions(
+    cli: CliFn, make_account, home, tmp_path
+) -> None:
+    make_account("acme")
+    other = tmp_path / "other.db"
+    assert cli("store", "init", "--store", str(other)).exit_code == 0
+    steps = f"account list --json --store {home / 'billing.db'}\naccount list --json\n"
+    result = cli("--store", str(other), "shell", input=steps)
+    assert result.exit_code == 0, result.stderr
+    decoder = json.JSONDecoder()
+    mine, end = decoder.raw_decode(result.stdout)
+    sessions = json.loads(result.stdout[end:])
+    assert [a["username"] for a in mine] == ["acme"]  # the line's --store, moved in front
+    assert sessions == []  # then the session's again
