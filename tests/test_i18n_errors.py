@@ -123,3 +123,12 @@ def test_the_http_api_answers_with_reason_params_english_words_and_next(
     assert error["next"] == "login" and error["exit_code"] == 4
     assert error["message"] == "authentication required: run login or set GUANCE_BILLING_TOKEN"
     assert "--" not in malformed.text + anonymous.text
+
+
+def test_every_family_a_reason_names_is_an_error_class() -> None:
+    """``REASONS`` names families by name (so ``i18n/errors.py`` imports no error class);
+    each name is a class of ``errors.py`` with that name."""
+    named = {entry.family for entry in REASONS.values()}
+    assert named <= set(FAMILIES), named - set(FAMILIES)
+    assert all(FAMILIES[name].__name__ == name for name in named)
+    assert issubclass(FAMILIES["MalformedBody"], FAMILIES["InvalidInput"])
