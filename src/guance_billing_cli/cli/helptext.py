@@ -221,8 +221,8 @@ def localize(command: Any) -> Any:
 
 def _localize(command: Any) -> None:
     for param in getattr(command, "params", []):
-        if param.help:
-            param.help = translate(param.help)
+        if param.help:  # from the English each time: a shell session changes language
+            param.help = translate(param.__dict__.setdefault("_english_help", param.help))
     command.context_class = _context_class(command)
     _help_option_in_words(command)
     for sub in getattr(command, "commands", {}).values():

@@ -13,13 +13,18 @@ catalogs``); at run time only the standard library's ``gettext`` reads them, so
 Public language tags are ``en`` and ``zh-CN`` (enum values: never translated).
 The language of the person at the terminal is, first found: ``--lang``,
 ``GUANCE_BILLING_LANG``, the config profile's ``lang``, then ``LC_ALL`` /
-``LC_MESSAGES`` / ``LANG`` (POSIX order); else English.
+``LC_MESSAGES`` / ``LANG`` (POSIX order); else English. That precedence is applied
+where every setting's is, in ``config.py`` (``Settings.language``); the CLI's
+boundary hands the result to ``speak`` for the length of one command, so a
+command run inside a ``shell`` session leaves the next one in its own language.
+This module reads no configuration.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import os
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 
@@ -32,8 +37,8 @@ ENV = "GUANCE_BILLING_LANG"
 #: gettext's directory name of each public tag
 _GETTEXT_NAMES = {ENGLISH: "en", CHINESE: "zh_CN"}
 
-_requested: dict[str, str | None] = {"flag": None, "profile": None}
-_current: str | None = None
+#: the language of the command running in this context (``speak``); None: the locale's
+_language: ContextVar[str | None] = ContextVar("guance_billing_language", default=None)
 
 
 def normalize(tag: str | None) -> str | None:
@@ -52,38 +57,18 @@ def normalize(tag: str | None) -> str | None:
     return None
 
 
-def request(*, flag: str | None = None, profile: str | None = None) -> None:
-    """Remember ``--lang`` / ``--profile`` of this invocation; resolved on first use."""
-    global _current
-    _requested["flag"] = flag
-    _requested["profile"] = profile
-    _current = None
+def speak(language: str) -> Token[str | None]:
+    """Speak ``language`` until ``restore(token)`` (one command's length)."""
+    return _language.set(normalize(language) or ENGLISH)
 
 
-def _profile_language(profile: str | None) -> str | None:
-    # A broken config file must not stop --help: the command that needs the
-    # config reports it properly.
-    try:
-        from guance_billing_cli import paths
-
-        if not paths.config_file().exists():  # no config: skip the TOML parser (--help)
-            return None
-        from guance_billing_cli.config import load_config, selected_profile
-
-        data = load_config()
-        name = selected_profile(profile, data)
-        value = data.get("profiles", {}).get(name, {}).get("lang")
-    except Exception:  # any unreadable config: no profile language
-        return None
-    return str(value) if value else None
+def restore(token: Token[str | None]) -> None:
+    """Speak again what was spoken before ``speak`` returned ``token``."""
+    _language.reset(token)
 
 
-def resolve(*, flag: str | None = None, profile: str | None = None) -> str:
-    """The operator's language, by the documented precedence."""
-    for candidate in (flag, os.environ.get(ENV), _profile_language(profile)):
-        found = normalize(candidate)
-        if found:
-            return found
+def locale_language() -> str:
+    """The language of the POSIX locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:  # POSIX: the first one set decides, even if we lack that language
@@ -92,17 +77,17 @@ def resolve(*, flag: str | None = None, profile: str | None = None) -> str:
 
 
 def current() -> str:
-    """The language of the person at the terminal (resolved once per invocation)."""
-    global _current
-    if _current is None:
-        _current = resolve(flag=_requested["flag"], profile=_requested["profile"])
-    return _current
+    """The language of the person at the terminal: what the running command speaks;
+    outside a command, ``GUANCE_BILLING_LANG`` or the locale."""
+    found = _language.get()
+    if found is None:
+        return normalize(os.environ.get(ENV)) or locale_language()
+    return found
 
 
 def use(language: str) -> None:
-    """Speak ``language`` from now on (tests; ``--lang`` once validated)."""
-    global _current
-    _current = normalize(language) or ENGLISH
+    """Speak ``language`` from now on in this context (tests, one-off scripts)."""
+    _language.set(normalize(language) or ENGLISH)
 
 
 @cache
