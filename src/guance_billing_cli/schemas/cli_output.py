@@ -177,7 +177,7 @@ def _every_key_present(node: Any) -> Any:
     an object is required: a reader may count on the key being there."""
     if isinstance(node, dict):
         node = {key: _every_key_present(value) for key, value in node.items()}
-        if isinstance(node.get("properties"), dict):
+        if node.get("type") == "object" and isinstance(node.get("properties"), dict):
             node["required"] = list(node["properties"])
         return node
     if isinstance(node, list):

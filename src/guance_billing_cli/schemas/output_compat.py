@@ -62,12 +62,24 @@ def _alternatives(node: Schema, doc: Schema) -> list[Schema]:
             rest = {k: v for k, v in node.items() if k != key}
             out: list[Schema] = []
             for branch in node[key]:
-                out.extend(_alternatives({**rest, **branch}, doc))
+                out.extend(_alternatives(_merge(rest, _resolve(branch, doc)), doc))
             return out
     kinds = node.get("type")
     if isinstance(kinds, list):
         return [{**node, "type": kind} for kind in kinds]
     return [node]
+
+
+def _merge(outer: Schema, branch: Schema) -> Schema:
+    """A branch of ``anyOf``/``oneOf`` with the keywords beside it (both apply)."""
+    merged = {**outer, **branch}
+    if "properties" in outer and "properties" in branch:
+        merged["properties"] = {**outer["properties"], **branch["properties"]}
+    if "required" in outer or "required" in branch:
+        merged["required"] = list(
+            dict.fromkeys([*outer.get("required", []), *branch.get("required", [])])
+        )
+    return merged
 
 
 def _kind(node: Schema) -> str | None:
@@ -123,7 +135,9 @@ def _compare(
         candidates = [o for o in olds if _accepts(_kind(o), kind)]
         if not candidates:
             allowed = sorted({_kind(o) or "any" for o in olds})
-            found.append(f"{path or '/'}: type {kind or 'any'} was not allowed ({'|'.join(allowed)})")
+            found.append(
+                f"{path or '/'}: type {kind or 'any'} was not allowed ({'|'.join(allowed)})"
+            )
             continue
         # the alternative must fit one old alternative; report the closest one's breaks
         best: list[str] | None = None
@@ -184,3 +198,23 @@ def _compare_plain(
                 _compare(old_items, new_items, old_doc, new_doc, f"{path}/[]", found)
             else:
                 found.append(f"{path}/[]: items of any type where {old_items} was promised")
+
+
+def against_baseline(baseline: dict[str, Schema], built: dict[str, Schema]) -> list[str]:
+    """What ``built`` (command file name -> schema) breaks for readers of ``baseline``
+    (the schemas of the last release) without a version bump: a reader-breaking change
+    at the same ``x-version``, a version that went down, or a command's schema that is
+    gone."""
+    out: list[str] = []
+    for name, before in sorted(baseline.items()):
+        after = built.get(name)
+        old_version = before["x-version"]
+        if after is None:
+            out.append(f"{name}: its --json schema (v{old_version}) is gone")
+            continue
+        new_version = after["x-version"]
+        if new_version < old_version:
+            out.append(f"{name}: version went down from {old_version} to {new_version}")
+        elif new_version == old_version:
+            out += [f"{name} v{new_version}: {problem}" for problem in breaks(before, after)]
+    return out
