@@ -49,8 +49,8 @@ def catalogue() -> list[dict[str, Any]]:
 
 
 def _shape(schema: dict[str, Any]) -> str:
-    if "anyOf" in schema:
-        return "|".join(_shape(branch) for branch in schema["anyOf"])
+    if "anyOf" in schema:  # e.g. `workspace add`: one workspace, or a batch's results
+        return "|".join(dict.fromkeys(_shape(branch) for branch in schema["anyOf"]))
     if schema.get("type") == "array":
         return "array"
     return "object"

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -44,24 +44,19 @@ class ProfileAccount(BaseModel):
 
 @dataclass(frozen=True)
 class Output:
-    """One command's ``--json`` document: ``model`` ("module:Name" under ``schemas``, or
-    a class) printed as one object, or as an array of them (``many``). ``version``
-    goes up by one whenever a change breaks readers (docs/output-schemas.md)."""
+    """One command's ``--json`` document: ``model`` printed as one object, or as an
+    array of them (``many``). ``version`` goes up by one whenever a change breaks
+    readers (docs/output-schemas.md)."""
 
     model: Any  # "module:Name" under schemas/, or a type (a union of models too)
     many: bool = False
     version: int = 1
-    description: str = ""
 
     def model_type(self) -> Any:
         if not isinstance(self.model, str):
             return self.model
         module, name = self.model.split(":")
         return getattr(import_module(f"guance_billing_cli.schemas.{module}"), name)
-
-    @property
-    def shape(self) -> Literal["object", "array"]:
-        return "array" if self.many else "object"
 
 
 #: Command path -> its --json document. A command with ``--json`` that is not here is
