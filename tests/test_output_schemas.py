@@ -255,21 +255,21 @@ def test_schema_lists_prints_and_refuses(cli: CliFn) -> None:
     assert words.json["x-version"] == 1 and words.json["$id"].endswith("cloud-bind:v1")
     assert words.json["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
-    for args in (("no", "such"), ("status",), ("cloud",), ("server", "run")):
+    for args in (("no", "such"), ("config", "show"), ("cloud",), ("server", "run")):
         refused = cli("schema", *args)
         assert refused.exit_code == 2, (args, refused.stderr)
         assert refused.stdout == ""
         lines = refused.stderr.strip().splitlines()
         assert len(lines) == 1 and "has no published JSON output schema" in lines[0], lines
         assert "Traceback" not in refused.stderr
-    as_json = cli("schema", "doctor", "--json")
+    as_json = cli("schema", "keys", "rotate", "--json")
     assert as_json.exit_code == 2 and as_json.error["reason"] == "no_output_schema"
-    assert as_json.error["params"] == {"command": "doctor"}
+    assert as_json.error["params"] == {"command": "keys rotate"}
 
 
 @pytest.mark.local_only
 def test_schema_speaks_chinese(cli: CliFn) -> None:
-    refused = cli("--lang", "zh-CN", "schema", "status")
+    refused = cli("--lang", "zh-CN", "schema", "config", "show")
     assert refused.exit_code == 2
     assert "没有已发布的 JSON 输出 Schema" in refused.stderr
 
@@ -347,8 +347,16 @@ def test_real_json_output_validates_against_the_printed_schema(
     run("cloud", "resubscribe", cloud["id"])
     run("workspace", "dissolve", "u3", "--yes")
     run("audit", "list")
+    created = run("server", "token", "create", "--name", "ci", "--role", "owner",
+                  "--account", "acme", "--scope", "bindings")  # fmt: skip
+    assert created["token"].startswith(created["prefix"]) and created["scope"] == "bindings"
+    run("server", "token", "list")
+    run("status")
+    run("doctor")
+    run("config", "path")
+    run("completion", "bash")
 
-    assert len(seen) >= 25, sorted(seen)
+    assert len(seen) >= 30, sorted(seen)
 
 
 def _published() -> set[str]:

@@ -18,12 +18,13 @@ import json
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 
 from guance_billing_cli.schemas.accounts import AccountPublic
 from guance_billing_cli.schemas.settlement import BatchResult, WorkspacePublic
+from guance_billing_cli.schemas.tokens import TokenPublic
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data" / "output_schemas"
@@ -40,6 +41,61 @@ class ProfileAccount(BaseModel):
 
     profile: str
     account: AccountPublic
+
+
+class TokenWithSecret(TokenPublic):
+    """``server token create --json``: the token as listed, plus its secret (shown this
+    once) and the scopes as one space-separated string (``null``: every scope)."""
+
+    token: str
+    scope: str | None
+
+
+class Status(BaseModel):
+    """``status --json``: where a command goes and as whom (docs/status.md)."""
+
+    version: str
+    profile: str
+    profile_source: str
+    target: Literal["store", "server"]
+    store: str | None
+    server: str | None
+    account: str | None
+    account_source: str | None
+    username: str | None
+    role: str | None
+    scopes: list[str] | None
+    token_storage: str | None
+    config_file: str
+    problem: str | None
+
+
+class Finding(BaseModel):
+    check: str
+    ok: bool
+    detail: str
+    fix: str | None
+
+
+class DoctorReport(BaseModel):
+    """``doctor --json``: healthy, and each check's finding (docs/doctor.md)."""
+
+    healthy: bool
+    findings: list[Finding]
+
+
+class ConfigPaths(BaseModel):
+    """``config path --json``."""
+
+    config_file: str
+    data_dir: str
+
+
+class CompletionScript(BaseModel):
+    """``completion SHELL --json``: for tools that install the script themselves."""
+
+    shell: Literal["bash", "zsh", "fish"]
+    script: str
 
 
 @dataclass(frozen=True)
@@ -120,6 +176,11 @@ OUTPUTS: dict[str, Output] = {
     "audit public-key": Output("audit:AuditPublicKey"),
     "server token list": Output("tokens:TokenPublic", many=True),
     "server token revoke": Output("tokens:TokenPublic"),
+    "server token create": Output(TokenWithSecret),
+    "status": Output(Status),
+    "doctor": Output(DoctorReport),
+    "config path": Output(ConfigPaths),
+    "completion": Output(CompletionScript),
 }
 
 #: Commands with ``--json`` whose document is still assembled by the CLI itself (a
@@ -129,10 +190,9 @@ UNPUBLISHED: frozenset[str] = frozenset(
         "password reset", "password forgot",
         "auth login", "auth logout", "auth status", "auth token",
         "audit verify", "audit checkpoint", "audit export",
-        "server migrate", "server token create",
+        "server migrate",
         "store migrate", "store init", "store backup", "store restore", "store verify",
-        "keys rotate", "config show", "config set", "config unset", "config path",
-        "status", "doctor", "completion", "schema",
+        "keys rotate", "config show", "config set", "config unset", "schema",
     }
 )  # fmt: skip
 
