@@ -101,7 +101,16 @@ async function bind(cloudId: string, workspaces: string[]): Promise<Answer<BindA
     dry_run: false,
   };
   const path = `/v1/cloud-accounts/${encodeURIComponent(cloudId)}/bind`;
-  return call<BindAnswer>("POST", path, body, { "Idempotency-Key": crypto.randomUUID() });
+  return call<BindAnswer>("POST", path, body, { "Idempotency-Key": idempotencyKey() });
+}
+
+/** A fresh key per logical request (Node 18 has no global `crypto`: a random fallback). */
+function idempotencyKey(): string {
+  const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (webCrypto?.randomUUID) return webCrypto.randomUUID();
+  const hex = (n: number): string =>
+    Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 }
 
 async function main(workspaces: string[]): Promise<number> {
