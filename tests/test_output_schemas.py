@@ -19,6 +19,7 @@ import pytest
 
 from conftest import CliFn, Run
 from settlement_helpers import AWS_ID, TAX_ID, add_cloud, add_ws, authenticate, ok
+from test_auth import login, server  # noqa: F401  (server: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "src" / "guance_billing_cli" / "data" / "output_schemas"
@@ -363,3 +364,18 @@ def _published() -> set[str]:
     from guance_billing_cli.schemas.cli_output import OUTPUTS
 
     return set(OUTPUTS)
+
+
+@pytest.mark.usefixtures("server")
+def test_auth_json_output_validates_against_the_printed_schema(cli: CliFn) -> None:
+    """auth login|status|token|logout against a real server (test_auth's fixture)."""
+    seen: set[str] = set()
+    logged_in = check(cli, "auth login", login(cli), seen)
+    assert logged_in["storage"] == "keyring" and logged_in["path"] is None
+    check(cli, "auth status", cli("auth", "status", "--json"), seen)
+    shown = check(cli, "auth token", cli("auth", "token", "--json"), seen)
+    assert shown["token"].startswith("gbt_")
+    again = check(cli, "auth login", login(cli), seen)  # replaces (and revokes) the first
+    assert again["replaced_token_revoked"] == logged_in["token_id"]
+    check(cli, "auth logout", cli("auth", "logout", "--json"), seen)
+    assert seen == {"auth login", "auth status", "auth token", "auth logout"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
@@ -96,6 +97,51 @@ class CompletionScript(BaseModel):
 
     shell: Literal["bash", "zsh", "fish"]
     script: str
+
+
+class AuthLogin(BaseModel):
+    """``auth login --json``: where the new token is kept (never the token itself)."""
+
+    server: str
+    account: str | None
+    role: str
+    storage: Literal["keyring", "file"]
+    path: str | None  # the file, with --insecure-storage
+    token_id: str
+    replaced_token_revoked: str | None  # the id of the stored token this login replaced
+    expires_at: datetime | None
+    profile: str
+    profile_updated: bool
+
+
+class AuthStatus(BaseModel):
+    """``auth status --json``: the token in use, as the server sees it."""
+
+    server: str
+    account: str | None
+    username: str | None
+    role: str
+    scopes: list[str]
+    token_id: str | None
+    storage: Literal["env", "keyring", "file"]
+    keyring_error: str | None
+
+
+class AuthLogout(BaseModel):
+    """``auth logout --json``: ``revoked`` is the token's id, or with ``--all`` the number
+    of sessions ended, or ``null``; ``removed_from``: where the token was forgotten."""
+
+    server: str
+    revoked: str | int | None
+    removed_from: list[str]
+
+
+class AuthToken(BaseModel):
+    """``auth token --json``: the stored token itself, for a script's own calls."""
+
+    server: str
+    token: str
+    storage: Literal["env", "keyring", "file"]
 
 
 @dataclass(frozen=True)
@@ -181,6 +227,10 @@ OUTPUTS: dict[str, Output] = {
     "doctor": Output(DoctorReport),
     "config path": Output(ConfigPaths),
     "completion": Output(CompletionScript),
+    "auth login": Output(AuthLogin),
+    "auth status": Output(AuthStatus),
+    "auth logout": Output(AuthLogout),
+    "auth token": Output(AuthToken),
 }
 
 #: Commands with ``--json`` whose document is still assembled by the CLI itself (a
@@ -188,7 +238,6 @@ OUTPUTS: dict[str, Output] = {
 UNPUBLISHED: frozenset[str] = frozenset(
     {
         "password reset", "password forgot",
-        "auth login", "auth logout", "auth status", "auth token",
         "audit verify", "audit checkpoint", "audit export",
         "server migrate",
         "store migrate", "store init", "store backup", "store restore", "store verify",
