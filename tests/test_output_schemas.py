@@ -357,7 +357,7 @@ def test_real_json_output_validates_against_the_printed_schema(
     run("config", "path")
     run("completion", "bash")
 
-    assert len(seen) >= 30, sorted(seen)
+    assert len(seen) == 32, sorted(seen)
 
 
 def _published() -> set[str]:
