@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 BACKENDS ?= quick
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-server test test-all lint bench lock clean catalogs
+.PHONY: demo demo-server test test-all lint bench lock clean catalogs schemas
 LOCALE := src/guance_billing_cli/locale
 CATALOG_MO := $(LOCALE)/zh_CN/LC_MESSAGES/guance_billing.mo $(LOCALE)/en/LC_MESSAGES/guance_billing.mo
 BABEL_KEYWORDS := -k N_ -k _ -k ngettext:1,2 -k translate:1 -k pgettext_noop:1c,2
@@ -47,6 +47,11 @@ lock:
 		--generate-hashes --universal --python-version 3.11 --no-header --quiet \
 		$(LOCK_FLAGS) -o $(LOCK)
 	@echo "wrote $(LOCK); now: make test, and commit it"
+
+# The JSON Schema of each command's --json output (docs/output-schemas.md): run after
+# changing a model a command prints; `make schemas ARGS=--release` when cutting a release.
+schemas: $(STAMP)
+	$(PY) scripts/output_schemas.py $(ARGS)
 
 demo: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh

@@ -62,6 +62,7 @@ BoundaryGroup.lazy_commands = {
         ("status", "status"),
         ("doctor", "doctor"),
         ("completion", "completion_cmd"),
+        ("schema", "schema"),
         ("shell", "shell"),
     )
 }

@@ -372,6 +372,7 @@ REASONS: dict[str, Reason] = {
     "longer_than_any": Reason(NotFound, N_("nothing matches {value!r}...: longer than any {name}")),
     "too_long_for_a_url": Reason(InvalidInput, N_("a value given is too long to send to the server ({why})")),
     "unknown_kind": Reason(InvalidInput, N_("unknown {field} {value!r}; known kinds: {choices}")),
+    "no_output_schema": Reason(InvalidInput, N_("{command!r} has no published JSON output schema; `guance-billing schema` lists the commands that have one")),
     # -- batches -------------------------------------------------------------------------
     "batch_all_refused": Reason(RuleViolation, N_("all {total} row(s) refused")),
     "batch_partly_refused": Reason(BatchPartlyFailed, N_("{refused} of {total} row(s) refused: {parts}")),
