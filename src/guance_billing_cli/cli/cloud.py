@@ -41,6 +41,7 @@ FromFile = Annotated[
         help="Read workspace ids from FILE or stdin: one a line, CSV with workspace_id, or NDJSON.",
     ),
 ]
+CloudArg = Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")]
 
 
@@ -141,15 +142,19 @@ def list_(
     Example:
       guance-billing cloud list --output csv
     """
-    fmt = render.output_format(as_json, output)
-    rows = client(ctx).list_cloud_accounts(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=CLOUD_COLUMNS, title=_("Cloud accounts"))
+    render.listing(
+        lambda: client(ctx).list_cloud_accounts(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=CLOUD_COLUMNS,
+        title=_("Cloud accounts"),
+    )
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -166,7 +171,7 @@ def show(
 @app.command("unsubscribe")
 def unsubscribe(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     account: AccountOption = None,
     yes: YesFlag = False,
     as_json: JsonFlag = False,
@@ -190,21 +195,15 @@ def unsubscribe(
         operation="unsubscribe_cloud_account",
     )
     result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
-    if as_json:
-        render.write_json(result)
+    if not _show_subscription(
+        result,
+        as_json=as_json,
+        same=_("{id} was already unsubscribed; nothing changed."),
+        columns=("workspace_id", "effect", "locks_at"),
+        title=_("Affected workspaces"),
+    ):
         return
-    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
-    if not result.changed:
-        render.info(_("{id} was already unsubscribed; nothing changed.").format(id=result.id))
-        return
-    if result.affected:
-        render.emit_rows(
-            result.affected,
-            fmt="table",
-            columns=("workspace_id", "effect", "locks_at"),
-            title=_("Affected workspaces"),
-        )
-    else:
+    if not result.affected:
         render.info(_("No workspace settled through it."))
     if result.notice_sent_to:
         from guance_billing_cli.masking import mask_email
@@ -213,6 +212,24 @@ def unsubscribe(
             _("Notice emailed to {address}.").format(address=mask_email(result.notice_sent_to))
         )
     render.success(_("Unsubscribed {id}.").format(id=result.id))
+
+
+def _show_subscription(
+    result: Any, *, as_json: bool, same: str, columns: tuple[str, ...], title: str
+) -> bool:
+    """A subscription change: the whole answer as JSON, or the cloud account, then
+    ``same`` (worded, ``{id}`` left to fill) when nothing changed, else the affected
+    workspaces. True when the caller has more to say (a change, not JSON)."""
+    if as_json:
+        render.write_json(result)
+        return False
+    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
+    if not result.changed:
+        render.info(same.format(id=result.id))
+        return False
+    if result.affected:
+        render.emit_rows(result.affected, fmt="table", columns=columns, title=title)
+    return True
 
 
 def _unsubscribe_question(ctx: typer.Context, cloud: str, account: str | None) -> str:
@@ -247,7 +264,7 @@ def _unsubscribe_question(ctx: typer.Context, cloud: str, account: str | None) -
 @app.command("resubscribe")
 def resubscribe(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -262,17 +279,14 @@ def resubscribe(
       guance-billing cloud resubscribe cld_3f9c2a1b7d04 --json
     """
     result = client(ctx).resubscribe_cloud_account(cloud, account=account)
-    if as_json:
-        render.write_json(result)
+    if not _show_subscription(
+        result,
+        as_json=as_json,
+        same=_("{id} is subscribed already; nothing changed."),
+        columns=("workspace_id", "effect"),
+        title=_("Unlocked"),
+    ):
         return
-    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
-    if not result.changed:
-        render.info(_("{id} is subscribed already; nothing changed.").format(id=result.id))
-        return
-    if result.affected:
-        render.emit_rows(
-            result.affected, fmt="table", columns=("workspace_id", "effect"), title=_("Unlocked")
-        )
     from guance_billing_cli.i18n import ngettext
 
     count = len(result.affected)
@@ -288,7 +302,7 @@ def resubscribe(
 @app.command("bind")
 def bind(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     workspaces: WorkspaceIds = None,
     from_file: FromFile = None,
     dry_run: DryRun = False,
@@ -309,12 +323,15 @@ def bind(
       cut -d, -f1 ids.csv | guance-billing cloud bind cld_3f9c2a1b7d04 --from-file - --dry-run
     """
     fmt = render.output_format(as_json, output)
-    items = _items(workspaces, from_file)
-    with batchview.progress(len(items), "Binding") as on_progress:
-        result = client(ctx).bind_workspaces(
+    batchview.run(
+        _items(workspaces, from_file),
+        lambda items, on_progress: client(ctx).bind_workspaces(
             cloud, items, dry_run=dry_run, account=account, progress=on_progress
-        )
-    batchview.show(result, fmt=fmt, verb="bound")
+        ),
+        label="Binding",
+        verb="bound",
+        fmt=fmt,
+    )
 
 
 @app.command("unbind")
@@ -339,9 +356,12 @@ def unbind(
       guance-billing cloud unbind --from-file locked.txt --dry-run
     """
     fmt = render.output_format(as_json, output)
-    items = _items(workspaces, from_file)
-    with batchview.progress(len(items), "Unbinding") as on_progress:
-        result = client(ctx).unbind_workspaces(
+    batchview.run(
+        _items(workspaces, from_file),
+        lambda items, on_progress: client(ctx).unbind_workspaces(
             items, dry_run=dry_run, account=account, progress=on_progress
-        )
-    batchview.show(result, fmt=fmt, verb="unbound")
+        ),
+        label="Unbinding",
+        verb="unbound",
+        fmt=fmt,
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from guance_billing_cli.errors import (
     BillingError,
@@ -143,6 +143,27 @@ def confirm_or_require_yes(
         )
     if not confirm(message, default=False):
         raise Declined("declined")
+
+
+def confirm_command(
+    ctx: Any,
+    message: str,
+    *,
+    yes: bool,
+    operation: str,
+    params: Mapping[str, str] | None = None,
+) -> None:
+    """``confirm_or_require_yes`` for the command of ``ctx``: a person is asked only
+    when that command runs at a terminal."""
+    from guance_billing_cli.cli.state import get_state
+
+    confirm_or_require_yes(
+        message,
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation=operation,
+        params=params,
+    )
 
 
 def _running_command() -> str:
