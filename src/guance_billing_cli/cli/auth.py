@@ -145,12 +145,13 @@ def login(
                 return
             render.info(_("A login code was sent to {sent_to}.").format(sent_to=sent.sent_to))
             request_id = sent.request_id
-        if code_stdin:
-            code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
-        elif state.interactive:
-            code = prompts.secret(_("Login code:"))
-        else:
-            raise InputRequired("input_missing", field="code_stdin")
+        code = prompts.secret_or_stdin(
+            code_stdin,
+            flag="--code-stdin",
+            message=_("Login code:"),
+            interactive=state.interactive,
+            field="code_stdin",
+        )
         request = LoginRequest(
             email=email,
             phone=phone,
@@ -159,12 +160,13 @@ def login(
             token_name=token_name,
         )
     else:
-        if password_stdin:
-            password = prompts.read_stdin_lines(1, flag="--password-stdin")[0]
-        elif state.interactive:
-            password = prompts.secret(_("Password:"))
-        else:
-            raise InputRequired("input_missing", field="password")
+        password = prompts.secret_or_stdin(
+            password_stdin,
+            flag="--password-stdin",
+            message=_("Password:"),
+            interactive=state.interactive,
+            field="password",
+        )
         request = LoginRequest(
             email=email, phone=phone, password=SecretStr(password), token_name=token_name
         )

@@ -121,11 +121,11 @@ RESET_FIELDS = (
 )  # fmt: skip
 
 
-def _show_reset(result: Any, *, as_json: bool) -> None:
-    if as_json:
-        render.write_json(result)
-        return
-    render.emit(result, as_json=False, title=_("Password reset"), fields=RESET_FIELDS)
+def _show_reset(result: Any, *, as_json: bool, done: str | None = None) -> None:
+    """The reset request as JSON, or as a table followed by ``done`` (a success line)."""
+    render.result(
+        result, as_json=as_json, title=_("Password reset"), fields=RESET_FIELDS, done=done
+    )
 
 
 def _finish_interactively(api: Any, result: Any) -> Any:
@@ -267,14 +267,12 @@ def reset(
     code, new = _code_and_new_password(
         code, code_stdin=code_stdin, password_stdin=password_stdin, interactive=interactive
     )
-    done = api.complete_password_reset(
+    finished = api.complete_password_reset(
         request_id,
         PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
         account=account,
     )
-    _show_reset(done, as_json=as_json)
-    if not as_json:
-        render.success(_("Password set. Log in with the new password."))
+    _show_reset(finished, as_json=as_json, done=_("Password set. Log in with the new password."))
 
 
 @app.command("forgot")

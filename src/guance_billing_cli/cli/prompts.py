@@ -166,6 +166,18 @@ def confirm_command(
     )
 
 
+def secret_or_stdin(
+    from_stdin: bool, *, flag: str, message: str, interactive: bool, field: str
+) -> str:
+    """One secret: the first line of stdin with ``flag``, else asked hidden at a
+    terminal (``message``); without either, a usage error naming ``field``."""
+    if from_stdin:
+        return read_stdin_lines(1, flag=flag)[0]
+    if interactive:
+        return secret(message)
+    raise InputRequired("input_missing", field=field)
+
+
 def _running_command() -> str:
     """The command being run (``guance-billing invoice cancel``), from Typer's context."""
     from typer._click.globals import get_current_context

@@ -30,12 +30,20 @@ def to_data(obj: Any) -> Any:
     return obj
 
 
-def output_format(as_json: bool, output: str | None) -> str:
+def output_format(
+    as_json: bool,
+    output: str | None,
+    *,
+    formats: Sequence[str] = FORMATS,
+    field: str = "output",
+) -> str:
+    """The format asked for: json with ``--json``, else ``output`` (default table), one
+    of ``formats``; another is a usage error naming the option ``field``."""
     if as_json:
         return "json"
     fmt = (output or "table").lower()
-    if fmt not in FORMATS:
-        raise InvalidInput("not_one_of", field="output", choices=list(FORMATS))
+    if fmt not in formats:
+        raise InvalidInput("not_one_of", field=field, choices=list(formats))
     return fmt
 
 
