@@ -130,18 +130,15 @@ def login(
         if request_id is None:
             sent = http.send_login_code(LoginCodeRequest(email=email, phone=phone))
             if not (code_stdin or state.interactive):
-                render.emit(
-                    {**render.to_data(sent), "state": "code_sent"},
+                render.code_sent(
+                    sent,
                     as_json=as_json,
                     title=_("Login code sent"),
+                    next_step=_("Then: {command}").format(
+                        command="guance-billing auth login --with-code --request "
+                        f"{sent.request_id} --code-stdin"
+                    ),
                 )
-                if not as_json:
-                    render.info(
-                        _("Then: {command}").format(
-                            command="guance-billing auth login --with-code --request "
-                            f"{sent.request_id} --code-stdin"
-                        )
-                    )
                 return
             render.info(_("A login code was sent to {sent_to}.").format(sent_to=sent.sent_to))
             request_id = sent.request_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -45,14 +46,24 @@ CloudArg = Annotated[str, typer.Argument(help="Cloud account id (cld_...).", met
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")]
 
 
-def _items(ids: list[str] | None, source: str | None) -> list[Any]:
+def _batch(
+    ids: list[str] | None,
+    source: str | None,
+    call: Callable[[list[Any], Any], Any],
+    *,
+    fmt: str,
+    label: str,
+    verb: str,
+) -> None:
+    """`bind` and `unbind`: the workspaces named (arguments, or --from-file), then
+    ``call(items, progress)`` as one batch and its per-row results."""
     from guance_billing_cli.errors import InputRequired
     from guance_billing_cli.schemas.settlement import batch_items
 
     if not ids and source is None:
         raise InputRequired("no_workspaces_given", field="from_file")
     rows = batchfile.collect(ids or [], source, columns=("workspace_id",), plain_ids=True)
-    return batch_items(rows)
+    batchview.run(batch_items(rows), call, label=label, verb=verb, fmt=fmt)
 
 
 @app.command("add")
@@ -322,15 +333,15 @@ def bind(
       guance-billing cloud bind cld_3f9c2a1b7d04 --from-file workspaces.csv --json
       cut -d, -f1 ids.csv | guance-billing cloud bind cld_3f9c2a1b7d04 --from-file - --dry-run
     """
-    fmt = render.output_format(as_json, output)
-    batchview.run(
-        _items(workspaces, from_file),
+    _batch(
+        workspaces,
+        from_file,
         lambda items, on_progress: client(ctx).bind_workspaces(
             cloud, items, dry_run=dry_run, account=account, progress=on_progress
         ),
+        fmt=render.output_format(as_json, output),
         label="Binding",
         verb="bound",
-        fmt=fmt,
     )
 
 
@@ -355,13 +366,13 @@ def unbind(
       guance-billing cloud unbind wksp_a wksp_b --json
       guance-billing cloud unbind --from-file locked.txt --dry-run
     """
-    fmt = render.output_format(as_json, output)
-    batchview.run(
-        _items(workspaces, from_file),
+    _batch(
+        workspaces,
+        from_file,
         lambda items, on_progress: client(ctx).unbind_workspaces(
             items, dry_run=dry_run, account=account, progress=on_progress
         ),
+        fmt=render.output_format(as_json, output),
         label="Unbinding",
         verb="unbound",
-        fmt=fmt,
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -74,6 +75,27 @@ def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
         prompts.Ask(name, f"--{name}", label, value, required=required)
         for name, label, value in zip(names, labels, values, strict=True)
     ]
+
+
+def _delete(
+    ctx: typer.Context,
+    question: str,
+    delete: Callable[[], Any],
+    *,
+    yes: bool,
+    as_json: bool,
+    operation: str,
+    title: str,
+    fields: tuple[str, ...],
+    done: str,
+) -> None:
+    """Delete a title or an address: confirmed (or --yes), then what was deleted is
+    shown with ``done`` (worded, ``{id}`` left to fill)."""
+    prompts.confirm_command(ctx, question, yes=yes, operation=operation)
+    deleted = delete()
+    render.result(
+        deleted, as_json=as_json, title=title, fields=fields, done=done.format(id=deleted.id)
+    )
 
 
 TypeOption = Annotated[
@@ -359,19 +381,16 @@ def title_delete(
     Example:
       guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
     """
-    prompts.confirm_command(
+    _delete(
         ctx,
         _("Delete invoice title {title}?").format(title=title_id),
+        lambda: client(ctx).delete_invoice_title(title_id, account=account),
         yes=yes,
-        operation="delete_invoice_title",
-    )
-    result = client(ctx).delete_invoice_title(title_id, account=account)
-    render.result(
-        result,
         as_json=as_json,
+        operation="delete_invoice_title",
         title=_("Deleted invoice title"),
         fields=TITLE_FIELDS,
-        done=_("Deleted invoice title {id}.").format(id=result.id),
+        done=_("Deleted invoice title {id}."),
     )
 
 
@@ -430,19 +449,16 @@ def address_delete(
     Example:
       guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
     """
-    prompts.confirm_command(
+    _delete(
         ctx,
         _("Delete mailing address {address}?").format(address=address_id),
+        lambda: client(ctx).delete_invoice_address(address_id, account=account),
         yes=yes,
-        operation="delete_invoice_address",
-    )
-    result = client(ctx).delete_invoice_address(address_id, account=account)
-    render.result(
-        result,
         as_json=as_json,
+        operation="delete_invoice_address",
         title=_("Deleted mailing address"),
         fields=ADDRESS_FIELDS,
-        done=_("Deleted mailing address {id}.").format(id=result.id),
+        done=_("Deleted mailing address {id}."),
     )
 
 

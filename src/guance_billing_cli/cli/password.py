@@ -337,20 +337,17 @@ def forgot(
             )
             _forgot_done(done, as_json=False)
             return
-        render.emit(
-            {**render.to_data(sent), "state": "code_sent"},
+        command = f"guance-billing password forgot {sent.request_id} --code-stdin"
+        render.code_sent(
+            sent,
             as_json=as_json,
             title=_("Password reset"),
-        )
-        if not as_json:
-            command = f"guance-billing password forgot {sent.request_id} --code-stdin"
-            render.info(
-                _("If an account has this address, a code was sent to {sent_to}.").format(
-                    sent_to=sent.sent_to
-                )
-                + " "
-                + _("Next: {command}").format(command=command + " --password-stdin")
+            next_step=_("If an account has this address, a code was sent to {sent_to}.").format(
+                sent_to=sent.sent_to
             )
+            + " "
+            + _("Next: {command}").format(command=command + " --password-stdin"),
+        )
         return
     if email or phone:
         raise InvalidInput("via_only_when_starting", field="email" if email else "phone")

@@ -125,6 +125,14 @@ def result(
         success(done)
 
 
+def code_sent(sent: Any, *, as_json: bool, title: str, next_step: str) -> None:
+    """A code went out and the command ends here: the request (``state`` code_sent) as
+    JSON, or as a table and then ``next_step`` (worded) on stderr."""
+    emit({**to_data(sent), "state": "code_sent"}, as_json=as_json, title=title)
+    if not as_json:
+        info(next_step)
+
+
 def listing(
     fetch: Callable[[], Iterable[Any]],
     *,
