@@ -104,15 +104,11 @@ def create(
         prompts.Ask("company_name", "--company-name", _("Company name:"), company_name),
         prompts.Ask("email", "--email", _("Login email:"), email),
         prompts.Ask("phone", "--phone", _("Login phone:"), phone),
-        *(
-            prompts.Ask(
-                name,
-                f"--{name.replace('_', '-')}",
-                name.replace("_", " ").capitalize() + ":",
-                value,
-                required=False,
-            )
-            for name, value in optional.items()
+        *prompts.asks(
+            list(optional),
+            [name.replace("_", " ").capitalize() + ":" for name in optional],
+            list(optional.values()),
+            required=False,
         ),
     ]
 

@@ -62,19 +62,13 @@ def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
         _("Tax id"), _("Bank"), _("Bank account"), _("Registered address"),
         _("Registered telephone"),
     )  # fmt: skip
-    return [
-        prompts.Ask(name, f"--{name.replace('_', '-')}", label, value, required=False)
-        for name, label, value in zip(names, labels, values, strict=True)
-    ]
+    return prompts.asks(names, labels, values, required=False)
 
 
 def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
     names = ("recipient", "phone", "email", "address")
     labels = (_("Recipient"), _("Recipient's phone"), _("Recipient's email"), _("Postal address"))
-    return [
-        prompts.Ask(name, f"--{name}", label, value, required=required)
-        for name, label, value in zip(names, labels, values, strict=True)
-    ]
+    return prompts.asks(names, labels, values, required=required)
 
 
 def _delete(

@@ -216,6 +216,20 @@ class Ask:
         return text(message)
 
 
+def asks(
+    names: Sequence[str],
+    labels: Sequence[str],
+    values: Sequence[str | None],
+    *,
+    required: bool,
+) -> list[Ask]:
+    """One ``Ask`` a field, its flag spelled from its name (``tax_id``: ``--tax-id``)."""
+    return [
+        Ask(name, "--" + name.replace("_", "-"), label, value, required=required)
+        for name, label, value in zip(names, labels, values, strict=True)
+    ]
+
+
 def form(
     asks: Sequence[Ask], submit: Callable[[dict[str, str | None]], T], *, interactive: bool
 ) -> T:
