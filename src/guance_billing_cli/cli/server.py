@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli.cli import prompts, render
+from guance_billing_cli.cli import store as store_commands
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import client, get_state
-from guance_billing_cli.cli.store import DryRunFlag, StoreOption, run_migrate, store_url
+from guance_billing_cli.cli.store import StoreOption, store_url
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import _
 
@@ -176,22 +177,18 @@ def _logging(log_format: str, log_level: str) -> None:
         logs.json_only_stderr()
 
 
-@app.command("migrate")
-def migrate(
-    ctx: typer.Context,
-    store: StoreOption = None,
-    dry_run: DryRunFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Apply pending schema migrations (an alias of `store migrate`).
+# `server migrate` is `store migrate` (the same options and code) with its own help.
+app.command(
+    "migrate",
+    help="""Apply pending schema migrations (an alias of `store migrate`).
 
     A store written by a newer guance-billing is refused (exit 10) and left untouched.
 
     \b
     Example:
       guance-billing server migrate --store postgresql+psycopg://billing@db/billing
-    """
-    run_migrate(store_url(ctx, store), dry_run=dry_run, as_json=as_json)
+    """,
+)(store_commands.migrate)
 
 
 @token_app.command("create")
