@@ -367,11 +367,9 @@ Example:
             )
         else:
             if code is None:
-                if not get_state(ctx).interactive:
-                    raise InputRequired(
-                        "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
-                    )
-                code = prompts.verification_code(_("Verification code:"))
+                code = prompts.missing_code(
+                    _("Verification code:"), interactive=get_state(ctx).interactive
+                )
             req = cl.verify_change(
                 request_id, CodeSubmit(code=SecretStr(code)), kind=kind, account=account
             )

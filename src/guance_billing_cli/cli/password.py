@@ -180,11 +180,7 @@ def _code_and_new_password(
     if code_stdin:
         code = lines.pop(0)
     elif code is None:
-        if not interactive:
-            raise InputRequired(
-                "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
-            )
-        code = prompts.verification_code(_("Code:"))
+        code = prompts.missing_code(_("Code:"), interactive=interactive)
     if password_stdin:
         new = lines.pop(0)
     elif interactive:

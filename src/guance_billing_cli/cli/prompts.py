@@ -103,6 +103,16 @@ def verification_code(message: str) -> str:
     return "".join(until_valid(lambda: secret(message), code_problem).split())
 
 
+def missing_code(message: str, *, interactive: bool) -> str:
+    """No --code and no --code-stdin: the code asked at a terminal (``message``);
+    without one, a usage error naming both."""
+    if not interactive:
+        raise InputRequired(
+            "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
+        )
+    return verification_code(message)
+
+
 def require(
     value: str | None,
     *,
