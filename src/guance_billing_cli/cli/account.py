@@ -34,6 +34,10 @@ ACCOUNT_FIELDS = (
 )
 
 
+#: the free-text fields `account create` and `profile update` share
+RegionOption = Annotated[str | None, typer.Option(help="Region, free text (max 64).")]
+DescriptionOption = Annotated[str | None, typer.Option(help="Description (max 500).")]
+ContactNameOption = Annotated[str | None, typer.Option(help="Contact person (max 64).")]
 AccountArg = Annotated[str, typer.Argument(help="Account id, username, email or phone.")]
 
 
@@ -59,9 +63,9 @@ def create(
     industry: Annotated[
         str | None, typer.Option(help="Industry (see docs/account.md); default other.")
     ] = None,
-    region: Annotated[str | None, typer.Option(help="Region, free text (max 64).")] = None,
-    description: Annotated[str | None, typer.Option(help="Description (max 500).")] = None,
-    contact_name: Annotated[str | None, typer.Option(help="Contact person (max 64).")] = None,
+    region: RegionOption = None,
+    description: DescriptionOption = None,
+    contact_name: ContactNameOption = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read an initial password from stdin.")
     ] = False,

@@ -30,6 +30,9 @@ EventsAccount = Annotated[
     str | None, typer.Option("--account", help="Only events of this billing account.")
 ]
 Since = Annotated[str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")]
+OutputFile = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
+]
 
 
 def parse_when(value: str | None, flag: str) -> datetime | None:
@@ -216,9 +219,7 @@ def checkpoint(
         Path | None,
         typer.Option("--dir", metavar="DIR", help="Write checkpoint-<store>-<seq>.json in DIR."),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
-    ] = None,
+    output: OutputFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Sign the trail's current end: a checkpoint to keep outside the store (default: stdout).
@@ -293,9 +294,7 @@ def _write_file(path: Path, text: str) -> Path:
 @app.command("public-key")
 def public_key_(
     ctx: typer.Context,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
-    ] = None,
+    output: OutputFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Print the public key that verifies checkpoints (PEM). It holds no secret.
@@ -321,9 +320,7 @@ def export(
     ctx: typer.Context,
     account: EventsAccount = None,
     since: Since = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
-    ] = None,
+    output: OutputFile = None,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Accepted for symmetry: the export is JSON lines already."),
