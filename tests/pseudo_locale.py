@@ -57,16 +57,23 @@ def catalog() -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def install(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """zh-CN reads the pseudo catalog for the rest of the test."""
-    real = i18n.translation
-
+def _serving(real):  # type: ignore[no-untyped-def]
     def translation(language: str) -> gettext.NullTranslations:
         if i18n.normalize(language) == i18n.CHINESE:
             return catalog()
-        return real(language)
+        return real(language)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(i18n, "translation", translation)
+    return translation
+
+
+def install(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """zh-CN reads the pseudo catalog for the rest of the test."""
+    monkeypatch.setattr(i18n, "translation", _serving(i18n.translation))
+
+
+def serve() -> None:
+    """zh-CN reads the pseudo catalog in this process (``pseudo_cli.py``: a real terminal)."""
+    i18n.translation = _serving(i18n.translation)  # type: ignore[assignment]
 
 
 #: ASCII words that are data, not words: allowed in a pseudo-locale screen

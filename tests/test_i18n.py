@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from conftest import CliFn
 from guance_billing_cli import i18n
+from guance_billing_cli.config import resolve_language
 from guance_billing_cli.i18n.extract import messages
 
 SRC = Path(i18n.__file__).resolve().parent.parent
@@ -125,16 +126,16 @@ def test_language_precedence(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert i18n.resolve(flag=flag) == expected
+    assert resolve_language(flag=flag) == expected
 
 
 def test_the_profile_language_comes_after_the_environment_variable(
     cli: CliFn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert cli("config", "set", "lang", "zh-CN").exit_code == 0
-    assert i18n.resolve() == "zh-CN"
+    assert resolve_language() == "zh-CN"
     monkeypatch.setenv("GUANCE_BILLING_LANG", "en")
-    assert i18n.resolve() == "en"
+    assert resolve_language() == "en"
     bad = cli("config", "set", "lang", "klingon", "--json")
     assert bad.exit_code == 2 and bad.error["params"]["field"] == "value"
 

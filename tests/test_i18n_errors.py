@@ -14,7 +14,7 @@ import pytest
 
 from guance_billing_cli import i18n
 from guance_billing_cli.cli import words as cli_words
-from guance_billing_cli.errors import BillingError, error_from_dict
+from guance_billing_cli.errors import FAMILIES, BillingError, error_from_dict
 from guance_billing_cli.i18n.errors import API, REASONS, Face, placeholders, words
 
 CLI_FACE = Face(field=cli_words.flag, operation=cli_words.command)
@@ -28,7 +28,7 @@ def sample(reason: str) -> BillingError:
     next_step = "start_password_reset" if params.pop("next", None) else None
     if "operation" in params:
         params["operation"] = "create_account"
-    return entry.error(reason, field=field, next_step=next_step, **params)
+    return FAMILIES[entry.family](reason, field=field, next_step=next_step, **params)
 
 
 @pytest.mark.parametrize("reason", sorted(REASONS))
@@ -92,14 +92,14 @@ def test_a_language_switch_changes_words_not_codes() -> None:
 def test_docs_list_every_reason_with_exit_code_and_http_status() -> None:
     from pathlib import Path
 
-    from guance_billing_cli.i18n.errors import reasons_markdown
+    from guance_billing_cli.errors import reasons_markdown
 
     doc = (Path(__file__).parent.parent / "docs" / "exit-codes.md").read_text()
     start, end = "<!-- reasons:start -->\n", "\n<!-- reasons:end -->"
     table = doc[doc.index(start) + len(start) : doc.index(end)]
     assert table == reasons_markdown(), (
         "docs/exit-codes.md is out of date: paste the output of "
-        "`python -m guance_billing_cli.i18n.errors` between the reasons markers"
+        "`python -m guance_billing_cli.errors` between the reasons markers"
     )
 
 
@@ -123,3 +123,12 @@ def test_the_http_api_answers_with_reason_params_english_words_and_next(
     assert error["next"] == "login" and error["exit_code"] == 4
     assert error["message"] == "authentication required: run login or set GUANCE_BILLING_TOKEN"
     assert "--" not in malformed.text + anonymous.text
+
+
+def test_every_family_a_reason_names_is_an_error_class() -> None:
+    """``REASONS`` names families by name (so ``i18n/errors.py`` imports no error class);
+    each name is a class of ``errors.py`` with that name."""
+    named = {entry.family for entry in REASONS.values()}
+    assert named <= set(FAMILIES), named - set(FAMILIES)
+    assert all(FAMILIES[name].__name__ == name for name in named)
+    assert issubclass(FAMILIES["MalformedBody"], FAMILIES["InvalidInput"])

@@ -114,7 +114,7 @@ def _raised_as() -> dict[str, set[str]]:
 @pytest.mark.parametrize("reason", sorted(REASONS))
 def test_a_reason_is_raised_as_its_documented_family(reason: str) -> None:
     """Each reason is raised with the error class the registry (and the docs) give it."""
-    expected = REASONS[reason].error.__name__
+    expected = REASONS[reason].family
     assert _raised_as().get(reason, set()) <= {expected}, (reason, _raised_as()[reason])
 
 

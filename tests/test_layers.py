@@ -142,7 +142,7 @@ def _short(module: str) -> str:
 
 
 def test_no_import_cycles() -> None:
-    """No new cycle, and the known ones do not grow; one that is broken leaves the list."""
+    """No import cycle at all (KNOWN_CYCLES stays empty)."""
     cycles = [[_short(m) for m in component] for component in strongly_connected(_edges())]
     assert sorted(cycles) == sorted(KNOWN_CYCLES), (
         "import cycles changed (each list is one strongly connected set); break a new one "
@@ -181,17 +181,9 @@ FORBIDDEN: list[tuple[str, str, str]] = [
 ]
 
 #: Arrows that break a rule today and are not fixed yet: (importer, imported) → why.
-#: Each is a debt to pay (issue 20); the test fails if one disappears, so the list
-#: only shrinks.
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    # `keys rotate` is a local-store operation outside the BillingClient protocol; it
-    # goes when rotation becomes a declared operation (issue 20, item 1).
-    ("cli.keys", "services.key_rotation"): "keys rotate runs the service on a LocalClient",
-    # `store backup|check|...` work on the store file itself (local operator commands);
-    # they go behind client/ (or a store-operator facade) when cli/ is split (item 2).
-    ("cli.store", "store.engine"): "store maintenance commands open the store",
-    ("cli.store", "store.maintenance"): "store maintenance commands run it",
-}
+#: Empty since issue 20 paid the last debts (``keys rotate`` and the ``store`` commands
+#: go through ``client/maintenance.py``); the test fails on any new one.
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 #: Arrows that break a rule by design, not as debt: the ``server`` command group is the
 #: server's own face (``server run`` starts it in this process).
@@ -202,14 +194,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cli.server", "server.reminder_timer"): "server run starts the reminder timer",
 }
 
-#: Import cycles that remain (issue 20): each a strongly connected set, sorted.
-KNOWN_CYCLES: list[list[str]] = [
-    # errors <-> i18n.errors: BillingError.message words itself with i18n.errors.words,
-    # whose REASONS table names the error classes; i18n reads the profile's language
-    # through config, which raises errors. To break: REASONS keyed to error codes (not
-    # classes), and the profile language passed into i18n rather than read by it.
-    ["config", "errors", "i18n", "i18n.errors"],
-]
+#: Import cycles that remain: none since issue 20 (``errors`` imports ``i18n.errors``,
+#: never the reverse: ``REASONS`` names error families by name; ``i18n`` reads no config,
+#: it is handed the language ``config`` resolves). The test fails on any cycle.
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def _inside(name: str, prefix: str) -> bool:

@@ -13,7 +13,7 @@ import typer
 
 from guance_billing_cli import __version__
 from guance_billing_cli.cli.boundary import BoundaryGroup
-from guance_billing_cli.cli.state import AppState
+from guance_billing_cli.cli.state import AppState, SessionLink
 from guance_billing_cli.i18n import N_
 
 SUMMARY = N_("Administer Guance Billing Center accounts.")
@@ -184,16 +184,17 @@ def root(
 
         if i18n.normalize(lang) is None:
             raise InvalidInput("not_one_of", field="lang", choices=list(i18n.LANGUAGES))
-        i18n.use(lang)
+    # a shell session passes its clients and account in; the command's state replaces it
+    session = ctx.obj if isinstance(ctx.obj, SessionLink) else None
     ctx.obj = AppState(
         debug=debug,
         no_input=no_input,
         store=store,
         server=server,
         profile=profile_name,
-        account=account,
+        account=account or (session.account if session is not None else None),
+        lang=lang,
+        ca_bundle=ca_bundle or None,
+        insecure_http=insecure_http,
+        session=session,
     )
-    if ca_bundle:
-        ctx.obj.extras["ca_bundle"] = ca_bundle
-    if insecure_http:
-        ctx.obj.extras["insecure_http"] = True

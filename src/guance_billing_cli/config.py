@@ -19,9 +19,10 @@ that applies it.
 from __future__ import annotations
 
 import os
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from guance_billing_cli import paths
@@ -64,31 +65,60 @@ CONFIG_KEYS: dict[str, tuple[str | None, str]] = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    """The effective settings of one invocation."""
+    """The effective settings of one invocation, resolved once by ``resolve_settings``.
+
+    Frozen: a command reads it and passes it down; nothing changes it afterwards,
+    and the next command (in a ``shell`` session too) resolves its own.
+    """
 
     profile: str
     store_url: str
     server_url: str | None
     account: str | None
-    values: dict[str, Any] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
+    #: the language of messages (``en`` / ``zh-CN``): ``--lang``, ``GUANCE_BILLING_LANG``,
+    #: the profile's ``lang``, then ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``, else English
+    language: str = "en"
+    #: where ``profile`` comes from (``status``): ``flag``, ``env GUANCE_BILLING_PROFILE``, or
+    #: the config file's ``default_profile`` / the built-in default
+    profile_source: str = "config default_profile or built-in default"
+    #: every other key of ``CONFIG_KEYS`` that is set (dotted: ``smtp.host``), already
+    #: resolved flag > environment > profile; unset keys are absent
+    values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: where ``store``, ``server`` and ``account`` come from (``config show --json``)
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: where each key of ``values`` comes from: ``flag``, ``env NAME``, ``profile NAME``
+    origins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def get(self, key: str, default: Any = None) -> Any:
-        """A dotted key (``smtp.host``): environment variable first, then the profile."""
-        env_name = CONFIG_KEYS.get(key, (None, ""))[0]
-        if env_name and os.environ.get(env_name):
-            return os.environ[env_name]
-        node: Any = self.values
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return node
+        """The resolved value of a dotted key (``smtp.host``), or ``default`` if unset."""
+        value = self.values.get(key)
+        return default if value is None else value
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """PEM file of CAs for the server's TLS certificate (``--ca-bundle``...)."""
+        value = self.values.get("ca_bundle")
+        return str(value) if value else None
+
+    @property
+    def insecure_http(self) -> bool:
+        """May a token or password go over plain http:// to a host that is not loopback."""
+        return str(self.values.get("insecure_http") or "").strip().lower() in TRUE_WORDS
+
+    @property
+    def timeout(self) -> float | None:
+        """Seconds to wait for the server; an unusable value is refused where it is used."""
+        value = self.values.get("timeout")
+        if value is None or value == "":
+            return None
+        return float(check_value("timeout", str(value)))
 
 
 def load_config(path: Path | None = None) -> dict[str, Any]:
+    import tomllib
+
     path = path or paths.config_file()
     try:
         with open(path, "rb") as fh:
@@ -186,8 +216,12 @@ def resolve_settings(
     store: str | None = None,
     server: str | None = None,
     account: str | None = None,
+    lang: str | None = None,
+    ca_bundle: str | None = None,
+    insecure_http: bool | None = None,
 ) -> Settings:
-    """The effective settings. ``server=""`` (``--server ""``) means "no server".
+    """The effective settings: the one place that applies flag > environment > profile
+    > default, for every key. ``server=""`` (``--server ""``) means "no server".
 
     Local or remote is one decision, taken at the highest level that names a store or
     a server: flags, then environment, then the profile. So ``--store`` wins over a
@@ -196,7 +230,7 @@ def resolve_settings(
     """
     data = load_config()
     name = selected_profile(profile, data)
-    values = dict(data.get("profiles", {}).get(name, {}))
+    raw = dict(data.get("profiles", {}).get(name, {}))
     sources: dict[str, str] = {}
 
     def level(key: str, flag: str | None) -> tuple[int, str | None, str]:
@@ -206,8 +240,8 @@ def resolve_settings(
             return 0, flag.strip() or None, "flag"
         if env_name and os.environ.get(env_name):
             return 1, os.environ[env_name], f"env {env_name}"
-        if values.get(key):
-            return 2, str(values[key]), f"profile {name}"
+        if raw.get(key):
+            return 2, str(raw[key]), f"profile {name}"
         return 3, None, "default"
 
     if store is not None and server:
@@ -232,14 +266,79 @@ def resolve_settings(
     account_level, account_value, account_source = level("account", account)
     if account_level < 3:
         sources["account"] = account_source
+    flags: dict[str, Any] = {"lang": lang, "ca_bundle": ca_bundle or None}
+    if insecure_http:
+        flags["insecure_http"] = True
+    values, origins = _other_values(name, raw, flags)
     return Settings(
         profile=name,
         store_url=store_url,
         server_url=server_value,
         account=account_value,
-        values=values,
-        sources=sources,
+        language=_pick_language(lang, raw.get("lang")),
+        profile_source=_profile_source(profile),
+        values=MappingProxyType(values),
+        sources=MappingProxyType(sources),
+        origins=MappingProxyType(origins),
     )
+
+
+def _profile_source(flag: str | None) -> str:
+    if flag:
+        return "flag"
+    if os.environ.get("GUANCE_BILLING_PROFILE"):
+        return "env GUANCE_BILLING_PROFILE"
+    return "config default_profile or built-in default"
+
+
+def _other_values(
+    profile: str, raw: dict[str, Any], flags: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every key but store/server/account: flag, then environment, then profile."""
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for key, (env_name, _meaning) in CONFIG_KEYS.items():
+        if key in ("store", "server", "account"):
+            continue
+        node: Any = raw
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if flags.get(key) is not None:
+            values[key], origins[key] = flags[key], "flag"
+        elif env_name and os.environ.get(env_name):
+            values[key], origins[key] = os.environ[env_name], f"env {env_name}"
+        elif node is not None and not isinstance(node, dict):
+            values[key], origins[key] = node, f"profile {profile}"
+    return values, origins
+
+
+def _pick_language(flag: str | None, profile_value: Any) -> str:
+    """The language of messages, by the documented precedence (docs/languages.md)."""
+    from guance_billing_cli import i18n
+
+    for candidate in (flag, os.environ.get(i18n.ENV), profile_value):
+        found = i18n.normalize(str(candidate) if candidate else None)
+        if found:
+            return found
+    return i18n.locale_language()
+
+
+def resolve_language(*, flag: str | None = None, profile: str | None = None) -> str:
+    """The language before the command line is parsed (``--help``, usage errors): the
+    same precedence as ``Settings.language``; a config file that cannot be read gives
+    no profile language here (the command that needs the config reports it)."""
+    from guance_billing_cli import i18n
+
+    if i18n.normalize(flag) or i18n.normalize(os.environ.get(i18n.ENV)):
+        return _pick_language(flag, None)
+    value = None
+    if paths.config_file().exists():  # no config: skip the TOML parser (--help)
+        try:
+            data = load_config()
+            value = data.get("profiles", {}).get(selected_profile(profile, data), {}).get("lang")
+        except Exception:  # any unreadable config: no profile language
+            value = None
+    return _pick_language(flag, value)
 
 
 def profile_is_free_for(profile: str, server: str) -> bool:

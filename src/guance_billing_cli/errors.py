@@ -221,6 +221,19 @@ ERRORS_BY_CODE: dict[str, type[BillingError]] = {
 }
 
 
+#: every error class by name: the family a reason names in ``i18n/errors.py`` ``REASONS``
+FAMILIES: dict[str, type[BillingError]] = {
+    cls.__name__: cls
+    for cls in (
+        *ERRORS_BY_CODE.values(),
+        MalformedBody,
+        UnsupportedMediaType,
+        BodyTooLarge,
+        PreconditionFailed,
+    )
+}
+
+
 def error_from_dict(body: dict[str, Any]) -> BillingError:
     """Rebuild a domain error from its ``to_dict`` form (used by the HTTP client)."""
     cls = ERRORS_BY_CODE.get(str(body.get("code")), BillingError)
@@ -236,3 +249,25 @@ def error_from_dict(body: dict[str, Any]) -> BillingError:
     if not isinstance(reason, str) or reason not in REASONS:  # unknown here: keep its words
         reason = str(body.get("message", "error"))
     return cls(reason, field=field, next_step=body.get("next"), **params)
+
+
+def reasons_markdown() -> str:
+    """The table of ``docs/exit-codes.md`` (regenerate: ``python -m guance_billing_cli.errors``)."""
+    from guance_billing_cli.i18n.errors import REASONS
+
+    rows = [
+        "| `reason` | `code` | exit | HTTP | meaning (English template) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for reason, (name, template) in sorted(REASONS.items()):
+        error = FAMILIES[name]
+        meaning = template.replace("|", "\\|")
+        rows.append(
+            f"| `{reason}` | `{error.code}` | {int(error.exit_code)} | {error.http_status} "
+            f"| {meaning} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(reasons_markdown())

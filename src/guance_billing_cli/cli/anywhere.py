@@ -32,6 +32,7 @@ def hoist(argv: Sequence[str], root: Any) -> list[str]:
     position = command_tree.Position(commands=[root])
     front: list[str] = []
     rest: list[str] = []
+    first_command = 0
     i = 0
     while i < len(argv):
         word = argv[i]
@@ -57,6 +58,8 @@ def hoist(argv: Sequence[str], root: Any) -> list[str]:
         if command_tree.is_group(command) and position.positional == 0:
             sub = command_tree.subcommand(command, word)
             if sub is not None:
+                if not position.path:
+                    first_command = len(rest)
                 position.commands.append(sub)
                 position.path.append(word)
                 rest.append(word)
@@ -65,4 +68,6 @@ def hoist(argv: Sequence[str], root: Any) -> list[str]:
         position.positional += 1
         rest.append(word)
         i += 1
-    return front + rest
+    # after the options given before the command (a shell session's own), so that one
+    # given again after the command wins, as it would in place
+    return rest[:first_command] + front + rest[first_command:]

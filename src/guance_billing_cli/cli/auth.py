@@ -50,8 +50,8 @@ def _http(ctx: typer.Context, server: str, token: str | None = None) -> Any:
         server,
         settings=state.settings,
         token=token,
-        ca_bundle=state.extras.get("ca_bundle"),
-        insecure_http=state.extras.get("insecure_http"),
+        ca_bundle=state.settings.ca_bundle,
+        insecure_http=state.settings.insecure_http,
     )
     return http
 

@@ -76,21 +76,23 @@ def _plain_help(command: Any) -> Any:
         command.short_help = i18n.translate(command.short_help)
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
-    from guance_billing_cli.cli.helptext import readable  # issue 15: metavars as words
+    from guance_billing_cli.cli.helptext import localize, readable  # issue 15: metavars as words
 
-    return readable(command)
+    return localize(readable(command))  # issue 23: options' help and click's words translated
 
 
 def _option_value(args: Sequence[str], name: str) -> str | None:
-    """The value of a global option (``--lang zh-CN`` or ``--lang=zh-CN``) before parsing."""
+    """The value of a global option (``--lang zh-CN`` or ``--lang=zh-CN``) before parsing;
+    the last one given wins, as it does when parsed."""
+    found = None
     for index, arg in enumerate(args):
         if arg == "--":
             break
         if arg == name and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith(name + "="):
-            return arg.split("=", 1)[1]
-    return None
+            found = args[index + 1]
+        elif arg.startswith(name + "="):
+            found = arg.split("=", 1)[1]
+    return found
 
 
 class BoundaryGroup(TyperGroup):
@@ -104,6 +106,18 @@ class BoundaryGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in self.lazy_commands:
+            command = self._built(cmd_name)
+        return command
+
+    def _built(self, cmd_name: str) -> Any:
+        """A lazy group, built once per language: its help is worded when built, and a
+        ``shell`` session keeps the root, so a group built for ``--lang zh-CN`` must
+        not answer the next command's ``--help`` in Chinese."""
+        from guance_billing_cli import i18n
+
+        key = (cmd_name, i18n.current())
+        built = self.__dict__.setdefault("_by_language", {})
+        if key not in built:
             from importlib import import_module
 
             from typer.main import get_command
@@ -112,8 +126,8 @@ class BoundaryGroup(TyperGroup):
             module.app._add_completion = False  # only the root may offer shell completion
             command = _plain_help(get_command(module.app))
             command.name = cmd_name
-            self.commands[cmd_name] = command
-        return command
+            built[key] = command
+        return built[key]
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """List groups from their Typer's help without building their commands."""
@@ -123,7 +137,9 @@ class BoundaryGroup(TyperGroup):
 
         rows = []
         for name in self.list_commands(ctx):
-            built = self.commands.get(name)
+            built = self.commands.get(name) or self.__dict__.get("_by_language", {}).get(
+                (name, i18n.current())
+            )
             if built is not None:
                 rows.append((name, built.get_short_help_str(limit=formatter.width)))
                 continue
@@ -185,11 +201,38 @@ class BoundaryGroup(TyperGroup):
 
         if anywhere.needs_hoisting(argv):
             argv = anywhere.hoist(argv, self)
-        BoundaryGroup._argv = argv
         from guance_billing_cli import i18n
+        from guance_billing_cli.config import resolve_language
 
-        i18n.request(flag=_option_value(argv, "--lang"), profile=_option_value(argv, "--profile"))
-        self.help = i18n.summary(self.help)
+        # This command's language and arguments, for its length only: a command run in
+        # a `shell` session gives the session's back when it ends.
+        saved_argv, BoundaryGroup._argv = BoundaryGroup._argv, argv
+        language = resolve_language(
+            flag=_option_value(argv, "--lang"), profile=_option_value(argv, "--profile")
+        )
+        spoken = i18n.speak(language)
+        english = self.__dict__.setdefault("_english_help", self.help)
+        self.help = i18n.summary(english)
+        from guance_billing_cli.cli.helptext import localize
+
+        localize(self)  # the global options' help, click's words
+        try:
+            code = self._main(argv, prog_name, complete_var, windows_expand_args, **extra)
+        finally:
+            i18n.restore(spoken)
+            BoundaryGroup._argv = saved_argv
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _main(
+        self,
+        argv: list[str],
+        prog_name: str | None,
+        complete_var: str | None,
+        windows_expand_args: bool,
+        **extra: Any,
+    ) -> int:
         try:
             rv = super().main(
                 args=argv,
@@ -219,6 +262,4 @@ class BoundaryGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             code = int(ExitCode.INTERRUPTED)
-        if standalone_mode:
-            sys.exit(code)
-        return code
+        return int(code)

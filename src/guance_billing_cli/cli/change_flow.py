@@ -64,7 +64,7 @@ FLOWS = {
     "phone": Flow("phone", N_("login phone"), "--new-phone", "+8613912345678"),
 }
 
-#: the help summary of each group and command (the rest of each help stays English)
+#: the help summary of each group and command
 SUMMARIES = {
     "email": {
         "group": N_(
@@ -81,6 +81,71 @@ SUMMARIES = {
         "new": N_("The new login phone (checked before a code is sent to it)."),
     },
 }
+#: the paragraphs of each command's help, written out per kind so the catalog holds them
+#: as shown (``i18n.summary`` translates a help paragraph by paragraph)
+PARAGRAPHS = {
+    "email": {
+        "change": (
+            N_(
+                "At a terminal (and without --json) this drives the whole flow with prompts.\n"
+                "Without one, it prints the request id and state; continue with `verify`.\n"
+                "Starting a change cancels the account's open email change request."
+            ),
+            N_(
+                "Exit codes: 2 missing or malformed --new-email, 3 unknown account, 6 same as the\n"
+                "current login email or used by another account, 8 a code went out less than 60 s"
+                " ago,\n10 the code could not be delivered (nothing changed)."
+            ),
+        ),
+        "verify": (
+            N_(
+                "The code for the current login email moves the request to awaiting_new_code and"
+                " sends a\ncode to the new one; the code for the new login email completes the"
+                " change. With\n--new-email (and no code) give the new login email if the"
+                " request has none yet."
+            ),
+            N_(
+                "Exit codes: 3 unknown request, 6 the new login email was taken meanwhile, 7"
+                " wrong,\nmalformed or expired code, or a finished request (the JSON error"
+                " carries\nattempts_left and state), 10 the next code could not be delivered."
+            ),
+        ),
+    },
+    "phone": {
+        "change": (
+            N_(
+                "At a terminal (and without --json) this drives the whole flow with prompts.\n"
+                "Without one, it prints the request id and state; continue with `verify`.\n"
+                "Starting a change cancels the account's open phone change request."
+            ),
+            N_(
+                "Exit codes: 2 missing or malformed --new-phone, 3 unknown account, 6 same as the\n"
+                "current login phone or used by another account, 8 a code went out less than 60 s"
+                " ago,\n10 the code could not be delivered (nothing changed)."
+            ),
+        ),
+        "verify": (
+            N_(
+                "The code for the current login phone moves the request to awaiting_new_code and"
+                " sends a\ncode to the new one; the code for the new login phone completes the"
+                " change. With\n--new-phone (and no code) give the new login phone if the"
+                " request has none yet."
+            ),
+            N_(
+                "Exit codes: 3 unknown request, 6 the new login phone was taken meanwhile, 7"
+                " wrong,\nmalformed or expired code, or a finished request (the JSON error"
+                " carries\nattempts_left and state), 10 the next code could not be delivered."
+            ),
+        ),
+    },
+}
+RESEND_PARAGRAPH = N_(
+    "At most one code a minute and 5 codes per address in a request (exit 8).\n"
+    "Exit codes: 3 unknown request, 7 finished request, 10 delivery failed."
+)
+CANCEL_PARAGRAPH = N_(
+    "Exit codes: 0 also if already cancelled, 3 unknown request, 7 completed, failed\nor expired."
+)
 VERIFY_SUMMARY = N_("Confirm the code of the current step.")
 RESEND_SUMMARY = N_("Send a new code for the current step; the old one stops working.")
 STATUS_SUMMARY = N_("Show a change request (default: the account's latest).")
@@ -251,7 +316,6 @@ def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
 
 def build_app(kind: str) -> typer.Typer:
     flow = FLOWS[kind]
-    noun = flow.label
     summary = SUMMARIES[kind]
     app = typer.Typer(help=summary["group"], no_args_is_help=True)
     NewAddressOption = Annotated[
@@ -275,15 +339,9 @@ def build_app(kind: str) -> typer.Typer:
     @app.command(
         "change",
         help=summary["change"]
+        + "\n\n"
+        + "\n\n".join(PARAGRAPHS[kind]["change"])
         + f"""
-
-At a terminal (and without --json) this drives the whole flow with prompts.
-Without one, it prints the request id and state; continue with `verify`.
-Starting a change cancels the account's open {kind} change request.
-
-Exit codes: 2 missing or malformed {flow.flag}, 3 unknown account, 6 same as the
-current {noun} or used by another account, 8 a code went out less than 60 s ago,
-10 the code could not be delivered (nothing changed).
 
 \b
 Example:
@@ -313,15 +371,9 @@ Example:
     @app.command(
         "verify",
         help=VERIFY_SUMMARY
+        + "\n\n"
+        + "\n\n".join(PARAGRAPHS[kind]["verify"])
         + f"""
-
-The code for the current {noun} moves the request to awaiting_new_code and sends a
-code to the new one; the code for the new {noun} completes the change. With
-{flow.flag} (and no code) give the new {noun} if the request has none yet.
-
-Exit codes: 3 unknown request, 6 the new {noun} was taken meanwhile, 7 wrong,
-malformed or expired code, or a finished request (the JSON error carries
-attempts_left and state), 10 the next code could not be delivered.
 
 \b
 Example:
@@ -399,10 +451,9 @@ Example:
     step_command(
         "resend",
         RESEND_SUMMARY
+        + "\n\n"
+        + RESEND_PARAGRAPH
         + f"""
-
-At most one code a minute and 5 codes per address in a request (exit 8).
-Exit codes: 3 unknown request, 7 finished request, 10 delivery failed.
 
 \b
 Example:
@@ -442,10 +493,9 @@ Example:
     step_command(
         "cancel",
         CANCEL_SUMMARY
+        + "\n\n"
+        + CANCEL_PARAGRAPH
         + f"""
-
-Exit codes: 0 also if already cancelled, 3 unknown request, 7 completed, failed
-or expired.
 
 \b
 Example:

@@ -126,7 +126,12 @@ def _lookup(kind: str, prefix: str, where: Where) -> list[str]:
     from guance_billing_cli.config import resolve_settings
 
     settings = resolve_settings(
-        profile=where.profile, store=where.store, server=where.server, account=where.account
+        profile=where.profile,
+        store=where.store,
+        server=where.server,
+        account=where.account,
+        ca_bundle=where.ca_bundle,
+        insecure_http=where.insecure_http,
     )
     account = settings.account
     return live_values(
@@ -136,7 +141,7 @@ def _lookup(kind: str, prefix: str, where: Where) -> list[str]:
         account=None if kind == "accounts" else account,
         limit=LIVE_LIMIT,
         timeout=budget(),
-        ca_bundle=where.ca_bundle or settings.get("ca_bundle"),
+        ca_bundle=settings.ca_bundle,
         insecure_http=where.insecure_http,
     )
 

@@ -85,8 +85,6 @@ def _source_words(source: str) -> str:
 
 def _rows(settings: object) -> list[dict[str, object]]:
     """Every key with its effective value and where the value comes from."""
-    import os
-
     from guance_billing_cli.config import CONFIG_KEYS, Settings
 
     assert isinstance(settings, Settings)
@@ -96,15 +94,11 @@ def _rows(settings: object) -> list[dict[str, object]]:
         "account": settings.account,
     }
     rows: list[dict[str, object]] = []
-    for key, (env_name, _meaning) in CONFIG_KEYS.items():
+    for key in CONFIG_KEYS:
         if key in direct:
             value, source = direct[key], settings.sources.get(key)
         else:
-            value = settings.get(key)
-            if env_name and os.environ.get(env_name):
-                source = f"env {env_name}"
-            else:
-                source = f"profile {settings.profile}" if value is not None else None
+            value, source = settings.get(key), settings.origins.get(key)
         rows.append(
             {"key": key, "value": _redact(key, value), "source": source or "default (unset)"}
         )

@@ -57,9 +57,8 @@ def rotate(
       guance-billing keys rotate --new-key-file /etc/guance-billing/secret.key.new --generate
     """
     from guance_billing_cli import keys
-    from guance_billing_cli.client.local import LocalClient, local_actor
+    from guance_billing_cli.client import maintenance
     from guance_billing_cli.config import normalize_store_url
-    from guance_billing_cli.services import key_rotation
 
     state = get_state(ctx)
     if state.settings.server_url and not store:
@@ -77,12 +76,7 @@ def rotate(
         new_master = keys._read_file(new_key_file)
     except keys.BadSecretKey as exc:
         raise keys.unavailable(exc) from None
-    client = LocalClient(url, settings=state.settings, actor=local_actor())
-    try:
-        with client.context(write=True) as service:
-            done = key_rotation.rotate(service, new_master=new_master)
-    finally:
-        client.close()
+    done = maintenance.rotate_key(url, settings=state.settings, new_master=new_master)
     if as_json:
         render.write_json(
             {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,11 +37,26 @@ OutputFormat = Annotated[
         metavar="FORMAT",
     ),
 ]
+
+
+def _account(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> Any:
+    """A command's ``--account``: given on its own, it wins; else the global ``--account``
+    (or a ``shell`` session's account, which stands there), which wins over
+    ``GUANCE_BILLING_ACCOUNT``: flag > environment > profile."""
+    from guance_billing_cli.cli.state import get_state
+
+    source = ctx.get_parameter_source(param.name or "")
+    if source is not None and source.name == "COMMANDLINE":
+        return value
+    return get_state(ctx).account or value
+
+
 AccountOption = Annotated[
     str | None,
     typer.Option(
         "--account",
         envvar="GUANCE_BILLING_ACCOUNT",
+        callback=_account,
         show_envvar=True,
         help="Billing account (id, username, email or phone). Default: the profile's.",
     ),

@@ -3,9 +3,12 @@
 Each line is parsed like a command line (``shlex``) and handed to the root command
 exactly as ``guance-billing WORDS`` would be, after the session's global options
 (``--store``, ``--server``, ``--profile``, ...), so errors, exit codes and ``--json``
-are the CLI's own and a command's options never reach the next command. What does
-carry over is deliberate: the session's account (``use``) and the open store engine or
-HTTP connection (``ClientPool``), which is where the speed comes from.
+are the CLI's own and a command's options never reach the next command: each command
+resolves its own settings (``AppState``), speaks its own language (``--lang``) and
+restores the session's when it ends. What does carry over is deliberate, and is handed
+to each command as a ``SessionLink`` (never through a module global or the process
+environment): the session's account (``use``) and the open store engine or HTTP
+connection (``ClientPool``), which is where the speed comes from.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guance_billing_cli.cli.state import AppState, make_client
+from guance_billing_cli.cli.state import AppState, SessionLink, make_client
 from guance_billing_cli.errors import BillingError, ExitCode, InvalidInput
 
 if TYPE_CHECKING:
@@ -27,7 +30,6 @@ if TYPE_CHECKING:
     from guance_billing_cli.config import Settings
 
 PROG = "guance-billing"
-ACCOUNT_ENV = "GUANCE_BILLING_ACCOUNT"
 # After these a client may hold a half-read response or an interrupted statement:
 # it is closed and the next command opens a fresh one.
 SUSPECT_EXITS = (int(ExitCode.INTERNAL), int(ExitCode.UNAVAILABLE), int(ExitCode.INTERRUPTED))
@@ -45,28 +47,22 @@ class ClientPool:
         self._clients: dict[tuple[Any, ...], Any] = {}
 
     @staticmethod
-    def _key(
-        settings: Settings, ca_bundle: str | None, insecure_http: bool | None
-    ) -> tuple[Any, ...]:
+    def _key(settings: Settings) -> tuple[Any, ...]:
         if settings.server_url:
             return (
                 "server",
                 settings.server_url,
-                ca_bundle or settings.get("ca_bundle"),
+                settings.ca_bundle,
                 settings.get("timeout"),
-                bool(insecure_http),
+                settings.insecure_http,
             )
         return ("store", settings.store_url)
 
-    def __call__(
-        self, settings: Settings, ca_bundle: str | None, insecure_http: bool | None = None
-    ) -> BillingClient:
-        key = self._key(settings, ca_bundle, insecure_http)
+    def __call__(self, settings: Settings) -> BillingClient:
+        key = self._key(settings)
         client: Any = self._clients.get(key)
         if client is None:
-            client = self._clients[key] = make_client(
-                settings, ca_bundle=ca_bundle, insecure_http=insecure_http
-            )
+            client = self._clients[key] = make_client(settings)
         # Settings are read afresh by every command (a `config set` is seen by the
         # next one); so is the server token (`auth login` / `logout` change it).
         client.settings = settings
@@ -113,24 +109,14 @@ class Session:
     account: str | None = None  # set by --account / `use`; None: the profile's
     pool: ClientPool = field(default_factory=ClientPool)
     _root: Any = None
-    _saved_account: str | None = None
     _names: dict[str, str] = field(default_factory=dict)  # account ref -> username
 
     # -- lifetime --------------------------------------------------------------
     def __enter__(self) -> Session:
-        self._saved_account = os.environ.get(ACCOUNT_ENV)
-        if self.account:
-            os.environ[ACCOUNT_ENV] = self.account
-        AppState.client_source = self.pool
         return self
 
     def __exit__(self, *exc: object) -> None:
-        AppState.client_source = None
         self.pool.close()
-        if self._saved_account is None:
-            os.environ.pop(ACCOUNT_ENV, None)
-        else:
-            os.environ[ACCOUNT_ENV] = self._saved_account
 
     @property
     def root(self) -> Any:
@@ -150,7 +136,8 @@ class Session:
             ("--store", s.store),
             ("--server", s.server),
             ("--profile", s.profile),
-            ("--ca-bundle", s.extras.get("ca_bundle")),
+            ("--ca-bundle", s.ca_bundle),
+            ("--lang", s.lang),
         ):
             if value:
                 args += [flag, value]
@@ -158,12 +145,20 @@ class Session:
             args.append("--debug")
         if s.no_input:
             args.append("--no-input")
-        if s.extras.get("insecure_http"):
+        if s.insecure_http:
             args.append("--insecure-http")
         return args
 
+    def completion_args(self) -> list[str]:
+        """The global options a line is completed with: the session's, and its account."""
+        return [*self.global_args(), *(["--account", self.account] if self.account else [])]
+
+    def link(self) -> SessionLink:
+        """What the next command gets from this session."""
+        return SessionLink(client_source=self.pool, account=self.account)
+
     def fresh_state(self) -> AppState:
-        """An AppState as a command of this session starts with (for completion)."""
+        """An AppState as a command of this session starts with."""
         s = self.state
         return AppState(
             debug=s.debug,
@@ -171,7 +166,10 @@ class Session:
             store=s.store,
             server=s.server,
             profile=s.profile,
-            extras=dict(s.extras),
+            account=self.account,
+            lang=s.lang,
+            ca_bundle=s.ca_bundle,
+            insecure_http=s.insecure_http,
         )
 
     def settings(self) -> Settings:
@@ -206,7 +204,10 @@ class Session:
         sys.argv = [PROG, *args]
         code = int(ExitCode.INTERRUPTED)
         try:
-            code = int(self.root.main(args=args, prog_name=PROG, standalone_mode=False) or 0)
+            code = int(
+                self.root.main(args=args, prog_name=PROG, standalone_mode=False, obj=self.link())
+                or 0
+            )
         except KeyboardInterrupt:  # Ctrl-C outside the boundary (parsing, rendering)
             sys.stderr.write("interrupted\n")
         finally:
@@ -227,20 +228,17 @@ class Session:
         as_json = "--json" in rest
         refs = [w for w in rest if w != "--json"]
         if not refs:
-            current = os.environ.get(ACCOUNT_ENV) or self.settings().account
+            current = self.settings().account
             sys.stdout.write(f"{current or '(no account selected)'}\n")
             return 0
         if len(refs) > 1:
             return self._fail(InvalidInput("builtin_usage", usage="use ACCOUNT"), as_json=as_json)
         try:
-            account = self.pool(self.settings(), self.state.extras.get("ca_bundle")).get_account(
-                refs[0]
-            )
+            account = self.pool(self.settings()).get_account(refs[0])
         except BillingError as error:
             code = self._fail(error, as_json=as_json)
             self.pool.settle(code)
             return code
-        os.environ[ACCOUNT_ENV] = account.username
         self.account = account.username
         return 0
 
@@ -259,7 +257,7 @@ class Session:
         except BillingError:
             return "billing ?> "
         name = "billing" if settings.profile == "default" else f"billing[{settings.profile}]"
-        account = os.environ.get(ACCOUNT_ENV) or settings.account
+        account = settings.account
         where = target_label(settings)
         if not account:
             return f"{name} {where}> "
@@ -273,7 +271,7 @@ class Session:
             self._names[ref] = ref
             # the prompt shows the reference as given if the lookup fails for any reason
             with contextlib.suppress(Exception):
-                client = self.pool(settings, self.state.extras.get("ca_bundle"))
+                client = self.pool(settings)
                 self._names[ref] = client.get_account(ref).username
         return self._names[ref]
 

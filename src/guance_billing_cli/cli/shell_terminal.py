@@ -76,7 +76,7 @@ class ShellCompleter(Completer):
         if not args:
             found += [(w, h) for w, h in SHELL_WORDS if w.startswith(incomplete)]
         # the session's global options select the store or server of live values
-        words = [*self.session.global_args(), *args]
+        words = [*self.session.completion_args(), *args]
         # any failure (a store or server that is down) must not break typing
         with contextlib.suppress(Exception):
             found += [(c.value, c.help) for c in completion.complete(words, incomplete)]

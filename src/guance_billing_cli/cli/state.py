@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,34 +17,53 @@ if TYPE_CHECKING:
     from guance_billing_cli.config import Settings
 
 
+@dataclass(frozen=True)
+class SessionLink:
+    """What a ``shell`` session hands each command it runs (``ctx.obj`` of the root,
+    replaced by the command's own ``AppState``): its warm clients and its account.
+    Passed per command, never kept in a module, so nothing else carries over."""
+
+    #: hands out clients the session keeps open across commands (the store engine or
+    #: HTTP connection stays warm); a pooled client is the session's to close
+    client_source: Callable[[Settings], BillingClient]
+    #: the session's account (``shell --account``, ``use``): as if given as ``--account``
+    account: str | None = None
+
+
 @dataclass
 class AppState:
+    """One command's global flags, and what is resolved from them once: its settings
+    (``config.Settings``, frozen) and its client. Made afresh for every command."""
+
     debug: bool = False
     no_input: bool = False
     store: str | None = None
     server: str | None = None
     profile: str | None = None
     account: str | None = None  # the global --account (a command's own --account wins)
+    lang: str | None = None
+    ca_bundle: str | None = None
+    insecure_http: bool = False
     json_errors: bool = False
+    session: SessionLink | None = None  # set when a shell session runs this command
     _settings: Settings | None = None
     _client: BillingClient | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
     _pooled: bool = False
-
-    # Set by a shell session (cli/shell_session.py): hands out clients it keeps open
-    # across commands, so the store engine / HTTP connection stays warm. A pooled
-    # client is the session's to close, not the command's.
-    client_source: ClassVar[Callable[[Settings, str | None, bool | None], BillingClient] | None] = (
-        None
-    )
 
     @property
     def settings(self) -> Settings:
+        """Flag > environment > profile > default, resolved on first use, then kept."""
         if self._settings is None:
             from guance_billing_cli.config import resolve_settings
 
             self._settings = resolve_settings(
-                profile=self.profile, store=self.store, server=self.server, account=self.account
+                profile=self.profile,
+                store=self.store,
+                server=self.server,
+                account=self.account,
+                lang=self.lang,
+                ca_bundle=self.ca_bundle,
+                insecure_http=self.insecure_http or None,
             )
         return self._settings
 
@@ -57,14 +76,11 @@ class AppState:
 
     def client(self) -> BillingClient:
         if self._client is None:
-            ca_bundle = self.extras.get("ca_bundle")
-            insecure_http = self.extras.get("insecure_http")
-            source = AppState.client_source
-            self._pooled = source is not None
+            self._pooled = self.session is not None
             self._client = (
-                source(self.settings, ca_bundle, insecure_http)
-                if source is not None
-                else make_client(self.settings, ca_bundle=ca_bundle, insecure_http=insecure_http)
+                self.session.client_source(self.settings)
+                if self.session is not None
+                else make_client(self.settings)
             )
         return self._client
 
@@ -75,15 +91,16 @@ class AppState:
             self._client = None
 
 
-def make_client(
-    settings: Settings, *, ca_bundle: str | None = None, insecure_http: bool | None = None
-) -> BillingClient:
+def make_client(settings: Settings) -> BillingClient:
     """The one place that picks the transport."""
     if settings.server_url:
         from guance_billing_cli.client.http import HttpClient
 
         return HttpClient(
-            settings.server_url, settings=settings, ca_bundle=ca_bundle, insecure_http=insecure_http
+            settings.server_url,
+            settings=settings,
+            ca_bundle=settings.ca_bundle,
+            insecure_http=settings.insecure_http,
         )
     from guance_billing_cli.client.local import LocalClient
 

@@ -41,13 +41,7 @@ def _local(settings: Any, found: dict[str, Any]) -> None:
             client.close()
 
 
-def _remote(
-    settings: Any,
-    found: dict[str, Any],
-    ca_bundle: str | None,
-    *,
-    insecure_http: bool | None = None,
-) -> None:
+def _remote(settings: Any, found: dict[str, Any]) -> None:
     from guance_billing_cli.client import token_store
     from guance_billing_cli.client.http import HttpClient
 
@@ -64,8 +58,8 @@ def _remote(
         url,
         settings=settings,
         token=token.token,
-        ca_bundle=ca_bundle,
-        insecure_http=insecure_http,
+        ca_bundle=settings.ca_bundle,
+        insecure_http=settings.insecure_http,
     )
     try:
         me = remote.whoami()
@@ -99,7 +93,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     found: dict[str, Any] = {
         "version": __version__,
         "profile": settings.profile,
-        "profile_source": _profile_source(state.profile),
+        "profile_source": settings.profile_source,
         "target": "server" if settings.server_url else "store",
         "store": None,
         "server": None,
@@ -114,12 +108,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     }
     try:
         if settings.server_url:
-            _remote(
-                settings,
-                found,
-                state.extras.get("ca_bundle"),
-                insecure_http=state.extras.get("insecure_http"),
-            )
+            _remote(settings, found)
         else:
             _local(settings, found)
     except BillingError as error:  # shown, not fatal: status must describe a broken setup
@@ -161,13 +150,3 @@ def _shown(found: dict[str, Any]) -> dict[str, Any]:
         elif value.startswith("env "):  # "env VARIABLE"
             shown[key] = _("environment variable {name}").format(name=value.removeprefix("env "))
     return shown
-
-
-def _profile_source(flag: str | None) -> str:
-    import os
-
-    if flag:
-        return "flag"
-    if os.environ.get("GUANCE_BILLING_PROFILE"):
-        return "env GUANCE_BILLING_PROFILE"
-    return "config default_profile or built-in default"

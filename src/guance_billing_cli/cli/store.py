@@ -39,7 +39,7 @@ def store_url(ctx: typer.Context, store: str | None) -> str:
 
 def run_migrate(url: str, *, dry_run: bool, as_json: bool) -> None:
     """`store migrate` (and its alias `server migrate`)."""
-    from guance_billing_cli.store import maintenance
+    from guance_billing_cli.client import maintenance
 
     result = maintenance.migrate(url, dry_run=dry_run)
     if as_json:
@@ -120,7 +120,7 @@ def backup(
     Example:
       guance-billing store backup ~/backups/billing-$(date +%F).db
     """
-    from guance_billing_cli.store import maintenance
+    from guance_billing_cli.client import maintenance
 
     result = maintenance.backup(store_url(ctx, store), file)
     if as_json:
@@ -149,7 +149,7 @@ def restore(
     Example:
       guance-billing store restore ~/backups/billing-2026-12-06.db
     """
-    from guance_billing_cli.store import maintenance
+    from guance_billing_cli.client import maintenance
 
     result = maintenance.restore(store_url(ctx, store), file)
     if as_json:
@@ -177,8 +177,8 @@ def verify(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = Fa
     Example:
       guance-billing store verify --store postgresql+psycopg://billing@db/billing --json
     """
+    from guance_billing_cli.client import maintenance
     from guance_billing_cli.errors import RuleViolation, Unavailable
-    from guance_billing_cli.store import maintenance
 
     state = get_state(ctx)
     url = store_url(ctx, store)
@@ -189,9 +189,7 @@ def verify(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = Fa
         _render_report(report)
     maintenance.unavailable_if_not_ok(report)
     if report["schema_status"] == "ahead":
-        from guance_billing_cli.store import engine as store_engine
-
-        raise store_engine.schema_refusal(report["schema"])
+        raise maintenance.schema_refusal(report["schema"])
     if report["schema_status"] == "behind":
         raise Unavailable(
             "store_behind",

@@ -28,7 +28,7 @@ _MISSING = {
 _SHAPES = (
     (re.compile(r"No such command '(?P<name>.*)'\.\Z", re.S), N_("No such command '{name}'.")),
     (
-        re.compile(r"Got unexpected extra arguments? \((?P<extra>.*)\)\Z", re.S),
+        re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<extra>.*)\)\Z", re.S),
         N_("Got unexpected extra argument(s) ({extra})"),
     ),
 )

@@ -54,7 +54,9 @@ def add(
     ctx: typer.Context,
     ws_id: Annotated[str | None, typer.Option("--id", help="Workspace id (unique).")] = None,
     name: Annotated[str | None, typer.Option(help="Workspace name.")] = None,
-    site: Annotated[str | None, typer.Option(help=f"Site: {', '.join(SITES)}.")] = None,
+    site: Annotated[
+        str | None, typer.Option(help="Site: cn1, cn2, cn4, cn6, us1, eu1, ap1, za1, id1.")
+    ] = None,
     from_file: Annotated[
         str | None,
         typer.Option(
@@ -134,9 +136,7 @@ def list_(
     ] = None,
     page: Annotated[
         int,
-        typer.Option(
-            min=1, max=1_000_000, help=f"Table view: page number ({PAGE_SIZE} rows a page)."
-        ),
+        typer.Option(min=1, max=1_000_000, help="Table view: page number (50 rows a page)."),
     ] = 1,
     limit: Annotated[
         int | None,

@@ -13,13 +13,18 @@ catalogs``); at run time only the standard library's ``gettext`` reads them, so
 Public language tags are ``en`` and ``zh-CN`` (enum values: never translated).
 The language of the person at the terminal is, first found: ``--lang``,
 ``GUANCE_BILLING_LANG``, the config profile's ``lang``, then ``LC_ALL`` /
-``LC_MESSAGES`` / ``LANG`` (POSIX order); else English.
+``LC_MESSAGES`` / ``LANG`` (POSIX order); else English. That precedence is applied
+where every setting's is, in ``config.py`` (``Settings.language``); the CLI's
+boundary hands the result to ``speak`` for the length of one command, so a
+command run inside a ``shell`` session leaves the next one in its own language.
+This module reads no configuration.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import os
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 
@@ -32,8 +37,8 @@ ENV = "GUANCE_BILLING_LANG"
 #: gettext's directory name of each public tag
 _GETTEXT_NAMES = {ENGLISH: "en", CHINESE: "zh_CN"}
 
-_requested: dict[str, str | None] = {"flag": None, "profile": None}
-_current: str | None = None
+#: the language of the command running in this context (``speak``); None: the locale's
+_language: ContextVar[str | None] = ContextVar("guance_billing_language", default=None)
 
 
 def normalize(tag: str | None) -> str | None:
@@ -52,38 +57,18 @@ def normalize(tag: str | None) -> str | None:
     return None
 
 
-def request(*, flag: str | None = None, profile: str | None = None) -> None:
-    """Remember ``--lang`` / ``--profile`` of this invocation; resolved on first use."""
-    global _current
-    _requested["flag"] = flag
-    _requested["profile"] = profile
-    _current = None
+def speak(language: str) -> Token[str | None]:
+    """Speak ``language`` until ``restore(token)`` (one command's length)."""
+    return _language.set(normalize(language) or ENGLISH)
 
 
-def _profile_language(profile: str | None) -> str | None:
-    # A broken config file must not stop --help: the command that needs the
-    # config reports it properly.
-    try:
-        from guance_billing_cli import paths
-
-        if not paths.config_file().exists():  # no config: skip the TOML parser (--help)
-            return None
-        from guance_billing_cli.config import load_config, selected_profile
-
-        data = load_config()
-        name = selected_profile(profile, data)
-        value = data.get("profiles", {}).get(name, {}).get("lang")
-    except Exception:  # any unreadable config: no profile language
-        return None
-    return str(value) if value else None
+def restore(token: Token[str | None]) -> None:
+    """Speak again what was spoken before ``speak`` returned ``token``."""
+    _language.reset(token)
 
 
-def resolve(*, flag: str | None = None, profile: str | None = None) -> str:
-    """The operator's language, by the documented precedence."""
-    for candidate in (flag, os.environ.get(ENV), _profile_language(profile)):
-        found = normalize(candidate)
-        if found:
-            return found
+def locale_language() -> str:
+    """The language of the POSIX locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:  # POSIX: the first one set decides, even if we lack that language
@@ -92,17 +77,17 @@ def resolve(*, flag: str | None = None, profile: str | None = None) -> str:
 
 
 def current() -> str:
-    """The language of the person at the terminal (resolved once per invocation)."""
-    global _current
-    if _current is None:
-        _current = resolve(flag=_requested["flag"], profile=_requested["profile"])
-    return _current
+    """The language of the person at the terminal: what the running command speaks;
+    outside a command, ``GUANCE_BILLING_LANG`` or the locale."""
+    found = _language.get()
+    if found is None:
+        return normalize(os.environ.get(ENV)) or locale_language()
+    return found
 
 
 def use(language: str) -> None:
-    """Speak ``language`` from now on (tests; ``--lang`` once validated)."""
-    global _current
-    _current = normalize(language) or ENGLISH
+    """Speak ``language`` from now on in this context (tests, one-off scripts)."""
+    _language.set(normalize(language) or ENGLISH)
 
 
 @cache
@@ -137,19 +122,42 @@ def translate(message: str, language: str | None = None) -> str:
 
 
 def summary(help_text: str | None, language: str | None = None) -> str | None:
-    """A command's help with its summary (first line) and every paragraph that has a
-    translation in ``language``; the rest (examples) stays as written."""
+    """A command's help in ``language`` (default: the operator's): its summary (first line)
+    and every paragraph that has a translation; an example block keeps its command lines and
+    translates its heading (``Example:``)."""
     if not help_text:
         return help_text
+    return "".join(
+        translate(part, language) if words else part for part, words in help_segments(help_text)
+    )
+
+
+def help_segments(help_text: str) -> list[tuple[str, bool]]:
+    """``help_text`` cut into (text, is it words?) parts that join back into it, less the
+    blank lines around it; the words are what the catalog holds (``i18n/extract.py`` yields
+    the same parts). The words: the first line, each paragraph after it, and the heading of a
+    ``\\b`` block whose other lines are indented (an example: command lines, kept)."""
     text = help_text.strip("\n")
     first, sep, rest = text.partition("\n")
-    done = [_keep_space(p, language) for p in rest.split("\n\n")]
-    return translate(first.strip(), language) + sep + "\n\n".join(done)
+    parts: list[tuple[str, bool]] = [(first.strip(), True), (sep, False)]
+    for n, paragraph in enumerate(rest.split("\n\n")):
+        if n:
+            parts.append(("\n\n", False))
+        parts.extend(_paragraph_segments(paragraph))
+    return [(part, words) for part, words in parts if part]
 
 
-def _keep_space(paragraph: str, language: str | None) -> str:
+def _paragraph_segments(paragraph: str) -> list[tuple[str, bool]]:
     core = paragraph.strip()
     if not core:
-        return paragraph
+        return [(paragraph, False)]
     start = paragraph.index(core)
-    return paragraph[:start] + translate(core, language) + paragraph[start + len(core) :]
+    lead, tail = paragraph[:start], paragraph[start + len(core) :]
+    if core.startswith("\b"):  # click's "keep these lines as they are"
+        body = core[1:].lstrip("\n")
+        head, newline, lines = body.partition("\n")
+        marker = core[: len(core) - len(body)]
+        if head.endswith(":") and all(not ln or ln[0] == " " for ln in lines.split("\n")):
+            return [(lead + marker, False), (head, True), (newline + lines + tail, False)]
+        return [(lead + marker, False), (body, True), (tail, False)]  # prose kept as laid out
+    return [(lead, False), (core, True), (tail, False)]

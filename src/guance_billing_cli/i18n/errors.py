@@ -18,33 +18,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from guance_billing_cli.errors import (
-    AuthenticationFailed,
-    BatchPartlyFailed,
-    BillingError,
-    BodyTooLarge,
-    Conflict,
-    Declined,
-    InputRequired,
-    InvalidInput,
-    MalformedBody,
-    NotFound,
-    PermissionDenied,
-    PreconditionFailed,
-    RateLimited,
-    RuleViolation,
-    Unavailable,
-    UnsupportedMediaType,
-    VerificationFailed,
-)
 from guance_billing_cli.i18n import N_, translate
 
 
 class Reason(NamedTuple):
-    error: type[BillingError]
+    #: the error class a service raises it with, by name (``errors.FAMILIES``): by
+    #: name, so this table of words does not import the errors it words
+    family: str
     template: str
+
+
+class Worded(Protocol):
+    """What the words of an error need (a ``BillingError`` has it)."""
+
+    reason: str
+    field: str | None
+    next_step: str | None
+    params: dict[str, Any]
+
+
+@dataclass
+class _Inner:
+    """An error nested in another's parameters (a batch row's ``why_code``)."""
+
+    reason: str
+    params: dict[str, Any]
+    field: str | None = None
+    next_step: str | None = None
+
+
+# The error families by name (``errors.FAMILIES`` maps each to its class): by name, so
+# this table of words imports no error class and ``errors`` may import it. Named as the
+# classes are, so a row reads as the raise it documents.
+AuthenticationFailed = "AuthenticationFailed"
+BatchPartlyFailed = "BatchPartlyFailed"
+BillingError = "BillingError"
+BodyTooLarge = "BodyTooLarge"
+Conflict = "Conflict"
+Declined = "Declined"
+InputRequired = "InputRequired"
+InvalidInput = "InvalidInput"
+MalformedBody = "MalformedBody"
+NotFound = "NotFound"
+PermissionDenied = "PermissionDenied"
+PreconditionFailed = "PreconditionFailed"
+RateLimited = "RateLimited"
+RuleViolation = "RuleViolation"
+Unavailable = "Unavailable"
+UnsupportedMediaType = "UnsupportedMediaType"
+VerificationFailed = "VerificationFailed"
 
 
 # fmt: off
@@ -410,7 +434,7 @@ def show(value: Any) -> Any:
     return value
 
 
-def words(error: BillingError, *, language: str = "en", face: Face = API) -> str:
+def words(error: Worded, *, language: str = "en", face: Face = API) -> str:
     """The sentence for ``error`` in ``language``, naming fields and operations as ``face`` does."""
     entry = REASONS.get(error.reason)
     template = entry.template if entry is not None else NOTES.get(error.reason)
@@ -441,7 +465,7 @@ def words(error: BillingError, *, language: str = "en", face: Face = API) -> str
         values["operation"] = face.operation(values["operation"], error.params)
     nested = error.params.get("why_code")
     if isinstance(nested, str) and nested in REASONS:  # an error inside this one (a row's)
-        inner = REASONS[nested].error(nested, **(error.params.get("why_params") or {}))
+        inner = _Inner(nested, dict(error.params.get("why_params") or {}))
         values["why"] = words(inner, language=language, face=face)
     try:
         return translate(template, language).format_map(values)
@@ -458,22 +482,3 @@ def placeholders(template: str) -> set[str]:
         for _, name, _, _ in string.Formatter().parse(template)
         if name
     }
-
-
-def reasons_markdown() -> str:
-    """The table of ``docs/exit-codes.md`` (regenerate: ``python -m guance_billing_cli.i18n.errors``)."""
-    rows = [
-        "| `reason` | `code` | exit | HTTP | meaning (English template) |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for reason, (error, template) in sorted(REASONS.items()):
-        meaning = template.replace("|", "\\|")
-        rows.append(
-            f"| `{reason}` | `{error.code}` | {int(error.exit_code)} | {error.http_status} "
-            f"| {meaning} |"
-        )
-    return "\n".join(rows)
-
-
-if __name__ == "__main__":
-    print(reasons_markdown())

@@ -2,12 +2,14 @@
 
 Used only when catalogs are made (``make catalogs``, the catalog test); it imports
 Babel, which the installed tool never does. Besides the marked messages it yields
-the first line of every command's help, so ``--help`` can list commands in the
-operator's language without a marker in each docstring:
+the help of every command, so ``--help`` is in the operator's language without a
+marker in each docstring:
 
 - the docstring of a function decorated with ``@<typer>.command(...)`` or
-  ``@<typer>.callback(...)``;
-- the ``help=`` string of ``typer.Typer(...)``.
+  ``@<typer>.callback(...)`` and the ``help=`` string of ``typer.Typer(...)``: the
+  summary line, each paragraph, the heading of an example block (its command lines
+  stay as written), cut as ``i18n.help_segments`` cuts them at run time;
+- the ``help=`` string of every ``typer.Option(...)`` / ``typer.Argument(...)``.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ KEYWORDS = {
     "translate": (1,),
     "pgettext_noop": ((1, "c"), 2),
 }
-HELP_COMMENT = "help summary of a command"
+HELP_COMMENT = "help of a command"
 
 
-def _summary(text: str) -> str | None:
-    first = text.strip().splitlines()[0].strip() if text.strip() else ""
-    return first or None
+def _words(text: str) -> list[str]:
+    """The parts of a command's help that the catalog holds (``i18n.help_segments``)."""
+    from guance_billing_cli.i18n import help_segments
+
+    return [part for part, words in help_segments(text) if words] if text.strip() else []
 
 
 def _is_command_decorator(node: ast.expr) -> bool:
@@ -39,20 +43,21 @@ def _is_command_decorator(node: ast.expr) -> bool:
 
 
 def help_summaries(source: str) -> Iterator[tuple[int, str]]:
-    """(line, first line of help) for every command docstring and ``Typer(help=...)``."""
+    """(line, words) for every command docstring and ``Typer(help=...)`` (its summary, its
+    paragraphs, the heading of an example) and every ``help=`` of a ``typer.Option`` or
+    ``typer.Argument`` (as written: the CLI looks it up whole)."""
     tree = ast.parse(source)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and any(
             _is_command_decorator(d) for d in node.decorator_list
         ):
             doc = ast.get_docstring(node)
-            line = _summary(doc) if doc else None
-            if line:
-                yield node.lineno, line
+            for part in _words(doc or ""):
+                yield node.lineno, part
         elif isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name != "Typer":
+            if name not in ("Typer", "Option", "Argument"):
                 continue
             for keyword in node.keywords:
                 value = keyword.value
@@ -61,9 +66,11 @@ def help_summaries(source: str) -> Iterator[tuple[int, str]]:
                     and isinstance(value, ast.Constant)
                     and isinstance(value.value, str)
                 ):
-                    line = _summary(value.value)
-                    if line:
-                        yield node.lineno, line
+                    if name == "Typer":
+                        for part in _words(value.value):
+                            yield node.lineno, part
+                    elif value.value.strip():
+                        yield node.lineno, value.value
 
 
 def extract(
