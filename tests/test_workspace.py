@@ -136,6 +136,19 @@ def test_add_from_file_dry_run_and_all_refused(
     assert refused.json["summary"]["refused"] == 2 and store_dump(home) == before
 
 
+def test_add_from_file_with_a_bad_output_adds_nothing(
+    cli: CliFn, acme: dict, home: Path, tmp_path: Path
+) -> None:
+    """The format is checked before the batch runs: a usage error changes nothing."""
+    path = tmp_path / "ws.csv"
+    path.write_text("id,name,site\nw1,One,cn1\n", encoding="utf-8")
+    before = store_dump(home)
+    result = cli("workspace", "add", "--from-file", str(path), "--output", "yaml")
+    assert result.exit_code == 2, result.stderr
+    assert "--output" in result.stderr and "yaml" not in result.stdout
+    assert store_dump(home) == before
+
+
 @pytest.mark.parametrize("content", ["w1\nw2\n", "id,name\nw1,One\n", "name,site\nOne,cn1\n"])
 def test_add_from_file_needs_the_columns(
     cli: CliFn, acme: dict, tmp_path: Path, content: str

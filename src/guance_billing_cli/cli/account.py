@@ -34,9 +34,19 @@ ACCOUNT_FIELDS = (
 )
 
 
-def show_account(account: object, *, as_json: bool, title: str | None = None) -> None:
+#: the free-text fields `account create` and `profile update` share
+RegionOption = Annotated[str | None, typer.Option(help="Region, free text (max 64).")]
+DescriptionOption = Annotated[str | None, typer.Option(help="Description (max 500).")]
+ContactNameOption = Annotated[str | None, typer.Option(help="Contact person (max 64).")]
+AccountArg = Annotated[str, typer.Argument(help="Account id, username, email or phone.")]
+
+
+def show_account(
+    account: object, *, as_json: bool, title: str | None = None, done: str | None = None
+) -> None:
+    """The account as JSON, or as a table followed by ``done`` (a success line)."""
     title = title or _("Billing account")
-    render.emit(account, as_json=as_json, title=title, fields=ACCOUNT_FIELDS)
+    render.result(account, as_json=as_json, title=title, fields=ACCOUNT_FIELDS, done=done)
 
 
 @app.command("create")
@@ -53,9 +63,9 @@ def create(
     industry: Annotated[
         str | None, typer.Option(help="Industry (see docs/account.md); default other.")
     ] = None,
-    region: Annotated[str | None, typer.Option(help="Region, free text (max 64).")] = None,
-    description: Annotated[str | None, typer.Option(help="Description (max 500).")] = None,
-    contact_name: Annotated[str | None, typer.Option(help="Contact person (max 64).")] = None,
+    region: RegionOption = None,
+    description: DescriptionOption = None,
+    contact_name: ContactNameOption = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read an initial password from stdin.")
     ] = False,
@@ -98,15 +108,11 @@ def create(
         prompts.Ask("company_name", "--company-name", _("Company name:"), company_name),
         prompts.Ask("email", "--email", _("Login email:"), email),
         prompts.Ask("phone", "--phone", _("Login phone:"), phone),
-        *(
-            prompts.Ask(
-                name,
-                f"--{name.replace('_', '-')}",
-                name.replace("_", " ").capitalize() + ":",
-                value,
-                required=False,
-            )
-            for name, value in optional.items()
+        *prompts.asks(
+            list(optional),
+            [name.replace("_", " ").capitalize() + ":" for name in optional],
+            list(optional.values()),
+            required=False,
         ),
     ]
 
@@ -116,13 +122,13 @@ def create(
         return client(ctx).create_account(data)
 
     account = prompts.form(asks, submit, interactive=interactive)
-    show_account(account, as_json=as_json)
-    if not as_json:
-        render.success(
-            _("Created billing account {username} ({id}).").format(
-                username=account.username, id=account.id
-            )
-        )
+    show_account(
+        account,
+        as_json=as_json,
+        done=_("Created billing account {username} ({id}).").format(
+            username=account.username, id=account.id
+        ),
+    )
 
 
 @app.command("list")
@@ -133,16 +139,19 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = 
     Example:
       guance-billing account list --output csv
     """
-    fmt = render.output_format(as_json, output)
-    render.emit_rows(
-        client(ctx).list_accounts(), fmt=fmt, columns=ACCOUNT_COLUMNS, title=_("Billing accounts")
+    render.listing(
+        lambda: client(ctx).list_accounts(),
+        as_json=as_json,
+        output=output,
+        columns=ACCOUNT_COLUMNS,
+        title=_("Billing accounts"),
     )
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    account: Annotated[str, typer.Argument(help="Account id, username, email or phone.")],
+    account: AccountArg,
     as_json: JsonFlag = False,
 ) -> None:
     """Show one billing account, found by id, username, email or phone.
@@ -157,7 +166,7 @@ def show(
 @app.command("use")
 def use(
     ctx: typer.Context,
-    account: Annotated[str, typer.Argument(help="Account id, username, email or phone.")],
+    account: AccountArg,
     as_json: JsonFlag = False,
 ) -> None:
     """Make ACCOUNT the default billing account of the current profile.
@@ -193,7 +202,7 @@ def _on_off(value: str | None) -> bool | None:
 @app.command("update")
 def update(
     ctx: typer.Context,
-    account: Annotated[str, typer.Argument(help="Account id, username, email or phone.")],
+    account: AccountArg,
     arbitrary_settlement: Annotated[
         str | None,
         typer.Option(
@@ -214,6 +223,8 @@ def update(
 
     update_ = AccountAdminUpdate(arbitrary_settlement=_on_off(arbitrary_settlement))
     updated = client(ctx).admin_update_account(account, update_)
-    show_account(updated, as_json=as_json)
-    if not as_json:
-        render.success(_("Updated billing account {username}.").format(username=updated.username))
+    show_account(
+        updated,
+        as_json=as_json,
+        done=_("Updated billing account {username}.").format(username=updated.username),
+    )

@@ -25,6 +25,15 @@ COLUMNS = ("id", "at", "actor", "action", "target", "account_id", "before", "aft
 RELATIVE = re.compile(r"^(\d+)([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
+#: the filters `audit list` and `audit export` share
+EventsAccount = Annotated[
+    str | None, typer.Option("--account", help="Only events of this billing account.")
+]
+Since = Annotated[str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")]
+OutputFile = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
+]
+
 
 def parse_when(value: str | None, flag: str) -> datetime | None:
     """ISO 8601 date/time (UTC if no zone) or a relative age such as 30m, 24h, 7d."""
@@ -46,16 +55,12 @@ def parse_when(value: str | None, flag: str) -> datetime | None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    account: Annotated[
-        str | None, typer.Option("--account", help="Only events of this billing account.")
-    ] = None,
+    account: EventsAccount = None,
     action: Annotated[
         str | None,
         typer.Option(help="Only actions starting with this prefix (e.g. cloud., email.change)."),
     ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")
-    ] = None,
+    since: Since = None,
     until: Annotated[str | None, typer.Option(help="Before this time (ISO 8601 or age).")] = None,
     as_json: JsonFlag = False,
     output: OutputFormat = None,
@@ -214,9 +219,7 @@ def checkpoint(
         Path | None,
         typer.Option("--dir", metavar="DIR", help="Write checkpoint-<store>-<seq>.json in DIR."),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
-    ] = None,
+    output: OutputFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Sign the trail's current end: a checkpoint to keep outside the store (default: stdout).
@@ -291,9 +294,7 @@ def _write_file(path: Path, text: str) -> Path:
 @app.command("public-key")
 def public_key_(
     ctx: typer.Context,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
-    ] = None,
+    output: OutputFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Print the public key that verifies checkpoints (PEM). It holds no secret.
@@ -317,15 +318,9 @@ def public_key_(
 @app.command("export")
 def export(
     ctx: typer.Context,
-    account: Annotated[
-        str | None, typer.Option("--account", help="Only events of this billing account.")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE.")
-    ] = None,
+    account: EventsAccount = None,
+    since: Since = None,
+    output: OutputFile = None,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Accepted for symmetry: the export is JSON lines already."),

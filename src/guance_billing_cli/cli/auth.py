@@ -130,27 +130,25 @@ def login(
         if request_id is None:
             sent = http.send_login_code(LoginCodeRequest(email=email, phone=phone))
             if not (code_stdin or state.interactive):
-                render.emit(
-                    {**render.to_data(sent), "state": "code_sent"},
+                render.code_sent(
+                    sent,
                     as_json=as_json,
                     title=_("Login code sent"),
+                    next_step=_("Then: {command}").format(
+                        command="guance-billing auth login --with-code --request "
+                        f"{sent.request_id} --code-stdin"
+                    ),
                 )
-                if not as_json:
-                    render.info(
-                        _("Then: {command}").format(
-                            command="guance-billing auth login --with-code --request "
-                            f"{sent.request_id} --code-stdin"
-                        )
-                    )
                 return
             render.info(_("A login code was sent to {sent_to}.").format(sent_to=sent.sent_to))
             request_id = sent.request_id
-        if code_stdin:
-            code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
-        elif state.interactive:
-            code = prompts.secret(_("Login code:"))
-        else:
-            raise InputRequired("input_missing", field="code_stdin")
+        code = prompts.secret_or_stdin(
+            code_stdin,
+            flag="--code-stdin",
+            message=_("Login code:"),
+            interactive=state.interactive,
+            field="code_stdin",
+        )
         request = LoginRequest(
             email=email,
             phone=phone,
@@ -159,12 +157,13 @@ def login(
             token_name=token_name,
         )
     else:
-        if password_stdin:
-            password = prompts.read_stdin_lines(1, flag="--password-stdin")[0]
-        elif state.interactive:
-            password = prompts.secret(_("Password:"))
-        else:
-            raise InputRequired("input_missing", field="password")
+        password = prompts.secret_or_stdin(
+            password_stdin,
+            flag="--password-stdin",
+            message=_("Password:"),
+            interactive=state.interactive,
+            field="password",
+        )
         request = LoginRequest(
             email=email, phone=phone, password=SecretStr(password), token_name=token_name
         )

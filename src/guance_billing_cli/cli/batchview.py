@@ -45,6 +45,21 @@ def progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | No
         yield update
 
 
+def run(
+    items: list[Any],
+    call: Callable[[list[Any], Callable[[int, int], None] | None], Any],
+    *,
+    label: str,
+    verb: str,
+    fmt: str,
+) -> None:
+    """A batch command's work: ``call(items, progress)`` under a progress bar (``label``;
+    large batches at a terminal only), then its results shown as ``show`` does."""
+    with progress(len(items), label) as on_progress:
+        result = call(items, on_progress)
+    show(result, fmt=fmt, verb=verb)
+
+
 def show(result: Any, *, fmt: str, verb: str) -> None:
     """Print ``result`` (a BatchResult) and raise the batch's exit code if rows were refused.
 

@@ -49,17 +49,6 @@ DetailedExitcode = Annotated[
 ]
 
 
-def _format(as_json: bool, fmt: str | None) -> str:
-    from guance_billing_cli.errors import InvalidInput
-
-    if as_json:
-        return "json"
-    value = (fmt or "table").lower()
-    if value not in FORMATS:
-        raise InvalidInput("not_one_of", field="format", choices=list(FORMATS))
-    return value
-
-
 @app.command("plan")
 def plan(
     ctx: typer.Context,
@@ -96,7 +85,7 @@ def plan(
     from guance_billing_cli.errors import RuleViolation
     from guance_billing_cli.schemas.bindings import BindingsPlanRequest
 
-    output = _format(as_json, fmt)
+    output = render.output_format(as_json, fmt, formats=FORMATS, field="format")
     desired = bindings_file.read_desired(file)
     request = BindingsPlanRequest(desired=desired, account=account_ref(ctx, account))
     result = client(ctx).plan_bindings(request)
@@ -150,7 +139,7 @@ def apply(
     from guance_billing_cli.errors import BatchPartlyFailed, InvalidInput
     from guance_billing_cli.schemas.bindings import BindingsApplyRequest, BindingsPlanRequest
 
-    output = _format(as_json, fmt)
+    output = render.output_format(as_json, fmt, formats=FORMATS, field="format")
     if (file is None) == (plan_file is None):
         raise InvalidInput("exactly_one_of", fields=["FILE", "plan"])
     if plan_file is not None:

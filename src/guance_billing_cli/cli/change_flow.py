@@ -8,6 +8,7 @@ flow with prompts; without one each step is one command.
 # No ``from __future__ import annotations`` here: the option types are built per
 # kind inside ``build_app`` and Typer must see real objects, not strings.
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -172,19 +173,17 @@ def show(req: Any, flow: Flow, *, as_json: bool) -> None:
     rid = req.request_id
     label = _(flow.label)
     expires = _time(req.expires_at)
-    if req.state == "awaiting_current_code":
-        render.info(
-            _(
-                "A code was sent to {sent_to} (the current {label}); it expires at {expires}."
-            ).format(sent_to=req.sent_to, label=label, expires=expires)
-            + "\n"
-            + _("Next: {command}").format(command=f"{flow.cmd} verify {rid} --code-stdin")
+    awaiting_code = req.state == "awaiting_current_code" or (
+        req.state == "awaiting_new_code" and req.code_target == "new"
+    )
+    if awaiting_code:
+        sent = (
+            _("A code was sent to {sent_to} (the current {label}); it expires at {expires}.")
+            if req.state == "awaiting_current_code"
+            else _("A code was sent to {sent_to} (the new {label}); it expires at {expires}.")
         )
-    elif req.state == "awaiting_new_code" and req.code_target == "new":
         render.info(
-            _("A code was sent to {sent_to} (the new {label}); it expires at {expires}.").format(
-                sent_to=req.sent_to, label=label, expires=expires
-            )
+            sent.format(sent_to=req.sent_to, label=label, expires=expires)
             + "\n"
             + _("Next: {command}").format(command=f"{flow.cmd} verify {rid} --code-stdin")
         )
@@ -420,11 +419,9 @@ Example:
             )
         else:
             if code is None:
-                if not get_state(ctx).interactive:
-                    raise InputRequired(
-                        "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
-                    )
-                code = prompts.verification_code(_("Verification code:"))
+                code = prompts.missing_code(
+                    _("Verification code:"), interactive=get_state(ctx).interactive
+                )
             req = cl.verify_change(
                 request_id, CodeSubmit(code=SecretStr(code)), kind=kind, account=account
             )
@@ -438,9 +435,22 @@ Example:
                 )
         show(req, flow, as_json=as_json)
 
-    @app.command(
+    def step_command(name: str, help_: str, step: Callable[..., Any]) -> None:
+        """``name``: one step on a request, ``step(client, request_id, account=...)``,
+        then where the request stands."""
+
+        @app.command(name, help=help_)
+        def command(
+            ctx: typer.Context,
+            request_id: RequestArg,
+            account: AccountOption = None,
+            as_json: JsonFlag = False,
+        ) -> None:
+            show(step(client(ctx), request_id, account=account), flow, as_json=as_json)
+
+    step_command(
         "resend",
-        help=RESEND_SUMMARY
+        RESEND_SUMMARY
         + "\n\n"
         + RESEND_PARAGRAPH
         + f"""
@@ -449,16 +459,8 @@ Example:
 Example:
   {flow.cmd} resend chg_0123456789ab --json
 """,
+        lambda cl, request_id, account: cl.resend_change(request_id, kind=kind, account=account),
     )
-    def resend(
-        ctx: typer.Context,
-        request_id: RequestArg,
-        account: AccountOption = None,
-        as_json: JsonFlag = False,
-    ) -> None:
-        show(
-            client(ctx).resend_change(request_id, kind=kind, account=account), flow, as_json=as_json
-        )
 
     @app.command(
         "status",
@@ -488,9 +490,9 @@ Example:
             req = cl.get_change(request_id, kind=kind, account=account)
         show(req, flow, as_json=as_json)
 
-    @app.command(
+    step_command(
         "cancel",
-        help=CANCEL_SUMMARY
+        CANCEL_SUMMARY
         + "\n\n"
         + CANCEL_PARAGRAPH
         + f"""
@@ -499,15 +501,7 @@ Example:
 Example:
   {flow.cmd} cancel chg_0123456789ab
 """,
+        lambda cl, request_id, account: cl.cancel_change(request_id, kind=kind, account=account),
     )
-    def cancel(
-        ctx: typer.Context,
-        request_id: RequestArg,
-        account: AccountOption = None,
-        as_json: JsonFlag = False,
-    ) -> None:
-        show(
-            client(ctx).cancel_change(request_id, kind=kind, account=account), flow, as_json=as_json
-        )
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -41,17 +42,28 @@ FromFile = Annotated[
         help="Read workspace ids from FILE or stdin: one a line, CSV with workspace_id, or NDJSON.",
     ),
 ]
+CloudArg = Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")]
 
 
-def _items(ids: list[str] | None, source: str | None) -> list[Any]:
+def _batch(
+    ids: list[str] | None,
+    source: str | None,
+    call: Callable[[list[Any], Any], Any],
+    *,
+    fmt: str,
+    label: str,
+    verb: str,
+) -> None:
+    """`bind` and `unbind`: the workspaces named (arguments, or --from-file), then
+    ``call(items, progress)`` as one batch and its per-row results."""
     from guance_billing_cli.errors import InputRequired
     from guance_billing_cli.schemas.settlement import batch_items
 
     if not ids and source is None:
         raise InputRequired("no_workspaces_given", field="from_file")
     rows = batchfile.collect(ids or [], source, columns=("workspace_id",), plain_ids=True)
-    return batch_items(rows)
+    batchview.run(batch_items(rows), call, label=label, verb=verb, fmt=fmt)
 
 
 @app.command("add")
@@ -141,15 +153,19 @@ def list_(
     Example:
       guance-billing cloud list --output csv
     """
-    fmt = render.output_format(as_json, output)
-    rows = client(ctx).list_cloud_accounts(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=CLOUD_COLUMNS, title=_("Cloud accounts"))
+    render.listing(
+        lambda: client(ctx).list_cloud_accounts(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=CLOUD_COLUMNS,
+        title=_("Cloud accounts"),
+    )
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -166,7 +182,7 @@ def show(
 @app.command("unsubscribe")
 def unsubscribe(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     account: AccountOption = None,
     yes: YesFlag = False,
     as_json: JsonFlag = False,
@@ -190,21 +206,15 @@ def unsubscribe(
         operation="unsubscribe_cloud_account",
     )
     result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
-    if as_json:
-        render.write_json(result)
+    if not _show_subscription(
+        result,
+        as_json=as_json,
+        same=_("{id} was already unsubscribed; nothing changed."),
+        columns=("workspace_id", "effect", "locks_at"),
+        title=_("Affected workspaces"),
+    ):
         return
-    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
-    if not result.changed:
-        render.info(_("{id} was already unsubscribed; nothing changed.").format(id=result.id))
-        return
-    if result.affected:
-        render.emit_rows(
-            result.affected,
-            fmt="table",
-            columns=("workspace_id", "effect", "locks_at"),
-            title=_("Affected workspaces"),
-        )
-    else:
+    if not result.affected:
         render.info(_("No workspace settled through it."))
     if result.notice_sent_to:
         from guance_billing_cli.masking import mask_email
@@ -213,6 +223,24 @@ def unsubscribe(
             _("Notice emailed to {address}.").format(address=mask_email(result.notice_sent_to))
         )
     render.success(_("Unsubscribed {id}.").format(id=result.id))
+
+
+def _show_subscription(
+    result: Any, *, as_json: bool, same: str, columns: tuple[str, ...], title: str
+) -> bool:
+    """A subscription change: the whole answer as JSON, or the cloud account, then
+    ``same`` (worded, ``{id}`` left to fill) when nothing changed, else the affected
+    workspaces. True when the caller has more to say (a change, not JSON)."""
+    if as_json:
+        render.write_json(result)
+        return False
+    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
+    if not result.changed:
+        render.info(same.format(id=result.id))
+        return False
+    if result.affected:
+        render.emit_rows(result.affected, fmt="table", columns=columns, title=title)
+    return True
 
 
 def _unsubscribe_question(ctx: typer.Context, cloud: str, account: str | None) -> str:
@@ -247,7 +275,7 @@ def _unsubscribe_question(ctx: typer.Context, cloud: str, account: str | None) -
 @app.command("resubscribe")
 def resubscribe(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -262,17 +290,14 @@ def resubscribe(
       guance-billing cloud resubscribe cld_3f9c2a1b7d04 --json
     """
     result = client(ctx).resubscribe_cloud_account(cloud, account=account)
-    if as_json:
-        render.write_json(result)
+    if not _show_subscription(
+        result,
+        as_json=as_json,
+        same=_("{id} is subscribed already; nothing changed."),
+        columns=("workspace_id", "effect"),
+        title=_("Unlocked"),
+    ):
         return
-    render.emit(result, as_json=False, title=_("Cloud account"), fields=CLOUD_FIELDS)
-    if not result.changed:
-        render.info(_("{id} is subscribed already; nothing changed.").format(id=result.id))
-        return
-    if result.affected:
-        render.emit_rows(
-            result.affected, fmt="table", columns=("workspace_id", "effect"), title=_("Unlocked")
-        )
     from guance_billing_cli.i18n import ngettext
 
     count = len(result.affected)
@@ -288,7 +313,7 @@ def resubscribe(
 @app.command("bind")
 def bind(
     ctx: typer.Context,
-    cloud: Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")],
+    cloud: CloudArg,
     workspaces: WorkspaceIds = None,
     from_file: FromFile = None,
     dry_run: DryRun = False,
@@ -308,13 +333,16 @@ def bind(
       guance-billing cloud bind cld_3f9c2a1b7d04 --from-file workspaces.csv --json
       cut -d, -f1 ids.csv | guance-billing cloud bind cld_3f9c2a1b7d04 --from-file - --dry-run
     """
-    fmt = render.output_format(as_json, output)
-    items = _items(workspaces, from_file)
-    with batchview.progress(len(items), "Binding") as on_progress:
-        result = client(ctx).bind_workspaces(
+    _batch(
+        workspaces,
+        from_file,
+        lambda items, on_progress: client(ctx).bind_workspaces(
             cloud, items, dry_run=dry_run, account=account, progress=on_progress
-        )
-    batchview.show(result, fmt=fmt, verb="bound")
+        ),
+        fmt=render.output_format(as_json, output),
+        label="Binding",
+        verb="bound",
+    )
 
 
 @app.command("unbind")
@@ -338,10 +366,13 @@ def unbind(
       guance-billing cloud unbind wksp_a wksp_b --json
       guance-billing cloud unbind --from-file locked.txt --dry-run
     """
-    fmt = render.output_format(as_json, output)
-    items = _items(workspaces, from_file)
-    with batchview.progress(len(items), "Unbinding") as on_progress:
-        result = client(ctx).unbind_workspaces(
+    _batch(
+        workspaces,
+        from_file,
+        lambda items, on_progress: client(ctx).unbind_workspaces(
             items, dry_run=dry_run, account=account, progress=on_progress
-        )
-    batchview.show(result, fmt=fmt, verb="unbound")
+        ),
+        fmt=render.output_format(as_json, output),
+        label="Unbinding",
+        verb="unbound",
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -61,21 +62,44 @@ def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
         _("Tax id"), _("Bank"), _("Bank account"), _("Registered address"),
         _("Registered telephone"),
     )  # fmt: skip
-    return [
-        prompts.Ask(name, f"--{name.replace('_', '-')}", label, value, required=False)
-        for name, label, value in zip(names, labels, values, strict=True)
-    ]
+    return prompts.asks(names, labels, values, required=False)
 
 
 def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
     names = ("recipient", "phone", "email", "address")
     labels = (_("Recipient"), _("Recipient's phone"), _("Recipient's email"), _("Postal address"))
-    return [
-        prompts.Ask(name, f"--{name}", label, value, required=required)
-        for name, label, value in zip(names, labels, values, strict=True)
-    ]
+    return prompts.asks(names, labels, values, required=required)
 
 
+def _delete(
+    ctx: typer.Context,
+    question: str,
+    delete: Callable[[], Any],
+    *,
+    yes: bool,
+    as_json: bool,
+    operation: str,
+    title: str,
+    fields: tuple[str, ...],
+    done: str,
+) -> None:
+    """Delete a title or an address: confirmed (or --yes), then what was deleted is
+    shown with ``done`` (worded, ``{id}`` left to fill)."""
+    prompts.confirm_command(ctx, question, yes=yes, operation=operation)
+    deleted = delete()
+    render.result(
+        deleted, as_json=as_json, title=title, fields=fields, done=done.format(id=deleted.id)
+    )
+
+
+TypeOption = Annotated[
+    str | None, typer.Option("--type", help="vat_ordinary, vat_special or electronic_ordinary.")
+]
+TitleOption = Annotated[str | None, typer.Option(help="Must equal the authenticated name.")]
+RecipientOption = Annotated[str | None, typer.Option(help="Who receives the invoice.")]
+RecipientPhoneOption = Annotated[str | None, typer.Option(help="Recipient's mobile phone.")]
+RecipientEmailOption = Annotated[str | None, typer.Option(help="Recipient's email.")]
+PostalAddressOption = Annotated[str | None, typer.Option(help="Postal address.")]
 TitleArg = Annotated[str, typer.Argument(help="Invoice title id (ttl_...).", metavar="TITLE")]
 AddressArg = Annotated[str, typer.Argument(help="Mailing address id (adr_...).", metavar="ADDRESS")]
 RequestArg = Annotated[str, typer.Argument(help="Invoice request id (inv_...).", metavar="REQUEST")]
@@ -85,11 +109,8 @@ RequestArg = Annotated[str, typer.Argument(help="Invoice request id (inv_...).",
 def title_add(
     ctx: typer.Context,
     account: AccountOption = None,
-    type_: Annotated[
-        str | None,
-        typer.Option("--type", help="vat_ordinary, vat_special or electronic_ordinary."),
-    ] = None,
-    title: Annotated[str | None, typer.Option(help="Must equal the authenticated name.")] = None,
+    type_: TypeOption = None,
+    title: TitleOption = None,
     tax_id: Annotated[
         str | None, typer.Option(help="Must equal the authenticated tax id (enterprise).")
     ] = None,
@@ -138,9 +159,13 @@ def title_add(
         lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
         interactive=interactive,
     )
-    render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
-    if not as_json:
-        render.success(_("Added invoice title {id}.").format(id=result.id))
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice title"),
+        fields=TITLE_FIELDS,
+        done=_("Added invoice title {id}.").format(id=result.id),
+    )
 
 
 @title_app.command("list")
@@ -156,19 +181,23 @@ def title_list(
     Example:
       guance-billing invoice title list --output csv
     """
-    fmt = render.output_format(as_json, output)
-    rows = client(ctx).list_invoice_titles(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=TITLE_COLUMNS, title=_("Invoice titles"))
+    render.listing(
+        lambda: client(ctx).list_invoice_titles(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=TITLE_COLUMNS,
+        title=_("Invoice titles"),
+    )
 
 
 @address_app.command("add")
 def address_add(
     ctx: typer.Context,
     account: AccountOption = None,
-    recipient: Annotated[str | None, typer.Option(help="Who receives the invoice.")] = None,
-    phone: Annotated[str | None, typer.Option(help="Recipient's mobile phone.")] = None,
-    email: Annotated[str | None, typer.Option(help="Recipient's email.")] = None,
-    address: Annotated[str | None, typer.Option(help="Postal address.")] = None,
+    recipient: RecipientOption = None,
+    phone: RecipientPhoneOption = None,
+    email: RecipientEmailOption = None,
+    address: PostalAddressOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a mailing address for invoices.
@@ -187,9 +216,13 @@ def address_add(
         lambda values: client(ctx).add_invoice_address(ref, InvoiceAddressCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
-    if not as_json:
-        render.success(_("Added mailing address {id}.").format(id=result.id))
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Mailing address"),
+        fields=ADDRESS_FIELDS,
+        done=_("Added mailing address {id}.").format(id=result.id),
+    )
 
 
 @address_app.command("list")
@@ -205,9 +238,13 @@ def address_list(
     Example:
       guance-billing invoice address list --json
     """
-    fmt = render.output_format(as_json, output)
-    rows = client(ctx).list_invoice_addresses(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=ADDRESS_FIELDS, title=_("Mailing addresses"))
+    render.listing(
+        lambda: client(ctx).list_invoice_addresses(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=ADDRESS_FIELDS,
+        title=_("Mailing addresses"),
+    )
 
 
 @app.command("request")
@@ -243,13 +280,15 @@ def request(
         lambda values: client(ctx).request_invoice(ref, InvoiceRequestCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
-    if not as_json:
-        render.success(
-            _("Invoice request {id} for {amount} is {status}.").format(
-                id=result.id, amount=result.amount, status=result.status
-            )
-        )
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice request"),
+        fields=REQUEST_FIELDS,
+        done=_("Invoice request {id} for {amount} is {status}.").format(
+            id=result.id, amount=result.amount, status=result.status
+        ),
+    )
 
 
 @app.command("list")
@@ -265,9 +304,13 @@ def list_(
     Example:
       guance-billing invoice list --output ndjson
     """
-    fmt = render.output_format(as_json, output)
-    rows = client(ctx).list_invoices(account_ref(ctx, account))
-    render.emit_rows(rows, fmt=fmt, columns=REQUEST_COLUMNS, title=_("Invoice requests"))
+    render.listing(
+        lambda: client(ctx).list_invoices(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=REQUEST_COLUMNS,
+        title=_("Invoice requests"),
+    )
 
 
 # -- upkeep (issue 15) ---------------------------------------------------------------
@@ -278,11 +321,8 @@ def title_update(
     ctx: typer.Context,
     title_id: TitleArg,
     account: AccountOption = None,
-    type_: Annotated[
-        str | None,
-        typer.Option("--type", help="vat_ordinary, vat_special or electronic_ordinary."),
-    ] = None,
-    title: Annotated[str | None, typer.Option(help="Must equal the authenticated name.")] = None,
+    type_: TypeOption = None,
+    title: TitleOption = None,
     tax_id: Annotated[str | None, typer.Option(help="Must equal the authenticated tax id.")] = None,
     bank_name: Annotated[str | None, typer.Option(help='Bank ("" clears it).')] = None,
     bank_account: Annotated[str | None, typer.Option(help="Bank account.")] = None,
@@ -312,9 +352,13 @@ def title_update(
     if not update.changes():
         raise InputRequired("nothing_to_change", field="title")
     result = client(ctx).update_invoice_title(title_id, update, account=account)
-    render.emit(result, as_json=as_json, title=_("Invoice title"), fields=TITLE_FIELDS)
-    if not as_json:
-        render.success(_("Updated invoice title {id}.").format(id=result.id))
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice title"),
+        fields=TITLE_FIELDS,
+        done=_("Updated invoice title {id}.").format(id=result.id),
+    )
 
 
 @title_app.command("delete")
@@ -331,16 +375,17 @@ def title_delete(
     Example:
       guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
     """
-    prompts.confirm_or_require_yes(
+    _delete(
+        ctx,
         _("Delete invoice title {title}?").format(title=title_id),
+        lambda: client(ctx).delete_invoice_title(title_id, account=account),
         yes=yes,
-        interactive=get_state(ctx).interactive,
+        as_json=as_json,
         operation="delete_invoice_title",
+        title=_("Deleted invoice title"),
+        fields=TITLE_FIELDS,
+        done=_("Deleted invoice title {id}."),
     )
-    result = client(ctx).delete_invoice_title(title_id, account=account)
-    render.emit(result, as_json=as_json, title=_("Deleted invoice title"), fields=TITLE_FIELDS)
-    if not as_json:
-        render.success(_("Deleted invoice title {id}.").format(id=result.id))
 
 
 @address_app.command("update")
@@ -348,10 +393,10 @@ def address_update(
     ctx: typer.Context,
     address_id: AddressArg,
     account: AccountOption = None,
-    recipient: Annotated[str | None, typer.Option(help="Who receives the invoice.")] = None,
-    phone: Annotated[str | None, typer.Option(help="Recipient's mobile phone.")] = None,
-    email: Annotated[str | None, typer.Option(help="Recipient's email.")] = None,
-    address: Annotated[str | None, typer.Option(help="Postal address.")] = None,
+    recipient: RecipientOption = None,
+    phone: RecipientPhoneOption = None,
+    email: RecipientEmailOption = None,
+    address: PostalAddressOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Change a mailing address (the same checks as `address add`).
@@ -375,9 +420,13 @@ def address_update(
         ),
         interactive=get_state(ctx).interactive,
     )
-    render.emit(result, as_json=as_json, title=_("Mailing address"), fields=ADDRESS_FIELDS)
-    if not as_json:
-        render.success(_("Updated mailing address {id}.").format(id=result.id))
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Mailing address"),
+        fields=ADDRESS_FIELDS,
+        done=_("Updated mailing address {id}.").format(id=result.id),
+    )
 
 
 @address_app.command("delete")
@@ -394,16 +443,17 @@ def address_delete(
     Example:
       guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
     """
-    prompts.confirm_or_require_yes(
+    _delete(
+        ctx,
         _("Delete mailing address {address}?").format(address=address_id),
+        lambda: client(ctx).delete_invoice_address(address_id, account=account),
         yes=yes,
-        interactive=get_state(ctx).interactive,
+        as_json=as_json,
         operation="delete_invoice_address",
+        title=_("Deleted mailing address"),
+        fields=ADDRESS_FIELDS,
+        done=_("Deleted mailing address {id}."),
     )
-    result = client(ctx).delete_invoice_address(address_id, account=account)
-    render.emit(result, as_json=as_json, title=_("Deleted mailing address"), fields=ADDRESS_FIELDS)
-    if not as_json:
-        render.success(_("Deleted mailing address {id}.").format(id=result.id))
 
 
 @app.command("show")
@@ -437,18 +487,20 @@ def cancel(
     Example:
       guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
     """
-    prompts.confirm_or_require_yes(
+    prompts.confirm_command(
+        ctx,
         _("Cancel invoice request {request}?").format(request=request_id),
         yes=yes,
-        interactive=get_state(ctx).interactive,
         operation="cancel_invoice",
         params={"request_id": request_id},
     )
     result = client(ctx).cancel_invoice(request_id, account=account)
-    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
-    if not as_json:
-        render.success(
-            _("Invoice request {id} is {status}; nothing will be issued.").format(
-                id=result.id, status=result.status
-            )
-        )
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice request"),
+        fields=REQUEST_FIELDS,
+        done=_("Invoice request {id} is {status}; nothing will be issued.").format(
+            id=result.id, status=result.status
+        ),
+    )

@@ -121,11 +121,11 @@ RESET_FIELDS = (
 )  # fmt: skip
 
 
-def _show_reset(result: Any, *, as_json: bool) -> None:
-    if as_json:
-        render.write_json(result)
-        return
-    render.emit(result, as_json=False, title=_("Password reset"), fields=RESET_FIELDS)
+def _show_reset(result: Any, *, as_json: bool, done: str | None = None) -> None:
+    """The reset request as JSON, or as a table followed by ``done`` (a success line)."""
+    render.result(
+        result, as_json=as_json, title=_("Password reset"), fields=RESET_FIELDS, done=done
+    )
 
 
 def _finish_interactively(api: Any, result: Any) -> Any:
@@ -180,11 +180,7 @@ def _code_and_new_password(
     if code_stdin:
         code = lines.pop(0)
     elif code is None:
-        if not interactive:
-            raise InputRequired(
-                "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
-            )
-        code = prompts.verification_code(_("Code:"))
+        code = prompts.missing_code(_("Code:"), interactive=interactive)
     if password_stdin:
         new = lines.pop(0)
     elif interactive:
@@ -267,14 +263,12 @@ def reset(
     code, new = _code_and_new_password(
         code, code_stdin=code_stdin, password_stdin=password_stdin, interactive=interactive
     )
-    done = api.complete_password_reset(
+    finished = api.complete_password_reset(
         request_id,
         PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
         account=account,
     )
-    _show_reset(done, as_json=as_json)
-    if not as_json:
-        render.success(_("Password set. Log in with the new password."))
+    _show_reset(finished, as_json=as_json, done=_("Password set. Log in with the new password."))
 
 
 @app.command("forgot")
@@ -339,20 +333,17 @@ def forgot(
             )
             _forgot_done(done, as_json=False)
             return
-        render.emit(
-            {**render.to_data(sent), "state": "code_sent"},
+        command = f"guance-billing password forgot {sent.request_id} --code-stdin"
+        render.code_sent(
+            sent,
             as_json=as_json,
             title=_("Password reset"),
-        )
-        if not as_json:
-            command = f"guance-billing password forgot {sent.request_id} --code-stdin"
-            render.info(
-                _("If an account has this address, a code was sent to {sent_to}.").format(
-                    sent_to=sent.sent_to
-                )
-                + " "
-                + _("Next: {command}").format(command=command + " --password-stdin")
+            next_step=_("If an account has this address, a code was sent to {sent_to}.").format(
+                sent_to=sent.sent_to
             )
+            + " "
+            + _("Next: {command}").format(command=command + " --password-stdin"),
+        )
         return
     if email or phone:
         raise InvalidInput("via_only_when_starting", field="email" if email else "phone")

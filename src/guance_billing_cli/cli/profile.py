@@ -7,7 +7,12 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli.cli import render
-from guance_billing_cli.cli.account import show_account
+from guance_billing_cli.cli.account import (
+    ContactNameOption,
+    DescriptionOption,
+    RegionOption,
+    show_account,
+)
 from guance_billing_cli.cli.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.state import account_ref, client
 from guance_billing_cli.i18n import _
@@ -34,9 +39,9 @@ def update(
     account: AccountOption = None,
     company_name: Annotated[str | None, typer.Option(help="Company name.")] = None,
     industry: Annotated[str | None, typer.Option(help="Industry (see docs/account.md).")] = None,
-    region: Annotated[str | None, typer.Option(help="Region, free text (max 64).")] = None,
-    description: Annotated[str | None, typer.Option(help="Description (max 500).")] = None,
-    contact_name: Annotated[str | None, typer.Option(help="Contact person (max 64).")] = None,
+    region: RegionOption = None,
+    description: DescriptionOption = None,
+    contact_name: ContactNameOption = None,
     language: Annotated[
         str | None,
         typer.Option(help="Language of emails and SMS to the account: en or zh-CN."),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from guance_billing_cli.errors import (
     BillingError,
@@ -103,6 +103,16 @@ def verification_code(message: str) -> str:
     return "".join(until_valid(lambda: secret(message), code_problem).split())
 
 
+def missing_code(message: str, *, interactive: bool) -> str:
+    """No --code and no --code-stdin: the code asked at a terminal (``message``);
+    without one, a usage error naming both."""
+    if not interactive:
+        raise InputRequired(
+            "input_missing_one_of", field="code", alternatives=["code", "code_stdin"]
+        )
+    return verification_code(message)
+
+
 def require(
     value: str | None,
     *,
@@ -145,6 +155,39 @@ def confirm_or_require_yes(
         raise Declined("declined")
 
 
+def confirm_command(
+    ctx: Any,
+    message: str,
+    *,
+    yes: bool,
+    operation: str,
+    params: Mapping[str, str] | None = None,
+) -> None:
+    """``confirm_or_require_yes`` for the command of ``ctx``: a person is asked only
+    when that command runs at a terminal."""
+    from guance_billing_cli.cli.state import get_state
+
+    confirm_or_require_yes(
+        message,
+        yes=yes,
+        interactive=get_state(ctx).interactive,
+        operation=operation,
+        params=params,
+    )
+
+
+def secret_or_stdin(
+    from_stdin: bool, *, flag: str, message: str, interactive: bool, field: str
+) -> str:
+    """One secret: the first line of stdin with ``flag``, else asked hidden at a
+    terminal (``message``); without either, a usage error naming ``field``."""
+    if from_stdin:
+        return read_stdin_lines(1, flag=flag)[0]
+    if interactive:
+        return secret(message)
+    raise InputRequired("input_missing", field=field)
+
+
 def _running_command() -> str:
     """The command being run (``guance-billing invoice cancel``), from Typer's context."""
     from typer._click.globals import get_current_context
@@ -181,6 +224,20 @@ class Ask:
         if self.hidden:
             return secret(message)
         return text(message)
+
+
+def asks(
+    names: Sequence[str],
+    labels: Sequence[str],
+    values: Sequence[str | None],
+    *,
+    required: bool,
+) -> list[Ask]:
+    """One ``Ask`` a field, its flag spelled from its name (``tax_id``: ``--tax-id``)."""
+    return [
+        Ask(name, "--" + name.replace("_", "-"), label, value, required=required)
+        for name, label, value in zip(names, labels, values, strict=True)
+    ]
 
 
 def form(

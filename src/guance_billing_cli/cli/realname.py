@@ -26,8 +26,10 @@ TYPES = ("enterprise", "individual")
 MAX_LICENSE_BYTES = 10 * 1024 * 1024  # also enforced by the service
 
 
-def show_realname(result: Any, *, as_json: bool) -> None:
-    render.emit(result, as_json=as_json, title=_("Real-name authentication"), fields=FIELDS)
+def show_realname(result: Any, *, as_json: bool, done: str | None = None) -> None:
+    """The authentication as JSON, or as a table followed by ``done`` (a success line)."""
+    title = _("Real-name authentication")
+    render.result(result, as_json=as_json, title=title, fields=FIELDS, done=done)
 
 
 def read_license(path: Path) -> Any:
@@ -126,9 +128,7 @@ def submit(
         ),
         interactive=interactive,
     )
-    show_realname(result, as_json=as_json)
-    if not as_json:
-        render.success(_("Submitted for review; status is now pending."))
+    show_realname(result, as_json=as_json, done=_("Submitted for review; status is now pending."))
 
 
 @app.command("review")
@@ -165,6 +165,8 @@ def review(
         )
     decision = RealnameReview(decision="reject" if reject else "approve", reason=reason)
     result = client(ctx).review_realname(account_ref(ctx, account), decision)
-    show_realname(result, as_json=as_json)
-    if not as_json:
-        render.success(_("Real-name authentication {status}.").format(status=result.status))
+    show_realname(
+        result,
+        as_json=as_json,
+        done=_("Real-name authentication {status}.").format(status=result.status),
+    )

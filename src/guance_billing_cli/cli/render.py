@@ -10,7 +10,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -30,12 +30,20 @@ def to_data(obj: Any) -> Any:
     return obj
 
 
-def output_format(as_json: bool, output: str | None) -> str:
+def output_format(
+    as_json: bool,
+    output: str | None,
+    *,
+    formats: Sequence[str] = FORMATS,
+    field: str = "output",
+) -> str:
+    """The format asked for: json with ``--json``, else ``output`` (default table), one
+    of ``formats``; another is a usage error naming the option ``field``."""
     if as_json:
         return "json"
     fmt = (output or "table").lower()
-    if fmt not in FORMATS:
-        raise InvalidInput("not_one_of", field="output", choices=list(FORMATS))
+    if fmt not in formats:
+        raise InvalidInput("not_one_of", field=field, choices=list(formats))
     return fmt
 
 
@@ -100,6 +108,43 @@ def emit(
     for key in fields or list(data):
         table.add_row(label(key), escape(_shown(_cell(data.get(key)))))
     _stdout_console().print(table)
+
+
+def result(
+    obj: Any,
+    *,
+    as_json: bool,
+    title: str,
+    fields: Sequence[str],
+    done: str | None = None,
+) -> None:
+    """What a command did: ``obj`` as JSON, or as a table and then ``done`` (a success
+    line, already in the operator's language) on stderr."""
+    emit(obj, as_json=as_json, title=title, fields=fields)
+    if done is not None and not as_json:
+        success(done)
+
+
+def code_sent(sent: Any, *, as_json: bool, title: str, next_step: str) -> None:
+    """A code went out and the command ends here: the request (``state`` code_sent) as
+    JSON, or as a table and then ``next_step`` (worded) on stderr."""
+    emit({**to_data(sent), "state": "code_sent"}, as_json=as_json, title=title)
+    if not as_json:
+        info(next_step)
+
+
+def listing(
+    fetch: Callable[[], Iterable[Any]],
+    *,
+    as_json: bool,
+    output: str | None,
+    columns: Sequence[str],
+    title: str | None = None,
+) -> int:
+    """A list command: the format is checked first (a bad ``--output`` asks nothing of
+    the store), then the rows ``fetch()`` returns are streamed. Returns their number."""
+    fmt = output_format(as_json, output)
+    return emit_rows(fetch(), fmt=fmt, columns=columns, title=title)
 
 
 #: Columns of free text: these wrap. Every other column (ids, dates, codes, states,

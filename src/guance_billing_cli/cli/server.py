@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli.cli import prompts, render
+from guance_billing_cli.cli import store as store_commands
 from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
 from guance_billing_cli.cli.state import client, get_state
+from guance_billing_cli.cli.store import StoreOption, store_url
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import _
 
@@ -20,22 +22,6 @@ token_app = typer.Typer(help="Create, list and revoke API tokens (support).", no
 app.add_typer(token_app, name="token")
 
 TOKEN_COLUMNS = ("id", "name", "role", "account_id", "scopes", "prefix", "expires_at", "revoked_at")
-
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Store URL or SQLite path "
-        "(default: the global --store / GUANCE_BILLING_STORE / profile).",
-        metavar="URL",
-    ),
-]
-
-
-def _store_url(ctx: typer.Context, store: str | None) -> str:
-    from guance_billing_cli.config import normalize_store_url
-
-    return normalize_store_url(store) if store else get_state(ctx).settings.store_url
 
 
 @app.command("run")
@@ -157,7 +143,7 @@ def run(
     if log_format not in ("text", "json"):
         raise InvalidInput("not_one_of", field="log_format", choices=["text", "json"])
     _logging(log_format, log_level)
-    url = _store_url(ctx, store)
+    url = store_url(ctx, store)
     if remind_every > 0:  # issue 15: countdown reminders on a timer
         from guance_billing_cli.server import reminder_timer
 
@@ -191,26 +177,18 @@ def _logging(log_format: str, log_level: str) -> None:
         logs.json_only_stderr()
 
 
-@app.command("migrate")
-def migrate(
-    ctx: typer.Context,
-    store: StoreOption = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Say what would be applied; change nothing.")
-    ] = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Apply pending schema migrations (an alias of `store migrate`).
+# `server migrate` is `store migrate` (the same options and code) with its own help.
+app.command(
+    "migrate",
+    help="""Apply pending schema migrations (an alias of `store migrate`).
 
     A store written by a newer guance-billing is refused (exit 10) and left untouched.
 
     \b
     Example:
       guance-billing server migrate --store postgresql+psycopg://billing@db/billing
-    """
-    from guance_billing_cli.cli.store import run_migrate
-
-    run_migrate(_store_url(ctx, store), dry_run=dry_run, as_json=as_json)
+    """,
+)(store_commands.migrate)
 
 
 @token_app.command("create")
@@ -289,9 +267,12 @@ def token_list(ctx: typer.Context, as_json: JsonFlag = False, output: OutputForm
     Example:
       guance-billing server token list --output csv
     """
-    fmt = render.output_format(as_json, output)
-    render.emit_rows(
-        client(ctx).list_tokens(), fmt=fmt, columns=TOKEN_COLUMNS, title=_("API tokens")
+    render.listing(
+        lambda: client(ctx).list_tokens(),
+        as_json=as_json,
+        output=output,
+        columns=TOKEN_COLUMNS,
+        title=_("API tokens"),
     )
 
 
@@ -308,15 +289,14 @@ def token_revoke(
     Example:
       guance-billing server token revoke tok_3f9c2a1b7d04 --yes
     """
-    prompts.confirm_or_require_yes(
-        _("Revoke token {token}?").format(token=token),
-        yes=yes,
-        interactive=get_state(ctx).interactive,
-        operation="revoke_token",
+    prompts.confirm_command(
+        ctx, _("Revoke token {token}?").format(token=token), yes=yes, operation="revoke_token"
     )
     revoked = client(ctx).revoke_token(token)
-    render.emit(revoked, as_json=as_json, title=_("API token"), fields=TOKEN_COLUMNS)
-    if not as_json:
-        render.success(
-            _("Token {name} ({id}) is revoked.").format(name=revoked.name, id=revoked.id)
-        )
+    render.result(
+        revoked,
+        as_json=as_json,
+        title=_("API token"),
+        fields=TOKEN_COLUMNS,
+        done=_("Token {name} ({id}) is revoked.").format(name=revoked.name, id=revoked.id),
+    )

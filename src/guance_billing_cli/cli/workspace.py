@@ -88,11 +88,17 @@ def add(
 
         if ws_id or name or site:
             raise InvalidInput("file_or_fields", field="from_file", fields=["id", "name", "site"])
+        fmt = render.output_format(as_json, output)  # a bad --output adds nothing
         rows = batchfile.collect([], from_file, columns=("id", "name", "site"), plain_ids=False)
-        items = batch_items(rows)
-        with batchview.progress(len(items), "Adding") as on_progress:
-            result = client(ctx).add_workspaces(ref, items, dry_run=dry_run, progress=on_progress)
-        batchview.show(result, fmt=render.output_format(as_json, output), verb="added")
+        batchview.run(
+            batch_items(rows),
+            lambda items, on_progress: client(ctx).add_workspaces(
+                ref, items, dry_run=dry_run, progress=on_progress
+            ),
+            label="Adding",
+            verb="added",
+            fmt=fmt,
+        )
         return
     from guance_billing_cli.schemas.settlement import WorkspaceCreate
 
@@ -288,10 +294,10 @@ def dissolve(
     Example:
       guance-billing workspace dissolve wksp_old --yes
     """
-    prompts.confirm_or_require_yes(
+    prompts.confirm_command(
+        ctx,
         _("Dissolve workspace {workspace}? This cannot be undone.").format(workspace=workspace),
         yes=yes,
-        interactive=get_state(ctx).interactive,
         operation="dissolve_workspace",
     )
     change = client(ctx).dissolve_workspace(workspace, account=account)
