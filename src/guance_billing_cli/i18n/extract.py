@@ -15,6 +15,7 @@ marker in each docstring:
 from __future__ import annotations
 
 import ast
+import inspect
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
@@ -43,7 +44,8 @@ def _is_command_decorator(node: ast.expr) -> bool:
 
 
 def help_summaries(source: str) -> Iterator[tuple[int, str]]:
-    """(line, words) for every command docstring and ``Typer(help=...)`` (its summary, its
+    """(line, words) for every command docstring, ``Typer(help=...)`` and
+    ``.command(help=...)`` (its summary, its
     paragraphs, the heading of an example) and every ``help=`` of a ``typer.Option`` or
     ``typer.Argument`` (as written: the CLI looks it up whole)."""
     tree = ast.parse(source)
@@ -57,7 +59,7 @@ def help_summaries(source: str) -> Iterator[tuple[int, str]]:
         elif isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name not in ("Typer", "Option", "Argument"):
+            if name not in ("Typer", "command", "callback", "Option", "Argument"):
                 continue
             for keyword in node.keywords:
                 value = keyword.value
@@ -66,8 +68,8 @@ def help_summaries(source: str) -> Iterator[tuple[int, str]]:
                     and isinstance(value, ast.Constant)
                     and isinstance(value.value, str)
                 ):
-                    if name == "Typer":
-                        for part in _words(value.value):
+                    if name in ("Typer", "command", "callback"):  # a command's whole help
+                        for part in _words(inspect.cleandoc(value.value)):
                             yield node.lineno, part
                     elif value.value.strip():
                         yield node.lineno, value.value
