@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.local_only
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_api_contract import Live, cli_env, gb, start, stop
+from tests.test_api_contract import Live, cli_env, gb, start, stop
 
 pytestmark = pytest.mark.local_only
 ROOT = Path(__file__).resolve().parent.parent

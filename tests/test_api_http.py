@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
-from test_api_contract import Live, cli_env, gb, start, stop, wait_up
+from tests.support.servers import free_port
+from tests.test_api_contract import Live, cli_env, gb, start, stop, wait_up
 
 pytestmark = pytest.mark.local_only
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from real_server import env_for, start
+from tests.support.servers import env_for, start
 
 pytestmark = pytest.mark.local_only
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from real_server import start
+from tests.support.servers import start
 
 pytestmark = pytest.mark.local_only
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-import test_attacker
-from outbox_helpers import mail_code
-from test_attacker import EMAIL, PASSWORD, Live
+from tests import test_attacker
+from tests.support.mail import mail_code
+from tests.test_attacker import EMAIL, PASSWORD, Live
 
 live = test_attacker.live  # the real server (uvicorn on 127.0.0.1), SQLite and PostgreSQL
 

@@ -15,7 +15,8 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from conftest import CliFn, free_port
+from tests.support.cli import CliFn
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.sqlite_only  # a server of its own / a SQLite file built by hand
 

@@ -1,7 +1,7 @@
 """Shell completion (issue 15): the completion source, the scripts, a real bash.
 
-The live values are checked on the local store and over the server (the
-``both_transports`` marker); the bash test sources the printed script in a real
+The live values are checked on every backend (the `cli`
+fixture); the bash test sources the printed script in a real
 bash inside tmux and presses Tab.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from guance_billing_cli.cli import completion
-from terminal_helpers import Target, needs_tmux, target, terminal
+from tests.support.tmux import Target, needs_tmux, target, terminal
 
 BIN = Path(sys.executable).parent / "guance-billing"
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Race, StoreDB
+from tests.support.race import Race
+from tests.support.store import StoreDB
 
 KEY = "7" * 64
 RACERS = 5  # `workspace remind` processes at once (a cron job on each of several hosts)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CliFn, store_dump
+from tests.support.cli import CliFn
+from tests.support.store import store_dump
 
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130}
 

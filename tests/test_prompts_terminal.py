@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from outbox_helpers import body, mails, only_code
-from terminal_helpers import Target, needs_tmux, target, terminal
+from tests.support.mail import body, mails, only_code
+from tests.support.tmux import Target, needs_tmux, target, terminal
 
 pytestmark = needs_tmux
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from terminal_helpers import BIN_DIR, needs_tmux, terminal
+from tests.support.tmux import BIN_DIR, needs_tmux, terminal
 
 pytestmark = [needs_tmux, pytest.mark.sqlite_only]
 

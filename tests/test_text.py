@@ -13,7 +13,7 @@ import pytest
 
 from guance_billing_cli.cli import completion
 from guance_billing_cli.masking import mask_email
-from terminal_helpers import Target, needs_tmux, target, terminal
+from tests.support.tmux import Target, needs_tmux, target, terminal
 
 
 def _all_commands() -> list[list[str]]:
@@ -65,7 +65,6 @@ def test_masks_of_two_addresses_stay_distinguishable() -> None:
     assert mask_email("old@acme.com", unlike="new@acme.com") == "o***@acme.com"
 
 
-@pytest.mark.both_transports
 def test_guided_masks_differ_for_old_and_new(cli: Any, make_account: Any) -> None:
     make_account("acme", email="root@remote.cn")
     started = cli(
@@ -75,7 +74,6 @@ def test_guided_masks_differ_for_old_and_new(cli: Any, make_account: Any) -> Non
     assert started["new_address"] == "r***y@remote.cn"
 
 
-@pytest.mark.both_transports
 def test_global_options_anywhere_on_the_line(cli: Any, make_account: Any) -> None:
     make_account("acme")
     make_account("beta")
