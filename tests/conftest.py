@@ -15,7 +15,6 @@ import pytest
 from tests.support.accounts import AccountMaker
 from tests.support.backends import (
     BACKENDS,
-    MARKERS,
     PG_BACKENDS,
     REMOTE_BACKENDS,
     TIERS,
@@ -102,8 +101,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for line in MARKERS:
-        config.addinivalue_line("markers", line)
     selected = parse_backends(config.getoption("--backends"))
     if PG_BACKENDS.intersection(selected) and not PG_URL:
         raise pytest.UsageError(

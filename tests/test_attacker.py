@@ -31,6 +31,8 @@ from tests.support.mail import mail_code, mails
 from tests.support.pg import PG_URL
 from tests.support.servers import free_port
 
+pytestmark = pytest.mark.slow  # the slow tier: attack simulations
+
 PASSWORD = "Str0ng-Passw0rd!"
 EMAIL, PHONE = "ops@acme.com", "+8613800138000"
 

@@ -14,6 +14,8 @@ import pytest
 from tests import test_audit_export
 from tests.support.cli import CliFn
 
+pytestmark = pytest.mark.slow  # the slow tier: attack simulations
+
 exported = test_audit_export.exported  # an export of 2 of 7 events, and the public key
 
 

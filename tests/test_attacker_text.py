@@ -19,6 +19,8 @@ from tests.support.cli import CliFn
 from tests.support.store import store_dump
 from tests.test_attacker import EMAIL, PASSWORD, Live
 
+pytestmark = pytest.mark.slow  # the slow tier: attack simulations
+
 live = test_attacker.live  # the real server (uvicorn on 127.0.0.1), SQLite and PostgreSQL
 
 TAX_ID = "91110000600037341L"

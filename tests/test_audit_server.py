@@ -37,6 +37,7 @@ def _counts(directory: Path) -> list[int]:
     )
 
 
+@pytest.mark.slow
 def test_server_writes_checkpoints_and_they_catch_truncation(
     cli: CliFn, make_account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

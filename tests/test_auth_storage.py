@@ -103,6 +103,7 @@ def test_a_keyring_that_keeps_nothing_is_found_out_by_reading_back(
     assert cli("auth", "status", "--json").exit_code == 0
 
 
+@pytest.mark.slow
 def test_null_backend_chosen_by_environment_in_a_real_process(
     server: RemoteServer, tmp_path: Path, home: Path
 ) -> None:
@@ -140,6 +141,7 @@ def test_null_backend_chosen_by_environment_in_a_real_process(
 # -- 8. a hanging keyring is asked once and remembered ----------------------------------
 
 
+@pytest.mark.slow
 def test_a_hanging_keyring_is_asked_once_per_process_and_remembered(
     server: RemoteServer, cli: CliFn, monkeypatch: pytest.MonkeyPatch, fresh_verdict
 ) -> None:
@@ -174,6 +176,7 @@ def test_a_hanging_keyring_is_asked_once_per_process_and_remembered(
         backend.release.set()
 
 
+@pytest.mark.slow
 def test_a_hanging_keyring_costs_a_later_process_nothing(
     server: RemoteServer, home: Path, tmp_path: Path
 ) -> None:

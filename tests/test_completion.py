@@ -67,6 +67,7 @@ def where(
         yield t
 
 
+@pytest.mark.slow
 def test_live_values_from_the_store_or_server(where: Target, budget: None) -> None:
     cloud = json.loads(
         where.ok("cloud", "add", "--provider", "aws", "--account-id", "123456789012", "--json")
@@ -91,6 +92,7 @@ def test_live_values_from_the_store_or_server(where: Target, budget: None) -> No
     assert completion.candidates(["cloud", "resubscribe"], "") == [cloud]
 
 
+@pytest.mark.slow
 def test_an_owner_token_sees_only_its_own_account(tmp_path: Path, budget: None) -> None:
     with target("server", tmp_path) as t:
         for name in ("acme", "beta"):
@@ -209,6 +211,7 @@ def test_hidden_entry_point_formats_per_shell(data: dict[str, str]) -> None:
     assert run("--shell", "fish", "--", "cloud", "bi")[0].startswith("bind\t")
 
 
+@pytest.mark.slow
 @needs_tmux
 def test_bash_completes_cloud_bind_in_a_real_terminal(where: Target, tmp_path: Path) -> None:
     cloud = json.loads(

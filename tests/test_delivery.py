@@ -117,6 +117,7 @@ def test_smtp_delivers_both_codes(cli: CliFn, acme: dict[str, Any], home: Path) 
     assert mails(home) == []  # SMTP replaces the Maildir
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_smtp_password_from_env_then_keyring(
     cli: CliFn, acme: dict[str, Any], monkeypatch: pytest.MonkeyPatch, clock: Clock

@@ -35,6 +35,8 @@ from tests.support.clock import Clock
 from tests.support.pg import PG_URL, pg_admin, pg_new_database, pg_url
 from tests.support.remote import SyncASGITransport, bootstrap_token
 
+pytestmark = pytest.mark.slow  # the slow tier: a hypothesis campaign
+
 EXAMPLES = int(os.environ.get("GUANCE_BILLING_DIFF_EXAMPLES", "30"))
 # CI replays the same examples every run (read at import: the tests' env drops CI).
 DERANDOMIZE = bool(os.environ.get("CI"))

@@ -16,7 +16,10 @@ import pytest
 
 from tests.support.mail import mail_code
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
+]  # the slow tier: a real terminal (tmux)
 
 OLD, NEW = "ops@acme.example.com", "new@acme.example.com"
 BIN = Path(sys.executable).parent / "guance-billing"

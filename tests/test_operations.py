@@ -72,6 +72,7 @@ assert n > 1, n
 """
 
 
+@pytest.mark.slow
 def test_backup_while_another_process_writes_is_consistent(tmp_path: Path) -> None:
     home = tmp_path / "home"
     _account(home)
@@ -99,6 +100,7 @@ def test_backup_while_another_process_writes_is_consistent(tmp_path: Path) -> No
     assert again.code == 2 and "already exists" in again.err
 
 
+@pytest.mark.slow
 def test_restore_refuses_a_bad_file_and_keeps_the_replaced_store(tmp_path: Path) -> None:
     home = tmp_path / "home"
     _account(home)
@@ -261,6 +263,7 @@ def test_doctor_fails_on_a_full_disk(tmp_path: Path) -> None:
 
 
 # -- the server: metrics, logs, readiness ------------------------------------------------
+@pytest.mark.slow
 def test_metrics_and_json_logs_of_a_real_server(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'srv' / 'billing.db'}"
     server = start_server(tmp_path / "srv", store, "--log-format", "json")
@@ -310,6 +313,7 @@ def test_metrics_and_json_logs_of_a_real_server(tmp_path: Path) -> None:
     assert levels[("/v1/accounts/{ref}", 200)] == "info"
 
 
+@pytest.mark.slow
 def test_readyz_when_the_database_is_gone_names_no_connection_detail(
     tmp_path: Path, pg_store: str
 ) -> None:

@@ -15,7 +15,7 @@ import pytest
 from tests.support.mail import body, mails, only_code
 from tests.support.tmux import Target, needs_tmux, target, terminal
 
-pytestmark = needs_tmux
+pytestmark = [pytest.mark.slow, needs_tmux]  # the slow tier: a real terminal (tmux)
 
 
 @pytest.fixture(params=["local", "server"])

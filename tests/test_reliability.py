@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the slow tier: real processes racing
+
 PROCESSES = 8
 PER_PROCESS = 100
 
@@ -80,7 +82,6 @@ def bound_count(db: Path, cloud_id: str) -> int:
         )
 
 
-@pytest.mark.slow
 def test_eight_processes_bind_and_read_at_once(tmp_path: Path) -> None:
     home = tmp_path / "home"
     cloud_id = setup_store(home, PROCESSES * PER_PROCESS)
@@ -107,7 +108,6 @@ def test_eight_processes_bind_and_read_at_once(tmp_path: Path) -> None:
     assert gb(home, "audit", "verify").returncode == 0
 
 
-@pytest.mark.slow
 def test_sigkill_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None:
     home = tmp_path / "home"
     total = 10_000
@@ -201,7 +201,6 @@ def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
         assert cli("account", "show", "beta", "--json").exit_code == 3
 
 
-@pytest.mark.slow
 def test_eight_clients_bind_through_two_server_workers_on_postgresql(
     tmp_path: Path,
     pg_store: str,  # type: ignore[no-untyped-def]

@@ -18,6 +18,8 @@ import pytest
 
 from tests.support.servers import RealServer, free_port, start_server, stop
 
+pytestmark = pytest.mark.slow  # the slow tier: real server processes
+
 PASSWORD = "Str0ng-Passw0rd!"
 
 

@@ -301,6 +301,7 @@ def test_no_transaction_stays_open_between_commands(make_account, home: Path) ->
     assert code == 9
 
 
+@pytest.mark.slow
 def test_script_against_a_real_server(tmp_path: Path) -> None:
     """The same script semantics through HttpClient to `server run` under uvicorn."""
     from tests.support.servers import start_server, stop

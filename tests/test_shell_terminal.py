@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [
+    pytest.mark.slow,  # the slow tier: a real terminal (tmux)
     pytest.mark.sqlite_only,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
 ]

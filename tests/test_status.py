@@ -64,6 +64,7 @@ def test_config_show_is_a_table_with_sources(cli: Any, monkeypatch: pytest.Monke
     assert "sources" in data and "settings" in data  # the documented shape is kept
 
 
+@pytest.mark.slow
 def test_server_run_sends_reminders_on_a_timer(tmp_path: Path) -> None:
     from tests.support.servers import start_server, stop
 

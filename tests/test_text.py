@@ -110,6 +110,7 @@ def where(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         yield t
 
 
+@pytest.mark.slow
 @needs_tmux
 def test_tables_never_cut_ids_or_dates_at_100_columns(where: Target, tmp_path: Path) -> None:
     huawei = json.loads(

@@ -30,6 +30,8 @@ from tests.support.pg import PG_URL, pg_admin, pg_dsn, pg_new_database, pg_url
 from tests.support.servers import free_port
 from tests.support.store import dump_store
 
+pytestmark = pytest.mark.slow  # the slow tier: upgrades of real stores and servers
+
 FIXTURES = Path(__file__).parent / "upgrade"
 RELEASE_DB = FIXTURES / "release-0.1.0.db"
 RELEASE_PG = FIXTURES / "release-0.1.0.pg.sql"

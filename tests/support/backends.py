@@ -21,14 +21,13 @@ Declaring (one way, markers): a test about one side says so:
 ``remote_server`` is remote-only by itself.
 
 Tiers (``--tier``): ``fast`` is what ``make test`` runs: the tests not marked
-``@pytest.mark.slow``, each matrix test on ONE of local/remote (picked by a stable hash
-of its name, so every file runs on both transports); ``rest`` is exactly everything
+``@pytest.mark.slow``, each matrix test on ONE of local/remote (alternating test by test
+down each file: see ``fast_backend``); ``rest`` is exactly everything
 else on the selected backends; ``all`` (the default) is both.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -46,14 +45,6 @@ PG_BACKENDS = frozenset({"local-pg", "remote-pg"})
 # The fast tier's backends: one local and one remote, no PostgreSQL server needed.
 FAST_BACKENDS = ("local", "remote")
 TIERS = ("fast", "rest", "all")
-
-MARKERS = (
-    "local_only: about the local store; LocalClient backends only (local, local-pg)",
-    "sqlite_only: about the SQLite file itself; the local SQLite backend only",
-    "remote_only: through the server only (remote, remote-pg)",
-    "slow: the slow tier (timing and attack simulations, real servers and terminals, "
-    "campaigns): left out of `make test`, run by `make test-all` and CI",
-)
 
 
 def parse_backends(value: str) -> tuple[str, ...]:
@@ -93,17 +84,21 @@ def item_backend(item: pytest.Item) -> str | None:
 
 
 def fast_backend(item: pytest.Item) -> str | None:
-    """Where the fast tier runs a matrix test: one of FAST_BACKENDS, by a stable hash of
-    the test's name (None: on neither, e.g. a PostgreSQL-only test)."""
-    fixturenames = getattr(item, "fixturenames", ())
-    choices = [b for b in FAST_BACKENDS if b in allowed_backends(item, fixturenames)]
-    if not choices:
-        return None
-    name = f"{item.path.stem}::{getattr(item, 'originalname', item.name)}"
-    return choices[zlib.crc32(name.encode()) % len(choices)]
+    """Where the fast tier runs a matrix test: one of FAST_BACKENDS (None: neither, e.g. a
+    PostgreSQL-only test). A test allowed on both alternates with its neighbours in the
+    file (1st test function local, 2nd remote, ...), so that each file, and each command
+    a file tests, runs on both transports."""
+    choices = [b for b in FAST_BACKENDS if b in allowed_backends(item, item.fixturenames)]
+    if len(choices) < 2:
+        return choices[0] if choices else None
+    module = getattr(item, "module", None)
+    tests = [name for name in vars(module) if name.startswith("test")] if module else []
+    name = getattr(item, "originalname", item.name)
+    return choices[tests.index(name) % 2 if name in tests else 0]
 
 
 def in_fast_tier(item: pytest.Item) -> bool:
+    """In ``make test``: not slow, and outside the matrix or on its ``fast_backend``."""
     if item.get_closest_marker("slow"):
         return False
     backend = item_backend(item)
