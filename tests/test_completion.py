@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from guance_billing_cli.cli import completion
+from tests.support.accounts import account_args
 from tests.support.tmux import Target, needs_tmux, target, terminal
 
 BIN = Path(sys.executable).parent / "guance-billing"
@@ -52,14 +53,8 @@ def where(
 ) -> Iterator[Target]:
     """The local store, or a real server under uvicorn; this process's env points at it."""
     with target(request.param, tmp_path) as t:
-        t.ok(
-            "account", "create", "--username", "acme", "--company-name", "Acme Ltd",
-            "--email", "ops@acme.com", "--phone", "+8613800138000",
-        )  # fmt: skip
-        t.ok(
-            "account", "create", "--username", "beta", "--company-name", "Beta Ltd",
-            "--email", "ops@beta.com", "--phone", "+8613800138001",
-        )  # fmt: skip
+        t.ok(*account_args("acme", 0, email="ops@acme.com"))
+        t.ok(*account_args("beta", 1, email="ops@beta.com"))
         t.ok("account", "use", "acme")
         monkeypatch.setenv("GUANCE_BILLING_HOME", str(t.home))
         for name, value in t.env.items():
@@ -96,11 +91,7 @@ def test_live_values_from_the_store_or_server(where: Target, budget: None) -> No
 def test_an_owner_token_sees_only_its_own_account(tmp_path: Path, budget: None) -> None:
     with target("server", tmp_path) as t:
         for name in ("acme", "beta"):
-            t.ok(
-                "account", "create", "--username", name, "--company-name", name,
-                "--email", f"ops@{name}.com", "--phone",
-                "+8613800138000" if name == "acme" else "+8613800138001",
-            )  # fmt: skip
+            t.ok(*account_args(name, int(name == "beta"), email=f"ops@{name}.com"))
         t.ok(
             "workspace", "add", "--account", "beta", "--id", "ws-b", "--name", "B", "--site", "us1"
         )

@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from guance_billing_cli.store import engine as store_engine
+from tests.support.accounts import account_args
 from tests.support.pg import PG_URL, pg_admin, pg_dsn, pg_new_database, pg_url
 from tests.support.servers import free_port
 from tests.support.store import dump_store
@@ -334,10 +335,7 @@ def test_rolling_upgrade_the_running_server_stops_writing_and_the_trail_stays_wh
 ) -> None:
     server = start_server(tmp_path / "srv", running_store)
     try:
-        created = server.cli(
-            "account", "create", "--username", "acme", "--company-name", "Acme",
-            "--email", "ops@acme.com", "--phone", "+8613800138000", "--json",
-        )  # fmt: skip
+        created = server.cli(*account_args("acme", email="ops@acme.com"))
         assert created.code == 0, created.err
         assert server.cli("profile", "update", "--account", "acme", "--region", "A").code == 0
 

@@ -9,7 +9,7 @@ each selected backend:
   remote-pg  HttpClient -> the real FastAPI app over a fresh PostgreSQL database
 
 Selecting (one way): ``--backends`` = ``quick`` (local,remote; the default), ``all``, or
-a comma list; its default comes from GUANCE_BILLING_TEST_BACKENDS (what ``make`` sets).
+a comma list; its default comes from the environment variable GUANCE_BILLING_TEST_BACKENDS.
 
 Declaring (one way, markers): a test about one side says so:
 
