@@ -88,7 +88,8 @@ def fast_backend(item: pytest.Item) -> str | None:
     PostgreSQL-only test). A test allowed on both alternates with its neighbours in the
     file (1st test function local, 2nd remote, ...), so that each file, and each command
     a file tests, runs on both transports."""
-    choices = [b for b in FAST_BACKENDS if b in allowed_backends(item, item.fixturenames)]
+    fixturenames = getattr(item, "fixturenames", ())
+    choices = [b for b in FAST_BACKENDS if b in allowed_backends(item, fixturenames)]
     if len(choices) < 2:
         return choices[0] if choices else None
     module = getattr(item, "module", None)
