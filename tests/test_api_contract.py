@@ -24,7 +24,8 @@ import pytest
 
 from tests.support.servers import free_port
 
-pytestmark = pytest.mark.local_only
+# the slow tier: the HTTP API against a real `server run` process
+pytestmark = [pytest.mark.slow, pytest.mark.local_only]
 
 
 @dataclass
@@ -158,7 +159,6 @@ def test_server_refuses_plain_http_on_a_reachable_address(tmp_path: Path) -> Non
         assert s.connect_ex(("127.0.0.1", int(port))) != 0
 
 
-@pytest.mark.slow
 def test_tls_server_and_ca_bundle(tmp_path: Path) -> None:
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
@@ -247,7 +247,6 @@ def test_client_never_sends_a_password_in_clear(tmp_path: Path) -> None:
 # -- 2. limits before work -----------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_body_over_the_limit_is_413_before_it_is_read(live: Live) -> None:
     big = b'{"email": "' + b"a" * (2 * 1024 * 1024) + b'"}'
     r = live.post("/v1/auth/login", content=big, headers={"Content-Type": "application/json"})
@@ -397,7 +396,6 @@ def test_405_says_allow(live: Live) -> None:
     assert r.status_code == 405 and r.headers["Allow"] == "POST"
 
 
-@pytest.mark.slow
 def test_429_says_retry_after(live: Live, acct: dict) -> None:
     body = {"email": "ops@acme.example.com", "password": "wrong-password-1"}
     statuses = [live.post("/v1/auth/login", json=body, headers={}).status_code for _ in range(7)]
@@ -472,7 +470,6 @@ def test_health_readiness_and_a_log_without_personal_data(live: Live, acct: dict
     assert traced[0]["latency_ms"] >= 0
 
 
-@pytest.mark.slow
 def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
     import fcntl
 
