@@ -7,12 +7,18 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 UV_VERSION := 0.13.8
-# Test backends for `make test` (see tests/conftest.py): quick = local,remote.
-# `make test-all` (and .ci/run) run all four; they need GUANCE_BILLING_TEST_PG_URL.
-BACKENDS ?= quick
+# Tests (docs/testing.md), in parallel (pytest-xdist; WORKERS=auto is one per core):
+#   make test       the fast tier: no @pytest.mark.slow test, each CLI test on one of
+#                   local/remote; no PostgreSQL needed; <= 5 minutes on 2 cores
+#   make test-rest  everything else on all four backends (CI runs test, then test-rest)
+#   make test-all   everything on all four backends (= test + test-rest)
+# test-rest and test-all need GUANCE_BILLING_TEST_PG_URL (scripts/pg-test-server.sh start).
+# PYTEST_ARGS adds pytest options or paths, e.g. PYTEST_ARGS="tests/test_bind.py -x".
+WORKERS ?= auto
 PYTEST_ARGS ?=
+PYTEST := $(PY) -m pytest -q -n $(WORKERS) --dist worksteal
 
-.PHONY: demo demo-server test test-all lint bench lock clean catalogs schemas
+.PHONY: demo demo-server test test-rest test-all lint bench lock clean catalogs schemas
 LOCALE := src/guance_billing_cli/locale
 CATALOG_MO := $(LOCALE)/zh_CN/LC_MESSAGES/guance_billing.mo $(LOCALE)/en/LC_MESSAGES/guance_billing.mo
 BABEL_KEYWORDS := -k N_ -k _ -k ngettext:1,2 -k translate:1 -k pgettext_noop:1c,2
@@ -60,10 +66,13 @@ demo-server: $(STAMP) $(CATALOG_MO)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo-server.sh
 
 test: $(STAMP) $(CATALOG_MO)
-	GUANCE_BILLING_TEST_BACKENDS=$(BACKENDS) $(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PYTEST) --tier fast --backends quick $(PYTEST_ARGS)
+
+test-rest: $(STAMP) $(CATALOG_MO)
+	$(PYTEST) --tier rest --backends all $(PYTEST_ARGS)
 
 test-all: $(STAMP) $(CATALOG_MO)
-	GUANCE_BILLING_TEST_BACKENDS=all $(PY) -m pytest -q
+	$(PYTEST) --backends all $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

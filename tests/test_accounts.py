@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from conftest import CliFn, store_dump
+from tests.support.cli import CliFn
+from tests.support.store import store_dump
 
 ACCOUNT_KEYS = {
     "id",

@@ -22,9 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
+from tests.support.servers import free_port
 
-pytestmark = pytest.mark.local_only
+# the slow tier: the HTTP API against a real `server run` process
+pytestmark = [pytest.mark.slow, pytest.mark.local_only]
 
 
 @dataclass

@@ -19,9 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_api_contract import Live, cli_env, gb, start, stop
+from tests.test_api_contract import Live, cli_env, gb, start, stop
 
-pytestmark = pytest.mark.local_only
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.local_only,
+]  # the slow tier: a generated client in its own venv
 ROOT = Path(__file__).resolve().parent.parent
 CODEGEN_ENV = "GUANCE_BILLING_CODEGEN_VENV"
 

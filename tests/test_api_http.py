@@ -17,10 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
-from test_api_contract import Live, cli_env, gb, start, stop, wait_up
+from tests.support.servers import free_port
+from tests.test_api_contract import Live, cli_env, gb, start, stop, wait_up
 
-pytestmark = pytest.mark.local_only
+# the slow tier: the HTTP API against a real `server run` process
+pytestmark = [pytest.mark.slow, pytest.mark.local_only]
 ROOT = Path(__file__).resolve().parent.parent
 
 

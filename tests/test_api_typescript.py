@@ -22,10 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_api_contract import Live, start, stop
-from test_api_generated_client import seed
+from tests.test_api_contract import Live, start, stop
+from tests.test_api_generated_client import seed
 
-pytestmark = pytest.mark.local_only
+pytestmark = [pytest.mark.slow, pytest.mark.local_only]  # the slow tier: a live server, npm, tsc
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = ROOT / "clients" / "typescript"
 BIN = CLIENT / "node_modules" / ".bin"

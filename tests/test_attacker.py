@@ -26,8 +26,12 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import PG_URL, Clock, free_port
-from outbox_helpers import mail_code, mails
+from tests.support.clock import Clock
+from tests.support.mail import mail_code, mails
+from tests.support.pg import PG_URL
+from tests.support.servers import free_port
+
+pytestmark = pytest.mark.slow  # the slow tier: attack simulations
 
 PASSWORD = "Str0ng-Passw0rd!"
 EMAIL, PHONE = "ops@acme.com", "+8613800138000"

@@ -14,9 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from real_server import env_for, start
+from tests.support.servers import env_for, start
 
-pytestmark = pytest.mark.local_only
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.local_only,
+]  # the slow tier: attacks on a real server process
 
 PASSWORD = "S3cret-Argv-Pw-7f3a"
 

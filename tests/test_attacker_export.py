@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-import test_audit_export
-from conftest import CliFn
+from tests import test_audit_export
+from tests.support.cli import CliFn
+
+pytestmark = pytest.mark.slow  # the slow tier: attack simulations
 
 exported = test_audit_export.exported  # an export of 2 of 7 events, and the public key
 

@@ -12,9 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from real_server import start
+from tests.support.servers import start
 
-pytestmark = pytest.mark.local_only
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.local_only,
+]  # the slow tier: attacks on a real server process
 
 SURVIVE = [
     "2026-12-06 04:32:13,123",

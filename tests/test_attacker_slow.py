@@ -14,9 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from real_server import start
+from tests.support.servers import start
 
-pytestmark = pytest.mark.local_only
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.local_only,
+]  # the slow tier: an attack simulation (slow connections)
 
 SLOW = 100  # of each kind
 BOUND = 30.0  # seconds within which every slow connection must be closed

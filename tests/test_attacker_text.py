@@ -14,9 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
-import test_attacker
-from conftest import CliFn, store_dump
-from test_attacker import EMAIL, PASSWORD, Live
+from tests import test_attacker
+from tests.support.cli import CliFn
+from tests.support.store import store_dump
+from tests.test_attacker import EMAIL, PASSWORD, Live
+
+pytestmark = pytest.mark.slow  # the slow tier: attack simulations
 
 live = test_attacker.live  # the real server (uvicorn on 127.0.0.1), SQLite and PostgreSQL
 

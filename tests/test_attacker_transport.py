@@ -18,7 +18,7 @@ import pytest
 
 import guance_billing_cli
 
-pytestmark = pytest.mark.local_only
+pytestmark = [pytest.mark.slow, pytest.mark.local_only]  # the slow tier: attack simulations
 
 TOKEN = "gbt_attacker-should-never-see-this-token"
 

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-import test_attacker
-from outbox_helpers import mail_code
-from test_attacker import EMAIL, PASSWORD, Live
+from tests import test_attacker
+from tests.support.mail import mail_code
+from tests.test_attacker import EMAIL, PASSWORD, Live
+
+pytestmark = pytest.mark.slow  # the slow tier: attack simulations
 
 live = test_attacker.live  # the real server (uvicorn on 127.0.0.1), SQLite and PostgreSQL
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import guance_billing_cli.clock as clock
-from conftest import CliFn, active_store
+from tests.support.cli import CliFn
+from tests.support.store import active_store
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ def history(cli: CliFn, make_account) -> dict:
     return acme
 
 
+@pytest.mark.local_only  # the actor is "local:..."
 def test_every_write_is_listed_with_before_and_after(cli: CliFn, history) -> None:
     events = cli("audit", "list", "--json").json
     actions = [e["action"] for e in events]

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from audit_attacker import Database, rechain, renumber
-from conftest import Backend, CliFn, Run
 from guance_billing_cli import keys
+from tests.support.audit_attacker import Database, rechain, renumber
+from tests.support.backends import Backend
+from tests.support.cli import CliFn, Run
 
 NAMES = ("acme", "globex", "initech", "umbrella", "hooli")
 

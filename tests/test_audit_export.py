@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from conftest import CliFn
 from guance_billing_cli import audit_proof
+from tests.support.cli import CliFn
 
 
 @pytest.fixture
@@ -178,8 +178,8 @@ def test_an_export_without_checkpoints_proves_nothing(
 def test_no_key_reaches_the_store_the_checkpoints_or_an_export(
     cli: CliFn, make_account, home: Path, tmp_path: Path
 ) -> None:
-    from conftest import store_dump
     from guance_billing_cli import keys
+    from tests.support.store import store_dump
 
     make_account("acme")
     assert cli("audit", "checkpoint", "--dir", str(tmp_path / "cps")).exit_code == 0
@@ -212,7 +212,7 @@ def test_verify_without_the_key_says_so_and_creates_none(
 def test_a_target_that_cannot_be_written_is_refused_before_signing(
     cli: CliFn, make_account, home: Path, tmp_path: Path
 ) -> None:
-    from conftest import store_dump
+    from tests.support.store import store_dump
 
     make_account("acme")
     before = store_dump(home)

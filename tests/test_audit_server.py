@@ -15,7 +15,8 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from conftest import CliFn, free_port
+from tests.support.cli import CliFn
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.sqlite_only  # a server of its own / a SQLite file built by hand
 
@@ -36,6 +37,7 @@ def _counts(directory: Path) -> list[int]:
     )
 
 
+@pytest.mark.slow
 def test_server_writes_checkpoints_and_they_catch_truncation(
     cli: CliFn, make_account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,8 +11,9 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from conftest import CliFn, RemoteServer
 from guance_billing_cli.client import token_store
+from tests.support.cli import CliFn
+from tests.support.remote import RemoteServer
 
 PASSWORD = "Str0ng-Passw0rd!"
 URL = "http://billing.test"
@@ -261,7 +262,7 @@ def finish_code_login(cli: CliFn, request_id: str, code: str, *who: str):
 
 
 def test_login_with_a_code_from_the_outbox(server, cli: CliFn, home) -> None:
-    from outbox_helpers import mail_code, mails
+    from tests.support.mail import mail_code, mails
 
     sent = start_code_login(cli)
     assert sent.exit_code == 0, sent.stderr
@@ -279,7 +280,7 @@ def test_login_with_a_code_from_the_outbox(server, cli: CliFn, home) -> None:
 
 
 def test_a_wrong_login_code_counts_and_five_end_the_request(server, cli: CliFn, home) -> None:
-    from outbox_helpers import mail_code
+    from tests.support.mail import mail_code
 
     sent = start_code_login(cli)
     request_id = sent.json["request_id"]
@@ -309,7 +310,7 @@ def test_login_codes_have_a_resend_cooldown(server, cli: CliFn, monkeypatch) -> 
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(server, cli: CliFn, home) -> None:
-    from outbox_helpers import mails
+    from tests.support.mail import mails
 
     sent = start_code_login(cli, "--email", "nobody@acme.com")
     assert sent.exit_code == 0, sent.stderr

@@ -17,13 +17,15 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import null
 
-from conftest import CliFn, RemoteServer, start_live_server
 from guance_billing_cli import keyring_access
 from guance_billing_cli.client import token_store
-from test_auth import PASSWORD, URL, login
-from test_auth import server as server  # the fixture: account acme, no token in the CLI
+from tests.support.cli import CliFn
+from tests.support.remote import RemoteServer
+from tests.support.servers import start_live_server
+from tests.test_auth import PASSWORD, URL, login
+from tests.test_auth import server as server  # the fixture: account acme, no token in the CLI
 
-TESTS = Path(__file__).parent
+SUPPORT = Path(__file__).parent / "support"  # hanging_keyring.py
 
 
 class ForgetfulKeyring(KeyringBackend):
@@ -101,6 +103,7 @@ def test_a_keyring_that_keeps_nothing_is_found_out_by_reading_back(
     assert cli("auth", "status", "--json").exit_code == 0
 
 
+@pytest.mark.slow
 def test_null_backend_chosen_by_environment_in_a_real_process(
     server: RemoteServer, tmp_path: Path, home: Path
 ) -> None:
@@ -138,6 +141,7 @@ def test_null_backend_chosen_by_environment_in_a_real_process(
 # -- 8. a hanging keyring is asked once and remembered ----------------------------------
 
 
+@pytest.mark.slow
 def test_a_hanging_keyring_is_asked_once_per_process_and_remembered(
     server: RemoteServer, cli: CliFn, monkeypatch: pytest.MonkeyPatch, fresh_verdict
 ) -> None:
@@ -172,10 +176,11 @@ def test_a_hanging_keyring_is_asked_once_per_process_and_remembered(
         backend.release.set()
 
 
+@pytest.mark.slow
 def test_a_hanging_keyring_costs_a_later_process_nothing(
     server: RemoteServer, home: Path, tmp_path: Path
 ) -> None:
-    """Real processes, a Secret Service that never answers (tests/hanging_keyring.py)."""
+    """Real processes, a Secret Service that never answers (tests/support/hanging_keyring.py)."""
     live = start_live_server(server.app)
     try:
         env = {
@@ -183,7 +188,7 @@ def test_a_hanging_keyring_costs_a_later_process_nothing(
             "GUANCE_BILLING_SERVER": live.url,
             "PYTHON_KEYRING_BACKEND": "hanging_keyring.HangingKeyring",
             "HANGING_KEYRING_LOG": str(tmp_path / "keyring-calls.log"),
-            "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join([str(SUPPORT), os.environ.get("PYTHONPATH", "")]),
         }
         env.pop("GUANCE_BILLING_TOKEN", None)
 

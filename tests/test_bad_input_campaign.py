@@ -28,8 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.main import get_command
 
-from conftest import CliFn, free_port, store_dump
 from guance_billing_cli.app import app
+from tests.support.cli import CliFn
+from tests.support.servers import free_port
+from tests.support.store import store_dump
 
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130}
 MAY_WRITE_ON_FAILURE = {4, 7, 8, 9}

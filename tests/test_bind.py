@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CliFn, store_dump
-from settlement_helpers import (
+from tests.support.cli import CliFn
+from tests.support.settlement import (
     ALIYUN_ID,
     AWS_ID,
     AWS_ID_2,
@@ -23,6 +23,7 @@ from settlement_helpers import (
     outcome,
     show_ws,
 )
+from tests.support.store import store_dump
 
 # reason: English words; reason_code and params: what a face needs to write its own
 RESULT_KEYS = {"workspace_id", "result", "reason", "reason_code", "params", "from", "to", "line"}
@@ -49,7 +50,6 @@ def bind(cli: CliFn, cloud: dict, *args: str, input: str | None = None):
 
 
 # -- results and exit codes --------------------------------------------------------------
-@pytest.mark.both_transports
 def test_bind_then_rerun_is_unchanged(cli: CliFn, aws: dict, home: Path) -> None:
     first = ok(bind(cli, aws, "u1", "e1"))
     assert set(first.json) >= {"results", "summary"}
@@ -71,7 +71,6 @@ def test_bind_then_rerun_is_unchanged(cli: CliFn, aws: dict, home: Path) -> None
     assert target == aws["id"] and json.loads(after)["count"] == 2
 
 
-@pytest.mark.both_transports
 def test_exit_codes_none_some_all_refused(cli: CliFn, aws: dict) -> None:
     assert bind(cli, aws, "u1").exit_code == 0
     some = bind(cli, aws, "u2", "h1")
@@ -120,7 +119,6 @@ def test_nothing_to_bind_is_a_usage_error(cli: CliFn, aws: dict) -> None:
     assert cli("cloud", "unbind", "--json").exit_code == 2
 
 
-@pytest.mark.both_transports
 def test_dry_run_reports_the_same_and_writes_nothing(cli: CliFn, aws: dict, home: Path) -> None:
     before = store_dump(home)
     dry = bind(cli, aws, "u1", "h1", "--dry-run")
@@ -194,7 +192,6 @@ def test_after_unsubscribe_rebind_to_same_provider_in_the_same_month(
 
 
 # -- rule 1: once a calendar month --------------------------------------------------------
-@pytest.mark.both_transports
 def test_once_a_month(cli: CliFn, aws: dict, clock) -> None:
     ok(bind(cli, aws, "u1"))  # 2026-03-02: billing center -> aws, the month's change
     ok(cli("cloud", "unsubscribe", aws["id"], "--yes"))
@@ -267,7 +264,6 @@ def test_from_file_formats(cli: CliFn, aws: dict, tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.both_transports
 def test_from_file_bad_lines_are_refused_rows(cli: CliFn, aws: dict, tmp_path: Path) -> None:
     path = tmp_path / "ids.txt"
     path.write_bytes(b"u1\n\xff\xfe\xfdbroken\n" + b"x" * 100_000 + b"\nwith space\nu1\n")

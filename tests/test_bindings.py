@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn, Terminal, store_dump
-from settlement_helpers import ALIYUN_ID, AWS_ID, AWS_ID_2, add_cloud, add_ws, ok, show_ws
+from tests.support.cli import CliFn
+from tests.support.settlement import ALIYUN_ID, AWS_ID, AWS_ID_2, add_cloud, add_ws, ok, show_ws
+from tests.support.store import store_dump
+from tests.support.terminal import Terminal
 
 
 @pytest.fixture

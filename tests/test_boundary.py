@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CliFn
 from guance_billing_cli import __version__
 from guance_billing_cli.client.local import LocalClient
+from tests.support.cli import CliFn
 
 
 def test_version(cli: CliFn) -> None:

@@ -23,12 +23,13 @@ from typing import Any
 
 import pytest
 
-from conftest import CliFn, Clock, active_store, store_dump
 from guance_billing_cli.store.engine import HEAD
-from outbox_helpers import mail_code, mails
+from tests.support.cli import CliFn
+from tests.support.clock import Clock
+from tests.support.mail import mail_code, mails
+from tests.support.store import active_store, store_dump
 
 # every rule must hold through the server too (HttpClient → FastAPI → services)
-pytestmark = pytest.mark.both_transports
 
 OLD, NEW = "ops@acme.com", "new@acme.com"
 

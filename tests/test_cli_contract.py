@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Backend, CliFn, Terminal, store_dump
-from settlement_helpers import ALIYUN_ID, add_cloud, add_ws, ok
+from tests.support.backends import Backend
+from tests.support.cli import CliFn
+from tests.support.settlement import ALIYUN_ID, add_cloud, add_ws, ok
+from tests.support.store import store_dump
+from tests.support.terminal import Terminal
 
 
 @pytest.fixture
@@ -210,7 +213,7 @@ def test_a_nul_byte_in_a_bind_file_is_a_refused_row_on_every_store(
 
 def test_the_backend_is_the_one_named(cli: CliFn, backend: Backend, acme: dict) -> None:
     """The matrix is real: the server (or the local client) uses the named store."""
-    from conftest import StoreDB
+    from tests.support.store import StoreDB
 
     usernames = StoreDB(backend.store_url).column("SELECT username FROM accounts")
     assert usernames == ["acme"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn, store_dump
-from outbox_helpers import body, mails
-from settlement_helpers import (
+from tests.support.cli import CliFn
+from tests.support.mail import body, mails
+from tests.support.settlement import (
     ALIYUN_ID,
     AWS_ID,
     HUAWEI_ID,
@@ -20,6 +20,7 @@ from settlement_helpers import (
     outcome,
     show_ws,
 )
+from tests.support.store import store_dump
 
 
 @pytest.fixture
@@ -83,7 +84,6 @@ def test_missing_values_fail_without_a_terminal(cli: CliFn, acme: dict) -> None:
     assert result.exit_code == 2 and "--provider" in result.stderr
 
 
-@pytest.mark.both_transports
 def test_same_provider_account_twice_is_a_conflict(cli: CliFn, acme: dict, make_account) -> None:
     first = add_cloud(cli, "aws", AWS_ID)
     again = cli("cloud", "add", "--provider", "aws", "--account-id", AWS_ID, "--json")
@@ -132,7 +132,6 @@ def test_unsubscribe_needs_yes_without_a_terminal(cli: CliFn, acme: dict, home: 
     assert store_dump(home) == before
 
 
-@pytest.mark.both_transports
 def test_unsubscribe_aliyun_falls_back_and_emails(cli: CliFn, acme: dict, home: Path) -> None:
     ali = add_cloud(cli, "aliyun", ALIYUN_ID, "cmgj00012345")
     for ws in ("hz1", "hz2"):

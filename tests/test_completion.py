@@ -1,7 +1,7 @@
 """Shell completion (issue 15): the completion source, the scripts, a real bash.
 
-The live values are checked on the local store and over the server (the
-``both_transports`` marker); the bash test sources the printed script in a real
+The live values are checked on every backend (the `cli`
+fixture); the bash test sources the printed script in a real
 bash inside tmux and presses Tab.
 """
 
@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from guance_billing_cli.cli import completion
-from terminal_helpers import Target, needs_tmux, target, terminal
+from tests.support.accounts import account_args
+from tests.support.tmux import Target, needs_tmux, target, terminal
 
 BIN = Path(sys.executable).parent / "guance-billing"
 
@@ -52,14 +53,8 @@ def where(
 ) -> Iterator[Target]:
     """The local store, or a real server under uvicorn; this process's env points at it."""
     with target(request.param, tmp_path) as t:
-        t.ok(
-            "account", "create", "--username", "acme", "--company-name", "Acme Ltd",
-            "--email", "ops@acme.com", "--phone", "+8613800138000",
-        )  # fmt: skip
-        t.ok(
-            "account", "create", "--username", "beta", "--company-name", "Beta Ltd",
-            "--email", "ops@beta.com", "--phone", "+8613800138001",
-        )  # fmt: skip
+        t.ok(*account_args("acme", 0, email="ops@acme.com"))
+        t.ok(*account_args("beta", 1, email="ops@beta.com"))
         t.ok("account", "use", "acme")
         monkeypatch.setenv("GUANCE_BILLING_HOME", str(t.home))
         for name, value in t.env.items():
@@ -67,6 +62,7 @@ def where(
         yield t
 
 
+@pytest.mark.slow
 def test_live_values_from_the_store_or_server(where: Target, budget: None) -> None:
     cloud = json.loads(
         where.ok("cloud", "add", "--provider", "aws", "--account-id", "123456789012", "--json")
@@ -91,14 +87,11 @@ def test_live_values_from_the_store_or_server(where: Target, budget: None) -> No
     assert completion.candidates(["cloud", "resubscribe"], "") == [cloud]
 
 
+@pytest.mark.slow
 def test_an_owner_token_sees_only_its_own_account(tmp_path: Path, budget: None) -> None:
     with target("server", tmp_path) as t:
         for name in ("acme", "beta"):
-            t.ok(
-                "account", "create", "--username", name, "--company-name", name,
-                "--email", f"ops@{name}.com", "--phone",
-                "+8613800138000" if name == "acme" else "+8613800138001",
-            )  # fmt: skip
+            t.ok(*account_args(name, int(name == "beta"), email=f"ops@{name}.com"))
         t.ok(
             "workspace", "add", "--account", "beta", "--id", "ws-b", "--name", "B", "--site", "us1"
         )
@@ -209,6 +202,7 @@ def test_hidden_entry_point_formats_per_shell(data: dict[str, str]) -> None:
     assert run("--shell", "fish", "--", "cloud", "bi")[0].startswith("bind\t")
 
 
+@pytest.mark.slow
 @needs_tmux
 def test_bash_completes_cloud_bind_in_a_real_terminal(where: Target, tmp_path: Path) -> None:
     cloud = json.loads(

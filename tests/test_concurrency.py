@@ -40,9 +40,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import StoreDB, free_port
-from outbox_helpers import mail_code
-from test_server_e2e import stop
+from tests.support.mail import mail_code
+from tests.support.servers import spawn_server, stop, wait_healthy
+from tests.support.store import StoreDB
 
 CLIENTS = 12
 WORKSPACES = 6
@@ -105,44 +105,13 @@ def _admin(home: Path, store: str, *args: str) -> subprocess.CompletedProcess[st
 
 
 def _start(home: Path, store: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "guance_billing_cli",
-            "server",
-            "run",
-            "--store",
-            store,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-        ],
-        env=_env(home),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    return spawn_server(
+        "--store", store, "--workers", str(workers), "--no-access-log", env=_env(home)
     )
-    return proc, f"http://127.0.0.1:{port}"
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise AssertionError(f"server did not start: {err[-2000:]}")
-        time.sleep(0.2)
+    wait_healthy(proc, url, timeout=90)
 
 
 class Api:

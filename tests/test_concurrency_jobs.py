@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Race, StoreDB
+from tests.support.accounts import account_args
+from tests.support.race import Race
+from tests.support.store import StoreDB
 
 KEY = "7" * 64
 RACERS = 5  # `workspace remind` processes at once (a cron job on each of several hosts)
@@ -57,8 +59,7 @@ def _gb(home: Path, store: str) -> Callable[..., subprocess.CompletedProcess[str
 
 
 def _account(gb: Callable[..., subprocess.CompletedProcess[str]], name: str, n: int) -> None:
-    made = gb("account", "create", "--username", name, "--company-name", name.title(),
-              "--email", f"ops@{name}.com", "--phone", f"+86138001380{n:02d}")  # fmt: skip
+    made = gb(*account_args(name, n, email=f"ops@{name}.com"))
     assert made.returncode == 0, made.stderr
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn, StoreDB, store_dump
 from guance_billing_cli import keys
+from tests.support.cli import CliFn
+from tests.support.store import StoreDB, store_dump
 
 pytestmark = pytest.mark.local_only  # the key is the local process's (a server: its host's)
 

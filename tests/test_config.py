@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from conftest import CliFn
+from tests.support.cli import CliFn
 
 
 def test_path_and_set_create_a_private_file(cli: CliFn, home) -> None:
@@ -64,6 +64,7 @@ def test_named_profiles_keep_their_own_accounts(cli: CliFn, make_account) -> Non
     assert cli("profile", "show", "--json", env=env).json["username"] == "globex"
 
 
+@pytest.mark.sqlite_only
 def test_store_flag_selects_another_store(cli: CliFn, make_account, home) -> None:
     make_account("acme")
     other = home / "second.db"

@@ -18,8 +18,11 @@ from typing import Any
 import keyring
 import pytest
 
-from conftest import CliFn, Clock, free_port, store_dump
-from outbox_helpers import body, mail_code, mails, only_code
+from tests.support.cli import CliFn
+from tests.support.clock import Clock
+from tests.support.mail import body, mail_code, mails, only_code
+from tests.support.servers import free_port
+from tests.support.store import store_dump
 
 OLD_EMAIL, NEW_EMAIL = "ops@acme.com", "new@acme.com"
 OLD_PHONE, NEW_PHONE = "+8613800138000", "+8613912345678"
@@ -114,6 +117,7 @@ def test_smtp_delivers_both_codes(cli: CliFn, acme: dict[str, Any], home: Path) 
     assert mails(home) == []  # SMTP replaces the Maildir
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_smtp_password_from_env_then_keyring(
     cli: CliFn, acme: dict[str, Any], monkeypatch: pytest.MonkeyPatch, clock: Clock

@@ -30,9 +30,12 @@ from hypothesis.stateful import (
     rule,
 )
 
-import conftest
-from conftest import Clock
 from guance_billing_cli.errors import BillingError
+from tests.support.clock import Clock
+from tests.support.pg import PG_URL, pg_admin, pg_new_database, pg_url
+from tests.support.remote import SyncASGITransport, bootstrap_token
+
+pytestmark = pytest.mark.slow  # the slow tier: a hypothesis campaign
 
 EXAMPLES = int(os.environ.get("GUANCE_BILLING_DIFF_EXAMPLES", "30"))
 # CI replays the same examples every run (read at import: the tests' env drops CI).
@@ -450,19 +453,17 @@ def sides(
     from guance_billing_cli.config import resolve_settings
     from guance_billing_cli.server.app import create_app
 
-    template = request.getfixturevalue("_pg_template") if conftest.PG_URL else None
+    template = request.getfixturevalue("_pg_template") if PG_URL else None
     counter = iter(range(1_000_000))
 
     def make() -> tuple[Any, Any, Callable[[], None]]:
         n = next(counter)
         local_url = f"sqlite:///{tmp_path / f'local-{n}.db'}"
-        pg_name = conftest._pg_new_database(template=template) if template else None
-        remote_url = (
-            conftest._pg_url(pg_name) if pg_name else f"sqlite:///{tmp_path / f'server-{n}.db'}"
-        )
+        pg_name = pg_new_database(template=template) if template else None
+        remote_url = pg_url(pg_name) if pg_name else f"sqlite:///{tmp_path / f'server-{n}.db'}"
         app = create_app(remote_url, migrate=True)
-        asgi = conftest.SyncASGITransport(app)
-        token = conftest._bootstrap_token(app.state.backend.engine)
+        asgi = SyncASGITransport(app)
+        token = bootstrap_token(app.state.backend.engine)
         previous = HttpClient.transport_factory
         HttpClient.transport_factory = lambda _base: asgi  # type: ignore[assignment]
         local = LocalClient(local_url, settings=resolve_settings(store=local_url))
@@ -475,7 +476,7 @@ def sides(
             asgi.shutdown()
             app.state.backend.dispose()
             if pg_name:
-                conftest._pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+                pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
         return local, remote, close
 

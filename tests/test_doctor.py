@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import CliFn, free_port
+import pytest
+
+from tests.support.cli import CliFn
+from tests.support.servers import free_port
+
+pytestmark = pytest.mark.sqlite_only  # doctor's checks of the SQLite file
 
 
 def _failed(result) -> list[dict]:  # type: ignore[no-untyped-def]

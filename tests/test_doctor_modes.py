@@ -6,10 +6,11 @@ from __future__ import annotations
 import keyring
 from keyring.backends import null
 
-from conftest import CliFn, RemoteServer
 from guance_billing_cli import keyring_access
-from test_auth import URL, login
-from test_auth import server as server  # the fixture: account acme, no token in the CLI
+from tests.support.cli import CliFn
+from tests.support.remote import RemoteServer
+from tests.test_auth import URL, login
+from tests.test_auth import server as server  # the fixture: account acme, no token in the CLI
 
 
 def test_remote_doctor_honours_a_file_token_and_skips_local_outboxes(

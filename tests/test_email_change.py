@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from conftest import CliFn, Clock, Run, active_store
-from outbox_helpers import body, mail_code, mails, only_code
-
-pytestmark = pytest.mark.both_transports
+from tests.support.cli import CliFn, Run
+from tests.support.clock import Clock
+from tests.support.mail import body, mail_code, mails, only_code
+from tests.support.store import active_store
 
 OLD, NEW = "ops@acme.com", "new@acme.com"
 FIELDS = {"request_id", "kind", "state", "sent_to", "expires_at"}
@@ -181,7 +181,7 @@ def test_new_address_taken_before_its_code_is_sent_is_refused(
 def test_uniqueness_is_checked_again_when_the_change_applies(
     cli: CliFn, make_account: Any, home: Path
 ) -> None:
-    from conftest import store_dump
+    from tests.support.store import store_dump
 
     make_account("acme", email=OLD)
     rid = cli("email", "change", "--account", "acme", "--new-email", NEW, "--json").json[

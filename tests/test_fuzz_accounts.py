@@ -3,10 +3,14 @@ the exit code is documented, no traceback is printed, and a refusal changes noth
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CliFn, store_dump
+from tests.support.cli import CliFn
+from tests.support.store import store_dump
+
+pytestmark = pytest.mark.slow  # the slow tier: hypothesis campaigns
 
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130}
 

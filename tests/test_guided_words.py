@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CliFn
-from test_invoice import TAX_ID, authenticate
+from tests.support.cli import CliFn
+from tests.test_invoice import TAX_ID, authenticate
 
 pytestmark = pytest.mark.local_only
 
@@ -53,7 +53,7 @@ def _drive(args: list[str], steps: list[tuple[str, str]], env: dict[str, str]) -
     import sys
     import time
 
-    from conftest import ANSI
+    from tests.support.terminal import ANSI
 
     master, slave = os.openpty()
     proc = subprocess.Popen(

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn, store_dump
-from settlement_helpers import AWS_ID, add_cloud, add_ws, ok
-from test_invoice import SPECIAL, TAX_ID, add_address, add_title, authenticate, request
-
-pytestmark = pytest.mark.both_transports
+from tests.support.cli import CliFn
+from tests.support.settlement import AWS_ID, add_cloud, add_ws, ok
+from tests.support.store import store_dump
+from tests.test_invoice import SPECIAL, TAX_ID, add_address, add_title, authenticate, request
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import socket
 import httpx
 import pytest
 
-from conftest import CliFn
 from guance_billing_cli.client import http as http_module
 from guance_billing_cli.client.http import HttpClient
+from tests.support.cli import CliFn
 
 URL = "http://billing.test"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from conftest import CliFn
 from guance_billing_cli import i18n
 from guance_billing_cli.config import resolve_language
 from guance_billing_cli.i18n.extract import messages
+from tests.support.cli import CliFn
 
 SRC = Path(i18n.__file__).resolve().parent.parent
 LOCALE = i18n.LOCALE_DIR

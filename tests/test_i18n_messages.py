@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn
-from outbox_helpers import body, mails, only_code, part, sms_lines, subject
-from settlement_helpers import ALIYUN_ID, add_cloud, add_ws, ok
+from tests.support.cli import CliFn
+from tests.support.mail import body, mails, only_code, part, sms_lines, subject
+from tests.support.settlement import ALIYUN_ID, add_cloud, add_ws, ok
 
 NEW = "new@acme.example.com"
 
@@ -47,7 +47,6 @@ def _code_mail(cli: CliFn, home: Path) -> tuple[str, str, str]:
     return subject(message), body(message), html
 
 
-@pytest.mark.both_transports
 def test_a_code_email_in_chinese(cli: CliFn, home: Path) -> None:
     _create(cli, language="zh-CN")
     title, text, html = _code_mail(cli, home)
@@ -61,7 +60,6 @@ def test_a_code_email_in_chinese(cli: CliFn, home: Path) -> None:
     assert "verification" not in text  # no English left in the Chinese part
 
 
-@pytest.mark.both_transports
 def test_a_code_email_in_english(cli: CliFn, home: Path) -> None:
     _create(cli, language="en")
     title, text, html = _code_mail(cli, home)

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from outbox_helpers import mail_code
+from tests.support.mail import mail_code
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
+]  # the slow tier: a real terminal (tmux)
 
 OLD, NEW = "ops@acme.example.com", "new@acme.example.com"
 BIN = Path(sys.executable).parent / "guance-billing"
@@ -120,7 +123,7 @@ def test_the_guided_email_change_in_chinese(home: Path, pane_factory: Callable[.
     )  # fmt: skip
     assert f'"email": "{NEW}"' in shown.stdout
     # the emails went out in the account's language: Chinese
-    from outbox_helpers import mails, subject
+    from tests.support.mail import mails, subject
 
     assert {subject(m) for m in mails(home)} == {"您的观测云费用中心验证码"}
 

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import CliFn, active_store, store_dump
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.services import invoices
+from tests.support.cli import CliFn
+from tests.support.store import active_store, store_dump
 
 TAX_ID = "91110000600037341L"
 OTHER_TAX_ID = "91330106MA27XK2C16"
@@ -88,7 +89,6 @@ def test_request_refused_until_realname_is_approved(
     assert "approved real-name authentication" in titled.error["message"]
 
 
-@pytest.mark.both_transports
 def test_refused_then_granted_after_approval(cli: CliFn, acme: dict, home: Path) -> None:
     authenticate(cli, approve=False)
     address = add_address(cli)
@@ -268,7 +268,6 @@ def test_unknown_or_foreign_ids_are_not_found(cli: CliFn, acme: dict, make_accou
     assert foreign.error["field"] == "address_id"
 
 
-@pytest.mark.both_transports
 def test_title_no_longer_matching_after_replacement(cli: CliFn, acme: dict) -> None:
     authenticate(cli)
     address = add_address(cli)

@@ -1,6 +1,6 @@
 """Invoice upkeep (issue 15): title and address update/delete, invoice show and cancel.
 
-On the local store and over the server (``both_transports``).
+On every backend.
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn, store_dump
-from test_invoice import SPECIAL, TAX_ID, add_address, add_title, authenticate, request
-
-pytestmark = pytest.mark.both_transports
+from tests.support.cli import CliFn
+from tests.support.store import store_dump
+from tests.test_invoice import SPECIAL, TAX_ID, add_address, add_title, authenticate, request
 
 
 @pytest.fixture

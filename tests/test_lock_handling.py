@@ -1,6 +1,6 @@
 """Lock handling (issue 15): locks_at and days left, remedies, re-subscribing, reminders.
 
-On the local store and over the server (``both_transports``); reminders are read
+On every backend; reminders are read
 back from the real Maildir outbox.
 """
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn, store_dump
-from outbox_helpers import body, mails
-from settlement_helpers import (
+from tests.support.cli import CliFn
+from tests.support.mail import body, mails
+from tests.support.settlement import (
     ALIYUN_ID,
     AWS_ID,
     add_cloud,
@@ -21,8 +21,7 @@ from settlement_helpers import (
     ok,
     show_ws,
 )
-
-pytestmark = pytest.mark.both_transports
+from tests.support.store import store_dump
 
 
 @pytest.fixture

@@ -16,17 +16,16 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import PG_URL, _pg_admin, _pg_dsn, dump_store
 from guance_billing_cli import __version__
 from guance_billing_cli.store import engine as store_engine
-from test_upgrade import FUTURE, SECRET, Done, gb, stamp_sqlite, start_server
+from tests.support.accounts import account_args
+from tests.support.pg import PG_URL, pg_admin, pg_dsn
+from tests.support.store import dump_store
+from tests.test_upgrade import FUTURE, SECRET, Done, gb, stamp_sqlite, start_server
 
 
 def _account(home: Path, *store: str, name: str = "acme") -> dict:  # type: ignore[type-arg]
-    made = gb(
-        home, *store, "account", "create", "--username", name, "--company-name", "Acme",
-        "--email", f"ops@{name}.com", "--phone", f"+86138001380{len(name):02d}", "--json",
-    )  # fmt: skip
+    made = gb(home, *store, *account_args(name, len(name), email=f"ops@{name}.com"))
     assert made.code == 0, made.err
     return made.json  # type: ignore[no-any-return]
 
@@ -71,6 +70,7 @@ assert n > 1, n
 """
 
 
+@pytest.mark.slow
 def test_backup_while_another_process_writes_is_consistent(tmp_path: Path) -> None:
     home = tmp_path / "home"
     _account(home)
@@ -98,6 +98,7 @@ def test_backup_while_another_process_writes_is_consistent(tmp_path: Path) -> No
     assert again.code == 2 and "already exists" in again.err
 
 
+@pytest.mark.slow
 def test_restore_refuses_a_bad_file_and_keeps_the_replaced_store(tmp_path: Path) -> None:
     home = tmp_path / "home"
     _account(home)
@@ -152,22 +153,22 @@ def test_postgresql_dump_and_restore_then_verify(tmp_path: Path, pg_store: str) 
     assert gb(home, "store", "init", "--store", pg_store).code == 0
     _account(home, "--store", pg_store)
     dump = tmp_path / "billing.dump"
-    dsn = _pg_dsn(pg_store)
+    dsn = pg_dsn(pg_store)
     subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", dsn], check=True)
     refused = gb(home, "store", "backup", str(tmp_path / "x.db"), "--store", pg_store)
     assert refused.code == 2 and "pg_dump" in refused.err
     name = "gbt_restored_" + os.urandom(4).hex()
-    _pg_admin(f'CREATE DATABASE "{name}"')
+    pg_admin(f'CREATE DATABASE "{name}"')
     try:
         target = pg_store.rsplit("/", 1)[0] + "/" + name
         subprocess.run(
-            ["pg_restore", "--no-owner", f"--dbname={_pg_dsn(target)}", str(dump)], check=True
+            ["pg_restore", "--no-owner", f"--dbname={pg_dsn(target)}", str(dump)], check=True
         )
         verified = gb(home, "store", "verify", "--store", target, "--json")
         assert verified.code == 0, verified.out + verified.err
         assert verified.json["schema"] == store_engine.HEAD and verified.json["audit"]["ok"]
     finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- read-only stores and full disks (a mount namespace: real read-only and full file systems)
@@ -260,14 +261,12 @@ def test_doctor_fails_on_a_full_disk(tmp_path: Path) -> None:
 
 
 # -- the server: metrics, logs, readiness ------------------------------------------------
+@pytest.mark.slow
 def test_metrics_and_json_logs_of_a_real_server(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'srv' / 'billing.db'}"
     server = start_server(tmp_path / "srv", store, "--log-format", "json")
     try:
-        made = server.cli(
-            "account", "create", "--username", "acme", "--company-name", "Acme",
-            "--email", "ops@acme.com", "--phone", "+8613800138000", "--json",
-        )  # fmt: skip
+        made = server.cli(*account_args("acme", email="ops@acme.com"))
         assert made.code == 0, made.err
         assert server.cli("account", "show", "ops@acme.com").code == 0
         assert httpx.get(server.url + "/v1/accounts", timeout=10).status_code == 401
@@ -309,6 +308,7 @@ def test_metrics_and_json_logs_of_a_real_server(tmp_path: Path) -> None:
     assert levels[("/v1/accounts/{ref}", 200)] == "info"
 
 
+@pytest.mark.slow
 def test_readyz_when_the_database_is_gone_names_no_connection_detail(
     tmp_path: Path, pg_store: str
 ) -> None:
@@ -316,7 +316,7 @@ def test_readyz_when_the_database_is_gone_names_no_connection_detail(
     try:
         assert httpx.get(server.url + "/readyz", timeout=10).json()["status"] == "ready"
         name = pg_store.rsplit("/", 1)[1]
-        _pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+        pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
         answer = httpx.get(server.url + "/readyz", timeout=30)
     finally:
         server.stop()

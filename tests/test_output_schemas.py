@@ -17,9 +17,9 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from conftest import CliFn, Run
-from settlement_helpers import AWS_ID, TAX_ID, add_cloud, add_ws, authenticate, ok
-from test_auth import login, server  # noqa: F401  (server: a fixture)
+from tests.support.cli import CliFn, Run
+from tests.support.settlement import AWS_ID, TAX_ID, add_cloud, add_ws, authenticate, ok
+from tests.test_auth import login, server  # noqa: F401  (server: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "src" / "guance_billing_cli" / "data" / "output_schemas"

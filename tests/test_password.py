@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import guance_billing_cli.clock
-from conftest import CliFn, active_store, store_dump
-from outbox_helpers import body as outbox_body
+from tests.support.cli import CliFn
+from tests.support.mail import body as outbox_body
+from tests.support.store import active_store, store_dump
 
 PASSWORD = "Blue-Harbor-42"
 NEW_PASSWORD = "Green-Valley-77"
@@ -125,7 +126,6 @@ def test_wrong_current_password_exit_4_counted_in_the_store(
     assert actions[-1] == "password.change_refused"
 
 
-@pytest.mark.both_transports
 def test_five_wrong_within_15_minutes_lock_until_the_window_passes(
     cli: CliFn, acme: dict, home: Path, clock: Clock
 ) -> None:
@@ -310,7 +310,6 @@ def finish(cli: CliFn, req: str, code: str, password: str = NEW_PASSWORD, *extra
                input=f"{code}\n{password}\n")  # fmt: skip
 
 
-@pytest.mark.both_transports
 def test_reset_sets_a_first_password_via_email(
     cli: CliFn, bare: dict, home: Path, clock: Clock
 ) -> None:
@@ -360,7 +359,6 @@ def test_reset_human_output_tells_the_next_step(cli: CliFn, bare: dict) -> None:
     assert "awaiting_code" in result.stdout
 
 
-@pytest.mark.both_transports
 def test_wrong_codes_count_and_the_fifth_ends_the_request(
     cli: CliFn, bare: dict, home: Path
 ) -> None:

@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from conftest import CliFn
-from outbox_helpers import only_code, sms_code, sms_lines
-
-pytestmark = pytest.mark.both_transports
+from tests.support.cli import CliFn
+from tests.support.mail import only_code, sms_code, sms_lines
 
 OLD, NEW = "+8613800138000", "+8613912345678"
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CliFn, pg_dump
+from tests.support.cli import CliFn
+from tests.support.pg import pg_dump
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.sqlite_only]  # drives PostgreSQL by hand
 
 
 def test_server_migrate_applies_every_revision_once(cli: CliFn, pg_store: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import CliFn, store_dump
+from tests.support.cli import CliFn
+from tests.support.store import store_dump
 
 
 def test_profile_update_changes_only_given_fields(cli: CliFn, make_account) -> None:

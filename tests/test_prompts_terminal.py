@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from outbox_helpers import body, mails, only_code
-from terminal_helpers import Target, needs_tmux, target, terminal
+from tests.support.mail import body, mails, only_code
+from tests.support.tmux import Target, needs_tmux, target, terminal
 
-pytestmark = needs_tmux
+pytestmark = [pytest.mark.slow, needs_tmux]  # the slow tier: a real terminal (tmux)
 
 
 @pytest.fixture(params=["local", "server"])

@@ -1,6 +1,6 @@
 """Every screen in Chinese, proved with a pseudo-locale (issue 23).
 
-Under ``tests/pseudo_locale.py`` every catalog message is transformed, so any
+Under ``tests/support/pseudo_locale.py`` every catalog message is transformed, so any
 English word a screen still shows was not translated. Driven here: the summary of
 every command's help, the words of every error reason, ``status``, ``doctor``,
 ``config show``, ``workspace remind`` and the reminder email, ``cloud resubscribe``,
@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-import pseudo_locale
-from conftest import CliFn
-from outbox_helpers import body, mails
-from settlement_helpers import AWS_ID, add_cloud, add_ws, ok
+from tests.support import pseudo_locale
+from tests.support.cli import CliFn
+from tests.support.mail import body, mails
+from tests.support.settlement import AWS_ID, add_cloud, add_ws, ok
 
 pytestmark = pytest.mark.local_only
 
@@ -240,7 +240,7 @@ def test_the_zh_cn_catalog_covers_the_new_screens(cli: CliFn, acme: dict, home: 
     started = cli("email", "change", "--new-email", "new@acme.example.com", "--json")
     assert started.exit_code == 0, started.stderr
     rid = started.json["request_id"]
-    from outbox_helpers import only_code
+    from tests.support.mail import only_code
 
     code = only_code(body(mails(home, "ops@acme.example.com")[-1]))
     wrong = "000000" if code != "000000" else "111111"

@@ -1,6 +1,6 @@
 """The guided flows in the pseudo-locale, on a real terminal (tmux), issue 23.
 
-``pseudo_cli.py`` is ``guance-billing`` with every catalog message made full-width for
+``support/pseudo_cli.py`` is ``guance-billing`` with every catalog message made full-width for
 zh-CN (``pseudo_locale.py``). tmux runs it with ``--lang zh-CN`` for the guided email
 change (a wrong code, "What next?", the right one, the new address and its code, read
 from the real Maildir outbox), the guided password change (the policy, a refused new
@@ -19,17 +19,17 @@ from pathlib import Path
 
 import pytest
 
-import pseudo_locale
-from conftest import CliFn
-from outbox_helpers import mail_code
-from terminal_helpers import Terminal, needs_tmux, terminal
-from test_invoice import TAX_ID, authenticate
+from tests.support import pseudo_locale
+from tests.support.cli import CliFn
+from tests.support.mail import mail_code
+from tests.support.tmux import Terminal, needs_tmux, terminal
+from tests.test_invoice import TAX_ID, authenticate
 
-pytestmark = [pytest.mark.local_only, needs_tmux]
+pytestmark = [pytest.mark.slow, pytest.mark.local_only, needs_tmux]  # the slow tier: tmux
 
 OLD, NEW = "ops@acme.example.com", "new@acme.example.com"
 PASSWORD, FRESH = "Old-Passw0rd!x", "Qz8!fresh-Secret"
-PSEUDO_CLI = f"{shlex.quote(sys.executable)} {Path(__file__).parent / 'pseudo_cli.py'}"
+PSEUDO_CLI = f"{shlex.quote(sys.executable)} {Path(__file__).parent / 'support' / 'pseudo_cli.py'}"
 #: what the tests type or the tool prints as data (names, a bank, an address)
 DATA = {"acme", "Acme", "Ltd", "ICBC", "Hangzhou", "West", "Lake", "Rd", "vat_special"}
 

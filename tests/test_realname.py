@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cn_ids import corruptions, valid_ric, valid_uscc
-from conftest import CliFn, active_store, store_dump
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.services import validation
+from tests.support.cli import CliFn
+from tests.support.cn_ids import corruptions, valid_ric, valid_uscc
+from tests.support.store import active_store, store_dump
 
 TAX_ID = "91110000600037341L"
 OTHER_TAX_ID = "91330106MA27XK2C16"  # valid, a different company
@@ -171,7 +172,6 @@ def test_reject_needs_a_reason_then_resubmission_returns_to_pending(cli: CliFn, 
     assert cli("account", "show", "acme", "--json").json["realname_status"] == "pending"
 
 
-@pytest.mark.both_transports
 def test_approve_then_replace_needs_the_flag(cli: CliFn, acme: dict, home: Path) -> None:
     assert submit_enterprise(cli).exit_code == 0
     approved = cli("realname", "review", "--approve", "--json")
@@ -241,7 +241,6 @@ def test_review_is_a_support_action(acme: dict, home: Path) -> None:
     assert "support action" in caught.value.message
 
 
-@pytest.mark.both_transports
 def test_individual_id_number_is_masked_everywhere(cli: CliFn, acme: dict, home: Path) -> None:
     masked = "3604**********0071"
     result = cli("realname", "submit", "--type", "individual", "--name", "Zhang San",

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the slow tier: real processes racing
+
 PROCESSES = 8
 PER_PROCESS = 100
 
@@ -80,7 +82,6 @@ def bound_count(db: Path, cloud_id: str) -> int:
         )
 
 
-@pytest.mark.slow
 def test_eight_processes_bind_and_read_at_once(tmp_path: Path) -> None:
     home = tmp_path / "home"
     cloud_id = setup_store(home, PROCESSES * PER_PROCESS)
@@ -107,7 +108,6 @@ def test_eight_processes_bind_and_read_at_once(tmp_path: Path) -> None:
     assert gb(home, "audit", "verify").returncode == 0
 
 
-@pytest.mark.slow
 def test_sigkill_mid_batch_leaves_all_or_nothing(tmp_path: Path) -> None:
     home = tmp_path / "home"
     total = 10_000
@@ -150,7 +150,7 @@ def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
 ) -> None:
     """An email change's last step and a new account race for one address. (Two email
     changes cannot both hold a code for it: one address has one open code, issue 11.)"""
-    from outbox_helpers import mail_code
+    from tests.support.mail import mail_code
 
     target = "shared@example.com"
     make_account("alpha", email="alpha@example.com")
@@ -201,15 +201,12 @@ def test_two_processes_claiming_the_same_new_email_exactly_one_wins(
         assert cli("account", "show", "beta", "--json").exit_code == 3
 
 
-@pytest.mark.slow
 def test_eight_clients_bind_through_two_server_workers_on_postgresql(
     tmp_path: Path,
     pg_store: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    import httpx
 
-    from conftest import free_port
-    from test_server_e2e import stop
+    from tests.support.servers import spawn_server, stop, wait_healthy
 
     server_home = tmp_path / "server-home"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}
@@ -229,39 +226,11 @@ def test_eight_clients_bind_through_two_server_workers_on_postgresql(
     token = json.loads(
         admin("server", "token", "create", "--name", "ci", "--role", "support", "--json").stdout
     )["token"]
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "guance_billing_cli",
-            "server",
-            "run",
-            "--store",
-            pg_store,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--no-access-log",
-        ],
-        env=admin_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    server, url = spawn_server(
+        "--store", pg_store, "--workers", "2", "--no-access-log", env=admin_env
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+        wait_healthy(server, url, timeout=60)
         client_env = {
             **base_env,
             "GUANCE_BILLING_HOME": str(tmp_path / "client"),

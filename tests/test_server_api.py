@@ -6,10 +6,12 @@ import inspect
 
 import pytest
 
-from conftest import CliFn, RemoteServer, store_dump
 from guance_billing_cli.client import operations
 from guance_billing_cli.client.protocol import BillingClient
 from guance_billing_cli.errors import ERRORS_BY_CODE, error_from_dict
+from tests.support.cli import CliFn
+from tests.support.remote import RemoteServer
+from tests.support.store import store_dump
 
 
 def test_every_protocol_method_is_exposed_over_http(remote_server: RemoteServer) -> None:

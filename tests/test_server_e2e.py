@@ -8,143 +8,23 @@ the remote path never imports SQLAlchemy.
 from __future__ import annotations
 
 import json
-import mailbox
 import os
-import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from conftest import free_port
-from outbox_helpers import body as outbox_body
+from tests.support.servers import RealServer, free_port, start_server, stop
+
+pytestmark = pytest.mark.slow  # the slow tier: real server processes
 
 PASSWORD = "Str0ng-Passw0rd!"
 
 
-@dataclass
-class Proc:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self):  # type: ignore[no-untyped-def]
-        return json.loads(self.out)
-
-
-@dataclass
-class LiveServer:
-    url: str
-    home: Path
-    store: str
-    client_home: Path
-
-    def run(
-        self, *args: str, input: str | None = None, token: str | None = None, server: bool = True
-    ) -> Proc:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}
-        env.update(
-            GUANCE_BILLING_HOME=str(self.client_home),
-            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-            NO_COLOR="1",
-        )
-        env.pop("CI", None)
-        if server:
-            env["GUANCE_BILLING_SERVER"] = self.url
-        if token:
-            env["GUANCE_BILLING_TOKEN"] = token
-        proc = subprocess.run(
-            [sys.executable, "-m", "guance_billing_cli", *args],
-            input=input,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-        return Proc(proc.returncode, proc.stdout, proc.stderr)
-
-    def admin(self, *args: str) -> Proc:
-        """A command on the server's store (as the server host's operator)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}
-        env.update(GUANCE_BILLING_HOME=str(self.home), NO_COLOR="1")
-        proc = subprocess.run(
-            [sys.executable, "-m", "guance_billing_cli", "--store", self.store, *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-        return Proc(proc.returncode, proc.stdout, proc.stderr)
-
-    def last_code(self, to: str) -> str:
-        box = mailbox.Maildir(self.home / "outbox" / "mail", create=False)
-        messages = [m for m in box if to in str(m["To"])]
-        assert messages, f"no mail to {to}"
-        latest = max(messages, key=lambda m: m.get_date())
-        body = outbox_body(latest)
-        return re.findall(r"\b\d{6}\b", body)[-1]
-
-
-def start_server(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], LiveServer]:
-    home = tmp_path / "server-home"
-    store = f"sqlite:///{home / 'billing.db'}"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GUANCE_BILLING_")}
-    env["GUANCE_BILLING_HOME"] = str(home)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "guance_billing_cli",
-            "server",
-            "run",
-            "--store",
-            store,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            *extra,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(
-                f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
-        time.sleep(0.1)
-    return proc, LiveServer(url, home, store, tmp_path / "client-home")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveServer]:
+def live(tmp_path: Path) -> Iterator[RealServer]:
     proc, server = start_server(tmp_path)
     try:
         yield server
@@ -152,7 +32,7 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
         stop(proc)
 
 
-def test_login_change_email_and_bind_against_a_real_server(live: LiveServer) -> None:
+def test_login_change_email_and_bind_against_a_real_server(live: RealServer) -> None:
     created = live.admin(
         "server", "token", "create", "--name", "admin", "--role", "support", "--json"
     )
@@ -307,7 +187,7 @@ def test_login_change_email_and_bind_against_a_real_server(live: LiveServer) -> 
     assert status.json["storage"] == "file"
 
 
-def test_the_remote_path_does_not_import_sqlalchemy(live: LiveServer) -> None:
+def test_the_remote_path_does_not_import_sqlalchemy(live: RealServer) -> None:
     token = live.admin("server", "token", "create", "--name", "t", "--role", "support", "--json")
     assert token.code == 0, token.err
     script = (
@@ -337,7 +217,7 @@ def test_the_remote_path_does_not_import_sqlalchemy(live: LiveServer) -> None:
 
 def test_unreachable_server_is_exit_10_naming_the_url(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
-    server = LiveServer(f"http://127.0.0.1:{port}", tmp_path, "", tmp_path / "client")
+    server = RealServer(f"http://127.0.0.1:{port}", tmp_path, "", tmp_path / "client")
     result = server.run("account", "list", "--json", token="gbt_x")
     assert result.code == 10
     error = json.loads(result.err.strip().splitlines()[-1])["error"]

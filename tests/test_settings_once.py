@@ -13,9 +13,7 @@ import os
 
 import pytest
 
-from conftest import CliFn
-
-pytestmark = pytest.mark.both_transports
+from tests.support.cli import CliFn
 
 NOT_FOUND_EN = "no billing account matches 'nobody'"
 NOT_FOUND_ZH = "没有与 'nobody' 匹配的费用中心账号"

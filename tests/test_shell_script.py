@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn, store_dump
-
-pytestmark = pytest.mark.both_transports
+from tests.support.cli import CliFn
+from tests.support.store import store_dump
 
 
 def json_documents(text: str) -> list[object]:
@@ -302,9 +301,10 @@ def test_no_transaction_stays_open_between_commands(make_account, home: Path) ->
     assert code == 9
 
 
+@pytest.mark.slow
 def test_script_against_a_real_server(tmp_path: Path) -> None:
     """The same script semantics through HttpClient to `server run` under uvicorn."""
-    from test_server_e2e import start_server, stop
+    from tests.support.servers import start_server, stop
 
     server_proc, live = start_server(tmp_path)
     try:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliFn
 from guance_billing_cli.cli.shell_session import Session
 from guance_billing_cli.cli.state import AppState
+from tests.support.cli import CliFn
 
 pytestmark = pytest.mark.sqlite_only
 

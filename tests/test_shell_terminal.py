@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [
+    pytest.mark.slow,  # the slow tier: a real terminal (tmux)
     pytest.mark.sqlite_only,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
 ]
@@ -164,7 +165,7 @@ def test_completion_history_and_ctrl_c(terminal: Terminal, home: Path) -> None:
 
 def _codes(home: Path, to: str) -> list[str]:
     """Every code sent to ``to``, oldest first (from each email's plain-text part)."""
-    from outbox_helpers import body, mails, only_code
+    from tests.support.mail import body, mails, only_code
 
     return [only_code(body(m)) for m in mails(home, to)]
 

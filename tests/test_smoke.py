@@ -1,4 +1,4 @@
-from conftest import CliFn
+from tests.support.cli import CliFn
 
 
 def test_create_and_show(cli: CliFn, make_account) -> None:

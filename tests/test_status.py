@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from outbox_helpers import mails
+from tests.support.accounts import account_args
+from tests.support.mail import mails
 
 
-@pytest.mark.both_transports
 def test_status_says_where_commands_go(cli: Any, make_account: Any, backend: Any) -> None:
     make_account("acme")
     assert cli("account", "use", "acme").exit_code == 0
@@ -46,7 +46,6 @@ def test_status_reports_problems_without_failing(cli: Any, home: Path) -> None:
     assert not (home / "new.db").exists()  # status reads only
 
 
-@pytest.mark.both_transports
 def test_config_show_is_a_table_with_sources(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli("config", "set", "smtp.host", "smtp.example.com").exit_code == 0
     monkeypatch.setenv("GUANCE_BILLING_SMTP_PORT", "2525")
@@ -66,8 +65,9 @@ def test_config_show_is_a_table_with_sources(cli: Any, monkeypatch: pytest.Monke
     assert "sources" in data and "settings" in data  # the documented shape is kept
 
 
+@pytest.mark.slow
 def test_server_run_sends_reminders_on_a_timer(tmp_path: Path) -> None:
-    from test_server_e2e import start_server, stop
+    from tests.support.servers import start_server, stop
 
     proc, live = start_server(tmp_path, "--remind-every", "0.02")
     try:
@@ -80,8 +80,7 @@ def test_server_run_sends_reminders_on_a_timer(tmp_path: Path) -> None:
             assert done.code == 0, (args, done.err)
             return done
 
-        run("account", "create", "--username", "acme", "--company-name", "Acme",
-            "--email", "ops@acme.com", "--phone", "+8613800138000")  # fmt: skip
+        run(*account_args("acme", email="ops@acme.com"))
         cloud = run("cloud", "add", "--account", "acme", "--provider", "aws",
                     "--account-id", "123456789012", "--json").json["id"]  # fmt: skip
         run("workspace", "add", "--account", "acme", "--id", "w1", "--name", "W", "--site", "us1")

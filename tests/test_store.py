@@ -6,8 +6,12 @@ import hashlib
 import sqlite3
 import stat
 
-from conftest import CliFn
+import pytest
+
 from guance_billing_cli.store import engine as store_engine
+from tests.support.cli import CliFn
+
+pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
 
 
 def _sha(path) -> str:  # type: ignore[no-untyped-def]

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from terminal_helpers import BIN_DIR, needs_tmux, terminal
+from tests.support.tmux import BIN_DIR, needs_tmux, terminal
 
-pytestmark = [needs_tmux, pytest.mark.sqlite_only]
+pytestmark = [
+    pytest.mark.slow,
+    needs_tmux,
+    pytest.mark.sqlite_only,
+]  # the slow tier: a real terminal (tmux)
 
 LONG_NAME = "Production observability for the European storefront and its checkout"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CliFn
+from tests.support.cli import CliFn
 
 pytestmark = pytest.mark.local_only
 

@@ -13,7 +13,8 @@ import pytest
 
 from guance_billing_cli.cli import completion
 from guance_billing_cli.masking import mask_email
-from terminal_helpers import Target, needs_tmux, target, terminal
+from tests.support.accounts import account_args
+from tests.support.tmux import Target, needs_tmux, target, terminal
 
 
 def _all_commands() -> list[list[str]]:
@@ -65,7 +66,6 @@ def test_masks_of_two_addresses_stay_distinguishable() -> None:
     assert mask_email("old@acme.com", unlike="new@acme.com") == "o***@acme.com"
 
 
-@pytest.mark.both_transports
 def test_guided_masks_differ_for_old_and_new(cli: Any, make_account: Any) -> None:
     make_account("acme", email="root@remote.cn")
     started = cli(
@@ -75,7 +75,6 @@ def test_guided_masks_differ_for_old_and_new(cli: Any, make_account: Any) -> Non
     assert started["new_address"] == "r***y@remote.cn"
 
 
-@pytest.mark.both_transports
 def test_global_options_anywhere_on_the_line(cli: Any, make_account: Any) -> None:
     make_account("acme")
     make_account("beta")
@@ -104,14 +103,12 @@ def test_messages_name_flags_not_fields(cli: Any, make_account: Any) -> None:
 @pytest.fixture(params=["local", "server"])
 def where(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     with target(request.param, tmp_path) as t:
-        t.ok(
-            "account", "create", "--username", "acme", "--company-name", "Acme Ltd",
-            "--email", "ops@acme.com", "--phone", "+8613800138000",
-        )  # fmt: skip
+        t.ok(*account_args("acme", email="ops@acme.com"))
         t.ok("account", "use", "acme")
         yield t
 
 
+@pytest.mark.slow
 @needs_tmux
 def test_tables_never_cut_ids_or_dates_at_100_columns(where: Target, tmp_path: Path) -> None:
     huawei = json.loads(

@@ -25,8 +25,13 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import PG_URL, _pg_admin, _pg_dsn, _pg_new_database, _pg_url, dump_store, free_port
 from guance_billing_cli.store import engine as store_engine
+from tests.support.accounts import account_args
+from tests.support.pg import PG_URL, pg_admin, pg_dsn, pg_new_database, pg_url
+from tests.support.servers import free_port
+from tests.support.store import dump_store
+
+pytestmark = pytest.mark.slow  # the slow tier: upgrades of real stores and servers
 
 FIXTURES = Path(__file__).parent / "upgrade"
 RELEASE_DB = FIXTURES / "release-0.1.0.db"
@@ -89,7 +94,7 @@ def pg_rows(url: str) -> dict[str, list[dict[str, Any]]]:
     import psycopg
     from psycopg.rows import dict_row
 
-    with psycopg.connect(_pg_dsn(url), row_factory=dict_row) as conn:
+    with psycopg.connect(pg_dsn(url), row_factory=dict_row) as conn:
         tables = [
             r["tablename"]
             for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -137,7 +142,7 @@ def stamp_sqlite(path: Path, revision: str) -> None:
 def stamp_pg(url: str, revision: str) -> None:
     import psycopg
 
-    with psycopg.connect(_pg_dsn(url), autocommit=True) as conn:
+    with psycopg.connect(pg_dsn(url), autocommit=True) as conn:
         conn.execute("UPDATE alembic_version SET version_num = %s", (revision,))
 
 
@@ -156,17 +161,17 @@ def release_pg() -> Iterator[str]:
         pytest.skip("needs GUANCE_BILLING_TEST_PG_URL (scripts/pg-test-server.sh start)")
     import psycopg
 
-    name = _pg_new_database()
-    url = _pg_url(name)
+    name = pg_new_database()
+    url = pg_url(name)
     sql = "\n".join(
         line
         for line in RELEASE_PG.read_text().splitlines()
         if not line.startswith(("SET transaction_timeout", "\\restrict", "\\unrestrict"))
     )
-    with psycopg.connect(_pg_dsn(url), autocommit=True) as conn:
+    with psycopg.connect(pg_dsn(url), autocommit=True) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
     yield url
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- 1. the previous release's SQLite store migrates itself, after a copy ---------------
@@ -330,10 +335,7 @@ def test_rolling_upgrade_the_running_server_stops_writing_and_the_trail_stays_wh
 ) -> None:
     server = start_server(tmp_path / "srv", running_store)
     try:
-        created = server.cli(
-            "account", "create", "--username", "acme", "--company-name", "Acme",
-            "--email", "ops@acme.com", "--phone", "+8613800138000", "--json",
-        )  # fmt: skip
+        created = server.cli(*account_args("acme", email="ops@acme.com"))
         assert created.code == 0, created.err
         assert server.cli("profile", "update", "--account", "acme", "--region", "A").code == 0
 

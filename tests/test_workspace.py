@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CliFn, store_dump
-from settlement_helpers import (
+from tests.support.cli import CliFn
+from tests.support.settlement import (
     AWS_ID,
     AWS_ID_2,
     OTHER_TAX_ID,
@@ -24,6 +24,7 @@ from settlement_helpers import (
     outcome,
     show_ws,
 )
+from tests.support.store import store_dump
 
 WORKSPACE_KEYS = {
     "id", "name", "site", "account_id", "settlement", "cloud_account_id", "state",
@@ -90,7 +91,6 @@ def test_add_missing_value_names_the_flag(cli: CliFn, acme: dict) -> None:
     assert result.exit_code == 2 and "--site" in result.stderr
 
 
-@pytest.mark.both_transports
 def test_add_from_csv_and_ndjson(cli: CliFn, acme: dict, home: Path, tmp_path: Path) -> None:
     csv_file = tmp_path / "ws.csv"
     csv_file.write_text(
@@ -160,7 +160,6 @@ def test_add_from_file_needs_the_columns(
 
 
 # -- list and show ------------------------------------------------------------------
-@pytest.mark.both_transports
 def test_list_filters_and_formats(cli: CliFn, acme: dict, make_account, clock) -> None:
     aws = add_cloud(cli, "aws", AWS_ID)
     for ws, site in (("a1", "us1"), ("a2", "eu1"), ("c1", "cn1"), ("j1", "id1")):
@@ -242,7 +241,6 @@ def test_move_needs_both_enterprise_authentications(
     del before
 
 
-@pytest.mark.both_transports
 def test_move_between_accounts_of_the_same_enterprise(
     cli: CliFn, two_accounts: dict, home: Path
 ) -> None:

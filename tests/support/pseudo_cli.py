@@ -1,6 +1,6 @@
 """``guance-billing`` with the pseudo-locale served for zh-CN: tests only.
 
-A real-terminal test runs ``python tests/pseudo_cli.py --lang zh-CN ...`` where a user
+A real-terminal test runs ``python tests/support/pseudo_cli.py --lang zh-CN ...`` where a user
 would run ``guance-billing --lang zh-CN ...``: the same entry point, the same code paths,
 only the zh-CN catalog is the pseudo one (``pseudo_locale.py``).
 """

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import CliFn, Run, active_store
+from tests.support.cli import CliFn, Run
+from tests.support.store import active_store
 
 AWS_ID = "123456789012"
 AWS_ID_2 = "210987654321"

@@ -138,7 +138,7 @@ def target(kind: str, tmp_path: Path) -> Iterator[Target]:
     if kind == "local":
         yield Target(kind, home, home, {})
         return
-    from test_server_e2e import start_server, stop
+    from tests.support.servers import start_server, stop
 
     proc, live = start_server(tmp_path)
     try:
