@@ -623,11 +623,7 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
     endpoint.__name__ = op.name
     from guance_billing_cli.server.descriptions import DESCRIPTIONS
 
-    doc = (
-        DESCRIPTIONS.get(op.name)
-        or inspect.getdoc(getattr(LocalClient, op.name))
-        or op.name.replace("_", " ")
-    )
+    doc = op.route.description or DESCRIPTIONS.get(op.name) or op.name.replace("_", " ")
     has_body = any(p.where == "body" for p in op.params)
     responses: dict[int | str, dict[str, Any]] = documented_errors(
         body=has_body, if_match=op.route.etag_from is not None

@@ -101,7 +101,7 @@ def _issue(
     return TokenCreated(**to_public(row).model_dump(), token=secret)  # type: ignore[arg-type]
 
 
-def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
+def create(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     authz.require_support(ctx.actor, "creating a token")
     name = clean_token_name(data.name)
     if data.role not in TOKEN_ROLES:
@@ -131,7 +131,7 @@ def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     )
 
 
-def list_tokens(ctx: ServiceContext) -> Iterator[TokenPublic]:
+def list_all(ctx: ServiceContext) -> Iterator[TokenPublic]:
     authz.require_support(ctx.actor, "listing tokens")
     for row in ctx.session.exec(
         select(ApiToken).order_by(col(ApiToken.created_at), col(ApiToken.id))
@@ -139,7 +139,7 @@ def list_tokens(ctx: ServiceContext) -> Iterator[TokenPublic]:
         yield to_public(row)
 
 
-def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
+def revoke(ctx: ServiceContext, *, ref: str) -> TokenPublic:
     """Revoke by id or (unique) name. Revoking a revoked token changes nothing."""
     authz.require_support(ctx.actor, "revoking a token")
     rows = ctx.session.exec(
@@ -182,7 +182,7 @@ def authenticate(ctx: ServiceContext, *, token: str) -> Actor:
     )
 
 
-def whoami(ctx: ServiceContext) -> WhoAmI:
+def who(ctx: ServiceContext) -> WhoAmI:
     actor = ctx.actor
     username = None
     if actor.account_id:
@@ -220,7 +220,7 @@ def issue_login_token(
     )
 
 
-def logout(ctx: ServiceContext) -> TokenPublic:
+def revoke_current(ctx: ServiceContext) -> TokenPublic:
     """Revoke the token the caller authenticated with (``auth logout``)."""
     token_id = ctx.actor.token_id
     row = ctx.session.get(ApiToken, token_id) if token_id else None
