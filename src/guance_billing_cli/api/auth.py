@@ -135,6 +135,17 @@ class Auth(Protocol):
     def list_tokens(self) -> Iterator[TokenPublic]: ...
 
     @operation(
+        "GET",
+        "/v1/tokens/{ref}",
+        tx=READ,
+        service="tokens:get",
+        command="server token list",
+        description="Read one API token by id or name (never its secret); the Location "
+        "create_token answers.",
+    )
+    def get_token(self, ref: str) -> TokenPublic: ...
+
+    @operation(
         "DELETE",
         "/v1/tokens/{ref}",
         tx=WRITE,

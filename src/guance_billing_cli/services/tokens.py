@@ -139,9 +139,8 @@ def list_all(ctx: ServiceContext) -> Iterator[TokenPublic]:
         yield to_public(row)
 
 
-def revoke(ctx: ServiceContext, *, ref: str) -> TokenPublic:
-    """Revoke by id or (unique) name. Revoking a revoked token changes nothing."""
-    authz.require_support(ctx.actor, "revoking a token")
+def _find(ctx: ServiceContext, ref: str) -> ApiToken:
+    """The token whose id or (unique) name is ``ref``."""
     rows = ctx.session.exec(
         select(ApiToken).where((ApiToken.id == ref) | (ApiToken.name == ref))
     ).all()
@@ -149,7 +148,19 @@ def revoke(ctx: ServiceContext, *, ref: str) -> TokenPublic:
         raise NotFound("token_not_found", ref=ref)
     if len(rows) > 1:
         raise Conflict("token_name_ambiguous", field="token", count=len(rows), ref=ref)
-    row = rows[0]
+    return rows[0]
+
+
+def get(ctx: ServiceContext, *, ref: str) -> TokenPublic:
+    """One token by id or (unique) name, never its secret."""
+    authz.require_support(ctx.actor, "reading a token")
+    return to_public(_find(ctx, ref))
+
+
+def revoke(ctx: ServiceContext, *, ref: str) -> TokenPublic:
+    """Revoke by id or (unique) name. Revoking a revoked token changes nothing."""
+    authz.require_support(ctx.actor, "revoking a token")
+    row = _find(ctx, ref)
     locking.hold(ctx, [f"token:{row.id}"])  # one revoke at a time: one event (re-read)
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
