@@ -252,17 +252,17 @@ def test_the_check_catches_a_crash_and_a_refusal_that_writes(
     from guance_billing_cli.services import accounts
 
     with monkeypatch.context() as patch:
-        patch.setattr(accounts, "list_accounts", lambda *a, **k: 1 / 0)
+        patch.setattr(accounts, "list_all", lambda *a, **k: 1 / 0)
         with pytest.raises(AssertionError):
             check(cli, seeded, ["account", "list", "--json"], "")
-    real_update = accounts.update_profile
+    real_update = accounts.change_profile
 
     def write_then_refuse(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         real_update(ctx, *args, **kwargs)
         raise accounts.Conflict("refused after writing").keep_changes()  # exit 6, committed
 
     with monkeypatch.context() as patch:
-        patch.setattr(accounts, "update_profile", write_then_refuse)
+        patch.setattr(accounts, "change_profile", write_then_refuse)
         with pytest.raises(AssertionError):
             check(cli, seeded, ["profile", "update", "--region", "Elsewhere", "--json"], "")
     check(cli, seeded, ["profile", "update", "--region", "Elsewhere", "--json"], "")  # fine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guance_billing_cli import __version__
-from guance_billing_cli.client.local import LocalClient
+from guance_billing_cli.services import accounts as accounts_service
 from tests.support.cli import CliFn
 
 
@@ -44,10 +44,10 @@ def test_unexpected_error_exits_1_without_traceback_or_secret(
 ) -> None:
     make_account("acme")
 
-    def boom(self, ref):  # type: ignore[no-untyped-def]
+    def boom(ctx, *, ref):  # type: ignore[no-untyped-def]
         raise RuntimeError("hunter2-secret in the message")
 
-    monkeypatch.setattr(LocalClient, "get_account", boom)
+    monkeypatch.setattr(accounts_service, "get", boom)
     result = cli("account", "show", "acme")
     assert result.exit_code == 1
     assert "internal error (RuntimeError)" in result.stderr
@@ -62,10 +62,10 @@ def test_unexpected_error_exits_1_without_traceback_or_secret(
 def test_debug_shows_the_traceback(cli: CliFn, make_account, monkeypatch) -> None:
     make_account("acme")
 
-    def boom(self, ref):  # type: ignore[no-untyped-def]
+    def boom(ctx, *, ref):  # type: ignore[no-untyped-def]
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(LocalClient, "get_account", boom)
+    monkeypatch.setattr(accounts_service, "get", boom)
     result = cli("--debug", "account", "show", "acme")
     assert result.exit_code == 1
     assert "Traceback" in result.stderr
@@ -74,10 +74,10 @@ def test_debug_shows_the_traceback(cli: CliFn, make_account, monkeypatch) -> Non
 def test_keyboard_interrupt_exits_130(cli: CliFn, make_account, monkeypatch) -> None:
     make_account("acme")
 
-    def interrupted(self, ref):  # type: ignore[no-untyped-def]
+    def interrupted(ctx, *, ref):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(LocalClient, "get_account", interrupted)
+    monkeypatch.setattr(accounts_service, "get", interrupted)
     result = cli("account", "show", "acme")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr

@@ -121,7 +121,7 @@ def test_a_reason_is_raised_as_its_documented_family(reason: str) -> None:
 def test_every_next_operation_has_a_command() -> None:
     """An error's ``next`` is an operation the CLI can name as a command: a next step
     without one would reach the operator as a method name (``start_change``)."""
-    from guance_billing_cli.cli.words import OPERATION_COMMANDS
+    from guance_billing_cli.cli.words import OPERATION_COMMANDS, declared_command
 
     named = set()
     for path in _modules([*FACELESS, SRC / "cli"], FACELESS_FILES):
@@ -134,4 +134,5 @@ def test_every_next_operation_has_a_command() -> None:
             ):
                 named.add(node.value.value)
     assert len(named) > 5
-    assert not named - set(OPERATION_COMMANDS), sorted(named - set(OPERATION_COMMANDS))
+    known = set(OPERATION_COMMANDS) | {n for n in named if declared_command(n)}
+    assert not named - known, sorted(named - known)

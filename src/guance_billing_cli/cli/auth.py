@@ -57,7 +57,7 @@ def _http(ctx: typer.Context, server: str, token: str | None = None) -> Any:
 
 
 @app.command("login")
-def login(
+def login_command(
     ctx: typer.Context,
     server: ServerOption = None,
     email: Annotated[str | None, typer.Option(help="Log in with the account's email.")] = None,
@@ -231,7 +231,7 @@ def _revoke_replaced(ctx: typer.Context, url: str) -> str | None:
 
 
 @app.command("logout")
-def logout(
+def logout_command(
     ctx: typer.Context,
     server: ServerOption = None,
     all_sessions: Annotated[

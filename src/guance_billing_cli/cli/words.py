@@ -30,61 +30,9 @@ FIELD_FLAGS: dict[str, str] = {
     "config": "config.toml",
 }
 
-#: operations (``BillingClient`` methods) and the command that runs each
+#: the command that runs each operation not declared in ``api/`` (a declared one names
+#: its ``command`` there) and each CLI-only step an error may name next
 OPERATION_COMMANDS: dict[str, str] = {
-    "create_account": "account create",
-    "list_accounts": "account list",
-    "get_account": "account show",
-    "admin_update_account": "account update ACCOUNT --arbitrary-settlement on",
-    "update_profile": "profile update",
-    "start_change": "email change / phone change",
-    "latest_change": "email status / phone status",
-    "get_change": "email status / phone status",
-    "verify_change": "email verify / phone verify",
-    "set_change_address": "email change / phone change",
-    "resend_change": "email resend / phone resend",
-    "cancel_change": "email cancel / phone cancel",
-    "login": "auth login --server {server}",
-    "send_login_code": "auth login",
-    "whoami": "auth status",
-    "logout": "auth logout",
-    "create_token": "server token create",
-    "list_tokens": "server token list",
-    "revoke_token": "server token revoke",
-    "change_password": "password change",
-    "start_password_reset": "password reset",
-    "complete_password_reset": "password reset",
-    "resend_password_reset": "password reset",
-    "get_password_reset": "password reset",
-    "get_realname": "realname show",
-    "submit_realname": "realname submit",
-    "review_realname": "realname review",
-    "add_invoice_title": "invoice title add",
-    "list_invoice_titles": "invoice title list",
-    "add_invoice_address": "invoice address add",
-    "list_invoice_addresses": "invoice address list",
-    "request_invoice": "invoice request",
-    "list_invoices": "invoice list",
-    "cancel_invoice": "invoice cancel {request_id}",
-    "delete_invoice_title": "invoice title delete",
-    "delete_invoice_address": "invoice address delete",
-    "add_cloud_account": "cloud add",
-    "list_cloud_accounts": "cloud list",
-    "get_cloud_account": "cloud show",
-    "unsubscribe_cloud_account": "cloud unsubscribe",
-    "bind_workspaces": "cloud bind",
-    "unbind_workspaces": "cloud unbind",
-    "add_workspace": "workspace add",
-    "add_workspaces": "workspace add",
-    "list_workspaces": "workspace list",
-    "get_workspace": "workspace show",
-    "move_workspace": "workspace move",
-    "unlock_workspace": "workspace unlock",
-    "dissolve_workspace": "workspace dissolve",
-    "plan_bindings": "bindings plan FILE",
-    "apply_bindings": "bindings apply",
-    "list_audit_events": "audit list",
-    "verify_audit": "audit verify",
     "use_account": "account use ACCOUNT",
     "migrate_store": "store migrate",
     "init_store": "store init",
@@ -228,10 +176,18 @@ class _Placeholders(dict[str, Any]):
         return key.upper()
 
 
+def declared_command(operation: str) -> str | None:
+    """The ``command`` an operation's declaration names (``api/<noun>.py``)."""
+    from guance_billing_cli.client.operations import ROUTES
+
+    route = ROUTES.get(operation)
+    return route.command if route is not None else None
+
+
 def command(operation: str, params: Mapping[str, Any] | None = None) -> str:
     """The command line that runs ``operation`` (``{server}`` and the like filled in from
     the error's parameters, else left as a metavar: ``SERVER``)."""
-    found = OPERATION_COMMANDS.get(operation)
+    found = OPERATION_COMMANDS.get(operation) or declared_command(operation)
     if not found:
         return operation
     kind = (params or {}).get("kind")

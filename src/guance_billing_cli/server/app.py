@@ -1,17 +1,18 @@
-"""The FastAPI app: one route per row of ``client/operations.py`` (``ROUTES``).
+"""The FastAPI app: one route per declared operation (``api/<noun>.py``).
 
 Where to look:
 
-- which operations exist, their method, path, scope and whether they are public:
-  ``client/operations.py``; their parameters and result types: the
-  ``BillingClient`` protocol (``client/protocol.py``);
+- which operations exist, their method, path, scope, description and whether they
+  are public, their parameters and result types: their declarations in
+  ``api/<noun>.py``, composed into ``BillingClient`` and described by
+  ``client/operations.py``;
 - what a request passes before an endpoint runs (request id, body limit, token,
   UTF-8, access log): ``server/gate.py``;
 - the error body and the statuses each route documents: ``server/responses.py``;
 - path-parameter patterns and strict body types: ``PATH_PATTERNS`` and
   ``_server_annotation`` below.
 
-Every endpoint calls the same ``LocalClient`` method a local store would run — one
+Every endpoint runs the same declaration a local store would (``LocalClient``) — one
 transaction per call, the services deciding every rule. Domain errors become
 ``{"error": err.to_dict()}`` with ``err.http_status``; ``HttpClient`` turns them
 back into the same errors, so a remote command exits with the local exit code.
@@ -621,13 +622,7 @@ def _add_route(app: FastAPI, backend: Backend, op: Operation, bearer: HTTPBearer
 
     endpoint.__signature__ = _signature(op)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name
-    from guance_billing_cli.server.descriptions import DESCRIPTIONS
-
-    doc = (
-        DESCRIPTIONS.get(op.name)
-        or inspect.getdoc(getattr(LocalClient, op.name))
-        or op.name.replace("_", " ")
-    )
+    doc = op.route.description
     has_body = any(p.where == "body" for p in op.params)
     responses: dict[int | str, dict[str, Any]] = documented_errors(
         body=has_body, if_match=op.route.etag_from is not None

@@ -1,10 +1,10 @@
 """``Idempotency-Key`` on creates and batch writes: a retry gets the first answer.
 
-The operations that honour it are the rows of ``client/operations.py`` marked
-``idempotent``. The first request with a key claims it (a row in
-``idempotency_keys``, inserted before the operation runs, so two servers racing on
-one key cannot both run it); when the operation succeeds the row keeps its status,
-JSON body and ``Location``. Then, for 24 hours, the same caller with the same key:
+The operations that honour it are those declared ``idempotent`` (``api/<noun>.py``).
+The first request with a key claims it (a row in ``idempotency_keys``, inserted
+before the operation runs, so two servers racing on one key cannot both run it);
+when the operation succeeds the row keeps its status, JSON body and ``Location``.
+Then, for 24 hours, the same caller with the same key:
 
 - and the same operation and arguments: the stored answer again (header
   ``Idempotent-Replayed: true``), nothing runs;

@@ -104,7 +104,7 @@ def unique_conflict(error_text: str) -> Conflict | None:
     return Conflict("value_taken", field=field_name)
 
 
-def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:
+def create(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:
     authz.require_support(ctx.actor, "create_account")
     username = validation.username(data.username)
     email = validation.email(data.email)
@@ -143,11 +143,11 @@ def create_account(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic
     return to_public(account)
 
 
-def get_account(ctx: ServiceContext, *, ref: str) -> AccountPublic:
+def get(ctx: ServiceContext, *, ref: str) -> AccountPublic:
     return to_public(find_account(ctx, ref))
 
 
-def list_accounts(ctx: ServiceContext) -> Iterator[AccountPublic]:
+def list_all(ctx: ServiceContext) -> Iterator[AccountPublic]:
     stmt = select(Account).order_by(col(Account.created_at), col(Account.id))
     if ctx.actor.role != "support":
         stmt = stmt.where(Account.id == ctx.actor.account_id)
@@ -155,7 +155,7 @@ def list_accounts(ctx: ServiceContext) -> Iterator[AccountPublic]:
         yield to_public(account)
 
 
-def update_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> AccountPublic:
+def change_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> AccountPublic:
     changes = _clean_profile(update.changes(), creating=False)
     if not changes:
         raise InvalidInput("nothing_to_update", fields=list(ProfileUpdate.model_fields))

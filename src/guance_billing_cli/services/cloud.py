@@ -127,9 +127,7 @@ def snapshot(cloud: CloudAccount) -> dict[str, Any]:
 
 
 # -- operations -------------------------------------------------------------------------
-def add_cloud_account(
-    ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate
-) -> CloudAccountAdded:
+def add(ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
     authz.require_scope(ctx.actor, "cloud")
     name = provider(data.provider)
     external_id = provider_account_id(name, data.account_id)
@@ -190,7 +188,7 @@ def add_cloud_account(
     return CloudAccountAdded(**to_public(cloud).model_dump())
 
 
-def list_cloud_accounts(ctx: ServiceContext, *, account_ref: str) -> Iterator[CloudAccountPublic]:
+def list_of_account(ctx: ServiceContext, *, account_ref: str) -> Iterator[CloudAccountPublic]:
     account = accounts.find_account(ctx, account_ref)
     clouds = list(
         ctx.session.scalars(
@@ -204,9 +202,7 @@ def list_cloud_accounts(ctx: ServiceContext, *, account_ref: str) -> Iterator[Cl
         yield to_public(cloud, counts.get(cloud.id, 0))
 
 
-def get_cloud_account(
-    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
-) -> CloudAccountPublic:
+def get(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> CloudAccountPublic:
     cloud = find_cloud(ctx, ref, account_ref=account_ref)
     return to_public(cloud, _counts(ctx, [cloud.id]).get(cloud.id, 0))
 
@@ -220,9 +216,7 @@ def unsubscribe(
     cloud = find_cloud(ctx, ref, account_ref=account_ref)
     locking.hold_accounts(ctx, [cloud.account_id])  # its status and workspaces until commit
     if cloud.status == "unsubscribed":
-        return UnsubscribeResult(
-            **get_cloud_account(ctx, ref=cloud.id).model_dump(), changed=False, affected=[]
-        )
+        return UnsubscribeResult(**get(ctx, ref=cloud.id).model_dump(), changed=False, affected=[])
     now = ctx.now()
     conn = ctx.session.connection()
     bound = W.c.cloud_account_id == cloud.id
@@ -287,7 +281,7 @@ def unsubscribe(
         )
     # the count `cloud show` gives right after: a countdown keeps its workspaces bound
     return UnsubscribeResult(
-        **get_cloud_account(ctx, ref=cloud.id).model_dump(),
+        **get(ctx, ref=cloud.id).model_dump(),
         changed=True,
         affected=affected,
         notice_sent_to=notice_to,
@@ -307,9 +301,7 @@ def resubscribe(
     cloud = find_cloud(ctx, ref, account_ref=account_ref)
     locking.hold_accounts(ctx, [cloud.account_id])
     if cloud.status == "subscribed":
-        return UnsubscribeResult(
-            **get_cloud_account(ctx, ref=cloud.id).model_dump(), changed=False, affected=[]
-        )
+        return UnsubscribeResult(**get(ctx, ref=cloud.id).model_dump(), changed=False, affected=[])
     now = ctx.now()
     conn = ctx.session.connection()
     held = (
@@ -334,7 +326,7 @@ def resubscribe(
         before=before,
         after={**snapshot(cloud), "unlocked": ids},
     )
-    public = get_cloud_account(ctx, ref=cloud.id)
+    public = get(ctx, ref=cloud.id)
     return UnsubscribeResult(
         **public.model_dump(),
         changed=True,

@@ -172,7 +172,7 @@ class _Seen:
     phone: str
 
 
-def change_password(open_ctx: OpenContext, *, ref: str, change: PasswordChange) -> PasswordChanged:
+def change(open_ctx: OpenContext, *, ref: str, change: PasswordChange) -> PasswordChanged:
     """Replace the password after checking the current one.
 
     Refusals in order: no password yet (exit 6, pointing to reset), too many wrong

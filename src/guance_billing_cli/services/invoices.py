@@ -299,9 +299,7 @@ def _owned(ctx: ServiceContext, model: Any, object_id: str, account: Account, wh
     return row
 
 
-def request_invoice(
-    ctx: ServiceContext, *, ref: str, data: InvoiceRequestCreate
-) -> InvoiceRequestPublic:
+def request(ctx: ServiceContext, *, ref: str, data: InvoiceRequestCreate) -> InvoiceRequestPublic:
     amount = parse_amount(data.amount)
     account = find_account(ctx, ref)
     locking.hold_accounts(ctx, [account.id])  # its title, address and real name until commit

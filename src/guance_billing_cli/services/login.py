@@ -123,7 +123,7 @@ def verify_at_low_priority(password_hash: str, password: str) -> bool:
 # -- one-time code ----------------------------------------------------------------------
 
 
-def send_login_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCodeSent:
+def send_code(ctx: ServiceContext, *, data: LoginCodeRequest) -> LoginCodeSent:
     """A login code to the address; the same answer for an address without an account."""
     channel, address, account = resolve_address(ctx, email=data.email, phone=data.phone)
     subject = new_id("lgn")
@@ -164,3 +164,12 @@ def code_login(ctx: ServiceContext, *, data: LoginRequest) -> TokenCreated:
     if account is None:  # the account went away since the code was sent
         raise VerificationFailed("no_such_code")
     return issue_login_token(ctx, account=account, token_name=data.token_name, method="code")
+
+
+def log_in(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated:
+    """The login the request asks for: with a one-time code (or its request id) when it
+    carries one, with a password otherwise."""
+    if data.code is not None or data.request_id is not None:
+        with open_ctx(write=True) as ctx:
+            return code_login(ctx, data=data)
+    return password_login(open_ctx, data=data)

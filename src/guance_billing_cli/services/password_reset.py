@@ -26,6 +26,7 @@ from guance_billing_cli.schemas.credentials import (
     RESET_CHANNELS,
     PasswordResetComplete,
     PasswordResetPublic,
+    PasswordResetStart,
 )
 from guance_billing_cli.schemas.tokens import (
     ForgottenPasswordReset,
@@ -186,9 +187,9 @@ def _open_reset(ctx: ServiceContext, account: Account, channel: str) -> Password
     return reset
 
 
-def start_reset(ctx: ServiceContext, *, ref: str, via: str = "email") -> PasswordResetPublic:
+def start_reset(ctx: ServiceContext, *, ref: str, data: PasswordResetStart) -> PasswordResetPublic:
     """Send a reset code to the account's login email or phone; older open resets end."""
-    channel = via.strip().lower()
+    channel = data.via.strip().lower()
     if channel not in RESET_CHANNELS:
         raise InvalidInput("not_one_of", field="via", choices=list(RESET_CHANNELS))
     account = accounts.find_account(ctx, ref)

@@ -104,7 +104,7 @@ def _snapshot(sub: RealnameSubmission | None) -> dict[str, Any]:
     }
 
 
-def get_realname(ctx: ServiceContext, *, ref: str) -> RealnamePublic:
+def get(ctx: ServiceContext, *, ref: str) -> RealnamePublic:
     account = find_account(ctx, ref)
     return to_public(account, current(ctx, account.id))
 

@@ -25,6 +25,7 @@ from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.settlement import (
     REMINDER_STAGES,
     Reminder,
+    RemindRequest,
     RemindResult,
 )
 from guance_billing_cli.services import accounts, audit, authz
@@ -69,10 +70,9 @@ def _sent_stages(ctx: ServiceContext, ws_ids: list[str]) -> dict[tuple[str, date
     return sent
 
 
-def remind(
-    ctx: ServiceContext, *, account_ref: str | None = None, dry_run: bool = False
-) -> RemindResult:
+def remind(ctx: ServiceContext, *, data: RemindRequest) -> RemindResult:
     """Send the reminders that are due; a dry run reports them and sends nothing."""
+    account_ref, dry_run = data.account, data.dry_run
     authz.require_scope(ctx.actor, "workspaces")
     if account_ref is None:
         authz.require_support(ctx.actor, "reminding every billing account")

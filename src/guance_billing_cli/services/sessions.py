@@ -64,14 +64,14 @@ def _own_account(ctx: ServiceContext) -> str:
     return account_id
 
 
-def list_sessions(ctx: ServiceContext) -> Iterator[SessionPublic]:
+def list_own(ctx: ServiceContext) -> Iterator[SessionPublic]:
     from guance_billing_cli.services.tokens import to_public
 
     for row in _active(ctx, _own_account(ctx)):
         yield SessionPublic(**to_public(row).model_dump(), current=row.id == ctx.actor.token_id)
 
 
-def revoke_session(ctx: ServiceContext, *, token_id: str) -> SessionsRevoked:
+def revoke_one(ctx: ServiceContext, *, token_id: str) -> SessionsRevoked:
     account_id = _own_account(ctx)
     rows = [r for r in _active(ctx, account_id) if r.id == token_id.strip()]
     if not rows:
@@ -79,7 +79,7 @@ def revoke_session(ctx: ServiceContext, *, token_id: str) -> SessionsRevoked:
     return SessionsRevoked(revoked=_revoke(ctx, rows, why="owner"), kept=ctx.actor.token_id)
 
 
-def revoke_other_sessions(ctx: ServiceContext) -> SessionsRevoked:
+def revoke_all_others(ctx: ServiceContext) -> SessionsRevoked:
     account_id = _own_account(ctx)
     return SessionsRevoked(
         revoked=revoke_others(ctx, account_id=account_id, why="owner"), kept=ctx.actor.token_id

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from guance_billing_cli.suggest_kinds import SUGGEST_KINDS
 
 if TYPE_CHECKING:
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
     from guance_billing_cli.services.context import ServiceContext
 
 _ACCOUNT_FILTER = (
@@ -85,17 +86,17 @@ def parameters(
     }
 
 
-def suggest(
-    ctx: ServiceContext, *, kind: str, prefix: str = "", account: str | None = None, limit: int = 50
-) -> list[str]:
-    """Values of ``kind`` starting with ``prefix`` that the actor may see."""
+def answer(ctx: ServiceContext, *, query: SuggestQuery) -> Suggestions:
+    """Values of ``query.kind`` starting with ``query.prefix`` that the actor may see."""
     from sqlalchemy import text
 
     from guance_billing_cli.errors import InvalidInput
+    from guance_billing_cli.schemas.suggest import Suggestions
 
+    kind, prefix, account, limit = query.kind, query.prefix, query.account, query.limit
     if kind not in QUERIES:
         raise InvalidInput("unknown_kind", field="kind", value=kind, choices=list(KINDS))
     owner = None if ctx.actor.role == "support" else (ctx.actor.account_id or "")
     params = parameters(prefix=prefix, account=account, owner=owner, limit=limit)
     rows = ctx.session.execute(text(QUERIES[kind]), params)  # type: ignore[call-overload]
-    return [str(row[0]) for row in rows]
+    return Suggestions(kind=kind, values=[str(row[0]) for row in rows])

@@ -101,7 +101,7 @@ def _issue(
     return TokenCreated(**to_public(row).model_dump(), token=secret)  # type: ignore[arg-type]
 
 
-def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
+def create(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     authz.require_support(ctx.actor, "creating a token")
     name = clean_token_name(data.name)
     if data.role not in TOKEN_ROLES:
@@ -131,7 +131,7 @@ def create_token(ctx: ServiceContext, *, data: TokenCreate) -> TokenCreated:
     )
 
 
-def list_tokens(ctx: ServiceContext) -> Iterator[TokenPublic]:
+def list_all(ctx: ServiceContext) -> Iterator[TokenPublic]:
     authz.require_support(ctx.actor, "listing tokens")
     for row in ctx.session.exec(
         select(ApiToken).order_by(col(ApiToken.created_at), col(ApiToken.id))
@@ -139,9 +139,8 @@ def list_tokens(ctx: ServiceContext) -> Iterator[TokenPublic]:
         yield to_public(row)
 
 
-def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
-    """Revoke by id or (unique) name. Revoking a revoked token changes nothing."""
-    authz.require_support(ctx.actor, "revoking a token")
+def _find(ctx: ServiceContext, ref: str) -> ApiToken:
+    """The token whose id or (unique) name is ``ref``."""
     rows = ctx.session.exec(
         select(ApiToken).where((ApiToken.id == ref) | (ApiToken.name == ref))
     ).all()
@@ -149,7 +148,19 @@ def revoke_token(ctx: ServiceContext, *, ref: str) -> TokenPublic:
         raise NotFound("token_not_found", ref=ref)
     if len(rows) > 1:
         raise Conflict("token_name_ambiguous", field="token", count=len(rows), ref=ref)
-    row = rows[0]
+    return rows[0]
+
+
+def get(ctx: ServiceContext, *, ref: str) -> TokenPublic:
+    """One token by id or (unique) name, never its secret."""
+    authz.require_support(ctx.actor, "reading a token")
+    return to_public(_find(ctx, ref))
+
+
+def revoke(ctx: ServiceContext, *, ref: str) -> TokenPublic:
+    """Revoke by id or (unique) name. Revoking a revoked token changes nothing."""
+    authz.require_support(ctx.actor, "revoking a token")
+    row = _find(ctx, ref)
     locking.hold(ctx, [f"token:{row.id}"])  # one revoke at a time: one event (re-read)
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
@@ -182,7 +193,7 @@ def authenticate(ctx: ServiceContext, *, token: str) -> Actor:
     )
 
 
-def whoami(ctx: ServiceContext) -> WhoAmI:
+def who(ctx: ServiceContext) -> WhoAmI:
     actor = ctx.actor
     username = None
     if actor.account_id:
@@ -220,7 +231,7 @@ def issue_login_token(
     )
 
 
-def logout(ctx: ServiceContext) -> TokenPublic:
+def revoke_current(ctx: ServiceContext) -> TokenPublic:
     """Revoke the token the caller authenticated with (``auth logout``)."""
     token_id = ctx.actor.token_id
     row = ctx.session.get(ApiToken, token_id) if token_id else None

@@ -28,7 +28,14 @@ from guance_billing_cli.errors import (
 )
 from guance_billing_cli.ids import new_id
 from guance_billing_cli.masking import mask_email, mask_phone
-from guance_billing_cli.schemas.verification import ENDED, OPEN_STATES, ChangeRequestPublic
+from guance_billing_cli.schemas.verification import (
+    ENDED,
+    OPEN_STATES,
+    ChangeRequestPublic,
+    ChangeStart,
+    CodeSubmit,
+    NewAddress,
+)
 from guance_billing_cli.services import (
     accounts,
     audit,
@@ -309,14 +316,13 @@ def _account(ctx: ServiceContext, req: ChangeRequest) -> Account:
 # -- operations -----------------------------------------------------------------
 
 
-def start_change(
-    ctx: ServiceContext, *, ref: str, kind: str, new_address: str | None = None
-) -> ChangeRequestPublic:
+def start(ctx: ServiceContext, *, ref: str, data: ChangeStart) -> ChangeRequestPublic:
     """Open a request and send a code to the current address.
 
     An open request of the same account and kind is cancelled. The engine's cooldown
     holds per address across requests, so starting over does not bypass it.
     """
+    kind, new_address = data.kind, data.new_address
     spec = kind_of(kind)
     account = accounts.find_account(ctx, ref)
     # Serialize concurrent starts for one account (SQLite already does: BEGIN IMMEDIATE).
@@ -364,11 +370,17 @@ def start_change(
     return to_public(ctx, req)
 
 
-def verify_change(
-    ctx: ServiceContext, *, request_id: str, kind: str, code: str, account: str | None = None
+def verify(
+    ctx: ServiceContext,
+    *,
+    request_id: str,
+    data: CodeSubmit,
+    kind: str,
+    account: str | None = None,
 ) -> ChangeRequestPublic:
     """Check the outstanding code. Current confirmed → code to the new address (if
     known); new confirmed → the change applies, in this transaction."""
+    code = data.code.get_secret_value()
     challenges.normalise_code(code)  # bad input is exit 2 before anything else
     spec = kind_of(kind)
     req = _load(ctx, request_id=request_id, kind=spec, account=account)
@@ -447,11 +459,12 @@ def set_new_address(
     ctx: ServiceContext,
     *,
     request_id: str,
+    data: NewAddress,
     kind: str,
-    new_address: str,
     account: str | None = None,
 ) -> ChangeRequestPublic:
     """Give the new address after the current one was confirmed; sends its code."""
+    new_address = data.new_address
     spec = kind_of(kind)
     req = _load(ctx, request_id=request_id, kind=spec, account=account)
     now = ctx.now()
@@ -511,7 +524,7 @@ def cancel(
     return to_public(ctx, req)
 
 
-def get_change(
+def get(
     ctx: ServiceContext, *, request_id: str, kind: str, account: str | None = None
 ) -> ChangeRequestPublic:
     spec = kind_of(kind)
@@ -519,7 +532,7 @@ def get_change(
     return to_public(ctx, req)
 
 
-def latest_change(ctx: ServiceContext, *, ref: str, kind: str) -> ChangeRequestPublic:
+def latest(ctx: ServiceContext, *, ref: str, kind: str) -> ChangeRequestPublic:
     """The account's most recent request of this kind (exit 3 if there is none)."""
     spec = kind_of(kind)
     account = accounts.find_account(ctx, ref)

@@ -37,7 +37,7 @@ def _enterprise_auth(ctx: ServiceContext, account: Account) -> tuple[str, str] |
     return sub.name.strip(), sub.tax_id.strip().upper()
 
 
-def move_workspace(
+def move(
     ctx: ServiceContext, *, ref: str, to: str, account_ref: str | None = None
 ) -> WorkspaceChange:
     """Move a workspace to another billing account with the same enterprise authentication."""
@@ -85,7 +85,7 @@ def move_workspace(
     return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)
 
 
-def unlock_workspace(
+def unlock(
     ctx: ServiceContext, *, ref: str, remedy: UnlockRequest, account_ref: str | None = None
 ) -> WorkspaceChange:
     """Lift the countdown or lock through a documented remedy (rebind or billing center)."""
@@ -162,9 +162,7 @@ def remedies_left(
     return left
 
 
-def dissolve_workspace(
-    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
-) -> WorkspaceChange:
+def dissolve(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> WorkspaceChange:
     """Dissolve a workspace (irreversible). Dissolving it again changes nothing."""
     authz.require_scope(ctx.actor, "workspaces")
     workspace = find_workspace(ctx, ref, account_ref=account_ref)

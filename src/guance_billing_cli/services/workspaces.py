@@ -95,9 +95,7 @@ def find_workspace(ctx: ServiceContext, ref: str, *, account_ref: str | None = N
 
 
 # -- add --------------------------------------------------------------------------------
-def add_workspace(
-    ctx: ServiceContext, *, account_ref: str, data: WorkspaceCreate
-) -> WorkspaceChange:
+def add(ctx: ServiceContext, *, account_ref: str, data: WorkspaceCreate) -> WorkspaceChange:
     """Add one workspace; the same workspace again is ``changed: false``."""
     authz.require_scope(ctx.actor, "workspaces")
     account = accounts.find_account(ctx, account_ref)
@@ -289,7 +287,7 @@ def fetch(
 
 
 # -- list and show ----------------------------------------------------------------------
-def list_workspaces(
+def list_filtered(
     ctx: ServiceContext, *, account_ref: str, filters: WorkspaceFilter
 ) -> Iterator[WorkspacePublic]:
     """One account's workspaces in id order, streamed from the store."""
@@ -330,9 +328,7 @@ def _state_condition(state: str, now: datetime) -> Any:
     raise InvalidInput("not_one_of", field="state", choices=list(WORKSPACE_STATES))
 
 
-def get_workspace(
-    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
-) -> WorkspacePublic:
+def get(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> WorkspacePublic:
     return to_public(find_workspace(ctx, ref, account_ref=account_ref), ctx.now())
 
 

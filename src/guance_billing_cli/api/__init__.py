@@ -1,0 +1,1 @@
+"""The operations, declared once per noun (``api/declare.py`` says how)."""

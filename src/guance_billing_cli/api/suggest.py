@@ -1,0 +1,25 @@
+"""Values for shell completion (issue 15), declared once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from guance_billing_cli.api.declare import ANY, READ, operation
+
+if TYPE_CHECKING:
+    from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
+
+#: the schema modules the annotations below name (read when an operation is described)
+SCHEMAS = ("suggest",)
+
+
+class Suggest(Protocol):
+    @operation(
+        "GET",
+        "/v1/suggest",
+        scope=ANY,  # every token may ask; the service filters by role
+        tx=READ,
+        service="suggestions:answer",
+        description="Values for shell completion (ids, usernames), filtered by the caller's role.",
+    )
+    def suggest(self, query: SuggestQuery) -> Suggestions: ...
