@@ -69,7 +69,8 @@ def make_store(home: Path, events: int) -> None:
     """A store of ``events`` keyed events, created as the tool would have written them."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     os.environ["GUANCE_BILLING_HOME"] = str(home)
-    from guance_billing_cli import audit_proof, keys
+    from guance_billing_cli import keys
+    from guance_billing_cli.audit import proof as audit_proof
 
     subprocess.run(
         cli_cmd(

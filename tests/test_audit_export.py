@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import CliFn
-from guance_billing_cli import audit_proof
+from guance_billing_cli.audit import proof as audit_proof
 
 
 @pytest.fixture

@@ -122,7 +122,7 @@ def verify(
       guance-billing audit verify --checkpoints /srv/audit-checkpoints --json
       guance-billing audit verify --file export.jsonl --public-key audit.pub
     """
-    from guance_billing_cli import audit_files
+    from guance_billing_cli.audit import files as audit_files
 
     key_text = audit_files.read_text(public_key, field="public_key") if public_key else None
     if file is not None:
@@ -167,7 +167,8 @@ def verify(
 def _verify_export(file: Path, key_text: str, *, as_json: bool) -> None:
     from dataclasses import asdict
 
-    from guance_billing_cli import audit_offline, audit_proof
+    from guance_billing_cli.audit import offline as audit_offline
+    from guance_billing_cli.audit import proof as audit_proof
 
     try:
         key = audit_proof.load_public_key(key_text)
@@ -228,7 +229,7 @@ def checkpoint(
     Example:
       guance-billing audit checkpoint --dir /srv/audit-checkpoints
     """
-    from guance_billing_cli import audit_files
+    from guance_billing_cli.audit import files as audit_files
     from guance_billing_cli.errors import BillingError, Unavailable
 
     if directory is not None:

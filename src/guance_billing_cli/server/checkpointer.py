@@ -72,7 +72,7 @@ class Checkpointer(threading.Thread):
     def write_if_due(self, *, final: bool = False) -> str | None:
         """Decide and sign in one write transaction (several servers: one writes); then
         copy the checkpoint to DIR, if any. What was written, for the log."""
-        from guance_billing_cli import audit_files
+        from guance_billing_cli.audit import files as audit_files
         from guance_billing_cli.services import audit_proofs
 
         with self.client.context(write=True) as ctx:

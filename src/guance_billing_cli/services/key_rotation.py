@@ -49,7 +49,7 @@ class Rotation:
 def _signing_public(seed: bytes) -> tuple[str, str]:
     from cryptography.hazmat.primitives import serialization
 
-    from guance_billing_cli import audit_proof
+    from guance_billing_cli.audit import proof as audit_proof
 
     public = audit_proof.private_key(seed).public_key()
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from guance_billing_cli.audit_proof import (
+from guance_billing_cli.audit.proof import (
     ENTRY_BYTES,
     EXPORT_FORMAT,
     CheckpointSet,
