@@ -17,7 +17,7 @@ import pytest
 
 from audit_attacker import Database, rechain, renumber
 from conftest import Backend, CliFn, Run
-from guance_billing_cli import keys
+from guance_billing_cli.keys import derive as keys
 
 NAMES = ("acme", "globex", "initech", "umbrella", "hooli")
 

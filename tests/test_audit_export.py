@@ -179,7 +179,7 @@ def test_no_key_reaches_the_store_the_checkpoints_or_an_export(
     cli: CliFn, make_account, home: Path, tmp_path: Path
 ) -> None:
     from conftest import store_dump
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     make_account("acme")
     assert cli("audit", "checkpoint", "--dir", str(tmp_path / "cps")).exit_code == 0
@@ -197,7 +197,7 @@ def test_no_key_reaches_the_store_the_checkpoints_or_an_export(
 def test_verify_without_the_key_says_so_and_creates_none(
     cli: CliFn, make_account, home: Path, transport: str
 ) -> None:
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     if transport.endswith("-pg"):  # a PostgreSQL store's key comes from the environment
         pytest.skip("the default key file is a SQLite-store matter")

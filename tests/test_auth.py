@@ -12,7 +12,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from conftest import CliFn, RemoteServer
-from guance_billing_cli.client import token_store
+from guance_billing_cli.keys import token_store
 
 PASSWORD = "Str0ng-Passw0rd!"
 URL = "http://billing.test"

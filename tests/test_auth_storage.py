@@ -18,8 +18,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import null
 
 from conftest import CliFn, RemoteServer, start_live_server
-from guance_billing_cli import keyring_access
-from guance_billing_cli.client import token_store
+from guance_billing_cli.keys import keyring as keyring_access
+from guance_billing_cli.keys import token_store
 from test_auth import PASSWORD, URL, login
 from test_auth import server as server  # the fixture: account acme, no token in the CLI
 

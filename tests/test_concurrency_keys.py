@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CliFn, StoreDB, store_dump
-from guance_billing_cli import keys
+from guance_billing_cli.keys import derive as keys
 
 pytestmark = pytest.mark.local_only  # the key is the local process's (a server: its host's)
 

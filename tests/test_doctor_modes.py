@@ -7,7 +7,7 @@ import keyring
 from keyring.backends import null
 
 from conftest import CliFn, RemoteServer
-from guance_billing_cli import keyring_access
+from guance_billing_cli.keys import keyring as keyring_access
 from test_auth import URL, login
 from test_auth import server as server  # the fixture: account acme, no token in the CLI
 

@@ -151,8 +151,8 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
 
 
 def check_keyring(settings: Settings) -> Iterator[Finding]:
-    from guance_billing_cli.client import token_store
-    from guance_billing_cli.keyring_access import KeyringUnusable, forget_problem, with_timeout
+    from guance_billing_cli.keys import token_store
+    from guance_billing_cli.keys.keyring import KeyringUnusable, forget_problem, with_timeout
 
     forget_problem()  # doctor asks afresh, never from memory
     problem = token_store.keyring_problem()
@@ -187,7 +187,7 @@ def check_keyring(settings: Settings) -> Iterator[Finding]:
 
 def _token_in_file(server: str) -> bool:
     """A token for ``server`` saved by ``auth login --insecure-storage``."""
-    from guance_billing_cli.client import token_store
+    from guance_billing_cli.keys import token_store
 
     return bool(token_store._read_file().get(token_store.normalize_server(server)))
 
@@ -332,7 +332,7 @@ def check_secret_key(settings: Settings) -> Iterator[Finding]:
     """The key that protects one-time codes and the audit chain, kept outside the store."""
     if settings.server_url:
         return
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     shared = settings.store_url.startswith("postgresql")
     try:
@@ -496,7 +496,7 @@ def check_store_key(settings: Settings) -> Iterator[Finding]:
     """The configured key is the one the store's chain and codes were made with."""
     if settings.server_url:
         return
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
     from guance_billing_cli.services import store_keys
     from guance_billing_cli.services.context import Actor, ServiceContext
 
@@ -532,8 +532,8 @@ def check_recent_audit(settings: Settings) -> Iterator[Finding]:
     """The newest audit links verify under the configured key."""
     if settings.server_url:
         return
-    from guance_billing_cli import keys
     from guance_billing_cli.errors import BillingError
+    from guance_billing_cli.keys import derive as keys
     from guance_billing_cli.services import audit_proofs
     from guance_billing_cli.services.context import Actor, ServiceContext
 
@@ -608,7 +608,7 @@ KEY_SOURCES = {
 
 
 def _key_source_words(source: Any) -> str:
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     words = KEY_SOURCES.get(source.kind)
     if words is None:

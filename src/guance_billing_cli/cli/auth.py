@@ -34,7 +34,7 @@ ServerOption = Annotated[
 
 
 def _server(ctx: typer.Context, flag: str | None) -> str:
-    from guance_billing_cli.client.token_store import normalize_server
+    from guance_billing_cli.keys.token_store import normalize_server
 
     url = flag or get_state(ctx).settings.server_url
     if not url:
@@ -104,9 +104,9 @@ def login(
     """
     from pydantic import SecretStr
 
-    from guance_billing_cli.client import token_store
     from guance_billing_cli.config import profile_is_free_for, set_value
     from guance_billing_cli.errors import Unavailable
+    from guance_billing_cli.keys import token_store
     from guance_billing_cli.schemas.tokens import LoginCodeRequest, LoginRequest
 
     state = get_state(ctx)
@@ -219,8 +219,8 @@ def login(
 def _revoke_replaced(ctx: typer.Context, url: str) -> str | None:
     """Revoke the stored token a new login replaces (its id), so it does not stay
     valid, stored nowhere. A token that no longer works is simply dropped."""
-    from guance_billing_cli.client import token_store
     from guance_billing_cli.errors import BillingError
+    from guance_billing_cli.keys import token_store
 
     found = token_store.lookup(url)
     if not found.token or found.source == "env":
@@ -250,8 +250,8 @@ def logout(
       guance-billing auth logout --server https://billing.example.com
       guance-billing auth logout --all --json
     """
-    from guance_billing_cli.client import token_store
     from guance_billing_cli.errors import BillingError
+    from guance_billing_cli.keys import token_store
 
     url = _server(ctx, server)
     found = token_store.lookup(url)
@@ -295,8 +295,8 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
     Example:
       guance-billing auth status --json
     """
-    from guance_billing_cli.client import token_store
     from guance_billing_cli.errors import AuthenticationFailed
+    from guance_billing_cli.keys import token_store
 
     url = _server(ctx, server)
     found = token_store.lookup(url)
@@ -332,8 +332,8 @@ def token(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = F
     Example:
       guance-billing auth token --server https://billing.example.com
     """
-    from guance_billing_cli.client import token_store
     from guance_billing_cli.errors import AuthenticationFailed
+    from guance_billing_cli.keys import token_store
 
     url = _server(ctx, server)
     found = token_store.lookup(url)
@@ -356,7 +356,7 @@ def _not_logged_in(url: str, found: Any) -> Exception:
 
 
 def _session_client(ctx: typer.Context, server: str | None) -> Any:
-    from guance_billing_cli.client import token_store
+    from guance_billing_cli.keys import token_store
 
     url = _server(ctx, server)
     found = token_store.lookup(url)

@@ -56,9 +56,9 @@ def rotate(
     Example:
       guance-billing keys rotate --new-key-file /etc/guance-billing/secret.key.new --generate
     """
-    from guance_billing_cli import keys
     from guance_billing_cli.client.local import LocalClient, local_actor
     from guance_billing_cli.config import normalize_store_url
+    from guance_billing_cli.keys import derive as keys
     from guance_billing_cli.services import key_rotation
 
     state = get_state(ctx)

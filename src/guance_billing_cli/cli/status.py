@@ -48,8 +48,8 @@ def _remote(
     *,
     insecure_http: bool | None = None,
 ) -> None:
-    from guance_billing_cli.client import token_store
     from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.keys import token_store
 
     url = token_store.normalize_server(settings.server_url)
     found["server"] = url

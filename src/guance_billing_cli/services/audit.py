@@ -79,7 +79,7 @@ def legacy_hash(row: Any, at: datetime) -> str:
 
 def chain_key(*, create: bool) -> bytes:
     """The audit-chain key; a store that is only read never creates one."""
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     try:
         return keys.purpose_key("audit-chain", create=create)

@@ -374,7 +374,7 @@ def verify_recent(ctx: ServiceContext, *, count: int = 1000) -> tuple[int, Findi
 
 
 def _signer() -> Ed25519PrivateKey:
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     try:
         return audit_proof.private_key(keys.signing_seed(create=True))

@@ -80,7 +80,7 @@ ENDED_REASONS = {
 def codes_key(ctx: ServiceContext) -> bytes:
     """The code-hashing key. A local store may create its key file; a shared
     (PostgreSQL) store must be given its key."""
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     shared = ctx.session.get_bind().dialect.name == "postgresql"
     try:

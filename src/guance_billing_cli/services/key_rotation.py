@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from guance_billing_cli import keys
 from guance_billing_cli.errors import RuleViolation
+from guance_billing_cli.keys import derive as keys
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.key_epochs import (
     EPOCH_PREFIX,

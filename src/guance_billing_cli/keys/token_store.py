@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from guance_billing_cli import keyring_access, paths
+from guance_billing_cli import paths
 from guance_billing_cli.errors import Unavailable
-from guance_billing_cli.keyring_access import SERVICE, KeyringUnusable
+from guance_billing_cli.keys import keyring as keyring_access
+from guance_billing_cli.keys.keyring import SERVICE, KeyringUnusable
 
 TOKEN_ENV = "GUANCE_BILLING_TOKEN"
 KEYRING_TIMEOUT = 3.0  # read at call time (tests shorten it)

@@ -109,7 +109,7 @@ def _read_file(path: Path) -> bytes:
 
 
 def _from_keyring() -> bytes | None:
-    from guance_billing_cli.keyring_access import SERVICE, KeyringUnusable, with_timeout
+    from guance_billing_cli.keys.keyring import SERVICE, KeyringUnusable, with_timeout
 
     try:
         import keyring
