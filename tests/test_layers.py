@@ -197,9 +197,9 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
 #: server's own face (``server run`` starts it in this process).
 ALLOWED: dict[tuple[str, str], str] = {
     ("cli.server", "server.admin"): "server run / migrate start the server here",
-    ("cli.server", "server.checkpointer"): "server run starts the audit checkpoint job",
+    ("cli.server", "server.jobs.checkpointer"): "server run starts the audit checkpoint job",
     ("cli.server", "server.logs"): "server run sets up the server's logging",
-    ("cli.server", "server.reminder_timer"): "server run starts the reminder timer",
+    ("cli.server", "server.jobs.reminders"): "server run starts the reminder timer",
 }
 
 #: Import cycles that remain (issue 20): each a strongly connected set, sorted.

@@ -152,16 +152,17 @@ def run(
           --host 0.0.0.0 --port 8443 --workers 4 \\
           --tls-certfile /etc/billing/cert.pem --tls-keyfile /etc/billing/key.pem
     """
-    from guance_billing_cli.server import admin, checkpointer
+    from guance_billing_cli.server import admin
+    from guance_billing_cli.server.jobs import checkpointer
 
     if log_format not in ("text", "json"):
         raise InvalidInput("not_one_of", field="log_format", choices=["text", "json"])
     _logging(log_format, log_level)
     url = _store_url(ctx, store)
     if remind_every > 0:  # issue 15: countdown reminders on a timer
-        from guance_billing_cli.server import reminder_timer
+        from guance_billing_cli.server.jobs import reminders
 
-        reminder_timer.start(url, every_minutes=remind_every)
+        reminders.start(url, every_minutes=remind_every)
     with checkpointer.running(url, checkpoint_dir, checkpoint_every):
         admin.serve(
             url,
