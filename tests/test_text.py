@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from guance_billing_cli.cli import completion
-from guance_billing_cli.masking import mask_email
+from guance_billing_cli.schemas.masking import mask_email
 from terminal_helpers import Target, needs_tmux, target, terminal
 
 

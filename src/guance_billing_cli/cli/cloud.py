@@ -207,7 +207,7 @@ def unsubscribe(
     else:
         render.info(_("No workspace settled through it."))
     if result.notice_sent_to:
-        from guance_billing_cli.masking import mask_email
+        from guance_billing_cli.schemas.masking import mask_email
 
         render.info(
             _("Notice emailed to {address}.").format(address=mask_email(result.notice_sent_to))

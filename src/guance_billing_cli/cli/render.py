@@ -67,7 +67,7 @@ def _shown(cell: str) -> str:
     """A table cell with invisible and direction-changing characters written out
     (``\\u202e``): a value stored before free text had to be plain cannot disguise
     itself or its neighbours on a terminal."""
-    from guance_billing_cli.plaintext import shown
+    from guance_billing_cli.schemas.plaintext import shown
 
     return shown(cell)
 

@@ -326,7 +326,7 @@ def remind(
       guance-billing workspace remind --dry-run
       */15 * * * * guance-billing workspace remind --json >> /var/log/gb-remind.log
     """
-    from guance_billing_cli.masking import mask_email
+    from guance_billing_cli.schemas.masking import mask_email
     from guance_billing_cli.schemas.settlement import RemindRequest
 
     ref = account or get_state(ctx).account

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from guance_billing_cli.audit import proof as audit_proof
 from guance_billing_cli.errors import Unavailable
-from guance_billing_cli.masking import mask_id_number
+from guance_billing_cli.schemas.masking import mask_id_number
 from guance_billing_cli.services.context import ServiceContext
 
 if TYPE_CHECKING:

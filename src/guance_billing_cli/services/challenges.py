@@ -44,7 +44,7 @@ from guance_billing_cli.errors import (
     VerificationFailed,
 )
 from guance_billing_cli.ids import new_id
-from guance_billing_cli.masking import mask_email, mask_phone
+from guance_billing_cli.schemas.masking import mask_email, mask_phone
 from guance_billing_cli.services import audit, throttles
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account, Challenge

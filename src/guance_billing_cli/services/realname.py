@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli import masking, paths
+from guance_billing_cli import paths
 from guance_billing_cli.errors import InvalidInput, RuleViolation
 from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas import masking
 from guance_billing_cli.schemas.realname import (
     MAX_LICENSE_BYTES,
     REALNAME_TYPES,

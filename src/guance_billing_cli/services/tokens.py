@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli import plaintext
 from guance_billing_cli.errors import (
     AuthenticationFailed,
     Conflict,
@@ -24,6 +23,7 @@ from guance_billing_cli.errors import (
     NotFound,
 )
 from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas import plaintext
 from guance_billing_cli.schemas.tokens import (
     TOKEN_ROLES,
     TOKEN_SCOPES,

@@ -27,7 +27,7 @@ from guance_billing_cli.errors import (
     VerificationFailed,
 )
 from guance_billing_cli.ids import new_id
-from guance_billing_cli.masking import mask_email, mask_phone
+from guance_billing_cli.schemas.masking import mask_email, mask_phone
 from guance_billing_cli.schemas.verification import ENDED, OPEN_STATES, ChangeRequestPublic
 from guance_billing_cli.services import (
     accounts,
