@@ -496,7 +496,7 @@ def remote_server(
 def _bootstrap_token(engine: Any) -> str:
     """A support token written straight into the store, as an operator's bootstrap:
     no audit event, so the audit trail is the same as a local run's."""
-    from guance_billing_cli import clock
+    from guance_billing_cli.services import clock
     from guance_billing_cli.services.tokens import TOKEN_PREFIX, hash_token
     from guance_billing_cli.store.models import ApiToken
 
@@ -617,10 +617,10 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """``clock.now()`` frozen at a fixed instant until moved with ``advance(seconds=...)``."""
-    import guance_billing_cli.clock
+    import guance_billing_cli.services.clock
 
     fake = Clock(datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC))
-    monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: fake.now)
+    monkeypatch.setattr(guance_billing_cli.services.clock, "now", lambda: fake.now)
     return fake
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import guance_billing_cli.clock as clock
+import guance_billing_cli.services.clock as clock
 from conftest import CliFn, active_store
 
 

@@ -298,7 +298,7 @@ def test_a_wrong_login_code_counts_and_five_end_the_request(server, cli: CliFn, 
 def test_login_codes_have_a_resend_cooldown(server, cli: CliFn, monkeypatch) -> None:
     from datetime import timedelta
 
-    import guance_billing_cli.clock as clock
+    import guance_billing_cli.services.clock as clock
 
     assert start_code_login(cli).exit_code == 0
     again = start_code_login(cli)

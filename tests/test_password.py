@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import guance_billing_cli.clock
+import guance_billing_cli.services.clock
 from conftest import CliFn, active_store, store_dump
 from outbox_helpers import body as outbox_body
 
@@ -19,7 +19,7 @@ NEW_PASSWORD = "Green-Valley-77"
 class Clock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-        monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: self.now)
+        monkeypatch.setattr(guance_billing_cli.services.clock, "now", lambda: self.now)
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)

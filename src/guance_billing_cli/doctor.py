@@ -277,9 +277,9 @@ def check_server(settings: Settings) -> Iterator[Finding]:
 
     import httpx
 
-    from guance_billing_cli import clock
     from guance_billing_cli.client.http import HttpClient
     from guance_billing_cli.errors import BillingError
+    from guance_billing_cli.services import clock
 
     base = settings.server_url.rstrip("/")
     client = None

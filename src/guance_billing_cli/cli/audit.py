@@ -33,9 +33,8 @@ def parse_when(value: str | None, flag: str) -> datetime | None:
     text = value.strip()
     match = RELATIVE.fullmatch(text)
     if match:
-        from guance_billing_cli import clock
-
-        return clock.now() - timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+        # this machine's clock: the face reads no service's time source (services.clock)
+        return datetime.now(UTC) - timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -43,10 +43,10 @@ from guance_billing_cli.errors import (
     RateLimited,
     VerificationFailed,
 )
-from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.masking import mask_email, mask_phone
 from guance_billing_cli.services import audit, throttles
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import Account, Challenge
 
 log = logging.getLogger("guance_billing.challenges")
@@ -351,7 +351,7 @@ def after_failure(
 
 
 def _notify_lockout(ctx: ServiceContext, account_id: str) -> None:
-    from guance_billing_cli import notices
+    from guance_billing_cli.services import notices
 
     account = ctx.session.get(Account, account_id)
     if account is None:
