@@ -30,7 +30,7 @@ FACELESS = [
     SRC / "keys",
     SRC / "audit",
 ]
-FACELESS_FILES = [SRC / "config.py", SRC / "doctor.py", SRC / "paths.py"]
+FACELESS_FILES = [SRC / "config.py", SRC / "cli" / "toolkit" / "doctor_checks.py", SRC / "paths.py"]
 
 ERROR_NAMES = {
     name
@@ -131,7 +131,7 @@ def test_a_reason_is_raised_as_its_documented_family(reason: str) -> None:
 def test_every_next_operation_has_a_command() -> None:
     """An error's ``next`` is an operation the CLI can name as a command: a next step
     without one would reach the operator as a method name (``start_change``)."""
-    from guance_billing_cli.cli.words import OPERATION_COMMANDS
+    from guance_billing_cli.cli.toolkit.words import OPERATION_COMMANDS
 
     named = set()
     for path in _modules([*FACELESS, SRC / "cli"], FACELESS_FILES):

@@ -76,7 +76,7 @@ def test_remind_resubscribe_and_their_emails(
 
 
 def test_every_error_reason(pseudo) -> None:
-    from guance_billing_cli.cli.words import describe
+    from guance_billing_cli.cli.toolkit.words import describe
     from guance_billing_cli.i18n import use
     from guance_billing_cli.i18n.errors import REASONS, placeholders
 
@@ -133,7 +133,7 @@ def _screen_of(ask, keys: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_questionarys_hints_and_yes_no(pseudo) -> None:
-    from guance_billing_cli.cli import prompts
+    from guance_billing_cli.cli.toolkit import prompts
     from guance_billing_cli.i18n import use
 
     use("zh-CN")

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import CliFn
 from guance_billing_cli.cli.shell_session import Session
-from guance_billing_cli.cli.state import AppState
+from guance_billing_cli.cli.toolkit.state import AppState
 
 pytestmark = pytest.mark.sqlite_only
 

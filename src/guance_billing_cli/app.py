@@ -1,7 +1,7 @@
 """The root command: global options, the command groups, the error boundary.
 
 Start-up is kept light: the command groups are registered by module name and
-built only when used (see ``cli/boundary.py``), so ``--version`` loads typer
+built only when used (see ``cli/toolkit/boundary.py``), so ``--version`` loads typer
 and this file, and a command loads only its own group.
 """
 
@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli import __version__
-from guance_billing_cli.cli.boundary import BoundaryGroup
-from guance_billing_cli.cli.state import AppState
+from guance_billing_cli.cli.toolkit.boundary import BoundaryGroup
+from guance_billing_cli.cli.toolkit.state import AppState
 from guance_billing_cli.i18n import N_
 
 SUMMARY = N_("Administer Guance Billing Center accounts.")

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli import i18n
-from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import JsonFlag, OutputFormat
-from guance_billing_cli.cli.state import client, get_state
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.toolkit.state import client, get_state
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="Create and inspect billing accounts (support).", no_args_is_help=True)

@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli import render
-from guance_billing_cli.cli.options import JsonFlag, OutputFormat
-from guance_billing_cli.cli.state import client
+from guance_billing_cli.cli.toolkit import render
+from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.toolkit.state import client
 from guance_billing_cli.errors import InputRequired, InvalidInput, RuleViolation
 from guance_billing_cli.i18n import _
 
@@ -248,7 +248,7 @@ def checkpoint(
             path = _write_file(output, text)
     except BillingError as exc:  # signed and recorded already: do not lose it
         sys.stdout.write(text)
-        from guance_billing_cli.cli.words import describe
+        from guance_billing_cli.cli.toolkit.words import describe
 
         raise Unavailable(
             "checkpoint_not_written",

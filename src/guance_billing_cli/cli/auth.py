@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import JsonFlag, OutputFormat
-from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.errors import InputRequired
 from guance_billing_cli.i18n import _
 
@@ -264,7 +264,7 @@ def logout(
         try:
             revoked = _http(ctx, url, token=found.token).logout().id
         except BillingError as exc:  # an expired or unreachable token is still forgotten
-            from guance_billing_cli.cli.words import describe
+            from guance_billing_cli.cli.toolkit.words import describe
 
             render.warn(
                 _("could not revoke the token on the server: {why}").format(why=describe(exc))

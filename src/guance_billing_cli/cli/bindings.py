@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli import bindings_file, render
-from guance_billing_cli.cli.options import AccountOption, JsonFlag, YesFlag
-from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit import bindings_file, render
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, YesFlag
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.i18n import _
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def apply(
       guance-billing bindings plan bindings.toml --out plan.json && \\
           guance-billing bindings apply --plan plan.json --yes
     """
-    from guance_billing_cli.cli import prompts
+    from guance_billing_cli.cli.toolkit import prompts
     from guance_billing_cli.errors import BatchPartlyFailed, InvalidInput
     from guance_billing_cli.schemas.bindings import BindingsApplyRequest, BindingsPlanRequest
 
@@ -258,7 +258,7 @@ def export(
 
 # -- showing a plan ------------------------------------------------------------------------
 def _reason_words(row: PlanRow) -> str:
-    from guance_billing_cli.cli.words import describe
+    from guance_billing_cli.cli.toolkit.words import describe
     from guance_billing_cli.errors import BillingError
 
     words = describe(BillingError(row.reason_code, **(row.params or {}))) if row.reason_code else ""
@@ -352,7 +352,7 @@ def markdown(
     rows: list[PlanRow], summary: dict[str, int], *, title: str, applied: bool = False
 ) -> str:
     """A GitHub-flavoured Markdown summary: changes and refusals first, unchanged folded."""
-    from guance_billing_cli.cli.words import label
+    from guance_billing_cli.cli.toolkit.words import label
 
     head = "| " + " | ".join(label(c) for c in COLUMNS) + " |"
     rule = "|" + " --- |" * len(COLUMNS)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from guance_billing_cli.cli.options import JsonFlag
+from guance_billing_cli.cli.toolkit.options import JsonFlag
 
 app = typer.Typer(help="Print the shell completion script (bash, zsh or fish).")
 
@@ -37,7 +37,7 @@ def completion(
     if shell not in source.SHELLS:
         raise InvalidInput("not_one_of", field="SHELL", choices=list(source.SHELLS))
     if as_json:  # {"shell": ..., "script": ...}: for tools that install it themselves
-        from guance_billing_cli.cli import render
+        from guance_billing_cli.cli.toolkit import render
 
         render.write_json({"shell": shell, "script": source.script(shell)})
         return

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from guance_billing_cli.cli import render
-from guance_billing_cli.cli.options import JsonFlag
-from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.cli.toolkit import render
+from guance_billing_cli.cli.toolkit.options import JsonFlag
+from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.errors import ExitCode
 from guance_billing_cli.i18n import N_
 
@@ -48,7 +48,7 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     Example:
       guance-billing doctor --json
     """
-    from guance_billing_cli.doctor import run_checks
+    from guance_billing_cli.cli.toolkit.doctor_checks import run_checks
     from guance_billing_cli.i18n import _, translate
 
     findings = run_checks(get_state(ctx).settings)

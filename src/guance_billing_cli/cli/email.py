@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from guance_billing_cli.cli.change_flow import build_app
+from guance_billing_cli.cli.toolkit.change_flow import build_app
 
 app = build_app("email")

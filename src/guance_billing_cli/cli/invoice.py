@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import AccountOption, JsonFlag, OutputFormat, YesFlag
-from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import AccountOption, JsonFlag
-from guance_billing_cli.cli.state import account_ref, client, get_state
-from guance_billing_cli.cli.words import describe
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.words import describe
 from guance_billing_cli.errors import InputRequired, InvalidInput, VerificationFailed
 from guance_billing_cli.i18n import N_, _
 

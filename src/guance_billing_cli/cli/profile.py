@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from guance_billing_cli.cli import render
 from guance_billing_cli.cli.account import show_account
-from guance_billing_cli.cli.options import AccountOption, JsonFlag
-from guance_billing_cli.cli.state import account_ref, client
+from guance_billing_cli.cli.toolkit import render
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.toolkit.state import account_ref, client
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="View and update the billing account's profile.", no_args_is_help=True)

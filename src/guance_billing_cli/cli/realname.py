@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import AccountOption, JsonFlag
-from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.errors import InputRequired, InvalidInput
 from guance_billing_cli.i18n import _
 

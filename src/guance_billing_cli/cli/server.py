@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import JsonFlag, OutputFormat, YesFlag
-from guance_billing_cli.cli.state import client, get_state
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit.state import client, get_state
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import _
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.errors import ExitCode, InvalidInput
 
 app = typer.Typer(help="Run commands in one warm session: a prompt, or a script.")

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guance_billing_cli.cli.state import AppState, make_client
+from guance_billing_cli.cli.toolkit.state import AppState, make_client
 from guance_billing_cli.errors import BillingError, ExitCode, InvalidInput
 
 if TYPE_CHECKING:
@@ -246,7 +246,7 @@ class Session:
 
     @staticmethod
     def _fail(error: BillingError, *, as_json: bool = False) -> int:
-        from guance_billing_cli.cli import render
+        from guance_billing_cli.cli.toolkit import render
 
         render.error(error.to_dict(), as_json=as_json)
         return int(error.exit_code)

@@ -6,9 +6,9 @@ from typing import Any
 
 import typer
 
-from guance_billing_cli.cli import render
-from guance_billing_cli.cli.options import JsonFlag
-from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.cli.toolkit import render
+from guance_billing_cli.cli.toolkit.options import JsonFlag
+from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.i18n import N_, _
 
 app = typer.Typer(help="Show where commands go: store or server, profile, account, role.")
@@ -31,7 +31,7 @@ def _local(settings: Any, found: dict[str, Any]) -> None:
         found["problem"] = _("the store file does not exist yet; the first command creates it")
         return
     if settings.account:
-        from guance_billing_cli.cli.state import make_client
+        from guance_billing_cli.cli.toolkit.state import make_client
 
         client = make_client(settings)
         try:
@@ -123,7 +123,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         else:
             _local(settings, found)
     except BillingError as error:  # shown, not fatal: status must describe a broken setup
-        from guance_billing_cli.cli.words import describe
+        from guance_billing_cli.cli.toolkit.words import describe
 
         found["problem"] = describe(error)
     if as_json:

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli import render
-from guance_billing_cli.cli.options import JsonFlag
-from guance_billing_cli.cli.state import get_state
+from guance_billing_cli.cli.toolkit import render
+from guance_billing_cli.cli.toolkit.options import JsonFlag
+from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(

@@ -39,8 +39,8 @@ def _json_requested(ctx: Any, args: Sequence[str]) -> bool:
 
 def _report(error: BillingError, *, as_json: bool, hint: str = "") -> int:
     """Print ``error`` in the operator's language (JSON keys, codes and params stay as they are)."""
-    from guance_billing_cli.cli import render
-    from guance_billing_cli.cli.words import describe
+    from guance_billing_cli.cli.toolkit import render
+    from guance_billing_cli.cli.toolkit.words import describe
 
     render.error(error.to_dict(message=describe(error) + hint), as_json=as_json)
     return int(error.exit_code)
@@ -76,7 +76,7 @@ def _plain_help(command: Any) -> Any:
         command.short_help = i18n.translate(command.short_help)
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
-    from guance_billing_cli.cli.helptext import readable  # issue 15: metavars as words
+    from guance_billing_cli.cli.toolkit.helptext import readable  # issue 15: metavars as words
 
     return readable(command)
 
@@ -201,11 +201,11 @@ class BoundaryGroup(TyperGroup):
             )
             code = rv if isinstance(rv, int) else 0
         except _click_exceptions.ClickException as exc:
-            from guance_billing_cli.cli import usage
+            from guance_billing_cli.cli.toolkit import usage
 
             if _json_requested(None, argv):
                 body = {"code": "usage_error", "message": usage.message(exc), "exit_code": 2}
-                from guance_billing_cli.cli import render
+                from guance_billing_cli.cli.toolkit import render
 
                 render.error(body, as_json=True)
             elif isinstance(exc, _click_exceptions.UsageError):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from guance_billing_cli.cli import render
+from guance_billing_cli.cli.toolkit import render
 from guance_billing_cli.errors import BatchPartlyFailed, BillingError, RuleViolation
 from guance_billing_cli.i18n import _
 
@@ -92,6 +92,6 @@ def show(result: Any, *, fmt: str, verb: str) -> None:
 
 
 def _reason_words(code: str, params: dict[str, Any] | None) -> str:
-    from guance_billing_cli.cli.words import describe
+    from guance_billing_cli.cli.toolkit.words import describe
 
     return describe(BillingError(code, **(params or {})))

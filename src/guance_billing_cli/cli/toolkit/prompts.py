@@ -131,7 +131,7 @@ def confirm_or_require_yes(
 ) -> None:
     """Destructive actions: ``--yes``, or a confirmation at a terminal (``message``,
     already in the operator's language). ``operation``: what is being confirmed (an
-    operation of ``cli/words.py``; without one, the running command's own name)."""
+    operation of ``cli/toolkit/words.py``; without one, the running command's own name)."""
     if yes:
         return
     if not interactive:
@@ -207,7 +207,7 @@ def form(
                 raise
             if not interactive:
                 raise
-            from guance_billing_cli.cli.words import describe
+            from guance_billing_cli.cli.toolkit.words import describe
 
             _rejected(describe(error, label=target.label.rstrip(":：")))
             values[target.name] = target.ask()

@@ -273,13 +273,13 @@ def check_delivery(settings: Settings) -> Iterator[Finding]:
 def check_server(settings: Settings) -> Iterator[Finding]:
     if not settings.server_url:
         return
+    from datetime import UTC, datetime
     from email.utils import parsedate_to_datetime
 
     import httpx
 
     from guance_billing_cli.client.http import HttpClient
     from guance_billing_cli.errors import BillingError
-    from guance_billing_cli.services import clock
 
     base = settings.server_url.rstrip("/")
     client = None
@@ -315,7 +315,8 @@ def check_server(settings: Settings) -> Iterator[Finding]:
     yield Finding("server", True, N_("{url} healthy"), url=base)
     date = response.headers.get("date")
     if date:
-        skew = abs((clock.now() - parsedate_to_datetime(date)).total_seconds())
+        # this machine's own clock against the server's: not the services' time source
+        skew = abs((datetime.now(UTC) - parsedate_to_datetime(date)).total_seconds())
         ok = skew < 60
         yield Finding(
             "clock",

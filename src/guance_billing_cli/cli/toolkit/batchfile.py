@@ -39,7 +39,7 @@ def row(line: int | None, **fields: str | None) -> Row:
 def read_source(source: str) -> bytes:
     """The bytes of ``source`` (a path, or ``-`` for stdin)."""
     if source == "-":
-        from guance_billing_cli.cli.prompts import note_reading_terminal
+        from guance_billing_cli.cli.toolkit.prompts import note_reading_terminal
         from guance_billing_cli.i18n import _
 
         note_reading_terminal(_("workspace ids"))

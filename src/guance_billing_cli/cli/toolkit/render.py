@@ -92,7 +92,7 @@ def emit(
     from rich.markup import escape
     from rich.table import Table
 
-    from guance_billing_cli.cli.words import label
+    from guance_billing_cli.cli.toolkit.words import label
 
     table = Table(title=title, show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
@@ -120,7 +120,7 @@ def _print_table(columns: Sequence[str], cells: list[list[str]], *, title: str |
     from rich.markup import escape
     from rich.table import Table
 
-    from guance_billing_cli.cli.words import label
+    from guance_billing_cli.cli.toolkit.words import label
 
     console = _stdout_console()
     table = Table(title=title)
@@ -153,7 +153,7 @@ def _print_records(
     from rich.markup import escape
     from rich.table import Table
 
-    from guance_billing_cli.cli.words import label
+    from guance_billing_cli.cli.toolkit.words import label
 
     if title:
         console.print(escape(title), style="italic")

@@ -9,7 +9,7 @@ import typer
 
 def _remember_json(ctx: typer.Context, value: bool) -> bool:
     if value:
-        from guance_billing_cli.cli.state import get_state
+        from guance_billing_cli.cli.toolkit.state import get_state
 
         get_state(ctx).json_errors = True
     return value
@@ -17,7 +17,7 @@ def _remember_json(ctx: typer.Context, value: bool) -> bool:
 
 def _remember_output(ctx: typer.Context, value: str | None) -> str | None:
     if value == "json":
-        from guance_billing_cli.cli.state import get_state
+        from guance_billing_cli.cli.toolkit.state import get_state
 
         get_state(ctx).json_errors = True
     return value

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli import prompts, render
-from guance_billing_cli.cli.options import AccountOption, JsonFlag
-from guance_billing_cli.cli.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.errors import (
     InputRequired,
     InvalidInput,
@@ -89,7 +89,7 @@ CANCEL_SUMMARY = N_("Cancel an open change request; nothing changes.")
 def describe(error: Exception, *, label: str | None = None) -> str:
     """An error's sentence in the operator's language (imported when needed: --help);
     at a prompt the field at fault is named by the prompt's ``label``."""
-    from guance_billing_cli.cli.words import describe as words
+    from guance_billing_cli.cli.toolkit.words import describe as words
 
     return words(error, label=label)  # type: ignore[arg-type]
 
