@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CliFn
-from guance_billing_cli.cli.shell_session import Session
+from guance_billing_cli.cli.shell.session import Session
 from guance_billing_cli.cli.toolkit.state import AppState
 
 pytestmark = pytest.mark.sqlite_only

@@ -62,7 +62,7 @@ BoundaryGroup.lazy_commands = {
         ("status", "status"),
         ("doctor", "doctor"),
         ("completion", "completion_cmd"),
-        ("shell", "shell"),
+        ("shell", "shell.command"),
     )
 }
 

@@ -31,7 +31,7 @@ class AppState:
     extras: dict[str, Any] = field(default_factory=dict)
     _pooled: bool = False
 
-    # Set by a shell session (cli/shell_session.py): hands out clients it keeps open
+    # Set by a shell session (cli/shell/session.py): hands out clients it keeps open
     # across commands, so the store engine / HTTP connection stays warm. A pooled
     # client is the session's to close, not the command's.
     client_source: ClassVar[Callable[[Settings, str | None, bool | None], BillingClient] | None] = (

@@ -1,8 +1,8 @@
 """`guance-billing shell`: a warm session at a terminal, or a script of commands.
 
-At a terminal it is an interactive prompt (``cli/shell_terminal.py``); with commands
+At a terminal it is an interactive prompt (``cli/shell/terminal.py``); with commands
 on stdin or ``--file`` it runs them one by one (script mode, below). Both run every
-line through ``cli/shell_session.py``, which keeps the store engine or the server
+line through ``cli/shell/session.py``, which keeps the store engine or the server
 connection open between commands.
 """
 
@@ -73,7 +73,7 @@ def shell(
       guance-billing shell --echo < steps.txt
       guance-billing shell --file steps.txt --keep-going
     """
-    from guance_billing_cli.cli.shell_session import Session
+    from guance_billing_cli.cli.shell.session import Session
 
     state = get_state(ctx)
     account = account or state.account  # `shell --account A` or the global `--account A shell`
@@ -85,7 +85,7 @@ def shell(
             if code:
                 raise typer.Exit(code)
         if script is None:
-            from guance_billing_cli.cli.shell_terminal import run_terminal
+            from guance_billing_cli.cli.shell.terminal import run_terminal
 
             raise typer.Exit(run_terminal(session))
         with script:
@@ -145,8 +145,8 @@ class _Borrowed:
 
 def run_script(session: Any, source: Any, *, keep_going: bool, echo: bool) -> int:
     """Run each line; the exit code of the first failure, or 9 with ``keep_going``."""
-    from guance_billing_cli.cli.shell_secrets import masked_line
-    from guance_billing_cli.cli.shell_session import logical_lines
+    from guance_billing_cli.cli.shell.secrets import masked_line
+    from guance_billing_cli.cli.shell.session import logical_lines
 
     failed: list[int] = []
     for number, line in logical_lines(source):

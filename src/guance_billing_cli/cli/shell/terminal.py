@@ -21,10 +21,10 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 
 from guance_billing_cli import paths
-from guance_billing_cli.cli.shell_secrets import carries_secret
+from guance_billing_cli.cli.shell.secrets import carries_secret
 
 if TYPE_CHECKING:
-    from guance_billing_cli.cli.shell_session import Session
+    from guance_billing_cli.cli.shell.session import Session
 
 HISTORY_FILE = "shell_history"
 SHELL_WORDS = (("use", "act on another account"), ("exit", "leave the shell"), ("help", ""))
