@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from guance_billing_cli.cli import completion
+from guance_billing_cli.cli.completion import engine as completion
 from terminal_helpers import Target, needs_tmux, target, terminal
 
 BIN = Path(sys.executable).parent / "guance-billing"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from guance_billing_cli.cli import completion
+from guance_billing_cli.cli.completion import engine as completion
 from guance_billing_cli.schemas.masking import mask_email
 from terminal_helpers import Target, needs_tmux, target, terminal
 

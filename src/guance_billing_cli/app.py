@@ -61,7 +61,7 @@ BoundaryGroup.lazy_commands = {
         ("config", "config_cmd"),
         ("status", "status"),
         ("doctor", "doctor"),
-        ("completion", "completion_cmd"),
+        ("completion", "completion.command"),
         ("shell", "shell.command"),
     )
 }
@@ -78,7 +78,7 @@ def _version(value: bool) -> None:
 def _install_completion(value: bool) -> None:
     if not value:
         return
-    from guance_billing_cli.cli import completion_scripts as completion
+    from guance_billing_cli.cli.completion import scripts as completion
 
     shell = completion.detect_shell()
     if shell is None:

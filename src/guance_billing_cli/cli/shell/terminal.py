@@ -1,6 +1,6 @@
 """The shell at a terminal: a prompt_toolkit prompt with completion and history.
 
-Completion is a thin adapter over ``cli/completion.py``, the source that
+Completion is a thin adapter over ``cli/completion/engine.py``, the source that
 ``guance-billing completion`` uses too, so the shell and the login shell offer the
 same commands, options and live values. History lives in a 0600 file in the state
 directory; a line that carries a secret is kept for this session only, never written.
@@ -67,7 +67,7 @@ class ShellCompleter(Completer):
             yield Completion(shown, start_position=-len(incomplete), display_meta=meta or None)
 
     def candidates(self, args: list[str], incomplete: str) -> list[tuple[str, str]]:
-        from guance_billing_cli.cli import completion
+        from guance_billing_cli.cli.completion import engine as completion
 
         if args[:1] == ["use"]:
             # `use X` takes what the global `--account X` takes

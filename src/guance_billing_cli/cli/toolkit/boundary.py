@@ -181,7 +181,7 @@ class BoundaryGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        from guance_billing_cli.cli import anywhere  # issue 15: global options anywhere
+        from guance_billing_cli.cli.completion import argv as anywhere
 
         if anywhere.needs_hoisting(argv):
             argv = anywhere.hoist(argv, self)

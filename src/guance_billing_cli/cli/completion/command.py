@@ -31,7 +31,7 @@ def completion(
       eval "$(guance-billing completion zsh)"        # zsh, after compinit
       guance-billing completion fish | source        # fish
     """
-    from guance_billing_cli.cli import completion as source
+    from guance_billing_cli.cli.completion import engine as source
     from guance_billing_cli.errors import InvalidInput
 
     if shell not in source.SHELLS:

@@ -2,7 +2,7 @@
 
 Use::
 
-    from guance_billing_cli.cli import completion
+    from guance_billing_cli.cli.completion import engine as completion
 
     completion.candidates(["cloud", "bind"], "")        # -> ["cld_0123…", "cld_4567…"]
     completion.candidates(["cloud"], "b")               # -> ["bind"]
@@ -44,16 +44,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from guance_billing_cli.cli.command_tree import (
+from guance_billing_cli.cli.completion.scripts import PROG, SHELLS, detect_shell, install, script
+from guance_billing_cli.cli.completion.tree import (
     Position,
     find_option,
     is_group,
     subcommand,
     takes_value,
 )
-from guance_billing_cli.cli.command_tree import arguments as _arguments
-from guance_billing_cli.cli.command_tree import options as _options
-from guance_billing_cli.cli.completion_scripts import PROG, SHELLS, detect_shell, install, script
+from guance_billing_cli.cli.completion.tree import arguments as _arguments
+from guance_billing_cli.cli.completion.tree import options as _options
 
 __all__ = [
     "PROG",

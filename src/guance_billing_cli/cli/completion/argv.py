@@ -27,7 +27,7 @@ def needs_hoisting(argv: Sequence[str]) -> bool:
 def hoist(argv: Sequence[str], root: Any) -> list[str]:
     if not needs_hoisting(argv):
         return list(argv)
-    from guance_billing_cli.cli import command_tree  # the parser walk, only when needed
+    from guance_billing_cli.cli.completion import tree as command_tree
 
     position = command_tree.Position(commands=[root])
     front: list[str] = []

@@ -1,7 +1,7 @@
 """The shell completion scripts and their installation (``--install-completion``).
 
 The scripts only call ``guance-billing __complete``; what they offer is worked out
-in ``cli/completion.py``. Nothing here walks the command tree.
+in ``cli/completion/engine.py``. Nothing here walks the command tree.
 """
 
 from __future__ import annotations

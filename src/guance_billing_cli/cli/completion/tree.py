@@ -1,7 +1,7 @@
 """The parsed command tree, walked without running anything: groups, options, arguments.
 
-Shared by completion (``cli/completion.py``) and the global-options hoist
-(``cli/anywhere.py``); it knows no particular command, so it imports nothing of ours.
+Shared by completion (``cli/completion/engine.py``) and the global-options hoist
+(``cli/completion/argv.py``); it knows no particular command, so it imports nothing of ours.
 """
 
 from __future__ import annotations
