@@ -39,28 +39,29 @@ app = typer.Typer(
 
 # Command groups load lazily: a group's module is imported and turned into a
 # click command only when that group runs (or the root help lists it), so
-# `--version` and each command pay only for what they use. Order = help order.
+# `--version` and each command pay only for what they use. Order = help order. A group
+# lives in cli/commands/, except the two subsystems cli/completion/ and cli/shell/.
 BoundaryGroup.lazy_commands = {
     name: f"guance_billing_cli.cli.{module}"
     for name, module in (
-        ("account", "account"),
-        ("profile", "profile"),
-        ("email", "email"),
-        ("phone", "phone"),
-        ("password", "password"),
-        ("realname", "realname"),
-        ("invoice", "invoice"),
-        ("cloud", "cloud"),
-        ("workspace", "workspace"),
-        ("bindings", "bindings"),
-        ("auth", "auth"),
-        ("audit", "audit"),
-        ("server", "server"),
-        ("store", "store"),
-        ("keys", "keys"),
-        ("config", "config_cmd"),
-        ("status", "status"),
-        ("doctor", "doctor"),
+        ("account", "commands.account"),
+        ("profile", "commands.profile"),
+        ("email", "commands.email"),
+        ("phone", "commands.phone"),
+        ("password", "commands.password"),
+        ("realname", "commands.realname"),
+        ("invoice", "commands.invoice"),
+        ("cloud", "commands.cloud"),
+        ("workspace", "commands.workspace"),
+        ("bindings", "commands.bindings"),
+        ("auth", "commands.auth"),
+        ("audit", "commands.audit"),
+        ("server", "commands.server"),
+        ("store", "commands.store"),
+        ("keys", "commands.keys"),
+        ("config", "commands.config"),
+        ("status", "commands.status"),
+        ("doctor", "commands.doctor"),
         ("completion", "completion.command"),
         ("shell", "shell.command"),
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from guance_billing_cli.cli.account import show_account
+from guance_billing_cli.cli.commands.account import show_account
 from guance_billing_cli.cli.toolkit import render
 from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
 from guance_billing_cli.cli.toolkit.state import account_ref, client

@@ -209,7 +209,7 @@ def migrate(
     Example:
       guance-billing server migrate --store postgresql+psycopg://billing@db/billing
     """
-    from guance_billing_cli.cli.store import run_migrate
+    from guance_billing_cli.cli.commands.store import run_migrate
 
     run_migrate(_store_url(ctx, store), dry_run=dry_run, as_json=as_json)
 
