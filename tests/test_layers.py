@@ -178,6 +178,23 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("store", "services", "the store holds no business rules"),
     ("store", "cli", "the store knows no terminal"),
     ("store", "server", "the store knows no server"),
+    # issue 20: one home per noun. The nouns' pure cores sit below every layer that
+    # uses them, and cli/ is split into commands over a toolkit.
+    ("schemas", "services", "schemas are below the services that use them"),
+    ("schemas", "cli", "schemas know no terminal"),
+    ("client", "cli", "the client knows no terminal"),
+    ("server", "cli", "the server knows no terminal"),
+    ("delivery", "cli", "delivery knows no terminal"),
+    ("delivery", "server", "delivery knows no server"),
+    *[
+        (noun, layer, f"{noun}/ is a pure core that the layers above build on")
+        for noun in ("audit", "keys")
+        for layer in ("cli", "client", "server", "services", "store")
+    ],
+    ("cli.toolkit", "cli.commands", "the toolkit serves every command group and knows none"),
+    ("cli.toolkit", "cli.shell", "the toolkit serves the shell, not the reverse"),
+    ("cli.completion", "cli.commands", "completion walks the tree; groups load by name"),
+    ("cli.completion", "cli.shell", "the shell uses completion, not the reverse"),
 ]
 
 #: Arrows that break a rule today and are not fixed yet: (importer, imported) → why.
@@ -241,6 +258,15 @@ def _violations() -> dict[tuple[str, str], str]:
             if _inside(importer, source) and _inside(imported, forbidden):
                 found[(importer, imported)] = why
     return found
+
+
+#: The package root keeps these modules; everything else lives in its noun's package.
+ROOT_MODULES = {"__init__", "__main__", "app", "config", "errors", "paths"}
+
+
+def test_the_package_root_holds_six_modules() -> None:
+    """One home per noun (issue 20): a new module goes into a package, not the root."""
+    assert {path.stem for path in ROOT.glob("*.py")} == ROOT_MODULES
 
 
 def test_forbidden_arrows() -> None:
