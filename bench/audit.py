@@ -69,7 +69,8 @@ def make_store(home: Path, events: int) -> None:
     """A store of ``events`` keyed events, created as the tool would have written them."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     os.environ["GUANCE_BILLING_HOME"] = str(home)
-    from guance_billing_cli import audit_proof, keys
+    from guance_billing_cli.audit import proof as audit_proof
+    from guance_billing_cli.keys import derive as keys
 
     subprocess.run(
         cli_cmd(
@@ -150,7 +151,7 @@ def main() -> None:
             capture_output=True,
         )
         print(f"set-up: {args.events:,} events + 1 checkpoint in {time.perf_counter() - t0:.1f} s")
-        from guance_billing_cli import keys
+        from guance_billing_cli.keys import derive as keys
 
         key = keys.purpose_key("audit-chain", create=False).hex()
         db = str(home / "billing.db")

@@ -242,10 +242,10 @@ def pg_migrated_store(_pg_template: str) -> Iterator[str]:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """``clock.now()`` frozen at a fixed instant until moved with ``advance(seconds=...)``."""
-    import guance_billing_cli.clock
+    import guance_billing_cli.services.clock
 
     fake = Clock(START)
-    monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: fake.now)
+    monkeypatch.setattr(guance_billing_cli.services.clock, "now", lambda: fake.now)
     return fake
 
 

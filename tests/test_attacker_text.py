@@ -34,7 +34,7 @@ LIARS = {
 
 
 def test_the_refused_set_is_unicodes_for_this_python() -> None:
-    from guance_billing_cli import plaintext
+    from guance_billing_cli.schemas import plaintext
 
     listed = {c for first, last in plaintext.RANGES for c in range(first, last + 1)}
     computed = {

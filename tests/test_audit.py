@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import guance_billing_cli.clock as clock
+import guance_billing_cli.services.clock as clock
 from tests.support.cli import CliFn
 from tests.support.store import active_store
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from guance_billing_cli import keys
+from guance_billing_cli.keys import derive as keys
 from tests.support.audit_attacker import Database, rechain, renumber
 from tests.support.backends import Backend
 from tests.support.cli import CliFn, Run

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from guance_billing_cli import audit_proof
+from guance_billing_cli.audit import proof as audit_proof
 from tests.support.cli import CliFn
 
 
@@ -178,7 +178,7 @@ def test_an_export_without_checkpoints_proves_nothing(
 def test_no_key_reaches_the_store_the_checkpoints_or_an_export(
     cli: CliFn, make_account, home: Path, tmp_path: Path
 ) -> None:
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
     from tests.support.store import store_dump
 
     make_account("acme")
@@ -197,7 +197,7 @@ def test_no_key_reaches_the_store_the_checkpoints_or_an_export(
 def test_verify_without_the_key_says_so_and_creates_none(
     cli: CliFn, make_account, home: Path, transport: str
 ) -> None:
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     if transport.endswith("-pg"):  # a PostgreSQL store's key comes from the environment
         pytest.skip("the default key file is a SQLite-store matter")

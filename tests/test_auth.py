@@ -11,7 +11,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from guance_billing_cli.client import token_store
+from guance_billing_cli.keys import token_store
 from tests.support.cli import CliFn
 from tests.support.remote import RemoteServer
 
@@ -299,7 +299,7 @@ def test_a_wrong_login_code_counts_and_five_end_the_request(server, cli: CliFn, 
 def test_login_codes_have_a_resend_cooldown(server, cli: CliFn, monkeypatch) -> None:
     from datetime import timedelta
 
-    import guance_billing_cli.clock as clock
+    import guance_billing_cli.services.clock as clock
 
     assert start_code_login(cli).exit_code == 0
     again = start_code_login(cli)

@@ -17,8 +17,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import null
 
-from guance_billing_cli import keyring_access
-from guance_billing_cli.client import token_store
+from guance_billing_cli.keys import keyring as keyring_access
+from guance_billing_cli.keys import token_store
 from tests.support.cli import CliFn
 from tests.support.remote import RemoteServer
 from tests.support.servers import start_live_server

@@ -329,7 +329,7 @@ def test_a_crash_mid_batch_leaves_nothing(
 def test_progress_bar_only_on_a_terminal(
     cli: CliFn, aws: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from guance_billing_cli.cli import batchview
+    from guance_billing_cli.cli.toolkit import batchview
 
     path = tmp_path / "ws.csv"
     path.write_text("id,name,site\n" + "".join(f"p{n:04d},P,us1\n" for n in range(600)))

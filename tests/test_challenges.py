@@ -73,7 +73,7 @@ def test_code_is_stored_only_as_hmac_keyed_with_a_key_outside_the_store(
     [(cid, stored)] = active_store(home).rows(
         "SELECT id, code_hash FROM challenges WHERE state = 'open'"
     )
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     master = keys.locate()  # a key file made on first use, or the configured key
     assert master is not None

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from guance_billing_cli.cli import completion
+from guance_billing_cli.cli.completion import engine as completion
 from tests.support.accounts import account_args
 from tests.support.tmux import Target, needs_tmux, target, terminal
 

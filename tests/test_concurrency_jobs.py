@@ -66,7 +66,7 @@ def _account(gb: Callable[..., subprocess.CompletedProcess[str]], name: str, n: 
 def test_checkpoints_are_one_job_across_hosts(
     tmp_path: Path, store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from guance_billing_cli.server.checkpointer import Checkpointer, Schedule
+    from guance_billing_cli.server.jobs.checkpointer import Checkpointer, Schedule
 
     home = tmp_path / "home"
     gb = _gb(home, store)
@@ -136,7 +136,7 @@ def test_checkpoints_are_one_job_across_hosts(
 def test_a_server_on_postgresql_checkpoints_without_a_directory(
     tmp_path: Path, pg_migrated_store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from guance_billing_cli.server import checkpointer as audit_checkpointer
+    from guance_billing_cli.server.jobs import checkpointer as audit_checkpointer
 
     home = tmp_path / "home"
     gb = _gb(home, pg_migrated_store)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guance_billing_cli import keys
+from guance_billing_cli.keys import derive as keys
 from tests.support.cli import CliFn
 from tests.support.store import StoreDB, store_dump
 

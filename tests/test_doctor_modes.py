@@ -6,7 +6,7 @@ from __future__ import annotations
 import keyring
 from keyring.backends import null
 
-from guance_billing_cli import keyring_access
+from guance_billing_cli.keys import keyring as keyring_access
 from tests.support.cli import CliFn
 from tests.support.remote import RemoteServer
 from tests.test_auth import URL, login

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from guance_billing_cli import i18n
-from guance_billing_cli.cli import words as cli_words
+from guance_billing_cli.cli.toolkit import words as cli_words
 from guance_billing_cli.errors import FAMILIES, BillingError, error_from_dict
 from guance_billing_cli.i18n.errors import API, REASONS, Face, placeholders, words
 

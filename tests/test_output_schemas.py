@@ -207,7 +207,7 @@ def _commands_with_json() -> set[str]:
     import typer.main
 
     from guance_billing_cli.app import app
-    from guance_billing_cli.cli import command_tree as tree
+    from guance_billing_cli.cli.completion import tree
 
     found: set[str] = set()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import guance_billing_cli.clock
+import guance_billing_cli.services.clock
 from tests.support.cli import CliFn
 from tests.support.mail import body as outbox_body
 from tests.support.store import active_store, store_dump
@@ -20,7 +20,7 @@ NEW_PASSWORD = "Green-Valley-77"
 class Clock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-        monkeypatch.setattr(guance_billing_cli.clock, "now", lambda: self.now)
+        monkeypatch.setattr(guance_billing_cli.services.clock, "now", lambda: self.now)
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
@@ -245,7 +245,7 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from guance_billing_cli.cli.state import AppState
+    from guance_billing_cli.cli.toolkit.state import AppState
 
     monkeypatch.setattr(AppState, "interactive", property(lambda self: True))
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):

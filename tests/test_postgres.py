@@ -64,7 +64,7 @@ def test_server_does_not_migrate_a_postgresql_store_implicitly(
 ) -> None:
     import os
 
-    from guance_billing_cli.cli.words import describe
+    from guance_billing_cli.cli.toolkit.words import describe
     from guance_billing_cli.errors import Unavailable
     from guance_billing_cli.server.app import create_app
 

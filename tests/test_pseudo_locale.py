@@ -78,7 +78,7 @@ def test_remind_resubscribe_and_their_emails(
 
 
 def test_every_error_reason(pseudo) -> None:
-    from guance_billing_cli.cli.words import describe
+    from guance_billing_cli.cli.toolkit.words import describe
     from guance_billing_cli.errors import FAMILIES
     from guance_billing_cli.i18n import use
     from guance_billing_cli.i18n.errors import REASONS, placeholders
@@ -101,7 +101,7 @@ def _tree() -> list[tuple[list[str], Any]]:
     import typer
 
     from guance_billing_cli.app import app
-    from guance_billing_cli.cli.command_tree import is_group, subcommand
+    from guance_billing_cli.cli.completion.tree import is_group, subcommand
     from guance_billing_cli.i18n import use
 
     use("en")
@@ -132,7 +132,7 @@ def _exempt(command: Any) -> set[str]:
     variables and upper-case words are data for ``pseudo_locale.english`` already; a
     default value (``[default: table]``) is stripped by the caller.
     """
-    from guance_billing_cli.cli.command_tree import is_group
+    from guance_billing_cli.cli.completion.tree import is_group
     from guance_billing_cli.i18n import help_segments
 
     exempt = set()
@@ -216,7 +216,7 @@ def _screen_of(ask, keys: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_questionarys_hints_and_yes_no(pseudo) -> None:
-    from guance_billing_cli.cli import prompts
+    from guance_billing_cli.cli.toolkit import prompts
     from guance_billing_cli.i18n import use
 
     use("zh-CN")
@@ -267,7 +267,7 @@ def test_the_zh_cn_help_of_every_command(cli: CliFn) -> None:
     """With the real catalog: no command's help holds an English phrase (the pseudo-locale
     test above proves every word comes from the catalog; ``tests/test_i18n.py`` that the
     catalog is translated), and every line fits an 80-column terminal, counted in display
-    cells (click counts characters and breaks only at spaces; ``cli/helptext.py`` wraps
+    cells (click counts characters and breaks only at spaces; ``cli/toolkit/helptext.py`` wraps
     Chinese by width)."""
     from rich.cells import cell_len
 
@@ -289,7 +289,7 @@ def test_the_zh_cn_help_of_every_command(cli: CliFn) -> None:
 def test_the_workspace_help_still_names_every_site_and_the_page_size(cli: CliFn) -> None:
     """These two helps are plain strings now (the catalog cannot hold an f-string): they
     must keep saying what the code does."""
-    from guance_billing_cli.cli.workspace import PAGE_SIZE, SITES
+    from guance_billing_cli.cli.commands.workspace import PAGE_SIZE, SITES
 
     added = " ".join(cli("workspace", "add", "--help").stdout.split())
     assert "Site: " + ", ".join(SITES) + "." in added

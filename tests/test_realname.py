@@ -379,7 +379,7 @@ def keys(monkeypatch: pytest.MonkeyPatch):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from guance_billing_cli.cli.state import AppState
+    from guance_billing_cli.cli.toolkit.state import AppState
 
     monkeypatch.setattr(AppState, "interactive", property(lambda self: True))
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):

@@ -145,7 +145,7 @@ def test_revoked_token_stops_working_at_once(
 def test_expired_token_is_refused(remote_server: RemoteServer, cli: CliFn, monkeypatch) -> None:
     from datetime import timedelta
 
-    import guance_billing_cli.clock as clock
+    import guance_billing_cli.services.clock as clock
 
     created = cli(
         "server",

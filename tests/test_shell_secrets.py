@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from guance_billing_cli.cli.shell_secrets import TOKEN_PREFIX, carries_secret, masked_line
+from guance_billing_cli.cli.shell.secrets import TOKEN_PREFIX, carries_secret, masked_line
 
 
 @pytest.mark.parametrize(

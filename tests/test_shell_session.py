@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from guance_billing_cli.cli.shell_session import Session
-from guance_billing_cli.cli.state import AppState
+from guance_billing_cli.cli.shell.session import Session
+from guance_billing_cli.cli.toolkit.state import AppState
 from tests.support.cli import CliFn
 
 pytestmark = pytest.mark.sqlite_only

@@ -370,7 +370,7 @@ def keys() -> Iterator[Any]:
 
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from guance_billing_cli.cli.state import AppState
+    from guance_billing_cli.cli.toolkit.state import AppState
 
     monkeypatch.setattr(AppState, "interactive", property(lambda self: True))
 

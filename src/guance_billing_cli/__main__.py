@@ -1,6 +1,6 @@
 """The program's entry point: ``guance-billing`` and ``python -m guance_billing_cli``.
 
-Above ``app`` (the root command) and ``cli/completion.py`` (which walks that
+Above ``app`` (the root command) and ``cli/completion/engine.py`` (which walks that
 command), so neither imports the other's module to start.
 """
 
@@ -9,7 +9,7 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] == ["__complete"]:  # the shell completion scripts call this
-        from guance_billing_cli.cli.completion import main as complete
+        from guance_billing_cli.cli.completion.engine import main as complete
 
         raise SystemExit(complete(sys.argv[2:]))
     from guance_billing_cli.app import app

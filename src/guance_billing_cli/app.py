@@ -1,7 +1,7 @@
 """The root command: global options, the command groups, the error boundary.
 
 Start-up is kept light: the command groups are registered by module name and
-built only when used (see ``cli/boundary.py``), so ``--version`` loads typer
+built only when used (see ``cli/toolkit/boundary.py``), so ``--version`` loads typer
 and this file, and a command loads only its own group.
 """
 
@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli import __version__
-from guance_billing_cli.cli.boundary import BoundaryGroup
-from guance_billing_cli.cli.state import AppState, SessionLink
+from guance_billing_cli.cli.toolkit.boundary import BoundaryGroup
+from guance_billing_cli.cli.toolkit.state import AppState, SessionLink
 from guance_billing_cli.i18n import N_
 
 SUMMARY = N_("Administer Guance Billing Center accounts.")
@@ -39,31 +39,32 @@ app = typer.Typer(
 
 # Command groups load lazily: a group's module is imported and turned into a
 # click command only when that group runs (or the root help lists it), so
-# `--version` and each command pay only for what they use. Order = help order.
+# `--version` and each command pay only for what they use. Order = help order. A group
+# lives in cli/commands/, except the two subsystems cli/completion/ and cli/shell/.
 BoundaryGroup.lazy_commands = {
     name: f"guance_billing_cli.cli.{module}"
     for name, module in (
-        ("account", "account"),
-        ("profile", "profile"),
-        ("email", "email"),
-        ("phone", "phone"),
-        ("password", "password"),
-        ("realname", "realname"),
-        ("invoice", "invoice"),
-        ("cloud", "cloud"),
-        ("workspace", "workspace"),
-        ("bindings", "bindings"),
-        ("auth", "auth"),
-        ("audit", "audit"),
-        ("server", "server"),
-        ("store", "store"),
-        ("keys", "keys"),
-        ("config", "config_cmd"),
-        ("status", "status"),
-        ("doctor", "doctor"),
-        ("completion", "completion_cmd"),
-        ("schema", "schema"),
-        ("shell", "shell"),
+        ("account", "commands.account"),
+        ("profile", "commands.profile"),
+        ("email", "commands.email"),
+        ("phone", "commands.phone"),
+        ("password", "commands.password"),
+        ("realname", "commands.realname"),
+        ("invoice", "commands.invoice"),
+        ("cloud", "commands.cloud"),
+        ("workspace", "commands.workspace"),
+        ("bindings", "commands.bindings"),
+        ("auth", "commands.auth"),
+        ("audit", "commands.audit"),
+        ("server", "commands.server"),
+        ("store", "commands.store"),
+        ("keys", "commands.keys"),
+        ("config", "commands.config"),
+        ("status", "commands.status"),
+        ("doctor", "commands.doctor"),
+        ("completion", "completion.command"),
+        ("schema", "commands.schema"),
+        ("shell", "shell.command"),
     )
 }
 
@@ -79,7 +80,7 @@ def _version(value: bool) -> None:
 def _install_completion(value: bool) -> None:
     if not value:
         return
-    from guance_billing_cli.cli import completion_scripts as completion
+    from guance_billing_cli.cli.completion import scripts as completion
 
     shell = completion.detect_shell()
     if shell is None:

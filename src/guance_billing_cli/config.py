@@ -394,7 +394,7 @@ def _email(key: str, value: str) -> str:
     """An address, bare or with a display name (``Billing <billing@example.com>``)."""
     from email.utils import parseaddr
 
-    from guance_billing_cli.masking import looks_like_email
+    from guance_billing_cli.schemas.masking import looks_like_email
 
     if not looks_like_email(parseaddr(value)[1] or value):
         raise _refuse("config_value_not_email", key, value)

@@ -1,6 +1,6 @@
 """The error vocabulary: every domain error carries its exit code and a machine code.
 
-Services raise these; the CLI boundary (``cli/boundary.py``) turns them into exit
+Services raise these; the CLI boundary (``cli/toolkit/boundary.py``) turns them into exit
 codes, the server into HTTP statuses, and the HTTP client back into the same errors.
 Messages must never contain secrets (codes, passwords, tokens).
 """

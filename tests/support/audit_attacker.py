@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from guance_billing_cli import audit_proof
+from guance_billing_cli.audit import proof as audit_proof
 from guance_billing_cli.services.audit_proofs import COLUMNS
 
 

@@ -66,7 +66,7 @@ class RemoteServer:
 def bootstrap_token(engine: Any) -> str:
     """A support token written straight into the store, as an operator's bootstrap:
     no audit event, so the audit trail is the same as a local run's."""
-    from guance_billing_cli import clock
+    from guance_billing_cli.services import clock
     from guance_billing_cli.services.tokens import TOKEN_PREFIX, hash_token
     from guance_billing_cli.store.models import ApiToken
 

@@ -1,2 +1,4 @@
-"""The command line: one module per command group. Commands read options, maybe
-prompt, call the client, and render. Nothing here imports store/, services/ or server/."""
+"""The command line. ``commands/``: one module per command group (read options, maybe prompt,
+call the client, render); ``toolkit/``: what the groups share; ``completion/`` and ``shell/``:
+the two subsystems. Nothing here imports store/, services/ or server/ except the exceptions
+listed in tests/test_layers.py."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 from guance_billing_cli import __version__
-from guance_billing_cli.client import token_store, wire
+from guance_billing_cli.client import wire
 from guance_billing_cli.client.operations import Operation
 from guance_billing_cli.client.operations import get as get_operation
 from guance_billing_cli.errors import (
@@ -37,6 +37,7 @@ from guance_billing_cli.errors import (
     Unavailable,
     error_from_dict,
 )
+from guance_billing_cli.keys import token_store
 
 # httpx imports its own command-line tool (click, rich, pygments) when it can, and
 # falls back to a stub when that import fails. This CLI never runs it: refusing the

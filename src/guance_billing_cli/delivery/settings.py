@@ -47,7 +47,7 @@ def secret(env_name: str, keyring_user: str) -> str | None:
         return os.environ[env_name]
     import keyring
 
-    from guance_billing_cli.keyring_access import SERVICE, KeyringUnusable, with_timeout
+    from guance_billing_cli.keys.keyring import SERVICE, KeyringUnusable, with_timeout
 
     try:
         return with_timeout(keyring.get_password, SERVICE, keyring_user)

@@ -6,8 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from guance_billing_cli import clock, paths
+from guance_billing_cli import paths
 from guance_billing_cli.errors import Unavailable
+from guance_billing_cli.services import clock
 
 
 def default_path() -> Path:

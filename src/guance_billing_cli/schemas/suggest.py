@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from guance_billing_cli.schemas import wire_rules as rules
-from guance_billing_cli.suggest_kinds import SUGGEST_KINDS
+from guance_billing_cli.schemas.suggest_kinds import SUGGEST_KINDS
 
 
 class SuggestQuery(BaseModel):

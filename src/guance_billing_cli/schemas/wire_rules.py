@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictBool
 
-from guance_billing_cli.plaintext import WIRE_CLASS as _HIDDEN
+from guance_billing_cli.schemas.plaintext import WIRE_CLASS as _HIDDEN
 
 USERNAME = r"^[a-z0-9_.-]{3,32}$"
 EMAIL = (

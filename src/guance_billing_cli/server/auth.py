@@ -92,7 +92,7 @@ def client_address(
 def require_secret_key(store_url: str) -> None:
     """A shared (PostgreSQL) server must be given its secret key: refuse to start
     without one rather than create a key nobody knows to back up."""
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     if not store_url.startswith("postgresql"):
         return

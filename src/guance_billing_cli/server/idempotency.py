@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import JSONResponse, Response
 
-from guance_billing_cli import clock
 from guance_billing_cli.client import wire
 from guance_billing_cli.errors import Conflict, InvalidInput, Unavailable
+from guance_billing_cli.services import clock
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine

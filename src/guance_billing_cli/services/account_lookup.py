@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import or_, select
 
 from guance_billing_cli.errors import InvalidInput, NotFound
-from guance_billing_cli.masking import looks_like_email, looks_like_phone
+from guance_billing_cli.schemas.masking import looks_like_email, looks_like_phone
 from guance_billing_cli.services import authz, validation
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account

@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import col, select
 
 from guance_billing_cli.errors import Conflict, InvalidInput
-from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.accounts import (
     AccountAdminUpdate,
     AccountCreate,
@@ -19,6 +18,7 @@ from guance_billing_cli.schemas.accounts import (
 from guance_billing_cli.services import audit, authz, validation
 from guance_billing_cli.services.account_lookup import find_account
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import Account
 
 PROFILE_FIELDS = ("company_name", "industry", "region", "description", "contact_name", "language")

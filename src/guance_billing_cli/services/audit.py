@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli import audit_proof
+from guance_billing_cli.audit import proof as audit_proof
 from guance_billing_cli.errors import Unavailable
-from guance_billing_cli.masking import mask_id_number
+from guance_billing_cli.schemas.masking import mask_id_number
 from guance_billing_cli.services.context import ServiceContext
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def legacy_hash(row: Any, at: datetime) -> str:
 
 def chain_key(*, create: bool) -> bytes:
     """The audit-chain key; a store that is only read never creates one."""
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     try:
         return keys.purpose_key("audit-chain", create=create)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String, type_coerce
 from sqlmodel import col, func, select
 
-from guance_billing_cli import audit_proof
-from guance_billing_cli.audit_proof import ENTRY_BYTES, GENESIS, CheckpointSet, ProofError
+from guance_billing_cli.audit import proof as audit_proof
+from guance_billing_cli.audit.proof import ENTRY_BYTES, GENESIS, CheckpointSet, ProofError
 from guance_billing_cli.errors import RuleViolation, Unavailable
 from guance_billing_cli.services import authz, key_epochs
 from guance_billing_cli.services.audit import chain_key, legacy_hash, lock_appends
@@ -374,7 +374,7 @@ def verify_recent(ctx: ServiceContext, *, count: int = 1000) -> tuple[int, Findi
 
 
 def _signer() -> Ed25519PrivateKey:
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     try:
         return audit_proof.private_key(keys.signing_seed(create=True))

@@ -43,10 +43,10 @@ from guance_billing_cli.errors import (
     RateLimited,
     VerificationFailed,
 )
-from guance_billing_cli.ids import new_id
-from guance_billing_cli.masking import mask_email, mask_phone
+from guance_billing_cli.schemas.masking import mask_email, mask_phone
 from guance_billing_cli.services import audit, throttles
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import Account, Challenge
 
 log = logging.getLogger("guance_billing.challenges")
@@ -80,7 +80,7 @@ ENDED_REASONS = {
 def codes_key(ctx: ServiceContext) -> bytes:
     """The code-hashing key. A local store may create its key file; a shared
     (PostgreSQL) store must be given its key."""
-    from guance_billing_cli import keys
+    from guance_billing_cli.keys import derive as keys
 
     shared = ctx.session.get_bind().dialect.name == "postgresql"
     try:
@@ -351,7 +351,7 @@ def after_failure(
 
 
 def _notify_lockout(ctx: ServiceContext, account_id: str) -> None:
-    from guance_billing_cli import notices
+    from guance_billing_cli.services import notices
 
     account = ctx.session.get(Account, account_id)
     if account is None:

@@ -16,8 +16,6 @@ from sqlalchemy import Table, func, select, update
 from sqlmodel import col
 
 from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
-from guance_billing_cli.ids import new_id
-from guance_billing_cli.notices import Notice, compose
 from guance_billing_cli.schemas.settlement import (
     PROVIDER_NAMES,
     PROVIDERS,
@@ -30,6 +28,8 @@ from guance_billing_cli.schemas.settlement import (
 from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
+from guance_billing_cli.services.notices import Notice, compose
 from guance_billing_cli.store.models import Account, CloudAccount, Workspace
 
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]

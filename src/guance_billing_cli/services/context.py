@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from guance_billing_cli import clock
+from guance_billing_cli.services import clock
 
 if TYPE_CHECKING:
     from sqlmodel import Session

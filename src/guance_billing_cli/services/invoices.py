@@ -17,7 +17,6 @@ from typing import Any
 from sqlmodel import col, select
 
 from guance_billing_cli.errors import InvalidInput, NotFound, RuleViolation
-from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.invoices import (
     INVOICE_TYPES,
     InvoiceAddressCreate,
@@ -32,6 +31,7 @@ from guance_billing_cli.schemas.invoices import (
 from guance_billing_cli.services import audit, authz, locking, realname, validation
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import (
     Account,
     InvoiceAddress,

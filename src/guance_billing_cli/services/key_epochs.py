@@ -12,8 +12,8 @@ import os
 
 from sqlmodel import col, select
 
-from guance_billing_cli import keys
 from guance_billing_cli.errors import Unavailable
+from guance_billing_cli.keys import derive as keys
 from guance_billing_cli.services.context import ServiceContext
 
 EPOCH_PREFIX = "key_epoch:"

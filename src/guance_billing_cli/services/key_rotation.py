@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from guance_billing_cli import keys
 from guance_billing_cli.errors import RuleViolation
+from guance_billing_cli.keys import derive as keys
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.key_epochs import (
     EPOCH_PREFIX,
@@ -49,7 +49,7 @@ class Rotation:
 def _signing_public(seed: bytes) -> tuple[str, str]:
     from cryptography.hazmat.primitives import serialization
 
-    from guance_billing_cli import audit_proof
+    from guance_billing_cli.audit import proof as audit_proof
 
     public = audit_proof.private_key(seed).public_key()
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -18,18 +18,24 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from guance_billing_cli import notices
 from guance_billing_cli.errors import AuthenticationFailed, InvalidInput, VerificationFailed
-from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.tokens import (
     LoginCodeRequest,
     LoginCodeSent,
     LoginRequest,
     TokenCreated,
 )
-from guance_billing_cli.services import audit, challenges, credentials, throttles, validation
+from guance_billing_cli.services import (
+    audit,
+    challenges,
+    credentials,
+    notices,
+    throttles,
+    validation,
+)
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.hashing import OpenContext, hash_at_low_priority
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.services.tokens import issue_login_token
 from guance_billing_cli.store.models import Account
 

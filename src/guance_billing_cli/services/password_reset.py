@@ -19,9 +19,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from guance_billing_cli import notices
 from guance_billing_cli.errors import InvalidInput, NotFound, VerificationFailed
-from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.credentials import (
     RESET_CHANNELS,
     PasswordResetComplete,
@@ -35,8 +33,17 @@ from guance_billing_cli.schemas.tokens import (
     PasswordResetDone,
 )
 from guance_billing_cli.schemas.verification import ENDED
-from guance_billing_cli.services import accounts, audit, authz, challenges, credentials, sessions
+from guance_billing_cli.services import (
+    accounts,
+    audit,
+    authz,
+    challenges,
+    credentials,
+    notices,
+    sessions,
+)
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import Account, Challenge, PasswordReset
 
 REQUEST_ID_RE = re.compile(r"pwr_[0-9a-f]{12}")

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli import masking, paths
+from guance_billing_cli import paths
 from guance_billing_cli.errors import InvalidInput, RuleViolation
-from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas import masking
 from guance_billing_cli.schemas.realname import (
     MAX_LICENSE_BYTES,
     REALNAME_TYPES,
@@ -32,6 +32,7 @@ from guance_billing_cli.services import audit, authz, validation
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.credentials import lock_account
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import Account, RealnameSubmission
 
 NAME_MAX = 128

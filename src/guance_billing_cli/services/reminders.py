@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from guance_billing_cli.ids import new_id
 from guance_billing_cli.schemas.settlement import (
     REMINDER_STAGES,
     Reminder,
@@ -31,6 +30,7 @@ from guance_billing_cli.schemas.settlement import (
 from guance_billing_cli.services import accounts, audit, authz
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.services.workspaces import W
 from guance_billing_cli.store.models import Account, WorkspaceReminder
 
@@ -145,7 +145,7 @@ def _one_run_at_a_time(ctx: ServiceContext) -> bool:
 def _send(
     ctx: ServiceContext, row: Any, stage: str, locks: datetime, left: int, now: datetime
 ) -> None:
-    from guance_billing_cli import notices
+    from guance_billing_cli.services import notices
 
     record = WorkspaceReminder(
         id=new_id("rmd"),

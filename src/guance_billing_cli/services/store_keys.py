@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from guance_billing_cli import keys
 from guance_billing_cli.errors import Unavailable
+from guance_billing_cli.keys import derive as keys
 from guance_billing_cli.services.context import ServiceContext
 
 META_NAME = "key_fingerprint"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from guance_billing_cli.suggest_kinds import SUGGEST_KINDS
+from guance_billing_cli.schemas.suggest_kinds import SUGGEST_KINDS
 
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery

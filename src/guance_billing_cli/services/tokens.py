@@ -16,14 +16,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli import plaintext
 from guance_billing_cli.errors import (
     AuthenticationFailed,
     Conflict,
     InvalidInput,
     NotFound,
 )
-from guance_billing_cli.ids import new_id
+from guance_billing_cli.schemas import plaintext
 from guance_billing_cli.schemas.tokens import (
     TOKEN_ROLES,
     TOKEN_SCOPES,
@@ -35,6 +34,7 @@ from guance_billing_cli.schemas.tokens import (
 from guance_billing_cli.services import audit, authz, locking
 from guance_billing_cli.services.account_lookup import find_account
 from guance_billing_cli.services.context import Actor, ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import Account, ApiToken
 
 TOKEN_PREFIX = "gbt_"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from guance_billing_cli import plaintext
 from guance_billing_cli.errors import InvalidInput
+from guance_billing_cli.schemas import plaintext
 from guance_billing_cli.schemas.accounts import INDUSTRIES
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,32}$")

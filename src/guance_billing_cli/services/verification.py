@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from guance_billing_cli import notices
 from guance_billing_cli.errors import (
     Conflict,
     InvalidInput,
@@ -26,8 +25,7 @@ from guance_billing_cli.errors import (
     RuleViolation,
     VerificationFailed,
 )
-from guance_billing_cli.ids import new_id
-from guance_billing_cli.masking import mask_email, mask_phone
+from guance_billing_cli.schemas.masking import mask_email, mask_phone
 from guance_billing_cli.schemas.verification import (
     ENDED,
     OPEN_STATES,
@@ -42,11 +40,13 @@ from guance_billing_cli.services import (
     authz,
     challenges,
     locking,
+    notices,
     sessions,
     throttles,
     validation,
 )
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.store.models import Account, ChangeRequest
 
 REQUEST_ID_RE = re.compile(r"chg_[0-9a-f]{12}")

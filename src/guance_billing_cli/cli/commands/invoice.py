@@ -1,0 +1,506 @@
+"""`guance-billing invoice`: titles, mailing addresses and invoice requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from guance_billing_cli.cli.toolkit import prompts, render
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.i18n import _
+
+app = typer.Typer(
+    help="Invoice titles, mailing addresses and invoice requests (need approved real-name).",
+    no_args_is_help=True,
+)
+title_app = typer.Typer(help="Invoice titles (must match the real-name authentication).")
+address_app = typer.Typer(help="Mailing addresses for paper invoices.")
+app.add_typer(title_app, name="title", no_args_is_help=True)
+app.add_typer(address_app, name="address", no_args_is_help=True)
+
+INVOICE_TYPES = ("vat_ordinary", "vat_special", "electronic_ordinary")
+TITLE_FIELDS = (
+    "id", "type", "title", "tax_id", "bank_name", "bank_account", "address", "phone",
+    "created_at",
+)  # fmt: skip
+TITLE_COLUMNS = ("id", "type", "title", "tax_id", "bank_name", "bank_account")
+ADDRESS_FIELDS = ("id", "recipient", "phone", "email", "address", "created_at")
+REQUEST_FIELDS = (
+    "id", "status", "amount", "type", "title", "tax_id", "bank_name", "bank_account",
+    "registered_address", "registered_phone", "title_id", "recipient", "recipient_phone",
+    "recipient_email", "mailing_address", "address_id", "created_at", "cancelled_at",
+)  # fmt: skip
+REQUEST_COLUMNS = ("id", "status", "amount", "type", "title", "created_at")
+
+
+def _prefill_from_realname(
+    ctx: typer.Context, ref: str, title: str | None, tax_id: str | None
+) -> tuple[str | None, str | None]:
+    """The title and tax id of the approved authentication where none was given."""
+    if title is not None and tax_id is not None:
+        return title, tax_id
+    found = client(ctx).get_realname(ref)
+    if found.status != "approved" or not found.name:
+        return title, tax_id  # the service refuses with the way to get approved
+    title = found.name if title is None else title
+    if tax_id is None and found.tax_id:
+        tax_id = found.tax_id
+    render.info(
+        _("From the approved authentication: title {title}{tax_id}.").format(
+            title=title, tax_id=f", {tax_id}" if tax_id else ""
+        )
+    )
+    return title, tax_id
+
+
+def _optional_title_asks(*values: str | None) -> list[prompts.Ask]:
+    names = ("tax_id", "bank_name", "bank_account", "address", "phone")
+    labels = (
+        _("Tax id"), _("Bank"), _("Bank account"), _("Registered address"),
+        _("Registered telephone"),
+    )  # fmt: skip
+    return prompts.asks(names, labels, values, required=False)
+
+
+def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
+    names = ("recipient", "phone", "email", "address")
+    labels = (_("Recipient"), _("Recipient's phone"), _("Recipient's email"), _("Postal address"))
+    return prompts.asks(names, labels, values, required=required)
+
+
+def _delete(
+    ctx: typer.Context,
+    question: str,
+    delete: Callable[[], Any],
+    *,
+    yes: bool,
+    as_json: bool,
+    operation: str,
+    title: str,
+    fields: tuple[str, ...],
+    done: str,
+) -> None:
+    """Delete a title or an address: confirmed (or --yes), then what was deleted is
+    shown with ``done`` (worded, ``{id}`` left to fill)."""
+    prompts.confirm_command(ctx, question, yes=yes, operation=operation)
+    deleted = delete()
+    render.result(
+        deleted, as_json=as_json, title=title, fields=fields, done=done.format(id=deleted.id)
+    )
+
+
+TypeOption = Annotated[
+    str | None, typer.Option("--type", help="vat_ordinary, vat_special or electronic_ordinary.")
+]
+TitleOption = Annotated[str | None, typer.Option(help="Must equal the authenticated name.")]
+RecipientOption = Annotated[str | None, typer.Option(help="Who receives the invoice.")]
+RecipientPhoneOption = Annotated[str | None, typer.Option(help="Recipient's mobile phone.")]
+RecipientEmailOption = Annotated[str | None, typer.Option(help="Recipient's email.")]
+PostalAddressOption = Annotated[str | None, typer.Option(help="Postal address.")]
+TitleArg = Annotated[str, typer.Argument(help="Invoice title id (ttl_...).", metavar="TITLE")]
+AddressArg = Annotated[str, typer.Argument(help="Mailing address id (adr_...).", metavar="ADDRESS")]
+RequestArg = Annotated[str, typer.Argument(help="Invoice request id (inv_...).", metavar="REQUEST")]
+
+
+@title_app.command("add")
+def title_add(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    type_: TypeOption = None,
+    title: TitleOption = None,
+    tax_id: Annotated[
+        str | None, typer.Option(help="Must equal the authenticated tax id (enterprise).")
+    ] = None,
+    bank_name: Annotated[str | None, typer.Option(help="Bank (required for vat_special).")] = None,
+    bank_account: Annotated[
+        str | None, typer.Option(help="Bank account (required for vat_special).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Registered address (required for vat_special).")
+    ] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="Registered telephone (required for vat_special).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add an invoice title. Needs an approved real-name authentication.
+
+    \b
+    Example:
+      guance-billing invoice title add --type vat_special --title "Acme Ltd" \\
+          --tax-id 91110000600037341L --bank-name "ICBC Hangzhou" \\
+          --bank-account 1202020209000012345 --address "1 West Lake Rd" --phone 0571-88886666
+    """
+    from guance_billing_cli.schemas.invoices import InvoiceTitleCreate
+
+    ref = account_ref(ctx, account)
+    interactive = get_state(ctx).interactive
+    special = False
+    if interactive:
+        # guided: what the approved authentication says is filled in, and a vat_special
+        # title asks for its bank details up front, each by its label
+        if type_ is None:
+            type_ = prompts.select(_("Invoice type:"), INVOICE_TYPES)
+        special = type_.strip().lower() == "vat_special"
+        title, tax_id = _prefill_from_realname(ctx, ref, title, tax_id)
+    asks = [
+        prompts.Ask("type", "--type", _("Invoice type:"), type_, choices=INVOICE_TYPES),
+        prompts.Ask("title", "--title", _("Title:"), title),
+        *_optional_title_asks(tax_id, bank_name, bank_account, address, phone),
+    ]
+    for ask in asks:
+        if special and ask.name in ("bank_name", "bank_account", "address", "phone"):
+            ask.required = True
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
+        interactive=interactive,
+    )
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice title"),
+        fields=TITLE_FIELDS,
+        done=_("Added invoice title {id}.").format(id=result.id),
+    )
+
+
+@title_app.command("list")
+def title_list(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """List the account's invoice titles.
+
+    \b
+    Example:
+      guance-billing invoice title list --output csv
+    """
+    render.listing(
+        lambda: client(ctx).list_invoice_titles(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=TITLE_COLUMNS,
+        title=_("Invoice titles"),
+    )
+
+
+@address_app.command("add")
+def address_add(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    recipient: RecipientOption = None,
+    phone: RecipientPhoneOption = None,
+    email: RecipientEmailOption = None,
+    address: PostalAddressOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a mailing address for invoices.
+
+    \b
+    Example:
+      guance-billing invoice address add --recipient "Li Lei" --phone +8613800138000 \\
+          --email finance@acme.com --address "1 West Lake Rd, Hangzhou"
+    """
+    from guance_billing_cli.schemas.invoices import InvoiceAddressCreate
+
+    ref = account_ref(ctx, account)
+    asks = _address_asks(recipient, phone, email, address, required=True)
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).add_invoice_address(ref, InvoiceAddressCreate(**values)),  # type: ignore[arg-type]
+        interactive=get_state(ctx).interactive,
+    )
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Mailing address"),
+        fields=ADDRESS_FIELDS,
+        done=_("Added mailing address {id}.").format(id=result.id),
+    )
+
+
+@address_app.command("list")
+def address_list(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """List the account's mailing addresses.
+
+    \b
+    Example:
+      guance-billing invoice address list --json
+    """
+    render.listing(
+        lambda: client(ctx).list_invoice_addresses(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=ADDRESS_FIELDS,
+        title=_("Mailing addresses"),
+    )
+
+
+@app.command("request")
+def request(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    title_id: Annotated[str | None, typer.Option(help="Invoice title id (`title list`).")] = None,
+    address_id: Annotated[
+        str | None, typer.Option(help="Mailing address id (`address list`).")
+    ] = None,
+    amount: Annotated[
+        str | None, typer.Option(help="Amount in CNY, > 0, at most 2 decimals, e.g. 100.00.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Request an invoice. Refused (exit 6) until real-name authentication is approved.
+
+    \b
+    Example:
+      guance-billing invoice request --title-id ttl_1a2b3c4d5e6f \\
+          --address-id adr_1a2b3c4d5e6f --amount 1000.00 --json
+    """
+    from guance_billing_cli.schemas.invoices import InvoiceRequestCreate
+
+    ref = account_ref(ctx, account)
+    asks = [
+        prompts.Ask("title_id", "--title-id", _("Title id:"), title_id),
+        prompts.Ask("address_id", "--address-id", _("Address id:"), address_id),
+        prompts.Ask("amount", "--amount", _("Amount:"), amount),
+    ]
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).request_invoice(ref, InvoiceRequestCreate(**values)),  # type: ignore[arg-type]
+        interactive=get_state(ctx).interactive,
+    )
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice request"),
+        fields=REQUEST_FIELDS,
+        done=_("Invoice request {id} for {amount} is {status}.").format(
+            id=result.id, amount=result.amount, status=result.status
+        ),
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+    output: OutputFormat = None,
+) -> None:
+    """List the account's invoice requests.
+
+    \b
+    Example:
+      guance-billing invoice list --output ndjson
+    """
+    render.listing(
+        lambda: client(ctx).list_invoices(account_ref(ctx, account)),
+        as_json=as_json,
+        output=output,
+        columns=REQUEST_COLUMNS,
+        title=_("Invoice requests"),
+    )
+
+
+# -- upkeep (issue 15) ---------------------------------------------------------------
+
+
+@title_app.command("update")
+def title_update(
+    ctx: typer.Context,
+    title_id: TitleArg,
+    account: AccountOption = None,
+    type_: TypeOption = None,
+    title: TitleOption = None,
+    tax_id: Annotated[str | None, typer.Option(help="Must equal the authenticated tax id.")] = None,
+    bank_name: Annotated[str | None, typer.Option(help='Bank ("" clears it).')] = None,
+    bank_account: Annotated[str | None, typer.Option(help="Bank account.")] = None,
+    address: Annotated[str | None, typer.Option(help="Registered address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Registered telephone.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change an invoice title: the same real-name gate and title rule as `title add`.
+
+    Only the options given change; "" clears an optional field. Exit codes: 2 a bad
+    value, 3 unknown title, 6 refused (no approved real-name, title or tax id does
+    not match it, vat_special without bank details).
+
+    \b
+    Example:
+      guance-billing invoice title update ttl_1a2b3c4d5e6f --type vat_special \\
+          --bank-name "ICBC Hangzhou" --bank-account 1202020209000012345 \\
+          --address "1 West Lake Rd" --phone 0571-88886666
+    """
+    from guance_billing_cli.errors import InputRequired
+    from guance_billing_cli.schemas.invoices import InvoiceTitleUpdate
+
+    update = InvoiceTitleUpdate(
+        type=type_, title=title, tax_id=tax_id, bank_name=bank_name,
+        bank_account=bank_account, address=address, phone=phone,
+    )  # fmt: skip
+    if not update.changes():
+        raise InputRequired("nothing_to_change", field="title")
+    result = client(ctx).update_invoice_title(title_id, update, account=account)
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice title"),
+        fields=TITLE_FIELDS,
+        done=_("Updated invoice title {id}.").format(id=result.id),
+    )
+
+
+@title_app.command("delete")
+def title_delete(
+    ctx: typer.Context,
+    title_id: TitleArg,
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete an invoice title. Refused (exit 6) while a pending request uses it.
+
+    \b
+    Example:
+      guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
+    """
+    _delete(
+        ctx,
+        _("Delete invoice title {title}?").format(title=title_id),
+        lambda: client(ctx).delete_invoice_title(title_id, account=account),
+        yes=yes,
+        as_json=as_json,
+        operation="delete_invoice_title",
+        title=_("Deleted invoice title"),
+        fields=TITLE_FIELDS,
+        done=_("Deleted invoice title {id}."),
+    )
+
+
+@address_app.command("update")
+def address_update(
+    ctx: typer.Context,
+    address_id: AddressArg,
+    account: AccountOption = None,
+    recipient: RecipientOption = None,
+    phone: RecipientPhoneOption = None,
+    email: RecipientEmailOption = None,
+    address: PostalAddressOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a mailing address (the same checks as `address add`).
+
+    At a terminal a rejected value is asked again; the others are kept.
+
+    \b
+    Example:
+      guance-billing invoice address update adr_1a2b3c4d5e6f --recipient "Han Meimei"
+    """
+    from guance_billing_cli.errors import InputRequired
+    from guance_billing_cli.schemas.invoices import InvoiceAddressUpdate
+
+    asks = _address_asks(recipient, phone, email, address, required=False)
+    if all(a.value is None for a in asks):
+        raise InputRequired("nothing_to_change", field="recipient")
+    result = prompts.form(
+        asks,
+        lambda values: client(ctx).update_invoice_address(
+            address_id, InvoiceAddressUpdate(**values), account=account
+        ),
+        interactive=get_state(ctx).interactive,
+    )
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Mailing address"),
+        fields=ADDRESS_FIELDS,
+        done=_("Updated mailing address {id}.").format(id=result.id),
+    )
+
+
+@address_app.command("delete")
+def address_delete(
+    ctx: typer.Context,
+    address_id: AddressArg,
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete a mailing address. Refused (exit 6) while a pending request uses it.
+
+    \b
+    Example:
+      guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
+    """
+    _delete(
+        ctx,
+        _("Delete mailing address {address}?").format(address=address_id),
+        lambda: client(ctx).delete_invoice_address(address_id, account=account),
+        yes=yes,
+        as_json=as_json,
+        operation="delete_invoice_address",
+        title=_("Deleted mailing address"),
+        fields=ADDRESS_FIELDS,
+        done=_("Deleted mailing address {id}."),
+    )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    request_id: RequestArg,
+    account: AccountOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one invoice request.
+
+    \b
+    Example:
+      guance-billing invoice show inv_1a2b3c4d5e6f --json
+    """
+    result = client(ctx).get_invoice(request_id, account=account)
+    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    request_id: RequestArg,
+    account: AccountOption = None,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Cancel a pending invoice request (again: unchanged, exit 0).
+
+    \b
+    Example:
+      guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
+    """
+    prompts.confirm_command(
+        ctx,
+        _("Cancel invoice request {request}?").format(request=request_id),
+        yes=yes,
+        operation="cancel_invoice",
+        params={"request_id": request_id},
+    )
+    result = client(ctx).cancel_invoice(request_id, account=account)
+    render.result(
+        result,
+        as_json=as_json,
+        title=_("Invoice request"),
+        fields=REQUEST_FIELDS,
+        done=_("Invoice request {id} is {status}; nothing will be issued.").format(
+            id=result.id, status=result.status
+        ),
+    )

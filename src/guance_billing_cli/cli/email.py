@@ -1,7 +1,0 @@
-"""`guance-billing email`: change | verify | resend | status | cancel (see ``change_flow``)."""
-
-from __future__ import annotations
-
-from guance_billing_cli.cli.change_flow import build_app
-
-app = build_app("email")
