@@ -62,7 +62,7 @@ def schema(
         list[str] | None,
         typer.Argument(
             help="The command, as words or one quoted string (`cloud bind`).",
-            metavar="[COMMAND]...",
+            metavar="COMMAND",
             show_default=False,
         ),
     ] = None,
