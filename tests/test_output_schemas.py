@@ -256,21 +256,21 @@ def test_schema_lists_prints_and_refuses(cli: CliFn) -> None:
     assert words.json["x-version"] == 1 and words.json["$id"].endswith("cloud-bind:v1")
     assert words.json["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
-    for args in (("no", "such"), ("config", "show"), ("cloud",), ("server", "run")):
+    for args in (("no", "such"), ("schema",), ("cloud",), ("server", "run")):
         refused = cli("schema", *args)
         assert refused.exit_code == 2, (args, refused.stderr)
         assert refused.stdout == ""
         lines = refused.stderr.strip().splitlines()
         assert len(lines) == 1 and "has no published JSON output schema" in lines[0], lines
         assert "Traceback" not in refused.stderr
-    as_json = cli("schema", "keys", "rotate", "--json")
+    as_json = cli("schema", "audit", "export", "--json")
     assert as_json.exit_code == 2 and as_json.error["reason"] == "no_output_schema"
-    assert as_json.error["params"] == {"command": "keys rotate"}
+    assert as_json.error["params"] == {"command": "audit export"}
 
 
 @pytest.mark.local_only
 def test_schema_speaks_chinese(cli: CliFn) -> None:
-    refused = cli("--lang", "zh-CN", "schema", "config", "show")
+    refused = cli("--lang", "zh-CN", "schema", "audit", "export")
     assert refused.exit_code == 2
     assert "没有已发布的 JSON 输出 Schema" in refused.stderr
 
@@ -358,6 +358,49 @@ def test_real_json_output_validates_against_the_printed_schema(
     run("completion", "bash")
 
     assert len(seen) == 32, sorted(seen)
+
+
+@pytest.mark.local_only  # the store, its key and the config file are this host's
+def test_store_keys_and_config_json_output_validates_against_the_printed_schema(
+    cli: CliFn, make_account: Any, tmp_path: Path
+) -> None:
+    """store init|migrate|backup|restore|verify, server migrate, keys rotate and config
+    show|set|unset on a real SQLite store and config file."""
+    seen: set[str] = set()
+
+    def run(command: str, *args: str) -> Any:
+        return check(cli, command, cli(*command.split(), *args, "--json"), seen)
+
+    make_account("acme")
+    fresh = tmp_path / "fresh.db"
+    created = run("store init", "--store", str(fresh))
+    assert created["from"] is None and created["to"] == created["head"] and created["changed"]
+    assert run("store migrate", "--store", str(fresh), "--dry-run")["pending"] == []
+    assert run("server migrate", "--store", str(fresh))["changed"] is False
+    copy = tmp_path / "copy.db"
+    backed_up = run("store backup", str(copy))
+    assert backed_up["file"] == str(copy) and backed_up["bytes"] == copy.stat().st_size > 0
+    restored = run("store restore", str(copy), "--store", str(fresh))
+    assert restored["replaced_kept_at"] and restored["will_migrate"] is False
+    verified = run("store verify")
+    assert verified["ok"] and verified["audit"]["ok"] and verified["audit"]["checked"] > 0
+    rotated = run("keys rotate", "--new-key-file", str(tmp_path / "new.key"), "--generate")
+    assert rotated["new_key_file_created"] and rotated["old_fingerprint"] != (
+        rotated["new_fingerprint"]
+    )
+    assert (tmp_path / "new.key").read_text().strip() not in json.dumps(rotated)
+    assert run("config set", "timeout", "12")["value"] == "12"
+    assert run("config set", "smtp.user", "mailer")["key"] == "smtp.user"
+    shown = run("config show")
+    row = next(row for row in shown["values"] if row["key"] == "timeout")
+    assert str(row["value"]) == "12" and row["source"].startswith("profile ")
+    assert str(shown["settings"]["timeout"]) == "12"
+    assert run("config unset", "timeout")["key"] == "timeout"
+
+    assert seen == {
+        "store init", "store migrate", "server migrate", "store backup", "store restore",
+        "store verify", "keys rotate", "config set", "config show", "config unset",
+    }  # fmt: skip
 
 
 def _published() -> set[str]:

@@ -21,7 +21,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from guance_billing_cli.schemas.accounts import AccountPublic
 from guance_billing_cli.schemas.settlement import BatchResult, WorkspacePublic
@@ -144,6 +144,114 @@ class AuthToken(BaseModel):
     storage: Literal["env", "keyring", "file"]
 
 
+class StoreMigrated(BaseModel):
+    """``store migrate|init --json`` (and ``server migrate``): the schema revisions
+    before and after, what was (or with ``--dry-run`` would be) applied, and the copy
+    of a SQLite store made first (``null``: none made)."""
+
+    store: str
+    from_: str | None = Field(alias="from")  # null: an empty store
+    to: str | None
+    head: str
+    pending: list[str]
+    changed: bool
+    dry_run: bool
+    backup: str | None
+
+
+class StoreBackup(BaseModel):
+    """``store backup --json``: the copy made and the schema revision it carries."""
+
+    store: str
+    file: str
+    schema_: str | None = Field(alias="schema")
+    bytes: int
+
+
+class StoreRestore(BaseModel):
+    """``store restore --json``: the backup restored, where the replaced store is kept
+    (``null``: there was none), and whether the next start migrates it."""
+
+    store: str
+    file: str
+    schema_: str = Field(alias="schema")
+    replaced_kept_at: str | None
+    will_migrate: bool
+
+
+class StoreAuditCheck(BaseModel):
+    ok: bool
+    checked: int
+    problem: str | None
+    first_bad_id: int | None
+
+
+class StoreVerify(BaseModel):
+    """``store verify --json``: integrity (SQLite; ``not_applicable`` on PostgreSQL),
+    schema revision against the one served, and the audit chain (``null`` unless the
+    store is at the current schema). Printed before the exit code says what failed."""
+
+    store: str
+    integrity: str
+    schema_: str | None = Field(alias="schema")
+    head: str
+    schema_status: Literal["current", "behind", "ahead"]
+    audit: StoreAuditCheck | None
+    ok: bool
+
+
+class KeysRotated(BaseModel):
+    """``keys rotate --json``: the fingerprints of the old and new key (never a key),
+    the ``keys.rotate`` audit event and how many open one-time codes were voided."""
+
+    old_fingerprint: str
+    new_fingerprint: str
+    event_id: int
+    codes_voided: int
+    new_key_file: str
+    new_key_file_created: bool
+
+
+ConfigValue = str | int | float | bool
+
+
+class ConfigRow(BaseModel):
+    key: str
+    value: ConfigValue | None  # secrets as "***"
+    source: str  # flag, env NAME, profile NAME, default (unset), overridden by ...
+
+
+class ConfigShow(BaseModel):
+    """``config show --json``: the effective settings of the profile and where each
+    comes from; ``values`` has every key as a row (secrets as ``***``)."""
+
+    profile: str
+    config_file: str
+    store: str
+    server: str | None
+    account: str | None
+    sources: dict[str, str]
+    settings: dict[str, ConfigValue]
+    values: list[ConfigRow]
+
+
+class ConfigSet(BaseModel):
+    """``config set --json``: the value written (a secret as ``***``) and the file."""
+
+    profile: str
+    key: str
+    value: str
+    path: str
+
+
+class ConfigUnset(BaseModel):
+    """``config unset --json``."""
+
+    profile: str
+    key: str
+    path: str
+
+
 @dataclass(frozen=True)
 class Output:
     """One command's ``--json`` document: ``model`` printed as one object, or as an
@@ -231,6 +339,16 @@ OUTPUTS: dict[str, Output] = {
     "auth status": Output(AuthStatus),
     "auth logout": Output(AuthLogout),
     "auth token": Output(AuthToken),
+    "store migrate": Output(StoreMigrated),
+    "store init": Output(StoreMigrated),
+    "server migrate": Output(StoreMigrated),
+    "store backup": Output(StoreBackup),
+    "store restore": Output(StoreRestore),
+    "store verify": Output(StoreVerify),
+    "keys rotate": Output(KeysRotated),
+    "config show": Output(ConfigShow),
+    "config set": Output(ConfigSet),
+    "config unset": Output(ConfigUnset),
 }
 
 #: Commands with ``--json`` whose document is still assembled by the CLI itself (a
@@ -238,10 +356,7 @@ OUTPUTS: dict[str, Output] = {
 UNPUBLISHED: frozenset[str] = frozenset(
     {
         "password reset", "password forgot",
-        "audit verify", "audit checkpoint", "audit export",
-        "server migrate",
-        "store migrate", "store init", "store backup", "store restore", "store verify",
-        "keys rotate", "config show", "config set", "config unset", "schema",
+        "audit verify", "audit checkpoint", "audit export", "schema",
     }
 )  # fmt: skip
 
