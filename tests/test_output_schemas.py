@@ -20,6 +20,7 @@ import pytest
 from tests.support.cli import CliFn, Run
 from tests.support.settlement import AWS_ID, TAX_ID, add_cloud, add_ws, authenticate, ok
 from tests.test_auth import login, server  # noqa: F401  (server: a fixture)
+from tests.test_password import NEW_PASSWORD, NO_TOKEN, PASSWORD, mail_codes
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "src" / "guance_billing_cli" / "data" / "output_schemas"
@@ -385,8 +386,9 @@ def test_store_keys_and_config_json_output_validates_against_the_printed_schema(
     verified = run("store verify")
     assert verified["ok"] and verified["audit"]["ok"] and verified["audit"]["checked"] > 0
     rotated = run("keys rotate", "--new-key-file", str(tmp_path / "new.key"), "--generate")
-    assert rotated["new_key_file_created"] and rotated["old_fingerprint"] != (
-        rotated["new_fingerprint"]
+    assert (
+        rotated["new_key_file_created"]
+        and rotated["old_fingerprint"] != (rotated["new_fingerprint"])
     )
     assert (tmp_path / "new.key").read_text().strip() not in json.dumps(rotated)
     assert run("config set", "timeout", "12")["value"] == "12"
@@ -401,6 +403,56 @@ def test_store_keys_and_config_json_output_validates_against_the_printed_schema(
         "store init", "store migrate", "server migrate", "store backup", "store restore",
         "store verify", "keys rotate", "config set", "config show", "config unset",
     }  # fmt: skip
+
+
+def test_password_and_audit_json_output_validates_against_the_printed_schema(
+    cli: CliFn, home: Path, tmp_path: Path, clock: Any
+) -> None:
+    """password reset|forgot (each step) and audit checkpoint|verify (each shape)."""
+    seen: set[str] = set()
+
+    def run(command: str, *args: str, input: str | None = None) -> Any:
+        env = NO_TOKEN if command == "password forgot" else None  # forgot: no token at all
+        done = cli(*command.split(), *args, "--json", input=input, env=env)
+        assert done.exit_code == 0, (command, args, done.stderr)
+        return check(cli, command, done, seen)
+
+    created = cli("account", "create", "--username", "acme", "--company-name", "Acme Ltd",
+                  "--email", "ops@acme.com", "--phone", "+8613800138000",
+                  "--password-stdin", "--json",
+                  input=PASSWORD + "\n")  # fmt: skip
+    assert created.exit_code == 0, created.stderr
+    started = run("password reset", "--account", "acme")
+    assert started["state"] == "awaiting_code"
+    [code] = mail_codes(home)
+    answer = f"{code}\n{NEW_PASSWORD}\n"
+    finished = run("password reset", started["request_id"], "--account", "acme",
+                   "--code-stdin", "--password-stdin", input=answer)  # fmt: skip
+    assert finished["state"] == "completed"
+    clock.advance(seconds=120)  # past the resend cooldown
+    sent = run("password forgot", "--email", "ops@acme.com")
+    assert sent["state"] == "code_sent" and sent["sent_to"] == "o***@acme.com"
+    code = mail_codes(home)[-1]
+    reset = run("password forgot", sent["request_id"], "--code-stdin", "--password-stdin",
+                input=f"{code}\nThird-Pass-word-3\n")  # fmt: skip
+    assert reset["state"] == "completed" and code not in json.dumps(reset)
+
+    document = run("audit checkpoint")
+    assert document["statement"]["sequence"] == 1 and document["signature"]
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    (checkpoints / "checkpoint-1.json").write_text(json.dumps(document))
+    written = run("audit checkpoint", "--dir", str(checkpoints))
+    assert written["sequence"] == 2 and Path(written["file"]).parent == checkpoints
+    chain = run("audit verify", "--checkpoints", str(checkpoints))
+    assert chain["ok"] and chain["checkpoints"] == 2 and chain["checked"] > 0
+    export, key = tmp_path / "acme.jsonl", tmp_path / "audit.pub"
+    assert cli("audit", "export", "--account", "acme", "-o", str(export)).exit_code == 0
+    assert cli("audit", "public-key", "--output", str(key)).exit_code == 0
+    offline = run("audit verify", "--file", str(export), "--public-key", str(key))
+    assert offline["ok"] and offline["events"] > 0 and offline["checkpoints"] == 2
+
+    assert seen == {"password reset", "password forgot", "audit checkpoint", "audit verify"}
 
 
 def _published() -> set[str]:

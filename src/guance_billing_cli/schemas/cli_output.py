@@ -24,8 +24,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from guance_billing_cli.schemas.accounts import AccountPublic
+from guance_billing_cli.schemas.audit import AuditVerification
 from guance_billing_cli.schemas.settlement import BatchResult, WorkspacePublic
-from guance_billing_cli.schemas.tokens import TokenPublic
+from guance_billing_cli.schemas.tokens import LoginCodeSent, PasswordResetDone, TokenPublic
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data" / "output_schemas"
@@ -252,6 +253,67 @@ class ConfigUnset(BaseModel):
     path: str
 
 
+class ForgotCodeSent(LoginCodeSent):
+    """``password forgot --email|--phone --json``: the same shape whether or not the
+    address belongs to an account."""
+
+    state: Literal["code_sent"]
+
+
+class ExportVerified(BaseModel):
+    """``audit verify --file EXPORT --public-key KEY --json``: an export checked offline
+    (``audit/offline.py`` ``ExportCheck``); printed only when it verifies."""
+
+    ok: bool
+    store_id: str | None
+    key_id: str | None
+    filter: dict[str, Any]
+    checkpoints: int
+    events: int
+    withheld: int
+    first_event_id: int | None
+    last_event_id: int | None
+    uncovered: int | None
+    first_bad_id: int | None
+    checkpoint: str | None
+    problem: str | None
+
+
+class CheckpointWritten(BaseModel):
+    """``audit checkpoint --dir DIR|--output FILE --json``: the checkpoint signed and
+    the file it was written to."""
+
+    store_id: str
+    sequence: int
+    last_event_id: int | None
+    event_count: int
+    created_at: str
+    file: str
+
+
+class CheckpointStatement(BaseModel):
+    format: Literal["guance-billing-audit-checkpoint/1"]
+    store_id: str
+    sequence: int
+    created_at: str
+    first_event_id: int | None
+    last_event_id: int | None
+    event_count: int
+    last_link: str
+    previous_digest: str
+    legacy_until: int
+    key_id: str
+    entries: str
+
+
+class CheckpointDocument(BaseModel):
+    """``audit checkpoint --json`` with no ``--dir``/``--output``: the checkpoint itself
+    (the text a checkpoint file holds): the statement and its Ed25519 signature."""
+
+    statement: CheckpointStatement
+    signature: str
+
+
 @dataclass(frozen=True)
 class Output:
     """One command's ``--json`` document: ``model`` printed as one object, or as an
@@ -349,14 +411,20 @@ OUTPUTS: dict[str, Output] = {
     "config show": Output(ConfigShow),
     "config set": Output(ConfigSet),
     "config unset": Output(ConfigUnset),
+    "password reset": Output("credentials:PasswordResetPublic"),
+    # --email/--phone: the code went out; REQUEST_ID --code...: the password is set
+    "password forgot": Output(ForgotCodeSent | PasswordResetDone),
+    # the store's chain; --file: an export checked offline
+    "audit verify": Output(AuditVerification | ExportVerified),
+    # --dir/--output: where it went; neither: the checkpoint document itself
+    "audit checkpoint": Output(CheckpointWritten | CheckpointDocument),
 }
 
 #: Commands with ``--json`` whose document is still assembled by the CLI itself (a
 #: dict, or several shapes), with no published schema yet. This list may only shrink.
 UNPUBLISHED: frozenset[str] = frozenset(
     {
-        "password reset", "password forgot",
-        "audit verify", "audit checkpoint", "audit export", "schema",
+        "audit export", "schema",
     }
 )  # fmt: skip
 
