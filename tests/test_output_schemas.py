@@ -290,8 +290,10 @@ def _strict(node: Any) -> Any:
     return node
 
 
-def check(cli: CliFn, command: str, run: Run, seen: set[str]) -> Any:
-    assert run.exit_code in (0, 9), (command, run.exit_code, run.stderr)
+def check(
+    cli: CliFn, command: str, run: Run, seen: set[str], codes: tuple[int, ...] = (0, 9)
+) -> Any:
+    assert run.exit_code in codes, (command, run.exit_code, run.stderr)
     schema = ok(cli("schema", command)).json
     validator = jsonschema_rs.validator_for(_strict(schema), validate_formats=True)
     errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(run.json)]
@@ -366,20 +368,28 @@ def test_store_keys_and_config_json_output_validates_against_the_printed_schema(
     cli: CliFn, make_account: Any, tmp_path: Path
 ) -> None:
     """store init|migrate|backup|restore|verify, server migrate, keys rotate and config
-    show|set|unset on a real SQLite store and config file."""
+    show|set|unset on real SQLite files, the backend's store and the config file."""
     seen: set[str] = set()
 
     def run(command: str, *args: str) -> Any:
         return check(cli, command, cli(*command.split(), *args, "--json"), seen)
 
-    make_account("acme")
+    make_account("acme")  # in the backend's store (SQLite, or PostgreSQL on local-pg)
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    planned = run("store migrate", "--store", str(empty), "--dry-run")
+    assert planned["from"] is None and planned["pending"][-1] == planned["head"]
+    behind = check(cli, "store verify", cli("store", "verify", "--store", str(empty), "--json"),
+                   seen, codes=(10,))  # fmt: skip
+    assert behind["ok"] is False and behind["schema_status"] == "behind"
+    assert behind["audit"] is None
     fresh = tmp_path / "fresh.db"
     created = run("store init", "--store", str(fresh))
     assert created["from"] is None and created["to"] == created["head"] and created["changed"]
     assert run("store migrate", "--store", str(fresh), "--dry-run")["pending"] == []
     assert run("server migrate", "--store", str(fresh))["changed"] is False
     copy = tmp_path / "copy.db"
-    backed_up = run("store backup", str(copy))
+    backed_up = run("store backup", str(copy), "--store", str(fresh))
     assert backed_up["file"] == str(copy) and backed_up["bytes"] == copy.stat().st_size > 0
     restored = run("store restore", str(copy), "--store", str(fresh))
     assert restored["replaced_kept_at"] and restored["will_migrate"] is False
