@@ -256,8 +256,11 @@ def test_schema_lists_prints_and_refuses(cli: CliFn) -> None:
     assert words.json == json.loads((COMMITTED / "cloud-bind.json").read_text())
     assert words.json["x-version"] == 1 and words.json["$id"].endswith("cloud-bind:v1")
     assert words.json["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    seen: set[str] = set()  # and both of its own shapes validate against its schema
+    assert check(cli, "schema", cli("schema", "--json"), seen) == listed
+    assert check(cli, "schema", cli("schema", "audit", "verify", "--json"), seen)["anyOf"]
 
-    for args in (("no", "such"), ("schema",), ("cloud",), ("server", "run")):
+    for args in (("no", "such"), ("audit", "export"), ("cloud",), ("server", "run")):
         refused = cli("schema", *args)
         assert refused.exit_code == 2, (args, refused.stderr)
         assert refused.stdout == ""

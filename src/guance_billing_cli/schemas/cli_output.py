@@ -21,7 +21,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from guance_billing_cli.schemas.accounts import AccountPublic
 from guance_billing_cli.schemas.audit import AuditVerification
@@ -314,6 +314,29 @@ class CheckpointDocument(BaseModel):
     signature: str
 
 
+class SchemaListed(BaseModel):
+    """``schema --json``: one published schema (``shape``: ``object``, ``array``, or both
+    joined by ``|`` for a command with two shapes)."""
+
+    command: str
+    version: int
+    shape: str
+    id: str
+
+
+class JsonSchemaDocument(BaseModel):
+    """``schema COMMAND``: a published JSON Schema (draft 2020-12), with the keys every one
+    of them carries; the rest is the schema itself."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_: str = Field(alias="$schema")
+    id: str = Field(alias="$id")
+    title: str
+    x_command: str = Field(alias="x-command")
+    x_version: int = Field(alias="x-version")
+
+
 @dataclass(frozen=True)
 class Output:
     """One command's ``--json`` document: ``model`` printed as one object, or as an
@@ -418,13 +441,15 @@ OUTPUTS: dict[str, Output] = {
     "audit verify": Output(AuditVerification | ExportVerified),
     # --dir/--output: where it went; neither: the checkpoint document itself
     "audit checkpoint": Output(CheckpointWritten | CheckpointDocument),
+    # no COMMAND: the list of published schemas; COMMAND: its schema
+    "schema": Output(list[SchemaListed] | JsonSchemaDocument),
 }
 
 #: Commands with ``--json`` whose document is still assembled by the CLI itself (a
 #: dict, or several shapes), with no published schema yet. This list may only shrink.
 UNPUBLISHED: frozenset[str] = frozenset(
     {
-        "audit export", "schema",
+        "audit export",
     }
 )  # fmt: skip
 
