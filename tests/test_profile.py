@@ -56,6 +56,10 @@ def test_profile_update_refusals_change_nothing(cli: CliFn, make_account, home) 
     industry = cli("profile", "update", "--account", "acme", "--industry", "x", "--json")
     assert industry.exit_code == 2
     assert industry.error["field"] == "industry"
+    # longer than the wire's 16: the service's words, not a ValidationError (exit 1)
+    language = cli("profile", "update", "--account", "acme", "--language", "\U0001f984" * 50)
+    assert language.exit_code == 2, language.stderr
+    assert language.stderr.startswith("error: ") and "internal error" not in language.stderr
     unknown = cli("profile", "update", "--account", "nobody", "--region", "x", "--json")
     assert unknown.exit_code == 3
     assert store_dump(home) == before
