@@ -42,7 +42,24 @@ def verify(store_url: str, *, settings: Settings | None = None) -> dict[str, Any
     """Integrity, schema revision and audit chain of the store, as a report."""
     from guance_billing_cli.store import maintenance
 
-    return maintenance.verify(store_url, settings=settings)
+    def audit_chain() -> dict[str, Any]:
+        """The audit chain, verified through the ``verify_audit`` operation."""
+        from guance_billing_cli.client.connect import store_client
+        from guance_billing_cli.schemas.audit import AuditVerifyRequest
+
+        client = store_client(store_url, settings=settings, migrate=False)
+        try:
+            result = client.verify_audit(AuditVerifyRequest())
+        finally:
+            client.close()
+        return {
+            "ok": result.ok,
+            "checked": result.checked,
+            "problem": result.problem,
+            "first_bad_id": result.first_bad_id,
+        }
+
+    return maintenance.verify(store_url, audit_chain=audit_chain)
 
 
 def unavailable_if_not_ok(report: dict[str, Any]) -> None:
@@ -62,10 +79,10 @@ def schema_refusal(version: str | None) -> Unavailable:
 def rotate_key(store_url: str, *, settings: Settings, new_master: bytes) -> Rotation:
     """Move the store to a new secret key (``services/key_rotation.py``), as the local
     operator, in one write transaction."""
-    from guance_billing_cli.client.local import LocalClient, local_actor
+    from guance_billing_cli.client.connect import store_client
     from guance_billing_cli.services import key_rotation
 
-    client = LocalClient(store_url, settings=settings, actor=local_actor())
+    client = store_client(store_url, settings=settings)  # as the local operator
     try:
         with client.context(write=True) as service:
             return key_rotation.rotate(service, new_master=new_master)

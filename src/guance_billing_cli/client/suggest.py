@@ -6,7 +6,8 @@ A local SQLite store is read with the standard library's ``sqlite3``, opened
 ``services/suggestions.py``: importing SQLAlchemy alone would spend the
 completion budget. Any other store goes through ``LocalClient`` without
 migrating, and a server is asked ``GET /v1/suggest`` (the ``suggest``
-operation, so a token sees only what it may see) through ``HttpClient``, the one
+operation, so a token sees only what it may see) through ``HttpClient`` (both
+built by ``client/connect.py``), the one
 transport of every CLI request: the same TLS, loopback and ``--insecure-http``
 rules as any command (importing httpx costs start-up time, measured in
 ``bench/completion.py``; a token sent where it must not go costs more).
@@ -15,10 +16,13 @@ Errors yield no values: completion must never fail loudly.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from guance_billing_cli.services import suggestions
 from guance_billing_cli.store.engine import sqlite_path
+
+if TYPE_CHECKING:
+    from guance_billing_cli.config import Settings
 
 
 def from_sqlite(
@@ -56,16 +60,16 @@ def from_server(
     limit: int,
     timeout: float,
     ca_bundle: str | None,
-    settings: Any = None,
+    settings: Settings | None = None,
     insecure_http: bool | None = None,
 ) -> list[str]:
     """Ask the server through ``HttpClient``, the CLI's one transport: TLS verified,
     no token over plain HTTP except to loopback unless ``insecure_http`` — refused
     before any connection is made."""
-    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.client.connect import server_client
     from guance_billing_cli.schemas.suggest import SuggestQuery
 
-    client = HttpClient(
+    client = server_client(
         url, settings=settings, ca_bundle=ca_bundle, timeout=timeout, insecure_http=insecure_http
     )
     try:
@@ -76,7 +80,7 @@ def from_server(
 
 
 def live_values(
-    settings: Any,
+    settings: Settings,
     kind: str,
     *,
     prefix: str = "",
@@ -102,10 +106,10 @@ def live_values(
     path = sqlite_path(settings.store_url)
     if path is not None:
         return from_sqlite(path, kind, prefix=prefix, account=account, limit=limit, timeout=timeout)
-    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.client.connect import store_client
     from guance_billing_cli.schemas.suggest import SuggestQuery
 
-    local = LocalClient(settings.store_url, settings=settings, migrate=False)
+    local = store_client(settings.store_url, settings=settings, migrate=False)
     try:
         query = SuggestQuery(kind=kind, prefix=prefix, account=account, limit=limit)
         return list(local.suggest(query).values)

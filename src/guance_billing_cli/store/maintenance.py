@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,9 @@ def restore(store_url: str, file: Path) -> dict[str, Any]:
     }
 
 
-def verify(store_url: str, *, settings: Any = None) -> dict[str, Any]:
-    """Integrity check (SQLite), schema revision, and the audit chain (at head)."""
+def verify(store_url: str, *, audit_chain: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Integrity check (SQLite), schema revision, and the audit chain (at head): the
+    store knows no business rule, so the caller verifies the chain (``audit_chain``)."""
     from sqlalchemy import text
 
     engine = store_engine.create_store_engine(store_url, create=False)
@@ -193,22 +195,7 @@ def verify(store_url: str, *, settings: Any = None) -> dict[str, Any]:
         report["schema_status"] = "behind"
     else:
         report["schema_status"] = "ahead"
-    report["audit"] = None
-    if report["schema_status"] == "current":
-        from guance_billing_cli.client.local import LocalClient
-        from guance_billing_cli.schemas.audit import AuditVerifyRequest
-
-        client = LocalClient(store_url, settings=settings, migrate=False)
-        try:
-            result = client.verify_audit(AuditVerifyRequest())
-        finally:
-            client.close()
-        report["audit"] = {
-            "ok": result.ok,
-            "checked": result.checked,
-            "problem": result.problem,
-            "first_bad_id": result.first_bad_id,
-        }
+    report["audit"] = audit_chain() if report["schema_status"] == "current" else None
     report["ok"] = (
         report["integrity"] in ("ok", "not_applicable")
         and report["schema_status"] == "current"

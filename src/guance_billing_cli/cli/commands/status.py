@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -10,6 +10,9 @@ from guance_billing_cli.cli.toolkit import render
 from guance_billing_cli.cli.toolkit.options import JsonFlag
 from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.config import Settings
 
 app = typer.Typer(help="Show where commands go: store or server, profile, account, role.")
 
@@ -19,7 +22,7 @@ STATUS_FIELDS = (
 )  # fmt: skip
 
 
-def _local(settings: Any, found: dict[str, Any]) -> None:
+def _local(settings: Settings, found: dict[str, Any]) -> None:
     import os
 
     from guance_billing_cli.config import redact_url, sqlite_path
@@ -31,9 +34,9 @@ def _local(settings: Any, found: dict[str, Any]) -> None:
         found["problem"] = _("the store file does not exist yet; the first command creates it")
         return
     if settings.account:
-        from guance_billing_cli.cli.toolkit.state import make_client
+        from guance_billing_cli.client.connect import connect
 
-        client = make_client(settings)
+        client = connect(settings)
         try:
             account = client.get_account(settings.account)
             found["account"], found["username"] = account.id, account.username
@@ -41,11 +44,11 @@ def _local(settings: Any, found: dict[str, Any]) -> None:
             client.close()
 
 
-def _remote(settings: Any, found: dict[str, Any]) -> None:
-    from guance_billing_cli.client.http import HttpClient
+def _remote(server: str, settings: Settings, found: dict[str, Any]) -> None:
+    from guance_billing_cli.client.connect import server_client
     from guance_billing_cli.keys import token_store
 
-    url = token_store.normalize_server(settings.server_url)
+    url = token_store.normalize_server(server)
     found["server"] = url
     token = token_store.lookup(url)
     found["token_storage"] = token.source or "none"
@@ -54,13 +57,7 @@ def _remote(settings: Any, found: dict[str, Any]) -> None:
             command=f"`guance-billing auth login --server {url}`"
         ) + (f" ({token.keyring_error})" if token.keyring_error else "")
         return
-    remote = HttpClient(
-        url,
-        settings=settings,
-        token=token.token,
-        ca_bundle=settings.ca_bundle,
-        insecure_http=settings.insecure_http,
-    )
+    remote = server_client(url, settings=settings, token=token.token)
     try:
         me = remote.whoami()
         found["role"], found["scopes"] = me.role, me.scopes or None
@@ -108,7 +105,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     }
     try:
         if settings.server_url:
-            _remote(settings, found)
+            _remote(settings.server_url, settings, found)
         else:
             _local(settings, found)
     except BillingError as error:  # shown, not fatal: status must describe a broken setup

@@ -276,15 +276,13 @@ def check_server(settings: Settings) -> Iterator[Finding]:
 
     import httpx
 
-    from guance_billing_cli.client.http import HttpClient
+    from guance_billing_cli.client.connect import server_health
     from guance_billing_cli.errors import BillingError
 
     base = settings.server_url.rstrip("/")
-    client = None
     try:
         # The CLI's one transport (its TLS settings, the CA bundle); /healthz needs no token.
-        client = HttpClient(base, settings=settings, timeout=TIMEOUT)
-        response = client.http.get("/healthz")
+        response = server_health(base, settings=settings, timeout=TIMEOUT)
     except (httpx.HTTPError, BillingError) as exc:
         yield Finding(
             "server",
@@ -297,9 +295,6 @@ def check_server(settings: Settings) -> Iterator[Finding]:
             command="`server run`",
         )
         return
-    finally:
-        if client is not None:
-            client.close()
     if response.status_code != 200:
         yield Finding(
             "server",

@@ -92,19 +92,10 @@ class AppState:
 
 
 def make_client(settings: Settings) -> BillingClient:
-    """The one place that picks the transport."""
-    if settings.server_url:
-        from guance_billing_cli.client.http import HttpClient
+    """The client ``settings`` select (``client/connect.py`` picks the transport)."""
+    from guance_billing_cli.client.connect import connect
 
-        return HttpClient(
-            settings.server_url,
-            settings=settings,
-            ca_bundle=settings.ca_bundle,
-            insecure_http=settings.insecure_http,
-        )
-    from guance_billing_cli.client.local import LocalClient
-
-    return LocalClient(settings.store_url, settings=settings)
+    return connect(settings)
 
 
 def get_state(ctx: typer.Context) -> AppState:

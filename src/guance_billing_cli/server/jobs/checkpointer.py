@@ -56,10 +56,10 @@ class Checkpointer(threading.Thread):
         self, store_url: str, directory: Path | None, schedule: Schedule, *, poll: float = 1.0
     ) -> None:
         super().__init__(name="audit-checkpointer", daemon=True)
-        from guance_billing_cli.client.local import LocalClient
+        from guance_billing_cli.client.connect import store_client
         from guance_billing_cli.services.context import Actor
 
-        self.client = LocalClient(
+        self.client = store_client(
             store_url, actor=Actor(name="server:checkpointer", role="support"), migrate=False
         )
         self.directory = directory

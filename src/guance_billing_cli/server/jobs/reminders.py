@@ -15,12 +15,12 @@ import threading
 
 def run_once(store_url: str) -> int:
     """One reminder run; the number of reminders sent."""
-    from guance_billing_cli.client.local import LocalClient
+    from guance_billing_cli.client.connect import store_client
     from guance_billing_cli.config import resolve_settings
     from guance_billing_cli.schemas.settlement import RemindRequest
     from guance_billing_cli.services.context import Actor
 
-    client = LocalClient(
+    client = store_client(
         store_url,
         settings=resolve_settings(store=store_url),
         actor=Actor(name="server:reminders", role="support"),
