@@ -91,4 +91,3 @@ def server_health(url: str, *, settings: Settings, timeout: float) -> httpx.Resp
         return client.http.get("/healthz")
     finally:
         client.close()
-

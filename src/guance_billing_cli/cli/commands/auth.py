@@ -3,8 +3,7 @@ and list or end the account's sessions."""
 
 from __future__ import annotations
 
-import socket
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +12,10 @@ from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
 from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.errors import InputRequired
 from guance_billing_cli.i18n import _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
+    from guance_billing_cli.client.sign_in import SignedIn
 
 app = typer.Typer(
     help="Log in to a guance-billing server and manage the stored token.", no_args_is_help=True
@@ -42,18 +45,10 @@ def _server(ctx: typer.Context, flag: str | None) -> str:
     return normalize_server(url)
 
 
-def _http(ctx: typer.Context, server: str, token: str | None = None) -> Any:
-    from guance_billing_cli.client.http import HttpClient
+def _http(ctx: typer.Context, server: str, token: str | None = None) -> BillingClient:
+    from guance_billing_cli.client.connect import server_client
 
-    state = get_state(ctx)
-    http = HttpClient(
-        server,
-        settings=state.settings,
-        token=token,
-        ca_bundle=state.settings.ca_bundle,
-        insecure_http=state.settings.insecure_http,
-    )
-    return http
+    return server_client(server, settings=get_state(ctx).settings, token=token)
 
 
 @app.command("login")
@@ -102,12 +97,7 @@ def login_command(
       guance-billing auth login --email ops@acme.com --with-code --json   # -> request_id
       guance-billing auth login --email ops@acme.com --with-code --request lgn_... --code-stdin
     """
-    from pydantic import SecretStr
-
-    from guance_billing_cli.config import profile_is_free_for, set_value
-    from guance_billing_cli.errors import Unavailable
-    from guance_billing_cli.keys import token_store
-    from guance_billing_cli.schemas.tokens import LoginCodeRequest, LoginRequest
+    from guance_billing_cli.client.sign_in import SignIn
 
     state = get_state(ctx)
     url = _server(ctx, server)
@@ -115,119 +105,70 @@ def login_command(
         if email or not state.interactive:
             raise InputRequired("input_missing_one_of", alternatives=["email", "phone"])
         email = prompts.text(_("Login email:"))
-    # Check where the token will go before asking the server for one.
-    problem = token_store.check_keyring()
-    if problem and not insecure_storage:
-        raise Unavailable(
-            "token_storage",
-            field="insecure_storage",
-            why=problem,
-            path=str(token_store.credentials_file()),
-        )
-    http = _http(ctx, url)
-    token_name = f"on {socket.gethostname()}"[:40]
-    if with_code:
-        if request_id is None:
-            sent = http.send_login_code(LoginCodeRequest(email=email, phone=phone))
-            if not (code_stdin or state.interactive):
-                render.code_sent(
-                    sent,
-                    as_json=as_json,
-                    title=_("Login code sent"),
-                    next_step=_("Then: {command}").format(
-                        command="guance-billing auth login --with-code --request "
-                        f"{sent.request_id} --code-stdin"
-                    ),
-                )
-                return
-            render.info(_("A login code was sent to {sent_to}.").format(sent_to=sent.sent_to))
-            request_id = sent.request_id
-        code = prompts.secret_or_stdin(
-            code_stdin,
-            flag="--code-stdin",
-            message=_("Login code:"),
-            interactive=state.interactive,
-            field="code_stdin",
-        )
-        request = LoginRequest(
-            email=email,
-            phone=phone,
-            request_id=request_id,
-            code=SecretStr(code),
-            token_name=token_name,
-        )
-    else:
-        password = prompts.secret_or_stdin(
-            password_stdin,
-            flag="--password-stdin",
-            message=_("Password:"),
-            interactive=state.interactive,
-            field="password",
-        )
-        request = LoginRequest(
-            email=email, phone=phone, password=SecretStr(password), token_name=token_name
-        )
-    created = http.login(request)
-    replaced = _revoke_replaced(ctx, url)
-    storage = token_store.save(
-        url, created.token.get_secret_value(), insecure_storage=insecure_storage
-    )
-    profile = state.settings.profile
-    # Point the profile at the server only when that retargets nothing the user chose.
-    profile_updated = profile_is_free_for(profile, url)
-    if profile_updated:
-        set_value(profile, "server", url)
-        set_value(profile, "account", created.account_id)
-    result = {
-        "server": url,
-        "account": created.account_id,
-        "role": created.role,
-        "storage": "keyring" if storage == "keyring" else "file",
-        "path": None if storage == "keyring" else storage,
-        "token_id": created.id,
-        "replaced_token_revoked": replaced,
-        "expires_at": created.expires_at.isoformat() if created.expires_at else None,
-        "profile": profile,
-        "profile_updated": profile_updated,
-    }
-    if storage != "keyring":
+    # Where the token will go is checked before a server is asked for one.
+    with SignIn(url, settings=state.settings, insecure_storage=insecure_storage) as login:
+        if with_code:
+            if request_id is None:
+                sent = login.send_code(email=email, phone=phone)
+                if not (code_stdin or state.interactive):
+                    render.code_sent(
+                        sent,
+                        as_json=as_json,
+                        title=_("Login code sent"),
+                        next_step=_("Then: {command}").format(
+                            command="guance-billing auth login --with-code --request "
+                            f"{sent.request_id} --code-stdin"
+                        ),
+                    )
+                    return
+                render.info(_("A login code was sent to {sent_to}.").format(sent_to=sent.sent_to))
+                request_id = sent.request_id
+            code = prompts.secret_or_stdin(
+                code_stdin,
+                flag="--code-stdin",
+                message=_("Login code:"),
+                interactive=state.interactive,
+                field="code_stdin",
+            )
+            done = login.with_code(email=email, phone=phone, request_id=request_id, code=code)
+        else:
+            password = prompts.secret_or_stdin(
+                password_stdin,
+                flag="--password-stdin",
+                message=_("Password:"),
+                interactive=state.interactive,
+                field="password",
+            )
+            done = login.with_password(email=email, phone=phone, password=password)
+    _logged_in(done, as_json=as_json)
+
+
+def _logged_in(done: SignedIn, *, as_json: bool) -> None:
+    """Render a login: where the token is kept, and whether the profile follows."""
+    result = done.to_dict()
+    if not done.in_keyring:
         render.warn(
-            _("The token is stored in plaintext in {path} (mode 0600).").format(path=storage)
+            _("The token is stored in plaintext in {path} (mode 0600).").format(path=done.storage)
         )
     if as_json:
         render.write_json(result)
-    else:
-        render.success(
-            _("Logged in to {server} as the owner of {account}; token in {storage}.").format(
-                server=url, account=created.account_id, storage=result["storage"]
+        return
+    render.success(
+        _("Logged in to {server} as the owner of {account}; token in {storage}.").format(
+            server=done.server, account=done.account, storage=result["storage"]
+        )
+    )
+    if not done.profile_updated:
+        render.info(
+            _(
+                "Profile {profile!r} was left as it was (it already points elsewhere): "
+                "use {options}, or a profile of its own: {command}"
+            ).format(
+                profile=done.profile,
+                options=f"--server {done.server} --account {done.account}",
+                command=f"guance-billing --profile NAME auth login --server {done.server} ...",
             )
         )
-        if not profile_updated:
-            render.info(
-                _(
-                    "Profile {profile!r} was left as it was (it already points elsewhere): "
-                    "use {options}, or a profile of its own: {command}"
-                ).format(
-                    profile=profile,
-                    options=f"--server {url} --account {created.account_id}",
-                    command=f"guance-billing --profile NAME auth login --server {url} ...",
-                )
-            )
-
-
-def _revoke_replaced(ctx: typer.Context, url: str) -> str | None:
-    """Revoke the stored token a new login replaces (its id), so it does not stay
-    valid, stored nowhere. A token that no longer works is simply dropped."""
-    from guance_billing_cli.errors import BillingError
-    from guance_billing_cli.keys import token_store
-
-    found = token_store.lookup(url)
-    if not found.token or found.source == "env":
-        return None
-    try:
-        return str(_http(ctx, url, token=found.token).logout().id)
-    except BillingError:  # expired, revoked or unreachable: nothing left to revoke here
-        return None
 
 
 @app.command("logout")
@@ -249,36 +190,27 @@ def logout_command(
       guance-billing auth logout --server https://billing.example.com
       guance-billing auth logout --all --json
     """
-    from guance_billing_cli.errors import BillingError
-    from guance_billing_cli.keys import token_store
+    from guance_billing_cli.client.sign_in import sign_out
 
     url = _server(ctx, server)
-    found = token_store.lookup(url)
-    revoked: Any = None
-    if all_sessions:
-        if not found.token:
-            raise _not_logged_in(url, found)
-        revoked = _http(ctx, url, token=found.token).logout_all().revoked
-    elif found.token and found.source != "env":
-        try:
-            revoked = _http(ctx, url, token=found.token).logout().id
-        except BillingError as exc:  # an expired or unreachable token is still forgotten
-            from guance_billing_cli.cli.toolkit.words import describe
+    done = sign_out(url, settings=get_state(ctx).settings, all_sessions=all_sessions)
+    if done.unrevoked is not None:  # an expired or unreachable token is still forgotten
+        from guance_billing_cli.cli.toolkit.words import describe
 
-            render.warn(
-                _("could not revoke the token on the server: {why}").format(why=describe(exc))
+        render.warn(
+            _("could not revoke the token on the server: {why}").format(
+                why=describe(done.unrevoked)
             )
-    removed = token_store.delete(url)
-    result = {"server": url, "revoked": revoked, "removed_from": removed}
+        )
     if as_json:
-        render.write_json(result)
+        render.write_json(done.to_dict())
     elif all_sessions:
         render.success(
             _("Ended {count} session(s) of the account on {server}.").format(
-                count=revoked, server=url
+                count=done.revoked, server=url
             )
         )
-    elif removed:
+    elif done.removed_from:
         render.success(_("Logged out of {server}.").format(server=url))
     else:
         render.info(_("No stored token for {server}.").format(server=url))
@@ -346,21 +278,14 @@ def token(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = F
         typer.echo(found.token)
 
 
-def _not_logged_in(url: str, found: Any) -> Exception:
-    from guance_billing_cli.errors import AuthenticationFailed
-
-    return AuthenticationFailed(
-        "not_logged_in", next_step="login", server=url, keyring_error=found.keyring_error
-    )
-
-
-def _session_client(ctx: typer.Context, server: str | None) -> Any:
+def _session_client(ctx: typer.Context, server: str | None) -> BillingClient:
+    from guance_billing_cli.client.sign_in import not_logged_in
     from guance_billing_cli.keys import token_store
 
     url = _server(ctx, server)
     found = token_store.lookup(url)
     if found.token is None:
-        raise _not_logged_in(url, found)
+        raise not_logged_in(url, found)
     return _http(ctx, url, token=found.token)
 
 
@@ -409,7 +334,7 @@ def sessions_revoke(
     if bool(token_id) == all_others:
         raise InvalidInput("exactly_one_of", field="id", fields=["ID", "all_others"])
     http = _session_client(ctx, server)
-    result = http.revoke_other_sessions() if all_others else http.revoke_session(token_id)
+    result = http.revoke_session(token_id) if token_id else http.revoke_other_sessions()
     if as_json:
         render.write_json(result)
     else:
