@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
     from guance_billing_cli.config import Settings
     from guance_billing_cli.errors import Unavailable
     from guance_billing_cli.services.key_rotation import Rotation
@@ -92,92 +95,102 @@ def rotate_key(store_url: str, *, settings: Settings, new_master: bytes) -> Rota
 
 # --- What `doctor` reads from a local store (cli/toolkit/doctor_checks.py) -------------
 
-
-def sqlite_path(store_url: str) -> str | None:
-    """The file of a SQLite store URL; None for PostgreSQL."""
-    from guance_billing_cli.store import engine
-
-    return engine.sqlite_path(store_url)
+NO_STORE = object()  #: what the reads below answer when there is no current store
 
 
-def redact_url(store_url: str) -> str:
-    """The store URL without its password, to show."""
-    from guance_billing_cli.store import engine
+class StoreReads:
+    """What one ``doctor`` run reads from a local store, through one engine: opened on
+    first use without creating the store (nothing is migrated, nothing written), kept
+    for the run's checks, disposed by ``close``."""
 
-    return engine.redact_url(store_url)
+    def __init__(self, store_url: str) -> None:
+        self.store_url = store_url
+        self._engine: Engine | None = None
+        self._version: str | None = None
+        self._version_read = False
 
+    def __enter__(self) -> StoreReads:
+        return self
 
-def schema_state(store_url: str) -> tuple[str | None, str, frozenset[str]]:
-    """(the store's schema revision, this tool's head, the revisions it knows); the store
-    is opened without being created. Raises a BillingError when it cannot be read."""
-    from guance_billing_cli.store import engine
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
-    opened = engine.create_store_engine(store_url, create=False)
-    try:
-        return engine.schema_version(opened), engine.HEAD, frozenset(engine.REVISIONS)
-    finally:
-        opened.dispose()
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
+    def _opened(self) -> Engine:
+        from guance_billing_cli.store import engine
 
-def takes_writes(store_url: str) -> bool | None:
-    """PostgreSQL: False on a read-only database; None when it cannot be asked."""
-    from sqlalchemy import text
+        if self._engine is None:
+            self._engine = engine.create_store_engine(self.store_url, create=False)
+        return self._engine
 
-    from guance_billing_cli.store import engine
+    def _schema_version(self) -> str | None:
+        """The store's revision, read once (a failed read is tried again by the next
+        check, which reports it in its turn). Raises a BillingError when unreadable."""
+        from guance_billing_cli.store import engine
 
-    try:
-        opened = engine.create_store_engine(store_url)
+        if not self._version_read:
+            self._version = engine.schema_version(self._opened())
+            self._version_read = True
+        return self._version
+
+    def schema_state(self) -> tuple[str | None, str, frozenset[str]]:
+        """(the store's schema revision, this tool's head, the revisions it knows).
+        Raises a BillingError when the store cannot be read."""
+        from guance_billing_cli.store import engine
+
+        return self._schema_version(), engine.HEAD, frozenset(engine.REVISIONS)
+
+    def takes_writes(self) -> bool | None:
+        """PostgreSQL: False on a read-only database; None when it cannot be asked."""
+        from sqlalchemy import text
+
         try:
-            with opened.connect() as conn:
+            with self._opened().connect() as conn:
                 read_only = conn.execute(text("SHOW transaction_read_only")).scalar()
-        finally:
-            opened.dispose()
-    except Exception:  # doctor's store check reports an unreachable store
-        return None
-    return read_only != "on"
+        except Exception:  # doctor's store check reports an unreachable store
+            return None
+        return read_only != "on"
 
+    def _current_session(self) -> Session | None:
+        """A session on the store if it is at this tool's head, else None (no store
+        yet, or behind)."""
+        from sqlmodel import Session
 
-def _current_store_session(store_url: str) -> Any:
-    """A session on a store at this tool's head, or None (no store yet, or behind)."""
-    from sqlmodel import Session
+        from guance_billing_cli.config import sqlite_path
+        from guance_billing_cli.store import engine
 
-    from guance_billing_cli.store import engine
+        db_file = sqlite_path(self.store_url)
+        if db_file is not None and not Path(db_file).exists():
+            return None
+        if self._schema_version() != engine.HEAD:
+            return None
+        return Session(bind=self._opened())
 
-    db_file = engine.sqlite_path(store_url)
-    if db_file is not None and not Path(db_file).exists():
-        return None
-    opened = engine.create_store_engine(store_url)
-    if engine.schema_version(opened) != engine.HEAD:
-        opened.dispose()
-        return None
-    return Session(bind=opened)
+    def recorded_key_fingerprint(self) -> Any:
+        """The fingerprint of the key the store was written with (None: none yet), or
+        NO_STORE."""
+        from guance_billing_cli.services import store_keys
+        from guance_billing_cli.services.context import Actor, ServiceContext
 
+        session = self._current_session()
+        if session is None:
+            return NO_STORE
+        with session:
+            return store_keys.recorded(ServiceContext(session=session, actor=Actor("doctor")))
 
-NO_STORE = object()  #: what the two reads below answer when there is no current store
+    def verify_recent_links(self, count: int) -> Any:
+        """(links checked, the first bad finding or None) for the newest ``count`` audit
+        links, or NO_STORE."""
+        from guance_billing_cli.services import audit_proofs
+        from guance_billing_cli.services.context import Actor, ServiceContext
 
-
-def recorded_key_fingerprint(store_url: str) -> Any:
-    """The fingerprint of the key the store was written with (None: none yet), or
-    NO_STORE."""
-    from guance_billing_cli.services import store_keys
-    from guance_billing_cli.services.context import Actor, ServiceContext
-
-    session = _current_store_session(store_url)
-    if session is None:
-        return NO_STORE
-    with session:
-        return store_keys.recorded(ServiceContext(session=session, actor=Actor("doctor")))
-
-
-def verify_recent_links(store_url: str, count: int) -> Any:
-    """(links checked, the first bad finding or None) for the newest ``count`` audit
-    links, or NO_STORE."""
-    from guance_billing_cli.services import audit_proofs
-    from guance_billing_cli.services.context import Actor, ServiceContext
-
-    session = _current_store_session(store_url)
-    if session is None:
-        return NO_STORE
-    with session:
-        ctx = ServiceContext(session=session, actor=Actor("doctor"))
-        return audit_proofs.verify_recent(ctx, count=count)
+        session = self._current_session()
+        if session is None:
+            return NO_STORE
+        with session:
+            ctx = ServiceContext(session=session, actor=Actor("doctor"))
+            return audit_proofs.verify_recent(ctx, count=count)

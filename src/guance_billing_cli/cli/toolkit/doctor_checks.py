@@ -11,11 +11,14 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guance_billing_cli import paths
-from guance_billing_cli.config import Settings
+from guance_billing_cli.config import Settings, redact_url, sqlite_path
 from guance_billing_cli.i18n import N_, translate
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.maintenance import StoreReads
 
 TIMEOUT = 5.0
 
@@ -51,21 +54,20 @@ class Finding:
 _STORE_SETTING = "--store / GUANCE_BILLING_STORE"
 
 
-def check_store(settings: Settings) -> Iterator[Finding]:
+def check_store(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     if settings.server_url:
         return
-    from guance_billing_cli.client import maintenance
     from guance_billing_cli.errors import BillingError
 
-    url = maintenance.redact_url(settings.store_url)
-    db_file = maintenance.sqlite_path(settings.store_url)
+    url = redact_url(settings.store_url)
+    db_file = sqlite_path(settings.store_url)
     if db_file is not None and not Path(db_file).exists():
         yield Finding(
             "store", True, N_("{url} does not exist yet; it is created on first use"), url=url
         )
         return
     try:
-        version, head, known = maintenance.schema_state(settings.store_url)
+        version, head, known = store.schema_state()
     except BillingError as exc:
         yield Finding(
             "store", False, "{why}", N_("check {where}"), why=exc.message, where=_STORE_SETTING
@@ -124,7 +126,7 @@ def _mode_finding(path: Path, want: int, what: str) -> Finding | None:
     )  # fmt: skip
 
 
-def check_permissions(settings: Settings) -> Iterator[Finding]:
+def check_permissions(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     candidates = [
         (paths.config_dir(), 0o700, N_("config dir")),
         (paths.data_dir(), 0o700, N_("data dir")),
@@ -133,8 +135,6 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
     ]
     if not settings.server_url:  # remote mode writes no local outbox
         candidates.append((paths.outbox_dir(), 0o700, N_("outbox")))
-    from guance_billing_cli.client.maintenance import sqlite_path
-
     db_file = None if settings.server_url else sqlite_path(settings.store_url)
     if db_file is not None:
         candidates.append((Path(db_file), 0o600, N_("store file")))
@@ -148,7 +148,7 @@ def check_permissions(settings: Settings) -> Iterator[Finding]:
             yield finding
 
 
-def check_keyring(settings: Settings) -> Iterator[Finding]:
+def check_keyring(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     from guance_billing_cli.keys import token_store
     from guance_billing_cli.keys.keyring import KeyringUnusable, forget_problem, with_timeout
 
@@ -206,7 +206,7 @@ def _tcp(host: str, port: int) -> str | None:
         return exc.strerror or type(exc).__name__
 
 
-def check_delivery(settings: Settings) -> Iterator[Finding]:
+def check_delivery(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     if settings.server_url:  # remote mode: the server delivers codes and notices
         yield Finding(
             "delivery", True, N_("codes and notices are sent by the server {url}"),
@@ -268,7 +268,7 @@ def check_delivery(settings: Settings) -> Iterator[Finding]:
         yield Finding("sms delivery", True, N_("JSON-lines outbox {path}"), path=outbox)
 
 
-def check_server(settings: Settings) -> Iterator[Finding]:
+def check_server(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     if not settings.server_url:
         return
     from datetime import UTC, datetime
@@ -322,7 +322,7 @@ def check_server(settings: Settings) -> Iterator[Finding]:
         )
 
 
-def check_secret_key(settings: Settings) -> Iterator[Finding]:
+def check_secret_key(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     """The key that protects one-time codes and the audit chain, kept outside the store."""
     if settings.server_url:
         return
@@ -359,16 +359,14 @@ def check_secret_key(settings: Settings) -> Iterator[Finding]:
 MIN_FREE_BYTES = 32 * 1024 * 1024
 
 
-def check_store_writable(settings: Settings) -> Iterator[Finding]:
+def check_store_writable(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     """Issue 21: the store can take a write — its file and directory are writable (not a
     read-only file system) and its disk is not full; PostgreSQL: not read-only."""
     if settings.server_url:
         return
-    from guance_billing_cli.client.maintenance import sqlite_path
-
     db_file = sqlite_path(settings.store_url)
     if db_file is None:
-        yield from _pg_writable(settings.store_url)
+        yield from _pg_writable(store)
         return
     path = Path(db_file)
     where = path.parent
@@ -410,10 +408,8 @@ def check_store_writable(settings: Settings) -> Iterator[Finding]:
     )
 
 
-def _pg_writable(store_url: str) -> Iterator[Finding]:
-    from guance_billing_cli.client.maintenance import takes_writes
-
-    writes = takes_writes(store_url)
+def _pg_writable(store: StoreReads) -> Iterator[Finding]:
+    writes = store.takes_writes()
     if writes is None:  # check_store reports an unreachable store
         return
     if not writes:
@@ -428,7 +424,10 @@ def _pg_writable(store_url: str) -> Iterator[Finding]:
         yield Finding("store writable", True, N_("the database takes writes"))
 
 
-CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
+#: a check: its findings on ``settings``; a local store's reads through ``store``
+Check = Callable[[Settings, "StoreReads"], Iterator[Finding]]
+
+CHECKS: tuple[Check, ...] = (
     check_permissions,
     check_store,
     check_store_writable,
@@ -440,20 +439,25 @@ CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
 
 
 def run_checks(settings: Settings) -> list[Finding]:
+    """Every check's findings; the checks of a local store share one engine (opened by
+    the first that reads it, disposed at the end)."""
+    from guance_billing_cli.client.maintenance import StoreReads
+
     findings: list[Finding] = []
-    for check in CHECKS:
-        try:
-            findings.extend(check(settings))
-        except Exception as exc:  # a broken check is itself a finding, never a crash
-            findings.append(
-                Finding(
-                    check.__name__.removeprefix("check_"),
-                    False,
-                    N_("check failed: {why}"),
-                    N_("run with --debug"),
-                    why=type(exc).__name__,
+    with StoreReads(settings.store_url) as store:
+        for check in CHECKS:
+            try:
+                findings.extend(check(settings, store))
+            except Exception as exc:  # a broken check is itself a finding, never a crash
+                findings.append(
+                    Finding(
+                        check.__name__.removeprefix("check_"),
+                        False,
+                        N_("check failed: {why}"),
+                        N_("run with --debug"),
+                        why=type(exc).__name__,
+                    )
                 )
-            )
     return findings
 
 
@@ -462,15 +466,15 @@ RECENT_LINKS = 1000
 LOW_DISK = 512 * 1024 * 1024  # below this much free space, say so
 
 
-def check_store_key(settings: Settings) -> Iterator[Finding]:
+def check_store_key(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     """The configured key is the one the store's chain and codes were made with."""
     if settings.server_url:
         return
-    from guance_billing_cli.client import maintenance
+    from guance_billing_cli.client.maintenance import NO_STORE
     from guance_billing_cli.keys import derive as keys
 
-    stored = maintenance.recorded_key_fingerprint(settings.store_url)
-    if stored is maintenance.NO_STORE:
+    stored = store.recorded_key_fingerprint()
+    if stored is NO_STORE:
         return
     try:
         mine = keys.configured_fingerprint()
@@ -495,11 +499,11 @@ def check_store_key(settings: Settings) -> Iterator[Finding]:
         yield Finding("store key", True, N_("matches the store (fingerprint {fp})"), fp=stored)
 
 
-def check_recent_audit(settings: Settings) -> Iterator[Finding]:
+def check_recent_audit(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     """The newest audit links verify under the configured key."""
     if settings.server_url:
         return
-    from guance_billing_cli.client import maintenance
+    from guance_billing_cli.client.maintenance import NO_STORE
     from guance_billing_cli.errors import BillingError
     from guance_billing_cli.keys import derive as keys
 
@@ -509,13 +513,13 @@ def check_recent_audit(settings: Settings) -> Iterator[Finding]:
     except keys.BadSecretKey:
         return  # check_secret_key reports it
     try:
-        recent = maintenance.verify_recent_links(settings.store_url, RECENT_LINKS)
+        recent = store.verify_recent_links(RECENT_LINKS)
     except BillingError as exc:
         yield Finding(
             "audit trail", False, "{why}", N_("configure the store's key"), why=exc.message
         )
         return
-    if recent is maintenance.NO_STORE:
+    if recent is NO_STORE:
         return
     checked, finding = recent
     if finding is None:
@@ -529,8 +533,6 @@ def check_recent_audit(settings: Settings) -> Iterator[Finding]:
 
 
 def _disk_path(settings: Settings) -> Path:
-    from guance_billing_cli.client.maintenance import sqlite_path
-
     db_file = sqlite_path(settings.store_url)
     path = Path(db_file).parent if db_file else paths.config_dir()
     while not path.exists() and path != path.parent:
@@ -538,7 +540,7 @@ def _disk_path(settings: Settings) -> Path:
     return path
 
 
-def check_disk_space(settings: Settings) -> Iterator[Finding]:
+def check_disk_space(settings: Settings, store: StoreReads) -> Iterator[Finding]:
     """Free space where the store (SQLite) or this host's files (PostgreSQL) live."""
     import shutil
 
