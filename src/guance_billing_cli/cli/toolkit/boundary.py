@@ -214,10 +214,9 @@ class BoundaryGroup(TyperGroup):
             flag=_option_value(argv, "--lang"), profile=_option_value(argv, "--profile")
         )
         spoken = i18n.speak(language)
-        english = self.__dict__.setdefault("_english_help", self.help)
-        self.help = i18n.summary(english)
-        from guance_billing_cli.cli.toolkit.helptext import localize
+        from guance_billing_cli.cli.toolkit.helptext import english, localize
 
+        self.help = i18n.summary(english(self))
         localize(self)  # the global options' help, click's words
         try:
             code = self._main(argv, prog_name, complete_var, windows_expand_args, **extra)

@@ -219,10 +219,17 @@ def localize(command: Any) -> Any:
     return command
 
 
+def english(thing: Any) -> Any:
+    """``thing.help`` as first written (English), kept aside the first time: help is
+    worded from the English each time, since a ``shell`` session changes language
+    between commands that share the same built command tree."""
+    return thing.__dict__.setdefault("_english_help", thing.help)
+
+
 def _localize(command: Any) -> None:
     for param in getattr(command, "params", []):
-        if param.help:  # from the English each time: a shell session changes language
-            param.help = translate(param.__dict__.setdefault("_english_help", param.help))
+        if param.help:
+            param.help = translate(english(param))
     command.context_class = _context_class(command)
     _help_option_in_words(command)
     for sub in getattr(command, "commands", {}).values():
