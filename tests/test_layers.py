@@ -184,6 +184,7 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("store", "services", "the store holds no business rules"),
     ("store", "cli", "the store knows no terminal"),
     ("store", "server", "the store knows no server"),
+    ("store", "client", "the store runs no operation; client/ builds on it, not the reverse"),
     # issue 20: one home per noun. The nouns' pure cores sit below every layer that
     # uses them, and cli/ is split into commands over a toolkit.
     ("schemas", "services", "schemas are below the services that use them"),
