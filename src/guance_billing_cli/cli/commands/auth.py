@@ -123,24 +123,24 @@ def login_command(
                     return
                 render.info(_("A login code was sent to {sent_to}.").format(sent_to=sent.sent_to))
                 request_id = sent.request_id
-            code = prompts.secret_or_stdin(
-                code_stdin,
-                flag="--code-stdin",
-                message=_("Login code:"),
-                interactive=state.interactive,
-                field="code_stdin",
-            )
+            code = _secret(state.interactive, code_stdin, code=True)
             done = login.with_code(email=email, phone=phone, request_id=request_id, code=code)
         else:
-            password = prompts.secret_or_stdin(
-                password_stdin,
-                flag="--password-stdin",
-                message=_("Password:"),
-                interactive=state.interactive,
-                field="password",
-            )
+            password = _secret(state.interactive, password_stdin, code=False)
             done = login.with_password(email=email, phone=phone, password=password)
     _logged_in(done, as_json=as_json)
+
+
+def _secret(interactive: bool, from_stdin: bool, *, code: bool) -> str:
+    """The login code (``--code-stdin``) or the password (``--password-stdin``): read
+    from stdin, or asked for at a terminal."""
+    if code:
+        flag, message, field = "--code-stdin", _("Login code:"), "code_stdin"
+    else:
+        flag, message, field = "--password-stdin", _("Password:"), "password"
+    return prompts.secret_or_stdin(
+        from_stdin, flag=flag, message=message, interactive=interactive, field=field
+    )
 
 
 def _logged_in(done: SignedIn, *, as_json: bool) -> None:
