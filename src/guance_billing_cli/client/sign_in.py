@@ -12,7 +12,6 @@ params, worded by the CLI.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from guance_billing_cli.config import Settings
     from guance_billing_cli.errors import AuthenticationFailed, BillingError
     from guance_billing_cli.keys.token_store import Lookup
-    from guance_billing_cli.schemas.tokens import LoginCodeSent, LoginRequest
+    from guance_billing_cli.schemas.tokens import LoginCodeSent, LoginRequest, TokenPublic
 
 
 @dataclass(frozen=True)
@@ -30,29 +29,31 @@ class SignedIn:
     """A login's outcome (``auth login --json``, ``schemas/cli_output.AuthLogin``)."""
 
     server: str
-    account: str | None
-    role: str
+    token: TokenPublic  # the new token as listed; its secret is in ``storage`` only
     storage: str  # "keyring", or the plaintext file that keeps the token
-    token_id: str
     replaced_token_revoked: str | None  # the id of the stored token this login replaced
-    expires_at: datetime | None
     profile: str
     profile_updated: bool  # the profile now points at the server and the account
+
+    @property
+    def account(self) -> str | None:
+        return self.token.account_id
 
     @property
     def in_keyring(self) -> bool:
         return self.storage == "keyring"
 
     def to_dict(self) -> dict[str, Any]:
+        expires = self.token.expires_at
         return {
             "server": self.server,
             "account": self.account,
-            "role": self.role,
+            "role": self.token.role,
             "storage": "keyring" if self.in_keyring else "file",
             "path": None if self.in_keyring else self.storage,
-            "token_id": self.token_id,
+            "token_id": self.token.id,
             "replaced_token_revoked": self.replaced_token_revoked,
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "expires_at": expires.isoformat() if expires else None,
             "profile": self.profile,
             "profile_updated": self.profile_updated,
         }
@@ -148,17 +149,7 @@ class SignIn:
         if profile_updated:
             set_value(profile, "server", self.server)
             set_value(profile, "account", created.account_id)
-        return SignedIn(
-            server=self.server,
-            account=created.account_id,
-            role=created.role,
-            storage=storage,
-            token_id=created.id,
-            replaced_token_revoked=replaced,
-            expires_at=created.expires_at,
-            profile=profile,
-            profile_updated=profile_updated,
-        )
+        return SignedIn(self.server, created, storage, replaced, profile, profile_updated)
 
 
 def revoke_stored(server: str, *, settings: Settings) -> tuple[str | None, BillingError | None]:
