@@ -277,3 +277,33 @@ def test_the_scan_sees_lazy_imports() -> None:
     arrows = _arrows()
     assert ("__main__", "cli.completion.engine") in arrows  # inside main()
     assert ("cli.completion.argv", "cli.completion.tree") in arrows  # inside hoist()
+
+
+# -- where a client is built -----------------------------------------------------------
+
+#: the one module that builds ``HttpClient`` / ``LocalClient``, typed as the protocol
+CLIENT_FACTORY = "client.connect"
+
+
+def _builds(path: Path) -> list[tuple[str, int]]:
+    """The ``HttpClient(...)`` / ``LocalClient(...)`` calls in ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in ("HttpClient", "LocalClient"):
+                found.append((name, node.lineno))
+    return found
+
+
+def test_clients_are_built_in_one_place() -> None:
+    """A client built elsewhere would be typed as its class, whose ``__getattr__`` lets
+    any call through: ``client/connect.py`` types it as ``BillingClient`` (docs/architecture.md)."""
+    elsewhere = {
+        _short(module): builds
+        for module, path in _modules().items()
+        if _short(module) != CLIENT_FACTORY and (builds := _builds(path))
+    }
+    assert elsewhere == {}, f"build clients with client/connect.py: {elsewhere}"
+    assert _builds(_modules()[f"{PACKAGE}.{CLIENT_FACTORY}"])  # the scan sees the factory

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from guance_billing_cli.client.protocol import BillingClient
     from guance_billing_cli.config import Settings
     from guance_billing_cli.errors import AuthenticationFailed, BillingError
@@ -92,12 +90,7 @@ class SignIn:
     def __enter__(self) -> SignIn:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.client.close()
 
     def send_code(self, *, email: str | None, phone: str | None) -> LoginCodeSent:
