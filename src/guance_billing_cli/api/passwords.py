@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from guance_billing_cli.api.declare import NONE, READ, WRITE, operation
+from guance_billing_cli.api.declare import NONE, operation
 
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.credentials import (
@@ -24,60 +24,50 @@ SCHEMAS = ("credentials",)
 
 class Passwords(Protocol):
     @operation(
-        "POST",
-        "/v1/accounts/{ref}/password",
-        tx=NONE,  # hashes outside any write transaction
-        service="credentials:change",
+        "POST /v1/accounts/{ref}/password",
+        "credentials:change",
+        NONE,  # hashes outside any write transaction
         args={"data": "change"},
         command="password change",
-        description="Change an account's password (the current one is required).",
     )
-    def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged: ...
+    def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged:
+        """Change an account's password (the current one is required)."""
 
     @operation(
-        "POST",
-        "/v1/accounts/{ref}/password-resets",
+        "POST /v1/accounts/{ref}/password-resets",
+        "password_reset:start_reset",
         created="/v1/password-resets/{request_id}",
-        tx=WRITE,
-        service="password_reset:start_reset",
+        idempotent=False,
         command="password reset",
-        description="Start a password reset for an account (support): a code goes to its "
-        "email or phone. 201 with the request's Location.",
     )
-    def start_password_reset(self, ref: str, data: PasswordResetStart) -> PasswordResetPublic: ...
+    def start_password_reset(self, ref: str, data: PasswordResetStart) -> PasswordResetPublic:
+        """Start a password reset for an account (support): a code goes to its email or
+        phone. 201 with the request's Location."""
 
     @operation(
-        "POST",
-        "/v1/password-resets/{request_id}/complete",
-        tx=WRITE,
-        service="password_reset:complete_reset",
+        "POST /v1/password-resets/{request_id}/complete",
+        "password_reset:complete_reset",
         command="password reset",
-        description="Complete a password reset with its code and a new password.",
     )
     def complete_password_reset(
         self, request_id: str, data: PasswordResetComplete, *, account: str | None = None
-    ) -> PasswordResetPublic: ...
+    ) -> PasswordResetPublic:
+        """Complete a password reset with its code and a new password."""
 
     @operation(
-        "POST",
-        "/v1/password-resets/{request_id}/resend",
-        tx=WRITE,
-        service="password_reset:resend_reset",
+        "POST /v1/password-resets/{request_id}/resend",
+        "password_reset:resend_reset",
         command="password reset",
-        description="Send a password reset's code again (after the cooldown).",
     )
     def resend_password_reset(
         self, request_id: str, *, account: str | None = None
-    ) -> PasswordResetPublic: ...
+    ) -> PasswordResetPublic:
+        """Send a password reset's code again (after the cooldown)."""
 
     @operation(
-        "GET",
-        "/v1/password-resets/{request_id}",
-        tx=READ,
-        service="password_reset:get_reset",
-        command="password reset",
-        description="Read one password reset request.",
+        "GET /v1/password-resets/{request_id}", "password_reset:get_reset", command="password reset"
     )
     def get_password_reset(
         self, request_id: str, *, account: str | None = None
-    ) -> PasswordResetPublic: ...
+    ) -> PasswordResetPublic:
+        """Read one password reset request."""
