@@ -20,12 +20,10 @@ SCHEMAS = ("accounts",)
 
 
 class Accounts(Protocol):
-    @operation(
-        "POST /v1/accounts",
-        "accounts:create",
-        created="/v1/accounts/{id}",
-        command="account create",
-    )
+    # one declaration, one or two lines: route and service, then the rest (api/declare.py)
+    # fmt: off
+    @operation("POST /v1/accounts", "accounts:create",
+               created="/v1/accounts/{id}", command="account create")
     def create_account(self, data: AccountCreate) -> AccountPublic:
         """Create a billing account (support only). 201 with its Location."""
 
@@ -37,20 +35,12 @@ class Accounts(Protocol):
     def list_accounts(self) -> Iterator[AccountPublic]:
         """List billing accounts (support: all; owner: its own), as pages."""
 
-    @operation(
-        "PATCH /v1/accounts/{ref}/profile",
-        "accounts:change_profile",
-        etag_from="get_account",
-        command="profile update",
-    )
+    @operation("PATCH /v1/accounts/{ref}/profile", "accounts:change_profile",
+               etag_from="get_account", command="profile update")
     def update_profile(self, ref: str, update: ProfileUpdate) -> AccountPublic:
         """Change an account's company profile and contact; honours If-Match."""
 
-    @operation(
-        "PATCH /v1/accounts/{ref}",
-        "accounts:admin_update",
-        etag_from="get_account",
-        command="account update ACCOUNT --arbitrary-settlement on",
-    )
+    @operation("PATCH /v1/accounts/{ref}", "accounts:admin_update",
+               etag_from="get_account", command="account update ACCOUNT --arbitrary-settlement on")
     def admin_update_account(self, ref: str, update: AccountAdminUpdate) -> AccountPublic:
         """Change an account's administrative settings (support only); honours If-Match."""

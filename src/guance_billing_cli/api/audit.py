@@ -24,17 +24,15 @@ SCHEMAS = ("audit",)
 
 
 class Audit(Protocol):
+    # one declaration, one or two lines: route and service, then the rest (api/declare.py)
+    # fmt: off
     @operation("GET /v1/audit/events", "audit:list_events", command="audit list")
     def list_audit_events(self, query: AuditQuery) -> Iterator[AuditEventPublic]:
         """List audit events, filtered, as pages."""
 
-    @operation(
-        "POST /v1/audit/verify",
-        "audit_proofs:verify_chain",
-        READ,
-        large_body=True,  # every checkpoint: about 2 MB per 100,000 events
-        command="audit verify",
-    )
+    # large_body: every checkpoint, about 2 MB per 100,000 events
+    @operation("POST /v1/audit/verify", "audit_proofs:verify_chain", READ,
+               large_body=True, command="audit verify")
     def verify_audit(self, request: AuditVerifyRequest) -> AuditVerification:
         """Verify the audit chain against signed checkpoints."""
 

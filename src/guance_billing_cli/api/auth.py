@@ -33,14 +33,12 @@ SCHEMAS = ("tokens",)
 
 
 class Auth(Protocol):
+    # one declaration, one or two lines: route and service, then the rest (api/declare.py)
+    # fmt: off
     # -- logging in, without a token --------------------------------------------------
-    @operation(
-        "POST /v1/auth/login",
-        "login:log_in",
-        NONE,  # a password login hashes outside any write transaction
-        **PUBLIC_LOGIN,
-        command="auth login --server {server}",
-    )
+    # NONE: a password login hashes outside any write transaction
+    @operation("POST /v1/auth/login", "login:log_in", NONE,
+               **PUBLIC_LOGIN, command="auth login --server {server}")
     def login(self, data: LoginRequest) -> TokenCreated:
         """Log in with a password or a one-time code; answers a new session token."""
 
@@ -52,11 +50,8 @@ class Auth(Protocol):
     def forgot_password(self, data: PasswordForgotten) -> LoginCodeSent:
         """Start a password reset without a token: a code goes to the address."""
 
-    @operation(
-        "POST /v1/auth/password-reset/complete",
-        "password_reset:complete_forgotten",
-        **PUBLIC_LOGIN,
-    )
+    @operation("POST /v1/auth/password-reset/complete", "password_reset:complete_forgotten",
+               **PUBLIC_LOGIN)
     def reset_forgotten_password(self, data: ForgottenPasswordReset) -> PasswordResetDone:
         """Set a new password with the code from forgot_password."""
 
@@ -70,13 +65,8 @@ class Auth(Protocol):
         """Revoke the token used for this request."""
 
     # -- API tokens ---------------------------------------------------------------------
-    @operation(
-        "POST /v1/tokens",
-        "tokens:create",
-        created="/v1/tokens/{id}",
-        idempotent=False,
-        command="server token create",
-    )
+    @operation("POST /v1/tokens", "tokens:create",
+               created="/v1/tokens/{id}", idempotent=False, command="server token create")
     def create_token(self, data: TokenCreate) -> TokenCreated:
         """Create an API token (its secret is shown once). 201; no Idempotency-Key (the
         secret is never stored for a replay)."""

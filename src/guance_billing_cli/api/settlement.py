@@ -50,68 +50,43 @@ ONE_WORKSPACE = {"ws_id": "ref", **OWNER}
 
 
 class Settlement(Protocol):
+    # one declaration, one or two lines: route and service, then the rest (api/declare.py)
+    # fmt: off
     # -- cloud accounts -------------------------------------------------------------
-    @operation(
-        "POST /v1/accounts/{ref}/cloud-accounts",
-        "cloud:add",
-        created="/v1/cloud-accounts/{id}",
-        args=OF_ACCOUNT,
-        command="cloud add",
-    )
+    @operation("POST /v1/accounts/{ref}/cloud-accounts", "cloud:add",
+               created="/v1/cloud-accounts/{id}", args=OF_ACCOUNT, command="cloud add")
     def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
         """Subscribe a cloud marketplace account (Aliyun, AWS, Huawei) for settlement. 201;
         Idempotency-Key honoured."""
 
-    @operation(
-        "GET /v1/accounts/{ref}/cloud-accounts",
-        "cloud:list_of_account",
-        scope=BINDINGS,
-        args=OF_ACCOUNT,
-        command="cloud list",
-    )
+    @operation("GET /v1/accounts/{ref}/cloud-accounts", "cloud:list_of_account",
+               scope=BINDINGS, args=OF_ACCOUNT, command="cloud list")
     def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]:
         """List an account's cloud accounts, as pages (bindings scope)."""
 
-    @operation(
-        "GET /v1/cloud-accounts/{cloud_id}", "cloud:get", args=ONE_CLOUD, command="cloud show"
-    )
+    @operation("GET /v1/cloud-accounts/{cloud_id}", "cloud:get",
+               args=ONE_CLOUD, command="cloud show")
     def get_cloud_account(self, cloud_id: str, *, account: str | None = None) -> CloudAccountPublic:
         """Read one cloud account; answers an ETag."""
 
-    @operation(
-        "POST /v1/cloud-accounts/{cloud_id}/unsubscribe",
-        "cloud:unsubscribe",
-        etag_from="get_cloud_account",
-        args=ONE_CLOUD,
-        command="cloud unsubscribe",
-    )
+    @operation("POST /v1/cloud-accounts/{cloud_id}/unsubscribe", "cloud:unsubscribe",
+               etag_from="get_cloud_account", args=ONE_CLOUD, command="cloud unsubscribe")
     def unsubscribe_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> UnsubscribeResult:
         """Unsubscribe a cloud account; its workspaces fall back or count down. Honours
         If-Match."""
 
-    @operation(
-        "POST /v1/cloud-accounts/{cloud_id}/resubscribe",
-        "cloud:resubscribe",
-        etag_from="get_cloud_account",
-        args=ONE_CLOUD,
-    )
+    @operation("POST /v1/cloud-accounts/{cloud_id}/resubscribe", "cloud:resubscribe",
+               etag_from="get_cloud_account", args=ONE_CLOUD)
     def resubscribe_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> UnsubscribeResult:
         """Subscribe an unsubscribed cloud account again; honours If-Match."""
 
     # -- binding batches --------------------------------------------------------------
-    @operation(
-        "POST /v1/cloud-accounts/{cloud_id}/bind",
-        "binding:bind",
-        DRY_RUN,
-        scope=BINDINGS,
-        **BATCH,
-        args={"cloud_id": "cloud_ref", **OWNER},
-        command="cloud bind",
-    )
+    @operation("POST /v1/cloud-accounts/{cloud_id}/bind", "binding:bind", DRY_RUN, scope=BINDINGS,
+               **BATCH, args={"cloud_id": "cloud_ref", **OWNER}, command="cloud bind")
     def bind_workspaces(
         self,
         cloud_id: str,
@@ -124,15 +99,8 @@ class Settlement(Protocol):
         """Bind workspaces to a cloud account for settlement, row by row: a refused row
         does not stop the others (bindings scope; Idempotency-Key honoured)."""
 
-    @operation(
-        "POST /v1/workspaces/unbind",
-        "binding:unbind",
-        DRY_RUN,
-        scope=BINDINGS,
-        **BATCH,
-        args=OWNER,
-        command="cloud unbind",
-    )
+    @operation("POST /v1/workspaces/unbind", "binding:unbind", DRY_RUN,
+               scope=BINDINGS, **BATCH, args=OWNER, command="cloud unbind")
     def unbind_workspaces(
         self,
         items: Sequence[BatchItem],
@@ -145,25 +113,14 @@ class Settlement(Protocol):
         Idempotency-Key honoured)."""
 
     # -- workspaces ---------------------------------------------------------------------
-    @operation(
-        "POST /v1/accounts/{ref}/workspaces",
-        "workspaces:add",
-        created="/v1/workspaces/{workspace.id}",
-        args=OF_ACCOUNT,
-        command="workspace add",
-    )
+    @operation("POST /v1/accounts/{ref}/workspaces", "workspaces:add",
+               created="/v1/workspaces/{workspace.id}", args=OF_ACCOUNT, command="workspace add")
     def add_workspace(self, ref: str, data: WorkspaceCreate) -> WorkspaceChange:
         """Add one workspace to an account. 201 (200 with changed=false when it is
         already there); Idempotency-Key honoured."""
 
-    @operation(
-        "POST /v1/accounts/{ref}/workspaces/batch",
-        "workspaces:add_batch",
-        DRY_RUN,
-        **BATCH,
-        args=OF_ACCOUNT,
-        command="workspace add",
-    )
+    @operation("POST /v1/accounts/{ref}/workspaces/batch", "workspaces:add_batch", DRY_RUN,
+               **BATCH, args=OF_ACCOUNT, command="workspace add")
     def add_workspaces(
         self,
         ref: str,
@@ -174,52 +131,31 @@ class Settlement(Protocol):
     ) -> BatchResult:
         """Add workspaces in a batch, row by row (Idempotency-Key honoured)."""
 
-    @operation(
-        "GET /v1/accounts/{ref}/workspaces",
-        "workspaces:list_filtered",
-        scope=BINDINGS,
-        args=OF_ACCOUNT,
-        command="workspace list",
-    )
+    @operation("GET /v1/accounts/{ref}/workspaces", "workspaces:list_filtered",
+               scope=BINDINGS, args=OF_ACCOUNT, command="workspace list")
     def list_workspaces(self, ref: str, filters: WorkspaceFilter) -> Iterator[WorkspacePublic]:
         """List an account's workspaces, filtered, as pages (bindings scope)."""
 
-    @operation(
-        "GET /v1/workspaces/{ws_id}", "workspaces:get", args=ONE_WORKSPACE, command="workspace show"
-    )
+    @operation("GET /v1/workspaces/{ws_id}", "workspaces:get",
+               args=ONE_WORKSPACE, command="workspace show")
     def get_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspacePublic:
         """Read one workspace; answers an ETag."""
 
-    @operation(
-        "POST /v1/workspaces/{ws_id}/move",
-        "workspace_lifecycle:move",
-        etag_from="get_workspace",
-        args=ONE_WORKSPACE,
-        command="workspace move",
-    )
+    @operation("POST /v1/workspaces/{ws_id}/move", "workspace_lifecycle:move",
+               etag_from="get_workspace", args=ONE_WORKSPACE, command="workspace move")
     def move_workspace(self, ws_id: str, to: str, *, account: str | None = None) -> WorkspaceChange:
         """Move a workspace to another billing account; honours If-Match."""
 
-    @operation(
-        "POST /v1/workspaces/{ws_id}/unlock",
-        "workspace_lifecycle:unlock",
-        etag_from="get_workspace",
-        args=ONE_WORKSPACE,
-        command="workspace unlock",
-    )
+    @operation("POST /v1/workspaces/{ws_id}/unlock", "workspace_lifecycle:unlock",
+               etag_from="get_workspace", args=ONE_WORKSPACE, command="workspace unlock")
     def unlock_workspace(
         self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
     ) -> WorkspaceChange:
         """Unlock a locked workspace by rebinding it or settling through the billing
         center; honours If-Match."""
 
-    @operation(
-        "POST /v1/workspaces/{ws_id}/dissolve",
-        "workspace_lifecycle:dissolve",
-        etag_from="get_workspace",
-        args=ONE_WORKSPACE,
-        command="workspace dissolve",
-    )
+    @operation("POST /v1/workspaces/{ws_id}/dissolve", "workspace_lifecycle:dissolve",
+               etag_from="get_workspace", args=ONE_WORKSPACE, command="workspace dissolve")
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
         """Dissolve a workspace (irreversible); honours If-Match."""
 
@@ -228,26 +164,15 @@ class Settlement(Protocol):
         """Send (or preview) the reminders of workspaces counting down."""
 
     # -- bindings as code (issue 25): plan and apply a desired-state file -------------
-    @operation(
-        "POST /v1/bindings/plan",
-        "bindings_plan:plan",
-        READ,
-        scope=BINDINGS,
-        large_body=True,
-        command="bindings plan FILE",
-    )
+    @operation("POST /v1/bindings/plan", "bindings_plan:plan", READ,
+               scope=BINDINGS, large_body=True, command="bindings plan FILE")
     def plan_bindings(self, request: BindingsPlanRequest) -> BindingsPlan:
         """Compare a desired state (which workspaces settle through which cloud account)
         with the store, row by row: bind, move, unbind, unchanged or refused with the
         reason; changes nothing (bindings scope)."""
 
-    @operation(
-        "POST /v1/bindings/apply",
-        "bindings_plan:apply",
-        scope=BINDINGS,
-        **BATCH,
-        command="bindings apply",
-    )
+    @operation("POST /v1/bindings/apply", "bindings_plan:apply",
+               scope=BINDINGS, **BATCH, command="bindings apply")
     def apply_bindings(self, request: BindingsApplyRequest) -> BindingsApplied:
         """Make the store match a desired state in one transaction, or change nothing:
         refused rows (unless skip_refused) and a stale plan are refused whole (bindings

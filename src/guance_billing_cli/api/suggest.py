@@ -14,7 +14,9 @@ SCHEMAS = ("suggest",)
 
 
 class Suggest(Protocol):
-    # every token may ask; the service filters by role
+    # one declaration, one or two lines: route and service, then the rest (api/declare.py)
+    # fmt: off
+    # scope ANY: every token may ask; the service filters by role
     @operation("GET /v1/suggest", "suggestions:answer", scope=ANY)
     def suggest(self, query: SuggestQuery) -> Suggestions:
         """Values for shell completion (ids, usernames), filtered by the caller's role."""
