@@ -20,8 +20,6 @@ from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0006_i13"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 GENESIS = "0" * 64
 

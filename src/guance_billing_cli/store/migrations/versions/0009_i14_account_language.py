@@ -13,8 +13,6 @@ from alembic import op
 
 revision = "0009_i14"
 down_revision = "0008_i15"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -16,8 +16,6 @@ from alembic import op
 
 revision = "0010_i23"
 down_revision = "0009_i14"
-branch_labels = None
-depends_on = None
 
 #: snapshot column -> (source table, source column)
 TITLE_COLUMNS = {
