@@ -1,8 +1,4 @@
-"""Accounts and the audit trail.
-
-Revision ID: 0001
-Revises:
-"""
+"""Accounts and the audit trail."""
 
 from __future__ import annotations
 

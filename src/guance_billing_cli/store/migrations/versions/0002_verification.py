@@ -1,8 +1,4 @@
-"""Verification codes, change requests and the store's secrets (issue 3).
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""Verification codes, change requests and the store's secrets (issue 3)."""
 
 from __future__ import annotations
 

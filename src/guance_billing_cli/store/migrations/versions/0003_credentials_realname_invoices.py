@@ -1,8 +1,4 @@
-"""Password attempts, real-name authentication and invoices (issue 4).
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""Password attempts, real-name authentication and invoices (issue 4)."""
 
 from __future__ import annotations
 

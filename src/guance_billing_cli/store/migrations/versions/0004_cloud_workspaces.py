@@ -1,8 +1,4 @@
-"""Cloud accounts and workspaces (issue 5).
-
-Revision ID: 0004
-Revises: 0003
-"""
+"""Cloud accounts and workspaces (issue 5)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Server API tokens, failed logins and login codes (issue 6).
-
-Revision ID: 0005
-Revises: 0004
-"""
+"""Server API tokens, failed logins and login codes (issue 6)."""
 
 from __future__ import annotations
 

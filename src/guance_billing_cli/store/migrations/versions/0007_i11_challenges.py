@@ -6,9 +6,6 @@ was outstanding stops working (it was hashed with the key this migration deletes
 ``resend`` sends a new one. Outstanding login codes (``login_codes``) expire.
 ``store_secrets`` (the HMAC key kept beside the hashes) is dropped: codes are now
 keyed with ``keys.purpose_key("codes")``, which lives outside the store.
-
-Revision ID: 0007_i11
-Revises: 0006_i13
 """
 
 from __future__ import annotations

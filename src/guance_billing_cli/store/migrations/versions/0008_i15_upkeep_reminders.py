@@ -4,9 +4,6 @@ Invoice titles and addresses can be deleted (kept, marked ``deleted_at``, becaus
 past requests refer to them); a pending invoice request can be cancelled
 (``cancelled_at``); ``workspace_reminders`` records each countdown reminder sent
 (one per workspace, countdown and stage), so ``workspace remind`` is idempotent.
-
-Revision ID: 0008_i15
-Revises: 0007_i11
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """The language of messages to an account: emails and SMS (issue 14).
 
 Existing accounts get ``en``, what they were sent so far.
-
-Revision ID: 0009_i14
-Revises: 0008_i15
 """
 
 from __future__ import annotations

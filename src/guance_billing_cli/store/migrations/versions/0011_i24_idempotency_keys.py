@@ -1,8 +1,4 @@
-"""Answers kept for ``Idempotency-Key`` replays (issue 24).
-
-Revision ID: 0011_i24
-Revises: 0010_i23
-"""
+"""Answers kept for ``Idempotency-Key`` replays (issue 24)."""
 
 from __future__ import annotations
 
