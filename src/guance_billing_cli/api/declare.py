@@ -28,6 +28,10 @@ out again; the common case says nothing (``api/invoices.py``)::
 
 Flag sets that travel together have names: ``BATCH`` (a batch write), ``PUBLIC_LOGIN``
 and ``PUBLIC_SEND`` (a call without a token, and its floor); pass them as ``**BATCH``.
+A declaration reads as one or two lines — route and service, then the rest — so the
+slices are laid out by hand (``# fmt: off``); keep each line within 100 characters.
+A docstring is needed: ``python -OO`` (which strips docstrings) would leave the OpenAPI
+descriptions empty.
 
 No SQLAlchemy and no schema imports here: this module is on every path.
 """
