@@ -134,6 +134,8 @@ def operation(
     else ``WRITE``), ``idempotent`` to whether it ``created`` something; the method's
     docstring is its description."""
     method, _, path = route.partition(" ")
+    if not (method.isupper() and path.startswith("/")):
+        raise ValueError(f"an operation's route is 'METHOD /path', not {route!r}")
 
     def mark(func: F) -> F:
         func.__route__ = Route(  # type: ignore[attr-defined]
