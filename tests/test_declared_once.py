@@ -12,6 +12,9 @@ import sys
 from collections import defaultdict
 from importlib import import_module
 from pathlib import Path
+from typing import Protocol
+
+import pytest
 
 from guance_billing_cli.client import operations
 
@@ -83,3 +86,51 @@ def test_each_slice_names_the_schema_modules_it_imports() -> None:
             assert set(module.SCHEMAS) == imported, path.name
             checked += 1
     assert checked >= 9
+
+
+def test_a_declaration_says_only_what_differs_from_the_defaults() -> None:
+    """``@operation("METHOD /path", "module:function", ...)``: the transaction by the
+    method, ``idempotent`` by ``created``, the description from the docstring."""
+    from guance_billing_cli.api.declare import BATCH, DRY_RUN, Route, operation, route_of
+
+    class Things(Protocol):
+        @operation("GET /v1/things/{ref}", "things:get")
+        def get_thing(self, ref: str) -> str:
+            """Read one thing;
+            answers an ETag."""
+
+        @operation("POST /v1/things", "things:add", created="/v1/things/{id}")
+        def add_thing(self) -> str:
+            """Add a thing."""
+
+        @operation(
+            "POST /v1/secrets", "things:secret", created="/v1/secrets/{id}", idempotent=False
+        )
+        def add_secret(self) -> str:
+            """Add a secret."""
+
+        @operation("POST /v1/things/batch", "things:batch", DRY_RUN, **BATCH, command="thing add")
+        def add_things(self) -> str:
+            """Add things."""
+
+    assert route_of(Things.get_thing) == Route(
+        "GET",
+        "/v1/things/{ref}",
+        tx="read",
+        service="things:get",
+        description="Read one thing; answers an ETag.",
+    )
+    added = route_of(Things.add_thing)
+    assert added is not None and (added.tx, added.idempotent) == ("write", True)
+    secret = route_of(Things.add_secret)
+    assert secret is not None and (secret.created, secret.idempotent) == ("/v1/secrets/{id}", False)
+    batch = route_of(Things.add_things)
+    assert batch is not None
+    assert (batch.tx, batch.large_body, batch.idempotent, batch.command) == (
+        "dry_run",
+        True,
+        True,
+        "thing add",
+    )
+    with pytest.raises(ValueError, match="METHOD /path"):
+        operation("POST/v1/things", "things:add")

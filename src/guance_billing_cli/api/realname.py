@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from guance_billing_cli.api.declare import READ, WRITE, operation
+from guance_billing_cli.api.declare import operation
 
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.realname import RealnamePublic, RealnameReview, RealnameSubmit
@@ -14,35 +14,19 @@ SCHEMAS = ("realname",)
 
 
 class Realname(Protocol):
-    @operation(
-        "GET",
-        "/v1/accounts/{ref}/realname",
-        tx=READ,
-        service="realname:get",
-        command="realname show",
-        description="Read an account's real-name authentication; answers an ETag.",
-    )
-    def get_realname(self, ref: str) -> RealnamePublic: ...
+    # one declaration, one or two lines: route and service, then the rest (api/declare.py)
+    # fmt: off
+    @operation("GET /v1/accounts/{ref}/realname", "realname:get", command="realname show")
+    def get_realname(self, ref: str) -> RealnamePublic:
+        """Read an account's real-name authentication; answers an ETag."""
 
-    @operation(
-        "POST",
-        "/v1/accounts/{ref}/realname",
-        large_body=True,  # a licence scan
-        tx=WRITE,
-        service="realname:submit",
-        command="realname submit",
-        description="Submit real-name authentication (enterprise with licence, or person).",
-    )
-    def submit_realname(self, ref: str, data: RealnameSubmit) -> RealnamePublic: ...
+    # large_body: a licence scan
+    @operation("POST /v1/accounts/{ref}/realname", "realname:submit",
+               large_body=True, command="realname submit")
+    def submit_realname(self, ref: str, data: RealnameSubmit) -> RealnamePublic:
+        """Submit real-name authentication (enterprise with licence, or person)."""
 
-    @operation(
-        "POST",
-        "/v1/accounts/{ref}/realname/review",
-        etag_from="get_realname",
-        tx=WRITE,
-        service="realname:review",
-        args={"data": "decision"},
-        command="realname review",
-        description="Approve or reject a real-name submission (support); honours If-Match.",
-    )
-    def review_realname(self, ref: str, data: RealnameReview) -> RealnamePublic: ...
+    @operation("POST /v1/accounts/{ref}/realname/review", "realname:review",
+               etag_from="get_realname", args={"data": "decision"}, command="realname review")
+    def review_realname(self, ref: str, data: RealnameReview) -> RealnamePublic:
+        """Approve or reject a real-name submission (support); honours If-Match."""

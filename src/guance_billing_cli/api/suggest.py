@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from guance_billing_cli.api.declare import ANY, READ, operation
+from guance_billing_cli.api.declare import ANY, operation
 
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.suggest import Suggestions, SuggestQuery
@@ -14,12 +14,9 @@ SCHEMAS = ("suggest",)
 
 
 class Suggest(Protocol):
-    @operation(
-        "GET",
-        "/v1/suggest",
-        scope=ANY,  # every token may ask; the service filters by role
-        tx=READ,
-        service="suggestions:answer",
-        description="Values for shell completion (ids, usernames), filtered by the caller's role.",
-    )
-    def suggest(self, query: SuggestQuery) -> Suggestions: ...
+    # one declaration, one or two lines: route and service, then the rest (api/declare.py)
+    # fmt: off
+    # scope ANY: every token may ask; the service filters by role
+    @operation("GET /v1/suggest", "suggestions:answer", scope=ANY)
+    def suggest(self, query: SuggestQuery) -> Suggestions:
+        """Values for shell completion (ids, usernames), filtered by the caller's role."""

@@ -1,26 +1,21 @@
-"""Accounts and the audit trail.
-
-Revision ID: 0001
-Revises:
-"""
+"""Accounts and the audit trail."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from guance_billing_cli.store.migrations.ddl import index, serial_id, stamps, string_id
 from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
         "accounts",
-        sa.Column("id", sa.String(32), primary_key=True),
+        string_id(),
         sa.Column("username", sa.String(32), nullable=False),
         sa.Column("company_name", sa.String(128), nullable=False),
         sa.Column("industry", sa.String(32), nullable=False),
@@ -32,15 +27,14 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255), nullable=True),
         sa.Column("realname_status", sa.String(16), nullable=False),
         sa.Column("arbitrary_settlement", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        *stamps(),
     )
-    op.create_index("ix_accounts_username", "accounts", ["username"], unique=True)
-    op.create_index("ix_accounts_email", "accounts", ["email"], unique=True)
-    op.create_index("ix_accounts_phone", "accounts", ["phone"], unique=True)
+    index("accounts", "username", unique=True)
+    index("accounts", "email", unique=True)
+    index("accounts", "phone", unique=True)
     op.create_table(
         "audit_events",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("actor", sa.String(128), nullable=False),
         sa.Column("actor_role", sa.String(16), nullable=False),
@@ -54,9 +48,9 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )
-    op.create_index("ix_audit_events_at", "audit_events", ["at"])
-    op.create_index("ix_audit_events_action", "audit_events", ["action"])
-    op.create_index("ix_audit_events_account_id", "audit_events", ["account_id"])
+    index("audit_events", "at")
+    index("audit_events", "action")
+    index("audit_events", "account_id")
 
 
 def downgrade() -> None:

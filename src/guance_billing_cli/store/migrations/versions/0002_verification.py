@@ -1,8 +1,4 @@
-"""Verification codes, change requests and the store's secrets (issue 3).
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""Verification codes, change requests and the store's secrets (issue 3)."""
 
 from __future__ import annotations
 
@@ -12,12 +8,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
+from guance_billing_cli.store.migrations.ddl import account_id, index, stamps, string_id
 from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -40,8 +35,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "change_requests",
-        sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False),
+        string_id(),
+        account_id(),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("state", sa.String(32), nullable=False),
         sa.Column("current_address", sa.String(254), nullable=False),
@@ -52,12 +47,11 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("sends", sa.Integer(), nullable=False),
         sa.Column("last_sent_at", UTCDateTime(), nullable=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        *stamps(),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
     )
-    op.create_index("ix_change_requests_account_id", "change_requests", ["account_id"])
-    op.create_index("ix_change_requests_state", "change_requests", ["state"])
+    index("change_requests", "account_id")
+    index("change_requests", "state")
 
 
 def downgrade() -> None:

@@ -1,38 +1,36 @@
-"""Password attempts, real-name authentication and invoices (issue 4).
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""Password attempts, real-name authentication and invoices (issue 4)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from guance_billing_cli.store.migrations.ddl import (
+    account_id,
+    index,
+    refers,
+    serial_id,
+    stamps,
+    string_id,
+)
 from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
-
-
-def _account_fk() -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False)
 
 
 def upgrade() -> None:
     op.create_table(
         "password_attempts",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        _account_fk(),
+        serial_id(),
+        account_id(),
         sa.Column("at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_password_attempts_account_id", "password_attempts", ["account_id"])
+    index("password_attempts", "account_id")
     op.create_table(
         "password_resets",
-        sa.Column("id", sa.String(32), primary_key=True),
-        _account_fk(),
+        string_id(),
+        account_id(),
         sa.Column("via", sa.String(8), nullable=False),
         sa.Column("address", sa.String(254), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
@@ -41,16 +39,15 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("sends", sa.Integer(), nullable=False),
         sa.Column("last_sent_at", UTCDateTime(), nullable=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        *stamps(),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
     )
-    op.create_index("ix_password_resets_account_id", "password_resets", ["account_id"])
+    index("password_resets", "account_id")
 
     op.create_table(
         "realname_submissions",
-        sa.Column("id", sa.String(32), primary_key=True),
-        _account_fk(),
+        string_id(),
+        account_id(),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(16), nullable=False),
         sa.Column("name", sa.String(128), nullable=False),
@@ -67,12 +64,12 @@ def upgrade() -> None:
         sa.Column("reviewed_by", sa.String(128), nullable=True),
         sa.UniqueConstraint("account_id", "revision"),
     )
-    op.create_index("ix_realname_submissions_account_id", "realname_submissions", ["account_id"])
+    index("realname_submissions", "account_id")
 
     op.create_table(
         "invoice_titles",
-        sa.Column("id", sa.String(32), primary_key=True),
-        _account_fk(),
+        string_id(),
+        account_id(),
         sa.Column("type", sa.String(32), nullable=False),
         sa.Column("title", sa.String(128), nullable=False),
         sa.Column("tax_id", sa.String(18), nullable=True),
@@ -82,33 +79,31 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(32), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_invoice_titles_account_id", "invoice_titles", ["account_id"])
+    index("invoice_titles", "account_id")
 
     op.create_table(
         "invoice_addresses",
-        sa.Column("id", sa.String(32), primary_key=True),
-        _account_fk(),
+        string_id(),
+        account_id(),
         sa.Column("recipient", sa.String(64), nullable=False),
         sa.Column("phone", sa.String(20), nullable=False),
         sa.Column("email", sa.String(254), nullable=False),
         sa.Column("address", sa.String(256), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_invoice_addresses_account_id", "invoice_addresses", ["account_id"])
+    index("invoice_addresses", "account_id")
 
     op.create_table(
         "invoice_requests",
-        sa.Column("id", sa.String(32), primary_key=True),
-        _account_fk(),
-        sa.Column("title_id", sa.String(32), sa.ForeignKey("invoice_titles.id"), nullable=False),
-        sa.Column(
-            "address_id", sa.String(32), sa.ForeignKey("invoice_addresses.id"), nullable=False
-        ),
+        string_id(),
+        account_id(),
+        refers("title_id", "invoice_titles"),
+        refers("address_id", "invoice_addresses"),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_invoice_requests_account_id", "invoice_requests", ["account_id"])
+    index("invoice_requests", "account_id")
 
 
 def downgrade() -> None:

@@ -1,29 +1,24 @@
-"""Server API tokens, failed logins and login codes (issue 6).
-
-Revision ID: 0005
-Revises: 0004
-"""
+"""Server API tokens, failed logins and login codes (issue 6)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from guance_billing_cli.store.migrations.ddl import account_id, index, serial_id, string_id
 from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
         "api_tokens",
-        sa.Column("id", sa.String(32), primary_key=True),
+        string_id(),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=True),
+        account_id(nullable=True),
         sa.Column("scopes", sa.String(255), nullable=False),
         sa.Column("prefix", sa.String(16), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
@@ -32,19 +27,19 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(), nullable=True),
         sa.Column("revoked_at", UTCDateTime(), nullable=True),
     )
-    op.create_index("ix_api_tokens_token_hash", "api_tokens", ["token_hash"], unique=True)
-    op.create_index("ix_api_tokens_account_id", "api_tokens", ["account_id"])
+    index("api_tokens", "token_hash", unique=True)
+    index("api_tokens", "account_id")
     op.create_table(
         "login_failures",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False),
+        serial_id(),
+        account_id(),
         sa.Column("at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_login_failures_account_id", "login_failures", ["account_id"])
+    index("login_failures", "account_id")
     op.create_table(
         "login_codes",
-        sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False),
+        string_id(),
+        account_id(),
         sa.Column("channel", sa.String(8), nullable=False),
         sa.Column("address", sa.String(254), nullable=False),
         sa.Column("code_hash", sa.String(64), nullable=True),
@@ -55,7 +50,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("used_at", UTCDateTime(), nullable=True),
     )
-    op.create_index("ix_login_codes_account_id", "login_codes", ["account_id"])
+    index("login_codes", "account_id")
 
 
 def downgrade() -> None:

@@ -4,9 +4,6 @@ Events written before this migration keep their plain SHA-256 chain: they are
 *marked* as the legacy segment (``audit_meta.legacy_until`` = the last such id,
 ``legacy_head`` = its hash), not re-linked — re-linking would bless whatever was
 in them. Events after it are linked with HMAC under the audit-chain key.
-
-Revision ID: 0006_i13
-Revises: 0005
 """
 
 from __future__ import annotations
@@ -20,8 +17,6 @@ from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0006_i13"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 GENESIS = "0" * 64
 

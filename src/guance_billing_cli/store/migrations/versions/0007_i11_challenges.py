@@ -6,9 +6,6 @@ was outstanding stops working (it was hashed with the key this migration deletes
 ``resend`` sends a new one. Outstanding login codes (``login_codes``) expire.
 ``store_secrets`` (the HMAC key kept beside the hashes) is dropped: codes are now
 keyed with ``keys.purpose_key("codes")``, which lives outside the store.
-
-Revision ID: 0007_i11
-Revises: 0006_i13
 """
 
 from __future__ import annotations
@@ -16,12 +13,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from guance_billing_cli.store.migrations.ddl import index, serial_id, string_id
 from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0007_i11"
 down_revision = "0006_i13"
-branch_labels = None
-depends_on = None
 
 OLD_CODE_COLUMNS = ("code_hash", "attempts", "sends", "last_sent_at")
 
@@ -29,7 +25,7 @@ OLD_CODE_COLUMNS = ("code_hash", "attempts", "sends", "last_sent_at")
 def upgrade() -> None:
     op.create_table(
         "challenges",
-        sa.Column("id", sa.String(32), primary_key=True),
+        string_id(),
         sa.Column("purpose", sa.String(32), nullable=False),
         sa.Column("subject", sa.String(32), nullable=False),
         sa.Column("step", sa.String(8), nullable=True),
@@ -43,16 +39,16 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
     )
-    op.create_index("ix_challenges_address", "challenges", ["address_key", "created_at"])
-    op.create_index("ix_challenges_subject", "challenges", ["subject"])
-    op.create_index("ix_challenges_account_id", "challenges", ["account_id"])
+    index("challenges", "address_key", "created_at", name="ix_challenges_address")
+    index("challenges", "subject")
+    index("challenges", "account_id")
     op.create_table(
         "throttle_failures",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        serial_id(),
         sa.Column("key", sa.String(80), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_throttle_failures_key_at", "throttle_failures", ["key", "at"])
+    index("throttle_failures", "key", "at")
     for table in ("change_requests", "password_resets"):
         with op.batch_alter_table(table) as batch:
             for column in OLD_CODE_COLUMNS:

@@ -4,9 +4,6 @@ Invoice titles and addresses can be deleted (kept, marked ``deleted_at``, becaus
 past requests refer to them); a pending invoice request can be cancelled
 (``cancelled_at``); ``workspace_reminders`` records each countdown reminder sent
 (one per workspace, countdown and stage), so ``workspace remind`` is idempotent.
-
-Revision ID: 0008_i15
-Revises: 0007_i11
 """
 
 from __future__ import annotations
@@ -14,12 +11,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from guance_billing_cli.store.migrations.ddl import account_id, index, refers, string_id
 from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0008_i15"
 down_revision = "0007_i11"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -31,9 +27,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("cancelled_at", UTCDateTime(), nullable=True))
     op.create_table(
         "workspace_reminders",
-        sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("workspace_id", sa.String(64), sa.ForeignKey("workspaces.id"), nullable=False),
-        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id"), nullable=False),
+        string_id(),
+        refers("workspace_id", "workspaces", 64),
+        account_id(),
         sa.Column("countdown_started_at", UTCDateTime(), nullable=False),
         sa.Column("stage", sa.String(16), nullable=False),
         sa.Column("sent_to", sa.String(254), nullable=False),
@@ -42,7 +38,7 @@ def upgrade() -> None:
             "workspace_id", "countdown_started_at", "stage", name="uq_workspace_reminders_once"
         ),
     )
-    op.create_index("ix_workspace_reminders_account_id", "workspace_reminders", ["account_id"])
+    index("workspace_reminders", "account_id")
 
 
 def downgrade() -> None:

@@ -1,9 +1,6 @@
 """The language of messages to an account: emails and SMS (issue 14).
 
 Existing accounts get ``en``, what they were sent so far.
-
-Revision ID: 0009_i14
-Revises: 0008_i15
 """
 
 from __future__ import annotations
@@ -13,8 +10,6 @@ from alembic import op
 
 revision = "0009_i14"
 down_revision = "0008_i15"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -4,9 +4,6 @@ A request used to read its title's and address's current values, so updating a
 title rewrote every past request made on it. Each request now carries a copy of
 both as they were; existing requests (pending and cancelled) get the values
 their title and address hold at upgrade time, the best record there is.
-
-Revision ID: 0010_i23
-Revises: 0009_i14
 """
 
 from __future__ import annotations
@@ -16,8 +13,6 @@ from alembic import op
 
 revision = "0010_i23"
 down_revision = "0009_i14"
-branch_labels = None
-depends_on = None
 
 #: snapshot column -> (source table, source column)
 TITLE_COLUMNS = {

@@ -1,20 +1,15 @@
-"""Answers kept for ``Idempotency-Key`` replays (issue 24).
-
-Revision ID: 0011_i24
-Revises: 0010_i23
-"""
+"""Answers kept for ``Idempotency-Key`` replays (issue 24)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
+from guance_billing_cli.store.migrations.ddl import index
 from guance_billing_cli.store.types import UTCDateTime
 
 revision = "0011_i24"
 down_revision = "0010_i23"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -29,7 +24,7 @@ def upgrade() -> None:
         sa.Column("location", sa.String(500), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+    index("idempotency_keys", "created_at")
 
 
 def downgrade() -> None:
