@@ -18,7 +18,7 @@ INVOICE_STATUSES: tuple[str, ...] = ("pending", "cancelled")
 SPECIAL_FIELDS: tuple[str, ...] = ("bank_name", "bank_account", "address", "phone")
 
 
-class InvoiceTitleCreate(BaseModel):
+class InvoiceTitleCreate(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # a special VAT invoice names the bank, the address and a phone
@@ -46,7 +46,7 @@ class InvoiceTitleCreate(BaseModel):
     phone: str | None = rules.pattern(rules.LANDLINE, None)
 
 
-class InvoiceTitleUpdate(BaseModel):
+class InvoiceTitleUpdate(rules.WireRequest):
     """Fields to change; ``None`` keeps the current value, "" clears an optional one."""
 
     type: str | None = None
@@ -67,14 +67,14 @@ class InvoiceTitlePublic(InvoiceTitleCreate):
     created_at: datetime
 
 
-class InvoiceAddressCreate(BaseModel):
+class InvoiceAddressCreate(rules.WireRequest):
     recipient: str = rules.text(64)
     phone: str = rules.pattern(rules.PHONE)
     email: str = rules.pattern(rules.EMAIL)
     address: str = rules.text(256)
 
 
-class InvoiceAddressUpdate(BaseModel):
+class InvoiceAddressUpdate(rules.WireRequest):
     """Fields to change; ``None`` keeps the current value."""
 
     recipient: str | None = None
@@ -92,7 +92,7 @@ class InvoiceAddressPublic(InvoiceAddressCreate):
     created_at: datetime
 
 
-class InvoiceRequestCreate(BaseModel):
+class InvoiceRequestCreate(rules.WireRequest):
     title_id: str = rules.pattern(r"^ttl_[0-9a-f]{12}$")
     address_id: str = rules.pattern(r"^adr_[0-9a-f]{12}$")
     # parsed and checked by the service (Decimal, 2 places, > 0)

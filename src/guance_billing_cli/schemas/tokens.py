@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -16,7 +16,7 @@ TOKEN_SCOPES: tuple[str, ...] = ("bindings",)
 MAX_TOKEN_DAYS = 3650
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # an owner token reaches one account; a support token every one
@@ -31,6 +31,9 @@ class TokenCreate(BaseModel):
             ]
         }
     )
+
+    #: the CLI's --scope and --expires-days, as the service names them in its refusals
+    refusal_fields: ClassVar[dict[str, str]] = {"scopes": "scope", "expires_in_days": "expires"}
 
     name: str = rules.text(64)
     role: str = rules.enum(TOKEN_ROLES)
@@ -60,7 +63,7 @@ class TokenCreated(TokenPublic):
     token: SecretStr = Field(json_schema_extra={"writeOnly": False})
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(rules.WireRequest):
     """A password login, or a code login (``request_id`` + ``code`` from ``send_login_code``)."""
 
     model_config = ConfigDict(
@@ -124,7 +127,7 @@ class LoginRequest(BaseModel):
     token_name: str | None = rules.text(64, None)
 
 
-class LoginCodeRequest(BaseModel):
+class LoginCodeRequest(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # exactly one address ("" counts as not given)
@@ -183,7 +186,7 @@ class PasswordForgotten(LoginCodeRequest):
     one address, as for a login code."""
 
 
-class ForgottenPasswordReset(BaseModel):
+class ForgottenPasswordReset(rules.WireRequest):
     """Finish a reset started by address: the request id, the code, the new password."""
 
     request_id: str
