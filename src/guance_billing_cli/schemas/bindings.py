@@ -42,7 +42,7 @@ class DesiredState(WireRequest):
 
     model_config = ConfigDict(extra="forbid")
     refusal_fields: ClassVar[dict[str, str]] = {
-        "clouds": "cloud",
+        "clouds": "cloud.*",
         "billing_center": "billing_center.workspaces",
     }
 
