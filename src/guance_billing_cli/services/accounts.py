@@ -133,13 +133,7 @@ def create(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:
         setattr(account, name, value)
     ctx.session.add(account)
     ctx.session.flush()
-    audit.record(
-        ctx,
-        action="account.create",
-        target=account.id,
-        account_id=account.id,
-        after=snapshot(account),
-    )
+    audit.record_on(ctx, account, "account.create", after=snapshot(account))
     return to_public(account)
 
 
@@ -166,14 +160,7 @@ def change_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> A
     account.updated_at = ctx.now()
     ctx.session.add(account)
     old, new = audit.changed(before, snapshot(account))
-    audit.record(
-        ctx,
-        action="profile.update",
-        target=account.id,
-        account_id=account.id,
-        before=old,
-        after=new,
-    )
+    audit.record_on(ctx, account, "profile.update", before=old, after=new)
     return to_public(account)
 
 
@@ -187,12 +174,5 @@ def admin_update(ctx: ServiceContext, *, ref: str, update: AccountAdminUpdate) -
     account.updated_at = ctx.now()
     ctx.session.add(account)
     old, new = audit.changed(before, snapshot(account))
-    audit.record(
-        ctx,
-        action="account.update",
-        target=account.id,
-        account_id=account.id,
-        before=old,
-        after=new,
-    )
+    audit.record_on(ctx, account, "account.update", before=old, after=new)
     return to_public(account)

@@ -182,9 +182,7 @@ def add(ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate) -> C
     )
     ctx.session.add(cloud)
     ctx.session.flush()
-    audit.record(
-        ctx, action="cloud.add", target=cloud.id, account_id=account.id, after=snapshot(cloud)
-    )
+    audit.record_on(ctx, cloud, "cloud.add", after=snapshot(cloud))
     return CloudAccountAdded(**to_public(cloud).model_dump())
 
 
@@ -259,11 +257,10 @@ def unsubscribe(
         affected = [
             AffectedWorkspace(workspace_id=i, effect="countdown", locks_at=locks) for i in ids
         ]
-    audit.record(
+    audit.record_on(
         ctx,
-        action="cloud.unsubscribe",
-        target=cloud.id,
-        account_id=cloud.account_id,
+        cloud,
+        "cloud.unsubscribe",
         before=before,
         after={
             **snapshot(cloud),
@@ -318,13 +315,8 @@ def resubscribe(
     ctx.session.flush()
     if ids:
         conn.execute(update(W).where(*held).values(countdown_started_at=None, updated_at=now))
-    audit.record(
-        ctx,
-        action="cloud.resubscribe",
-        target=cloud.id,
-        account_id=cloud.account_id,
-        before=before,
-        after={**snapshot(cloud), "unlocked": ids},
+    audit.record_on(
+        ctx, cloud, "cloud.resubscribe", before=before, after={**snapshot(cloud), "unlocked": ids}
     )
     public = get(ctx, ref=cloud.id)
     return UnsubscribeResult(

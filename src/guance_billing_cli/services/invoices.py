@@ -175,13 +175,7 @@ def add_title(ctx: ServiceContext, *, ref: str, data: InvoiceTitleCreate) -> Inv
     _check_title_matches(auth, kind=fields["type"], title=fields["title"], tax_id=fields["tax_id"])
     row = InvoiceTitle(id=new_id("ttl"), account_id=account.id, created_at=ctx.now(), **fields)
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.title_add",
-        target=row.id,
-        account_id=account.id,
-        after=fields,
-    )
+    audit.record_on(ctx, row, "invoice.title_add", after=fields)
     return _title_public(row)
 
 
@@ -208,13 +202,7 @@ def add_address(
     account = find_account(ctx, ref)
     row = InvoiceAddress(id=new_id("adr"), account_id=account.id, created_at=ctx.now(), **fields)
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.address_add",
-        target=row.id,
-        account_id=account.id,
-        after=fields,
-    )
+    audit.record_on(ctx, row, "invoice.address_add", after=fields)
     return _address_public(row)
 
 
@@ -329,11 +317,10 @@ def request(ctx: ServiceContext, *, ref: str, data: InvoiceRequestCreate) -> Inv
         **_snapshot(title, address),
     )
     ctx.session.add(row)
-    audit.record(
+    audit.record_on(
         ctx,
-        action="invoice.request",
-        target=row.id,
-        account_id=account.id,
+        row,
+        "invoice.request",
         after={
             "title_id": title.id,
             "address_id": address.id,
@@ -416,13 +403,8 @@ def update_title(
         setattr(row, name, value)
     ctx.session.add(row)
     changed = {k: v for k, v in fields.items() if before[k] != v}
-    audit.record(
-        ctx,
-        action="invoice.title_update",
-        target=row.id,
-        account_id=row.account_id,
-        before={k: before[k] for k in changed},
-        after=changed,
+    audit.record_on(
+        ctx, row, "invoice.title_update", before={k: before[k] for k in changed}, after=changed
     )
     return _title_public(row)
 
@@ -441,13 +423,7 @@ def delete_title(
     _refuse_if_pending(ctx, col(InvoiceRequest.title_id), row, "title_in_use")
     row.deleted_at = ctx.now()
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.title_delete",
-        target=row.id,
-        account_id=row.account_id,
-        before={"title": row.title, "type": row.type},
-    )
+    audit.record_on(ctx, row, "invoice.title_delete", before={"title": row.title, "type": row.type})
     return _title_public(row)
 
 
@@ -469,13 +445,8 @@ def update_address(
     for name, value in changed.items():
         setattr(row, name, value)
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.address_update",
-        target=row.id,
-        account_id=row.account_id,
-        before={k: current[k] for k in changed},
-        after=changed,
+    audit.record_on(
+        ctx, row, "invoice.address_update", before={k: current[k] for k in changed}, after=changed
     )
     return _address_public(row)
 
@@ -488,13 +459,7 @@ def delete_address(
     _refuse_if_pending(ctx, col(InvoiceRequest.address_id), row, "address_in_use")
     row.deleted_at = ctx.now()
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.address_delete",
-        target=row.id,
-        account_id=row.account_id,
-        before={"recipient": row.recipient},
-    )
+    audit.record_on(ctx, row, "invoice.address_delete", before={"recipient": row.recipient})
     return _address_public(row)
 
 
@@ -518,12 +483,7 @@ def cancel_request(
     row.status = "cancelled"
     row.cancelled_at = ctx.now()
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.cancel",
-        target=row.id,
-        account_id=row.account_id,
-        before={"status": "pending"},
-        after={"status": "cancelled"},
+    audit.record_on(
+        ctx, row, "invoice.cancel", before={"status": "pending"}, after={"status": "cancelled"}
     )
     return _request_public(row)

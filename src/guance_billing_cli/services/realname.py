@@ -206,13 +206,8 @@ def submit(ctx: ServiceContext, *, ref: str, data: RealnameSubmit) -> RealnamePu
         sub.license_sha256, sub.license_path = digest, path
     ctx.session.add(sub)
     _sync_account(ctx, account, "pending")
-    audit.record(
-        ctx,
-        action="realname.submit",
-        target=account.id,
-        account_id=account.id,
-        before=_snapshot(previous),
-        after=_snapshot(sub),
+    audit.record_on(
+        ctx, account, "realname.submit", before=_snapshot(previous), after=_snapshot(sub)
     )
     return to_public(account, sub)
 
@@ -247,12 +242,5 @@ def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> Realna
     ctx.session.add(sub)
     _sync_account(ctx, account, sub.status)
     old, new = audit.changed(before, _snapshot(sub))
-    audit.record(
-        ctx,
-        action=f"realname.{decision.decision}",
-        target=account.id,
-        account_id=account.id,
-        before=old,
-        after=new,
-    )
+    audit.record_on(ctx, account, f"realname.{decision.decision}", before=old, after=new)
     return to_public(account, sub)

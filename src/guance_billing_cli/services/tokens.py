@@ -97,7 +97,7 @@ def _issue(
     )
     ctx.session.add(row)
     ctx.session.flush()
-    audit.record(ctx, action=action, target=row.id, account_id=account_id, after=_snapshot(row))
+    audit.record_on(ctx, row, action, after=_snapshot(row))
     return TokenCreated(**to_public(row).model_dump(), token=secret)  # type: ignore[arg-type]
 
 
@@ -165,13 +165,7 @@ def revoke(ctx: ServiceContext, *, ref: str) -> TokenPublic:
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
         ctx.session.add(row)
-        audit.record(
-            ctx,
-            action="token.revoke",
-            target=row.id,
-            account_id=row.account_id,
-            after={"revoked_at": row.revoked_at.isoformat()},
-        )
+        audit.record_on(ctx, row, "token.revoke", after={"revoked_at": row.revoked_at.isoformat()})
     return to_public(row)
 
 
@@ -240,11 +234,5 @@ def revoke_current(ctx: ServiceContext) -> TokenPublic:
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
         ctx.session.add(row)
-        audit.record(
-            ctx,
-            action="auth.logout",
-            target=row.id,
-            account_id=row.account_id,
-            after={"revoked_at": row.revoked_at.isoformat()},
-        )
+        audit.record_on(ctx, row, "auth.logout", after={"revoked_at": row.revoked_at.isoformat()})
     return to_public(row)

@@ -173,12 +173,5 @@ def dissolve(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -
     workspace.dissolved_at = ctx.now()
     workspace.updated_at = ctx.now()
     ctx.session.add(workspace)
-    audit.record(
-        ctx,
-        action="workspace.dissolve",
-        target=workspace.id,
-        account_id=workspace.account_id,
-        before=before,
-        after=snapshot(workspace),
-    )
+    audit.record_on(ctx, workspace, "workspace.dissolve", before=before, after=snapshot(workspace))
     return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)

@@ -115,11 +115,10 @@ def add(ctx: ServiceContext, *, account_ref: str, data: WorkspaceCreate) -> Work
     )
     ctx.session.add(workspace)
     ctx.session.flush()
-    audit.record(
+    audit.record_on(
         ctx,
-        action="workspace.add",
-        target=ws_id,
-        account_id=account.id,
+        workspace,
+        "workspace.add",
         after={"name": name, "site": site, "settlement": "billing_center"},
     )
     return WorkspaceChange(workspace=to_public(workspace, now), changed=True)
@@ -185,11 +184,10 @@ def add_batch(
         results.append(result)
     if new_rows and not dry_run:
         ctx.session.connection().execute(insert(W), new_rows)
-        audit.record(
+        audit.record_on(
             ctx,
-            action="workspace.add",
-            target=account.id,
-            account_id=account.id,
+            account,
+            "workspace.add",
             after={"workspaces": [row["id"] for row in new_rows], "count": len(new_rows)},
         )
     if progress:
