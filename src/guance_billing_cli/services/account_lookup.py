@@ -35,3 +35,32 @@ def find_account(ctx: ServiceContext, ref: str) -> Account:
         raise NotFound("account_not_found", ref=ref)
     authz.require_account_access(ctx.actor, account.id)
     return account
+
+
+def find_owned(
+    ctx: ServiceContext,
+    model: Any,
+    ref: str,
+    *,
+    account_ref: str | None,
+    not_found: str,
+    not_in_account: str,
+    id_param: str = "ref",
+) -> Any:
+    """A row of ``model`` (a table with ``account_id``) by id. An owner sees only its own
+    account's rows, and nobody a deleted one: else ``NotFound(not_found)`` (exit 3). A
+    given ``account_ref`` (``--account``) must own it: else ``NotFound(not_in_account)``,
+    naming the row's id as ``id_param`` and the account's username."""
+    ref = ref.strip()
+    row = ctx.session.get(model, ref)
+    if (
+        row is None
+        or not (ctx.actor.role == "support" or ctx.actor.account_id == row.account_id)
+        or getattr(row, "deleted_at", None) is not None
+    ):
+        raise NotFound(not_found, ref=ref)
+    if account_ref is not None:
+        account = find_account(ctx, account_ref)
+        if account.id != row.account_id:
+            raise NotFound(not_in_account, **{id_param: row.id}, username=account.username)
+    return row

@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlmodel import col
 
-from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
+from guance_billing_cli.errors import Conflict, InvalidInput
 from guance_billing_cli.schemas.settlement import (
     PROVIDER_NAMES,
     PROVIDERS,
@@ -27,9 +27,11 @@ from guance_billing_cli.schemas.settlement import (
 )
 from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
+from guance_billing_cli.services.account_lookup import find_owned
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.services.notices import Notice, compose
+from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Account, CloudAccount, Workspace
 
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
@@ -88,33 +90,26 @@ def _counts(ctx: ServiceContext, ids: list[str]) -> dict[str, int]:
 
 
 def to_public(cloud: CloudAccount, workspaces: int = 0) -> CloudAccountPublic:
-    return CloudAccountPublic(
-        id=cloud.id,
-        provider=cloud.provider,
+    return view(
+        CloudAccountPublic,
+        cloud,
         account_id=cloud.provider_account_id,
-        instance_id=cloud.instance_id,
-        status=cloud.status,
         billing_account_id=cloud.account_id,
         workspaces=workspaces,
-        created_at=cloud.created_at,
-        unsubscribed_at=cloud.unsubscribed_at,
     )
 
 
 def find_cloud(ctx: ServiceContext, ref: str, *, account_ref: str | None = None) -> CloudAccount:
     """A cloud account by id; a given ``--account`` must own it (else exit 3)."""
-    cloud = ctx.session.get(CloudAccount, ref.strip())
-    if cloud is None or not (
-        ctx.actor.role == "support" or ctx.actor.account_id == cloud.account_id
-    ):
-        raise NotFound("cloud_account_not_found", ref=ref.strip())
-    if account_ref is not None:
-        account = accounts.find_account(ctx, account_ref)
-        if account.id != cloud.account_id:
-            raise NotFound(
-                "cloud_account_not_in_account", cloud_account_id=cloud.id, username=account.username
-            )
-    return cloud
+    return find_owned(  # type: ignore[no-any-return]
+        ctx,
+        CloudAccount,
+        ref,
+        account_ref=account_ref,
+        not_found="cloud_account_not_found",
+        not_in_account="cloud_account_not_in_account",
+        id_param="cloud_account_id",
+    )
 
 
 def snapshot(cloud: CloudAccount) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from guance_billing_cli.schemas.invoices import (
     InvoiceTitleUpdate,
 )
 from guance_billing_cli.services import audit, authz, locking, realname, validation
+from guance_billing_cli.services.account_lookup import find_owned
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
@@ -343,36 +344,25 @@ def list_requests(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceRequestPu
 
 
 # -- upkeep (issue 15): update or delete titles and addresses, show or cancel requests --
-_WHAT = {  # the reasons' prefix (i18n/errors.py)
-    InvoiceTitle: "invoice_title",
-    InvoiceAddress: "invoice_address",
-    InvoiceRequest: "invoice_request",
-}
+#: each row's NotFound reasons: no such row, and not the given account's (i18n/errors.py)
 _NOT_FOUND = {
-    "invoice_title": "invoice_title_not_found",
-    "invoice_address": "invoice_address_not_found",
-    "invoice_request": "invoice_request_not_found",
-}
-_NOT_IN_ACCOUNT = {
-    "invoice_title": "invoice_title_not_in_account",
-    "invoice_address": "invoice_address_not_in_account",
-    "invoice_request": "invoice_request_not_in_account",
+    InvoiceTitle: ("invoice_title_not_found", "invoice_title_not_in_account"),
+    InvoiceAddress: ("invoice_address_not_found", "invoice_address_not_in_account"),
+    InvoiceRequest: ("invoice_request_not_found", "invoice_request_not_in_account"),
 }
 
 
 def _find(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | None) -> Any:
     """A title, address or request by id; a given ``--account`` must own it (else exit 3)."""
-    what = _WHAT[model]
-    row = ctx.session.get(model, object_id.strip())
-    visible = row is not None and (
-        ctx.actor.role == "support" or ctx.actor.account_id == row.account_id
+    not_found, not_in_account = _NOT_FOUND[model]
+    row = find_owned(
+        ctx,
+        model,
+        object_id,
+        account_ref=account_ref,
+        not_found=not_found,
+        not_in_account=not_in_account,
     )
-    if row is None or not visible or getattr(row, "deleted_at", None) is not None:
-        raise NotFound(_NOT_FOUND[what], ref=object_id.strip())
-    if account_ref is not None:
-        account = find_account(ctx, account_ref)
-        if account.id != row.account_id:
-            raise NotFound(_NOT_IN_ACCOUNT[what], ref=row.id, username=account.username)
     authz.require_account_access(ctx.actor, row.account_id)
     return row
 

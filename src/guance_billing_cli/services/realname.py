@@ -33,6 +33,7 @@ from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.credentials import lock_account
 from guance_billing_cli.services.ids import new_id
+from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Account, RealnameSubmission
 
 NAME_MAX = 128
@@ -75,17 +76,12 @@ def to_public(account: Account, sub: RealnameSubmission | None) -> RealnamePubli
         license_info = LicenseInfo(
             name=sub.license_name or "", size=sub.license_size or 0, sha256=sub.license_sha256
         )
-    return RealnamePublic(
+    return view(
+        RealnamePublic,
+        sub,
         account_id=account.id,
-        status=sub.status,
-        type=sub.type,
-        name=sub.name,
-        tax_id=sub.tax_id,
         id_number=mask_id_number(sub.id_number),
-        reason=sub.reason,
         license=license_info,
-        submitted_at=sub.submitted_at,
-        reviewed_at=sub.reviewed_at,
     )
 
 

@@ -35,6 +35,7 @@ from guance_billing_cli.services import audit, authz, locking
 from guance_billing_cli.services.account_lookup import find_account
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.services.ids import new_id
+from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Account, ApiToken
 
 TOKEN_PREFIX = "gbt_"
@@ -53,18 +54,7 @@ def hash_token(token: str) -> str:
 
 
 def to_public(row: ApiToken) -> TokenPublic:
-    return TokenPublic(
-        id=row.id,
-        name=row.name,
-        role=row.role,
-        account_id=row.account_id,
-        scopes=row.scopes.split(),
-        prefix=row.prefix,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-    )
+    return view(TokenPublic, row, scopes=row.scopes.split())
 
 
 def _snapshot(row: ApiToken) -> dict[str, Any]:
