@@ -46,7 +46,14 @@ class InvoiceTitleCreate(rules.WireRequest):
     phone: str | None = rules.pattern(rules.LANDLINE, None)
 
 
-class InvoiceTitleUpdate(rules.WireRequest):
+class _Update(rules.WireRequest):
+    """Fields to change: ``None`` keeps the current value."""
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class InvoiceTitleUpdate(_Update):
     """Fields to change; ``None`` keeps the current value, "" clears an optional one."""
 
     type: str | None = None
@@ -56,9 +63,6 @@ class InvoiceTitleUpdate(rules.WireRequest):
     bank_account: str | None = None
     address: str | None = None
     phone: str | None = None
-
-    def changes(self) -> dict[str, str]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class InvoiceTitlePublic(InvoiceTitleCreate):
@@ -74,16 +78,13 @@ class InvoiceAddressCreate(rules.WireRequest):
     address: str = rules.text(256)
 
 
-class InvoiceAddressUpdate(rules.WireRequest):
+class InvoiceAddressUpdate(_Update):
     """Fields to change; ``None`` keeps the current value."""
 
     recipient: str | None = None
     phone: str | None = None
     email: str | None = None
     address: str | None = None
-
-    def changes(self) -> dict[str, str]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class InvoiceAddressPublic(InvoiceAddressCreate):

@@ -27,7 +27,7 @@ from guance_billing_cli.schemas.settlement import (
 )
 from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
-from guance_billing_cli.services.account_lookup import find_owned
+from guance_billing_cli.services.account_lookup import Owned, find_owned
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.services.notices import Notice, compose
@@ -99,17 +99,14 @@ def to_public(cloud: CloudAccount, workspaces: int = 0) -> CloudAccountPublic:
     )
 
 
+CLOUD = Owned(
+    CloudAccount, "cloud_account_not_found", "cloud_account_not_in_account", "cloud_account_id"
+)
+
+
 def find_cloud(ctx: ServiceContext, ref: str, *, account_ref: str | None = None) -> CloudAccount:
     """A cloud account by id; a given ``--account`` must own it (else exit 3)."""
-    return find_owned(  # type: ignore[no-any-return]
-        ctx,
-        CloudAccount,
-        ref,
-        account_ref=account_ref,
-        not_found="cloud_account_not_found",
-        not_in_account="cloud_account_not_in_account",
-        id_param="cloud_account_id",
-    )
+    return find_owned(ctx, CLOUD, ref, account_ref)
 
 
 def snapshot(cloud: CloudAccount) -> dict[str, Any]:

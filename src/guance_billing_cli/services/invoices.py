@@ -29,7 +29,7 @@ from guance_billing_cli.schemas.invoices import (
     InvoiceTitleUpdate,
 )
 from guance_billing_cli.services import audit, authz, locking, realname, validation
-from guance_billing_cli.services.account_lookup import find_owned
+from guance_billing_cli.services.account_lookup import Owned, find_owned
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
@@ -180,14 +180,18 @@ def add_title(ctx: ServiceContext, *, ref: str, data: InvoiceTitleCreate) -> Inv
     return _title_public(row)
 
 
-def list_titles(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceTitlePublic]:
+def _kept(ctx: ServiceContext, model: Any, ref: str) -> Iterator[Any]:
+    """The account's titles or addresses that are not deleted, oldest first."""
     account = find_account(ctx, ref)
-    stmt = (
-        select(InvoiceTitle)
-        .where(InvoiceTitle.account_id == account.id, col(InvoiceTitle.deleted_at).is_(None))
-        .order_by(col(InvoiceTitle.created_at), col(InvoiceTitle.id))
+    yield from ctx.session.exec(
+        select(model)
+        .where(model.account_id == account.id, col(model.deleted_at).is_(None))
+        .order_by(col(model.created_at), col(model.id))
     )
-    for row in ctx.session.exec(stmt):
+
+
+def list_titles(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceTitlePublic]:
+    for row in _kept(ctx, InvoiceTitle, ref):
         yield _title_public(row)
 
 
@@ -217,13 +221,7 @@ def _address_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_addresses(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceAddressPublic]:
-    account = find_account(ctx, ref)
-    stmt = (
-        select(InvoiceAddress)
-        .where(InvoiceAddress.account_id == account.id, col(InvoiceAddress.deleted_at).is_(None))
-        .order_by(col(InvoiceAddress.created_at), col(InvoiceAddress.id))
-    )
-    for row in ctx.session.exec(stmt):
+    for row in _kept(ctx, InvoiceAddress, ref):
         yield _address_public(row)
 
 
@@ -344,25 +342,20 @@ def list_requests(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceRequestPu
 
 
 # -- upkeep (issue 15): update or delete titles and addresses, show or cancel requests --
-#: each row's NotFound reasons: no such row, and not the given account's (i18n/errors.py)
-_NOT_FOUND = {
-    InvoiceTitle: ("invoice_title_not_found", "invoice_title_not_in_account"),
-    InvoiceAddress: ("invoice_address_not_found", "invoice_address_not_in_account"),
-    InvoiceRequest: ("invoice_request_not_found", "invoice_request_not_in_account"),
+_OWNED: dict[Any, Owned[Any]] = {  # the reasons: i18n/errors.py
+    InvoiceTitle: Owned(InvoiceTitle, "invoice_title_not_found", "invoice_title_not_in_account"),
+    InvoiceAddress: Owned(
+        InvoiceAddress, "invoice_address_not_found", "invoice_address_not_in_account"
+    ),
+    InvoiceRequest: Owned(
+        InvoiceRequest, "invoice_request_not_found", "invoice_request_not_in_account"
+    ),
 }
 
 
 def _find(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | None) -> Any:
     """A title, address or request by id; a given ``--account`` must own it (else exit 3)."""
-    not_found, not_in_account = _NOT_FOUND[model]
-    row = find_owned(
-        ctx,
-        model,
-        object_id,
-        account_ref=account_ref,
-        not_found=not_found,
-        not_in_account=not_in_account,
-    )
+    row = find_owned(ctx, _OWNED[model], object_id, account_ref)
     authz.require_account_access(ctx.actor, row.account_id)
     return row
 

@@ -32,7 +32,6 @@ from guance_billing_cli.schemas.tokens import (
     PasswordForgotten,
     PasswordResetDone,
 )
-from guance_billing_cli.schemas.verification import ENDED
 from guance_billing_cli.services import (
     accounts,
     audit,
@@ -133,23 +132,15 @@ def _require_open(ctx: ServiceContext, reset: PasswordReset, now: datetime) -> N
     state = effective_state(reset, now)
     if state == "awaiting_code":
         return
-    if state == "expired" and reset.state != "expired":
+    recorded = state == "expired" and reset.state != "expired"
+    if recorded:
         _finish(ctx, reset, "expired", now)
         audit.record_on(
             ctx, reset, "password.reset.expire", before={"state": "awaiting_code"},
             after={"state": "expired"},
         )  # fmt: skip
-        raise VerificationFailed(
-            "request_expired",
-            state="expired",
-            request_id=reset.id,
-            next_step="start_password_reset",
-        ).keep_changes()
-    raise VerificationFailed(
-        ENDED.get(state, "request_completed"),
-        state=state,
-        request_id=reset.id,
-        next_step="start_password_reset",
+    raise challenges.request_ended(
+        state, request_id=reset.id, next_step="start_password_reset", recorded=recorded
     )
 
 

@@ -27,7 +27,6 @@ from guance_billing_cli.errors import (
 )
 from guance_billing_cli.schemas.masking import mask_email, mask_phone
 from guance_billing_cli.schemas.verification import (
-    ENDED,
     OPEN_STATES,
     ChangeRequestPublic,
     ChangeStart,
@@ -231,21 +230,11 @@ def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> Non
     state = effective_state(req, now)
     if state in OPEN_STATES:
         return
-    if state == "expired" and req.state != "expired":
+    recorded = state == "expired" and req.state != "expired"
+    if recorded:
         _end(ctx, req, "expired", now, "expire")
-        raise VerificationFailed(
-            "request_expired",
-            state="expired",
-            request_id=req.id,
-            kind=req.kind,
-            next_step="start_change",
-        ).keep_changes()
-    raise VerificationFailed(
-        ENDED.get(state, "request_completed"),
-        state=state,
-        request_id=req.id,
-        kind=req.kind,
-        next_step="start_change",
+    raise challenges.request_ended(
+        state, request_id=req.id, kind=req.kind, next_step="start_change", recorded=recorded
     )
 
 

@@ -30,7 +30,7 @@ from guance_billing_cli.schemas.settlement import (
 )
 from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
-from guance_billing_cli.services.account_lookup import find_owned
+from guance_billing_cli.services.account_lookup import Owned, find_owned
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Workspace
@@ -69,17 +69,12 @@ def to_public(row: Any, now: datetime) -> WorkspacePublic:
     )
 
 
+WORKSPACE = Owned(Workspace, "workspace_not_found", "workspace_not_in_account", "workspace_id")
+
+
 def find_workspace(ctx: ServiceContext, ref: str, *, account_ref: str | None = None) -> Workspace:
     """A workspace by id. A given ``--account`` must be the workspace's (else exit 3)."""
-    return find_owned(  # type: ignore[no-any-return]
-        ctx,
-        Workspace,
-        ref,
-        account_ref=account_ref,
-        not_found="workspace_not_found",
-        not_in_account="workspace_not_in_account",
-        id_param="workspace_id",
-    )
+    return find_owned(ctx, WORKSPACE, ref, account_ref)
 
 
 # -- add --------------------------------------------------------------------------------
