@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select, update
@@ -197,6 +198,19 @@ def get(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> Clo
     return to_public(cloud, _counts(ctx, [cloud.id]).get(cloud.id, 0))
 
 
+def _set_status(
+    ctx: ServiceContext, cloud: CloudAccount, status: str, now: datetime
+) -> dict[str, Any]:
+    """Subscribe or unsubscribe ``cloud`` (written at once); returns its snapshot before."""
+    before = snapshot(cloud)
+    cloud.status = status
+    cloud.unsubscribed_at = now if status == "unsubscribed" else None
+    cloud.updated_at = now
+    ctx.session.add(cloud)
+    ctx.session.flush()
+    return before
+
+
 def unsubscribe(
     ctx: ServiceContext, *, ref: str, account_ref: str | None = None
 ) -> UnsubscribeResult:
@@ -212,12 +226,7 @@ def unsubscribe(
     bound = W.c.cloud_account_id == cloud.id
     alive = W.c.dissolved_at.is_(None)
     ids = [row.id for row in conn.execute(select(W.c.id).where(bound, alive).order_by(W.c.id))]
-    before = snapshot(cloud)
-    cloud.status = "unsubscribed"
-    cloud.unsubscribed_at = now
-    cloud.updated_at = now
-    ctx.session.add(cloud)
-    ctx.session.flush()
+    before = _set_status(ctx, cloud, "unsubscribed", now)
     affected: list[AffectedWorkspace]
     notice_to: str | None = None
     if cloud.provider == "aliyun":
@@ -299,12 +308,7 @@ def resubscribe(
         W.c.countdown_started_at.is_not(None),
     )
     ids = [row.id for row in conn.execute(select(W.c.id).where(*held).order_by(W.c.id))]
-    before = snapshot(cloud)
-    cloud.status = "subscribed"
-    cloud.unsubscribed_at = None
-    cloud.updated_at = now
-    ctx.session.add(cloud)
-    ctx.session.flush()
+    before = _set_status(ctx, cloud, "subscribed", now)
     if ids:
         conn.execute(update(W).where(*held).values(countdown_started_at=None, updated_at=now))
     audit.record_on(

@@ -392,22 +392,43 @@ def update_title(
     return _title_public(row)
 
 
-def _refuse_if_pending(ctx: ServiceContext, column: Any, row: Any, what: str) -> None:
-    pending = _pending_use(ctx, column, row.id)
+#: deleting a title or an address: the request column that uses it, the reason when a
+#: pending request does, the event, and the fields the event keeps
+_DELETE: dict[Any, tuple[Any, str, str, tuple[str, ...]]] = {
+    InvoiceTitle: (
+        InvoiceRequest.title_id,
+        "title_in_use",
+        "invoice.title_delete",
+        ("title", "type"),
+    ),
+    InvoiceAddress: (
+        InvoiceRequest.address_id,
+        "address_in_use",
+        "invoice.address_delete",
+        ("recipient",),
+    ),
+}
+
+
+def _delete(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | None) -> Any:
+    """Mark a title or address deleted (kept for past requests, hidden from lists) unless a
+    pending request uses it."""
+    column, in_use, action, kept = _DELETE[model]
+    row = _find(ctx, model, object_id, account_ref)
+    pending = _pending_use(ctx, col(column), row.id)
     if pending is not None:
-        raise RuleViolation(what, ref=row.id, request_id=pending, next_step="cancel_invoice")
+        raise RuleViolation(in_use, ref=row.id, request_id=pending, next_step="cancel_invoice")
+    row.deleted_at = ctx.now()
+    ctx.session.add(row)
+    audit.record_on(ctx, row, action, before={name: getattr(row, name) for name in kept})
+    return row
 
 
 def delete_title(
     ctx: ServiceContext, *, title_id: str, account_ref: str | None = None
 ) -> InvoiceTitlePublic:
     """Delete a title no pending request uses (kept for past requests, hidden from lists)."""
-    row: InvoiceTitle = _find(ctx, InvoiceTitle, title_id, account_ref)
-    _refuse_if_pending(ctx, col(InvoiceRequest.title_id), row, "title_in_use")
-    row.deleted_at = ctx.now()
-    ctx.session.add(row)
-    audit.record_on(ctx, row, "invoice.title_delete", before={"title": row.title, "type": row.type})
-    return _title_public(row)
+    return _title_public(_delete(ctx, InvoiceTitle, title_id, account_ref))
 
 
 def update_address(
@@ -438,12 +459,7 @@ def delete_address(
     ctx: ServiceContext, *, address_id: str, account_ref: str | None = None
 ) -> InvoiceAddressPublic:
     """Delete a mailing address no pending request uses."""
-    row: InvoiceAddress = _find(ctx, InvoiceAddress, address_id, account_ref)
-    _refuse_if_pending(ctx, col(InvoiceRequest.address_id), row, "address_in_use")
-    row.deleted_at = ctx.now()
-    ctx.session.add(row)
-    audit.record_on(ctx, row, "invoice.address_delete", before={"recipient": row.recipient})
-    return _address_public(row)
+    return _address_public(_delete(ctx, InvoiceAddress, address_id, account_ref))
 
 
 def get_request(

@@ -470,11 +470,10 @@ def cancel(
     ctx: ServiceContext, *, request_id: str, kind: str, account: str | None = None
 ) -> ChangeRequestPublic:
     """Cancel an open request; cancelling a cancelled one is a no-op."""
-    spec = kind_of(kind)
-    req = _load(ctx, request_id=request_id, kind=spec, account=account)
-    now = ctx.now()
+    req = _load(ctx, request_id=request_id, kind=kind_of(kind), account=account)
     if req.state == "cancelled":
         return to_public(ctx, req)
+    now = ctx.now()
     _require_open(ctx, req, now)
     _end(ctx, req, "cancelled", now, "cancel")
     return to_public(ctx, req)
