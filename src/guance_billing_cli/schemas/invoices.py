@@ -65,10 +65,17 @@ class InvoiceTitleUpdate(_Update):
     phone: str | None = None
 
 
-class InvoiceTitlePublic(InvoiceTitleCreate):
+class _Stored(BaseModel):
+    """What the store adds to a title or an address: named first among a model's bases,
+    so these fields follow the model's own, in its JSON too."""
+
     id: str
     account_id: str
     created_at: datetime
+
+
+class InvoiceTitlePublic(_Stored, InvoiceTitleCreate):
+    pass
 
 
 class InvoiceAddressCreate(rules.WireRequest):
@@ -87,10 +94,8 @@ class InvoiceAddressUpdate(_Update):
     address: str | None = None
 
 
-class InvoiceAddressPublic(InvoiceAddressCreate):
-    id: str
-    account_id: str
-    created_at: datetime
+class InvoiceAddressPublic(_Stored, InvoiceAddressCreate):
+    pass
 
 
 class InvoiceRequestCreate(rules.WireRequest):
