@@ -32,7 +32,7 @@ from guance_billing_cli.services.account_lookup import Owned, find_owned
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.services.notices import Notice, compose
-from guance_billing_cli.services.rows import view
+from guance_billing_cli.services.rows import pick, view
 from guance_billing_cli.store.models import Account, CloudAccount, Workspace
 
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
@@ -111,12 +111,7 @@ def find_cloud(ctx: ServiceContext, ref: str, *, account_ref: str | None = None)
 
 
 def snapshot(cloud: CloudAccount) -> dict[str, Any]:
-    return {
-        "provider": cloud.provider,
-        "account_id": cloud.provider_account_id,
-        "instance_id": cloud.instance_id,
-        "status": cloud.status,
-    }
+    return pick(cloud, "provider", "instance_id", "status", account_id="provider_account_id")
 
 
 # -- operations -------------------------------------------------------------------------
