@@ -353,13 +353,7 @@ def _notify_lockout(ctx: ServiceContext, account_id: str) -> None:
         return
     hours = int(throttles.WINDOW.total_seconds() // 3600)
     try:
-        notices.send_lockout(
-            ctx.settings,
-            to=account.email,
-            language=account.language,
-            username=account.username,
-            hours=hours,
-        )
+        notices.send_lockout(ctx.settings, account, hours=hours)
     except BillingError as exc:  # the lock-out holds either way; a lost notice is logged
         log.warning("lock-out notice for %s not delivered: %s", account_id, exc.message)
 

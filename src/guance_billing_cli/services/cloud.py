@@ -265,13 +265,10 @@ def unsubscribe(
         },
     )
     if notice_to is not None:
-        from guance_billing_cli import delivery
+        from guance_billing_cli.services import notices
 
         # Delivered last, inside the transaction: if it fails, nothing is unsubscribed.
-        notice = _fallback_notice(cloud, ids, language)
-        delivery.send_email(
-            ctx.settings, to=notice_to, subject=notice.subject, body=notice.text, html=notice.html
-        )
+        notices.email(ctx.settings, notice_to, _fallback_notice(cloud, ids, language))
     # the count `cloud show` gives right after: a countdown keeps its workspaces bound
     return UnsubscribeResult(
         **get(ctx, ref=cloud.id).model_dump(),

@@ -171,8 +171,7 @@ def _send(
     )
     notices.send_reminder(
         ctx.settings,
-        to=row.email,
-        language=row.language,
+        row,
         workspace_id=row.id,
         locks_at=locks,
         days=left,
