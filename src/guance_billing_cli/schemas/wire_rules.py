@@ -117,7 +117,7 @@ WireBool = StrictBool
 _LIMITS: dict[str, tuple[str, str | None]] = {
     "string_too_long": ("too_long", "max_length"),
     "too_long": ("too_many", "max_length"),  # a list
-    "string_too_short": ("required", None),  # min_length 1: not blank
+    "string_too_short": ("required", None),  # min_length 1 (no other is stated): not blank
     "greater_than_equal": ("below_minimum", "ge"),
     "less_than_equal": ("above_maximum", "le"),
 }
@@ -143,6 +143,8 @@ def refusal(
     field = (names or {}).get(loc, loc) or None
     reason, limit = _LIMITS.get(str(first.get("type")), ("", None))
     context = first.get("ctx") or {}
+    if reason == "required" and context.get("min_length") != 1:
+        reason = ""
     if field and reason and (limit is None or limit in context):
         params = {"limit": context[limit]} if limit else {}
         return InvalidInput(reason, field=field, **params)
