@@ -151,6 +151,9 @@ def invocations(draw: st.DrawFn, files: list[str]) -> tuple[list[str], str]:
         flag = param.opts[0]
         if getattr(param, "is_flag", False):
             args.append(flag)
+        elif getattr(param, "multiple", False):  # past a list's limit too (nine --scope)
+            for _ in range(draw(st.sampled_from([1, 2, 9, 12]))):
+                args += [flag, draw(value_for(param, files))]
         else:
             args += [flag, draw(value_for(param, files))]
     stdin = draw(

@@ -13,32 +13,27 @@ def home_override() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def config_dir() -> Path:
+def _user_dir(kind: str) -> Path:
+    """``GUANCE_BILLING_HOME``, else the platform's user directory of ``kind``."""
     home = home_override()
     if home is not None:
         return home
     import platformdirs
 
-    return platformdirs.user_config_path(APP_NAME)
+    return getattr(platformdirs, f"user_{kind}_path")(APP_NAME)  # type: ignore[no-any-return]
+
+
+def config_dir() -> Path:
+    return _user_dir("config")
 
 
 def data_dir() -> Path:
-    home = home_override()
-    if home is not None:
-        return home
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME)
+    return _user_dir("data")
 
 
 def state_dir() -> Path:
     """Files the tool keeps for itself between runs (the shell's history)."""
-    home = home_override()
-    if home is not None:
-        return home
-    import platformdirs
-
-    return platformdirs.user_state_path(APP_NAME)
+    return _user_dir("state")
 
 
 def config_file() -> Path:

@@ -30,7 +30,7 @@ INDUSTRIES: tuple[str, ...] = (
 REALNAME_STATUSES: tuple[str, ...] = ("unverified", "pending", "approved", "rejected")
 
 
-class ProfileFields(BaseModel):
+class ProfileFields(rules.WireRequest):
     """The editable profile; every field optional so it doubles as an update."""
 
     company_name: str | None = rules.text(128, None, blank=False)  # never blank once given
@@ -72,7 +72,7 @@ class ProfileUpdate(ProfileFields):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
-class AccountAdminUpdate(BaseModel):
+class AccountAdminUpdate(rules.WireRequest):
     """Support-only fields."""
 
     model_config = ConfigDict(json_schema_extra={"required": ["arbitrary_settlement"]})

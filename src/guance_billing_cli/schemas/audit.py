@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from guance_billing_cli.schemas.wire_rules import WireDatetime
+from guance_billing_cli.schemas.wire_rules import WireDatetime, WireRequest
 
 
 class AuditEventPublic(BaseModel):
@@ -25,7 +25,7 @@ class AuditEventPublic(BaseModel):
     hash: str
 
 
-class AuditQuery(BaseModel):
+class AuditQuery(WireRequest):
     account: str | None = None
     action: str | None = None
     since: WireDatetime | None = None  # ISO 8601; a bare number is refused (issue 12)
@@ -43,7 +43,7 @@ class AuditVerification(BaseModel):
     unanchored: int = 0  # events after the newest checkpoint given (keyed chain only)
 
 
-class SignedCheckpoint(BaseModel):
+class SignedCheckpoint(WireRequest):
     """A checkpoint statement and its Ed25519 signature (base64), as written to a file."""
 
     statement: dict[str, Any]
@@ -51,8 +51,8 @@ class SignedCheckpoint(BaseModel):
     label: str | None = None  # where it was read from, for messages; not signed
 
 
-class AuditVerifyRequest(BaseModel):
-    checkpoints: list[SignedCheckpoint] = []
+class AuditVerifyRequest(WireRequest):
+    checkpoints: list[SignedCheckpoint] = []  # noqa: RUF012 (a pydantic field)
     public_key: str | None = None  # PEM; default: the store's own signing key
 
 
@@ -61,7 +61,7 @@ class AuditPublicKey(BaseModel):
     key_id: str
 
 
-class AuditExportQuery(BaseModel):
+class AuditExportQuery(WireRequest):
     account: str | None = None
     since: WireDatetime | None = None
 

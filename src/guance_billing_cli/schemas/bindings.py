@@ -10,11 +10,11 @@ is on the remote path.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from guance_billing_cli.schemas.wire_rules import WireBool, WireInt
+from guance_billing_cli.schemas.wire_rules import WireBool, WireInt, WireRequest
 
 PLAN_VERSION = 1
 ACTIONS = ("bind", "move", "unbind", "unchanged", "refused")
@@ -22,20 +22,29 @@ PlanAction = Literal["bind", "move", "unbind", "unchanged", "refused"]
 ID_LIST_LIMIT = 200_000
 
 
-class DesiredCloud(BaseModel):
+class DesiredCloud(WireRequest):
     """One ``[cloud.<id>]`` table: the workspaces that should settle through it."""
 
     model_config = ConfigDict(extra="forbid")
+    #: as the desired-state file says them (``[cloud.ID]``, its ``workspaces``)
+    refusal_fields: ClassVar[dict[str, str]] = {
+        "cloud_account_id": "cloud.ID",
+        "workspaces": "cloud.ID.workspaces",
+    }
 
     cloud_account_id: str = Field(min_length=1, max_length=64)
     workspaces: list[str] = Field(default_factory=list, max_length=ID_LIST_LIMIT)
     exclusive: WireBool = False  # any other workspace bound to it is to be unbound
 
 
-class DesiredState(BaseModel):
+class DesiredState(WireRequest):
     """A whole desired-state file (``bindings plan FILE``), as the service reads it."""
 
     model_config = ConfigDict(extra="forbid")
+    refusal_fields: ClassVar[dict[str, str]] = {
+        "clouds": "cloud.*",
+        "billing_center": "billing_center.workspaces",
+    }
 
     clouds: list[DesiredCloud] = Field(default_factory=list, max_length=10_000)
     #: workspaces that should settle through the billing center; None: the file has no such table
@@ -63,7 +72,7 @@ class PlanRow(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
-class BindingsPlanRequest(BaseModel):
+class BindingsPlanRequest(WireRequest):
     desired: DesiredState
     account: str | None = Field(default=None, max_length=320)
 
@@ -87,7 +96,7 @@ class BindingsPlan(BaseModel):
         return self.summary.get("refused", 0)
 
 
-class PlannedRow(BaseModel):
+class PlannedRow(WireRequest):
     """What a saved plan expects of one row when it is applied."""
 
     workspace_id: str
@@ -96,7 +105,7 @@ class PlannedRow(BaseModel):
     fingerprint: str
 
 
-class BindingsApplyRequest(BaseModel):
+class BindingsApplyRequest(WireRequest):
     desired: DesiredState
     account: str | None = Field(default=None, max_length=320)
     #: the saved plan's rows: apply refuses (``plan_stale``) if any differs now; None: plan now

@@ -354,6 +354,11 @@ class Output:
         return getattr(import_module(f"guance_billing_cli.schemas.{module}"), name)
 
 
+def _each(noun: str, model: str, verbs: str) -> dict[str, Output]:
+    """``Output(model)`` for each command ``noun VERB`` (``list``: an array of them)."""
+    return {f"{noun} {verb}": Output(model, many=verb == "list") for verb in verbs.split()}
+
+
 #: Command path -> its --json document. A command with ``--json`` that is not here is
 #: in ``UNPUBLISHED`` (tests/test_output_schemas.py checks that every one is one or
 #: the other).
@@ -365,32 +370,15 @@ OUTPUTS: dict[str, Output] = {
     "account update": Output("accounts:AccountPublic"),
     "profile show": Output("accounts:AccountPublic"),
     "profile update": Output("accounts:AccountPublic"),
-    "email change": Output("verification:ChangeRequestPublic"),
-    "email verify": Output("verification:ChangeRequestPublic"),
-    "email resend": Output("verification:ChangeRequestPublic"),
-    "email status": Output("verification:ChangeRequestPublic"),
-    "email cancel": Output("verification:ChangeRequestPublic"),
-    "phone change": Output("verification:ChangeRequestPublic"),
-    "phone verify": Output("verification:ChangeRequestPublic"),
-    "phone resend": Output("verification:ChangeRequestPublic"),
-    "phone status": Output("verification:ChangeRequestPublic"),
-    "phone cancel": Output("verification:ChangeRequestPublic"),
+    **_each("email", "verification:ChangeRequestPublic", "change verify resend status cancel"),
+    **_each("phone", "verification:ChangeRequestPublic", "change verify resend status cancel"),
     "password change": Output("credentials:PasswordChanged"),
     "realname show": Output("realname:RealnamePublic"),
     "realname submit": Output("realname:RealnamePublic"),
     "realname review": Output("realname:RealnamePublic"),
-    "invoice request": Output("invoices:InvoiceRequestPublic"),
-    "invoice list": Output("invoices:InvoiceRequestPublic", many=True),
-    "invoice show": Output("invoices:InvoiceRequestPublic"),
-    "invoice cancel": Output("invoices:InvoiceRequestPublic"),
-    "invoice title add": Output("invoices:InvoiceTitlePublic"),
-    "invoice title list": Output("invoices:InvoiceTitlePublic", many=True),
-    "invoice title update": Output("invoices:InvoiceTitlePublic"),
-    "invoice title delete": Output("invoices:InvoiceTitlePublic"),
-    "invoice address add": Output("invoices:InvoiceAddressPublic"),
-    "invoice address list": Output("invoices:InvoiceAddressPublic", many=True),
-    "invoice address update": Output("invoices:InvoiceAddressPublic"),
-    "invoice address delete": Output("invoices:InvoiceAddressPublic"),
+    **_each("invoice", "invoices:InvoiceRequestPublic", "request list show cancel"),
+    **_each("invoice title", "invoices:InvoiceTitlePublic", "add list update delete"),
+    **_each("invoice address", "invoices:InvoiceAddressPublic", "add list update delete"),
     "cloud add": Output("settlement:CloudAccountAdded"),
     "cloud list": Output("settlement:CloudAccountPublic", many=True),
     "cloud show": Output("settlement:CloudAccountPublic"),

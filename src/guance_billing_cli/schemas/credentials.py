@@ -9,7 +9,7 @@ from pydantic import BaseModel, SecretStr
 from guance_billing_cli.schemas import wire_rules as rules
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(rules.WireRequest):
     current_password: SecretStr
     new_password: SecretStr = rules.rule(rules.PASSWORD)
 
@@ -25,13 +25,13 @@ RESET_CHANNELS: tuple[str, ...] = ("email", "phone")
 RESET_STATES: tuple[str, ...] = ("awaiting_code", "completed", "cancelled", "failed", "expired")
 
 
-class PasswordResetStart(BaseModel):
+class PasswordResetStart(rules.WireRequest):
     """Send a reset code to the account's login email (default) or phone."""
 
     via: str = rules.enum(RESET_CHANNELS, "email")
 
 
-class PasswordResetComplete(BaseModel):
+class PasswordResetComplete(rules.WireRequest):
     code: SecretStr = rules.pattern(rules.CODE)
     new_password: SecretStr = rules.rule(rules.PASSWORD)
 

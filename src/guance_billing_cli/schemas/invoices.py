@@ -18,7 +18,7 @@ INVOICE_STATUSES: tuple[str, ...] = ("pending", "cancelled")
 SPECIAL_FIELDS: tuple[str, ...] = ("bank_name", "bank_account", "address", "phone")
 
 
-class InvoiceTitleCreate(BaseModel):
+class InvoiceTitleCreate(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # a special VAT invoice names the bank, the address and a phone
@@ -46,7 +46,14 @@ class InvoiceTitleCreate(BaseModel):
     phone: str | None = rules.pattern(rules.LANDLINE, None)
 
 
-class InvoiceTitleUpdate(BaseModel):
+class _Update(rules.WireRequest):
+    """Fields to change: ``None`` keeps the current value."""
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class InvoiceTitleUpdate(_Update):
     """Fields to change; ``None`` keeps the current value, "" clears an optional one."""
 
     type: str | None = None
@@ -57,24 +64,28 @@ class InvoiceTitleUpdate(BaseModel):
     address: str | None = None
     phone: str | None = None
 
-    def changes(self) -> dict[str, str]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
 
+class _Stored(BaseModel):
+    """What the store adds to a title or an address: named first among a model's bases,
+    so these fields follow the model's own, in its JSON too."""
 
-class InvoiceTitlePublic(InvoiceTitleCreate):
     id: str
     account_id: str
     created_at: datetime
 
 
-class InvoiceAddressCreate(BaseModel):
+class InvoiceTitlePublic(_Stored, InvoiceTitleCreate):
+    pass
+
+
+class InvoiceAddressCreate(rules.WireRequest):
     recipient: str = rules.text(64)
     phone: str = rules.pattern(rules.PHONE)
     email: str = rules.pattern(rules.EMAIL)
     address: str = rules.text(256)
 
 
-class InvoiceAddressUpdate(BaseModel):
+class InvoiceAddressUpdate(_Update):
     """Fields to change; ``None`` keeps the current value."""
 
     recipient: str | None = None
@@ -82,17 +93,12 @@ class InvoiceAddressUpdate(BaseModel):
     email: str | None = None
     address: str | None = None
 
-    def changes(self) -> dict[str, str]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+class InvoiceAddressPublic(_Stored, InvoiceAddressCreate):
+    pass
 
 
-class InvoiceAddressPublic(InvoiceAddressCreate):
-    id: str
-    account_id: str
-    created_at: datetime
-
-
-class InvoiceRequestCreate(BaseModel):
+class InvoiceRequestCreate(rules.WireRequest):
     title_id: str = rules.pattern(r"^ttl_[0-9a-f]{12}$")
     address_id: str = rules.pattern(r"^adr_[0-9a-f]{12}$")
     # parsed and checked by the service (Decimal, 2 places, > 0)

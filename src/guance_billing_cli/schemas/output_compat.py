@@ -31,7 +31,7 @@ def breaks(old: Schema, new: Schema) -> list[str]:
     """The ways ``new`` breaks a reader of ``old`` (empty: compatible), each as
     ``<path>: <what>``; the path is a JSON pointer into the document."""
     found: list[str] = []
-    _compare(old, new, old, new, "", found)
+    _compare(old, new, (old, new), "", found)
     return found
 
 
@@ -48,6 +48,10 @@ def _resolve(node: Schema, doc: Schema) -> Schema:
         node = {**target, **extra}
         seen += 1
     return node
+
+
+#: the two whole documents compared (old, new): where their ``$ref``s point
+Docs = tuple[Schema, Schema]
 
 
 def _alternatives(node: Schema, doc: Schema) -> list[Schema]:
@@ -119,18 +123,11 @@ def _accepts(old_kind: str | None, new_kind: str | None) -> bool:
     return old_kind == new_kind or (old_kind == "number" and new_kind == "integer")
 
 
-def _compare(
-    old: Schema,
-    new: Schema,
-    old_doc: Schema,
-    new_doc: Schema,
-    path: str,
-    found: list[str],
-) -> None:
+def _compare(old: Schema, new: Schema, docs: Docs, path: str, found: list[str]) -> None:
     if path.count("/") > MAX_DEPTH:  # a recursive model: its first levels are compared
         return
-    olds = _alternatives(old, old_doc)
-    for alt in _alternatives(new, new_doc):
+    olds = _alternatives(old, docs[0])
+    for alt in _alternatives(new, docs[1]):
         kind = _kind(alt)
         candidates = [o for o in olds if _accepts(_kind(o), kind)]
         if not candidates:
@@ -143,7 +140,7 @@ def _compare(
         best: list[str] | None = None
         for candidate in candidates:
             here: list[str] = []
-            _compare_plain(candidate, alt, old_doc, new_doc, path, here)
+            _compare_plain(candidate, alt, docs, path, here)
             if not here:
                 best = []
                 break
@@ -152,14 +149,7 @@ def _compare(
         found.extend(best or [])
 
 
-def _compare_plain(
-    old: Schema,
-    new: Schema,
-    old_doc: Schema,
-    new_doc: Schema,
-    path: str,
-    found: list[str],
-) -> None:
+def _compare_plain(old: Schema, new: Schema, docs: Docs, path: str, found: list[str]) -> None:
     where = path or "/"
     old_values = old.get("enum", [old["const"]] if "const" in old else None)
     new_values = new.get("enum", [new["const"]] if "const" in new else None)
@@ -180,7 +170,7 @@ def _compare_plain(
             if name not in new_props:
                 found.append(f"{path}/{name}: removed")
                 continue
-            _compare(schema, new_props[name], old_doc, new_doc, f"{path}/{name}", found)
+            _compare(schema, new_props[name], docs, f"{path}/{name}", found)
         new_required = set(new.get("required", []))
         for name in old.get("required", []):
             if name in new_props and name not in new_required:
@@ -188,14 +178,14 @@ def _compare_plain(
         old_more, new_more = old.get("additionalProperties"), new.get("additionalProperties")
         if isinstance(old_more, dict) and old_more:
             if isinstance(new_more, dict):
-                _compare(old_more, new_more, old_doc, new_doc, f"{path}/*", found)
+                _compare(old_more, new_more, docs, f"{path}/*", found)
             elif new_more is not False:
                 found.append(f"{path}/*: map values of any type where {old_more} was promised")
     elif kind == "array":
         old_items, new_items = old.get("items"), new.get("items")
         if isinstance(old_items, dict) and old_items:
             if isinstance(new_items, dict):
-                _compare(old_items, new_items, old_doc, new_doc, f"{path}/[]", found)
+                _compare(old_items, new_items, docs, f"{path}/[]", found)
             else:
                 found.append(f"{path}/[]: items of any type where {old_items} was promised")
 

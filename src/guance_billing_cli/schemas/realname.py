@@ -18,7 +18,7 @@ REALNAME_TYPES: tuple[str, ...] = ("enterprise", "individual")
 MAX_LICENSE_BYTES = 10 * 1024 * 1024
 
 
-class LicenseUpload(BaseModel):
+class LicenseUpload(rules.WireRequest):
     """A business-licence scan: the original file name and its bytes, base64-encoded.
 
     Plain base64 text (not ``bytes``) so every transport carries it unchanged."""
@@ -40,7 +40,7 @@ class LicenseUpload(BaseModel):
             raise InvalidInput("license_not_base64", field="license") from None
 
 
-class RealnameSubmit(BaseModel):
+class RealnameSubmit(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # an enterprise by its tax id (and licence), a person by the ID number
@@ -73,7 +73,7 @@ class RealnameSubmit(BaseModel):
     replace: rules.WireBool = False
 
 
-class RealnameReview(BaseModel):
+class RealnameReview(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # a rejection says why

@@ -56,7 +56,7 @@ SITES: dict[str, Site] = {
 
 
 # -- cloud accounts -------------------------------------------------------------
-class CloudAccountCreate(BaseModel):
+class CloudAccountCreate(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # the account id's form and the instance id depend on the provider
@@ -128,7 +128,7 @@ class UnsubscribeResult(CloudAccountPublic):
 
 
 # -- workspaces -----------------------------------------------------------------
-class WorkspaceCreate(BaseModel):
+class WorkspaceCreate(rules.WireRequest):
     id: str = rules.pattern(rules.WORKSPACE_ID)
     name: str = rules.text(128)
     site: str = rules.enum(SITES)
@@ -152,7 +152,7 @@ class WorkspacePublic(BaseModel):
     created_at: datetime
 
 
-class WorkspaceFilter(BaseModel):
+class WorkspaceFilter(rules.WireRequest):
     # "" means "no filter", as for a flag not given
     site: str | None = rules.enum([*SITES, ""], None)
     settlement: str | None = rules.enum([*SETTLEMENTS, ""], None)
@@ -162,7 +162,7 @@ class WorkspaceFilter(BaseModel):
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
-class UnlockRequest(BaseModel):
+class UnlockRequest(rules.WireRequest):
     """The remedy that unlocks: rebind to a subscribed cloud account, or billing center."""
 
     model_config = ConfigDict(
@@ -195,7 +195,7 @@ class WorkspaceChange(BaseModel):
 
 
 # -- batches --------------------------------------------------------------------
-class BatchItem(BaseModel):
+class BatchItem(rules.WireRequest):
     """One requested row: a workspace id, or the reason its input line was unusable."""
 
     workspace_id: str | None = None  # a malformed id is refused in its row's result
@@ -309,7 +309,7 @@ def batch_items(rows: list[dict[str, Any]]) -> list[BatchItem]:
 REMINDER_STAGES: tuple[str, ...] = ("started", "3_days", "1_day")
 
 
-class RemindRequest(BaseModel):
+class RemindRequest(rules.WireRequest):
     account: str | None = None  # only this billing account (default: every account; support)
     dry_run: rules.WireBool = False
 

@@ -8,7 +8,7 @@ from guance_billing_cli.schemas import wire_rules as rules
 from guance_billing_cli.schemas.suggest_kinds import SUGGEST_KINDS
 
 
-class SuggestQuery(BaseModel):
+class SuggestQuery(rules.WireRequest):
     kind: str = rules.enum(SUGGEST_KINDS)
     prefix: str = Field(default="", max_length=128)
     account: str | None = None

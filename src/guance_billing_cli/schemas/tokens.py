@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -16,7 +16,7 @@ TOKEN_SCOPES: tuple[str, ...] = ("bindings",)
 MAX_TOKEN_DAYS = 3650
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # an owner token reaches one account; a support token every one
@@ -31,6 +31,9 @@ class TokenCreate(BaseModel):
             ]
         }
     )
+
+    #: the CLI's --scope and --expires-days, as the service names them in its refusals
+    refusal_fields: ClassVar[dict[str, str]] = {"scopes": "scope", "expires_in_days": "expires"}
 
     name: str = rules.text(64)
     role: str = rules.enum(TOKEN_ROLES)
@@ -60,56 +63,36 @@ class TokenCreated(TokenPublic):
     token: SecretStr = Field(json_schema_extra={"writeOnly": False})
 
 
-class LoginRequest(BaseModel):
+def _login_variant(title: str, given: tuple[str, ...], absent: tuple[str, ...]) -> dict[str, Any]:
+    """One way to log in, for the API document: the fields it needs, and the others null."""
+    return {
+        "title": title,  # names the variant in the API document
+        "required": list(given),
+        "properties": {
+            **{name: {"type": "string"} for name in given},
+            **{name: {"type": "null"} for name in absent},
+        },
+    }
+
+
+class LoginRequest(rules.WireRequest):
     """A password login, or a code login (``request_id`` + ``code`` from ``send_login_code``)."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [
-                {
-                    "title": "email_password",  # names the variant in the API document
-                    "required": ["email", "password"],
-                    "properties": {
-                        "email": {"type": "string"},
-                        "password": {"type": "string"},
-                        "phone": {"type": "null"},
-                        "request_id": {"type": "null"},
-                        "code": {"type": "null"},
-                    },
-                },
-                {
-                    "title": "phone_password",  # names the variant in the API document
-                    "required": ["phone", "password"],
-                    "properties": {
-                        "phone": {"type": "string"},
-                        "password": {"type": "string"},
-                        "email": {"type": "null"},
-                        "request_id": {"type": "null"},
-                        "code": {"type": "null"},
-                    },
-                },
-                {
-                    "title": "email_code",  # names the variant in the API document
-                    "required": ["email", "request_id", "code"],
-                    "properties": {
-                        "email": {"type": "string"},
-                        "request_id": {"type": "string"},
-                        "code": {"type": "string"},
-                        "password": {"type": "null"},
-                        "phone": {"type": "null"},
-                    },
-                },
-                {
-                    "title": "phone_code",  # names the variant in the API document
-                    "required": ["phone", "request_id", "code"],
-                    "properties": {
-                        "phone": {"type": "string"},
-                        "request_id": {"type": "string"},
-                        "code": {"type": "string"},
-                        "password": {"type": "null"},
-                        "email": {"type": "null"},
-                    },
-                },
+                _login_variant(
+                    "email_password", ("email", "password"), ("phone", "request_id", "code")
+                ),
+                _login_variant(
+                    "phone_password", ("phone", "password"), ("email", "request_id", "code")
+                ),
+                _login_variant(
+                    "email_code", ("email", "request_id", "code"), ("password", "phone")
+                ),
+                _login_variant(
+                    "phone_code", ("phone", "request_id", "code"), ("password", "email")
+                ),
             ]
         }
     )
@@ -124,7 +107,7 @@ class LoginRequest(BaseModel):
     token_name: str | None = rules.text(64, None)
 
 
-class LoginCodeRequest(BaseModel):
+class LoginCodeRequest(rules.WireRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [  # exactly one address ("" counts as not given)
@@ -183,7 +166,7 @@ class PasswordForgotten(LoginCodeRequest):
     one address, as for a login code."""
 
 
-class ForgottenPasswordReset(BaseModel):
+class ForgottenPasswordReset(rules.WireRequest):
     """Finish a reset started by address: the request id, the code, the new password."""
 
     request_id: str

@@ -33,7 +33,7 @@ ENDED: dict[str, str] = {
 }
 
 
-class ChangeStart(BaseModel):
+class ChangeStart(rules.WireRequest):
     """Start a change: a code goes to the account's current address."""
 
     model_config = ConfigDict(
@@ -59,11 +59,11 @@ class ChangeStart(BaseModel):
     new_address: str | None = None
 
 
-class CodeSubmit(BaseModel):
+class CodeSubmit(rules.WireRequest):
     code: SecretStr = rules.pattern(rules.CODE)
 
 
-class NewAddress(BaseModel):
+class NewAddress(rules.WireRequest):
     new_address: str
 
 

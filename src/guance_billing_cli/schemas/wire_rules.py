@@ -14,13 +14,16 @@ refuses ``0``/``"yes"`` for a boolean.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, ValidationError
 
 from guance_billing_cli.schemas.plaintext import WIRE_CLASS as _HIDDEN
+
+if TYPE_CHECKING:
+    from guance_billing_cli.errors import InvalidInput
 
 USERNAME = r"^[a-z0-9_.-]{3,32}$"
 EMAIL = (
@@ -106,3 +109,67 @@ WireDatetime = Annotated[datetime, BeforeValidator(_not_a_number)]
 NOT_BOOL_OR_TEXT = BeforeValidator(_not_bool_or_text)
 WireInt = Annotated[int, NOT_BOOL_OR_TEXT]
 WireBool = StrictBool
+
+
+# -- a request the schema refuses -------------------------------------------------------
+#: pydantic's error type -> the reason a refusal names and the context key of its limit
+#: (any other type: ``invalid_value``, pydantic's words)
+_LIMITS: dict[str, tuple[str, str | None]] = {
+    "string_too_long": ("too_long", "max_length"),
+    "too_long": ("too_many", "max_length"),  # a list
+    "string_too_short": ("required", None),  # min_length 1 (no other is stated): not blank
+    "greater_than_equal": ("below_minimum", "ge"),
+    "less_than_equal": ("above_maximum", "le"),
+}
+
+
+def refusal(
+    errors: Sequence[Mapping[str, Any]],
+    names: Mapping[str, str] | None = None,
+    *,
+    skip: Collection[str] = (),
+) -> InvalidInput:
+    """The refusal (exit 2; HTTP 422) of a request its schema refuses: the first of
+    pydantic's ``errors``, with a reason, the field at fault (from the error's ``loc``
+    without the parts in ``skip``; ``names``: the field as the faces name it) and the
+    limit it passed. The server words a refused body with it, and a request model built
+    by the CLI (``WireRequest``), so both transports refuse a value alike."""
+    from guance_billing_cli.errors import InvalidInput
+
+    if not errors:
+        return InvalidInput("invalid_request")
+    first = errors[0]
+    loc = ".".join(str(part) for part in first.get("loc", ()) if part not in skip)
+    field = (names or {}).get(loc, loc) or None
+    reason, limit = _LIMITS.get(str(first.get("type")), ("", None))
+    context = first.get("ctx") or {}
+    if reason == "required" and context.get("min_length") != 1:
+        reason = ""
+    if field and reason and (limit is None or limit in context):
+        params = {"limit": context[limit]} if limit else {}
+        return InvalidInput(reason, field=field, **params)
+    why = str(first.get("msg"))
+    return InvalidInput("invalid_value" if field else "invalid_request_why", field=field, why=why)
+
+
+class WireRequest(BaseModel):
+    """A request's model: the CLI builds one from its options and files, the server
+    validates a body against it. Its constraints (a list's ``maxItems``, a number's
+    ``maximum``...) are the one statement of those limits; building a model that breaks
+    one raises the ``refusal`` the server answers for the same body (exit 2), never a
+    pydantic ``ValidationError`` (which the boundary would call an internal error)."""
+
+    #: a field's name in a refusal when the faces know it by another name
+    #: (``scopes`` is the CLI's ``--scope``, which the service calls ``scope``)
+    refusal_fields: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise refusal(exc.errors(), type(self).refusal_fields) from None
+
+    # pydantic calls a model's own __init__ also when validating a body or a nested
+    # model unless it is marked as the base one (as RootModel's is): only a model built
+    # in Python goes through the conversion above; the server words its 422 itself
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]

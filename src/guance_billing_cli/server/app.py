@@ -180,16 +180,6 @@ class Backend:
             self.write_queue.close()
 
 
-def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
-    errors = exc.errors()
-    if not errors:
-        return "invalid request", None
-    first = errors[0]
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
-    field = ".".join(loc) or None
-    return (f"{field}: {first.get('msg')}" if field else str(first.get("msg"))), field
-
-
 def _stream(rows: Iterator[Any]) -> Iterator[str]:
     """NDJSON in chunks; an error after the first row becomes a last ``_error`` line."""
     buffer: list[str] = []
@@ -687,18 +677,29 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
     return sorted(methods)
 
 
-def _validation_error(exc: RequestValidationError) -> BillingError:
-    """Malformed JSON is 400; a value the schema refuses is 422. Both exit 2."""
+def _validation_error(exc: RequestValidationError, route_name: str | None) -> BillingError:
+    """Malformed JSON is 400; a value the schema refuses is 422, worded as the same
+    request model built by the CLI is (``wire_rules.refusal``). Both exit 2."""
+    from guance_billing_cli.schemas.wire_rules import refusal
+
     errors = exc.errors()
-    if not errors:
-        return InvalidInput("invalid_request")
-    first = errors[0]
-    if first.get("type") == "json_invalid":
+    if errors and errors[0].get("type") == "json_invalid":
         return MalformedBody("body_not_json")
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
-    field = ".".join(loc) or None
-    why = str(first.get("msg"))
-    return InvalidInput("invalid_value" if field else "invalid_request_why", field=field, why=why)
+    return refusal(errors, _refusal_fields(route_name), skip=("body", "query", "path"))
+
+
+def _refusal_fields(route_name: str | None) -> dict[str, str]:
+    """The faces' names of the fields of the operation's request models (``refusal_fields``),
+    by their place in the request (``data.scopes`` in a body embedded by name)."""
+    op = get_operation(route_name) if route_name else None
+    if op is None:
+        return {}
+    names: dict[str, str] = {}
+    for param in (p for p in op.params if p.is_model):
+        embedded = param.where == "body" and not op.body_is_model
+        prefix = f"{param.name}." if embedded else ""
+        names.update({prefix + k: v for k, v in param.annotation.refusal_fields.items()})
+    return names
 
 
 def _limits_from_env() -> BodyLimits:
@@ -745,7 +746,8 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(_validation_error(exc))
+        route = getattr(_request.scope.get("route"), "name", None)
+        return error_response(_validation_error(exc, route))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -7,7 +7,8 @@ below them and imports none of them.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlmodel import or_, select
 
@@ -16,6 +17,8 @@ from guance_billing_cli.schemas.masking import looks_like_email, looks_like_phon
 from guance_billing_cli.services import authz, validation
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.store.models import Account
+
+T = TypeVar("T")
 
 
 def find_account(ctx: ServiceContext, ref: str) -> Account:
@@ -35,3 +38,36 @@ def find_account(ctx: ServiceContext, ref: str) -> Account:
         raise NotFound("account_not_found", ref=ref)
     authz.require_account_access(ctx.actor, account.id)
     return account
+
+
+@dataclass(frozen=True)
+class Owned(Generic[T]):
+    """How to look up a row an account owns (``find_owned``): its table, and the
+    ``NotFound`` reasons for no such row and for a row of another account, which names
+    the row's id as ``id_param``."""
+
+    model: type[T]
+    not_found: str
+    not_in_account: str
+    id_param: str = "ref"
+
+
+def find_owned(ctx: ServiceContext, kind: Owned[T], ref: str, account_ref: str | None) -> T:
+    """A row of ``kind`` (a table with ``account_id``) by id. An owner sees only its own
+    account's rows, and nobody a deleted one: else ``NotFound`` (exit 3). A given
+    ``account_ref`` (``--account``) must own it: else ``NotFound`` naming the row's id
+    and the account's username."""
+    ref = ref.strip()
+    row: Any = ctx.session.get(kind.model, ref)
+    if (
+        row is None
+        or not (ctx.actor.role == "support" or ctx.actor.account_id == row.account_id)
+        or getattr(row, "deleted_at", None) is not None
+    ):
+        raise NotFound(kind.not_found, ref=ref)
+    if account_ref is not None:
+        account = find_account(ctx, account_ref)
+        if account.id != row.account_id:
+            params = {kind.id_param: row.id, "username": account.username}
+            raise NotFound(kind.not_in_account, **params)
+    return row  # type: ignore[no-any-return]

@@ -19,29 +19,14 @@ from guance_billing_cli.services import audit, authz, validation
 from guance_billing_cli.services.account_lookup import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
+from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Account
 
 PROFILE_FIELDS = ("company_name", "industry", "region", "description", "contact_name", "language")
 
 
 def to_public(account: Account) -> AccountPublic:
-    return AccountPublic(
-        id=account.id,
-        username=account.username,
-        company_name=account.company_name,
-        industry=account.industry,
-        region=account.region,
-        description=account.description,
-        contact_name=account.contact_name,
-        email=account.email,
-        phone=account.phone,
-        has_password=account.has_password,
-        realname_status=account.realname_status,
-        language=account.language,
-        arbitrary_settlement=account.arbitrary_settlement,
-        created_at=account.created_at,
-        updated_at=account.updated_at,
-    )
+    return view(AccountPublic, account)
 
 
 def snapshot(account: Account) -> dict[str, Any]:
@@ -133,13 +118,7 @@ def create(ctx: ServiceContext, *, data: AccountCreate) -> AccountPublic:
         setattr(account, name, value)
     ctx.session.add(account)
     ctx.session.flush()
-    audit.record(
-        ctx,
-        action="account.create",
-        target=account.id,
-        account_id=account.id,
-        after=snapshot(account),
-    )
+    audit.record_on(ctx, account, "account.create", after=snapshot(account))
     return to_public(account)
 
 
@@ -166,14 +145,7 @@ def change_profile(ctx: ServiceContext, *, ref: str, update: ProfileUpdate) -> A
     account.updated_at = ctx.now()
     ctx.session.add(account)
     old, new = audit.changed(before, snapshot(account))
-    audit.record(
-        ctx,
-        action="profile.update",
-        target=account.id,
-        account_id=account.id,
-        before=old,
-        after=new,
-    )
+    audit.record_on(ctx, account, "profile.update", before=old, after=new)
     return to_public(account)
 
 
@@ -187,12 +159,5 @@ def admin_update(ctx: ServiceContext, *, ref: str, update: AccountAdminUpdate) -
     account.updated_at = ctx.now()
     ctx.session.add(account)
     old, new = audit.changed(before, snapshot(account))
-    audit.record(
-        ctx,
-        action="account.update",
-        target=account.id,
-        account_id=account.id,
-        before=old,
-        after=new,
-    )
+    audit.record_on(ctx, account, "account.update", before=old, after=new)
     return to_public(account)

@@ -141,6 +141,24 @@ def record(
     return event
 
 
+def record_on(
+    ctx: ServiceContext,
+    row: Any,
+    action: str,
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """``record`` an ``action`` on a stored ``row``: the event's target is the row's id,
+    its account the row's ``account_id`` (an ``Account``'s own id)."""
+    from guance_billing_cli.store.models import Account
+
+    account_id = row.id if isinstance(row, Account) else row.account_id
+    return record(
+        ctx, action=action, target=row.id, account_id=account_id, before=before, after=after
+    )
+
+
 def changed(
     before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:

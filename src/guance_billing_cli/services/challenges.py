@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import col, func, select
 
@@ -44,6 +45,7 @@ from guance_billing_cli.errors import (
     VerificationFailed,
 )
 from guance_billing_cli.schemas.masking import mask_email, mask_phone
+from guance_billing_cli.schemas.verification import ENDED
 from guance_billing_cli.services import audit, throttles
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
@@ -153,14 +155,7 @@ def _require_send_allowed(ctx: ServiceContext, *, purpose: str, akey: str, now: 
             .order_by(col(Challenge.created_at))
         )
     )
-    if len(sent) >= SEND_CAP:
-        until = sent[len(sent) - SEND_CAP] + SEND_WINDOW
-        raise RateLimited(
-            "send_cap",
-            limit=SEND_CAP,
-            hours=int(SEND_WINDOW.total_seconds() // 3600),
-            retry_after=max(1, math.ceil((until - now).total_seconds())),
-        )
+    throttles.require_under_cap("send_cap", sent, SEND_CAP, SEND_WINDOW, now)
 
 
 def require_send_allowed(ctx: ServiceContext, *, purpose: str, channel: str, address: str) -> None:
@@ -358,13 +353,7 @@ def _notify_lockout(ctx: ServiceContext, account_id: str) -> None:
         return
     hours = int(throttles.WINDOW.total_seconds() // 3600)
     try:
-        notices.send_lockout(
-            ctx.settings,
-            to=account.email,
-            language=account.language,
-            username=account.username,
-            hours=hours,
-        )
+        notices.send_lockout(ctx.settings, account, hours=hours)
     except BillingError as exc:  # the lock-out holds either way; a lost notice is logged
         log.warning("lock-out notice for %s not delivered: %s", account_id, exc.message)
 
@@ -398,3 +387,18 @@ def status(
         sends_left=sends_left,
         resend_at=row.created_at + COOLDOWN if row is not None and sends_left else None,
     )
+
+
+def request_ended(
+    state: str, *, request_id: str, next_step: str, recorded: bool = False, **params: Any
+) -> VerificationFailed:
+    """The refusal (exit 7) of a change or reset request that is no longer open (its
+    ``state``: ``ENDED``); ``recorded``: its end was written just now, and is kept."""
+    error = VerificationFailed(
+        ENDED.get(state, "request_completed"),
+        state=state,
+        request_id=request_id,
+        next_step=next_step,
+        **params,
+    )
+    return error.keep_changes() if recorded else error

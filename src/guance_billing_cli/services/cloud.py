@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select, update
 from sqlmodel import col
 
-from guance_billing_cli.errors import Conflict, InvalidInput, NotFound
+from guance_billing_cli.errors import Conflict, InvalidInput
 from guance_billing_cli.schemas.settlement import (
     PROVIDER_NAMES,
     PROVIDERS,
@@ -27,9 +28,11 @@ from guance_billing_cli.schemas.settlement import (
 )
 from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
+from guance_billing_cli.services.account_lookup import Owned, find_owned
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
 from guance_billing_cli.services.notices import Notice, compose
+from guance_billing_cli.services.rows import pick, view
 from guance_billing_cli.store.models import Account, CloudAccount, Workspace
 
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
@@ -88,42 +91,27 @@ def _counts(ctx: ServiceContext, ids: list[str]) -> dict[str, int]:
 
 
 def to_public(cloud: CloudAccount, workspaces: int = 0) -> CloudAccountPublic:
-    return CloudAccountPublic(
-        id=cloud.id,
-        provider=cloud.provider,
+    return view(
+        CloudAccountPublic,
+        cloud,
         account_id=cloud.provider_account_id,
-        instance_id=cloud.instance_id,
-        status=cloud.status,
         billing_account_id=cloud.account_id,
         workspaces=workspaces,
-        created_at=cloud.created_at,
-        unsubscribed_at=cloud.unsubscribed_at,
     )
+
+
+CLOUD = Owned(
+    CloudAccount, "cloud_account_not_found", "cloud_account_not_in_account", "cloud_account_id"
+)
 
 
 def find_cloud(ctx: ServiceContext, ref: str, *, account_ref: str | None = None) -> CloudAccount:
     """A cloud account by id; a given ``--account`` must own it (else exit 3)."""
-    cloud = ctx.session.get(CloudAccount, ref.strip())
-    if cloud is None or not (
-        ctx.actor.role == "support" or ctx.actor.account_id == cloud.account_id
-    ):
-        raise NotFound("cloud_account_not_found", ref=ref.strip())
-    if account_ref is not None:
-        account = accounts.find_account(ctx, account_ref)
-        if account.id != cloud.account_id:
-            raise NotFound(
-                "cloud_account_not_in_account", cloud_account_id=cloud.id, username=account.username
-            )
-    return cloud
+    return find_owned(ctx, CLOUD, ref, account_ref)
 
 
 def snapshot(cloud: CloudAccount) -> dict[str, Any]:
-    return {
-        "provider": cloud.provider,
-        "account_id": cloud.provider_account_id,
-        "instance_id": cloud.instance_id,
-        "status": cloud.status,
-    }
+    return pick(cloud, "provider", "instance_id", "status", account_id="provider_account_id")
 
 
 # -- operations -------------------------------------------------------------------------
@@ -182,9 +170,7 @@ def add(ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate) -> C
     )
     ctx.session.add(cloud)
     ctx.session.flush()
-    audit.record(
-        ctx, action="cloud.add", target=cloud.id, account_id=account.id, after=snapshot(cloud)
-    )
+    audit.record_on(ctx, cloud, "cloud.add", after=snapshot(cloud))
     return CloudAccountAdded(**to_public(cloud).model_dump())
 
 
@@ -207,6 +193,19 @@ def get(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> Clo
     return to_public(cloud, _counts(ctx, [cloud.id]).get(cloud.id, 0))
 
 
+def _set_status(
+    ctx: ServiceContext, cloud: CloudAccount, status: str, now: datetime
+) -> dict[str, Any]:
+    """Subscribe or unsubscribe ``cloud`` (written at once); returns its snapshot before."""
+    before = snapshot(cloud)
+    cloud.status = status
+    cloud.unsubscribed_at = now if status == "unsubscribed" else None
+    cloud.updated_at = now
+    ctx.session.add(cloud)
+    ctx.session.flush()
+    return before
+
+
 def unsubscribe(
     ctx: ServiceContext, *, ref: str, account_ref: str | None = None
 ) -> UnsubscribeResult:
@@ -222,12 +221,7 @@ def unsubscribe(
     bound = W.c.cloud_account_id == cloud.id
     alive = W.c.dissolved_at.is_(None)
     ids = [row.id for row in conn.execute(select(W.c.id).where(bound, alive).order_by(W.c.id))]
-    before = snapshot(cloud)
-    cloud.status = "unsubscribed"
-    cloud.unsubscribed_at = now
-    cloud.updated_at = now
-    ctx.session.add(cloud)
-    ctx.session.flush()
+    before = _set_status(ctx, cloud, "unsubscribed", now)
     affected: list[AffectedWorkspace]
     notice_to: str | None = None
     if cloud.provider == "aliyun":
@@ -259,11 +253,10 @@ def unsubscribe(
         affected = [
             AffectedWorkspace(workspace_id=i, effect="countdown", locks_at=locks) for i in ids
         ]
-    audit.record(
+    audit.record_on(
         ctx,
-        action="cloud.unsubscribe",
-        target=cloud.id,
-        account_id=cloud.account_id,
+        cloud,
+        "cloud.unsubscribe",
         before=before,
         after={
             **snapshot(cloud),
@@ -272,13 +265,10 @@ def unsubscribe(
         },
     )
     if notice_to is not None:
-        from guance_billing_cli import delivery
+        from guance_billing_cli.services import notices
 
         # Delivered last, inside the transaction: if it fails, nothing is unsubscribed.
-        notice = _fallback_notice(cloud, ids, language)
-        delivery.send_email(
-            ctx.settings, to=notice_to, subject=notice.subject, body=notice.text, html=notice.html
-        )
+        notices.email(ctx.settings, notice_to, _fallback_notice(cloud, ids, language))
     # the count `cloud show` gives right after: a countdown keeps its workspaces bound
     return UnsubscribeResult(
         **get(ctx, ref=cloud.id).model_dump(),
@@ -310,21 +300,11 @@ def resubscribe(
         W.c.countdown_started_at.is_not(None),
     )
     ids = [row.id for row in conn.execute(select(W.c.id).where(*held).order_by(W.c.id))]
-    before = snapshot(cloud)
-    cloud.status = "subscribed"
-    cloud.unsubscribed_at = None
-    cloud.updated_at = now
-    ctx.session.add(cloud)
-    ctx.session.flush()
+    before = _set_status(ctx, cloud, "subscribed", now)
     if ids:
         conn.execute(update(W).where(*held).values(countdown_started_at=None, updated_at=now))
-    audit.record(
-        ctx,
-        action="cloud.resubscribe",
-        target=cloud.id,
-        account_id=cloud.account_id,
-        before=before,
-        after={**snapshot(cloud), "unlocked": ids},
+    audit.record_on(
+        ctx, cloud, "cloud.resubscribe", before=before, after={**snapshot(cloud), "unlocked": ids}
     )
     public = get(ctx, ref=cloud.id)
     return UnsubscribeResult(

@@ -151,13 +151,8 @@ def _set_hash(ctx: ServiceContext, account: Account, password_hash: str, *, acti
     account.password_hash = password_hash
     account.updated_at = ctx.now()
     ctx.session.add(account)
-    audit.record(
-        ctx,
-        action=action,
-        target=account.id,
-        account_id=account.id,
-        before={"has_password": had_password},
-        after={"has_password": True},
+    audit.record_on(
+        ctx, account, action, before={"has_password": had_password}, after={"has_password": True}
     )
 
 
@@ -229,11 +224,10 @@ def _apply_change(ctx: ServiceContext, seen: _Seen, new_hash: str | None) -> Pas
         ctx.session.add(PasswordAttempt(account_id=account.id, at=ctx.now()))
         ctx.session.flush()
         left = max(0, MAX_WRONG_ATTEMPTS - len(_wrong_attempts(ctx, account.id)))
-        audit.record(
+        audit.record_on(
             ctx,
-            action="password.change_refused",
-            target=account.id,
-            account_id=account.id,
+            account,
+            "password.change_refused",
             after={"reason": "wrong current password", "attempts_left": left},
         )
         try:

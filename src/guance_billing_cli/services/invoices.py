@@ -29,6 +29,7 @@ from guance_billing_cli.schemas.invoices import (
     InvoiceTitleUpdate,
 )
 from guance_billing_cli.services import audit, authz, locking, realname, validation
+from guance_billing_cli.services.account_lookup import Owned, find_owned
 from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.ids import new_id
@@ -175,24 +176,22 @@ def add_title(ctx: ServiceContext, *, ref: str, data: InvoiceTitleCreate) -> Inv
     _check_title_matches(auth, kind=fields["type"], title=fields["title"], tax_id=fields["tax_id"])
     row = InvoiceTitle(id=new_id("ttl"), account_id=account.id, created_at=ctx.now(), **fields)
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.title_add",
-        target=row.id,
-        account_id=account.id,
-        after=fields,
-    )
+    audit.record_on(ctx, row, "invoice.title_add", after=fields)
     return _title_public(row)
 
 
-def list_titles(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceTitlePublic]:
+def _kept(ctx: ServiceContext, model: Any, ref: str) -> Iterator[Any]:
+    """The account's titles or addresses that are not deleted, oldest first."""
     account = find_account(ctx, ref)
-    stmt = (
-        select(InvoiceTitle)
-        .where(InvoiceTitle.account_id == account.id, col(InvoiceTitle.deleted_at).is_(None))
-        .order_by(col(InvoiceTitle.created_at), col(InvoiceTitle.id))
+    yield from ctx.session.exec(
+        select(model)
+        .where(model.account_id == account.id, col(model.deleted_at).is_(None))
+        .order_by(col(model.created_at), col(model.id))
     )
-    for row in ctx.session.exec(stmt):
+
+
+def list_titles(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceTitlePublic]:
+    for row in _kept(ctx, InvoiceTitle, ref):
         yield _title_public(row)
 
 
@@ -208,13 +207,7 @@ def add_address(
     account = find_account(ctx, ref)
     row = InvoiceAddress(id=new_id("adr"), account_id=account.id, created_at=ctx.now(), **fields)
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.address_add",
-        target=row.id,
-        account_id=account.id,
-        after=fields,
-    )
+    audit.record_on(ctx, row, "invoice.address_add", after=fields)
     return _address_public(row)
 
 
@@ -228,13 +221,7 @@ def _address_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_addresses(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceAddressPublic]:
-    account = find_account(ctx, ref)
-    stmt = (
-        select(InvoiceAddress)
-        .where(InvoiceAddress.account_id == account.id, col(InvoiceAddress.deleted_at).is_(None))
-        .order_by(col(InvoiceAddress.created_at), col(InvoiceAddress.id))
-    )
-    for row in ctx.session.exec(stmt):
+    for row in _kept(ctx, InvoiceAddress, ref):
         yield _address_public(row)
 
 
@@ -329,11 +316,10 @@ def request(ctx: ServiceContext, *, ref: str, data: InvoiceRequestCreate) -> Inv
         **_snapshot(title, address),
     )
     ctx.session.add(row)
-    audit.record(
+    audit.record_on(
         ctx,
-        action="invoice.request",
-        target=row.id,
-        account_id=account.id,
+        row,
+        "invoice.request",
         after={
             "title_id": title.id,
             "address_id": address.id,
@@ -356,36 +342,20 @@ def list_requests(ctx: ServiceContext, *, ref: str) -> Iterator[InvoiceRequestPu
 
 
 # -- upkeep (issue 15): update or delete titles and addresses, show or cancel requests --
-_WHAT = {  # the reasons' prefix (i18n/errors.py)
-    InvoiceTitle: "invoice_title",
-    InvoiceAddress: "invoice_address",
-    InvoiceRequest: "invoice_request",
-}
-_NOT_FOUND = {
-    "invoice_title": "invoice_title_not_found",
-    "invoice_address": "invoice_address_not_found",
-    "invoice_request": "invoice_request_not_found",
-}
-_NOT_IN_ACCOUNT = {
-    "invoice_title": "invoice_title_not_in_account",
-    "invoice_address": "invoice_address_not_in_account",
-    "invoice_request": "invoice_request_not_in_account",
+_OWNED: dict[Any, Owned[Any]] = {  # the reasons: i18n/errors.py
+    InvoiceTitle: Owned(InvoiceTitle, "invoice_title_not_found", "invoice_title_not_in_account"),
+    InvoiceAddress: Owned(
+        InvoiceAddress, "invoice_address_not_found", "invoice_address_not_in_account"
+    ),
+    InvoiceRequest: Owned(
+        InvoiceRequest, "invoice_request_not_found", "invoice_request_not_in_account"
+    ),
 }
 
 
 def _find(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | None) -> Any:
     """A title, address or request by id; a given ``--account`` must own it (else exit 3)."""
-    what = _WHAT[model]
-    row = ctx.session.get(model, object_id.strip())
-    visible = row is not None and (
-        ctx.actor.role == "support" or ctx.actor.account_id == row.account_id
-    )
-    if row is None or not visible or getattr(row, "deleted_at", None) is not None:
-        raise NotFound(_NOT_FOUND[what], ref=object_id.strip())
-    if account_ref is not None:
-        account = find_account(ctx, account_ref)
-        if account.id != row.account_id:
-            raise NotFound(_NOT_IN_ACCOUNT[what], ref=row.id, username=account.username)
+    row = find_owned(ctx, _OWNED[model], object_id, account_ref)
     authz.require_account_access(ctx.actor, row.account_id)
     return row
 
@@ -416,39 +386,49 @@ def update_title(
         setattr(row, name, value)
     ctx.session.add(row)
     changed = {k: v for k, v in fields.items() if before[k] != v}
-    audit.record(
-        ctx,
-        action="invoice.title_update",
-        target=row.id,
-        account_id=row.account_id,
-        before={k: before[k] for k in changed},
-        after=changed,
+    audit.record_on(
+        ctx, row, "invoice.title_update", before={k: before[k] for k in changed}, after=changed
     )
     return _title_public(row)
 
 
-def _refuse_if_pending(ctx: ServiceContext, column: Any, row: Any, what: str) -> None:
-    pending = _pending_use(ctx, column, row.id)
+#: deleting a title or an address: the request column that uses it, the reason when a
+#: pending request does, the event, and the fields the event keeps
+_DELETE: dict[Any, tuple[Any, str, str, tuple[str, ...]]] = {
+    InvoiceTitle: (
+        InvoiceRequest.title_id,
+        "title_in_use",
+        "invoice.title_delete",
+        ("title", "type"),
+    ),
+    InvoiceAddress: (
+        InvoiceRequest.address_id,
+        "address_in_use",
+        "invoice.address_delete",
+        ("recipient",),
+    ),
+}
+
+
+def _delete(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | None) -> Any:
+    """Mark a title or address deleted (kept for past requests, hidden from lists) unless a
+    pending request uses it."""
+    column, in_use, action, kept = _DELETE[model]
+    row = _find(ctx, model, object_id, account_ref)
+    pending = _pending_use(ctx, col(column), row.id)
     if pending is not None:
-        raise RuleViolation(what, ref=row.id, request_id=pending, next_step="cancel_invoice")
+        raise RuleViolation(in_use, ref=row.id, request_id=pending, next_step="cancel_invoice")
+    row.deleted_at = ctx.now()
+    ctx.session.add(row)
+    audit.record_on(ctx, row, action, before={name: getattr(row, name) for name in kept})
+    return row
 
 
 def delete_title(
     ctx: ServiceContext, *, title_id: str, account_ref: str | None = None
 ) -> InvoiceTitlePublic:
     """Delete a title no pending request uses (kept for past requests, hidden from lists)."""
-    row: InvoiceTitle = _find(ctx, InvoiceTitle, title_id, account_ref)
-    _refuse_if_pending(ctx, col(InvoiceRequest.title_id), row, "title_in_use")
-    row.deleted_at = ctx.now()
-    ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.title_delete",
-        target=row.id,
-        account_id=row.account_id,
-        before={"title": row.title, "type": row.type},
-    )
-    return _title_public(row)
+    return _title_public(_delete(ctx, InvoiceTitle, title_id, account_ref))
 
 
 def update_address(
@@ -469,13 +449,8 @@ def update_address(
     for name, value in changed.items():
         setattr(row, name, value)
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.address_update",
-        target=row.id,
-        account_id=row.account_id,
-        before={k: current[k] for k in changed},
-        after=changed,
+    audit.record_on(
+        ctx, row, "invoice.address_update", before={k: current[k] for k in changed}, after=changed
     )
     return _address_public(row)
 
@@ -484,18 +459,7 @@ def delete_address(
     ctx: ServiceContext, *, address_id: str, account_ref: str | None = None
 ) -> InvoiceAddressPublic:
     """Delete a mailing address no pending request uses."""
-    row: InvoiceAddress = _find(ctx, InvoiceAddress, address_id, account_ref)
-    _refuse_if_pending(ctx, col(InvoiceRequest.address_id), row, "address_in_use")
-    row.deleted_at = ctx.now()
-    ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.address_delete",
-        target=row.id,
-        account_id=row.account_id,
-        before={"recipient": row.recipient},
-    )
-    return _address_public(row)
+    return _address_public(_delete(ctx, InvoiceAddress, address_id, account_ref))
 
 
 def get_request(
@@ -518,12 +482,7 @@ def cancel_request(
     row.status = "cancelled"
     row.cancelled_at = ctx.now()
     ctx.session.add(row)
-    audit.record(
-        ctx,
-        action="invoice.cancel",
-        target=row.id,
-        account_id=row.account_id,
-        before={"status": "pending"},
-        after={"status": "cancelled"},
+    audit.record_on(
+        ctx, row, "invoice.cancel", before={"status": "pending"}, after={"status": "cancelled"}
     )
     return _request_public(row)

@@ -107,13 +107,7 @@ def password_login(open_ctx: OpenContext, *, data: LoginRequest) -> TokenCreated
             ctx, address_key=attempt.address_key, client_key=attempt.client_key
         )
         if account is not None:
-            audit.record(
-                ctx,
-                action="auth.login_failed",
-                target=account.id,
-                account_id=account.id,
-                after={"method": "password"},
-            )
+            audit.record_on(ctx, account, "auth.login_failed", after={"method": "password"})
         challenges.after_failure(
             ctx, address_key=attempt.address_key, account_id=attempt.account_id, what="password"
         )

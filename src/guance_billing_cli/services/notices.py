@@ -223,41 +223,42 @@ def _html_paragraph(template: str, rendered: str) -> str:
     return f"<p>{lines}</p>\n"
 
 
+def email(settings: Any, to: str, notice: Notice) -> Notice:
+    """Deliver ``notice`` by email to ``to`` (text and HTML parts). Delivery errors propagate."""
+    from guance_billing_cli import delivery
+
+    delivery.send_email(settings, to=to, subject=notice.subject, body=notice.text, html=notice.html)
+    return notice
+
+
 def send_reminder(
     settings: Any,
+    recipient: Any,
     *,
-    to: str,
-    language: str,
     workspace_id: str,
     locks_at: datetime,
     days: int,
     cloud_account_id: str | None,
 ) -> Notice:
-    """A lock-countdown reminder (``workspace remind``) in ``language``: what to do in
-    the console, never a command of this tool. Delivery errors propagate."""
-    from guance_billing_cli import delivery
-
+    """A lock-countdown reminder (``workspace remind``) to the ``recipient`` account's email,
+    in its language: what to do in the console, never a command of this tool."""
     remedies = [*(["resubscribe"] if cloud_account_id else []), "rebind", "billing_center"]
     notice = compose(
         "reminder",
-        language,
+        recipient.language,
         workspace_id=workspace_id,
         locks_at=locks_at.strftime("%Y-%m-%d %H:%M UTC"),
         days_left=days,
         cloud_account_id=cloud_account_id,
         remedies=remedies,
     )
-    delivery.send_email(settings, to=to, subject=notice.subject, body=notice.text, html=notice.html)
-    return notice
+    return email(settings, recipient.email, notice)
 
 
-def send_lockout(settings: Any, *, to: str, language: str, username: str, hours: int) -> Notice:
-    """The lock-out notice: many failed sign-ins or codes for the account's address."""
-    from guance_billing_cli import delivery
-
-    notice = compose("lockout", language, username=username, hours=hours)
-    delivery.send_email(settings, to=to, subject=notice.subject, body=notice.text, html=notice.html)
-    return notice
+def send_lockout(settings: Any, account: Any, *, hours: int) -> Notice:
+    """The lock-out notice to ``account``: many failed sign-ins or codes for its address."""
+    notice = compose("lockout", account.language, username=account.username, hours=hours)
+    return email(settings, account.email, notice)
 
 
 def code_deliverer(
@@ -304,9 +305,6 @@ def send_code(
         **params,
     )
     if channel == "email":
-        delivery.send_email(
-            settings, to=to, subject=notice.subject, body=notice.text, html=notice.html
-        )
-    else:
-        delivery.send_sms(settings, to=to, text=notice.sms or notice.text)
+        return email(settings, to, notice)
+    delivery.send_sms(settings, to=to, text=notice.sms or notice.text)
     return notice

@@ -32,7 +32,6 @@ from guance_billing_cli.schemas.tokens import (
     PasswordForgotten,
     PasswordResetDone,
 )
-from guance_billing_cli.schemas.verification import ENDED
 from guance_billing_cli.services import (
     accounts,
     audit,
@@ -133,23 +132,15 @@ def _require_open(ctx: ServiceContext, reset: PasswordReset, now: datetime) -> N
     state = effective_state(reset, now)
     if state == "awaiting_code":
         return
-    if state == "expired" and reset.state != "expired":
+    recorded = state == "expired" and reset.state != "expired"
+    if recorded:
         _finish(ctx, reset, "expired", now)
-        audit.record(
-            ctx, action="password.reset.expire", target=reset.id, account_id=reset.account_id,
-            before={"state": "awaiting_code"}, after={"state": "expired"},
+        audit.record_on(
+            ctx, reset, "password.reset.expire", before={"state": "awaiting_code"},
+            after={"state": "expired"},
         )  # fmt: skip
-        raise VerificationFailed(
-            "request_expired",
-            state="expired",
-            request_id=reset.id,
-            next_step="start_password_reset",
-        ).keep_changes()
-    raise VerificationFailed(
-        ENDED.get(state, "request_completed"),
-        state=state,
-        request_id=reset.id,
-        next_step="start_password_reset",
+    raise challenges.request_ended(
+        state, request_id=reset.id, next_step="start_password_reset", recorded=recorded
     )
 
 
@@ -182,14 +173,14 @@ def _open_reset(ctx: ServiceContext, account: Account, channel: str) -> Password
     for old in ctx.session.exec(mine):
         state = "expired" if effective_state(old, now) == "expired" else "cancelled"
         _finish(ctx, old, state, now)
-        audit.record(
-            ctx, action="password.reset.cancel", target=old.id, account_id=account.id,
-            before={"state": "awaiting_code"}, after={"state": state, "reason": "superseded"},
-        )  # fmt: skip
-    audit.record(
-        ctx, action="password.reset.start", target=reset.id, account_id=account.id,
-        after={"state": reset.state, "via": channel,
-               "sent_to": challenges.mask(channel, reset.address)},
+        superseded = {"state": state, "reason": "superseded"}
+        audit.record_on(
+            ctx, old, "password.reset.cancel", before={"state": "awaiting_code"}, after=superseded
+        )
+    sent_to = challenges.mask(channel, reset.address)
+    audit.record_on(
+        ctx, reset, "password.reset.start",
+        after={"state": reset.state, "via": channel, "sent_to": sent_to},
     )  # fmt: skip
     return reset
 
@@ -254,10 +245,10 @@ def _check_code(
                 # (reason and words) stays the engine's. Without a token nothing is
                 # added, so a known address and a phantom answer alike (issue 22).
                 exc.params.update(state=row.state, request_id=reset.id)
-            audit.record(
-                ctx, action=f"password.reset.{'fail' if row.state == 'failed' else 'expire'}",
-                target=reset.id, account_id=reset.account_id,
-                before={"state": "awaiting_code"}, after={"state": row.state},
+            action = "fail" if row.state == "failed" else "expire"
+            audit.record_on(
+                ctx, reset, f"password.reset.{action}", before={"state": "awaiting_code"},
+                after={"state": row.state},
             )  # fmt: skip
         exc.details["state"] = reset.state if reset is not None else row.state
         if exc.details["state"] == "open":
@@ -345,10 +336,9 @@ def resend_reset(
     reset = _load(ctx, request_id=request_id, account=account)
     _require_open(ctx, reset, ctx.now())
     _send_code(ctx, reset, _account(ctx, reset))
-    audit.record(
-        ctx, action="password.reset.resend", target=reset.id, account_id=reset.account_id,
-        after={"state": reset.state, "via": reset.via},
-    )  # fmt: skip
+    audit.record_on(
+        ctx, reset, "password.reset.resend", after={"state": reset.state, "via": reset.via}
+    )
     return to_public(ctx, reset)
 
 

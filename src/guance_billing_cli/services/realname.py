@@ -33,6 +33,7 @@ from guance_billing_cli.services.accounts import find_account
 from guance_billing_cli.services.context import ServiceContext
 from guance_billing_cli.services.credentials import lock_account
 from guance_billing_cli.services.ids import new_id
+from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Account, RealnameSubmission
 
 NAME_MAX = 128
@@ -75,17 +76,12 @@ def to_public(account: Account, sub: RealnameSubmission | None) -> RealnamePubli
         license_info = LicenseInfo(
             name=sub.license_name or "", size=sub.license_size or 0, sha256=sub.license_sha256
         )
-    return RealnamePublic(
+    return view(
+        RealnamePublic,
+        sub,
         account_id=account.id,
-        status=sub.status,
-        type=sub.type,
-        name=sub.name,
-        tax_id=sub.tax_id,
         id_number=mask_id_number(sub.id_number),
-        reason=sub.reason,
         license=license_info,
-        submitted_at=sub.submitted_at,
-        reviewed_at=sub.reviewed_at,
     )
 
 
@@ -206,13 +202,8 @@ def submit(ctx: ServiceContext, *, ref: str, data: RealnameSubmit) -> RealnamePu
         sub.license_sha256, sub.license_path = digest, path
     ctx.session.add(sub)
     _sync_account(ctx, account, "pending")
-    audit.record(
-        ctx,
-        action="realname.submit",
-        target=account.id,
-        account_id=account.id,
-        before=_snapshot(previous),
-        after=_snapshot(sub),
+    audit.record_on(
+        ctx, account, "realname.submit", before=_snapshot(previous), after=_snapshot(sub)
     )
     return to_public(account, sub)
 
@@ -247,12 +238,5 @@ def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> Realna
     ctx.session.add(sub)
     _sync_account(ctx, account, sub.status)
     old, new = audit.changed(before, _snapshot(sub))
-    audit.record(
-        ctx,
-        action=f"realname.{decision.decision}",
-        target=account.id,
-        account_id=account.id,
-        before=old,
-        after=new,
-    )
+    audit.record_on(ctx, account, f"realname.{decision.decision}", before=old, after=new)
     return to_public(account, sub)

@@ -158,11 +158,10 @@ def _send(
     )
     ctx.session.add(record)
     ctx.session.flush()  # a concurrent run stops here on the unique constraint
-    audit.record(
+    audit.record_on(
         ctx,
-        action="workspace.remind",
-        target=row.id,
-        account_id=row.account_id,
+        row,
+        "workspace.remind",
         after={"stage": stage, "locks_at": locks.isoformat(), "sent_to": row.email},
     )
     cloud_id = (
@@ -172,8 +171,7 @@ def _send(
     )
     notices.send_reminder(
         ctx.settings,
-        to=row.email,
-        language=row.language,
+        row,
         workspace_id=row.id,
         locks_at=locks,
         days=left,

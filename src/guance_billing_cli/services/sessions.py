@@ -41,12 +41,8 @@ def _revoke(ctx: ServiceContext, rows: list[ApiToken], *, why: str) -> int:
     for row in rows:
         row.revoked_at = now
         ctx.session.add(row)
-        audit.record(
-            ctx,
-            action="auth.session_revoke",
-            target=row.id,
-            account_id=row.account_id,
-            after={"revoked_at": now.isoformat(), "reason": why},
+        audit.record_on(
+            ctx, row, "auth.session_revoke", after={"revoked_at": now.isoformat(), "reason": why}
         )
     return len(rows)
 

@@ -8,6 +8,7 @@ between the two paths.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,12 +33,16 @@ def workspace_id_problem(value: str) -> InvalidInput | None:
     return InvalidInput("invalid_workspace_id", field="id", value=shorten(value))
 
 
-def workspace_id(value: str) -> str:
-    value = value.strip()
-    problem = workspace_id_problem(value)
+def _checked(value: str, problem_of: Callable[[str], InvalidInput | None]) -> str:
+    """``value`` when it has no problem; else the problem, raised."""
+    problem = problem_of(value)
     if problem:
         raise problem
     return value
+
+
+def workspace_id(value: str) -> str:
+    return _checked(value.strip(), workspace_id_problem)
 
 
 def site_problem(value: str) -> InvalidInput | None:
@@ -47,11 +52,7 @@ def site_problem(value: str) -> InvalidInput | None:
 
 
 def site(value: str) -> str:
-    value = value.strip().lower()
-    problem = site_problem(value)
-    if problem:
-        raise problem
-    return value
+    return _checked(value.strip().lower(), site_problem)
 
 
 def name_problem(value: str) -> InvalidInput | None:
@@ -65,11 +66,7 @@ def name_problem(value: str) -> InvalidInput | None:
 
 
 def workspace_name(value: str) -> str:
-    value = value.strip()
-    problem = name_problem(value)
-    if problem:
-        raise problem
-    return value
+    return _checked(value.strip(), name_problem)
 
 
 def note(reason: str, **params: Any) -> BillingError:

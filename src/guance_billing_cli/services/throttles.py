@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -131,13 +132,21 @@ def charge_probe(
             )
         )
     )
-    if len(every) >= PROBE_BUDGET:
-        until = every[len(every) - PROBE_BUDGET] + WINDOW
-        raise RateLimited(
-            "address_check_budget",
-            limit=PROBE_BUDGET,
-            hours=int(WINDOW.total_seconds() // 3600),
-            retry_after=max(1, math.ceil((until - now).total_seconds())),
-        )
+    require_under_cap("address_check_budget", every, PROBE_BUDGET, WINDOW, now)
     ctx.session.add(ThrottleFailure(key=key, at=now))
     ctx.session.flush()
+
+
+def require_under_cap(
+    reason: str, times: Sequence[datetime], limit: int, window: timedelta, now: datetime
+) -> None:
+    """Refuse (``RateLimited(reason)``, exit 8) when ``limit`` of ``times`` (oldest first,
+    all within ``window``) are counted already: retry once the oldest of them leaves it."""
+    if len(times) >= limit:
+        until = times[len(times) - limit] + window
+        raise RateLimited(
+            reason,
+            limit=limit,
+            hours=int(window.total_seconds() // 3600),
+            retry_after=max(1, math.ceil((until - now).total_seconds())),
+        )

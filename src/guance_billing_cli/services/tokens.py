@@ -35,6 +35,7 @@ from guance_billing_cli.services import audit, authz, locking
 from guance_billing_cli.services.account_lookup import find_account
 from guance_billing_cli.services.context import Actor, ServiceContext
 from guance_billing_cli.services.ids import new_id
+from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Account, ApiToken
 
 TOKEN_PREFIX = "gbt_"
@@ -53,18 +54,7 @@ def hash_token(token: str) -> str:
 
 
 def to_public(row: ApiToken) -> TokenPublic:
-    return TokenPublic(
-        id=row.id,
-        name=row.name,
-        role=row.role,
-        account_id=row.account_id,
-        scopes=row.scopes.split(),
-        prefix=row.prefix,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-    )
+    return view(TokenPublic, row, scopes=row.scopes.split())
 
 
 def _snapshot(row: ApiToken) -> dict[str, Any]:
@@ -97,7 +87,7 @@ def _issue(
     )
     ctx.session.add(row)
     ctx.session.flush()
-    audit.record(ctx, action=action, target=row.id, account_id=account_id, after=_snapshot(row))
+    audit.record_on(ctx, row, action, after=_snapshot(row))
     return TokenCreated(**to_public(row).model_dump(), token=secret)  # type: ignore[arg-type]
 
 
@@ -165,13 +155,7 @@ def revoke(ctx: ServiceContext, *, ref: str) -> TokenPublic:
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
         ctx.session.add(row)
-        audit.record(
-            ctx,
-            action="token.revoke",
-            target=row.id,
-            account_id=row.account_id,
-            after={"revoked_at": row.revoked_at.isoformat()},
-        )
+        audit.record_on(ctx, row, "token.revoke", after={"revoked_at": row.revoked_at.isoformat()})
     return to_public(row)
 
 
@@ -240,11 +224,5 @@ def revoke_current(ctx: ServiceContext) -> TokenPublic:
     if row.revoked_at is None:
         row.revoked_at = ctx.now()
         ctx.session.add(row)
-        audit.record(
-            ctx,
-            action="auth.logout",
-            target=row.id,
-            account_id=row.account_id,
-            after={"revoked_at": row.revoked_at.isoformat()},
-        )
+        audit.record_on(ctx, row, "auth.logout", after={"revoked_at": row.revoked_at.isoformat()})
     return to_public(row)

@@ -27,7 +27,6 @@ from guance_billing_cli.errors import (
 )
 from guance_billing_cli.schemas.masking import mask_email, mask_phone
 from guance_billing_cli.schemas.verification import (
-    ENDED,
     OPEN_STATES,
     ChangeRequestPublic,
     ChangeStart,
@@ -223,14 +222,7 @@ def _finish(ctx: ServiceContext, req: ChangeRequest, state: str, now: datetime) 
 def _end(ctx: ServiceContext, req: ChangeRequest, state: str, now: datetime, why: str) -> None:
     before = {"state": req.state}
     _finish(ctx, req, state, now)
-    audit.record(
-        ctx,
-        action=f"{req.kind}.change.{why}",
-        target=req.id,
-        account_id=req.account_id,
-        before=before,
-        after={"state": state},
-    )
+    audit.record_on(ctx, req, f"{req.kind}.change.{why}", before=before, after={"state": state})
 
 
 def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> None:
@@ -238,21 +230,11 @@ def _require_open(ctx: ServiceContext, req: ChangeRequest, now: datetime) -> Non
     state = effective_state(req, now)
     if state in OPEN_STATES:
         return
-    if state == "expired" and req.state != "expired":
+    recorded = state == "expired" and req.state != "expired"
+    if recorded:
         _end(ctx, req, "expired", now, "expire")
-        raise VerificationFailed(
-            "request_expired",
-            state="expired",
-            request_id=req.id,
-            kind=req.kind,
-            next_step="start_change",
-        ).keep_changes()
-    raise VerificationFailed(
-        ENDED.get(state, "request_completed"),
-        state=state,
-        request_id=req.id,
-        kind=req.kind,
-        next_step="start_change",
+    raise challenges.request_ended(
+        state, request_id=req.id, kind=req.kind, next_step="start_change", recorded=recorded
     )
 
 
@@ -297,11 +279,10 @@ def _probe_new_address(
 def _audit_probe(
     ctx: ServiceContext, kind: Kind, account: Account, new: str, *, taken: bool
 ) -> None:
-    audit.record(
+    audit.record_on(
         ctx,
-        action=f"{kind.name}.change.address_check",
-        target=account.id,
-        account_id=account.id,
+        account,
+        f"{kind.name}.change.address_check",
         after={"new_address": kind.mask(new), "taken": taken},
     )
 
@@ -352,21 +333,14 @@ def start(ctx: ServiceContext, *, ref: str, data: ChangeStart) -> ChangeRequestP
     for old in ctx.session.exec(siblings):
         before = {"state": old.state}
         _finish(ctx, old, "expired" if effective_state(old, now) == "expired" else "cancelled", now)
-        audit.record(
+        audit.record_on(
             ctx,
-            action=f"{spec.name}.change.cancel",
-            target=old.id,
-            account_id=account.id,
+            old,
+            f"{spec.name}.change.cancel",
             before=before,
             after={"state": old.state, "reason": "superseded"},
         )
-    audit.record(
-        ctx,
-        action=f"{spec.name}.change.start",
-        target=req.id,
-        account_id=account.id,
-        after=_audit_view(req),
-    )
+    audit.record_on(ctx, req, f"{spec.name}.change.start", after=_audit_view(req))
     return to_public(ctx, req)
 
 
@@ -416,13 +390,8 @@ def verify(
             req.code_target = None
             req.expires_at = now + challenges.CODE_TTL  # the window to give the new address
             ctx.session.add(req)
-        audit.record(
-            ctx,
-            action=f"{spec.name}.change.confirm_current",
-            target=req.id,
-            account_id=req.account_id,
-            before=before,
-            after=_audit_view(req),
+        audit.record_on(
+            ctx, req, f"{spec.name}.change.confirm_current", before=before, after=_audit_view(req)
         )
         return to_public(ctx, req)
     revoked = _apply(ctx, spec, req, now)
@@ -444,11 +413,10 @@ def _apply(ctx: ServiceContext, spec: Kind, req: ChangeRequest, now: datetime) -
     ctx.session.add(account)
     _finish(ctx, req, "completed", now)
     ctx.session.flush()
-    audit.record(
+    audit.record_on(
         ctx,
-        action=f"{spec.name}.change",
-        target=account.id,
-        account_id=account.id,
+        account,
+        f"{spec.name}.change",
         before={spec.name: old, "request_id": req.id},
         after={spec.name: req.new_address, "request_id": req.id},
     )
@@ -479,13 +447,7 @@ def set_new_address(
     _probe_new_address(ctx, spec, _account(ctx, req), new, code_to=new, confirmed=True)
     req.new_address = new
     _send_code(ctx, req, target="new")
-    audit.record(
-        ctx,
-        action=f"{spec.name}.change.new_address",
-        target=req.id,
-        account_id=req.account_id,
-        after=_audit_view(req),
-    )
+    audit.record_on(ctx, req, f"{spec.name}.change.new_address", after=_audit_view(req))
     return to_public(ctx, req)
 
 
@@ -500,13 +462,7 @@ def resend(
     if req.code_target is None:
         raise RuleViolation("new_address_needed", field=spec.field, state=req.state)
     _send_code(ctx, req, target=req.code_target)
-    audit.record(
-        ctx,
-        action=f"{spec.name}.change.resend",
-        target=req.id,
-        account_id=req.account_id,
-        after=_audit_view(req),
-    )
+    audit.record_on(ctx, req, f"{spec.name}.change.resend", after=_audit_view(req))
     return to_public(ctx, req)
 
 
@@ -514,11 +470,10 @@ def cancel(
     ctx: ServiceContext, *, request_id: str, kind: str, account: str | None = None
 ) -> ChangeRequestPublic:
     """Cancel an open request; cancelling a cancelled one is a no-op."""
-    spec = kind_of(kind)
-    req = _load(ctx, request_id=request_id, kind=spec, account=account)
-    now = ctx.now()
+    req = _load(ctx, request_id=request_id, kind=kind_of(kind), account=account)
     if req.state == "cancelled":
         return to_public(ctx, req)
+    now = ctx.now()
     _require_open(ctx, req, now)
     _end(ctx, req, "cancelled", now, "cancel")
     return to_public(ctx, req)

@@ -13,18 +13,16 @@ from guance_billing_cli.schemas.settlement import BatchItem, UnlockRequest, Work
 from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.rows import pick
 from guance_billing_cli.services.workspaces import find_workspace, to_public
 from guance_billing_cli.store.models import Account, Workspace
 
 
 def snapshot(workspace: Workspace) -> dict[str, Any]:
-    return {
-        "account_id": workspace.account_id,
-        "settlement": workspace.settlement,
-        "cloud_account_id": workspace.cloud_account_id,
-        "countdown_started_at": workspace.countdown_started_at,
-        "dissolved_at": workspace.dissolved_at,
-    }
+    return pick(
+        workspace,
+        *("account_id", "settlement", "cloud_account_id", "countdown_started_at", "dissolved_at"),
+    )
 
 
 def _enterprise_auth(ctx: ServiceContext, account: Account) -> tuple[str, str] | None:
@@ -173,12 +171,5 @@ def dissolve(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -
     workspace.dissolved_at = ctx.now()
     workspace.updated_at = ctx.now()
     ctx.session.add(workspace)
-    audit.record(
-        ctx,
-        action="workspace.dissolve",
-        target=workspace.id,
-        account_id=workspace.account_id,
-        before=before,
-        after=snapshot(workspace),
-    )
+    audit.record_on(ctx, workspace, "workspace.dissolve", before=before, after=snapshot(workspace))
     return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=True)

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, select
 
-from guance_billing_cli.errors import BillingError, InvalidInput, NotFound, RuleViolation
+from guance_billing_cli.errors import BillingError, InvalidInput, RuleViolation
 from guance_billing_cli.schemas.settlement import (
     SETTLEMENTS,
     WORKSPACE_STATES,
@@ -30,7 +30,9 @@ from guance_billing_cli.schemas.settlement import (
 )
 from guance_billing_cli.services import accounts, audit, authz, locking
 from guance_billing_cli.services import settlement_rules as rules
+from guance_billing_cli.services.account_lookup import Owned, find_owned
 from guance_billing_cli.services.context import ServiceContext
+from guance_billing_cli.services.rows import view
 from guance_billing_cli.store.models import Workspace
 
 W = cast(Table, Workspace.__table__)  # type: ignore[attr-defined]
@@ -58,40 +60,21 @@ def chunks(values: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
 
 def to_public(row: Any, now: datetime) -> WorkspacePublic:
     """A workspace row (ORM object or Core row) as the public schema."""
-    return WorkspacePublic(
-        id=row.id,
-        name=row.name,
-        site=row.site,
-        account_id=row.account_id,
-        settlement=row.settlement,
-        cloud_account_id=row.cloud_account_id,
+    return view(
+        WorkspacePublic,
+        row,
         state=rules.state(row.countdown_started_at, row.dissolved_at, now),
-        settlement_changed_at=row.settlement_changed_at,
-        countdown_started_at=row.countdown_started_at,
         locks_at=rules.locks_at(row.countdown_started_at) if row.dissolved_at is None else None,
         days_left=rules.days_left(row.countdown_started_at, row.dissolved_at, now),
-        dissolved_at=row.dissolved_at,
-        created_at=row.created_at,
     )
 
 
-def visible(ctx: ServiceContext, account_id: str) -> bool:
-    """Support sees every account; an owner only its own (others look absent)."""
-    return ctx.actor.role == "support" or ctx.actor.account_id == account_id
+WORKSPACE = Owned(Workspace, "workspace_not_found", "workspace_not_in_account", "workspace_id")
 
 
 def find_workspace(ctx: ServiceContext, ref: str, *, account_ref: str | None = None) -> Workspace:
     """A workspace by id. A given ``--account`` must be the workspace's (else exit 3)."""
-    workspace = ctx.session.get(Workspace, ref.strip())
-    if workspace is None or not visible(ctx, workspace.account_id):
-        raise NotFound("workspace_not_found", ref=ref.strip())
-    if account_ref is not None:
-        account = accounts.find_account(ctx, account_ref)
-        if account.id != workspace.account_id:
-            raise NotFound(
-                "workspace_not_in_account", workspace_id=workspace.id, username=account.username
-            )
-    return workspace
+    return find_owned(ctx, WORKSPACE, ref, account_ref)
 
 
 # -- add --------------------------------------------------------------------------------
@@ -115,11 +98,10 @@ def add(ctx: ServiceContext, *, account_ref: str, data: WorkspaceCreate) -> Work
     )
     ctx.session.add(workspace)
     ctx.session.flush()
-    audit.record(
+    audit.record_on(
         ctx,
-        action="workspace.add",
-        target=ws_id,
-        account_id=account.id,
+        workspace,
+        "workspace.add",
         after={"name": name, "site": site, "settlement": "billing_center"},
     )
     return WorkspaceChange(workspace=to_public(workspace, now), changed=True)
@@ -185,11 +167,10 @@ def add_batch(
         results.append(result)
     if new_rows and not dry_run:
         ctx.session.connection().execute(insert(W), new_rows)
-        audit.record(
+        audit.record_on(
             ctx,
-            action="workspace.add",
-            target=account.id,
-            account_id=account.id,
+            account,
+            "workspace.add",
             after={"workspaces": [row["id"] for row in new_rows], "count": len(new_rows)},
         )
     if progress:
