@@ -8,7 +8,7 @@ import typer
 
 from guance_billing_cli import i18n
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.toolkit.options import JsonFlag, Live, OutputFormat
 from guance_billing_cli.cli.toolkit.state import client, get_state
 from guance_billing_cli.i18n import _
 
@@ -38,7 +38,9 @@ ACCOUNT_FIELDS = (
 RegionOption = Annotated[str | None, typer.Option(help="Region, free text (max 64).")]
 DescriptionOption = Annotated[str | None, typer.Option(help="Description (max 500).")]
 ContactNameOption = Annotated[str | None, typer.Option(help="Contact person (max 64).")]
-AccountArg = Annotated[str, typer.Argument(help="Account id, username, email or phone.")]
+AccountArg = Annotated[
+    str, typer.Argument(help="Account id, username, email or phone."), Live("accounts")
+]
 
 
 def show_account(

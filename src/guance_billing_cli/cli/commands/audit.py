@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.toolkit.options import JsonFlag, Live, OutputFormat
 from guance_billing_cli.cli.toolkit.state import client
 from guance_billing_cli.errors import InputRequired, InvalidInput, RuleViolation
 from guance_billing_cli.i18n import _
@@ -27,7 +27,9 @@ UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"
 
 #: the filters `audit list` and `audit export` share
 EventsAccount = Annotated[
-    str | None, typer.Option("--account", help="Only events of this billing account.")
+    str | None,
+    typer.Option("--account", help="Only events of this billing account."),
+    Live("accounts"),
 ]
 Since = Annotated[str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")]
 OutputFile = Annotated[

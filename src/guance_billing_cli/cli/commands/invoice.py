@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit import prompts, render, verbs
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
 
 app = typer.Typer(
     help="Invoice titles, mailing addresses and invoice requests (need approved real-name).",
@@ -71,27 +70,6 @@ def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
     return prompts.asks(names, labels, values, required=required)
 
 
-def _delete(
-    ctx: typer.Context,
-    question: str,
-    delete: Callable[[], Any],
-    *,
-    yes: bool,
-    as_json: bool,
-    operation: str,
-    title: str,
-    fields: tuple[str, ...],
-    done: str,
-) -> None:
-    """Delete a title or an address: confirmed (or --yes), then what was deleted is
-    shown with ``done`` (worded, ``{id}`` left to fill)."""
-    prompts.confirm_command(ctx, question, yes=yes, operation=operation)
-    deleted = delete()
-    render.result(
-        deleted, as_json=as_json, title=title, fields=fields, done=done.format(id=deleted.id)
-    )
-
-
 TypeOption = Annotated[
     str | None, typer.Option("--type", help="vat_ordinary, vat_special or electronic_ordinary.")
 ]
@@ -100,9 +78,26 @@ RecipientOption = Annotated[str | None, typer.Option(help="Who receives the invo
 RecipientPhoneOption = Annotated[str | None, typer.Option(help="Recipient's mobile phone.")]
 RecipientEmailOption = Annotated[str | None, typer.Option(help="Recipient's email.")]
 PostalAddressOption = Annotated[str | None, typer.Option(help="Postal address.")]
-TitleArg = Annotated[str, typer.Argument(help="Invoice title id (ttl_...).", metavar="TITLE")]
-AddressArg = Annotated[str, typer.Argument(help="Mailing address id (adr_...).", metavar="ADDRESS")]
-RequestArg = Annotated[str, typer.Argument(help="Invoice request id (inv_...).", metavar="REQUEST")]
+TitleArg = Annotated[
+    str,
+    typer.Argument(help="Invoice title id (ttl_...).", metavar="TITLE"),
+    Live("invoice_titles"),
+]
+AddressArg = Annotated[
+    str,
+    typer.Argument(help="Mailing address id (adr_...).", metavar="ADDRESS"),
+    Live("invoice_addresses"),
+]
+_REQUEST = typer.Argument(help="Invoice request id (inv_...).", metavar="REQUEST")
+RequestArg = Annotated[str, _REQUEST, Live("invoices")]
+PendingRequestArg = Annotated[str, _REQUEST, Live("pending_invoices")]
+
+
+def _deleted(title: str, fields: tuple[str, ...], done: str) -> verbs.Shown:
+    """What was deleted, under ``title`` (marked), with ``done`` (marked, ``{id}``)."""
+    return lambda deleted, _ref, as_json: render.result(
+        deleted, as_json=as_json, title=_(title), fields=fields, done=_(done).format(id=deleted.id)
+    )
 
 
 @title_app.command("add")
@@ -168,26 +163,21 @@ def title_add(
     )
 
 
-@title_app.command("list")
-def title_list(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
-    """List the account's invoice titles.
+title_app.command(
+    "list",
+    help="""List the account's invoice titles.
 
     \b
     Example:
       guance-billing invoice title list --output csv
-    """
-    render.listing(
-        lambda: client(ctx).list_invoice_titles(account_ref(ctx, account)),
-        as_json=as_json,
-        output=output,
+    """,
+)(
+    verbs.listing(
+        lambda api, ref: api.list_invoice_titles(ref),
         columns=TITLE_COLUMNS,
-        title=_("Invoice titles"),
+        title=N_("Invoice titles"),
     )
+)
 
 
 @address_app.command("add")
@@ -225,35 +215,34 @@ def address_add(
     )
 
 
-@address_app.command("list")
-def address_list(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
-    """List the account's mailing addresses.
+address_app.command(
+    "list",
+    help="""List the account's mailing addresses.
 
     \b
     Example:
       guance-billing invoice address list --json
-    """
-    render.listing(
-        lambda: client(ctx).list_invoice_addresses(account_ref(ctx, account)),
-        as_json=as_json,
-        output=output,
+    """,
+)(
+    verbs.listing(
+        lambda api, ref: api.list_invoice_addresses(ref),
         columns=ADDRESS_FIELDS,
-        title=_("Mailing addresses"),
+        title=N_("Mailing addresses"),
     )
+)
 
 
 @app.command("request")
 def request(
     ctx: typer.Context,
     account: AccountOption = None,
-    title_id: Annotated[str | None, typer.Option(help="Invoice title id (`title list`).")] = None,
+    title_id: Annotated[
+        str | None, typer.Option(help="Invoice title id (`title list`)."), Live("invoice_titles")
+    ] = None,
     address_id: Annotated[
-        str | None, typer.Option(help="Mailing address id (`address list`).")
+        str | None,
+        typer.Option(help="Mailing address id (`address list`)."),
+        Live("invoice_addresses"),
     ] = None,
     amount: Annotated[
         str | None, typer.Option(help="Amount in CNY, > 0, at most 2 decimals, e.g. 100.00.")
@@ -291,26 +280,21 @@ def request(
     )
 
 
-@app.command("list")
-def list_(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
-    """List the account's invoice requests.
+app.command(
+    "list",
+    help="""List the account's invoice requests.
 
     \b
     Example:
       guance-billing invoice list --output ndjson
-    """
-    render.listing(
-        lambda: client(ctx).list_invoices(account_ref(ctx, account)),
-        as_json=as_json,
-        output=output,
+    """,
+)(
+    verbs.listing(
+        lambda api, ref: api.list_invoices(ref),
         columns=REQUEST_COLUMNS,
-        title=_("Invoice requests"),
+        title=N_("Invoice requests"),
     )
+)
 
 
 # -- upkeep (issue 15) ---------------------------------------------------------------
@@ -361,31 +345,25 @@ def title_update(
     )
 
 
-@title_app.command("delete")
-def title_delete(
-    ctx: typer.Context,
-    title_id: TitleArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Delete an invoice title. Refused (exit 6) while a pending request uses it.
+title_app.command(
+    "delete",
+    help="""Delete an invoice title. Refused (exit 6) while a pending request uses it.
 
     \b
     Example:
       guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
-    """
-    _delete(
-        ctx,
-        _("Delete invoice title {title}?").format(title=title_id),
-        lambda: client(ctx).delete_invoice_title(title_id, account=account),
-        yes=yes,
-        as_json=as_json,
+    """,
+)(
+    verbs.confirmed(
+        TitleArg,
+        lambda api, title_id, account: api.delete_invoice_title(title_id, account=account),
+        question=lambda title_id: _("Delete invoice title {title}?").format(title=title_id),
         operation="delete_invoice_title",
-        title=_("Deleted invoice title"),
-        fields=TITLE_FIELDS,
-        done=_("Deleted invoice title {id}."),
+        shown=_deleted(
+            N_("Deleted invoice title"), TITLE_FIELDS, N_("Deleted invoice title {id}.")
+        ),
     )
+)
 
 
 @address_app.command("update")
@@ -429,72 +407,48 @@ def address_update(
     )
 
 
-@address_app.command("delete")
-def address_delete(
-    ctx: typer.Context,
-    address_id: AddressArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Delete a mailing address. Refused (exit 6) while a pending request uses it.
+address_app.command(
+    "delete",
+    help="""Delete a mailing address. Refused (exit 6) while a pending request uses it.
 
     \b
     Example:
       guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
-    """
-    _delete(
-        ctx,
-        _("Delete mailing address {address}?").format(address=address_id),
-        lambda: client(ctx).delete_invoice_address(address_id, account=account),
-        yes=yes,
-        as_json=as_json,
+    """,
+)(
+    verbs.confirmed(
+        AddressArg,
+        lambda api, address_id, account: api.delete_invoice_address(address_id, account=account),
+        question=lambda address_id: _("Delete mailing address {address}?").format(
+            address=address_id
+        ),
         operation="delete_invoice_address",
-        title=_("Deleted mailing address"),
-        fields=ADDRESS_FIELDS,
-        done=_("Deleted mailing address {id}."),
+        shown=_deleted(
+            N_("Deleted mailing address"), ADDRESS_FIELDS, N_("Deleted mailing address {id}.")
+        ),
     )
+)
 
 
-@app.command("show")
-def show(
-    ctx: typer.Context,
-    request_id: RequestArg,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Show one invoice request.
+app.command(
+    "show",
+    help="""Show one invoice request.
 
     \b
     Example:
       guance-billing invoice show inv_1a2b3c4d5e6f --json
-    """
-    result = client(ctx).get_invoice(request_id, account=account)
-    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
-
-
-@app.command("cancel")
-def cancel(
-    ctx: typer.Context,
-    request_id: RequestArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Cancel a pending invoice request (again: unchanged, exit 0).
-
-    \b
-    Example:
-      guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
-    """
-    prompts.confirm_command(
-        ctx,
-        _("Cancel invoice request {request}?").format(request=request_id),
-        yes=yes,
-        operation="cancel_invoice",
-        params={"request_id": request_id},
+    """,
+)(
+    verbs.show(
+        RequestArg,
+        lambda api, request_id, account: api.get_invoice(request_id, account=account),
+        title=N_("Invoice request"),
+        fields=REQUEST_FIELDS,
     )
-    result = client(ctx).cancel_invoice(request_id, account=account)
+)
+
+
+def _cancelled(result: Any, _ref: str, as_json: bool) -> None:
     render.result(
         result,
         as_json=as_json,
@@ -504,3 +458,25 @@ def cancel(
             id=result.id, status=result.status
         ),
     )
+
+
+app.command(
+    "cancel",
+    help="""Cancel a pending invoice request (again: unchanged, exit 0).
+
+    \b
+    Example:
+      guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
+    """,
+)(
+    verbs.confirmed(
+        PendingRequestArg,
+        lambda api, request_id, account: api.cancel_invoice(request_id, account=account),
+        question=lambda request_id: _("Cancel invoice request {request}?").format(
+            request=request_id
+        ),
+        operation="cancel_invoice",
+        params=lambda request_id: {"request_id": request_id},
+        shown=_cancelled,
+    )
+)

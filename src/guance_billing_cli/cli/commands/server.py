@@ -10,7 +10,7 @@ import typer
 from guance_billing_cli.cli.commands import store as store_commands
 from guance_billing_cli.cli.commands.store import StoreOption, store_url
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit.options import JsonFlag, Live, OutputFormat, YesFlag
 from guance_billing_cli.cli.toolkit.state import client, get_state
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import _
@@ -203,7 +203,9 @@ def token_create(
         ),
     ] = None,
     account: Annotated[
-        str | None, typer.Option("--account", help="The account an owner token reaches.")
+        str | None,
+        typer.Option("--account", help="The account an owner token reaches."),
+        Live("accounts"),
     ] = None,
     scope: Annotated[
         list[str] | None,

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render, verbs
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live, OutputFormat
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.errors import InvalidInput
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
 
 app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
 
@@ -35,7 +35,9 @@ WORKSPACE_FIELDS = (
 )
 PAGE_SIZE = 50
 
-WorkspaceArg = Annotated[str, typer.Argument(help="Workspace id.", metavar="WS")]
+WorkspaceArg = Annotated[
+    str, typer.Argument(help="Workspace id.", metavar="WS"), Live("workspaces")
+]
 
 
 def _show_change(change: Any, *, as_json: bool, done: str, same: str) -> None:
@@ -130,6 +132,7 @@ def list_(
     cloud_account: Annotated[
         str | None,
         typer.Option("--cloud-account", help="Only workspaces bound to this cloud account."),
+        Live("cloud_accounts"),
     ] = None,
     state: Annotated[
         str | None, typer.Option(help="Only this state: active, countdown, locked, dissolved.")
@@ -185,28 +188,33 @@ def list_(
         )
 
 
-@app.command("show")
-def show(
-    ctx: typer.Context,
-    workspace: WorkspaceArg,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Show one workspace, its settlement and lock state.
+app.command(
+    "show",
+    help="""Show one workspace, its settlement and lock state.
 
     \b
     Example:
       guance-billing workspace show wksp_prod --json
-    """
-    found = client(ctx).get_workspace(workspace, account=account)
-    render.emit(found, as_json=as_json, title=_("Workspace"), fields=WORKSPACE_FIELDS)
+    """,
+)(
+    verbs.show(
+        WorkspaceArg,
+        lambda api, workspace, account: api.get_workspace(workspace, account=account),
+        title=N_("Workspace"),
+        fields=WORKSPACE_FIELDS,
+    )
+)
 
 
 @app.command("move")
 def move(
     ctx: typer.Context,
     workspace: WorkspaceArg,
-    to: Annotated[str | None, typer.Option("--to", help="The billing account to move to.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="The billing account to move to."),
+        Live("accounts"),
+    ] = None,
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -247,6 +255,7 @@ def unlock(
         typer.Option(
             "--rebind", metavar="CLOUD", help="Remedy: bind to this subscribed cloud account."
         ),
+        Live("subscribed_cloud_accounts"),
     ] = None,
     billing_center: Annotated[
         bool, typer.Option("--billing-center", help="Remedy: settle through the billing center.")
@@ -280,35 +289,32 @@ def unlock(
     )
 
 
-@app.command("dissolve")
-def dissolve(
-    ctx: typer.Context,
-    workspace: WorkspaceArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
+app.command(
+    "dissolve",
+    help="""Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
 
     \b
     Example:
       guance-billing workspace dissolve wksp_old --yes
-    """
-    prompts.confirm_command(
-        ctx,
-        _("Dissolve workspace {workspace}? This cannot be undone.").format(workspace=workspace),
-        yes=yes,
+    """,
+)(
+    verbs.confirmed(
+        WorkspaceArg,
+        lambda api, workspace, account: api.dissolve_workspace(workspace, account=account),
+        question=lambda workspace: _(
+            "Dissolve workspace {workspace}? This cannot be undone."
+        ).format(workspace=workspace),
         operation="dissolve_workspace",
-    )
-    change = client(ctx).dissolve_workspace(workspace, account=account)
-    _show_change(
-        change,
-        as_json=as_json,
-        done=_("Dissolved workspace {workspace}.").format(workspace=workspace),
-        same=_("Workspace {workspace} was already dissolved; unchanged.").format(
-            workspace=workspace
+        shown=lambda change, workspace, as_json: _show_change(
+            change,
+            as_json=as_json,
+            done=_("Dissolved workspace {workspace}.").format(workspace=workspace),
+            same=_("Workspace {workspace} was already dissolved; unchanged.").format(
+                workspace=workspace
+            ),
         ),
     )
+)
 
 
 @app.command("remind")
