@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,9 @@ from guance_billing_cli.cli.toolkit.options import (
 )
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(
     help="Cloud accounts (AWS, Alibaba Cloud, Huawei Cloud) and settlement binding.",
@@ -152,39 +155,28 @@ def add(
         )
 
 
-app.command(
-    "list",
-    help="""List the billing account's cloud accounts with how many workspaces each settles.
+@app.command("list")
+@verbs.listing(columns=CLOUD_COLUMNS, title=N_("Cloud accounts"))
+def list_(api: BillingClient, account: str) -> Iterable[Any]:
+    """List the billing account's cloud accounts with how many workspaces each settles.
 
     \b
     Example:
       guance-billing cloud list --output csv
-    """,
-)(
-    verbs.listing(
-        lambda api, ref: api.list_cloud_accounts(ref),
-        columns=CLOUD_COLUMNS,
-        title=N_("Cloud accounts"),
-    )
-)
+    """
+    return api.list_cloud_accounts(account)
 
 
-app.command(
-    "show",
-    help="""Show one cloud account.
+@app.command("show")
+@verbs.show(CloudArg, title=N_("Cloud account"), fields=CLOUD_FIELDS)
+def show(api: BillingClient, cloud: str, account: str | None) -> Any:
+    """Show one cloud account.
 
     \b
     Example:
       guance-billing cloud show cld_3f9c2a1b7d04 --json
-    """,
-)(
-    verbs.show(
-        CloudArg,
-        lambda api, cloud, account: api.get_cloud_account(cloud, account=account),
-        title=N_("Cloud account"),
-        fields=CLOUD_FIELDS,
-    )
-)
+    """
+    return api.get_cloud_account(cloud, account=account)
 
 
 @app.command("unsubscribe")

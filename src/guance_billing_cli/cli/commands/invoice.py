@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,6 +12,9 @@ from guance_billing_cli.cli.toolkit import prompts, render, verbs
 from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(
     help="Invoice titles, mailing addresses and invoice requests (need approved real-name).",
@@ -93,11 +98,64 @@ RequestArg = Annotated[str, _REQUEST, Live("invoices")]
 PendingRequestArg = Annotated[str, _REQUEST, Live("pending_invoices")]
 
 
-def _deleted(title: str, fields: tuple[str, ...], done: str) -> verbs.Shown:
-    """What was deleted, under ``title`` (marked), with ``done`` (marked, ``{id}``)."""
-    return lambda deleted, _ref, as_json: render.result(
-        deleted, as_json=as_json, title=_(title), fields=fields, done=_(done).format(id=deleted.id)
-    )
+@dataclass(frozen=True)
+class _Kept:
+    """An invoice title or a mailing address: how it is shown and deleted (words marked;
+    ``{id}`` filled when shown)."""
+
+    title: str
+    fields: tuple[str, ...]
+    added: str
+    updated: str
+    deleted_title: str
+    deleted: str
+    argument: Any
+    question: Callable[[str], str]
+    operation: str
+
+    def show(self, result: Any, *, as_json: bool, done: str, title: str | None = None) -> None:
+        render.result(
+            result,
+            as_json=as_json,
+            title=_(title or self.title),
+            fields=self.fields,
+            done=_(done).format(id=result.id),
+        )
+
+    def deletes(self, spec: Callable[[BillingClient, str, str | None], Any]) -> verbs.Command:
+        """``delete``: confirmed (or --yes), ``spec`` deletes, what was deleted is shown."""
+        return verbs.confirmed(
+            self.argument,
+            question=self.question,
+            operation=self.operation,
+            shown=lambda deleted, _ref, as_json: self.show(
+                deleted, as_json=as_json, done=self.deleted, title=self.deleted_title
+            ),
+        )(spec)
+
+
+TITLE = _Kept(
+    title=N_("Invoice title"),
+    fields=TITLE_FIELDS,
+    added=N_("Added invoice title {id}."),
+    updated=N_("Updated invoice title {id}."),
+    deleted_title=N_("Deleted invoice title"),
+    deleted=N_("Deleted invoice title {id}."),
+    argument=TitleArg,
+    question=lambda title_id: _("Delete invoice title {title}?").format(title=title_id),
+    operation="delete_invoice_title",
+)
+ADDRESS = _Kept(
+    title=N_("Mailing address"),
+    fields=ADDRESS_FIELDS,
+    added=N_("Added mailing address {id}."),
+    updated=N_("Updated mailing address {id}."),
+    deleted_title=N_("Deleted mailing address"),
+    deleted=N_("Deleted mailing address {id}."),
+    argument=AddressArg,
+    question=lambda address_id: _("Delete mailing address {address}?").format(address=address_id),
+    operation="delete_invoice_address",
+)
 
 
 @title_app.command("add")
@@ -154,30 +212,19 @@ def title_add(
         lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
         interactive=interactive,
     )
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Invoice title"),
-        fields=TITLE_FIELDS,
-        done=_("Added invoice title {id}.").format(id=result.id),
-    )
+    TITLE.show(result, as_json=as_json, done=TITLE.added)
 
 
-title_app.command(
-    "list",
-    help="""List the account's invoice titles.
+@title_app.command("list")
+@verbs.listing(columns=TITLE_COLUMNS, title=N_("Invoice titles"))
+def title_list(api: BillingClient, account: str) -> Iterable[Any]:
+    """List the account's invoice titles.
 
     \b
     Example:
       guance-billing invoice title list --output csv
-    """,
-)(
-    verbs.listing(
-        lambda api, ref: api.list_invoice_titles(ref),
-        columns=TITLE_COLUMNS,
-        title=N_("Invoice titles"),
-    )
-)
+    """
+    return api.list_invoice_titles(account)
 
 
 @address_app.command("add")
@@ -206,30 +253,19 @@ def address_add(
         lambda values: client(ctx).add_invoice_address(ref, InvoiceAddressCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Mailing address"),
-        fields=ADDRESS_FIELDS,
-        done=_("Added mailing address {id}.").format(id=result.id),
-    )
+    ADDRESS.show(result, as_json=as_json, done=ADDRESS.added)
 
 
-address_app.command(
-    "list",
-    help="""List the account's mailing addresses.
+@address_app.command("list")
+@verbs.listing(columns=ADDRESS_FIELDS, title=N_("Mailing addresses"))
+def address_list(api: BillingClient, account: str) -> Iterable[Any]:
+    """List the account's mailing addresses.
 
     \b
     Example:
       guance-billing invoice address list --json
-    """,
-)(
-    verbs.listing(
-        lambda api, ref: api.list_invoice_addresses(ref),
-        columns=ADDRESS_FIELDS,
-        title=N_("Mailing addresses"),
-    )
-)
+    """
+    return api.list_invoice_addresses(account)
 
 
 @app.command("request")
@@ -280,21 +316,16 @@ def request(
     )
 
 
-app.command(
-    "list",
-    help="""List the account's invoice requests.
+@app.command("list")
+@verbs.listing(columns=REQUEST_COLUMNS, title=N_("Invoice requests"))
+def list_(api: BillingClient, account: str) -> Iterable[Any]:
+    """List the account's invoice requests.
 
     \b
     Example:
       guance-billing invoice list --output ndjson
-    """,
-)(
-    verbs.listing(
-        lambda api, ref: api.list_invoices(ref),
-        columns=REQUEST_COLUMNS,
-        title=N_("Invoice requests"),
-    )
-)
+    """
+    return api.list_invoices(account)
 
 
 # -- upkeep (issue 15) ---------------------------------------------------------------
@@ -336,34 +367,19 @@ def title_update(
     if not update.changes():
         raise InputRequired("nothing_to_change", field="title")
     result = client(ctx).update_invoice_title(title_id, update, account=account)
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Invoice title"),
-        fields=TITLE_FIELDS,
-        done=_("Updated invoice title {id}.").format(id=result.id),
-    )
+    TITLE.show(result, as_json=as_json, done=TITLE.updated)
 
 
-title_app.command(
-    "delete",
-    help="""Delete an invoice title. Refused (exit 6) while a pending request uses it.
+@title_app.command("delete")
+@TITLE.deletes
+def title_delete(api: BillingClient, title_id: str, account: str | None) -> Any:
+    """Delete an invoice title. Refused (exit 6) while a pending request uses it.
 
     \b
     Example:
       guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
-    """,
-)(
-    verbs.confirmed(
-        TitleArg,
-        lambda api, title_id, account: api.delete_invoice_title(title_id, account=account),
-        question=lambda title_id: _("Delete invoice title {title}?").format(title=title_id),
-        operation="delete_invoice_title",
-        shown=_deleted(
-            N_("Deleted invoice title"), TITLE_FIELDS, N_("Deleted invoice title {id}.")
-        ),
-    )
-)
+    """
+    return api.delete_invoice_title(title_id, account=account)
 
 
 @address_app.command("update")
@@ -398,54 +414,31 @@ def address_update(
         ),
         interactive=get_state(ctx).interactive,
     )
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Mailing address"),
-        fields=ADDRESS_FIELDS,
-        done=_("Updated mailing address {id}.").format(id=result.id),
-    )
+    ADDRESS.show(result, as_json=as_json, done=ADDRESS.updated)
 
 
-address_app.command(
-    "delete",
-    help="""Delete a mailing address. Refused (exit 6) while a pending request uses it.
+@address_app.command("delete")
+@ADDRESS.deletes
+def address_delete(api: BillingClient, address_id: str, account: str | None) -> Any:
+    """Delete a mailing address. Refused (exit 6) while a pending request uses it.
 
     \b
     Example:
       guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
-    """,
-)(
-    verbs.confirmed(
-        AddressArg,
-        lambda api, address_id, account: api.delete_invoice_address(address_id, account=account),
-        question=lambda address_id: _("Delete mailing address {address}?").format(
-            address=address_id
-        ),
-        operation="delete_invoice_address",
-        shown=_deleted(
-            N_("Deleted mailing address"), ADDRESS_FIELDS, N_("Deleted mailing address {id}.")
-        ),
-    )
-)
+    """
+    return api.delete_invoice_address(address_id, account=account)
 
 
-app.command(
-    "show",
-    help="""Show one invoice request.
+@app.command("show")
+@verbs.show(RequestArg, title=N_("Invoice request"), fields=REQUEST_FIELDS)
+def show(api: BillingClient, request_id: str, account: str | None) -> Any:
+    """Show one invoice request.
 
     \b
     Example:
       guance-billing invoice show inv_1a2b3c4d5e6f --json
-    """,
-)(
-    verbs.show(
-        RequestArg,
-        lambda api, request_id, account: api.get_invoice(request_id, account=account),
-        title=N_("Invoice request"),
-        fields=REQUEST_FIELDS,
-    )
-)
+    """
+    return api.get_invoice(request_id, account=account)
 
 
 def _cancelled(result: Any, _ref: str, as_json: bool) -> None:
@@ -460,23 +453,19 @@ def _cancelled(result: Any, _ref: str, as_json: bool) -> None:
     )
 
 
-app.command(
-    "cancel",
-    help="""Cancel a pending invoice request (again: unchanged, exit 0).
+@app.command("cancel")
+@verbs.confirmed(
+    PendingRequestArg,
+    question=lambda request_id: _("Cancel invoice request {request}?").format(request=request_id),
+    operation="cancel_invoice",
+    params=lambda request_id: {"request_id": request_id},
+    shown=_cancelled,
+)
+def cancel(api: BillingClient, request_id: str, account: str | None) -> Any:
+    """Cancel a pending invoice request (again: unchanged, exit 0).
 
     \b
     Example:
       guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
-    """,
-)(
-    verbs.confirmed(
-        PendingRequestArg,
-        lambda api, request_id, account: api.cancel_invoice(request_id, account=account),
-        question=lambda request_id: _("Cancel invoice request {request}?").format(
-            request=request_id
-        ),
-        operation="cancel_invoice",
-        params=lambda request_id: {"request_id": request_id},
-        shown=_cancelled,
-    )
-)
+    """
+    return api.cancel_invoice(request_id, account=account)

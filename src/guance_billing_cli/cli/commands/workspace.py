@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,9 @@ from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
 
@@ -188,22 +191,16 @@ def list_(
         )
 
 
-app.command(
-    "show",
-    help="""Show one workspace, its settlement and lock state.
+@app.command("show")
+@verbs.show(WorkspaceArg, title=N_("Workspace"), fields=WORKSPACE_FIELDS)
+def show(api: BillingClient, workspace: str, account: str | None) -> Any:
+    """Show one workspace, its settlement and lock state.
 
     \b
     Example:
       guance-billing workspace show wksp_prod --json
-    """,
-)(
-    verbs.show(
-        WorkspaceArg,
-        lambda api, workspace, account: api.get_workspace(workspace, account=account),
-        title=N_("Workspace"),
-        fields=WORKSPACE_FIELDS,
-    )
-)
+    """
+    return api.get_workspace(workspace, account=account)
 
 
 @app.command("move")
@@ -289,32 +286,30 @@ def unlock(
     )
 
 
-app.command(
-    "dissolve",
-    help="""Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
+@app.command("dissolve")
+@verbs.confirmed(
+    WorkspaceArg,
+    question=lambda workspace: _("Dissolve workspace {workspace}? This cannot be undone.").format(
+        workspace=workspace
+    ),
+    operation="dissolve_workspace",
+    shown=lambda change, workspace, as_json: _show_change(
+        change,
+        as_json=as_json,
+        done=_("Dissolved workspace {workspace}.").format(workspace=workspace),
+        same=_("Workspace {workspace} was already dissolved; unchanged.").format(
+            workspace=workspace
+        ),
+    ),
+)
+def dissolve(api: BillingClient, workspace: str, account: str | None) -> Any:
+    """Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
 
     \b
     Example:
       guance-billing workspace dissolve wksp_old --yes
-    """,
-)(
-    verbs.confirmed(
-        WorkspaceArg,
-        lambda api, workspace, account: api.dissolve_workspace(workspace, account=account),
-        question=lambda workspace: _(
-            "Dissolve workspace {workspace}? This cannot be undone."
-        ).format(workspace=workspace),
-        operation="dissolve_workspace",
-        shown=lambda change, workspace, as_json: _show_change(
-            change,
-            as_json=as_json,
-            done=_("Dissolved workspace {workspace}.").format(workspace=workspace),
-            same=_("Workspace {workspace} was already dissolved; unchanged.").format(
-                workspace=workspace
-            ),
-        ),
-    )
-)
+    """
+    return api.dissolve_workspace(workspace, account=account)
 
 
 @app.command("remind")
