@@ -19,7 +19,9 @@ cannot drift from what the parser accepts): sub-commands, options of the command
 reached plus the global ones (``--account``, ``--no-input``, ``--store`` … are
 accepted anywhere on the line), the choices of a choice option, and **live
 values**: account usernames, cloud account ids, workspace ids and open request
-ids, read from the store or server that the words select (``--store``,
+ids, of the kind a parameter declares in its type (``Live(kind)`` in its
+``Annotated`` metadata, ``cli/toolkit/options.py``; ``live_kind`` below), read
+from the store or server that the words select (``--store``,
 ``--server``, ``--profile`` and ``--account`` on the line win over the
 environment and the profile, as when the command runs).
 
