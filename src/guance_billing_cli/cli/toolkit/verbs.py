@@ -59,13 +59,10 @@ def listing(
             as_json: JsonFlag = False,
             output: OutputFormat = None,
         ) -> None:
-            render.listing(
-                lambda: spec(client(ctx), account_ref(ctx, account)),
-                as_json=as_json,
-                output=output,
-                columns=columns,
-                title=_(title),
-            )
+            def rows() -> Iterable[Any]:  # asked after --output is checked
+                return spec(client(ctx), account_ref(ctx, account))
+
+            render.listing(rows, as_json=as_json, output=output, columns=columns, title=_(title))
 
         return _as(spec, command)
 
@@ -82,13 +79,10 @@ def listing_all(
         def command(
             ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None
         ) -> None:
-            render.listing(
-                lambda: spec(client(ctx)),
-                as_json=as_json,
-                output=output,
-                columns=columns,
-                title=_(title),
-            )
+            def rows() -> Iterable[Any]:
+                return spec(client(ctx))
+
+            render.listing(rows, as_json=as_json, output=output, columns=columns, title=_(title))
 
         return _as(spec, command)
 
