@@ -143,14 +143,9 @@ def verify(
         checkpoints=[SignedCheckpoint(**item) for item in found], public_key=key_text
     )
     result = client(ctx).verify_audit(request)
-    if not result.ok:
-        raise RuleViolation(
-            "audit_chain_proved_broken" if result.checkpoint else "audit_chain_broken",
-            problem=result.problem,
-            first_bad_id=result.first_bad_id,
-            checked=result.checked,
-            checkpoint=result.checkpoint,
-        )
+    _refuse_broken(
+        result, ("audit_chain_proved_broken", "audit_chain_broken"), checked=result.checked
+    )
     if as_json:
         render.write_json(result)
         return
@@ -167,6 +162,19 @@ def verify(
             _(
                 "{count} events after the newest checkpoint are covered by the keyed chain only."
             ).format(count=result.unanchored)
+        )
+
+
+def _refuse_broken(result: Any, codes: tuple[str, str], **more: Any) -> None:
+    """A chain that does not verify is refused (exit 6) naming its first bad event:
+    ``codes[0]`` when a signed checkpoint proves it, else ``codes[1]``."""
+    if not result.ok:
+        raise RuleViolation(
+            codes[0] if result.checkpoint else codes[1],
+            problem=result.problem,
+            first_bad_id=result.first_bad_id,
+            **more,
+            checkpoint=result.checkpoint,
         )
 
 
@@ -191,13 +199,7 @@ def _verify_export(file: Path, key_text: str, *, as_json: bool) -> None:
         raise InvalidInput("not_a_text_file", field="file", path=str(file)) from None
     except audit_proof.ProofError as exc:
         raise RuleViolation("export_unverified", why=str(exc), checkpoint=exc.checkpoint) from None
-    if not result.ok:
-        raise RuleViolation(
-            "export_proved_broken" if result.checkpoint else "export_broken",
-            problem=result.problem,
-            first_bad_id=result.first_bad_id,
-            checkpoint=result.checkpoint,
-        )
+    _refuse_broken(result, ("export_proved_broken", "export_broken"))
     if as_json:
         render.write_json(asdict(result))
         return
