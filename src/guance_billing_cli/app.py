@@ -13,6 +13,7 @@ import typer
 
 from guance_billing_cli import __version__
 from guance_billing_cli.cli.toolkit.boundary import BoundaryGroup
+from guance_billing_cli.cli.toolkit.options import Live
 from guance_billing_cli.cli.toolkit.state import AppState, SessionLink
 from guance_billing_cli.i18n import N_
 
@@ -146,6 +147,7 @@ def root(
             "[env GUANCE_BILLING_ACCOUNT].",
             metavar="ACCOUNT",
         ),
+        Live("accounts"),
     ] = None,
     profile_name: Annotated[
         str | None,

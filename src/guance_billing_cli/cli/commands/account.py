@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from guance_billing_cli import i18n
-from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.toolkit import prompts, render, verbs
+from guance_billing_cli.cli.toolkit.options import JsonFlag, Live
 from guance_billing_cli.cli.toolkit.state import client, get_state
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(help="Create and inspect billing accounts (support).", no_args_is_help=True)
 
@@ -38,7 +42,9 @@ ACCOUNT_FIELDS = (
 RegionOption = Annotated[str | None, typer.Option(help="Region, free text (max 64).")]
 DescriptionOption = Annotated[str | None, typer.Option(help="Description (max 500).")]
 ContactNameOption = Annotated[str | None, typer.Option(help="Contact person (max 64).")]
-AccountArg = Annotated[str, typer.Argument(help="Account id, username, email or phone.")]
+AccountArg = Annotated[
+    str, typer.Argument(help="Account id, username, email or phone."), Live("accounts")
+]
 
 
 def show_account(
@@ -132,20 +138,15 @@ def create(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None) -> None:
+@verbs.listing_all(columns=ACCOUNT_COLUMNS, title=N_("Billing accounts"))
+def list_(api: BillingClient) -> Iterable[Any]:
     """List billing accounts.
 
     \b
     Example:
       guance-billing account list --output csv
     """
-    render.listing(
-        lambda: client(ctx).list_accounts(),
-        as_json=as_json,
-        output=output,
-        columns=ACCOUNT_COLUMNS,
-        title=_("Billing accounts"),
-    )
+    return api.list_accounts()
 
 
 @app.command("show")

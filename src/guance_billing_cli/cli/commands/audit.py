@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
+from guance_billing_cli.cli.toolkit.options import JsonFlag, Live, OutputFormat
 from guance_billing_cli.cli.toolkit.state import client
 from guance_billing_cli.errors import InputRequired, InvalidInput, RuleViolation
 from guance_billing_cli.i18n import _
@@ -27,7 +27,9 @@ UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"
 
 #: the filters `audit list` and `audit export` share
 EventsAccount = Annotated[
-    str | None, typer.Option("--account", help="Only events of this billing account.")
+    str | None,
+    typer.Option("--account", help="Only events of this billing account."),
+    Live("accounts"),
 ]
 Since = Annotated[str | None, typer.Option(help="From this time (ISO 8601 or 30m/24h/7d ago).")]
 OutputFile = Annotated[
@@ -141,14 +143,9 @@ def verify(
         checkpoints=[SignedCheckpoint(**item) for item in found], public_key=key_text
     )
     result = client(ctx).verify_audit(request)
-    if not result.ok:
-        raise RuleViolation(
-            "audit_chain_proved_broken" if result.checkpoint else "audit_chain_broken",
-            problem=result.problem,
-            first_bad_id=result.first_bad_id,
-            checked=result.checked,
-            checkpoint=result.checkpoint,
-        )
+    _refuse_broken(
+        result, ("audit_chain_proved_broken", "audit_chain_broken"), checked=result.checked
+    )
     if as_json:
         render.write_json(result)
         return
@@ -165,6 +162,19 @@ def verify(
             _(
                 "{count} events after the newest checkpoint are covered by the keyed chain only."
             ).format(count=result.unanchored)
+        )
+
+
+def _refuse_broken(result: Any, codes: tuple[str, str], **more: Any) -> None:
+    """A chain that does not verify is refused (exit 6) naming its first bad event:
+    ``codes[0]`` when a signed checkpoint proves it, else ``codes[1]``."""
+    if not result.ok:
+        raise RuleViolation(
+            codes[0] if result.checkpoint else codes[1],
+            problem=result.problem,
+            first_bad_id=result.first_bad_id,
+            **more,
+            checkpoint=result.checkpoint,
         )
 
 
@@ -189,13 +199,7 @@ def _verify_export(file: Path, key_text: str, *, as_json: bool) -> None:
         raise InvalidInput("not_a_text_file", field="file", path=str(file)) from None
     except audit_proof.ProofError as exc:
         raise RuleViolation("export_unverified", why=str(exc), checkpoint=exc.checkpoint) from None
-    if not result.ok:
-        raise RuleViolation(
-            "export_proved_broken" if result.checkpoint else "export_broken",
-            problem=result.problem,
-            first_bad_id=result.first_bad_id,
-            checkpoint=result.checkpoint,
-        )
+    _refuse_broken(result, ("export_proved_broken", "export_broken"))
     if as_json:
         render.write_json(asdict(result))
         return

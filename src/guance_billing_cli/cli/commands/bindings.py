@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import bindings_file, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, YesFlag
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live, YesFlag
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.i18n import _
 
@@ -191,6 +191,7 @@ def export(
     cloud: Annotated[
         list[str] | None,
         typer.Option("--cloud", metavar="CLD", help="Only this cloud account (repeatable)."),
+        Live("cloud_accounts"),
     ] = None,
     account: AccountOption = None,
     as_json: JsonFlag = False,

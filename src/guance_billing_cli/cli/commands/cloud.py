@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render, verbs
+from guance_billing_cli.cli.toolkit.options import (
+    AccountOption,
+    JsonFlag,
+    Live,
+    OutputFormat,
+    YesFlag,
+)
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(
     help="Cloud accounts (AWS, Alibaba Cloud, Huawei Cloud) and settlement binding.",
@@ -32,7 +41,9 @@ CLOUD_FIELDS = (
 )
 
 WorkspaceIds = Annotated[
-    list[str] | None, typer.Argument(help="Workspace ids.", metavar="WS", show_default=False)
+    list[str] | None,
+    typer.Argument(help="Workspace ids.", metavar="WS", show_default=False),
+    Live("workspaces"),
 ]
 FromFile = Annotated[
     str | None,
@@ -42,7 +53,11 @@ FromFile = Annotated[
         help="Read workspace ids from FILE or stdin: one a line, CSV with workspace_id, or NDJSON.",
     ),
 ]
-CloudArg = Annotated[str, typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")]
+_CLOUD = typer.Argument(help="Cloud account id (cld_...).", metavar="CLOUD")
+CloudArg = Annotated[str, _CLOUD, Live("cloud_accounts")]
+#: the ones a command takes: `bind` a subscribed one, `resubscribe` an unsubscribed one
+SubscribedCloudArg = Annotated[str, _CLOUD, Live("subscribed_cloud_accounts")]
+UnsubscribedCloudArg = Annotated[str, _CLOUD, Live("unsubscribed_cloud_accounts")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")]
 
 
@@ -141,42 +156,27 @@ def add(
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
+@verbs.listing(columns=CLOUD_COLUMNS, title=N_("Cloud accounts"))
+def list_(api: BillingClient, account: str) -> Iterable[Any]:
     """List the billing account's cloud accounts with how many workspaces each settles.
 
     \b
     Example:
       guance-billing cloud list --output csv
     """
-    render.listing(
-        lambda: client(ctx).list_cloud_accounts(account_ref(ctx, account)),
-        as_json=as_json,
-        output=output,
-        columns=CLOUD_COLUMNS,
-        title=_("Cloud accounts"),
-    )
+    return api.list_cloud_accounts(account)
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context,
-    cloud: CloudArg,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-) -> None:
+@verbs.show(CloudArg, title=N_("Cloud account"), fields=CLOUD_FIELDS)
+def show(api: BillingClient, cloud: str, account: str | None) -> Any:
     """Show one cloud account.
 
     \b
     Example:
       guance-billing cloud show cld_3f9c2a1b7d04 --json
     """
-    found = client(ctx).get_cloud_account(cloud, account=account)
-    render.emit(found, as_json=as_json, title=_("Cloud account"), fields=CLOUD_FIELDS)
+    return api.get_cloud_account(cloud, account=account)
 
 
 @app.command("unsubscribe")
@@ -275,7 +275,7 @@ def _unsubscribe_question(ctx: typer.Context, cloud: str, account: str | None) -
 @app.command("resubscribe")
 def resubscribe(
     ctx: typer.Context,
-    cloud: CloudArg,
+    cloud: UnsubscribedCloudArg,
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -313,7 +313,7 @@ def resubscribe(
 @app.command("bind")
 def bind(
     ctx: typer.Context,
-    cloud: CloudArg,
+    cloud: SubscribedCloudArg,
     workspaces: WorkspaceIds = None,
     from_file: FromFile = None,
     dry_run: DryRun = False,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit import prompts, render, verbs
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(
     help="Invoice titles, mailing addresses and invoice requests (need approved real-name).",
@@ -71,27 +75,6 @@ def _address_asks(*values: str | None, required: bool) -> list[prompts.Ask]:
     return prompts.asks(names, labels, values, required=required)
 
 
-def _delete(
-    ctx: typer.Context,
-    question: str,
-    delete: Callable[[], Any],
-    *,
-    yes: bool,
-    as_json: bool,
-    operation: str,
-    title: str,
-    fields: tuple[str, ...],
-    done: str,
-) -> None:
-    """Delete a title or an address: confirmed (or --yes), then what was deleted is
-    shown with ``done`` (worded, ``{id}`` left to fill)."""
-    prompts.confirm_command(ctx, question, yes=yes, operation=operation)
-    deleted = delete()
-    render.result(
-        deleted, as_json=as_json, title=title, fields=fields, done=done.format(id=deleted.id)
-    )
-
-
 TypeOption = Annotated[
     str | None, typer.Option("--type", help="vat_ordinary, vat_special or electronic_ordinary.")
 ]
@@ -100,9 +83,79 @@ RecipientOption = Annotated[str | None, typer.Option(help="Who receives the invo
 RecipientPhoneOption = Annotated[str | None, typer.Option(help="Recipient's mobile phone.")]
 RecipientEmailOption = Annotated[str | None, typer.Option(help="Recipient's email.")]
 PostalAddressOption = Annotated[str | None, typer.Option(help="Postal address.")]
-TitleArg = Annotated[str, typer.Argument(help="Invoice title id (ttl_...).", metavar="TITLE")]
-AddressArg = Annotated[str, typer.Argument(help="Mailing address id (adr_...).", metavar="ADDRESS")]
-RequestArg = Annotated[str, typer.Argument(help="Invoice request id (inv_...).", metavar="REQUEST")]
+TitleArg = Annotated[
+    str,
+    typer.Argument(help="Invoice title id (ttl_...).", metavar="TITLE"),
+    Live("invoice_titles"),
+]
+AddressArg = Annotated[
+    str,
+    typer.Argument(help="Mailing address id (adr_...).", metavar="ADDRESS"),
+    Live("invoice_addresses"),
+]
+_REQUEST = typer.Argument(help="Invoice request id (inv_...).", metavar="REQUEST")
+RequestArg = Annotated[str, _REQUEST, Live("invoices")]
+PendingRequestArg = Annotated[str, _REQUEST, Live("pending_invoices")]
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """An invoice title or a mailing address: how it is shown and deleted (words marked;
+    ``{id}`` filled when shown)."""
+
+    title: str
+    fields: tuple[str, ...]
+    added: str
+    updated: str
+    deleted_title: str
+    deleted: str
+    argument: Any
+    question: Callable[[str], str]
+    operation: str
+
+    def show(self, result: Any, *, as_json: bool, done: str, title: str | None = None) -> None:
+        render.result(
+            result,
+            as_json=as_json,
+            title=_(title or self.title),
+            fields=self.fields,
+            done=_(done).format(id=result.id),
+        )
+
+    def deletes(self, spec: Callable[[BillingClient, str, str | None], Any]) -> verbs.Command:
+        """``delete``: confirmed (or --yes), ``spec`` deletes, what was deleted is shown."""
+        return verbs.confirmed(
+            self.argument,
+            question=self.question,
+            operation=self.operation,
+            shown=lambda deleted, _ref, as_json: self.show(
+                deleted, as_json=as_json, done=self.deleted, title=self.deleted_title
+            ),
+        )(spec)
+
+
+TITLE = _Kept(
+    title=N_("Invoice title"),
+    fields=TITLE_FIELDS,
+    added=N_("Added invoice title {id}."),
+    updated=N_("Updated invoice title {id}."),
+    deleted_title=N_("Deleted invoice title"),
+    deleted=N_("Deleted invoice title {id}."),
+    argument=TitleArg,
+    question=lambda title_id: _("Delete invoice title {title}?").format(title=title_id),
+    operation="delete_invoice_title",
+)
+ADDRESS = _Kept(
+    title=N_("Mailing address"),
+    fields=ADDRESS_FIELDS,
+    added=N_("Added mailing address {id}."),
+    updated=N_("Updated mailing address {id}."),
+    deleted_title=N_("Deleted mailing address"),
+    deleted=N_("Deleted mailing address {id}."),
+    argument=AddressArg,
+    question=lambda address_id: _("Delete mailing address {address}?").format(address=address_id),
+    operation="delete_invoice_address",
+)
 
 
 @title_app.command("add")
@@ -159,35 +212,19 @@ def title_add(
         lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
         interactive=interactive,
     )
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Invoice title"),
-        fields=TITLE_FIELDS,
-        done=_("Added invoice title {id}.").format(id=result.id),
-    )
+    TITLE.show(result, as_json=as_json, done=TITLE.added)
 
 
 @title_app.command("list")
-def title_list(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
+@verbs.listing(columns=TITLE_COLUMNS, title=N_("Invoice titles"))
+def title_list(api: BillingClient, account: str) -> Iterable[Any]:
     """List the account's invoice titles.
 
     \b
     Example:
       guance-billing invoice title list --output csv
     """
-    render.listing(
-        lambda: client(ctx).list_invoice_titles(account_ref(ctx, account)),
-        as_json=as_json,
-        output=output,
-        columns=TITLE_COLUMNS,
-        title=_("Invoice titles"),
-    )
+    return api.list_invoice_titles(account)
 
 
 @address_app.command("add")
@@ -216,44 +253,32 @@ def address_add(
         lambda values: client(ctx).add_invoice_address(ref, InvoiceAddressCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Mailing address"),
-        fields=ADDRESS_FIELDS,
-        done=_("Added mailing address {id}.").format(id=result.id),
-    )
+    ADDRESS.show(result, as_json=as_json, done=ADDRESS.added)
 
 
 @address_app.command("list")
-def address_list(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
+@verbs.listing(columns=ADDRESS_FIELDS, title=N_("Mailing addresses"))
+def address_list(api: BillingClient, account: str) -> Iterable[Any]:
     """List the account's mailing addresses.
 
     \b
     Example:
       guance-billing invoice address list --json
     """
-    render.listing(
-        lambda: client(ctx).list_invoice_addresses(account_ref(ctx, account)),
-        as_json=as_json,
-        output=output,
-        columns=ADDRESS_FIELDS,
-        title=_("Mailing addresses"),
-    )
+    return api.list_invoice_addresses(account)
 
 
 @app.command("request")
 def request(
     ctx: typer.Context,
     account: AccountOption = None,
-    title_id: Annotated[str | None, typer.Option(help="Invoice title id (`title list`).")] = None,
+    title_id: Annotated[
+        str | None, typer.Option(help="Invoice title id (`title list`)."), Live("invoice_titles")
+    ] = None,
     address_id: Annotated[
-        str | None, typer.Option(help="Mailing address id (`address list`).")
+        str | None,
+        typer.Option(help="Mailing address id (`address list`)."),
+        Live("invoice_addresses"),
     ] = None,
     amount: Annotated[
         str | None, typer.Option(help="Amount in CNY, > 0, at most 2 decimals, e.g. 100.00.")
@@ -292,25 +317,15 @@ def request(
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
+@verbs.listing(columns=REQUEST_COLUMNS, title=N_("Invoice requests"))
+def list_(api: BillingClient, account: str) -> Iterable[Any]:
     """List the account's invoice requests.
 
     \b
     Example:
       guance-billing invoice list --output ndjson
     """
-    render.listing(
-        lambda: client(ctx).list_invoices(account_ref(ctx, account)),
-        as_json=as_json,
-        output=output,
-        columns=REQUEST_COLUMNS,
-        title=_("Invoice requests"),
-    )
+    return api.list_invoices(account)
 
 
 # -- upkeep (issue 15) ---------------------------------------------------------------
@@ -352,40 +367,19 @@ def title_update(
     if not update.changes():
         raise InputRequired("nothing_to_change", field="title")
     result = client(ctx).update_invoice_title(title_id, update, account=account)
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Invoice title"),
-        fields=TITLE_FIELDS,
-        done=_("Updated invoice title {id}.").format(id=result.id),
-    )
+    TITLE.show(result, as_json=as_json, done=TITLE.updated)
 
 
 @title_app.command("delete")
-def title_delete(
-    ctx: typer.Context,
-    title_id: TitleArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
+@TITLE.deletes
+def title_delete(api: BillingClient, title_id: str, account: str | None) -> Any:
     """Delete an invoice title. Refused (exit 6) while a pending request uses it.
 
     \b
     Example:
       guance-billing invoice title delete ttl_1a2b3c4d5e6f --yes
     """
-    _delete(
-        ctx,
-        _("Delete invoice title {title}?").format(title=title_id),
-        lambda: client(ctx).delete_invoice_title(title_id, account=account),
-        yes=yes,
-        as_json=as_json,
-        operation="delete_invoice_title",
-        title=_("Deleted invoice title"),
-        fields=TITLE_FIELDS,
-        done=_("Deleted invoice title {id}."),
-    )
+    return api.delete_invoice_title(title_id, account=account)
 
 
 @address_app.command("update")
@@ -420,81 +414,34 @@ def address_update(
         ),
         interactive=get_state(ctx).interactive,
     )
-    render.result(
-        result,
-        as_json=as_json,
-        title=_("Mailing address"),
-        fields=ADDRESS_FIELDS,
-        done=_("Updated mailing address {id}.").format(id=result.id),
-    )
+    ADDRESS.show(result, as_json=as_json, done=ADDRESS.updated)
 
 
 @address_app.command("delete")
-def address_delete(
-    ctx: typer.Context,
-    address_id: AddressArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
+@ADDRESS.deletes
+def address_delete(api: BillingClient, address_id: str, account: str | None) -> Any:
     """Delete a mailing address. Refused (exit 6) while a pending request uses it.
 
     \b
     Example:
       guance-billing invoice address delete adr_1a2b3c4d5e6f --yes
     """
-    _delete(
-        ctx,
-        _("Delete mailing address {address}?").format(address=address_id),
-        lambda: client(ctx).delete_invoice_address(address_id, account=account),
-        yes=yes,
-        as_json=as_json,
-        operation="delete_invoice_address",
-        title=_("Deleted mailing address"),
-        fields=ADDRESS_FIELDS,
-        done=_("Deleted mailing address {id}."),
-    )
+    return api.delete_invoice_address(address_id, account=account)
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context,
-    request_id: RequestArg,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-) -> None:
+@verbs.show(RequestArg, title=N_("Invoice request"), fields=REQUEST_FIELDS)
+def show(api: BillingClient, request_id: str, account: str | None) -> Any:
     """Show one invoice request.
 
     \b
     Example:
       guance-billing invoice show inv_1a2b3c4d5e6f --json
     """
-    result = client(ctx).get_invoice(request_id, account=account)
-    render.emit(result, as_json=as_json, title=_("Invoice request"), fields=REQUEST_FIELDS)
+    return api.get_invoice(request_id, account=account)
 
 
-@app.command("cancel")
-def cancel(
-    ctx: typer.Context,
-    request_id: RequestArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Cancel a pending invoice request (again: unchanged, exit 0).
-
-    \b
-    Example:
-      guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
-    """
-    prompts.confirm_command(
-        ctx,
-        _("Cancel invoice request {request}?").format(request=request_id),
-        yes=yes,
-        operation="cancel_invoice",
-        params={"request_id": request_id},
-    )
-    result = client(ctx).cancel_invoice(request_id, account=account)
+def _cancelled(result: Any, _ref: str, as_json: bool) -> None:
     render.result(
         result,
         as_json=as_json,
@@ -504,3 +451,21 @@ def cancel(
             id=result.id, status=result.status
         ),
     )
+
+
+@app.command("cancel")
+@verbs.confirmed(
+    PendingRequestArg,
+    question=lambda request_id: _("Cancel invoice request {request}?").format(request=request_id),
+    operation="cancel_invoice",
+    params=lambda request_id: {"request_id": request_id},
+    shown=_cancelled,
+)
+def cancel(api: BillingClient, request_id: str, account: str | None) -> Any:
+    """Cancel a pending invoice request (again: unchanged, exit 0).
+
+    \b
+    Example:
+      guance-billing invoice cancel inv_1a2b3c4d5e6f --yes
+    """
+    return api.cancel_invoice(request_id, account=account)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.cli.toolkit.words import describe
 from guance_billing_cli.errors import InputRequired, InvalidInput, VerificationFailed
@@ -27,6 +27,7 @@ PasswordStdin = Annotated[
 ResetRequest = Annotated[
     str | None,
     typer.Argument(help="The reset request to finish (printed when it starts).", metavar="REQ"),
+    Live("password_resets"),
 ]
 CodeOption = Annotated[str | None, typer.Option(help="The 6-digit code that was sent.")]
 CodeStdin = Annotated[

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from guance_billing_cli.cli.commands import store as store_commands
 from guance_billing_cli.cli.commands.store import StoreOption, store_url
-from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit import prompts, render, verbs
+from guance_billing_cli.cli.toolkit.options import JsonFlag, Live, YesFlag
 from guance_billing_cli.cli.toolkit.state import client, get_state
 from guance_billing_cli.errors import InvalidInput
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(
     help="Run the HTTP server, migrate its store, manage API tokens.", no_args_is_help=True
@@ -203,7 +207,9 @@ def token_create(
         ),
     ] = None,
     account: Annotated[
-        str | None, typer.Option("--account", help="The account an owner token reaches.")
+        str | None,
+        typer.Option("--account", help="The account an owner token reaches."),
+        Live("accounts"),
     ] = None,
     scope: Annotated[
         list[str] | None,
@@ -261,20 +267,15 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None) -> None:
+@verbs.listing_all(columns=TOKEN_COLUMNS, title=N_("API tokens"))
+def token_list(api: BillingClient) -> Iterable[Any]:
     """List API tokens (never the secrets).
 
     \b
     Example:
       guance-billing server token list --output csv
     """
-    render.listing(
-        lambda: client(ctx).list_tokens(),
-        as_json=as_json,
-        output=output,
-        columns=TOKEN_COLUMNS,
-        title=_("API tokens"),
-    )
+    return api.list_tokens()
 
 
 @token_app.command("revoke")

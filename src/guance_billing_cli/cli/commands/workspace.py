@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
+from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render, verbs
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live, OutputFormat
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.errors import InvalidInput
-from guance_billing_cli.i18n import _
+from guance_billing_cli.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
 
@@ -35,7 +38,9 @@ WORKSPACE_FIELDS = (
 )
 PAGE_SIZE = 50
 
-WorkspaceArg = Annotated[str, typer.Argument(help="Workspace id.", metavar="WS")]
+WorkspaceArg = Annotated[
+    str, typer.Argument(help="Workspace id.", metavar="WS"), Live("workspaces")
+]
 
 
 def _show_change(change: Any, *, as_json: bool, done: str, same: str) -> None:
@@ -130,6 +135,7 @@ def list_(
     cloud_account: Annotated[
         str | None,
         typer.Option("--cloud-account", help="Only workspaces bound to this cloud account."),
+        Live("cloud_accounts"),
     ] = None,
     state: Annotated[
         str | None, typer.Option(help="Only this state: active, countdown, locked, dissolved.")
@@ -186,27 +192,26 @@ def list_(
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context,
-    workspace: WorkspaceArg,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-) -> None:
+@verbs.show(WorkspaceArg, title=N_("Workspace"), fields=WORKSPACE_FIELDS)
+def show(api: BillingClient, workspace: str, account: str | None) -> Any:
     """Show one workspace, its settlement and lock state.
 
     \b
     Example:
       guance-billing workspace show wksp_prod --json
     """
-    found = client(ctx).get_workspace(workspace, account=account)
-    render.emit(found, as_json=as_json, title=_("Workspace"), fields=WORKSPACE_FIELDS)
+    return api.get_workspace(workspace, account=account)
 
 
 @app.command("move")
 def move(
     ctx: typer.Context,
     workspace: WorkspaceArg,
-    to: Annotated[str | None, typer.Option("--to", help="The billing account to move to.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="The billing account to move to."),
+        Live("accounts"),
+    ] = None,
     account: AccountOption = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -247,6 +252,7 @@ def unlock(
         typer.Option(
             "--rebind", metavar="CLOUD", help="Remedy: bind to this subscribed cloud account."
         ),
+        Live("subscribed_cloud_accounts"),
     ] = None,
     billing_center: Annotated[
         bool, typer.Option("--billing-center", help="Remedy: settle through the billing center.")
@@ -281,34 +287,29 @@ def unlock(
 
 
 @app.command("dissolve")
-def dissolve(
-    ctx: typer.Context,
-    workspace: WorkspaceArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
-
-    \b
-    Example:
-      guance-billing workspace dissolve wksp_old --yes
-    """
-    prompts.confirm_command(
-        ctx,
-        _("Dissolve workspace {workspace}? This cannot be undone.").format(workspace=workspace),
-        yes=yes,
-        operation="dissolve_workspace",
-    )
-    change = client(ctx).dissolve_workspace(workspace, account=account)
-    _show_change(
+@verbs.confirmed(
+    WorkspaceArg,
+    question=lambda workspace: _("Dissolve workspace {workspace}? This cannot be undone.").format(
+        workspace=workspace
+    ),
+    operation="dissolve_workspace",
+    shown=lambda change, workspace, as_json: _show_change(
         change,
         as_json=as_json,
         done=_("Dissolved workspace {workspace}.").format(workspace=workspace),
         same=_("Workspace {workspace} was already dissolved; unchanged.").format(
             workspace=workspace
         ),
-    )
+    ),
+)
+def dissolve(api: BillingClient, workspace: str, account: str | None) -> Any:
+    """Dissolve a workspace. Irreversible: it can never settle or be unlocked again.
+
+    \b
+    Example:
+      guance-billing workspace dissolve wksp_old --yes
+    """
+    return api.dissolve_workspace(workspace, account=account)
 
 
 @app.command("remind")

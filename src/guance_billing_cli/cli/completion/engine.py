@@ -19,7 +19,9 @@ cannot drift from what the parser accepts): sub-commands, options of the command
 reached plus the global ones (``--account``, ``--no-input``, ``--store`` … are
 accepted anywhere on the line), the choices of a choice option, and **live
 values**: account usernames, cloud account ids, workspace ids and open request
-ids, read from the store or server that the words select (``--store``,
+ids, of the kind a parameter declares in its type (``Live(kind)`` in its
+``Annotated`` metadata, ``cli/toolkit/options.py``; ``live_kind`` below), read
+from the store or server that the words select (``--store``,
 ``--server``, ``--profile`` and ``--account`` on the line win over the
 environment and the profile, as when the command runs).
 
@@ -242,35 +244,41 @@ def walk(words: Sequence[str], root: Any = None) -> Position:
 
 # -- live kinds per parameter ------------------------------------------------------
 
-_CLOUD_STATUS_BY_COMMAND = {"bind": "subscribed", "resubscribe": "unsubscribed"}
 
+def live_kind(command: Any, param: Any) -> str | None:
+    """The live kind ``param`` of ``command`` declares in its type: ``Live(kind)`` in the
+    ``Annotated`` metadata of its declaration (``cli/toolkit/options.py``), else None.
 
-def live_kind(path: Sequence[str], param: Any) -> str | None:
-    """Which live values a parameter takes (see ``services/suggestions.QUERIES``)."""
-    name = param.name or ""
-    group = path[0] if path else ""
-    leaf = path[-1] if path else ""
-    if name in ("account", "to"):
-        return "accounts"
-    if name in ("cloud", "cloud_account", "rebind"):
-        status = _CLOUD_STATUS_BY_COMMAND.get(leaf) if name == "cloud" else None
-        if name == "rebind":
-            status = "subscribed"
-        return f"{status}_cloud_accounts" if status else "cloud_accounts"
-    if name in ("workspace", "workspaces", "workspace_ids", "ws"):
-        return "workspaces"
-    if name == "request_id":
-        return {
-            "email": "email_requests",
-            "phone": "phone_requests",
-            "password": "password_resets",
-            "invoice": "pending_invoices" if leaf == "cancel" else "invoices",
-        }.get(group)
-    if name == "title_id" or (group == "invoice" and path[1:2] == ["title"] and name == "ref"):
-        return "invoice_titles"
-    if name == "address_id" or (group == "invoice" and path[1:2] == ["address"] and name == "ref"):
-        return "invoice_addresses"
+    The click parameter keeps only the bare type, so the declaration is read from the
+    function the command runs; the parameter's name only finds it there."""
+    from guance_billing_cli.cli.toolkit.options import Live
+
+    annotation = _declarations(getattr(command, "callback", None)).get(param.name or "")
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, Live):
+            return meta.kind
     return None
+
+
+def _declarations(callback: Any) -> dict[str, Any]:
+    """The parameters' annotations of a command's function, with their metadata."""
+    if callback is None:
+        return {}
+    import inspect
+    import typing
+
+    try:
+        return typing.get_type_hints(inspect.unwrap(callback), include_extras=True)
+    except Exception:  # an annotation that does not resolve declares no kind
+        return {}
+
+
+def _owner(position: Position, param: Any) -> Any:
+    """The command on the line that declares ``param`` (a global option: a parent)."""
+    for command in reversed(position.commands):
+        if any(p is param for p in command.params):
+            return command
+    return position.command
 
 
 def _choices(param: Any) -> list[str]:
@@ -291,7 +299,7 @@ def _value_candidates(position: Position, param: Any, incomplete: str) -> list[C
     choices = _choices(param)
     if choices:
         return [Candidate(c) for c in choices if c.startswith(incomplete)]
-    kind = live_kind(position.path, param)
+    kind = live_kind(_owner(position, param), param)
     if kind is None:
         return []
     where = Where(

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from guance_billing_cli.cli.toolkit.options import Live
 from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.errors import ExitCode, InvalidInput
 
@@ -33,6 +34,7 @@ def shell(
             help="Billing account to act on in this session (id, username, email or phone).",
             metavar="ACCOUNT",
         ),
+        Live("accounts"),
     ] = None,
     file: Annotated[
         Path | None,

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
+from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
 from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
 from guance_billing_cli.errors import (
     InputRequired,
@@ -326,8 +326,9 @@ def build_app(kind: str) -> typer.Typer:
             metavar="ADDRESS" if kind == "email" else "PHONE",
         ),
     ]
+    requests = Live(f"{kind}_requests")  # email_requests, phone_requests
     RequestArg = Annotated[
-        str, typer.Argument(help="Change request id (chg_...).", metavar="REQUEST_ID")
+        str, typer.Argument(help="Change request id (chg_...).", metavar="REQUEST_ID"), requests
     ]
     CodeOption = Annotated[
         str | None, typer.Option("--code", help="The 6-digit code (see also --code-stdin).")
@@ -479,6 +480,7 @@ Example:
             typer.Argument(
                 help="Change request id; default: the account's latest.", metavar="[REQUEST_ID]"
             ),
+            requests,
         ] = None,
         account: AccountOption = None,
         as_json: JsonFlag = False,

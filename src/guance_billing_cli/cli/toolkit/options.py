@@ -1,10 +1,32 @@
-"""Options shared by many commands, defined once."""
+"""Options shared by many commands, defined once, and the ``Live`` marker.
+
+A parameter whose value names a live object (an account, a cloud account, a workspace,
+an open request …) says so in its type: ``Live(kind)`` in the ``Annotated`` metadata,
+beside the ``typer.Option``/``typer.Argument``. Typer ignores metadata it does not know;
+completion (``cli/completion/engine.py``) reads the kind from there and offers the
+store's or server's values of that kind (``services/suggestions.QUERIES``)::
+
+    CloudArg = Annotated[str, typer.Argument(metavar="CLOUD"), Live("cloud_accounts")]
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import typer
+
+
+class Live:
+    """``Annotated`` metadata: the parameter takes live values of ``kind`` (one of
+    ``schemas/suggest_kinds.SUGGEST_KINDS``), which completion offers."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Live({self.kind!r})"
 
 
 def _remember_json(ctx: typer.Context, value: bool) -> bool:
@@ -60,6 +82,7 @@ AccountOption = Annotated[
         show_envvar=True,
         help="Billing account (id, username, email or phone). Default: the profile's.",
     ),
+    Live("accounts"),
 ]
 YesFlag = Annotated[
     bool,
