@@ -9,8 +9,8 @@ import typer
 
 from guance_billing_cli import i18n
 from guance_billing_cli.cli.toolkit import prompts, render, verbs
-from guance_billing_cli.cli.toolkit.options import JsonFlag, Live
-from guance_billing_cli.cli.toolkit.state import client, get_state
+from guance_billing_cli.cli.toolkit.options import JSON, Live, takes
+from guance_billing_cli.cli.toolkit.state import client, get_state, given
 from guance_billing_cli.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def show_account(
 
 
 @app.command("create")
+@takes(JSON)
 def create(
     ctx: typer.Context,
     username: Annotated[
@@ -82,7 +83,6 @@ def create(
             "operator's (--lang)."
         ),
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Create a billing account.
 
@@ -130,7 +130,7 @@ def create(
     account = prompts.form(asks, submit, interactive=interactive)
     show_account(
         account,
-        as_json=as_json,
+        as_json=given(ctx).json,
         done=_("Created billing account {username} ({id}).").format(
             username=account.username, id=account.id
         ),
@@ -138,7 +138,7 @@ def create(
 
 
 @app.command("list")
-@verbs.listing_all(columns=ACCOUNT_COLUMNS, title=N_("Billing accounts"))
+@verbs.listing(account=False, columns=ACCOUNT_COLUMNS, title=N_("Billing accounts"))
 def list_(api: BillingClient) -> Iterable[Any]:
     """List billing accounts.
 
@@ -150,26 +150,20 @@ def list_(api: BillingClient) -> Iterable[Any]:
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context,
-    account: AccountArg,
-    as_json: JsonFlag = False,
-) -> None:
+@takes(JSON)
+def show(ctx: typer.Context, account: AccountArg) -> None:
     """Show one billing account, found by id, username, email or phone.
 
     \b
     Example:
       guance-billing account show ops@acme.com --json
     """
-    show_account(client(ctx).get_account(account), as_json=as_json)
+    show_account(client(ctx).get_account(account), as_json=given(ctx).json)
 
 
 @app.command("use")
-def use(
-    ctx: typer.Context,
-    account: AccountArg,
-    as_json: JsonFlag = False,
-) -> None:
+@takes(JSON)
+def use(ctx: typer.Context, account: AccountArg) -> None:
     """Make ACCOUNT the default billing account of the current profile.
 
     \b
@@ -181,7 +175,7 @@ def use(
     state = get_state(ctx)
     found = client(ctx).get_account(account)
     set_value(state.settings.profile, "account", found.id)
-    if as_json:
+    if given(ctx).json:
         render.write_json({"profile": state.settings.profile, "account": found})
     else:
         render.success(
@@ -201,6 +195,7 @@ def _on_off(value: str | None) -> bool | None:
 
 
 @app.command("update")
+@takes(JSON)
 def update(
     ctx: typer.Context,
     account: AccountArg,
@@ -212,7 +207,6 @@ def update(
             help="Let workspaces settle through any provider, not only their site's (support).",
         ),
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Change support-only settings of a billing account.
 
@@ -226,6 +220,6 @@ def update(
     updated = client(ctx).admin_update_account(account, update_)
     show_account(
         updated,
-        as_json=as_json,
+        as_json=given(ctx).json,
         done=_("Updated billing account {username}.").format(username=updated.username),
     )

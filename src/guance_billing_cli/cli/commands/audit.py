@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, Live, OutputFormat
-from guance_billing_cli.cli.toolkit.state import client
+from guance_billing_cli.cli.toolkit.options import JSON, OUTPUT, Live, takes
+from guance_billing_cli.cli.toolkit.state import client, given
 from guance_billing_cli.errors import InputRequired, InvalidInput, RuleViolation
 from guance_billing_cli.i18n import _
 
@@ -54,6 +54,7 @@ def parse_when(value: str | None, flag: str) -> datetime | None:
 
 
 @app.command("list")
+@takes(JSON, OUTPUT)
 def list_(
     ctx: typer.Context,
     account: EventsAccount = None,
@@ -63,8 +64,6 @@ def list_(
     ] = None,
     since: Since = None,
     until: Annotated[str | None, typer.Option(help="Before this time (ISO 8601 or age).")] = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
 ) -> None:
     """List audit events, oldest first. Secrets are never recorded.
 
@@ -74,7 +73,7 @@ def list_(
     """
     from guance_billing_cli.schemas.audit import AuditQuery
 
-    fmt = render.output_format(as_json, output)
+    fmt = render.output_format(given(ctx).json, given(ctx).output)
     query = AuditQuery(
         account=account,
         action=action,
@@ -90,6 +89,7 @@ PathOption = Annotated[Path | None, typer.Option(metavar="PATH")]
 
 
 @app.command("verify")
+@takes(JSON)
 def verify(
     ctx: typer.Context,
     checkpoints: Annotated[
@@ -114,7 +114,6 @@ def verify(
             help="PEM public key the checkpoints must be signed with (`audit public-key`).",
         ),
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Check the audit trail; exit 6 naming the first edited, removed, added or reordered event.
 
@@ -134,7 +133,7 @@ def verify(
     if file is not None:
         if key_text is None:
             raise InputRequired("needs_public_key", field="file", other_field="public_key")
-        _verify_export(file, key_text, as_json=as_json)
+        _verify_export(file, key_text, as_json=given(ctx).json)
         return
     from guance_billing_cli.schemas.audit import AuditVerifyRequest, SignedCheckpoint
 
@@ -146,7 +145,7 @@ def verify(
     _refuse_broken(
         result, ("audit_chain_proved_broken", "audit_chain_broken"), checked=result.checked
     )
-    if as_json:
+    if given(ctx).json:
         render.write_json(result)
         return
     if result.checkpoints:
@@ -217,6 +216,7 @@ def _verify_export(file: Path, key_text: str, *, as_json: bool) -> None:
 
 
 @app.command("checkpoint")
+@takes(JSON)
 def checkpoint(
     ctx: typer.Context,
     directory: Annotated[
@@ -224,7 +224,6 @@ def checkpoint(
         typer.Option("--dir", metavar="DIR", help="Write checkpoint-<store>-<seq>.json in DIR."),
     ] = None,
     output: OutputFile = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Sign the trail's current end: a checkpoint to keep outside the store (default: stdout).
 
@@ -265,7 +264,7 @@ def checkpoint(
             why_params=exc.params,
         ) from None
     summary = _summary(signed.statement) | {"file": str(path)}
-    if as_json:
+    if given(ctx).json:
         render.write_json(summary)
     else:
         render.success(
@@ -296,11 +295,8 @@ def _write_file(path: Path, text: str) -> Path:
 
 
 @app.command("public-key")
-def public_key_(
-    ctx: typer.Context,
-    output: OutputFile = None,
-    as_json: JsonFlag = False,
-) -> None:
+@takes(JSON)
+def public_key_(ctx: typer.Context, output: OutputFile = None) -> None:
     """Print the public key that verifies checkpoints (PEM). It holds no secret.
 
     \b
@@ -308,7 +304,7 @@ def public_key_(
       guance-billing audit public-key -o audit.pub
     """
     key = client(ctx).audit_public_key()
-    if as_json:
+    if given(ctx).json:
         render.write_json(key)
     elif output is not None:
         _write_file(output, key.pem)

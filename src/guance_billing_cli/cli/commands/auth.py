@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import JsonFlag, OutputFormat
-from guance_billing_cli.cli.toolkit.state import get_state
+from guance_billing_cli.cli.toolkit.options import JSON, OUTPUT, takes
+from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.errors import InputRequired
 from guance_billing_cli.i18n import _
 
@@ -52,6 +52,7 @@ def _http(ctx: typer.Context, server: str, token: str | None = None) -> BillingC
 
 
 @app.command("login")
+@takes(JSON)
 def login_command(
     ctx: typer.Context,
     server: ServerOption = None,
@@ -77,7 +78,6 @@ def login_command(
             help="Without a usable keyring, keep the token in a plaintext file (mode 0600).",
         ),
     ] = False,
-    as_json: JsonFlag = False,
 ) -> None:
     """Log in to a server as the owner of one billing account.
 
@@ -113,7 +113,7 @@ def login_command(
                 if not (code_stdin or state.interactive):
                     render.code_sent(
                         sent,
-                        as_json=as_json,
+                        as_json=given(ctx).json,
                         title=_("Login code sent"),
                         next_step=_("Then: {command}").format(
                             command="guance-billing auth login --with-code --request "
@@ -128,7 +128,7 @@ def login_command(
         else:
             password = _secret(state.interactive, password_stdin, code=False)
             done = login.with_password(email=email, phone=phone, password=password)
-    _logged_in(done, as_json=as_json)
+    _logged_in(done, as_json=given(ctx).json)
 
 
 def _secret(interactive: bool, from_stdin: bool, *, code: bool) -> str:
@@ -172,6 +172,7 @@ def _logged_in(done: SignedIn, *, as_json: bool) -> None:
 
 
 @app.command("logout")
+@takes(JSON)
 def logout_command(
     ctx: typer.Context,
     server: ServerOption = None,
@@ -179,7 +180,6 @@ def logout_command(
         bool,
         typer.Option("--all", help="End every session of the account, this one included."),
     ] = False,
-    as_json: JsonFlag = False,
 ) -> None:
     """Revoke the token on the server and forget it locally (keyring and file).
 
@@ -202,7 +202,7 @@ def logout_command(
                 why=describe(done.unrevoked)
             )
         )
-    if as_json:
+    if given(ctx).json:
         render.write_json(done.to_dict())
     elif all_sessions:
         render.success(
@@ -217,7 +217,8 @@ def logout_command(
 
 
 @app.command("status")
-def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = False) -> None:
+@takes(JSON)
+def status(ctx: typer.Context, server: ServerOption = None) -> None:
     """Show the server, account and role of the token in use, and where it is kept.
 
     Exit 4 when there is no token or the server refuses it.
@@ -250,11 +251,12 @@ def status(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = 
         "storage": found.source,
         "keyring_error": found.keyring_error,
     }
-    render.emit(result, as_json=as_json, title=_("Authentication"))
+    render.emit(result, as_json=given(ctx).json, title=_("Authentication"))
 
 
 @app.command("token")
-def token(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = False) -> None:
+@takes(JSON)
+def token(ctx: typer.Context, server: ServerOption = None) -> None:
     """Print the token in use for the server (for scripts: `export GUANCE_BILLING_TOKEN=...`).
 
     With --json: {"server", "token", "storage"}.
@@ -272,7 +274,7 @@ def token(ctx: typer.Context, server: ServerOption = None, as_json: JsonFlag = F
         raise AuthenticationFailed(
             "not_logged_in", next_step="login", server=url, keyring_error=found.keyring_error
         )
-    if as_json:
+    if given(ctx).json:
         render.write_json({"server": url, "token": found.token, "storage": found.source})
     else:
         typer.echo(found.token)
@@ -293,24 +295,21 @@ SESSION_COLUMNS = ("id", "name", "current", "created_at", "expires_at", "prefix"
 
 
 @sessions_app.command("list")
-def sessions_list(
-    ctx: typer.Context,
-    server: ServerOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
-) -> None:
+@takes(JSON, OUTPUT)
+def sessions_list(ctx: typer.Context, server: ServerOption = None) -> None:
     """List the account's active sessions; `current` marks the one in use here.
 
     \b
     Example:
       guance-billing auth sessions list --json
     """
-    fmt = render.output_format(as_json, output)
+    fmt = render.output_format(given(ctx).json, given(ctx).output)
     rows = _session_client(ctx, server).list_sessions()
     render.emit_rows(rows, fmt=fmt, columns=SESSION_COLUMNS, title=_("Sessions"))
 
 
 @sessions_app.command("revoke")
+@takes(JSON)
 def sessions_revoke(
     ctx: typer.Context,
     token_id: Annotated[
@@ -320,7 +319,6 @@ def sessions_revoke(
         bool, typer.Option("--all-others", help="End every session except the one in use.")
     ] = False,
     server: ServerOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """End one session of the account, or all but the one in use.
 
@@ -335,7 +333,7 @@ def sessions_revoke(
         raise InvalidInput("exactly_one_of", field="id", fields=["ID", "all_others"])
     http = _session_client(ctx, server)
     result = http.revoke_session(token_id) if token_id else http.revoke_other_sessions()
-    if as_json:
+    if given(ctx).json:
         render.write_json(result)
     else:
         render.success(_("Ended {count} session(s).").format(count=result.revoked))

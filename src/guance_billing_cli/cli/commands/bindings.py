@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import bindings_file, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live, YesFlag
-from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, Live, YesFlag, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state, given
 from guance_billing_cli.i18n import _
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ DetailedExitcode = Annotated[
 
 
 @app.command("plan")
+@takes(ACCOUNT, JSON)
 def plan(
     ctx: typer.Context,
     file: File,
@@ -60,8 +61,6 @@ def plan(
         ),
     ] = None,
     detailed_exitcode: DetailedExitcode = False,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
     fmt: Format = None,
 ) -> None:
     """Show what apply would change, row by row.
@@ -85,9 +84,9 @@ def plan(
     from guance_billing_cli.errors import RuleViolation
     from guance_billing_cli.schemas.bindings import BindingsPlanRequest
 
-    output = render.output_format(as_json, fmt, formats=FORMATS, field="format")
+    output = render.output_format(given(ctx).json, fmt, formats=FORMATS, field="format")
     desired = bindings_file.read_desired(file)
-    request = BindingsPlanRequest(desired=desired, account=account_ref(ctx, account))
+    request = BindingsPlanRequest(desired=desired, account=account_ref(ctx))
     result = client(ctx).plan_bindings(request)
     if out:
         bindings_file.write_plan(out, result)
@@ -103,6 +102,7 @@ def plan(
 
 
 @app.command("apply")
+@takes(ACCOUNT, JSON)
 def apply(
     ctx: typer.Context,
     file: Annotated[
@@ -118,8 +118,6 @@ def apply(
         typer.Option("--skip-refused", help="Apply the other rows when some are refused (exit 9)."),
     ] = False,
     yes: YesFlag = False,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
     fmt: Format = None,
 ) -> None:
     """Make the store match a file, all or nothing.
@@ -139,7 +137,7 @@ def apply(
     from guance_billing_cli.errors import BatchPartlyFailed, InvalidInput
     from guance_billing_cli.schemas.bindings import BindingsApplyRequest, BindingsPlanRequest
 
-    output = render.output_format(as_json, fmt, formats=FORMATS, field="format")
+    output = render.output_format(given(ctx).json, fmt, formats=FORMATS, field="format")
     if (file is None) == (plan_file is None):
         raise InvalidInput("exactly_one_of", fields=["FILE", "plan"])
     if plan_file is not None:
@@ -147,7 +145,7 @@ def apply(
         desired, ref, expected = saved.desired, saved.account, _expected(saved)
     else:
         assert file is not None
-        desired, ref, expected = bindings_file.read_desired(file), account_ref(ctx, account), None
+        desired, ref, expected = bindings_file.read_desired(file), account_ref(ctx), None
     billing = client(ctx)
     if not yes:
         if not get_state(ctx).interactive:  # never wait: say which flag confirms
@@ -186,6 +184,7 @@ def _expected(saved: BindingsPlan) -> list[Any]:
 
 
 @app.command("export")
+@takes(ACCOUNT, JSON)
 def export(
     ctx: typer.Context,
     cloud: Annotated[
@@ -193,8 +192,6 @@ def export(
         typer.Option("--cloud", metavar="CLD", help="Only this cloud account (repeatable)."),
         Live("cloud_accounts"),
     ] = None,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Write today's bindings as a TOML file.
 
@@ -212,7 +209,7 @@ def export(
     from guance_billing_cli.errors import NotFound
     from guance_billing_cli.schemas.settlement import WorkspaceFilter
 
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     billing = client(ctx)
     clouds = list(billing.list_cloud_accounts(ref))
     if cloud:
@@ -230,7 +227,7 @@ def export(
             bound[ws.cloud_account_id].append(ws.id)
         elif center is not None and ws.settlement == "billing_center":
             center.append(ws.id)
-    if as_json:
+    if given(ctx).json:
         from guance_billing_cli.schemas.bindings import DesiredCloud, DesiredState
 
         state = DesiredState(

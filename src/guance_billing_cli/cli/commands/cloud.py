@@ -8,14 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render, verbs
-from guance_billing_cli.cli.toolkit.options import (
-    AccountOption,
-    JsonFlag,
-    Live,
-    OutputFormat,
-    YesFlag,
-)
-from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, OUTPUT, Live, YesFlag, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state, given
 from guance_billing_cli.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -82,6 +76,7 @@ def _batch(
 
 
 @app.command("add")
+@takes(ACCOUNT, JSON)
 def add(
     ctx: typer.Context,
     provider: Annotated[
@@ -99,8 +94,6 @@ def add(
         str | None,
         typer.Option("--instance-id", help="Marketplace product instance id (aliyun, huawei)."),
     ] = None,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Register a cloud account that can settle the billing account's workspaces.
 
@@ -113,7 +106,7 @@ def add(
     from guance_billing_cli.schemas.settlement import CloudAccountCreate
 
     interactive = get_state(ctx).interactive
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     provider = prompts.require(
         provider,
         flag="--provider",
@@ -139,8 +132,8 @@ def add(
         lambda values: client(ctx).add_cloud_account(ref, CloudAccountCreate(**values)),  # type: ignore[arg-type]
         interactive=interactive,
     )
-    render.emit(created, as_json=as_json, title=_("Cloud account"), fields=CLOUD_FIELDS)
-    if as_json:
+    render.emit(created, as_json=given(ctx).json, title=_("Cloud account"), fields=CLOUD_FIELDS)
+    if given(ctx).json:
         return
     if created.resubscribed:
         render.success(
@@ -180,13 +173,8 @@ def show(api: BillingClient, cloud: str, account: str | None) -> Any:
 
 
 @app.command("unsubscribe")
-def unsubscribe(
-    ctx: typer.Context,
-    cloud: CloudArg,
-    account: AccountOption = None,
-    yes: YesFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
+@takes(ACCOUNT, JSON)
+def unsubscribe(ctx: typer.Context, cloud: CloudArg, yes: YesFlag = False) -> None:
     """Unsubscribe a cloud account: it stops settling its workspaces.
 
     Alibaba Cloud: its workspaces fall back to billing-center settlement and the
@@ -200,15 +188,15 @@ def unsubscribe(
     """
     interactive = get_state(ctx).interactive
     prompts.confirm_or_require_yes(
-        _unsubscribe_question(ctx, cloud, account) if interactive and not yes else "",
+        _unsubscribe_question(ctx, cloud, given(ctx).account) if interactive and not yes else "",
         yes=yes,
         interactive=interactive,
         operation="unsubscribe_cloud_account",
     )
-    result = client(ctx).unsubscribe_cloud_account(cloud, account=account)
+    result = client(ctx).unsubscribe_cloud_account(cloud, account=given(ctx).account)
     if not _show_subscription(
         result,
-        as_json=as_json,
+        as_json=given(ctx).json,
         same=_("{id} was already unsubscribed; nothing changed."),
         columns=("workspace_id", "effect", "locks_at"),
         title=_("Affected workspaces"),
@@ -273,12 +261,8 @@ def _unsubscribe_question(ctx: typer.Context, cloud: str, account: str | None) -
 
 
 @app.command("resubscribe")
-def resubscribe(
-    ctx: typer.Context,
-    cloud: UnsubscribedCloudArg,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-) -> None:
+@takes(ACCOUNT, JSON)
+def resubscribe(ctx: typer.Context, cloud: UnsubscribedCloudArg) -> None:
     """Subscribe an unsubscribed cloud account again: an unlock remedy.
 
     Workspaces still bound to it leave the lock countdown (or the lock); the
@@ -289,10 +273,10 @@ def resubscribe(
     Example:
       guance-billing cloud resubscribe cld_3f9c2a1b7d04 --json
     """
-    result = client(ctx).resubscribe_cloud_account(cloud, account=account)
+    result = client(ctx).resubscribe_cloud_account(cloud, account=given(ctx).account)
     if not _show_subscription(
         result,
-        as_json=as_json,
+        as_json=given(ctx).json,
         same=_("{id} is subscribed already; nothing changed."),
         columns=("workspace_id", "effect"),
         title=_("Unlocked"),
@@ -311,15 +295,13 @@ def resubscribe(
 
 
 @app.command("bind")
+@takes(ACCOUNT, JSON, OUTPUT)
 def bind(
     ctx: typer.Context,
     cloud: SubscribedCloudArg,
     workspaces: WorkspaceIds = None,
     from_file: FromFile = None,
     dry_run: DryRun = False,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
 ) -> None:
     """Make workspaces settle through a cloud account (one transaction per batch).
 
@@ -337,23 +319,21 @@ def bind(
         workspaces,
         from_file,
         lambda items, on_progress: client(ctx).bind_workspaces(
-            cloud, items, dry_run=dry_run, account=account, progress=on_progress
+            cloud, items, dry_run=dry_run, account=given(ctx).account, progress=on_progress
         ),
-        fmt=render.output_format(as_json, output),
+        fmt=render.output_format(given(ctx).json, given(ctx).output),
         label="Binding",
         verb="bound",
     )
 
 
 @app.command("unbind")
+@takes(ACCOUNT, JSON, OUTPUT)
 def unbind(
     ctx: typer.Context,
     workspaces: WorkspaceIds = None,
     from_file: FromFile = None,
     dry_run: DryRun = False,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
 ) -> None:
     """Switch workspaces back to billing-center settlement (one transaction per batch).
 
@@ -370,9 +350,9 @@ def unbind(
         workspaces,
         from_file,
         lambda items, on_progress: client(ctx).unbind_workspaces(
-            items, dry_run=dry_run, account=account, progress=on_progress
+            items, dry_run=dry_run, account=given(ctx).account, progress=on_progress
         ),
-        fmt=render.output_format(as_json, output),
+        fmt=render.output_format(given(ctx).json, given(ctx).output),
         label="Unbinding",
         verb="unbound",
     )

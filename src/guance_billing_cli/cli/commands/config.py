@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag
-from guance_billing_cli.cli.toolkit.state import get_state
+from guance_billing_cli.cli.toolkit.options import JSON, JsonFlag, takes
+from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(
@@ -23,7 +23,8 @@ def _redact(key: str, value: object) -> object:
 
 
 @app.command("show")
-def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+@takes(JSON)
+def show(ctx: typer.Context) -> None:
     """Show the effective settings of the selected profile and where each comes from.
 
     A table of key, value and source (flag, env VAR, profile NAME or default);
@@ -38,7 +39,7 @@ def show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     settings = get_state(ctx).settings
     rows = _rows(settings)
-    if not as_json:
+    if not given(ctx).json:
         render.emit_rows(
             [{**row, "source": _source_words(str(row["source"]))} for row in rows],
             fmt="table",
@@ -106,11 +107,11 @@ def _rows(settings: object) -> list[dict[str, object]]:
 
 
 @app.command("set")
+@takes(JSON)
 def set_(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Setting name, e.g. store, account, smtp.host.")],
     value: Annotated[str, typer.Argument(help="New value.")],
-    as_json: JsonFlag = False,
 ) -> None:
     """Set a value in the selected profile (see docs/configuration.md for keys).
 
@@ -122,7 +123,7 @@ def set_(
 
     profile = get_state(ctx).settings.profile
     path = set_value(profile, key, value)
-    if as_json:
+    if given(ctx).json:
         render.write_json(
             {"profile": profile, "key": key, "value": _redact(key, value), "path": str(path)}
         )
@@ -135,11 +136,8 @@ def set_(
 
 
 @app.command("unset")
-def unset(
-    ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="Setting name.")],
-    as_json: JsonFlag = False,
-) -> None:
+@takes(JSON)
+def unset(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
     """Remove a value from the selected profile.
 
     \b
@@ -150,7 +148,7 @@ def unset(
 
     profile = get_state(ctx).settings.profile
     path = set_value(profile, key, None)
-    if as_json:
+    if given(ctx).json:
         render.write_json({"profile": profile, "key": key, "path": str(path)})
     else:
         render.success(_("Unset {key} in profile {profile!r}.").format(key=key, profile=profile))

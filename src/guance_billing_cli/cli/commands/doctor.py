@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag
-from guance_billing_cli.cli.toolkit.state import get_state
+from guance_billing_cli.cli.toolkit.options import JSON, takes
+from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.errors import ExitCode
 from guance_billing_cli.i18n import N_
 
@@ -39,7 +39,8 @@ def _pad(text: str, cells: int) -> str:
 
 
 @app.command("doctor")
-def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+@takes(JSON)
+def doctor(ctx: typer.Context) -> None:
     """Check store, file permissions, keyring, delivery and server; exit 10 if unhealthy.
 
     Each problem comes with a fix. Nothing is changed.
@@ -53,7 +54,7 @@ def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     findings = run_checks(get_state(ctx).settings)
     healthy = all(f.ok for f in findings)
-    if as_json:
+    if given(ctx).json:
         render.write_json({"healthy": healthy, "findings": [f.to_dict() for f in findings]})
     else:
         for f in findings:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render, verbs
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
-from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, Live, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state, given
 from guance_billing_cli.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -159,9 +159,9 @@ ADDRESS = _Kept(
 
 
 @title_app.command("add")
+@takes(ACCOUNT, JSON)
 def title_add(
     ctx: typer.Context,
-    account: AccountOption = None,
     type_: TypeOption = None,
     title: TitleOption = None,
     tax_id: Annotated[
@@ -177,7 +177,6 @@ def title_add(
     phone: Annotated[
         str | None, typer.Option(help="Registered telephone (required for vat_special).")
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Add an invoice title. Needs an approved real-name authentication.
 
@@ -189,7 +188,7 @@ def title_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceTitleCreate
 
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     interactive = get_state(ctx).interactive
     special = False
     if interactive:
@@ -212,7 +211,7 @@ def title_add(
         lambda values: client(ctx).add_invoice_title(ref, InvoiceTitleCreate(**values)),  # type: ignore[arg-type]
         interactive=interactive,
     )
-    TITLE.show(result, as_json=as_json, done=TITLE.added)
+    TITLE.show(result, as_json=given(ctx).json, done=TITLE.added)
 
 
 @title_app.command("list")
@@ -228,14 +227,13 @@ def title_list(api: BillingClient, account: str) -> Iterable[Any]:
 
 
 @address_app.command("add")
+@takes(ACCOUNT, JSON)
 def address_add(
     ctx: typer.Context,
-    account: AccountOption = None,
     recipient: RecipientOption = None,
     phone: RecipientPhoneOption = None,
     email: RecipientEmailOption = None,
     address: PostalAddressOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Add a mailing address for invoices.
 
@@ -246,14 +244,14 @@ def address_add(
     """
     from guance_billing_cli.schemas.invoices import InvoiceAddressCreate
 
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     asks = _address_asks(recipient, phone, email, address, required=True)
     result = prompts.form(
         asks,
         lambda values: client(ctx).add_invoice_address(ref, InvoiceAddressCreate(**values)),  # type: ignore[arg-type]
         interactive=get_state(ctx).interactive,
     )
-    ADDRESS.show(result, as_json=as_json, done=ADDRESS.added)
+    ADDRESS.show(result, as_json=given(ctx).json, done=ADDRESS.added)
 
 
 @address_app.command("list")
@@ -269,9 +267,9 @@ def address_list(api: BillingClient, account: str) -> Iterable[Any]:
 
 
 @app.command("request")
+@takes(ACCOUNT, JSON)
 def request(
     ctx: typer.Context,
-    account: AccountOption = None,
     title_id: Annotated[
         str | None, typer.Option(help="Invoice title id (`title list`)."), Live("invoice_titles")
     ] = None,
@@ -283,7 +281,6 @@ def request(
     amount: Annotated[
         str | None, typer.Option(help="Amount in CNY, > 0, at most 2 decimals, e.g. 100.00.")
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Request an invoice. Refused (exit 6) until real-name authentication is approved.
 
@@ -294,7 +291,7 @@ def request(
     """
     from guance_billing_cli.schemas.invoices import InvoiceRequestCreate
 
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     asks = [
         prompts.Ask("title_id", "--title-id", _("Title id:"), title_id),
         prompts.Ask("address_id", "--address-id", _("Address id:"), address_id),
@@ -307,7 +304,7 @@ def request(
     )
     render.result(
         result,
-        as_json=as_json,
+        as_json=given(ctx).json,
         title=_("Invoice request"),
         fields=REQUEST_FIELDS,
         done=_("Invoice request {id} for {amount} is {status}.").format(
@@ -332,10 +329,10 @@ def list_(api: BillingClient, account: str) -> Iterable[Any]:
 
 
 @title_app.command("update")
+@takes(ACCOUNT, JSON)
 def title_update(
     ctx: typer.Context,
     title_id: TitleArg,
-    account: AccountOption = None,
     type_: TypeOption = None,
     title: TitleOption = None,
     tax_id: Annotated[str | None, typer.Option(help="Must equal the authenticated tax id.")] = None,
@@ -343,7 +340,6 @@ def title_update(
     bank_account: Annotated[str | None, typer.Option(help="Bank account.")] = None,
     address: Annotated[str | None, typer.Option(help="Registered address.")] = None,
     phone: Annotated[str | None, typer.Option(help="Registered telephone.")] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Change an invoice title: the same real-name gate and title rule as `title add`.
 
@@ -366,8 +362,8 @@ def title_update(
     )  # fmt: skip
     if not update.changes():
         raise InputRequired("nothing_to_change", field="title")
-    result = client(ctx).update_invoice_title(title_id, update, account=account)
-    TITLE.show(result, as_json=as_json, done=TITLE.updated)
+    result = client(ctx).update_invoice_title(title_id, update, account=given(ctx).account)
+    TITLE.show(result, as_json=given(ctx).json, done=TITLE.updated)
 
 
 @title_app.command("delete")
@@ -383,15 +379,14 @@ def title_delete(api: BillingClient, title_id: str, account: str | None) -> Any:
 
 
 @address_app.command("update")
+@takes(ACCOUNT, JSON)
 def address_update(
     ctx: typer.Context,
     address_id: AddressArg,
-    account: AccountOption = None,
     recipient: RecipientOption = None,
     phone: RecipientPhoneOption = None,
     email: RecipientEmailOption = None,
     address: PostalAddressOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Change a mailing address (the same checks as `address add`).
 
@@ -410,11 +405,11 @@ def address_update(
     result = prompts.form(
         asks,
         lambda values: client(ctx).update_invoice_address(
-            address_id, InvoiceAddressUpdate(**values), account=account
+            address_id, InvoiceAddressUpdate(**values), account=given(ctx).account
         ),
         interactive=get_state(ctx).interactive,
     )
-    ADDRESS.show(result, as_json=as_json, done=ADDRESS.updated)
+    ADDRESS.show(result, as_json=given(ctx).json, done=ADDRESS.updated)
 
 
 @address_app.command("delete")

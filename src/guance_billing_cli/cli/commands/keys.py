@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag
-from guance_billing_cli.cli.toolkit.state import get_state
+from guance_billing_cli.cli.toolkit.options import JSON, takes
+from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import _, ngettext
 
@@ -22,6 +22,7 @@ def keys_group() -> None:
 
 
 @app.command("rotate")
+@takes(JSON)
 def rotate(
     ctx: typer.Context,
     new_key_file: Annotated[
@@ -41,7 +42,6 @@ def rotate(
     store: Annotated[
         str | None, typer.Option("--store", help="Store URL (default: the configured one).")
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Move the store to a new secret key without breaking the audit chain.
 
@@ -77,7 +77,7 @@ def rotate(
     except keys.BadSecretKey as exc:
         raise keys.unavailable(exc) from None
     done = maintenance.rotate_key(url, settings=state.settings, new_master=new_master)
-    if as_json:
+    if given(ctx).json:
         render.write_json(
             {
                 "old_fingerprint": done.old_fingerprint,

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
-from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, Live, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state, given
 from guance_billing_cli.cli.toolkit.words import describe
 from guance_billing_cli.errors import InputRequired, InvalidInput, VerificationFailed
 from guance_billing_cli.i18n import N_, _
@@ -60,12 +60,8 @@ def ask_new_password(*, policy: bool = True) -> str:
 
 
 @app.command("change")
-def change(
-    ctx: typer.Context,
-    account: AccountOption = None,
-    password_stdin: PasswordStdin = False,
-    as_json: JsonFlag = False,
-) -> None:
+@takes(ACCOUNT, JSON)
+def change(ctx: typer.Context, password_stdin: PasswordStdin = False) -> None:
     """Change the password: give the current one, then the new one.
 
     At a terminal both are asked for hidden (the new one twice). Without a terminal
@@ -83,7 +79,7 @@ def change(
 
     from guance_billing_cli.schemas.credentials import PasswordChange
 
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     api = client(ctx)
     if not api.get_account(ref).has_password:
         # Nothing to ask for: the service refuses (exit 6) and points to `password reset`.
@@ -109,7 +105,7 @@ def change(
                 raise
             render.warn(describe(exc, label=_("New password")))
             new = ask_new_password(policy=False)
-    if as_json:
+    if given(ctx).json:
         render.write_json(result)
     else:
         changed_at = f"{result.changed_at:%Y-%m-%d %H:%M:%S}"
@@ -192,10 +188,10 @@ def _code_and_new_password(
 
 
 @app.command("reset")
+@takes(ACCOUNT, JSON)
 def reset(
     ctx: typer.Context,
     request_id: ResetRequest = None,
-    account: AccountOption = None,
     via: Annotated[
         str | None,
         typer.Option(
@@ -208,7 +204,6 @@ def reset(
     resend: Annotated[
         bool, typer.Option("--resend", help="Send a new code for REQ (the old one stops working).")
     ] = False,
-    as_json: JsonFlag = False,
 ) -> None:
     """Reset (or first set) the password with a verification code.
 
@@ -236,17 +231,15 @@ def reset(
             raise InvalidInput(
                 "needs_request_id", field="request_id", fields=["code", "code_stdin", "resend"]
             )
-        started = api.start_password_reset(
-            account_ref(ctx, account), PasswordResetStart(via=via or "email")
-        )
-        if interactive and not as_json:
+        started = api.start_password_reset(account_ref(ctx), PasswordResetStart(via=via or "email"))
+        if interactive and not given(ctx).json:
             render.info(_("A code was sent to {sent_to}.").format(sent_to=started.sent_to))
             done = _finish_interactively(api, started)
             render.success(_("Password set. Log in with the new password."))
             _show_reset(done, as_json=False)
             return
-        _show_reset(started, as_json=as_json)
-        if not as_json:
+        _show_reset(started, as_json=given(ctx).json)
+        if not given(ctx).json:
             command = f"guance-billing password reset {started.request_id} --code-stdin"
             render.info(
                 _("A code was sent to {sent_to}.").format(sent_to=started.sent_to)
@@ -257,8 +250,11 @@ def reset(
     if via is not None:
         raise InvalidInput("via_only_when_starting", field="via")
     if resend:
-        _show_reset(api.resend_password_reset(request_id, account=account), as_json=as_json)
-        if not as_json:
+        _show_reset(
+            api.resend_password_reset(request_id, account=given(ctx).account),
+            as_json=given(ctx).json,
+        )
+        if not given(ctx).json:
             render.info(_("A new code was sent; the previous one no longer works."))
         return
     code, new = _code_and_new_password(
@@ -267,12 +263,15 @@ def reset(
     finished = api.complete_password_reset(
         request_id,
         PasswordResetComplete(code=SecretStr(code), new_password=SecretStr(new)),
-        account=account,
+        account=given(ctx).account,
     )
-    _show_reset(finished, as_json=as_json, done=_("Password set. Log in with the new password."))
+    _show_reset(
+        finished, as_json=given(ctx).json, done=_("Password set. Log in with the new password.")
+    )
 
 
 @app.command("forgot")
+@takes(JSON)
 def forgot(
     ctx: typer.Context,
     request_id: ResetRequest = None,
@@ -285,7 +284,6 @@ def forgot(
     code: CodeOption = None,
     code_stdin: CodeStdin = False,
     password_stdin: NewPasswordStdin = False,
-    as_json: JsonFlag = False,
 ) -> None:
     """Reset a forgotten password without logging in (no token needed).
 
@@ -328,7 +326,7 @@ def forgot(
         if bool(email) == bool(phone):
             raise InvalidInput("exactly_one_of", field="email", fields=["email", "phone"])
         sent = api.forgot_password(PasswordForgotten(email=email, phone=phone))
-        if interactive and not as_json:
+        if interactive and not given(ctx).json:
             done = _ask_until_done(
                 sent.sent_to, lambda code, new: complete(sent.request_id, code, new)
             )
@@ -337,7 +335,7 @@ def forgot(
         command = f"guance-billing password forgot {sent.request_id} --code-stdin"
         render.code_sent(
             sent,
-            as_json=as_json,
+            as_json=given(ctx).json,
             title=_("Password reset"),
             next_step=_("If an account has this address, a code was sent to {sent_to}.").format(
                 sent_to=sent.sent_to
@@ -351,7 +349,7 @@ def forgot(
     code, new = _code_and_new_password(
         code, code_stdin=code_stdin, password_stdin=password_stdin, interactive=interactive
     )
-    _forgot_done(complete(request_id, code, new), as_json=as_json)
+    _forgot_done(complete(request_id, code, new), as_json=given(ctx).json)
 
 
 def _forgot_done(done: Any, *, as_json: bool) -> None:

@@ -13,15 +13,16 @@ from guance_billing_cli.cli.commands.account import (
     show_account,
 )
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
-from guance_billing_cli.cli.toolkit.state import account_ref, client
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, given
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(help="View and update the billing account's profile.", no_args_is_help=True)
 
 
 @app.command("show")
-def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = False) -> None:
+@takes(ACCOUNT, JSON)
+def show(ctx: typer.Context) -> None:
     """Show the account profile.
 
     \b
@@ -29,14 +30,14 @@ def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = 
       guance-billing profile show --account acme --json
     """
     show_account(
-        client(ctx).get_account(account_ref(ctx, account)), as_json=as_json, title=_("Profile")
+        client(ctx).get_account(account_ref(ctx)), as_json=given(ctx).json, title=_("Profile")
     )
 
 
 @app.command("update")
+@takes(ACCOUNT, JSON)
 def update(
     ctx: typer.Context,
-    account: AccountOption = None,
     company_name: Annotated[str | None, typer.Option(help="Company name.")] = None,
     industry: Annotated[str | None, typer.Option(help="Industry (see docs/account.md).")] = None,
     region: RegionOption = None,
@@ -46,7 +47,6 @@ def update(
         str | None,
         typer.Option(help="Language of emails and SMS to the account: en or zh-CN."),
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Update profile fields; only the ones given change.
 
@@ -65,7 +65,7 @@ def update(
         contact_name=contact_name,
         language=language,
     )
-    updated = client(ctx).update_profile(account_ref(ctx, account), update_)
-    show_account(updated, as_json=as_json, title=_("Profile"))
-    if not as_json:
+    updated = client(ctx).update_profile(account_ref(ctx), update_)
+    show_account(updated, as_json=given(ctx).json, title=_("Profile"))
+    if not given(ctx).json:
         render.success(_("Profile updated."))

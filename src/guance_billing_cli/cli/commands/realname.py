@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag
-from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state, given
 from guance_billing_cli.errors import InputRequired, InvalidInput
 from guance_billing_cli.i18n import _
 
@@ -52,20 +52,21 @@ def read_license(path: Path) -> Any:
 
 
 @app.command("show")
-def show(ctx: typer.Context, account: AccountOption = None, as_json: JsonFlag = False) -> None:
+@takes(ACCOUNT, JSON)
+def show(ctx: typer.Context) -> None:
     """Show the authentication status (the resident ID number is always masked).
 
     \b
     Example:
       guance-billing realname show --account acme --json
     """
-    show_realname(client(ctx).get_realname(account_ref(ctx, account)), as_json=as_json)
+    show_realname(client(ctx).get_realname(account_ref(ctx)), as_json=given(ctx).json)
 
 
 @app.command("submit")
+@takes(ACCOUNT, JSON)
 def submit(
     ctx: typer.Context,
-    account: AccountOption = None,
     type_: Annotated[
         str | None, typer.Option("--type", help="enterprise or individual.", metavar="TYPE")
     ] = None,
@@ -86,7 +87,6 @@ def submit(
         bool,
         typer.Option("--replace", help="Replace an approved authentication (back to pending)."),
     ] = False,
-    as_json: JsonFlag = False,
 ) -> None:
     """Submit real-name authentication for review (status becomes pending).
 
@@ -119,7 +119,7 @@ def submit(
                     required=individual),
     ]  # fmt: skip
     license_data = read_license(license_file) if license_file is not None else None
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     result = prompts.form(
         asks,
         lambda values: client(ctx).submit_realname(
@@ -128,19 +128,20 @@ def submit(
         ),
         interactive=interactive,
     )
-    show_realname(result, as_json=as_json, done=_("Submitted for review; status is now pending."))
+    show_realname(
+        result, as_json=given(ctx).json, done=_("Submitted for review; status is now pending.")
+    )
 
 
 @app.command("review")
+@takes(ACCOUNT, JSON)
 def review(
     ctx: typer.Context,
-    account: AccountOption = None,
     approve: Annotated[
         bool, typer.Option("--approve", help="Approve the pending submission.")
     ] = False,
     reject: Annotated[bool, typer.Option("--reject", help="Reject it (needs --reason).")] = False,
     reason: Annotated[str | None, typer.Option(help="Why it is rejected.")] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Approve or reject the pending submission (a support action).
 
@@ -164,9 +165,9 @@ def review(
             reason, flag="--reason", message=_("Reason for the rejection:"), interactive=interactive
         )
     decision = RealnameReview(decision="reject" if reject else "approve", reason=reason)
-    result = client(ctx).review_realname(account_ref(ctx, account), decision)
+    result = client(ctx).review_realname(account_ref(ctx), decision)
     show_realname(
         result,
-        as_json=as_json,
+        as_json=given(ctx).json,
         done=_("Real-name authentication {status}.").format(status=result.status),
     )

@@ -11,8 +11,8 @@ import typer
 from guance_billing_cli.cli.commands import store as store_commands
 from guance_billing_cli.cli.commands.store import StoreOption, store_url
 from guance_billing_cli.cli.toolkit import prompts, render, verbs
-from guance_billing_cli.cli.toolkit.options import JsonFlag, Live, YesFlag
-from guance_billing_cli.cli.toolkit.state import client, get_state
+from guance_billing_cli.cli.toolkit.options import JSON, Live, YesFlag, takes
+from guance_billing_cli.cli.toolkit.state import client, get_state, given
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import N_, _
 
@@ -197,6 +197,7 @@ app.command(
 
 
 @token_app.command("create")
+@takes(JSON)
 def token_create(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option(help="A name to recognise the token by.")] = None,
@@ -221,7 +222,6 @@ def token_create(
             "--expires-days", help="Expire after N days (default: never).", min=1, max=3650
         ),
     ] = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Create an API token. The token is printed once; only its hash is stored.
 
@@ -252,7 +252,7 @@ def token_create(
     )
     created = client(ctx).create_token(data)
     secret = created.token.get_secret_value()
-    if as_json:
+    if given(ctx).json:
         body = render.to_data(created)
         body.update(token=secret, scope=" ".join(created.scopes) or None)
         render.write_json(body)
@@ -267,7 +267,7 @@ def token_create(
 
 
 @token_app.command("list")
-@verbs.listing_all(columns=TOKEN_COLUMNS, title=N_("API tokens"))
+@verbs.listing(account=False, columns=TOKEN_COLUMNS, title=N_("API tokens"))
 def token_list(api: BillingClient) -> Iterable[Any]:
     """List API tokens (never the secrets).
 
@@ -279,11 +279,11 @@ def token_list(api: BillingClient) -> Iterable[Any]:
 
 
 @token_app.command("revoke")
+@takes(JSON)
 def token_revoke(
     ctx: typer.Context,
     token: Annotated[str, typer.Argument(help="Token id (tok_...) or name.")],
     yes: YesFlag = False,
-    as_json: JsonFlag = False,
 ) -> None:
     """Revoke an API token: it stops working at once, on every worker.
 
@@ -297,7 +297,7 @@ def token_revoke(
     revoked = client(ctx).revoke_token(token)
     render.result(
         revoked,
-        as_json=as_json,
+        as_json=given(ctx).json,
         title=_("API token"),
         fields=TOKEN_COLUMNS,
         done=_("Token {name} ({id}) is revoked.").format(name=revoked.name, id=revoked.id),

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag
-from guance_billing_cli.cli.toolkit.state import get_state
+from guance_billing_cli.cli.toolkit.options import JSON, takes
+from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -70,7 +70,8 @@ def _remote(server: str, settings: Settings, found: dict[str, Any]) -> None:
 
 
 @app.command("status")
-def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+@takes(JSON)
+def status(ctx: typer.Context) -> None:
     """Show where commands go: store or server, profile, account, role, token, version.
 
     Reads only; never prompts. A problem (not logged in, server unreachable,
@@ -112,7 +113,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         from guance_billing_cli.cli.toolkit.words import describe
 
         found["problem"] = describe(error)
-    if as_json:
+    if given(ctx).json:
         render.write_json(found)
         return
     render.emit(_shown(found), as_json=False, title=_("Status"), fields=STATUS_FIELDS)

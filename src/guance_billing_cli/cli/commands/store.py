@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import render
-from guance_billing_cli.cli.toolkit.options import JsonFlag
-from guance_billing_cli.cli.toolkit.state import get_state
+from guance_billing_cli.cli.toolkit.options import JSON, takes
+from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(
@@ -74,12 +74,8 @@ def run_migrate(url: str, *, dry_run: bool, as_json: bool) -> None:
 
 
 @app.command("migrate")
-def migrate(
-    ctx: typer.Context,
-    store: StoreOption = None,
-    dry_run: DryRunFlag = False,
-    as_json: JsonFlag = False,
-) -> None:
+@takes(JSON)
+def migrate(ctx: typer.Context, store: StoreOption = None, dry_run: DryRunFlag = False) -> None:
     """Apply pending schema migrations: the one way a PostgreSQL store changes schema.
 
     A SQLite store is first copied beside itself (billing.db.bak-REVISION). A store
@@ -90,11 +86,12 @@ def migrate(
     Example:
       guance-billing store migrate --store postgresql+psycopg://billing@db/billing --dry-run
     """
-    run_migrate(store_url(ctx, store), dry_run=dry_run, as_json=as_json)
+    run_migrate(store_url(ctx, store), dry_run=dry_run, as_json=given(ctx).json)
 
 
 @app.command("init")
-def init(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = False) -> None:
+@takes(JSON)
+def init(ctx: typer.Context, store: StoreOption = None) -> None:
     """Create the store at the current schema (a SQLite file, or the tables of an empty
     PostgreSQL database). A store that exists is migrated if behind, else left as is.
 
@@ -102,15 +99,15 @@ def init(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = Fals
     Example:
       guance-billing store init --store ~/billing/billing.db
     """
-    run_migrate(store_url(ctx, store), dry_run=False, as_json=as_json)
+    run_migrate(store_url(ctx, store), dry_run=False, as_json=given(ctx).json)
 
 
 @app.command("backup")
+@takes(JSON)
 def backup(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The new backup file.", metavar="FILE")],
     store: StoreOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Copy a SQLite store to FILE, consistent while others write (SQLite's backup API).
 
@@ -123,7 +120,7 @@ def backup(
     from guance_billing_cli.client import maintenance
 
     result = maintenance.backup(store_url(ctx, store), file)
-    if as_json:
+    if given(ctx).json:
         render.write_json(result)
         return
     render.success(
@@ -134,11 +131,11 @@ def backup(
 
 
 @app.command("restore")
+@takes(JSON)
 def restore(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A file made by `store backup`.", metavar="FILE")],
     store: StoreOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Replace a SQLite store with FILE; the replaced store is kept beside it.
 
@@ -152,7 +149,7 @@ def restore(
     from guance_billing_cli.client import maintenance
 
     result = maintenance.restore(store_url(ctx, store), file)
-    if as_json:
+    if given(ctx).json:
         render.write_json(result)
         return
     render.success(
@@ -167,7 +164,8 @@ def restore(
 
 
 @app.command("verify")
-def verify(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = False) -> None:
+@takes(JSON)
+def verify(ctx: typer.Context, store: StoreOption = None) -> None:
     """Check the store: integrity (SQLite), schema revision, audit chain.
 
     Exit 0 when all hold, 6 when the audit chain is broken, 10 when the store is
@@ -183,7 +181,7 @@ def verify(ctx: typer.Context, store: StoreOption = None, as_json: JsonFlag = Fa
     state = get_state(ctx)
     url = store_url(ctx, store)
     report = maintenance.verify(url, settings=state.settings)
-    if as_json:
+    if given(ctx).json:
         render.write_json(report)
     else:
         _render_report(report)

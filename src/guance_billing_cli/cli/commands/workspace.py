@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import batchfile, batchview, prompts, render, verbs
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live, OutputFormat
-from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, OUTPUT, Live, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state, given
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import N_, _
 
@@ -55,6 +55,7 @@ def _show_change(change: Any, *, as_json: bool, done: str, same: str) -> None:
 
 
 @app.command("add")
+@takes(ACCOUNT, JSON, OUTPUT)
 def add(
     ctx: typer.Context,
     ws_id: Annotated[str | None, typer.Option("--id", help="Workspace id (unique).")] = None,
@@ -73,9 +74,6 @@ def add(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="With --from-file: report, write nothing.")
     ] = False,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
 ) -> None:
     """Bind a workspace to the billing account; it settles through the billing center.
 
@@ -87,13 +85,15 @@ def add(
       guance-billing workspace add --id wksp_prod --name Production --site cn1
       guance-billing workspace add --from-file workspaces.csv --json
     """
-    ref = account_ref(ctx, account)
+    ref = account_ref(ctx)
     if from_file is not None:
         from guance_billing_cli.schemas.settlement import batch_items
 
         if ws_id or name or site:
             raise InvalidInput("file_or_fields", field="from_file", fields=["id", "name", "site"])
-        fmt = render.output_format(as_json, output)  # a bad --output adds nothing
+        fmt = render.output_format(
+            given(ctx).json, given(ctx).output
+        )  # a bad --output adds nothing
         rows = batchfile.collect([], from_file, columns=("id", "name", "site"), plain_ids=False)
         batchview.run(
             batch_items(rows),
@@ -119,13 +119,14 @@ def add(
     )
     _show_change(
         change,
-        as_json=as_json,
+        as_json=given(ctx).json,
         done=_("Added workspace {id}.").format(id=change.workspace.id),
         same=_("Workspace {id} already exists; unchanged.").format(id=change.workspace.id),
     )
 
 
 @app.command("list")
+@takes(ACCOUNT, JSON, OUTPUT)
 def list_(
     ctx: typer.Context,
     site: Annotated[str | None, typer.Option(help="Only this site.")] = None,
@@ -150,9 +151,6 @@ def list_(
             min=1, max=999_999, help="At most this many rows (json/ndjson/csv: all by default)."
         ),
     ] = None,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
-    output: OutputFormat = None,
 ) -> None:
     """List the billing account's workspaces (streamed for json, ndjson and csv).
 
@@ -163,7 +161,7 @@ def list_(
     """
     from guance_billing_cli.schemas.settlement import MAX_OFFSET, WorkspaceFilter
 
-    fmt = render.output_format(as_json, output)
+    fmt = render.output_format(given(ctx).json, given(ctx).output)
     size = limit or (PAGE_SIZE if fmt == "table" else None)
     offset = (page - 1) * size if size else 0
     if offset > MAX_OFFSET:  # --page 65536 --limit 65536: a usage error, not a crash
@@ -176,7 +174,7 @@ def list_(
         limit=size + 1 if fmt == "table" and size else size,
         offset=offset,
     )
-    rows = client(ctx).list_workspaces(account_ref(ctx, account), filters)
+    rows = client(ctx).list_workspaces(account_ref(ctx), filters)
     if fmt != "table":
         render.emit_rows(rows, fmt=fmt, columns=WORKSPACE_COLUMNS)
         return
@@ -204,6 +202,7 @@ def show(api: BillingClient, workspace: str, account: str | None) -> Any:
 
 
 @app.command("move")
+@takes(ACCOUNT, JSON)
 def move(
     ctx: typer.Context,
     workspace: WorkspaceArg,
@@ -212,8 +211,6 @@ def move(
         typer.Option("--to", help="The billing account to move to."),
         Live("accounts"),
     ] = None,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Move a workspace to another billing account ("change account").
 
@@ -230,10 +227,10 @@ def move(
         message=_("Move to billing account:"),
         interactive=get_state(ctx).interactive,
     )
-    change = client(ctx).move_workspace(workspace, target, account=account)
+    change = client(ctx).move_workspace(workspace, target, account=given(ctx).account)
     _show_change(
         change,
-        as_json=as_json,
+        as_json=given(ctx).json,
         done=_("Moved workspace {workspace} to {target}.").format(
             workspace=workspace, target=target
         ),
@@ -244,6 +241,7 @@ def move(
 
 
 @app.command("unlock")
+@takes(ACCOUNT, JSON)
 def unlock(
     ctx: typer.Context,
     workspace: WorkspaceArg,
@@ -257,8 +255,6 @@ def unlock(
     billing_center: Annotated[
         bool, typer.Option("--billing-center", help="Remedy: settle through the billing center.")
     ] = False,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Lift a workspace's lock countdown (or lock) through one of the remedies.
 
@@ -275,10 +271,10 @@ def unlock(
     from guance_billing_cli.schemas.settlement import UnlockRequest
 
     remedy = UnlockRequest(rebind=rebind, billing_center=billing_center)
-    change = client(ctx).unlock_workspace(workspace, remedy, account=account)
+    change = client(ctx).unlock_workspace(workspace, remedy, account=given(ctx).account)
     _show_change(
         change,
-        as_json=as_json,
+        as_json=given(ctx).json,
         done=_("Unlocked workspace {workspace}.").format(workspace=workspace),
         same=_("Workspace {workspace} is not in countdown or locked; unchanged.").format(
             workspace=workspace
@@ -313,13 +309,12 @@ def dissolve(api: BillingClient, workspace: str, account: str | None) -> Any:
 
 
 @app.command("remind")
+@takes(ACCOUNT, JSON)
 def remind(
     ctx: typer.Context,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report the reminders due; send nothing.")
     ] = False,
-    account: AccountOption = None,
-    as_json: JsonFlag = False,
 ) -> None:
     """Email lock-countdown reminders that are due (safe to run from cron).
 
@@ -336,9 +331,9 @@ def remind(
     from guance_billing_cli.schemas.masking import mask_email
     from guance_billing_cli.schemas.settlement import RemindRequest
 
-    ref = account or get_state(ctx).account
+    ref = given(ctx).account or get_state(ctx).account
     result = client(ctx).remind_workspaces(RemindRequest(account=ref, dry_run=dry_run))
-    if as_json:
+    if given(ctx).json:
         render.write_json(result)
         return
     if result.busy:

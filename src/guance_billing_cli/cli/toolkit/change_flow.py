@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, Live
-from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, Live, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, get_state, given
 from guance_billing_cli.errors import (
     InputRequired,
     InvalidInput,
@@ -349,25 +349,21 @@ Example:
   {flow.cmd} change --account acme {flow.flag} {flow.example} --json
 """,
     )
-    def change(
-        ctx: typer.Context,
-        account: AccountOption = None,
-        new_address: NewAddressOption = None,
-        as_json: JsonFlag = False,
-    ) -> None:
+    @takes(ACCOUNT, JSON)
+    def change(ctx: typer.Context, new_address: NewAddressOption = None) -> None:
         from guance_billing_cli.schemas.verification import ChangeStart
 
         state = get_state(ctx)
-        is_guided = state.interactive and not as_json
+        is_guided = state.interactive and not given(ctx).json
         if new_address is None and not is_guided:
             raise InputRequired("input_missing", field=flow.flag.lstrip("-").replace("-", "_"))
         req = client(ctx).start_change(
-            account_ref(ctx, account), ChangeStart(kind=kind, new_address=new_address)
+            account_ref(ctx), ChangeStart(kind=kind, new_address=new_address)
         )
         if is_guided:
             guided(ctx, flow, req)
         else:
-            show(req, flow, as_json=as_json)
+            show(req, flow, as_json=given(ctx).json)
 
     @app.command(
         "verify",
@@ -381,14 +377,13 @@ Example:
   echo 123456 | {flow.cmd} verify chg_0123456789ab --code-stdin --json
 """,
     )
+    @takes(ACCOUNT, JSON)
     def verify(
         ctx: typer.Context,
         request_id: RequestArg,
         code: CodeOption = None,
         code_stdin: CodeStdin = False,
         new_address: NewAddressOption = None,
-        account: AccountOption = None,
-        as_json: JsonFlag = False,
     ) -> None:
         from pydantic import SecretStr
 
@@ -399,9 +394,14 @@ Example:
         if code_stdin:
             code = prompts.read_stdin_lines(1, flag="--code-stdin")[0]
         cl = client(ctx)
-        if code is None and new_address is None and get_state(ctx).interactive and not as_json:
+        if (
+            code is None
+            and new_address is None
+            and get_state(ctx).interactive
+            and not given(ctx).json
+        ):
             # at a terminal, resuming a request carries on to the end
-            req = cl.get_change(request_id, kind=kind, account=account)
+            req = cl.get_change(request_id, kind=kind, account=given(ctx).account)
             if req.state not in OPEN_STATES:
                 from guance_billing_cli.schemas.verification import ENDED
 
@@ -416,7 +416,10 @@ Example:
             return
         if code is None and new_address is not None:
             req = cl.set_change_address(
-                request_id, NewAddress(new_address=new_address), kind=kind, account=account
+                request_id,
+                NewAddress(new_address=new_address),
+                kind=kind,
+                account=given(ctx).account,
             )
         else:
             if code is None:
@@ -424,7 +427,7 @@ Example:
                     _("Verification code:"), interactive=get_state(ctx).interactive
                 )
             req = cl.verify_change(
-                request_id, CodeSubmit(code=SecretStr(code)), kind=kind, account=account
+                request_id, CodeSubmit(code=SecretStr(code)), kind=kind, account=given(ctx).account
             )
             if (
                 new_address is not None
@@ -432,22 +435,25 @@ Example:
                 and (req.code_target != "new")
             ):
                 req = cl.set_change_address(
-                    request_id, NewAddress(new_address=new_address), kind=kind, account=account
+                    request_id,
+                    NewAddress(new_address=new_address),
+                    kind=kind,
+                    account=given(ctx).account,
                 )
-        show(req, flow, as_json=as_json)
+        show(req, flow, as_json=given(ctx).json)
 
     def step_command(name: str, help_: str, step: Callable[..., Any]) -> None:
         """``name``: one step on a request, ``step(client, request_id, account=...)``,
         then where the request stands."""
 
         @app.command(name, help=help_)
-        def command(
-            ctx: typer.Context,
-            request_id: RequestArg,
-            account: AccountOption = None,
-            as_json: JsonFlag = False,
-        ) -> None:
-            show(step(client(ctx), request_id, account=account), flow, as_json=as_json)
+        @takes(ACCOUNT, JSON)
+        def command(ctx: typer.Context, request_id: RequestArg) -> None:
+            show(
+                step(client(ctx), request_id, account=given(ctx).account),
+                flow,
+                as_json=given(ctx).json,
+            )
 
     step_command(
         "resend",
@@ -473,6 +479,7 @@ Example:
   {flow.cmd} status chg_0123456789ab --json
 """,
     )
+    @takes(ACCOUNT, JSON)
     def status(
         ctx: typer.Context,
         request_id: Annotated[
@@ -482,15 +489,13 @@ Example:
             ),
             requests,
         ] = None,
-        account: AccountOption = None,
-        as_json: JsonFlag = False,
     ) -> None:
         cl = client(ctx)
         if request_id is None:
-            req = cl.latest_change(account_ref(ctx, account), kind=kind)
+            req = cl.latest_change(account_ref(ctx), kind=kind)
         else:
-            req = cl.get_change(request_id, kind=kind, account=account)
-        show(req, flow, as_json=as_json)
+            req = cl.get_change(request_id, kind=kind, account=given(ctx).account)
+        show(req, flow, as_json=given(ctx).json)
 
     step_command(
         "cancel",

@@ -11,6 +11,9 @@ store's or server's values of that kind (``services/suggestions.QUERIES``)::
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -30,18 +33,20 @@ class Live:
 
 
 def _remember_json(ctx: typer.Context, value: bool) -> bool:
-    if value:
-        from guance_billing_cli.cli.toolkit.state import get_state
+    from guance_billing_cli.cli.toolkit.state import get_state
 
-        get_state(ctx).json_errors = True
+    state = get_state(ctx)
+    state.given.json = value
+    state.json_errors = state.json_errors or value
     return value
 
 
 def _remember_output(ctx: typer.Context, value: str | None) -> str | None:
-    if value == "json":
-        from guance_billing_cli.cli.toolkit.state import get_state
+    from guance_billing_cli.cli.toolkit.state import get_state
 
-        get_state(ctx).json_errors = True
+    state = get_state(ctx)
+    state.given.output = value
+    state.json_errors = state.json_errors or value == "json"
     return value
 
 
@@ -67,10 +72,11 @@ def _account(ctx: typer.Context, param: typer.CallbackParam, value: str | None) 
     ``GUANCE_BILLING_ACCOUNT``: flag > environment > profile."""
     from guance_billing_cli.cli.toolkit.state import get_state
 
+    state = get_state(ctx)
     source = ctx.get_parameter_source(param.name or "")
-    if source is not None and source.name == "COMMANDLINE":
-        return value
-    return get_state(ctx).account or value
+    given = source is not None and source.name == "COMMANDLINE"
+    state.given.account = value if given else state.account or value
+    return state.given.account
 
 
 AccountOption = Annotated[
@@ -88,3 +94,61 @@ YesFlag = Annotated[
     bool,
     typer.Option("--yes", "-y", help="Do not ask for confirmation (needed without a terminal)."),
 ]
+
+
+# -- the options most commands take, declared once ------------------------------------
+
+
+@dataclass(frozen=True)
+class Shared:
+    """An option many commands take: its parameter's name, declaration and default. Its
+    callback keeps the value in the command's ``AppState``; the command reads it there
+    (``state.given(ctx)``, ``state.account_ref(ctx)``)."""
+
+    name: str
+    declaration: Any
+    default: Any
+
+
+ACCOUNT = Shared("account", AccountOption, None)
+JSON = Shared("as_json", JsonFlag, False)
+OUTPUT = Shared("output", OutputFormat, None)
+
+Command = Callable[..., None]
+
+
+def takes(*shared: Shared) -> Callable[[Command], Command]:
+    """The command also takes the options ``shared`` (``--account``, ``--json``,
+    ``--output``), after its own, without restating them in its signature::
+
+        @app.command("change")
+        @takes(ACCOUNT, JSON)
+        def change(ctx: typer.Context, password_stdin: PasswordStdin = False) -> None:
+            ref = account_ref(ctx)
+            ...
+            render.emit(result, as_json=given(ctx).json, ...)
+
+    Typer reads the parameters of the command this returns: ``command``'s own, then the
+    shared ones (keyword-only); it runs ``command`` without them (their callbacks have
+    kept their values in the ``AppState``)."""
+
+    def build(command: Command) -> Command:
+        own = list(inspect.signature(command, eval_str=True).parameters.values())
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        extra = [
+            inspect.Parameter(o.name, keyword, annotation=o.declaration, default=o.default)
+            for o in shared
+        ]
+        names = {option.name for option in shared}
+
+        def taking(**values: Any) -> None:
+            command(**{name: value for name, value in values.items() if name not in names})
+
+        for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
+            setattr(taking, attribute, getattr(command, attribute))
+        parameters = [*own, *extra]
+        taking.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+        taking.__annotations__ = {p.name: p.annotation for p in parameters}
+        return taking
+
+    return build

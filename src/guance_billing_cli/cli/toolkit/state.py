@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import typer
@@ -31,6 +31,18 @@ class SessionLink:
 
 
 @dataclass
+class Given:
+    """What a command was given of the options many commands take (``options.takes``),
+    kept by their callbacks as they are parsed."""
+
+    json: bool = False  # --json
+    output: str | None = None  # --output: table, json, ndjson, csv
+    #: the command's --account, else the global one (or a shell session's), else
+    #: GUANCE_BILLING_ACCOUNT; None: the client's default applies
+    account: str | None = None
+
+
+@dataclass
 class AppState:
     """One command's global flags, and what is resolved from them once: its settings
     (``config.Settings``, frozen) and its client. Made afresh for every command."""
@@ -45,6 +57,7 @@ class AppState:
     ca_bundle: str | None = None
     insecure_http: bool = False
     json_errors: bool = False
+    given: Given = field(default_factory=lambda: Given())
     session: SessionLink | None = None  # set when a shell session runs this command
     _settings: Settings | None = None
     _client: BillingClient | None = None
@@ -109,11 +122,16 @@ def client(ctx: typer.Context) -> BillingClient:
     return get_state(ctx).client()
 
 
-def account_ref(ctx: typer.Context, flag: str | None) -> str:
-    """The billing account to act on: --account / env, else the profile's default."""
-    if flag:
-        return flag
-    account = get_state(ctx).settings.account
+def given(ctx: typer.Context) -> Given:
+    """The command's ``--json``, ``--output`` and ``--account`` as given."""
+    return get_state(ctx).given
+
+
+def account_ref(ctx: typer.Context, flag: str | None = None) -> str:
+    """The billing account to act on: ``flag``, else --account / env, else the profile's
+    default."""
+    state = get_state(ctx)
+    account = flag or state.given.account or state.settings.account
     if account:
         return account
     raise InputRequired(

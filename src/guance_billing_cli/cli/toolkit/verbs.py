@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from guance_billing_cli.cli.toolkit import prompts, render
-from guance_billing_cli.cli.toolkit.options import AccountOption, JsonFlag, OutputFormat, YesFlag
-from guance_billing_cli.cli.toolkit.state import account_ref, client
+from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, OUTPUT, YesFlag, takes
+from guance_billing_cli.cli.toolkit.state import account_ref, client, given
 from guance_billing_cli.i18n import _
 
 if TYPE_CHECKING:
@@ -47,44 +47,23 @@ def _as(spec: Callable[..., Any], command: Command, argument: Any = None) -> Com
 
 
 def listing(
-    *, columns: Sequence[str], title: str
-) -> Callable[[Callable[[BillingClient, str], Iterable[Any]]], Command]:
-    """``list``: the rows ``spec(client, account)`` gives for the selected account;
-    --account, --json, --output (table, json, ndjson, csv)."""
+    *, columns: Sequence[str], title: str, account: bool = True
+) -> Callable[[Callable[..., Iterable[Any]]], Command]:
+    """``list``: the rows ``spec(client, account)`` gives for the selected account
+    (--account), or ``spec(client)`` with ``account=False`` (what is not one account's);
+    --json, --output (table, json, ndjson, csv)."""
 
-    def build(spec: Callable[[BillingClient, str], Iterable[Any]]) -> Command:
-        def command(
-            ctx: typer.Context,
-            account: AccountOption = None,
-            as_json: JsonFlag = False,
-            output: OutputFormat = None,
-        ) -> None:
+    def build(spec: Callable[..., Iterable[Any]]) -> Command:
+        def command(ctx: typer.Context) -> None:
             def rows() -> Iterable[Any]:  # asked after --output is checked
-                return spec(client(ctx), account_ref(ctx, account))
+                return spec(client(ctx), *([account_ref(ctx)] if account else []))
 
-            render.listing(rows, as_json=as_json, output=output, columns=columns, title=_(title))
+            flags = given(ctx)
+            render.listing(
+                rows, as_json=flags.json, output=flags.output, columns=columns, title=_(title)
+            )
 
-        return _as(spec, command)
-
-    return build
-
-
-def listing_all(
-    *, columns: Sequence[str], title: str
-) -> Callable[[Callable[[BillingClient], Iterable[Any]]], Command]:
-    """``list`` of what is not one account's: the rows ``spec(client)`` gives; --json,
-    --output."""
-
-    def build(spec: Callable[[BillingClient], Iterable[Any]]) -> Command:
-        def command(
-            ctx: typer.Context, as_json: JsonFlag = False, output: OutputFormat = None
-        ) -> None:
-            def rows() -> Iterable[Any]:
-                return spec(client(ctx))
-
-            render.listing(rows, as_json=as_json, output=output, columns=columns, title=_(title))
-
-        return _as(spec, command)
+        return takes(*([ACCOUNT] if account else []), JSON, OUTPUT)(_as(spec, command))
 
     return build
 
@@ -96,14 +75,11 @@ def show(
     --account, --json."""
 
     def build(spec: Callable[[BillingClient, str, str | None], Any]) -> Command:
-        def command(
-            ctx: typer.Context, ref: str, account: AccountOption = None, as_json: JsonFlag = False
-        ) -> None:
-            render.emit(
-                spec(client(ctx), ref, account), as_json=as_json, title=_(title), fields=fields
-            )
+        def command(ctx: typer.Context, ref: str) -> None:
+            found = spec(client(ctx), ref, given(ctx).account)
+            render.emit(found, as_json=given(ctx).json, title=_(title), fields=fields)
 
-        return _as(spec, command, argument)
+        return takes(ACCOUNT, JSON)(_as(spec, command, argument))
 
     return build
 
@@ -122,13 +98,7 @@ def confirmed(
     refusal without a terminal."""
 
     def build(spec: Callable[[BillingClient, str, str | None], Any]) -> Command:
-        def command(
-            ctx: typer.Context,
-            ref: str,
-            account: AccountOption = None,
-            yes: YesFlag = False,
-            as_json: JsonFlag = False,
-        ) -> None:
+        def command(ctx: typer.Context, ref: str, yes: YesFlag = False) -> None:
             prompts.confirm_command(
                 ctx,
                 question(ref),
@@ -136,8 +106,8 @@ def confirmed(
                 operation=operation,
                 params=params(ref) if params is not None else None,
             )
-            shown(spec(client(ctx), ref, account), ref, as_json)
+            shown(spec(client(ctx), ref, given(ctx).account), ref, given(ctx).json)
 
-        return _as(spec, command, argument)
+        return takes(ACCOUNT, JSON)(_as(spec, command, argument))
 
     return build
