@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
 import typer
@@ -99,15 +99,15 @@ YesFlag = Annotated[
 # -- the options most commands take, declared once ------------------------------------
 
 
-@dataclass(frozen=True)
 class Shared:
     """An option many commands take: its parameter's name, declaration and default. Its
     callback keeps the value in the command's ``AppState``; the command reads it there
     (``state.given(ctx)``, ``state.account_ref(ctx)``)."""
 
-    name: str
-    declaration: Any
-    default: Any
+    __slots__ = ("declaration", "default", "name")
+
+    def __init__(self, name: str, declaration: Any, default: Any) -> None:
+        self.name, self.declaration, self.default = name, declaration, default
 
 
 ACCOUNT = Shared("account", AccountOption, None)
@@ -133,22 +133,35 @@ def takes(*shared: Shared) -> Callable[[Command], Command]:
     kept their values in the ``AppState``)."""
 
     def build(command: Command) -> Command:
-        own = list(inspect.signature(command, eval_str=True).parameters.values())
+        return _Taking(command, shared)
+
+    return build
+
+
+class _Taking:
+    """``command`` as Typer sees it with the options ``shared`` after its own. The
+    signature is worked out when first read: a group's module is also imported only for
+    its line in the root ``--help``, which never reads it."""
+
+    def __init__(self, command: Command, shared: tuple[Shared, ...]) -> None:
+        self._command, self._shared = command, shared
+        for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
+            setattr(self, attribute, getattr(command, attribute))
+
+    def __call__(self, **values: Any) -> None:
+        names = {option.name for option in self._shared}
+        self._command(**{name: value for name, value in values.items() if name not in names})
+
+    @cached_property
+    def __signature__(self) -> inspect.Signature:
+        own = inspect.signature(self._command, eval_str=True).parameters.values()
         keyword = inspect.Parameter.KEYWORD_ONLY
         extra = [
             inspect.Parameter(o.name, keyword, annotation=o.declaration, default=o.default)
-            for o in shared
+            for o in self._shared
         ]
-        names = {option.name for option in shared}
+        return inspect.Signature([*own, *extra], return_annotation=None)
 
-        def taking(**values: Any) -> None:
-            command(**{name: value for name, value in values.items() if name not in names})
-
-        for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
-            setattr(taking, attribute, getattr(command, attribute))
-        parameters = [*own, *extra]
-        taking.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
-        taking.__annotations__ = {p.name: p.annotation for p in parameters}
-        return taking
-
-    return build
+    @property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        return {p.name: p.annotation for p in self.__signature__.parameters.values()}
