@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 # Every migration, oldest first. A migration file appends its id here; a test
 # checks this matches Alembic's history.
 REVISIONS: tuple[str, ...] = (
-    "0001",
-    "0002",
-    "0003",
-    "0004",
     "0005",
     "0006_i13",
     "0007_i11",
