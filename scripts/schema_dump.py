@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guance_billing_cli.store import engine as store_engine  # noqa: E402
-from tests.support.schema import store_schema  # noqa: E402
+from guance_billing_cli.store import engine as store_engine
+from tests.support.schema import store_schema
 
 
 def main(argv: list[str]) -> int:
