@@ -59,8 +59,8 @@ def test_a_store_of_a_pre_release_build_is_reported_and_untouched(
     result = cli("doctor", "--json")
     assert result.exit_code == 10
     [bad] = [f for f in _failed(result) if f["check"] == "store"]
-    assert "development build before the 0.1.0 release" in bad["message"], bad
-    assert "guance-billing store init" in bad["message"]
+    assert "development build before the 0.1.0 release" in bad["detail"], bad
+    assert "guance-billing store init" in bad["detail"]
     with sqlite3.connect(home / "billing.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0003"
 
