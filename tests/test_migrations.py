@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).parent / "upgrade"
 BASELINE = "0005"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
