@@ -49,6 +49,22 @@ def test_newer_store_is_reported_and_untouched(cli: CliFn, make_account, home) -
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9999"
 
 
+def test_a_store_of_a_pre_release_build_is_reported_and_untouched(
+    cli: CliFn, make_account, home
+) -> None:
+    make_account("acme")
+    with sqlite3.connect(home / "billing.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0003'")
+    conn.close()
+    result = cli("doctor", "--json")
+    assert result.exit_code == 10
+    [bad] = [f for f in _failed(result) if f["check"] == "store"]
+    assert "development build before the 0.1.0 release" in bad["detail"], bad
+    assert "guance-billing store init" in bad["detail"]
+    with sqlite3.connect(home / "billing.db") as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0003"
+
+
 def test_unreachable_smtp_and_webhook(cli: CliFn, make_account) -> None:
     make_account("acme")
     port = free_port()

@@ -65,7 +65,7 @@ def test_migrations_create_exactly_the_models_tables(home) -> None:
 def test_an_old_store_is_migrated_automatically(cli: CliFn, home) -> None:
     db = home / "old.db"
     engine = store_engine.create_store_engine(f"sqlite:///{db}")
-    store_engine.upgrade(engine, "0001")
+    store_engine.upgrade(engine, "0005")  # the 0.1.0 release's schema
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO accounts VALUES ('acc_000000000001','old','Old Co','other','','','',"
@@ -115,7 +115,8 @@ def test_a_file_that_is_not_a_database_is_unavailable(cli: CliFn, home) -> None:
 
 
 def test_first_migration_store_with_data_upgrades_to_head_intact(cli: CliFn, home) -> None:
-    """Data written by the first schema survives every migration, audit chain included."""
+    """Data written under the first schema (the baseline, 0.1.0's) survives every
+    migration, audit chain included."""
     db = home / "billing.db"
     first = store_engine.REVISIONS[0]
     engine = store_engine.create_store_engine(f"sqlite:///{db}")
@@ -124,7 +125,12 @@ def test_first_migration_store_with_data_upgrades_to_head_intact(cli: CliFn, hom
     # Write through the current code's services on the old schema's tables only.
     with sqlite3.connect(db) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert tables == {"accounts", "audit_events", "alembic_version"}
+    assert tables == {
+        "alembic_version", "accounts", "audit_events", "store_secrets", "change_requests",
+        "password_attempts", "password_resets", "realname_submissions", "invoice_titles",
+        "invoice_addresses", "invoice_requests", "cloud_accounts", "workspaces", "api_tokens",
+        "login_failures", "login_codes",
+    }  # fmt: skip
     engine = store_engine.create_store_engine(f"sqlite:///{db}")
     with engine.begin() as conn:
         conn.exec_driver_sql(

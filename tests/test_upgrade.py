@@ -262,6 +262,43 @@ def test_a_store_from_a_newer_release_is_refused_and_left_alone(tmp_path: Path) 
     assert not list(home.glob("billing.db.bak-*"))
 
 
+# -- 3b. a store of a development build before 0.1.0 is refused, never altered ---------
+PRE_RELEASE = "0003"  # 0001-0004 were folded into the baseline 0005 (0.1.0's schema)
+
+
+def test_a_store_of_a_development_build_before_the_release_is_refused_and_left_alone(
+    tmp_path: Path, running_store: str
+) -> None:
+    home = tmp_path / "home"
+    env = {"GUANCE_BILLING_STORE": running_store}
+    created = gb(home, "store", "init", "--json", env=env)
+    assert created.code == 0, created.err
+    stamp(running_store, PRE_RELEASE)
+    before = dump_store(running_store)
+    for args in (
+        ("account", "list"),
+        ("store", "migrate"),
+        ("store", "migrate", "--dry-run"),
+        ("server", "migrate"),
+        ("store", "verify"),
+    ):
+        refused = gb(home, *args, "--json", env=env)
+        assert refused.code == 10, (args, refused.err)
+        assert refused.error["reason"] == "store_predates_release", (args, refused.err)
+        message = refused.error["message"]
+        assert f"schema is {PRE_RELEASE}" in message and "before the 0.1.0 release" in message
+        assert "guance-billing store init" in message
+    chinese = gb(home, "account", "list", env=env | {"GUANCE_BILLING_LANG": "zh_CN"})
+    assert chinese.code == 10 and "0.1.0 发布之前的开发版本" in chinese.err, chinese.err
+    served = gb(home, "server", "run", "--port", str(free_port()), "--remind-every", "0", env=env)
+    assert served.code == 10, served.err
+    for done in (chinese, served):
+        last = done.err.strip().splitlines()[-1]
+        assert "Traceback" not in done.err and "0.1.0" in last, done.err
+    assert dump_store(running_store) == before
+    assert not list((tmp_path / "srv").glob("billing.db.bak-*"))
+
+
 # -- 4. the rolling upgrade: a running server, its database migrated underneath -------
 @dataclass
 class Server:

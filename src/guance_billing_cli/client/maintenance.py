@@ -139,10 +139,14 @@ class StoreReads:
 
     def schema_state(self) -> tuple[str | None, str, frozenset[str]]:
         """(the store's schema revision, this tool's head, the revisions it knows).
-        Raises a BillingError when the store cannot be read."""
+        Raises a BillingError when the store cannot be read or was made by a
+        development build before the first release (it can never be current)."""
         from guance_billing_cli.store import engine
 
-        return self._schema_version(), engine.HEAD, frozenset(engine.REVISIONS)
+        version = self._schema_version()
+        if version is not None and version in engine.PRE_RELEASE:
+            raise engine.predates_release(version)
+        return version, engine.HEAD, frozenset(engine.REVISIONS)
 
     def takes_writes(self) -> bool | None:
         """PostgreSQL: False on a read-only database; None when it cannot be asked."""

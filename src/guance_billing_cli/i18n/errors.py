@@ -207,6 +207,7 @@ REASONS: dict[str, Reason] = {
     "store_file": Reason(Unavailable, N_("cannot create store file {path}: {why}")),
     "store_cannot_open": Reason(Unavailable, N_("cannot open store {store}: {why}")),
     "store_too_new": Reason(Unavailable, N_("store {store} has schema {version}, which is newer than this guance-billing knows (up to {head}); upgrade guance-billing. The store was not changed.")),
+    "store_predates_release": Reason(Unavailable, N_("the store's schema is {version}, made by a development build before the 0.1.0 release: it cannot be upgraded, and the store was not changed. Create a new store with `guance-billing store init` and enter its data again")),
     "store_behind": Reason(Unavailable, N_("store {store} is at schema {version}, expected {head}; run {next}")),
     "store_missing": Reason(Unavailable, N_("there is no store at {path}, and reading does not create one (nothing was changed); create it with {next} or with a command that writes")),
     "store_read_only": Reason(Unavailable, N_("store {store} is read-only to this process: it can be read, but nothing was written")),

@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 # Every migration, oldest first. A migration file appends its id here; a test
 # checks this matches Alembic's history.
 REVISIONS: tuple[str, ...] = (
-    "0001",
-    "0002",
-    "0003",
-    "0004",
     "0005",
     "0006_i13",
     "0007_i11",
@@ -38,6 +34,9 @@ REVISIONS: tuple[str, ...] = (
     "0011_i24",
 )
 HEAD = REVISIONS[-1]
+#: the revisions of development builds before the first release (0.1.0), folded into
+#: the baseline ``0005``: a store at one of them cannot be upgraded (docs/upgrade.md)
+PRE_RELEASE: frozenset[str] = frozenset({"0001", "0002", "0003", "0004"})
 
 WRITE = {"sqlite_begin": "IMMEDIATE"}
 
@@ -168,7 +167,8 @@ def _reason(exc: Exception) -> str:
 
 
 def check_schema(engine: Engine, *, migrate: bool | None = None) -> None:
-    """Refuse a store from a newer version; migrate (or ask to) one that is behind.
+    """Refuse a store from a newer version or from a development build before the first
+    release; migrate (or ask to) one that is behind.
 
     ``migrate``: True migrates (``store migrate``), False never does, None (the
     default) migrates a SQLite store only — after copying it aside
@@ -176,6 +176,8 @@ def check_schema(engine: Engine, *, migrate: bool | None = None) -> None:
     version = schema_version(engine)
     if version == HEAD:
         return
+    if version is not None and version in PRE_RELEASE:
+        raise predates_release(version)
     if version is not None and version not in REVISIONS:
         raise Unavailable(
             "store_too_new", store=redact_url(str(engine.url)), version=version, head=HEAD
@@ -291,9 +293,17 @@ def is_read_only(engine: Engine) -> bool:
 
 
 # -- the schema guard ------------------------------------------------------------------
+def predates_release(version: str) -> Unavailable:
+    """The refusal of a store at a ``PRE_RELEASE`` revision: nothing can upgrade it."""
+    return Unavailable("store_predates_release", version=version)
+
+
 def schema_refusal(version: str | None) -> Unavailable:
     """Why a process refuses to write under the store's schema ``version`` (not HEAD):
-    a revision it does not know (a newer release migrated the store), or an older one."""
+    a revision it does not know (a newer release migrated the store), one of a
+    development build before the first release, or an older one."""
+    if version is not None and version in PRE_RELEASE:
+        return predates_release(version)
     if version is not None and version not in REVISIONS:
         return Unavailable("schema_ahead", version=version, head=HEAD)
     return Unavailable(

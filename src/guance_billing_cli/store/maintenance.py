@@ -33,7 +33,7 @@ def migrate(store_url: str, *, dry_run: bool = False) -> dict[str, Any]:
     try:
         before = store_engine.schema_version(engine)
         if before is not None and before not in store_engine.REVISIONS:
-            store_engine.check_schema(engine, migrate=False)  # raises store_too_new
+            store_engine.check_schema(engine, migrate=False)  # refuses: too new, or pre-release
         pending = _pending(before)
         backup = None
         if not dry_run and pending:

@@ -1,6 +1,6 @@
 """Column and index shapes the revisions in ``versions/`` share.
 
-A revision is history: a store made by ``0001`` long ago and one made today must end
+A revision is history: a store made by ``0005`` long ago and one made today must end
 up the same. So what is here is frozen — changing a helper changes every revision
 that calls it; a new shape gets a new helper (or is written out in its revision).
 """
