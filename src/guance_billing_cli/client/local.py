@@ -155,17 +155,9 @@ class LocalClient:
     # -- the operations (api/<noun>.py) ------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         """``client.bind_workspaces(...)``: the declared operation, run by ``run``."""
-        from guance_billing_cli.client.operations import get as get_operation
+        from guance_billing_cli.client.operations import method
 
-        op = get_operation(name) if not name.startswith("_") else None
-        if op is None:
-            raise AttributeError(f"{type(self).__name__} has no operation {name!r}")
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self.run(op, op.bind(*args, **kwargs))
-
-        call.__name__ = call.__qualname__ = name
-        return call
+        return method(self, name, self.run)
 
     def run(self, op: Operation, values: dict[str, Any]) -> Any:
         """Run ``op`` as declared: its service in a transaction of the declared kind
