@@ -49,7 +49,7 @@ def test_every_operation_is_declared_with_a_service() -> None:
 
 
 def test_each_service_is_keyword_only_and_takes_the_declared_arguments() -> None:
-    """The runner passes every protocol parameter by keyword (renamed by ``args``)."""
+    """The runner passes every protocol parameter by keyword, under its own name."""
     for name, op in operations.operations().items():
         module, _, function = op.route.service.partition(":")
         service = getattr(import_module(f"guance_billing_cli.services.{module}"), function)
@@ -57,7 +57,7 @@ def test_each_service_is_keyword_only_and_takes_the_declared_arguments() -> None
         assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name  # ctx
         rest = {p.name: p for p in params[1:]}
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in rest.values()), name
-        wanted = {op.route.service_keyword(p.name) for p in op.params}
+        wanted = {p.name for p in op.params}
         assert wanted == set(rest), (name, sorted(wanted), sorted(rest))
         if op.route.tx == "dry_run":
             dry = any(p.name == "dry_run" for p in op.params) or any(

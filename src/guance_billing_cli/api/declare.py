@@ -18,10 +18,9 @@ out again; the common case says nothing (``api/invoices.py``)::
   imported on first call, so declaring costs no SQLModel), the transaction kind
   (``READ``, ``WRITE`` — by default ``READ`` for a ``GET``, ``WRITE`` otherwise —
   ``DRY_RUN``: a write unless the call's ``dry_run`` says otherwise, ``NONE``: the
-  service opens its own transactions and gets the context factory), the service
-  keywords that differ from the protocol's parameter names (``args``; the shared maps
-  below) and the anti-enumeration timing floor (``floor``, seconds) — ``LocalClient``
-  runs it;
+  service opens its own transactions and gets the context factory) and the
+  anti-enumeration timing floor (``floor``, seconds) — ``LocalClient`` runs it, the
+  service taking the protocol's parameter names as its keywords;
 - its words: the one-sentence description of the OpenAPI document is the method's
   docstring (white space folded), and ``command`` is the CLI command an error's next
   step names.
@@ -38,7 +37,7 @@ No SQLAlchemy and no schema imports here: this module is on every path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, TypeVar
 
@@ -78,12 +77,6 @@ BATCH: Flags = {"large_body": True, "idempotent": True}
 PUBLIC_LOGIN: Flags = {"auth": False, "floor": LOGIN_FLOOR}
 PUBLIC_SEND: Flags = {"auth": False, "floor": SEND_FLOOR}
 
-#: ``args`` maps shared by several nouns: the optional ``account`` of a call on a resource
-#: named by its own id (the service checks it owns the resource); ``{ref}`` in the path
-#: naming the account
-OWNER: Mapping[str, str] = {"account": "account_ref"}
-OF_ACCOUNT: Mapping[str, str] = {"ref": "account_ref"}
-
 
 @dataclass(frozen=True)
 class Route:
@@ -104,14 +97,10 @@ class Route:
     # how it runs on a store (LocalClient): empty ``service`` for the rows of the old table
     tx: Transaction = READ
     service: str = ""
-    args: tuple[tuple[str, str], ...] = ()  # protocol parameter -> service keyword
     floor: float | None = None
     # its words
     description: str = ""
     command: str | None = None
-
-    def service_keyword(self, name: str) -> str:
-        return dict(self.args).get(name, name)
 
 
 def operation(
@@ -125,7 +114,6 @@ def operation(
     created: str | None = None,
     idempotent: bool | None = None,
     etag_from: str | None = None,
-    args: Mapping[str, str] | None = None,
     floor: float | None = None,
     command: str | None = None,
 ) -> Callable[[F], F]:
@@ -149,7 +137,6 @@ def operation(
             etag_from=etag_from,
             tx=tx or (READ if method == "GET" else WRITE),
             service=service,
-            args=tuple((args or {}).items()),
             floor=floor,
             description=" ".join((func.__doc__ or "").split()),
             command=command,

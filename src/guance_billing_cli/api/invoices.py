@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-from guance_billing_cli.api.declare import OWNER, operation
+from guance_billing_cli.api.declare import operation
 
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.invoices import (
@@ -37,14 +37,14 @@ class Invoices(Protocol):
     def list_invoice_titles(self, ref: str) -> Iterator[InvoiceTitlePublic]:
         """List an account's invoice titles, as pages."""
 
-    @operation("PATCH /v1/invoice-titles/{title_id}", "invoices:update_title", args=OWNER)
+    @operation("PATCH /v1/invoice-titles/{title_id}", "invoices:update_title")
     def update_invoice_title(
         self, title_id: str, data: InvoiceTitleUpdate, *, account: str | None = None
     ) -> InvoiceTitlePublic:
         """Change an invoice title."""
 
     @operation("POST /v1/invoice-titles/{title_id}/delete", "invoices:delete_title",
-               args=OWNER, command="invoice title delete")
+               command="invoice title delete")
     def delete_invoice_title(
         self, title_id: str, *, account: str | None = None
     ) -> InvoiceTitlePublic:
@@ -61,14 +61,14 @@ class Invoices(Protocol):
     def list_invoice_addresses(self, ref: str) -> Iterator[InvoiceAddressPublic]:
         """List an account's invoice mailing addresses, as pages."""
 
-    @operation("PATCH /v1/invoice-addresses/{address_id}", "invoices:update_address", args=OWNER)
+    @operation("PATCH /v1/invoice-addresses/{address_id}", "invoices:update_address")
     def update_invoice_address(
         self, address_id: str, data: InvoiceAddressUpdate, *, account: str | None = None
     ) -> InvoiceAddressPublic:
         """Change an invoice mailing address."""
 
     @operation("POST /v1/invoice-addresses/{address_id}/delete", "invoices:delete_address",
-               args=OWNER, command="invoice address delete")
+               command="invoice address delete")
     def delete_invoice_address(
         self, address_id: str, *, account: str | None = None
     ) -> InvoiceAddressPublic:
@@ -84,12 +84,12 @@ class Invoices(Protocol):
     def list_invoices(self, ref: str) -> Iterator[InvoiceRequestPublic]:
         """List an account's invoice requests, as pages."""
 
-    @operation("GET /v1/invoices/{request_id}", "invoices:get_request", args=OWNER)
+    @operation("GET /v1/invoices/{request_id}", "invoices:get_request")
     def get_invoice(self, request_id: str, *, account: str | None = None) -> InvoiceRequestPublic:
         """Read one invoice request; answers an ETag."""
 
     @operation("POST /v1/invoices/{request_id}/cancel", "invoices:cancel_request",
-               etag_from="get_invoice", args=OWNER, command="invoice cancel {request_id}")
+               etag_from="get_invoice", command="invoice cancel {request_id}")
     def cancel_invoice(
         self, request_id: str, *, account: str | None = None
     ) -> InvoiceRequestPublic:

@@ -27,7 +27,7 @@ class Passwords(Protocol):
     # fmt: off
     # NONE: hashes outside any write transaction
     @operation("POST /v1/accounts/{ref}/password", "credentials:change", NONE,
-               args={"data": "change"}, command="password change")
+               command="password change")
     def change_password(self, ref: str, data: PasswordChange) -> PasswordChanged:
         """Change an account's password (the current one is required)."""
 

@@ -27,6 +27,6 @@ class Realname(Protocol):
         """Submit real-name authentication (enterprise with licence, or person)."""
 
     @operation("POST /v1/accounts/{ref}/realname/review", "realname:review",
-               etag_from="get_realname", args={"data": "decision"}, command="realname review")
+               etag_from="get_realname", command="realname review")
     def review_realname(self, ref: str, data: RealnameReview) -> RealnamePublic:
         """Approve or reject a real-name submission (support); honours If-Match."""

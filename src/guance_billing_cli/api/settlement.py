@@ -5,15 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from guance_billing_cli.api.declare import (
-    BATCH,
-    BINDINGS,
-    DRY_RUN,
-    OF_ACCOUNT,
-    OWNER,
-    READ,
-    operation,
-)
+from guance_billing_cli.api.declare import BATCH, BINDINGS, DRY_RUN, READ, operation
 
 if TYPE_CHECKING:
     from guance_billing_cli.schemas.bindings import (
@@ -45,8 +37,6 @@ SCHEMAS = ("settlement", "bindings")
 # stays on the caller's side: over HTTP the server runs the batch and the client reports
 # the end.
 Progress = Callable[[int, int], None]
-ONE_CLOUD = {"cloud_id": "ref", **OWNER}
-ONE_WORKSPACE = {"ws_id": "ref", **OWNER}
 
 
 class Settlement(Protocol):
@@ -54,23 +44,23 @@ class Settlement(Protocol):
     # fmt: off
     # -- cloud accounts -------------------------------------------------------------
     @operation("POST /v1/accounts/{ref}/cloud-accounts", "cloud:add",
-               created="/v1/cloud-accounts/{id}", args=OF_ACCOUNT, command="cloud add")
+               created="/v1/cloud-accounts/{id}", command="cloud add")
     def add_cloud_account(self, ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
         """Subscribe a cloud marketplace account (Aliyun, AWS, Huawei) for settlement. 201;
         Idempotency-Key honoured."""
 
     @operation("GET /v1/accounts/{ref}/cloud-accounts", "cloud:list_of_account",
-               scope=BINDINGS, args=OF_ACCOUNT, command="cloud list")
+               scope=BINDINGS, command="cloud list")
     def list_cloud_accounts(self, ref: str) -> Iterator[CloudAccountPublic]:
         """List an account's cloud accounts, as pages (bindings scope)."""
 
     @operation("GET /v1/cloud-accounts/{cloud_id}", "cloud:get",
-               args=ONE_CLOUD, command="cloud show")
+               command="cloud show")
     def get_cloud_account(self, cloud_id: str, *, account: str | None = None) -> CloudAccountPublic:
         """Read one cloud account; answers an ETag."""
 
     @operation("POST /v1/cloud-accounts/{cloud_id}/unsubscribe", "cloud:unsubscribe",
-               etag_from="get_cloud_account", args=ONE_CLOUD, command="cloud unsubscribe")
+               etag_from="get_cloud_account", command="cloud unsubscribe")
     def unsubscribe_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> UnsubscribeResult:
@@ -78,7 +68,7 @@ class Settlement(Protocol):
         If-Match."""
 
     @operation("POST /v1/cloud-accounts/{cloud_id}/resubscribe", "cloud:resubscribe",
-               etag_from="get_cloud_account", args=ONE_CLOUD)
+               etag_from="get_cloud_account")
     def resubscribe_cloud_account(
         self, cloud_id: str, *, account: str | None = None
     ) -> UnsubscribeResult:
@@ -86,7 +76,7 @@ class Settlement(Protocol):
 
     # -- binding batches --------------------------------------------------------------
     @operation("POST /v1/cloud-accounts/{cloud_id}/bind", "binding:bind", DRY_RUN, scope=BINDINGS,
-               **BATCH, args={"cloud_id": "cloud_ref", **OWNER}, command="cloud bind")
+               **BATCH, command="cloud bind")
     def bind_workspaces(
         self,
         cloud_id: str,
@@ -100,7 +90,7 @@ class Settlement(Protocol):
         does not stop the others (bindings scope; Idempotency-Key honoured)."""
 
     @operation("POST /v1/workspaces/unbind", "binding:unbind", DRY_RUN,
-               scope=BINDINGS, **BATCH, args=OWNER, command="cloud unbind")
+               scope=BINDINGS, **BATCH, command="cloud unbind")
     def unbind_workspaces(
         self,
         items: Sequence[BatchItem],
@@ -114,13 +104,13 @@ class Settlement(Protocol):
 
     # -- workspaces ---------------------------------------------------------------------
     @operation("POST /v1/accounts/{ref}/workspaces", "workspaces:add",
-               created="/v1/workspaces/{workspace.id}", args=OF_ACCOUNT, command="workspace add")
+               created="/v1/workspaces/{workspace.id}", command="workspace add")
     def add_workspace(self, ref: str, data: WorkspaceCreate) -> WorkspaceChange:
         """Add one workspace to an account. 201 (200 with changed=false when it is
         already there); Idempotency-Key honoured."""
 
     @operation("POST /v1/accounts/{ref}/workspaces/batch", "workspaces:add_batch", DRY_RUN,
-               **BATCH, args=OF_ACCOUNT, command="workspace add")
+               **BATCH, command="workspace add")
     def add_workspaces(
         self,
         ref: str,
@@ -132,22 +122,22 @@ class Settlement(Protocol):
         """Add workspaces in a batch, row by row (Idempotency-Key honoured)."""
 
     @operation("GET /v1/accounts/{ref}/workspaces", "workspaces:list_filtered",
-               scope=BINDINGS, args=OF_ACCOUNT, command="workspace list")
+               scope=BINDINGS, command="workspace list")
     def list_workspaces(self, ref: str, filters: WorkspaceFilter) -> Iterator[WorkspacePublic]:
         """List an account's workspaces, filtered, as pages (bindings scope)."""
 
     @operation("GET /v1/workspaces/{ws_id}", "workspaces:get",
-               args=ONE_WORKSPACE, command="workspace show")
+               command="workspace show")
     def get_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspacePublic:
         """Read one workspace; answers an ETag."""
 
     @operation("POST /v1/workspaces/{ws_id}/move", "workspace_lifecycle:move",
-               etag_from="get_workspace", args=ONE_WORKSPACE, command="workspace move")
+               etag_from="get_workspace", command="workspace move")
     def move_workspace(self, ws_id: str, to: str, *, account: str | None = None) -> WorkspaceChange:
         """Move a workspace to another billing account; honours If-Match."""
 
     @operation("POST /v1/workspaces/{ws_id}/unlock", "workspace_lifecycle:unlock",
-               etag_from="get_workspace", args=ONE_WORKSPACE, command="workspace unlock")
+               etag_from="get_workspace", command="workspace unlock")
     def unlock_workspace(
         self, ws_id: str, remedy: UnlockRequest, *, account: str | None = None
     ) -> WorkspaceChange:
@@ -155,7 +145,7 @@ class Settlement(Protocol):
         center; honours If-Match."""
 
     @operation("POST /v1/workspaces/{ws_id}/dissolve", "workspace_lifecycle:dissolve",
-               etag_from="get_workspace", args=ONE_WORKSPACE, command="workspace dissolve")
+               etag_from="get_workspace", command="workspace dissolve")
     def dissolve_workspace(self, ws_id: str, *, account: str | None = None) -> WorkspaceChange:
         """Dissolve a workspace (irreversible); honours If-Match."""
 

@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 from guance_billing_cli import __version__
 from guance_billing_cli.client import wire
 from guance_billing_cli.client.operations import Operation
-from guance_billing_cli.client.operations import get as get_operation
+from guance_billing_cli.client.operations import method as operation_method
 from guance_billing_cli.errors import (
     AuthenticationFailed,
     BillingError,
@@ -157,16 +157,10 @@ class HttpClient:
     # -- the operations (api/<noun>.py) ------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         """``client.bind_workspaces(...)``: the declared operation, sent as its route says."""
-        op = get_operation(name) if not name.startswith("_") else None
-        if op is None:
-            raise AttributeError(f"{type(self).__name__} has no operation {name!r}")
+        return operation_method(self, name, self._run)
 
-        def call(*args: Any, **kwargs: Any) -> Any:
-            values = op.bind(*args, **kwargs)
-            return self._stream_call(name, **values) if op.streams else self._call(name, **values)
-
-        call.__name__ = call.__qualname__ = name
-        return call
+    def _run(self, op: Operation, values: dict[str, Any]) -> Any:
+        return self._stream_call(op, values) if op.streams else self._call(op, values)
 
     # -- one operation ------------------------------------------------------------
     def _request_parts(self, op: Operation, values: dict[str, Any]) -> dict[str, Any]:
@@ -230,9 +224,7 @@ class HttpClient:
             option_field="insecure_http",
         )
 
-    def _call(self, name: str, **values: Any) -> Any:
-        op = get_operation(name)
-        assert op is not None, name
+    def _call(self, op: Operation, values: dict[str, Any]) -> Any:
         parts = self._request_parts(op, values)
         progress = next((values[p.name] for p in op.params if p.where == "local"), None)
         total = next(
@@ -256,9 +248,7 @@ class HttpClient:
             progress(total, total)
         return result
 
-    def _stream_call(self, name: str, **values: Any) -> Iterator[Any]:
-        op = get_operation(name)
-        assert op is not None and op.streams, name
+    def _stream_call(self, op: Operation, values: dict[str, Any]) -> Iterator[Any]:
         return self._stream(op, self._request_parts(op, values))
 
     def _send(self, op: Operation, parts: dict[str, Any], *, stream: bool = False) -> Any:

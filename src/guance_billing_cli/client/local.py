@@ -155,30 +155,21 @@ class LocalClient:
     # -- the operations (api/<noun>.py) ------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         """``client.bind_workspaces(...)``: the declared operation, run by ``run``."""
-        from guance_billing_cli.client.operations import get as get_operation
+        from guance_billing_cli.client.operations import method
 
-        op = get_operation(name) if not name.startswith("_") else None
-        if op is None:
-            raise AttributeError(f"{type(self).__name__} has no operation {name!r}")
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self.run(op, op.bind(*args, **kwargs))
-
-        call.__name__ = call.__qualname__ = name
-        return call
+        return method(self, name, self.run)
 
     def run(self, op: Operation, values: dict[str, Any]) -> Any:
         """Run ``op`` as declared: its service in a transaction of the declared kind
         (``NONE``: the service opens its own), answered no sooner than its floor."""
         service = _service(op.route.service)
-        kwargs = {op.route.service_keyword(name): value for name, value in values.items()}
         if op.streams:
-            return self._rows(service, kwargs, write=_writes(op.route, values))
+            return self._rows(service, values, write=_writes(op.route, values))
         with answer_no_sooner(op.route.floor) if op.route.floor else nullcontext():
             if op.route.tx == NONE:
-                return service(self.context, **kwargs)
+                return service(self.context, **values)
             with self.context(write=_writes(op.route, values)) as ctx:
-                return service(ctx, **kwargs)
+                return service(ctx, **values)
 
     def _rows(self, service: Any, kwargs: dict[str, Any], *, write: bool) -> Iterator[Any]:
         with self.context(write=write) as ctx:  # opened on the first row asked for

@@ -31,7 +31,7 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -226,3 +226,20 @@ def scope_table() -> str:
 def get(name: str) -> Operation | None:
     """One operation, described on first use (a CLI call needs only its own)."""
     return _describe_cached(name) if name in ROUTES else None
+
+
+def method(
+    client: object, name: str, run: Callable[[Operation, dict[str, Any]], Any]
+) -> Callable[..., Any]:
+    """``client.<name>`` for a client's ``__getattr__``: the declared operation ``name``
+    as a method that binds its call to the signature and hands it to ``run``
+    (``AttributeError`` for a name that is no operation)."""
+    op = get(name) if not name.startswith("_") else None
+    if op is None:
+        raise AttributeError(f"{type(client).__name__} has no operation {name!r}")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return run(op, op.bind(*args, **kwargs))
+
+    call.__name__ = call.__qualname__ = name
+    return call

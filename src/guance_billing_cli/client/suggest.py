@@ -22,6 +22,7 @@ from guance_billing_cli.services import suggestions
 from guance_billing_cli.store.engine import sqlite_path
 
 if TYPE_CHECKING:
+    from guance_billing_cli.client.protocol import BillingClient
     from guance_billing_cli.config import Settings
 
 
@@ -67,11 +68,19 @@ def from_server(
     no token over plain HTTP except to loopback unless ``insecure_http`` — refused
     before any connection is made."""
     from guance_billing_cli.client.connect import server_client
-    from guance_billing_cli.schemas.suggest import SuggestQuery
 
     client = server_client(
         url, settings=settings, ca_bundle=ca_bundle, timeout=timeout, insecure_http=insecure_http
     )
+    return _ask(client, kind, prefix=prefix, account=account, limit=limit)
+
+
+def _ask(
+    client: BillingClient, kind: str, *, prefix: str, account: str | None, limit: int
+) -> list[str]:
+    """The ``suggest`` operation's values from ``client``, which is closed after."""
+    from guance_billing_cli.schemas.suggest import SuggestQuery
+
     try:
         query = SuggestQuery(kind=kind, prefix=prefix, account=account, limit=limit)
         return [str(v) for v in client.suggest(query).values]
@@ -107,11 +116,6 @@ def live_values(
     if path is not None:
         return from_sqlite(path, kind, prefix=prefix, account=account, limit=limit, timeout=timeout)
     from guance_billing_cli.client.connect import store_client
-    from guance_billing_cli.schemas.suggest import SuggestQuery
 
     local = store_client(settings.store_url, settings=settings, migrate=False)
-    try:
-        query = SuggestQuery(kind=kind, prefix=prefix, account=account, limit=limit)
-        return list(local.suggest(query).values)
-    finally:
-        local.close()
+    return _ask(local, kind, prefix=prefix, account=account, limit=limit)

@@ -14,7 +14,7 @@ runs 10,000 times per batch; the rules themselves live in ``settlement_rules``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -100,6 +100,24 @@ class _Rows:
             "from": current, "to": None, "line": item.line,
         }  # fmt: skip
 
+    def classify(
+        self, items: Sequence[BatchItem], to: str, decide: Callable[[Any], Decision]
+    ) -> Iterator[tuple[RowResult, Any]]:
+        """Each item's result, with its row: ``decide(row)`` answers for a row the checks
+        above let through; a refused row is refused on its way ``to``."""
+        for item in items:
+            ws_id, row, result = self.precheck(item)
+            if result is None:
+                current = rules.describe(row.settlement, row.cloud_account_id)
+                kind, reason = decide(row)
+                result = {
+                    "workspace_id": ws_id, "result": kind, **why(reason), "from": current,
+                    "to": to, "line": item.line,
+                }  # fmt: skip
+            elif result["result"] == "refused":
+                result["to"] = to
+            yield result, row
+
 
 def _apply(ctx: ServiceContext, ids: list[str], values: dict[str, Any]) -> None:
     conn = ctx.session.connection()
@@ -111,15 +129,15 @@ def _apply(ctx: ServiceContext, ids: list[str], values: dict[str, Any]) -> None:
 def bind(
     ctx: ServiceContext,
     *,
-    cloud_ref: str,
+    cloud_id: str,
     items: Sequence[BatchItem],
     dry_run: bool = False,
-    account_ref: str | None = None,
+    account: str | None = None,
     progress: Progress | None = None,
 ) -> BatchResult:
     """Bind workspaces to a cloud account (rules 1-3, same billing account, subscribed)."""
     authz.require_scope(ctx.actor, "bindings")
-    target_cloud = cloud.find_cloud(ctx, cloud_ref, account_ref=account_ref)
+    target_cloud = cloud.find_cloud(ctx, cloud_id, account_ref=account)
     if not dry_run:  # the rows, the clouds and the rules' answer stay true until commit
         locking.hold_accounts(ctx, [target_cloud.account_id])
     owner = ctx.session.get(Account, target_cloud.account_id)
@@ -135,20 +153,12 @@ def bind(
     switch_method: list[str] = []  # settlement method changes: counts as the month's change
     same_method: list[str] = []  # another cloud account of the same provider
     before: dict[str, str] = {}
-    for item in items:
-        ws_id, row, result = rows.precheck(item)
-        if result is None:
-            current = rules.describe(row.settlement, row.cloud_account_id)
-            kind, reason = _decide_bind(row, cloud_id, provider, arbitrary, subscribed, now)
-            result = {
-                "workspace_id": ws_id, "result": kind, **why(reason), "from": current,
-                "to": target, "line": item.line,
-            }  # fmt: skip
-            if kind == "bound":
-                before[ws_id] = current
-                (switch_method if row.settlement != provider else same_method).append(ws_id)
-        elif result["result"] == "refused":
-            result["to"] = target
+    for result, row in rows.classify(
+        items, target, lambda row: _decide_bind(row, cloud_id, provider, arbitrary, subscribed, now)
+    ):
+        if result["result"] == "bound":
+            before[ws_id := result["workspace_id"]] = result["from"]
+            (switch_method if row.settlement != provider else same_method).append(ws_id)
         results.append(result)
     if not dry_run and before:
         lift = {"cloud_account_id": cloud_id, "countdown_started_at": None, "updated_at": now}
@@ -192,12 +202,12 @@ def unbind(
     *,
     items: Sequence[BatchItem],
     dry_run: bool = False,
-    account_ref: str | None = None,
+    account: str | None = None,
     progress: Progress | None = None,
 ) -> BatchResult:
     """Switch workspaces back to billing-center settlement (rules 1 and 3)."""
     authz.require_scope(ctx.actor, "bindings")
-    account_id = accounts.find_account(ctx, account_ref).id if account_ref else None
+    account_id = accounts.find_account(ctx, account).id if account else None
     now = ctx.now()
     rows = _Rows(ctx, items, progress, account_id)
     # Hold every account the rows belong to, then read them again (a row that moved to
@@ -208,19 +218,9 @@ def unbind(
         owners = {account_id} if account_id else {r.account_id for r in rows.found.values()}
     results: list[RowResult] = []
     before: dict[str, dict[str, str]] = {}  # per billing account: workspace -> from
-    for item in items:
-        ws_id, row, result = rows.precheck(item)
-        if result is None:
-            current = rules.describe(row.settlement, row.cloud_account_id)
-            kind, reason = _decide_unbind(row, now)
-            result = {
-                "workspace_id": ws_id, "result": kind, **why(reason), "from": current,
-                "to": "billing_center", "line": item.line,
-            }  # fmt: skip
-            if kind == "unbound":
-                before.setdefault(row.account_id, {})[ws_id] = current
-        elif result["result"] == "refused":
-            result["to"] = "billing_center"
+    for result, row in rows.classify(items, "billing_center", lambda row: _decide_unbind(row, now)):
+        if result["result"] == "unbound":
+            before.setdefault(row.account_id, {})[result["workspace_id"]] = result["from"]
         results.append(result)
     if not dry_run and before:
         changed = [ws for group in before.values() for ws in group]

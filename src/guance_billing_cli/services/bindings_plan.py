@@ -235,12 +235,12 @@ def _rows(
             to_bind.setdefault(where, []).append(item)
     for where, items in to_bind.items():
         _merge(rows, binding.bind(
-            ctx, cloud_ref=clouds[where].id, items=batch_items(items), dry_run=dry_run,
-            account_ref=account_ref,
+            ctx, cloud_id=clouds[where].id, items=batch_items(items), dry_run=dry_run,
+            account=account_ref,
         ))  # fmt: skip
     if to_unbind:
         _merge(rows, binding.unbind(
-            ctx, items=batch_items(to_unbind), dry_run=dry_run, account_ref=account_ref,
+            ctx, items=batch_items(to_unbind), dry_run=dry_run, account=account_ref,
         ))  # fmt: skip
     return list(rows.values())
 

@@ -115,12 +115,12 @@ def snapshot(cloud: CloudAccount) -> dict[str, Any]:
 
 
 # -- operations -------------------------------------------------------------------------
-def add(ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
+def add(ctx: ServiceContext, *, ref: str, data: CloudAccountCreate) -> CloudAccountAdded:
     authz.require_scope(ctx.actor, "cloud")
     name = provider(data.provider)
     external_id = provider_account_id(name, data.account_id)
     instance = instance_id(name, data.instance_id)
-    account = accounts.find_account(ctx, account_ref)
+    account = accounts.find_account(ctx, ref)
     existing = ctx.session.scalars(
         select(CloudAccount).where(
             col(CloudAccount.provider) == name,
@@ -135,7 +135,7 @@ def add(ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate) -> C
         # Registering an unsubscribed account again re-subscribes it (an unlock remedy).
         if instance is not None:
             existing.instance_id = instance
-        result = resubscribe(ctx, ref=existing.id)
+        result = resubscribe(ctx, cloud_id=existing.id)
         return CloudAccountAdded(
             **result.model_dump(exclude={"changed", "affected", "notice_sent_to"}),
             resubscribed=True,
@@ -174,8 +174,8 @@ def add(ctx: ServiceContext, *, account_ref: str, data: CloudAccountCreate) -> C
     return CloudAccountAdded(**to_public(cloud).model_dump())
 
 
-def list_of_account(ctx: ServiceContext, *, account_ref: str) -> Iterator[CloudAccountPublic]:
-    account = accounts.find_account(ctx, account_ref)
+def list_of_account(ctx: ServiceContext, *, ref: str) -> Iterator[CloudAccountPublic]:
+    account = accounts.find_account(ctx, ref)
     clouds = list(
         ctx.session.scalars(
             select(CloudAccount)
@@ -188,8 +188,8 @@ def list_of_account(ctx: ServiceContext, *, account_ref: str) -> Iterator[CloudA
         yield to_public(cloud, counts.get(cloud.id, 0))
 
 
-def get(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> CloudAccountPublic:
-    cloud = find_cloud(ctx, ref, account_ref=account_ref)
+def get(ctx: ServiceContext, *, cloud_id: str, account: str | None = None) -> CloudAccountPublic:
+    cloud = find_cloud(ctx, cloud_id, account_ref=account)
     return to_public(cloud, _counts(ctx, [cloud.id]).get(cloud.id, 0))
 
 
@@ -207,15 +207,17 @@ def _set_status(
 
 
 def unsubscribe(
-    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+    ctx: ServiceContext, *, cloud_id: str, account: str | None = None
 ) -> UnsubscribeResult:
     """Rule 4: Alibaba → workspaces fall back to billing center and the account is emailed;
     AWS and Huawei → workspaces enter the 14-day lock countdown. Again: unchanged."""
     authz.require_scope(ctx.actor, "cloud")
-    cloud = find_cloud(ctx, ref, account_ref=account_ref)
+    cloud = find_cloud(ctx, cloud_id, account_ref=account)
     locking.hold_accounts(ctx, [cloud.account_id])  # its status and workspaces until commit
     if cloud.status == "unsubscribed":
-        return UnsubscribeResult(**get(ctx, ref=cloud.id).model_dump(), changed=False, affected=[])
+        return UnsubscribeResult(
+            **get(ctx, cloud_id=cloud.id).model_dump(), changed=False, affected=[]
+        )
     now = ctx.now()
     conn = ctx.session.connection()
     bound = W.c.cloud_account_id == cloud.id
@@ -239,10 +241,10 @@ def unsubscribe(
         affected = [
             AffectedWorkspace(workspace_id=i, effect="fallback_billing_center") for i in ids
         ]
-        account = ctx.session.get(Account, cloud.account_id)
-        assert account is not None
-        notice_to = account.email if ids else None
-        language = account.language
+        owner = ctx.session.get(Account, cloud.account_id)
+        assert owner is not None
+        notice_to = owner.email if ids else None
+        language = owner.language
     else:
         conn.execute(
             update(W)
@@ -271,7 +273,7 @@ def unsubscribe(
         notices.email(ctx.settings, notice_to, _fallback_notice(cloud, ids, language))
     # the count `cloud show` gives right after: a countdown keeps its workspaces bound
     return UnsubscribeResult(
-        **get(ctx, ref=cloud.id).model_dump(),
+        **get(ctx, cloud_id=cloud.id).model_dump(),
         changed=True,
         affected=affected,
         notice_sent_to=notice_to,
@@ -279,7 +281,7 @@ def unsubscribe(
 
 
 def resubscribe(
-    ctx: ServiceContext, *, ref: str, account_ref: str | None = None
+    ctx: ServiceContext, *, cloud_id: str, account: str | None = None
 ) -> UnsubscribeResult:
     """Subscribe an unsubscribed cloud account again: an unlock remedy.
 
@@ -288,10 +290,12 @@ def resubscribe(
     there. Re-subscribing a subscribed account changes nothing.
     """
     authz.require_scope(ctx.actor, "cloud")
-    cloud = find_cloud(ctx, ref, account_ref=account_ref)
+    cloud = find_cloud(ctx, cloud_id, account_ref=account)
     locking.hold_accounts(ctx, [cloud.account_id])
     if cloud.status == "subscribed":
-        return UnsubscribeResult(**get(ctx, ref=cloud.id).model_dump(), changed=False, affected=[])
+        return UnsubscribeResult(
+            **get(ctx, cloud_id=cloud.id).model_dump(), changed=False, affected=[]
+        )
     now = ctx.now()
     conn = ctx.session.connection()
     held = (
@@ -306,7 +310,7 @@ def resubscribe(
     audit.record_on(
         ctx, cloud, "cloud.resubscribe", before=before, after={**snapshot(cloud), "unlocked": ids}
     )
-    public = get(ctx, ref=cloud.id)
+    public = get(ctx, cloud_id=cloud.id)
     return UnsubscribeResult(
         **public.model_dump(),
         changed=True,

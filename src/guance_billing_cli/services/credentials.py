@@ -167,7 +167,7 @@ class _Seen:
     phone: str
 
 
-def change(open_ctx: OpenContext, *, ref: str, change: PasswordChange) -> PasswordChanged:
+def change(open_ctx: OpenContext, *, ref: str, data: PasswordChange) -> PasswordChanged:
     """Replace the password after checking the current one.
 
     Refusals in order: no password yet (exit 6, pointing to reset), too many wrong
@@ -193,8 +193,8 @@ def change(open_ctx: OpenContext, *, ref: str, change: PasswordChange) -> Passwo
         seen = _Seen(
             account.id, account.password_hash, account.username, account.email, account.phone
         )
-    current = change.current_password.get_secret_value()
-    new = change.new_password.get_secret_value()
+    current = data.current_password.get_secret_value()
+    new = data.new_password.get_secret_value()
     right = hash_at_low_priority(verify_password, seen.password_hash, current)
     new_hash = None
     if right:

@@ -369,16 +369,16 @@ _TITLE_COLUMNS = ("type", "title", "tax_id", "bank_name", "bank_account", "addre
 
 
 def update_title(
-    ctx: ServiceContext, *, title_id: str, data: InvoiceTitleUpdate, account_ref: str | None = None
+    ctx: ServiceContext, *, title_id: str, data: InvoiceTitleUpdate, account: str | None = None
 ) -> InvoiceTitlePublic:
     """Change a title: the same checks as adding one (real-name gate, title rule)."""
-    row: InvoiceTitle = _find(ctx, InvoiceTitle, title_id, account_ref)
+    row: InvoiceTitle = _find(ctx, InvoiceTitle, title_id, account)
     before = {name: getattr(row, name) for name in _TITLE_COLUMNS}
     merged = {**before, **data.changes()}
     fields = _title_fields(InvoiceTitleCreate(**merged))
-    account = ctx.session.get(Account, row.account_id)
-    assert account is not None
-    auth = _require_realname(ctx, account, "an invoice title")
+    owner = ctx.session.get(Account, row.account_id)
+    assert owner is not None
+    auth = _require_realname(ctx, owner, "an invoice title")
     _check_title_matches(auth, kind=fields["type"], title=fields["title"], tax_id=fields["tax_id"])
     if fields == before:
         return _title_public(row)
@@ -425,10 +425,10 @@ def _delete(ctx: ServiceContext, model: Any, object_id: str, account_ref: str | 
 
 
 def delete_title(
-    ctx: ServiceContext, *, title_id: str, account_ref: str | None = None
+    ctx: ServiceContext, *, title_id: str, account: str | None = None
 ) -> InvoiceTitlePublic:
     """Delete a title no pending request uses (kept for past requests, hidden from lists)."""
-    return _title_public(_delete(ctx, InvoiceTitle, title_id, account_ref))
+    return _title_public(_delete(ctx, InvoiceTitle, title_id, account))
 
 
 def update_address(
@@ -436,10 +436,10 @@ def update_address(
     *,
     address_id: str,
     data: InvoiceAddressUpdate,
-    account_ref: str | None = None,
+    account: str | None = None,
 ) -> InvoiceAddressPublic:
     """Change a mailing address: the same checks as adding one."""
-    row: InvoiceAddress = _find(ctx, InvoiceAddress, address_id, account_ref)
+    row: InvoiceAddress = _find(ctx, InvoiceAddress, address_id, account)
     current = {"recipient": row.recipient, "phone": row.phone, "email": row.email,
                "address": row.address}  # fmt: skip
     fields = _address_fields({**current, **data.changes()})
@@ -456,24 +456,24 @@ def update_address(
 
 
 def delete_address(
-    ctx: ServiceContext, *, address_id: str, account_ref: str | None = None
+    ctx: ServiceContext, *, address_id: str, account: str | None = None
 ) -> InvoiceAddressPublic:
     """Delete a mailing address no pending request uses."""
-    return _address_public(_delete(ctx, InvoiceAddress, address_id, account_ref))
+    return _address_public(_delete(ctx, InvoiceAddress, address_id, account))
 
 
 def get_request(
-    ctx: ServiceContext, *, request_id: str, account_ref: str | None = None
+    ctx: ServiceContext, *, request_id: str, account: str | None = None
 ) -> InvoiceRequestPublic:
-    row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account_ref)
+    row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account)
     return _request_public(row)
 
 
 def cancel_request(
-    ctx: ServiceContext, *, request_id: str, account_ref: str | None = None
+    ctx: ServiceContext, *, request_id: str, account: str | None = None
 ) -> InvoiceRequestPublic:
     """Cancel a pending request; cancelling it again changes nothing."""
-    row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account_ref)
+    row: InvoiceRequest = _find(ctx, InvoiceRequest, request_id, account)
     locking.hold_accounts(ctx, [row.account_id])  # one cancel at a time: one event
     if row.status == "cancelled":
         return _request_public(row)

@@ -264,47 +264,18 @@ def send_lockout(settings: Any, account: Any, *, hours: int) -> Notice:
 def code_deliverer(
     settings: Any, *, channel: str, to: str, language: str, purpose: str, **params: Any
 ) -> Callable[[str, datetime], None]:
-    """What the challenge engine calls with a new code: ``send_code`` to ``to``."""
+    """What the challenge engine calls with a new code: compose the one-time-code notice
+    in ``language`` and deliver it to ``to`` by ``channel`` (``email``: text and HTML
+    parts; anything else: SMS). Delivery errors propagate."""
 
     def deliver(code: str, expires_at: datetime) -> None:
-        send_code(
-            settings,
-            channel=channel,
-            to=to,
-            language=language,
-            purpose=purpose,
-            code=code,
-            expires_at=expires_at,
-            **params,
-        )
+        from guance_billing_cli import delivery
+
+        expires = expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        notice = compose("code", language, code=code, purpose=purpose, expires=expires, **params)
+        if channel == "email":
+            email(settings, to, notice)
+        else:
+            delivery.send_sms(settings, to=to, text=notice.sms or notice.text)
 
     return deliver
-
-
-def send_code(
-    settings: Any,
-    *,
-    channel: str,
-    to: str,
-    language: str,
-    purpose: str,
-    code: str,
-    expires_at: datetime,
-    **params: Any,
-) -> Notice:
-    """Compose a one-time-code notice in ``language`` and deliver it by ``channel``
-    (``email``: text and HTML parts; anything else: SMS). Delivery errors propagate."""
-    from guance_billing_cli import delivery
-
-    notice = compose(
-        "code",
-        language,
-        code=code,
-        purpose=purpose,
-        expires=expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-        **params,
-    )
-    if channel == "email":
-        return email(settings, to, notice)
-    delivery.send_sms(settings, to=to, text=notice.sms or notice.text)
-    return notice

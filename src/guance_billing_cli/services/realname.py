@@ -214,10 +214,10 @@ def _sync_account(ctx: ServiceContext, account: Account, status: str) -> None:
     ctx.session.add(account)
 
 
-def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> RealnamePublic:
+def review(ctx: ServiceContext, *, ref: str, data: RealnameReview) -> RealnamePublic:
     authz.require_support(ctx.actor, "review_realname")
-    reason = (decision.reason or "").strip() or None
-    if decision.decision == "reject":
+    reason = (data.reason or "").strip() or None
+    if data.decision == "reject":
         if reason is None:
             raise InvalidInput("required_with_option", field="reason", other_field="reject")
         validation.plain(reason, "reason")
@@ -231,12 +231,12 @@ def review(ctx: ServiceContext, *, ref: str, decision: RealnameReview) -> Realna
         status = sub.status if sub is not None else "unverified"
         raise RuleViolation("nothing_to_review", field="status", status=status)
     before = _snapshot(sub)
-    sub.status = "approved" if decision.decision == "approve" else "rejected"
+    sub.status = "approved" if data.decision == "approve" else "rejected"
     sub.reason = reason
     sub.reviewed_at = ctx.now()
     sub.reviewed_by = ctx.actor.name
     ctx.session.add(sub)
     _sync_account(ctx, account, sub.status)
     old, new = audit.changed(before, _snapshot(sub))
-    audit.record_on(ctx, account, f"realname.{decision.decision}", before=old, after=new)
+    audit.record_on(ctx, account, f"realname.{data.decision}", before=old, after=new)
     return to_public(account, sub)

@@ -36,11 +36,11 @@ def _enterprise_auth(ctx: ServiceContext, account: Account) -> tuple[str, str] |
 
 
 def move(
-    ctx: ServiceContext, *, ref: str, to: str, account_ref: str | None = None
+    ctx: ServiceContext, *, ws_id: str, to: str, account: str | None = None
 ) -> WorkspaceChange:
     """Move a workspace to another billing account with the same enterprise authentication."""
     authz.require_scope(ctx.actor, "workspaces")
-    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    workspace = find_workspace(ctx, ws_id, account_ref=account)
     target = accounts.find_account(ctx, to)
     # both accounts, in a stable order; a move that happened meanwhile is seen (and held)
     while locking.hold_accounts(ctx, [workspace.account_id, target.id]):
@@ -84,7 +84,7 @@ def move(
 
 
 def unlock(
-    ctx: ServiceContext, *, ref: str, remedy: UnlockRequest, account_ref: str | None = None
+    ctx: ServiceContext, *, ws_id: str, remedy: UnlockRequest, account: str | None = None
 ) -> WorkspaceChange:
     """Lift the countdown or lock through a documented remedy (rebind or billing center)."""
     from guance_billing_cli.services import binding
@@ -92,12 +92,12 @@ def unlock(
     authz.require_scope(ctx.actor, "workspaces")
     if bool(remedy.rebind) == remedy.billing_center:
         raise InputRequired("choose_remedy", fields=["rebind", "billing_center"])
-    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    workspace = find_workspace(ctx, ws_id, account_ref=account)
     locking.hold_accounts(ctx, [workspace.account_id])
     if remedy.rebind:  # the remedy must name a real cloud account even when there is no lock
         from guance_billing_cli.services.cloud import find_cloud
 
-        find_cloud(ctx, remedy.rebind, account_ref=account_ref)
+        find_cloud(ctx, remedy.rebind, account_ref=account)
     current = rules.state(workspace.countdown_started_at, workspace.dissolved_at, ctx.now())
     if current == "dissolved":
         raise RuleViolation("workspace_dissolved_irreversible", workspace_id=workspace.id)
@@ -105,7 +105,7 @@ def unlock(
         return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)
     item = [BatchItem(workspace_id=workspace.id)]
     if remedy.rebind:
-        batch = binding.bind(ctx, cloud_ref=remedy.rebind, items=item)
+        batch = binding.bind(ctx, cloud_id=remedy.rebind, items=item)
     else:
         batch = binding.unbind(ctx, items=item)
     outcome = batch.results[0]
@@ -154,16 +154,16 @@ def remedies_left(
         .order_by(col(CloudAccount.created_at))
     )
     for cloud in clouds:
-        trial = binding.bind(ctx, cloud_ref=cloud.id, items=item, dry_run=True)
+        trial = binding.bind(ctx, cloud_id=cloud.id, items=item, dry_run=True)
         if trial.results[0].result != "refused":
             left.append({"remedy": "rebind", "cloud_account_id": cloud.id})
     return left
 
 
-def dissolve(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> WorkspaceChange:
+def dissolve(ctx: ServiceContext, *, ws_id: str, account: str | None = None) -> WorkspaceChange:
     """Dissolve a workspace (irreversible). Dissolving it again changes nothing."""
     authz.require_scope(ctx.actor, "workspaces")
-    workspace = find_workspace(ctx, ref, account_ref=account_ref)
+    workspace = find_workspace(ctx, ws_id, account_ref=account)
     locking.hold_accounts(ctx, [workspace.account_id])
     if workspace.dissolved_at is not None:
         return WorkspaceChange(workspace=to_public(workspace, ctx.now()), changed=False)

@@ -78,10 +78,10 @@ def find_workspace(ctx: ServiceContext, ref: str, *, account_ref: str | None = N
 
 
 # -- add --------------------------------------------------------------------------------
-def add(ctx: ServiceContext, *, account_ref: str, data: WorkspaceCreate) -> WorkspaceChange:
+def add(ctx: ServiceContext, *, ref: str, data: WorkspaceCreate) -> WorkspaceChange:
     """Add one workspace; the same workspace again is ``changed: false``."""
     authz.require_scope(ctx.actor, "workspaces")
-    account = accounts.find_account(ctx, account_ref)
+    account = accounts.find_account(ctx, ref)
     ws_id = rules.workspace_id(data.id)
     name = rules.workspace_name(data.name)
     site = rules.site(data.site)
@@ -124,14 +124,14 @@ def _taken(existing: Any, account_id: str, name: str, site: str) -> RuleViolatio
 def add_batch(
     ctx: ServiceContext,
     *,
-    account_ref: str,
+    ref: str,
     items: Sequence[BatchItem],
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> BatchResult:
     """Add many workspaces in one transaction: ``added | unchanged | refused`` per row."""
     authz.require_scope(ctx.actor, "workspaces")
-    account = accounts.find_account(ctx, account_ref)
+    account = accounts.find_account(ctx, ref)
     if not dry_run:
         locking.hold_accounts(ctx, [account.id])
     now = ctx.now()
@@ -269,10 +269,10 @@ def fetch(
 
 # -- list and show ----------------------------------------------------------------------
 def list_filtered(
-    ctx: ServiceContext, *, account_ref: str, filters: WorkspaceFilter
+    ctx: ServiceContext, *, ref: str, filters: WorkspaceFilter
 ) -> Iterator[WorkspacePublic]:
     """One account's workspaces in id order, streamed from the store."""
-    account = accounts.find_account(ctx, account_ref)
+    account = accounts.find_account(ctx, ref)
     now = ctx.now()
     stmt = select(*COLUMNS).where(W.c.account_id == account.id)
     if filters.site:
@@ -309,8 +309,8 @@ def _state_condition(state: str, now: datetime) -> Any:
     raise InvalidInput("not_one_of", field="state", choices=list(WORKSPACE_STATES))
 
 
-def get(ctx: ServiceContext, *, ref: str, account_ref: str | None = None) -> WorkspacePublic:
-    return to_public(find_workspace(ctx, ref, account_ref=account_ref), ctx.now())
+def get(ctx: ServiceContext, *, ws_id: str, account: str | None = None) -> WorkspacePublic:
+    return to_public(find_workspace(ctx, ws_id, account_ref=account), ctx.now())
 
 
 def refresh(ctx: ServiceContext, ids: Sequence[str]) -> None:

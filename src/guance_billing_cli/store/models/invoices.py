@@ -14,11 +14,19 @@ from sqlmodel import Field, SQLModel
 from guance_billing_cli.store.types import UTCDateTime
 
 
-class InvoiceTitle(SQLModel, table=True):
-    __tablename__ = "invoice_titles"
+class _Saved(SQLModel):
+    """What an account keeps for its requests (a title, an address): its id, its
+    account, when it was added and when it was deleted (soft: a request still names it)."""
 
     id: str = Field(primary_key=True, max_length=32)
     account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InvoiceTitle(_Saved, table=True):
+    __tablename__ = "invoice_titles"
+
     type: str = Field(max_length=32)
     title: str = Field(max_length=128)
     tax_id: str | None = Field(default=None, max_length=18)
@@ -26,21 +34,15 @@ class InvoiceTitle(SQLModel, table=True):
     bank_account: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, max_length=256)
     phone: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class InvoiceAddress(SQLModel, table=True):
+class InvoiceAddress(_Saved, table=True):
     __tablename__ = "invoice_addresses"
 
-    id: str = Field(primary_key=True, max_length=32)
-    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32)
     recipient: str = Field(max_length=64)
     phone: str = Field(max_length=20)
     email: str = Field(max_length=254)
     address: str = Field(max_length=256)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InvoiceRequest(SQLModel, table=True):
