@@ -36,6 +36,7 @@ def empty_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path, na
 def _pg_second(request: pytest.FixtureRequest) -> str:
     from tests.support.pg import pg_drop_database, pg_new_database, pg_url
 
+    request.getfixturevalue("pg_store")  # skips without a test PostgreSQL server
     name = pg_new_database()
     request.addfinalizer(lambda: pg_drop_database(name))
     return pg_url(name)
