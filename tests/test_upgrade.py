@@ -288,6 +288,8 @@ def test_a_store_of_a_development_build_before_the_release_is_refused_and_left_a
         message = refused.error["message"]
         assert f"schema is {PRE_RELEASE}" in message and "before the 0.1.0 release" in message
         assert "guance-billing store init" in message
+        if args == ("store", "verify"):  # its report, printed before the refusal
+            assert refused.json["schema_status"] == "pre_release", refused.out
     chinese = gb(home, "account", "list", env=env | {"GUANCE_BILLING_LANG": "zh_CN"})
     assert chinese.code == 10 and "0.1.0 发布之前的开发版本" in chinese.err, chinese.err
     served = gb(home, "server", "run", "--port", str(free_port()), "--remind-every", "0", env=env)

@@ -49,6 +49,8 @@ if "httpx" not in sys.modules:
 if TYPE_CHECKING:
     import httpx
 
+    from guance_billing_cli.config import Settings
+
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
@@ -81,7 +83,7 @@ class HttpClient:
         self,
         base_url: str,
         *,
-        settings: Any = None,
+        settings: Settings | None = None,
         token: str | None = None,
         ca_bundle: str | None = None,
         timeout: float | None = None,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from guance_billing_cli.client.operations import Operation
+    from guance_billing_cli.config import Settings
 
 
 @contextmanager
@@ -75,7 +76,7 @@ class LocalClient:
         self,
         store_url: str,
         *,
-        settings: Any = None,
+        settings: Settings | None = None,
         actor: Actor | None = None,
         migrate: bool | None = None,
     ) -> None:

@@ -196,7 +196,7 @@ class StoreVerify(BaseModel):
     integrity: str
     schema_: str | None = Field(alias="schema")
     head: str
-    schema_status: Literal["current", "behind", "ahead"]
+    schema_status: Literal["current", "behind", "ahead", "pre_release"]
     audit: StoreAuditCheck | None
     ok: bool
 
@@ -417,7 +417,7 @@ OUTPUTS: dict[str, Output] = {
     "server migrate": Output(StoreMigrated),
     "store backup": Output(StoreBackup),
     "store restore": Output(StoreRestore),
-    "store verify": Output(StoreVerify),
+    "store verify": Output(StoreVerify, version=2),  # v2: schema_status pre_release
     "keys rotate": Output(KeysRotated),
     "config show": Output(ConfigShow),
     "config set": Output(ConfigSet),

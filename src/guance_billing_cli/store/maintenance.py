@@ -191,6 +191,8 @@ def verify(store_url: str, *, audit_chain: Callable[[], dict[str, Any]]) -> dict
     report["head"] = store_engine.HEAD
     if version == store_engine.HEAD:
         report["schema_status"] = "current"
+    elif version in store_engine.PRE_RELEASE:
+        report["schema_status"] = "pre_release"
     elif version is None or version in store_engine.REVISIONS:
         report["schema_status"] = "behind"
     else:

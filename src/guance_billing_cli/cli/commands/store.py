@@ -186,7 +186,7 @@ def verify(ctx: typer.Context, store: StoreOption = None) -> None:
     else:
         _render_report(report)
     maintenance.unavailable_if_not_ok(report)
-    if report["schema_status"] == "ahead":
+    if report["schema_status"] in ("ahead", "pre_release"):
         raise maintenance.schema_refusal(report["schema"])
     if report["schema_status"] == "behind":
         raise Unavailable(
