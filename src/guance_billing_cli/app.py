@@ -38,35 +38,64 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Command groups load lazily: a group's module is imported and turned into a
-# click command only when that group runs (or the root help lists it), so
-# `--version` and each command pay only for what they use. Order = help order. A group
-# lives in cli/commands/, except the two subsystems cli/completion/ and cli/shell/.
+#: each group: its module below ``guance_billing_cli.cli`` and its help. A group's module is
+#: imported and turned into a click command only when that group runs, so `--version` and
+#: each command pay only for what they use; the root help lists the groups from this table
+#: (the group gets its help from here when built). A group lives in ``cli/commands/``,
+#: except the two subsystems ``completion/`` and ``shell/``. Order = help order.
+GROUPS: dict[str, tuple[str, str]] = {
+    "account": ("commands.account", N_("Create and inspect billing accounts (support).")),
+    "profile": ("commands.profile", N_("View and update the billing account's profile.")),
+    "email": (
+        "commands.email",
+        N_("Change the login email after confirming codes sent to the current and the new one."),
+    ),
+    "phone": (
+        "commands.phone",
+        N_("Change the login phone after confirming codes sent to the current and the new one."),
+    ),
+    "password": ("commands.password", N_("Change or reset the account's login password.")),
+    "realname": (
+        "commands.realname",
+        N_("Real-name (enterprise or individual) authentication of the billing account."),
+    ),
+    "invoice": (
+        "commands.invoice",
+        N_("Invoice titles, mailing addresses and invoice requests (need approved real-name)."),
+    ),
+    "cloud": (
+        "commands.cloud",
+        N_("Cloud accounts (AWS, Alibaba Cloud, Huawei Cloud) and settlement binding."),
+    ),
+    "workspace": ("commands.workspace", N_("Workspaces, their settlement and their lock state.")),
+    "bindings": (
+        "commands.bindings",
+        N_("Bindings as code: plan and apply a desired-state file (for CI)."),
+    ),
+    "auth": ("commands.auth", N_("Log in to a guance-billing server and manage the stored token.")),
+    "audit": ("commands.audit", N_("Inspect, verify, checkpoint and export the audit trail.")),
+    "server": ("commands.server", N_("Run the HTTP server, migrate its store, manage API tokens.")),
+    "store": (
+        "commands.store",
+        N_("Create, migrate, back up, restore and verify the store (see docs/upgrade.md)."),
+    ),
+    "keys": ("commands.keys", N_("The store's secret key: rotate it.")),
+    "config": ("commands.config", N_("Show and change configuration (config.toml profiles).")),
+    "status": (
+        "commands.status",
+        N_("Show where commands go: store or server, profile, account, role."),
+    ),
+    "doctor": ("commands.doctor", N_("Check store, permissions, keyring, delivery and server.")),
+    "completion": (
+        "completion.command",
+        N_("Print the shell completion script (bash, zsh or fish)."),
+    ),
+    "schema": ("commands.schema", N_("Print the JSON Schema of a command's --json output.")),
+    "shell": ("shell.command", N_("Run commands in one warm session: a prompt, or a script.")),
+}
+
 BoundaryGroup.lazy_commands = {
-    name: f"guance_billing_cli.cli.{module}"
-    for name, module in (
-        ("account", "commands.account"),
-        ("profile", "commands.profile"),
-        ("email", "commands.email"),
-        ("phone", "commands.phone"),
-        ("password", "commands.password"),
-        ("realname", "commands.realname"),
-        ("invoice", "commands.invoice"),
-        ("cloud", "commands.cloud"),
-        ("workspace", "commands.workspace"),
-        ("bindings", "commands.bindings"),
-        ("auth", "commands.auth"),
-        ("audit", "commands.audit"),
-        ("server", "commands.server"),
-        ("store", "commands.store"),
-        ("keys", "commands.keys"),
-        ("config", "commands.config"),
-        ("status", "commands.status"),
-        ("doctor", "commands.doctor"),
-        ("completion", "completion.command"),
-        ("schema", "commands.schema"),
-        ("shell", "shell.command"),
-    )
+    name: (f"guance_billing_cli.cli.{module}", text) for name, (module, text) in GROUPS.items()
 }
 
 

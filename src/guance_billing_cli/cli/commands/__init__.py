@@ -1,3 +1,3 @@
 """The command groups, one module per group (`guance-billing <group> ...`), loaded lazily by
-name from ``app.py``. They parse, prompt, call the client and render; the toolkit holds what
-they share."""
+name from ``app.py`` (``GROUPS``, with each group's help). They parse, prompt, call the
+client and render; the toolkit holds what they share."""

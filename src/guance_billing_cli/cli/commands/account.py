@@ -16,7 +16,7 @@ from guance_billing_cli.i18n import N_, _
 if TYPE_CHECKING:
     from guance_billing_cli.client.protocol import BillingClient
 
-app = typer.Typer(help="Create and inspect billing accounts (support).", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 ACCOUNT_COLUMNS = ("id", "username", "company_name", "email", "phone", "realname_status")
 ACCOUNT_FIELDS = (

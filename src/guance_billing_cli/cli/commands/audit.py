@@ -17,9 +17,7 @@ from guance_billing_cli.cli.toolkit.state import client, given
 from guance_billing_cli.errors import InputRequired, InvalidInput, RuleViolation
 from guance_billing_cli.i18n import _
 
-app = typer.Typer(
-    help="Inspect, verify, checkpoint and export the audit trail.", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 
 COLUMNS = ("id", "at", "actor", "action", "target", "account_id", "before", "after")
 RELATIVE = re.compile(r"^(\d+)([smhdw])$")

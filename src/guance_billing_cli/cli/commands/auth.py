@@ -17,9 +17,7 @@ if TYPE_CHECKING:
     from guance_billing_cli.client.protocol import BillingClient
     from guance_billing_cli.client.sign_in import SignedIn
 
-app = typer.Typer(
-    help="Log in to a guance-billing server and manage the stored token.", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 sessions_app = typer.Typer(
     help="List and end the sessions (owner tokens) of the account you are logged in to.",
     no_args_is_help=True,

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from guance_billing_cli.schemas.bindings import BindingsApplied, BindingsPlan, PlanRow
 
 app = typer.Typer(
-    help="Bindings as code: plan and apply a desired-state file (for CI).",
     no_args_is_help=True,
 )
 

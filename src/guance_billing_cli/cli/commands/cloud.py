@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(
-    help="Cloud accounts (AWS, Alibaba Cloud, Huawei Cloud) and settlement binding.",
     no_args_is_help=True,
 )
 

@@ -11,9 +11,7 @@ from guance_billing_cli.cli.toolkit.options import JSON, JsonFlag, takes
 from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.i18n import _
 
-app = typer.Typer(
-    help="Show and change configuration (config.toml profiles).", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 
 
 def _redact(key: str, value: object) -> object:

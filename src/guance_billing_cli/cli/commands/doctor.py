@@ -27,7 +27,7 @@ CHECK_NAMES = {
     "disk space": N_("disk space"),
 }
 
-app = typer.Typer(help="Check store, permissions, keyring, delivery and server.")
+app = typer.Typer()
 
 
 def _pad(text: str, cells: int) -> str:

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from guance_billing_cli.client.protocol import BillingClient
 
 app = typer.Typer(
-    help="Invoice titles, mailing addresses and invoice requests (need approved real-name).",
     no_args_is_help=True,
 )
 title_app = typer.Typer(help="Invoice titles (must match the real-name authentication).")

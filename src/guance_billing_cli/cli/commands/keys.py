@@ -13,7 +13,7 @@ from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.errors import InvalidInput
 from guance_billing_cli.i18n import _, ngettext
 
-app = typer.Typer(help="The store's secret key: rotate it.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.callback()

@@ -14,7 +14,7 @@ from guance_billing_cli.cli.toolkit.words import describe
 from guance_billing_cli.errors import InputRequired, InvalidInput, VerificationFailed
 from guance_billing_cli.i18n import N_, _
 
-app = typer.Typer(help="Change or reset the account's login password.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 PasswordStdin = Annotated[
     bool,

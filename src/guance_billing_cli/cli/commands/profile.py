@@ -17,7 +17,7 @@ from guance_billing_cli.cli.toolkit.options import ACCOUNT, JSON, takes
 from guance_billing_cli.cli.toolkit.state import account_ref, client, given
 from guance_billing_cli.i18n import _
 
-app = typer.Typer(help="View and update the billing account's profile.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("show")

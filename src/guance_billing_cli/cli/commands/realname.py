@@ -14,7 +14,6 @@ from guance_billing_cli.errors import InputRequired, InvalidInput
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(
-    help="Real-name (enterprise or individual) authentication of the billing account.",
     no_args_is_help=True,
 )
 

@@ -14,7 +14,7 @@ import typer
 
 from guance_billing_cli.cli.toolkit.options import JsonFlag
 
-app = typer.Typer(help="Print the JSON Schema of a command's --json output.")
+app = typer.Typer()
 
 
 def _schemas() -> Any:

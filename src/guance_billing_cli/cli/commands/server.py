@@ -19,9 +19,7 @@ from guance_billing_cli.i18n import N_, _
 if TYPE_CHECKING:
     from guance_billing_cli.client.protocol import BillingClient
 
-app = typer.Typer(
-    help="Run the HTTP server, migrate its store, manage API tokens.", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke API tokens (support).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

@@ -14,7 +14,7 @@ from guance_billing_cli.i18n import N_, _
 if TYPE_CHECKING:
     from guance_billing_cli.config import Settings
 
-app = typer.Typer(help="Show where commands go: store or server, profile, account, role.")
+app = typer.Typer()
 
 STATUS_FIELDS = (
     "version", "profile", "profile_source", "target", "store", "server", "account",

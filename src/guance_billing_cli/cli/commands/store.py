@@ -13,7 +13,6 @@ from guance_billing_cli.cli.toolkit.state import get_state, given
 from guance_billing_cli.i18n import _
 
 app = typer.Typer(
-    help="Create, migrate, back up, restore and verify the store (see docs/upgrade.md).",
     no_args_is_help=True,
 )
 

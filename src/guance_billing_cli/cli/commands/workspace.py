@@ -15,7 +15,7 @@ from guance_billing_cli.i18n import N_, _
 if TYPE_CHECKING:
     from guance_billing_cli.client.protocol import BillingClient
 
-app = typer.Typer(help="Workspaces, their settlement and their lock state.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 SITES = ("cn1", "cn2", "cn4", "cn6", "us1", "eu1", "ap1", "za1", "id1")
 WORKSPACE_COLUMNS = (

@@ -8,7 +8,7 @@ import typer
 
 from guance_billing_cli.cli.toolkit.options import JsonFlag
 
-app = typer.Typer(help="Print the shell completion script (bash, zsh or fish).")
+app = typer.Typer()
 
 
 @app.command("completion")

@@ -338,13 +338,8 @@ def _command_help(group: Any, name: str) -> str:
     built = getattr(group, "commands", {}).get(name)
     if built is not None:
         return str(built.get_short_help_str(limit=70))
-    module_name = getattr(group, "lazy_commands", {}).get(name)
-    if module_name is None:
-        return ""
-    from importlib import import_module
-
-    info = import_module(module_name).app.info
-    return _first_line(info.help if isinstance(info.help, str) else "")
+    lazy = getattr(group, "lazy_commands", {}).get(name)
+    return _first_line(lazy[1]) if lazy is not None else ""
 
 
 def _subcommand_candidates(group: Any, incomplete: str) -> list[Candidate]:

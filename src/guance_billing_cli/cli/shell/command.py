@@ -21,7 +21,7 @@ from guance_billing_cli.cli.toolkit.options import Live
 from guance_billing_cli.cli.toolkit.state import get_state
 from guance_billing_cli.errors import ExitCode, InvalidInput
 
-app = typer.Typer(help="Run commands in one warm session: a prompt, or a script.")
+app = typer.Typer()
 
 
 @app.command("shell")

@@ -99,8 +99,8 @@ def _option_value(args: Sequence[str], name: str) -> str | None:
 
 
 class BoundaryGroup(TyperGroup):
-    # name -> module with a Typer ``app``; filled by app.py
-    lazy_commands: ClassVar[dict[str, str]] = {}
+    # name -> (module with a Typer ``app``, the group's help); filled by app.py
+    lazy_commands: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def list_commands(self, ctx: Any) -> list[str]:
         eager = super().list_commands(ctx)
@@ -125,7 +125,9 @@ class BoundaryGroup(TyperGroup):
 
             from typer.main import get_command
 
-            module = import_module(self.lazy_commands[cmd_name])
+            module_name, group_help = self.lazy_commands[cmd_name]
+            module = import_module(module_name)
+            module.app.info.help = group_help
             module.app._add_completion = False  # only the root may offer shell completion
             command = _plain_help(get_command(module.app))
             command.name = cmd_name
@@ -133,9 +135,7 @@ class BoundaryGroup(TyperGroup):
         return built[key]
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        """List groups from their Typer's help without building their commands."""
-        from importlib import import_module
-
+        """List groups from their help, without importing their modules."""
         from guance_billing_cli import i18n
 
         rows = []
@@ -146,10 +146,7 @@ class BoundaryGroup(TyperGroup):
             if built is not None:
                 rows.append((name, built.get_short_help_str(limit=formatter.width)))
                 continue
-            info = import_module(self.lazy_commands[name]).app.info
-            text = info.help if isinstance(info.help, str) else ""
-            first = text.strip().splitlines()[0] if text.strip() else ""
-            rows.append((name, i18n.translate(first) if first else ""))
+            rows.append((name, i18n.translate(self.lazy_commands[name][1])))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

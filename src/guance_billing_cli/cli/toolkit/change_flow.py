@@ -64,19 +64,13 @@ FLOWS = {
     "phone": Flow("phone", N_("login phone"), "--new-phone", "+8613912345678"),
 }
 
-#: the help summary of each group and command
+#: the help summary of each command (the group's: ``cli/commands/__init__.py``)
 SUMMARIES = {
     "email": {
-        "group": N_(
-            "Change the login email after confirming codes sent to the current and the new one."
-        ),
         "change": N_("Start changing the login email: a code goes to the current one."),
         "new": N_("The new login email (checked before a code is sent to it)."),
     },
     "phone": {
-        "group": N_(
-            "Change the login phone after confirming codes sent to the current and the new one."
-        ),
         "change": N_("Start changing the login phone: a code goes to the current one."),
         "new": N_("The new login phone (checked before a code is sent to it)."),
     },
@@ -317,7 +311,7 @@ def guided(ctx: typer.Context, flow: Flow, req: Any) -> None:
 def build_app(kind: str) -> typer.Typer:
     flow = FLOWS[kind]
     summary = SUMMARIES[kind]
-    app = typer.Typer(help=summary["group"], no_args_is_help=True)
+    app = typer.Typer(no_args_is_help=True)
     NewAddressOption = Annotated[
         str | None,
         typer.Option(
