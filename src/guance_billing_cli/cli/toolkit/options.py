@@ -35,18 +35,14 @@ class Live:
 def _remember_json(ctx: typer.Context, value: bool) -> bool:
     from guance_billing_cli.cli.toolkit.state import get_state
 
-    state = get_state(ctx)
-    state.given.json = value
-    state.json_errors = state.json_errors or value
+    get_state(ctx).given.json = value
     return value
 
 
 def _remember_output(ctx: typer.Context, value: str | None) -> str | None:
     from guance_billing_cli.cli.toolkit.state import get_state
 
-    state = get_state(ctx)
-    state.given.output = value
-    state.json_errors = state.json_errors or value == "json"
+    get_state(ctx).given.output = value
     return value
 
 

@@ -56,12 +56,16 @@ class AppState:
     lang: str | None = None
     ca_bundle: str | None = None
     insecure_http: bool = False
-    json_errors: bool = False
     given: Given = field(default_factory=lambda: Given())
     session: SessionLink | None = None  # set when a shell session runs this command
     _settings: Settings | None = None
     _client: BillingClient | None = None
     _pooled: bool = False
+
+    @property
+    def json_errors(self) -> bool:
+        """Errors go to stderr as JSON: the command was asked for JSON output."""
+        return self.given.json or self.given.output == "json"
 
     @property
     def settings(self) -> Settings:
